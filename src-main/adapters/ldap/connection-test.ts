@@ -1,0 +1,110 @@
+import { lookup } from 'node:dns/promises';
+import { isIP, Socket } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
+import type { ConnectionReport, ConnectionStep, ConnectionStepReport } from '../../common/dto';
+import type { DirectorySettings } from '../../common/settings';
+import { HelpdeskError } from '../../domain/errors';
+import type { Client } from 'ldapts';
+import { newClient, openBound, tlsOptionsFor } from './connection';
+import { toHelpdeskError } from './errors';
+
+/**
+ * "Kiểm tra kết nối": walks DNS → TCP → TLS → bind → base DN and stops at the first failure, so the
+ * report names exactly what is wrong. Nothing is written; the password is used for one bind only.
+ */
+export async function testDirectoryConnection(s: DirectorySettings, servicePassword: string | null): Promise<ConnectionReport> {
+  const steps: ConnectionStepReport[] = [];
+  const url = new URL(s.url);
+  const host = url.hostname.replace(/^\[|\]$/gu, '');
+  const secure = url.protocol === 'ldaps:';
+  const port = Number(url.port || (secure ? 636 : 389));
+
+  const run = async (step: ConnectionStep, fn: () => Promise<void>): Promise<boolean> => {
+    const t0 = performance.now();
+    try {
+      await fn();
+      steps.push({ step, ok: true, ms: Math.round(performance.now() - t0) });
+      return true;
+    } catch (err) {
+      const e = err instanceof HelpdeskError ? err : toHelpdeskError(err, step === 'bind' ? 'service-bind' : 'connect');
+      const r: ConnectionStepReport = { step, ok: false, ms: Math.round(performance.now() - t0), code: e.code };
+      if (e.detail !== undefined) r.detail = e.detail;
+      steps.push(r);
+      return false;
+    }
+  };
+
+  let address = host;
+  let client: Client | null = null;
+  try {
+    const ok =
+      (await run('dns', async () => {
+        if (isIP(host) === 0) address = (await lookup(host)).address;
+      })) &&
+      (await run('tcp', () => tcpProbe(address, port, s.connectTimeoutMs))) &&
+      (!(secure || s.startTls) || (await run('tls', () => (secure ? tlsProbe(address, port, s) : startTlsProbe(s))))) &&
+      (await run('bind', async () => {
+        if (!servicePassword) throw new HelpdeskError('SERVICE_PASSWORD_MISSING');
+        client = await openBound(s, s.serviceBindDn, servicePassword);
+      })) &&
+      (await run('baseDn', async () => {
+        try {
+          const r = await client!.search(s.baseDn, { scope: 'base', attributes: ['1.1'] });
+          if (r.searchEntries.length === 0) throw new HelpdeskError('DIRECTORY_BASE_DN', { detail: 'noSuchObject' });
+        } catch (err) {
+          throw toHelpdeskError(err, 'search');
+        }
+      }));
+    return { ok, steps };
+  } finally {
+    await (client as Client | null)?.unbind().catch(() => undefined);
+  }
+}
+
+async function startTlsProbe(s: DirectorySettings): Promise<void> {
+  const c = newClient(s);
+  try {
+    await c.startTLS(tlsOptionsFor(s));
+  } finally {
+    await c.unbind().catch(() => undefined);
+  }
+}
+
+function tcpProbe(host: string, port: number, timeoutMs: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const sock = new Socket();
+    const timer = setTimeout(() => {
+      sock.destroy();
+      reject(Object.assign(new Error('Connection timeout'), { code: 'ETIMEDOUT' }));
+    }, timeoutMs);
+    sock.once('connect', () => {
+      clearTimeout(timer);
+      sock.destroy();
+      resolve();
+    });
+    sock.once('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+    sock.connect(port, host);
+  });
+}
+
+function tlsProbe(address: string, port: number, s: DirectorySettings): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const sock = tlsConnect({ host: address, port, ...tlsOptionsFor(s) });
+    const timer = setTimeout(() => {
+      sock.destroy();
+      reject(Object.assign(new Error('Connection timeout'), { code: 'ETIMEDOUT' }));
+    }, s.connectTimeoutMs);
+    sock.once('secureConnect', () => {
+      clearTimeout(timer);
+      sock.end();
+      resolve();
+    });
+    sock.once('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+  });
+}

@@ -1,0 +1,37 @@
+import { isIP } from 'node:net';
+import type { ConnectionOptions } from 'node:tls';
+import { Client } from 'ldapts';
+import type { DirectorySettings } from '../../common/settings';
+
+/** TLS options for a profile: certificate always verified, the agency's CA when given, TLS 1.2+. */
+export function tlsOptionsFor(s: DirectorySettings): ConnectionOptions {
+  const host = new URL(s.url).hostname.replace(/^\[|\]$/gu, '');
+  const opts: ConnectionOptions = { minVersion: 'TLSv1.2', rejectUnauthorized: true };
+  if (s.caCertificate.trim() !== '') opts.ca = s.caCertificate;
+  if (isIP(host) === 0) opts.servername = host;
+  return opts;
+}
+
+/** A new ldapts client with the profile's timeouts (ldapts has none by default). */
+export function newClient(s: DirectorySettings): Client {
+  return new Client({
+    url: s.url,
+    timeout: s.timeoutMs,
+    connectTimeout: s.connectTimeoutMs,
+    tlsOptions: tlsOptionsFor(s),
+    strictDN: true,
+  });
+}
+
+/** Opens a client, upgrades with StartTLS when configured, and binds. */
+export async function openBound(s: DirectorySettings, dn: string, password: string): Promise<Client> {
+  const client = newClient(s);
+  try {
+    if (s.startTls && s.url.startsWith('ldap:')) await client.startTLS(tlsOptionsFor(s));
+    await client.bind(dn, password);
+    return client;
+  } catch (err) {
+    await client.unbind().catch(() => undefined);
+    throw err;
+  }
+}

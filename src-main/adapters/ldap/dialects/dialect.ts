@@ -1,0 +1,42 @@
+import type { Dialect as DialectName } from '../../../common/settings';
+import type { DirectoryAccount, DirectoryPolicy } from '../../../domain/ports';
+import type { EntryView } from '../entry';
+import { activeDirectoryDialect } from './active-directory';
+import { openLdapDialect } from './openldap';
+import { zimbraDialect } from './zimbra';
+
+export type AccountStateFields = Pick<
+  DirectoryAccount,
+  'locked' | 'lockedAt' | 'disabled' | 'failureCount' | 'mustChangePassword' | 'passwordChangedAt' | 'passwordExpiresAt'
+>;
+
+/** What differs between directories when reading an account's state. */
+export interface DirectoryDialect {
+  name: DialectName;
+  /** Attributes to request (operational ones must be named). */
+  stateAttributes: readonly string[];
+  readState(entry: EntryView): AccountStateFields;
+  /** The DN of the entry's own password policy, when the directory names one. */
+  policyDnOf(entry: EntryView): string | null;
+  /** Policy values held on the account entry itself (Zimbra), when no policy entry exists. */
+  inlinePolicy(entry: EntryView): DirectoryPolicy | null;
+  /** Attributes of a policy entry to read, and how to read them. */
+  policyAttributes: readonly string[];
+  readPolicy(entry: EntryView): DirectoryPolicy;
+}
+
+export function dialectFor(name: DialectName): DirectoryDialect {
+  switch (name) {
+    case 'openldap':
+      return openLdapDialect;
+    case 'active-directory':
+      return activeDirectoryDialect;
+    case 'zimbra':
+      return zimbraDialect;
+  }
+}
+
+export function intOrNull(v: string | null): number | null {
+  if (v === null || !/^-?\d+$/u.test(v)) return null;
+  return Number(v);
+}

@@ -1,0 +1,37 @@
+import { parseGeneralizedTime } from '../time';
+import type { DirectoryDialect } from './dialect';
+import { intOrNull } from './dialect';
+
+/** ppolicy marks an administrative lock (no automatic end) with this sentinel time. */
+const ADMIN_LOCK = '000001010000Z';
+
+/** OpenLDAP with the ppolicy overlay (draft-behera-ldap-password-policy). */
+export const openLdapDialect: DirectoryDialect = {
+  name: 'openldap',
+  stateAttributes: ['pwdAccountLockedTime', 'pwdFailureTime', 'pwdReset', 'pwdChangedTime', 'pwdPolicySubentry', 'createTimestamp'],
+  readState(e) {
+    const locked = e.first('pwdAccountLockedTime');
+    const disabled = locked === ADMIN_LOCK;
+    return {
+      locked: locked !== null && !disabled,
+      lockedAt: locked && !disabled ? parseGeneralizedTime(locked) : null,
+      disabled,
+      failureCount: e.all('pwdFailureTime').length,
+      mustChangePassword: e.first('pwdReset')?.toUpperCase() === 'TRUE',
+      passwordChangedAt: parseGeneralizedTime(e.first('pwdChangedTime') ?? e.first('createTimestamp')),
+      passwordExpiresAt: null,
+    };
+  },
+  policyDnOf: (e) => e.first('pwdPolicySubentry'),
+  inlinePolicy: () => null,
+  policyAttributes: ['pwdMaxAge', 'pwdExpireWarning', 'pwdLockoutDuration', 'pwdMaxFailure', 'pwdLockout'],
+  readPolicy(e) {
+    const lockout = e.first('pwdLockout')?.toUpperCase() === 'TRUE';
+    return {
+      maxAgeSeconds: intOrNull(e.first('pwdMaxAge')),
+      expireWarningSeconds: intOrNull(e.first('pwdExpireWarning')),
+      lockoutDurationSeconds: intOrNull(e.first('pwdLockoutDuration')),
+      maxFailures: lockout ? intOrNull(e.first('pwdMaxFailure')) : null,
+    };
+  },
+};

@@ -1,0 +1,44 @@
+import { AndFilter, EqualityFilter, type Filter, FilterParser, OrFilter, SubstringFilter, PresenceFilter } from 'ldapts';
+import type { AttributeMapping } from '../../common/settings';
+import { phoneSpellings } from '../../domain/phone';
+import { nameSkeleton, type SearchCriterion } from '../../domain/search-query';
+
+/**
+ * Builds the LDAP filter for a list of criteria as ldapts filter objects: values travel BER-encoded,
+ * never spliced into filter text, so `*)(uid=*` is just a value that matches nothing.
+ */
+export function criteriaFilter(criteria: SearchCriterion[], attrs: AttributeMapping): Filter | null {
+  const parts = criteria.flatMap((c) => criterionFilters(c, attrs));
+  if (parts.length === 0) return null;
+  return parts.length === 1 ? parts[0]! : new OrFilter({ filters: parts });
+}
+
+function eq(attribute: string, value: string): Filter {
+  return new EqualityFilter({ attribute, value });
+}
+
+function criterionFilters(c: SearchCriterion, a: AttributeMapping): Filter[] {
+  switch (c.kind) {
+    case 'username':
+      return [eq(a.username, c.value)];
+    case 'email':
+      return [eq(a.mail, c.value), eq(a.backupEmail, c.value)];
+    case 'phone':
+      return phoneSpellings(c.national).map((v) => eq(a.mobile, v));
+    case 'citizenId':
+      return [eq(a.citizenId, c.value)];
+    case 'taxCode':
+      return [eq(a.taxCode, c.value)];
+    case 'socialInsurance':
+      return [eq(a.socialInsuranceCode, c.value)];
+    case 'name': {
+      const any = nameSkeleton(c.words);
+      return [any.length > 0 ? new SubstringFilter({ attribute: a.displayName, any }) : new PresenceFilter({ attribute: a.displayName })];
+    }
+  }
+}
+
+/** The configured account filter (trusted settings text), parsed once, AND-ed with the query. */
+export function withUserFilter(userFilter: string, query: Filter): Filter {
+  return new AndFilter({ filters: [FilterParser.parseString(userFilter), query] });
+}

@@ -1,0 +1,247 @@
+import type { Client, Entry, Filter } from 'ldapts';
+import { EqualityFilter } from 'ldapts';
+import type { OperatorInfo } from '../../common/dto';
+import type { DirectorySettings } from '../../common/settings';
+import { HelpdeskError } from '../../domain/errors';
+import { normalizeTaxCode } from '../../domain/identifiers';
+import { normalizeVnMobile } from '../../domain/phone';
+import type { Directory, DirectoryAccount, DirectoryPolicy, DirectorySearchResult } from '../../domain/ports';
+import { nameMatches, type SearchCriterion } from '../../domain/search-query';
+import { openBound } from './connection';
+import { type DirectoryDialect, dialectFor } from './dialects/dialect';
+import { EntryView } from './entry';
+import { isConnectionLoss, type LdapPhase, toHelpdeskError } from './errors';
+import { criteriaFilter, withUserFilter } from './filters';
+
+const POLICY_TTL_MS = 5 * 60_000;
+/** Entries examined at most for one search (counts beyond are reported as "at least"). */
+const SCAN_CAP = 5000;
+
+const collator = new Intl.Collator('vi', { sensitivity: 'base' });
+
+/** The production directory: ldapts over LDAP/LDAPS/StartTLS, one service connection, reconnect on drop. */
+export class LdapDirectory implements Directory {
+  private readonly dialect: DirectoryDialect;
+  private client: Client | null = null;
+  private opening: Promise<Client> | null = null;
+  private readonly policies = new Map<string, { at: number; policy: DirectoryPolicy | null }>();
+  private readonly baseKey: string;
+
+  constructor(
+    private readonly s: DirectorySettings,
+    private readonly servicePassword: string,
+  ) {
+    this.dialect = dialectFor(s.dialect);
+    this.baseKey = dnKey(s.baseDn);
+  }
+
+  private attributes(): string[] {
+    const a = this.s.attributes;
+    return [
+      ...new Set([
+        a.username, a.displayName, a.mail, a.mobile, a.backupEmail, a.citizenId, a.taxCode,
+        a.socialInsuranceCode, a.unit, a.title, a.accountType, ...this.dialect.stateAttributes,
+      ]),
+    ];
+  }
+
+  private async service(): Promise<Client> {
+    if (this.client?.isConnected && this.client.isBound) return this.client;
+    if (!this.opening) {
+      this.opening = openBound(this.s, this.s.serviceBindDn, this.servicePassword)
+        .then((c) => {
+          this.client = c;
+          return c;
+        })
+        .catch((err: unknown) => {
+          throw toHelpdeskError(err, 'service-bind');
+        })
+        .finally(() => {
+          this.opening = null;
+        });
+    }
+    return this.opening;
+  }
+
+  /** Runs an operation on the service connection; reconnects once if the connection was lost. */
+  private async withService<T>(phase: LdapPhase, op: (c: Client) => Promise<T>): Promise<T> {
+    try {
+      return await op(await this.service());
+    } catch (err) {
+      if (!isConnectionLoss(err)) throw toHelpdeskError(err, phase);
+      this.drop();
+      try {
+        return await op(await this.service());
+      } catch (again) {
+        throw toHelpdeskError(again, phase);
+      }
+    }
+  }
+
+  private drop(): void {
+    const c = this.client;
+    this.client = null;
+    c?.unbind().catch(() => undefined);
+  }
+
+  async authenticate(username: string, password: string): Promise<OperatorInfo> {
+    const filter = withUserFilter(this.s.userFilter, new EqualityFilter({ attribute: this.s.attributes.username, value: username }));
+    const found = await this.withService('search', (c) =>
+      c.search(this.s.baseDn, { scope: 'sub', filter, sizeLimit: 2, attributes: [this.s.attributes.username, this.s.attributes.displayName] }),
+    );
+    // Same answer whether the user is unknown, ambiguous or the password is wrong.
+    if (found.searchEntries.length !== 1) throw new HelpdeskError('INVALID_CREDENTIALS');
+    const entry = new EntryView(found.searchEntries[0]!);
+    let client: Client | null = null;
+    try {
+      client = await openBound(this.s, entry.dn, password);
+    } catch (err) {
+      throw toHelpdeskError(err, 'operator-bind');
+    } finally {
+      await client?.unbind().catch(() => undefined);
+    }
+    return {
+      dn: entry.dn,
+      username: entry.first(this.s.attributes.username) ?? username,
+      displayName: entry.first(this.s.attributes.displayName) ?? username,
+    };
+  }
+
+  async search(criteria: SearchCriterion[], limit: number): Promise<DirectorySearchResult> {
+    const query = criteriaFilter(criteria, this.s.attributes);
+    if (!query) return { accounts: [], total: 0, totalIsLowerBound: false };
+    const filter: Filter = withUserFilter(this.s.userFilter, query);
+    return this.withService('search', async (c) => {
+      const kept: EntryView[] = [];
+      let total = 0;
+      let scanned = 0;
+      let lowerBound = false;
+      for await (const page of c.searchPaginated(this.s.baseDn, {
+        scope: 'sub',
+        filter,
+        attributes: this.attributes(),
+        paged: { pageSize: this.s.pageSize },
+      })) {
+        for (const raw of page.searchEntries) {
+          scanned++;
+          const e = new EntryView(raw);
+          if (!this.confirms(e, criteria)) continue;
+          total++;
+          if (kept.length < limit) kept.push(e);
+        }
+        if (scanned >= SCAN_CAP) {
+          lowerBound = true;
+          break;
+        }
+      }
+      const accounts = await Promise.all(kept.map((e) => this.toAccount(c, e)));
+      accounts.sort((x, y) => collator.compare(x.displayName, y.displayName));
+      return { accounts, total, totalIsLowerBound: lowerBound };
+    });
+  }
+
+  async getAccount(dn: string): Promise<DirectoryAccount> {
+    if (!isUnder(dn, this.baseKey)) throw new HelpdeskError('ACCOUNT_NOT_FOUND');
+    return this.withService('read', async (c) => {
+      let entries: Entry[];
+      try {
+        ({ searchEntries: entries } = await c.search(dn, {
+          scope: 'base',
+          filter: this.s.userFilter,
+          attributes: this.attributes(),
+        }));
+      } catch (err) {
+        throw toHelpdeskError(err, 'read');
+      }
+      const first = entries[0];
+      if (!first) throw new HelpdeskError('ACCOUNT_NOT_FOUND');
+      return this.toAccount(c, new EntryView(first));
+    });
+  }
+
+  async close(): Promise<void> {
+    const c = this.client;
+    this.client = null;
+    await c?.unbind().catch(() => undefined);
+  }
+
+  /** Server matches are re-checked here: names against the folded text, identifiers exactly. */
+  private confirms(e: EntryView, criteria: SearchCriterion[]): boolean {
+    const a = this.s.attributes;
+    return criteria.some((c) => {
+      switch (c.kind) {
+        case 'username':
+          return e.all(a.username).some((v) => v.toLowerCase() === c.value);
+        case 'email':
+          return [...e.all(a.mail), ...e.all(a.backupEmail)].some((v) => v.toLowerCase() === c.value);
+        case 'phone':
+          return e.all(a.mobile).some((v) => {
+            const p = normalizeVnMobile(v);
+            return p.ok && p.national === c.national;
+          });
+        case 'citizenId':
+          return e.all(a.citizenId).includes(c.value);
+        case 'taxCode':
+          return e.all(a.taxCode).some((v) => normalizeTaxCode(v) === c.value);
+        case 'socialInsurance':
+          return e.all(a.socialInsuranceCode).includes(c.value);
+        case 'name':
+          return e.all(a.displayName).some((v) => nameMatches(v, c.words));
+      }
+    });
+  }
+
+  private async toAccount(c: Client, e: EntryView): Promise<DirectoryAccount> {
+    const a = this.s.attributes;
+    const state = this.dialect.readState(e);
+    const policyDn = this.dialect.policyDnOf(e) ?? (this.s.passwordPolicyDn || null);
+    const policy = policyDn ? await this.policy(c, policyDn) : this.dialect.inlinePolicy(e);
+    return {
+      dn: e.dn,
+      username: e.first(a.username) ?? '',
+      displayName: e.first(a.displayName) ?? e.first(a.username) ?? '',
+      unit: e.first(a.unit),
+      title: e.first(a.title),
+      mail: e.first(a.mail),
+      accountType: e.first(a.accountType),
+      mobiles: e.all(a.mobile),
+      backupEmails: e.all(a.backupEmail),
+      citizenId: e.first(a.citizenId),
+      taxCode: e.first(a.taxCode),
+      socialInsuranceCode: e.first(a.socialInsuranceCode),
+      ...state,
+      policy,
+    };
+  }
+
+  private async policy(c: Client, dn: string): Promise<DirectoryPolicy | null> {
+    const key = dnKey(dn);
+    const cached = this.policies.get(key);
+    if (cached && Date.now() - cached.at < POLICY_TTL_MS) return cached.policy;
+    let policy: DirectoryPolicy | null = null;
+    try {
+      const { searchEntries } = await c.search(dn, { scope: 'base', attributes: [...this.dialect.policyAttributes] });
+      const first = searchEntries[0];
+      policy = first ? this.dialect.readPolicy(new EntryView(first)) : null;
+    } catch (err) {
+      if (isConnectionLoss(err)) throw err;
+      policy = null; // unreadable policy: state is shown without expiry rather than failing the lookup
+    }
+    this.policies.set(key, { at: Date.now(), policy });
+    return policy;
+  }
+}
+
+/** Case- and space-insensitive key of a DN for "is under base" checks. */
+export function dnKey(dn: string): string {
+  return dn
+    .split(/(?<!\\),/u)
+    .map((rdn) => rdn.trim().toLowerCase())
+    .join(',');
+}
+
+/** True when `dn` is the base or lies below it (a whole-RDN suffix match, not a string suffix). */
+export function isUnder(dn: string, baseKey: string): boolean {
+  const key = dnKey(dn);
+  return key === baseKey || key.endsWith(`,${baseKey}`);
+}

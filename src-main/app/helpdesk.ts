@@ -1,0 +1,260 @@
+import type { HelpdeskApi } from '../common/api';
+import type { AppInfo, AppMode, ConnectionReport, OperatorInfo, SessionInfo, SettingsView } from '../common/dto';
+import { fail, ok, type Result } from '../common/result';
+import type { DirectorySettings, Settings } from '../common/settings';
+import { toAccountDetail, toAccountSummary } from '../domain/account-view';
+import { HelpdeskError } from '../domain/errors';
+import type { AuditLog, Clock, Directory, DirectoryFactory, SecretStore } from '../domain/ports';
+import { criteriaKinds, parseSearchQuery } from '../domain/search-query';
+
+/** Where settings live: the JSON file (or anything with the same two methods). */
+export interface SettingsSource {
+  load(): Settings;
+  save(settings: Settings): void;
+}
+
+/** The in-process training directory, started on first use. */
+export interface TrainingBackend {
+  settings: DirectorySettings;
+  servicePassword: string;
+  close(): Promise<void>;
+}
+
+export interface HelpdeskDeps {
+  settings: SettingsSource;
+  secrets: SecretStore;
+  audit: AuditLog;
+  clock: Clock;
+  directoryFactory: DirectoryFactory;
+  startTraining: () => Promise<TrainingBackend>;
+  testConnection: (profile: DirectorySettings, servicePassword: string | null) => Promise<ConnectionReport>;
+  version: string;
+}
+
+export interface HelpdeskApp {
+  api: HelpdeskApi;
+  close(): Promise<void>;
+}
+
+/** Keychain entry of a profile's service password: tied to URL and bind DN, so a changed URL never receives it. */
+export function servicePasswordKey(s: Pick<DirectorySettings, 'url' | 'serviceBindDn'>): string {
+  return `directory-service:${s.serviceBindDn}@${s.url}`;
+}
+
+function modeOf(s: Settings): AppMode {
+  return s.mode === 'directory' && s.directory ? 'directory' : 'training';
+}
+
+/** Runs a handler and turns thrown HelpdeskErrors into error results; anything else is INTERNAL. */
+async function guarded<T>(fn: () => Promise<T>): Promise<Result<T>> {
+  try {
+    return ok(await fn());
+  } catch (err) {
+    if (err instanceof HelpdeskError) return { ok: false, error: err.toApiError() };
+    return fail('INTERNAL');
+  }
+}
+
+/** The HelpdeskApi implementation: session, directory lookups, settings, audit. */
+export function createHelpdesk(deps: HelpdeskDeps): HelpdeskApp {
+  let settings = deps.settings.load();
+  let operator: OperatorInfo | null = null;
+  let since: Date | null = null;
+  let directory: Directory | null = null;
+  let training: TrainingBackend | null = null;
+
+  const session = (): SessionInfo => ({
+    operator,
+    since: since ? since.toISOString() : null,
+    mode: modeOf(settings),
+  });
+
+  async function activeDirectory(): Promise<Directory> {
+    if (directory) return directory;
+    if (modeOf(settings) === 'training') {
+      training ??= await deps.startTraining();
+      directory = deps.directoryFactory(training.settings, training.servicePassword);
+      return directory;
+    }
+    const profile = settings.directory;
+    if (!profile) throw new HelpdeskError('DIRECTORY_NOT_CONFIGURED');
+    const password = await deps.secrets.get(servicePasswordKey(profile));
+    if (!password) throw new HelpdeskError('SERVICE_PASSWORD_MISSING');
+    directory = deps.directoryFactory(profile, password);
+    return directory;
+  }
+
+  function requireOperator(): OperatorInfo {
+    if (!operator) throw new HelpdeskError('NOT_SIGNED_IN');
+    return operator;
+  }
+
+  async function settingsView(): Promise<SettingsView> {
+    const keychainAvailable = await deps.secrets.available();
+    let stored = false;
+    if (keychainAvailable && settings.directory) {
+      stored = (await deps.secrets.get(servicePasswordKey(settings.directory)).catch(() => null)) !== null;
+    }
+    return { settings, servicePasswordStored: stored, keychainAvailable };
+  }
+
+  async function resetDirectory(): Promise<void> {
+    const d = directory;
+    directory = null;
+    await d?.close();
+  }
+
+  const api: HelpdeskApi = {
+    app: {
+      info: () =>
+        guarded(async (): Promise<AppInfo> => {
+          const mode = modeOf(settings);
+          const d = mode === 'directory' ? settings.directory : training?.settings;
+          return {
+            name: 'Helpdesk',
+            version: deps.version,
+            mode,
+            locale: settings.locale,
+            directory: d ? { url: d.url, baseDn: d.baseDn, dialect: d.dialect } : null,
+          };
+        }),
+    },
+    session: {
+      current: () => guarded(async () => session()),
+      signIn: ({ username, password }) =>
+        guarded(async () => {
+          const dir = await activeDirectory();
+          try {
+            operator = await dir.authenticate(username, password);
+          } catch (err) {
+            const code = err instanceof HelpdeskError ? err.code : 'INTERNAL';
+            deps.audit.append({
+              operator: null,
+              action: 'session.signIn',
+              outcome: code === 'INVALID_CREDENTIALS' ? 'refused' : 'error',
+              target: username,
+              detail: { code },
+            });
+            throw err;
+          }
+          since = deps.clock.now();
+          deps.audit.append({ operator: operator.username, action: 'session.signIn', outcome: 'ok', target: operator.username });
+          return session();
+        }),
+      signOut: () =>
+        guarded(async () => {
+          if (operator) deps.audit.append({ operator: operator.username, action: 'session.signOut', outcome: 'ok' });
+          operator = null;
+          since = null;
+          return session();
+        }),
+    },
+    directory: {
+      search: ({ query, kind }) =>
+        guarded(async () => {
+          const who = requireOperator();
+          const criteria = parseSearchQuery(query, kind ?? 'auto');
+          const readAs = criteriaKinds(criteria);
+          const limit = (modeOf(settings) === 'directory' ? settings.directory?.maxResults : training?.settings.maxResults) ?? 50;
+          try {
+            const dir = await activeDirectory();
+            const found = await dir.search(criteria, limit);
+            const now = deps.clock.now();
+            deps.audit.append({
+              operator: who.username,
+              action: 'directory.search',
+              outcome: 'ok',
+              detail: { readAs: readAs.join(',') || 'none', results: found.total },
+            });
+            return {
+              items: found.accounts.map((a) => toAccountSummary(a, now)),
+              total: found.total,
+              totalIsLowerBound: found.totalIsLowerBound,
+              readAs,
+            };
+          } catch (err) {
+            deps.audit.append({
+              operator: who.username,
+              action: 'directory.search',
+              outcome: 'error',
+              detail: { readAs: readAs.join(',') || 'none', code: err instanceof HelpdeskError ? err.code : 'INTERNAL' },
+            });
+            throw err;
+          }
+        }),
+      getAccount: ({ id }) =>
+        guarded(async () => {
+          const who = requireOperator();
+          const dir = await activeDirectory();
+          try {
+            const account = await dir.getAccount(id);
+            deps.audit.append({ operator: who.username, action: 'directory.view', outcome: 'ok', target: account.username });
+            return toAccountDetail(account, deps.clock.now());
+          } catch (err) {
+            deps.audit.append({
+              operator: who.username,
+              action: 'directory.view',
+              outcome: 'error',
+              detail: { code: err instanceof HelpdeskError ? err.code : 'INTERNAL' },
+            });
+            throw err;
+          }
+        }),
+    },
+    settings: {
+      get: () => guarded(settingsView),
+      save: ({ settings: next, servicePassword }) =>
+        guarded(async () => {
+          // Until a directory is configured anyone at the desk may set it up; afterwards only a signed-in operator.
+          if (modeOf(settings) === 'directory') requireOperator();
+          if (next.mode === 'directory' && !next.directory) {
+            throw new HelpdeskError('VALIDATION_FAILED', { field: 'settings.directory', reason: 'required' });
+          }
+          if (servicePassword !== undefined) {
+            if (!next.directory) throw new HelpdeskError('VALIDATION_FAILED', { field: 'settings.directory', reason: 'required' });
+            await deps.secrets.set(servicePasswordKey(next.directory), servicePassword);
+          }
+          deps.settings.save(next);
+          const modeChanged = modeOf(next) !== modeOf(settings);
+          settings = next;
+          await resetDirectory();
+          if (modeChanged) {
+            if (operator) deps.audit.append({ operator: operator.username, action: 'session.signOut', outcome: 'ok', detail: { reason: 'mode changed' } });
+            operator = null;
+            since = null;
+          }
+          deps.audit.append({
+            operator: operator?.username ?? null,
+            action: 'settings.save',
+            outcome: 'ok',
+            detail: { mode: modeOf(next), servicePasswordChanged: servicePassword !== undefined },
+          });
+          return settingsView();
+        }),
+      testConnection: ({ settings: candidate, servicePassword }) =>
+        guarded(async () => {
+          const profile = candidate.directory;
+          if (!profile) throw new HelpdeskError('VALIDATION_FAILED', { field: 'settings.directory', reason: 'required' });
+          // The stored password is only ever offered to the URL and bind DN it was saved for.
+          const password = servicePassword ?? (await deps.secrets.get(servicePasswordKey(profile)).catch(() => null));
+          return deps.testConnection(profile, password);
+        }),
+    },
+    audit: {
+      recent: ({ limit }) =>
+        guarded(async () => {
+          requireOperator();
+          return deps.audit.recent(limit ?? 50);
+        }),
+    },
+  };
+
+  return {
+    api,
+    async close() {
+      await resetDirectory();
+      await training?.close();
+      training = null;
+    },
+  };
+}

@@ -1,0 +1,131 @@
+import type { Dialect, Locale, Settings } from './settings';
+
+export type AppMode = 'training' | 'directory';
+
+/** What the app is and how it runs; shown in the header and the training banner. */
+export interface AppInfo {
+  name: string;
+  version: string;
+  mode: AppMode;
+  locale: Locale;
+  /** Directory the app talks to (no credentials): host and base DN. */
+  directory: { url: string; baseDn: string; dialect: Dialect } | null;
+}
+
+export interface OperatorInfo {
+  username: string;
+  displayName: string;
+  dn: string;
+}
+
+export interface SessionInfo {
+  operator: OperatorInfo | null;
+  /** ISO time the operator signed in. */
+  since: string | null;
+  mode: AppMode;
+}
+
+/** How to read the search box. `auto` guesses from the shape of the text. */
+export const QUERY_KINDS = [
+  'auto',
+  'username',
+  'email',
+  'phone',
+  'citizenId',
+  'taxCode',
+  'socialInsurance',
+  'name',
+] as const;
+export type QueryKind = (typeof QUERY_KINDS)[number];
+
+export type AccountType = 'individual' | 'organisation' | 'social-insurance' | 'unknown';
+
+export type ContactStatus = 'present' | 'missing' | 'invalid';
+
+export interface MaskedContact {
+  status: ContactStatus;
+  /** `09*****98` / `ng***@tphcm.gov.vn`; null when missing. */
+  masked: string | null;
+}
+
+export interface AccountState {
+  locked: boolean;
+  /** ISO time the directory locked the account, when known. */
+  lockedAt: string | null;
+  /** ISO time the lock ends by itself; null when it lasts until an operator unlocks. */
+  lockedUntil: string | null;
+  /** Failed logins the directory has counted. */
+  failedLogins: number;
+  disabled: boolean;
+  mustChangePassword: boolean;
+  passwordChangedAt: string | null;
+  passwordExpiresAt: string | null;
+  passwordExpired: boolean;
+  passwordExpiringSoon: boolean;
+}
+
+export interface AccountSummary {
+  /** Opaque id for later calls (the entry's DN). */
+  id: string;
+  username: string;
+  displayName: string;
+  unit: string | null;
+  accountType: AccountType;
+  state: AccountState;
+  mobile: MaskedContact;
+  backupEmail: MaskedContact;
+}
+
+export interface AccountDetail extends AccountSummary {
+  mail: string | null;
+  title: string | null;
+  /** Identifiers, masked except for the last digits. */
+  citizenId: string | null;
+  taxCode: string | null;
+  socialInsuranceCode: string | null;
+  /** The password policy the state was judged against, when the directory exposes one. */
+  policy: { maxAgeDays: number | null; expireWarningDays: number | null; maxFailures: number | null } | null;
+}
+
+export interface SearchResult {
+  items: AccountSummary[];
+  /** Matches found in all (may exceed items.length). */
+  total: number;
+  /** True when the directory stopped before every match was counted. */
+  totalIsLowerBound: boolean;
+  /** How the query was read, e.g. ['phone'] or ['taxCode', 'socialInsurance']. */
+  readAs: QueryKind[];
+}
+
+export type ConnectionStep = 'config' | 'dns' | 'tcp' | 'tls' | 'bind' | 'baseDn';
+
+export interface ConnectionStepReport {
+  step: ConnectionStep;
+  ok: boolean;
+  ms: number;
+  /** Error code (translated) when the step failed. */
+  code?: string;
+  detail?: string;
+}
+
+export interface ConnectionReport {
+  ok: boolean;
+  steps: ConnectionStepReport[];
+}
+
+export interface SettingsView {
+  settings: Settings;
+  servicePasswordStored: boolean;
+  /** False when the OS keychain cannot be reached. */
+  keychainAvailable: boolean;
+}
+
+export interface AuditEntry {
+  seq: number;
+  at: string;
+  operator: string | null;
+  action: string;
+  outcome: 'ok' | 'error' | 'refused';
+  target: string | null;
+  detail: Record<string, string | number | boolean | null>;
+}

@@ -1,0 +1,6 @@
+export * from './api';
+export * from './dto';
+export * from './errors';
+export * from './manifest';
+export * from './result';
+export * from './settings';

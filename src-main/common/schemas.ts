@@ -1,0 +1,48 @@
+import { z } from 'zod';
+import type { HelpdeskApi } from './api';
+import { QUERY_KINDS } from './dto';
+import type { ApiError } from './result';
+import { settingsSchema } from './settings';
+import { lineText, secretText } from './text-rules';
+
+const empty = z.strictObject({});
+
+/** The input schema of every contract method: checked at the boundary before the app sees it. */
+export const INPUT_SCHEMAS = {
+  app: { info: empty },
+  session: {
+    current: empty,
+    signIn: z.strictObject({ username: lineText(128), password: secretText(256) }),
+    signOut: empty,
+  },
+  directory: {
+    search: z.strictObject({ query: lineText(200), kind: z.enum(QUERY_KINDS).optional() }),
+    getAccount: z.strictObject({ id: lineText(1024) }),
+  },
+  settings: {
+    get: empty,
+    save: z.strictObject({ settings: settingsSchema, servicePassword: secretText(512).optional() }),
+    testConnection: z.strictObject({ settings: settingsSchema, servicePassword: secretText(512).optional() }),
+  },
+  audit: {
+    recent: z.strictObject({ limit: z.number().int().min(1).max(500).optional() }),
+  },
+} as const satisfies { [G in keyof HelpdeskApi]: { [M in keyof HelpdeskApi[G]]: z.ZodType } };
+
+const KNOWN_REASONS = new Set(['required', 'too_long', 'too_short', 'control_characters', 'invalid_format']);
+
+/** Turns the first schema issue into a contract error: a field path and a reason key, no echo of the value. */
+export function validationError(error: z.ZodError): ApiError {
+  const issue = error.issues[0];
+  if (!issue) return { code: 'VALIDATION_FAILED', reason: 'invalid_value' };
+  const field = issue.path.map(String).join('.') || undefined;
+  let reason: string;
+  if (KNOWN_REASONS.has(issue.message)) reason = issue.message;
+  else if (issue.code === 'invalid_type') reason = issue.input === undefined ? 'required' : 'invalid_type';
+  else if (issue.code === 'too_big') reason = 'too_long';
+  else if (issue.code === 'too_small') reason = 'too_short';
+  else if (issue.code === 'unrecognized_keys') reason = 'unknown_field';
+  else if (issue.code === 'invalid_format') reason = 'invalid_format';
+  else reason = 'invalid_value';
+  return field === undefined ? { code: 'VALIDATION_FAILED', reason } : { code: 'VALIDATION_FAILED', field, reason };
+}

@@ -1,0 +1,29 @@
+import type { ApiError, ErrorCode } from '../common/errors';
+
+/**
+ * The one error type the domain and adapters throw. It carries a contract error code and safe detail
+ * only: callers must never put a password, code or token into `detail`.
+ */
+export class HelpdeskError extends Error {
+  readonly code: ErrorCode;
+  readonly detail: string | undefined;
+  readonly reason: string | undefined;
+  readonly field: string | undefined;
+
+  constructor(code: ErrorCode, opts: { detail?: string; reason?: string; field?: string; cause?: unknown } = {}) {
+    super(opts.detail ? `${code}: ${opts.detail}` : code, opts.cause === undefined ? undefined : { cause: opts.cause });
+    this.name = 'HelpdeskError';
+    this.code = code;
+    this.detail = opts.detail;
+    this.reason = opts.reason;
+    this.field = opts.field;
+  }
+
+  toApiError(): ApiError {
+    const e: ApiError = { code: this.code };
+    if (this.detail !== undefined) e.detail = this.detail;
+    if (this.reason !== undefined) e.reason = this.reason;
+    if (this.field !== undefined) e.field = this.field;
+    return e;
+  }
+}

@@ -1,0 +1,44 @@
+import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
+
+export type PhoneResult =
+  | { ok: true; national: string; gateway: string }
+  | { ok: false; reason: 'invalid' | 'landline' | 'old_format' | 'not_vietnamese' };
+
+/**
+ * Normalises a Vietnamese mobile number written any usual way (`+84 912 345 678`, `0084…`, `84…`,
+ * `912345678`, `0912-345-678`) to the national form `0912345678` and the gateway form `84912345678`.
+ * Landlines and the pre-2018 11-digit mobile numbers are refused with a reason.
+ */
+export function normalizeVnMobile(input: string): PhoneResult {
+  const compact = input.replace(/[\s.\-()]/gu, '');
+  if (!/^\+?\d{8,15}$/u.test(compact)) return { ok: false, reason: 'invalid' };
+  let international: string;
+  if (compact.startsWith('+')) international = compact;
+  else if (compact.startsWith('0084')) international = `+${compact.slice(2)}`;
+  else if (compact.startsWith('84') && compact.length >= 11) international = `+${compact}`;
+  else if (compact.startsWith('0')) international = `+84${compact.slice(1)}`;
+  else if (compact.length === 9) international = `+84${compact}`;
+  else return { ok: false, reason: 'invalid' };
+
+  if (!international.startsWith('+84')) return { ok: false, reason: 'not_vietnamese' };
+  const subscriber = international.slice(3);
+  // Pre-2018 mobile ranges had 10 subscriber digits starting with 1 (01xx…): renumbered in 2018.
+  if (/^1\d{9}$/u.test(subscriber)) return { ok: false, reason: 'old_format' };
+
+  const parsed = parsePhoneNumberFromString(international, 'VN');
+  if (!parsed || !parsed.isValid()) return { ok: false, reason: 'invalid' };
+  const type = parsed.getType();
+  if (type === 'FIXED_LINE') return { ok: false, reason: 'landline' };
+  if (type !== 'MOBILE' && type !== 'FIXED_LINE_OR_MOBILE') return { ok: false, reason: 'invalid' };
+  const national = `0${parsed.nationalNumber}`;
+  return { ok: true, national, gateway: `84${parsed.nationalNumber}` };
+}
+
+/**
+ * The spellings a directory may hold for one mobile number; LDAP telephoneNumberMatch already ignores
+ * spaces and hyphens, so these cover the prefixes.
+ */
+export function phoneSpellings(national: string): string[] {
+  const subscriber = national.slice(1);
+  return [national, `+84${subscriber}`, `84${subscriber}`, `0084${subscriber}`, subscriber];
+}

@@ -1,0 +1,83 @@
+import type { AuditEntry, OperatorInfo } from '../common/dto';
+import type { DirectorySettings } from '../common/settings';
+import type { SearchCriterion } from './search-query';
+
+/** Time, injected so rules can be tested at 4:59 and 5:00. */
+export interface Clock {
+  now(): Date;
+}
+
+/** Password policy as the directory states it (seconds; null = not set). */
+export interface DirectoryPolicy {
+  maxAgeSeconds: number | null;
+  expireWarningSeconds: number | null;
+  lockoutDurationSeconds: number | null;
+  maxFailures: number | null;
+}
+
+/** An account as read from the directory, before masking: adapters fill it, the domain judges it. */
+export interface DirectoryAccount {
+  dn: string;
+  username: string;
+  displayName: string;
+  unit: string | null;
+  title: string | null;
+  mail: string | null;
+  accountType: string | null;
+  mobiles: string[];
+  backupEmails: string[];
+  citizenId: string | null;
+  taxCode: string | null;
+  socialInsuranceCode: string | null;
+  /** Locked after failed logins (ends by policy or when an operator unlocks). */
+  locked: boolean;
+  lockedAt: Date | null;
+  /** Locked by an administrator with no end (ppolicy `000001010000Z`, AD/Zimbra disabled). */
+  disabled: boolean;
+  failureCount: number;
+  mustChangePassword: boolean;
+  passwordChangedAt: Date | null;
+  /** Absolute expiry when the directory states it (AD); otherwise computed from the policy. */
+  passwordExpiresAt: Date | null;
+  policy: DirectoryPolicy | null;
+}
+
+export interface DirectorySearchResult {
+  accounts: DirectoryAccount[];
+  total: number;
+  totalIsLowerBound: boolean;
+}
+
+/** The account directory (LDAP): the only way the app reads accounts or checks an operator's password. */
+export interface Directory {
+  /** Checks an operator's own credentials; throws INVALID_CREDENTIALS without saying which part was wrong. */
+  authenticate(username: string, password: string): Promise<OperatorInfo>;
+  search(criteria: SearchCriterion[], limit: number): Promise<DirectorySearchResult>;
+  getAccount(dn: string): Promise<DirectoryAccount>;
+  close(): Promise<void>;
+}
+
+/** Builds a Directory for a profile; the service password comes from the SecretStore. */
+export type DirectoryFactory = (settings: DirectorySettings, servicePassword: string) => Directory;
+
+/** The OS keychain. No plaintext fallback: when unavailable, calls throw SECRET_STORE_UNAVAILABLE. */
+export interface SecretStore {
+  available(): Promise<boolean>;
+  get(name: string): Promise<string | null>;
+  set(name: string, value: string): Promise<void>;
+  delete(name: string): Promise<void>;
+}
+
+export interface AuditRecord {
+  operator: string | null;
+  action: string;
+  outcome: 'ok' | 'error' | 'refused';
+  target?: string | null;
+  detail?: Record<string, string | number | boolean | null>;
+}
+
+/** Append-only record of who did what. Never given an OTP, a password or a token. */
+export interface AuditLog {
+  append(record: AuditRecord): void;
+  recent(limit: number): AuditEntry[];
+}

@@ -1,0 +1,114 @@
+import type { QueryKind } from '../common/dto';
+import { HelpdeskError } from './errors';
+import { isCccd, isCmnd, isSocialInsuranceCode, normalizeTaxCode } from './identifiers';
+import { normalizeVnMobile } from './phone';
+import { nameWords } from './text';
+
+/** One way an account can match the operator's query; the directory adapter turns each into a filter. */
+export type SearchCriterion =
+  | { kind: 'username'; value: string }
+  | { kind: 'email'; value: string }
+  | { kind: 'phone'; national: string }
+  | { kind: 'citizenId'; value: string }
+  | { kind: 'taxCode'; value: string }
+  | { kind: 'socialInsurance'; value: string }
+  | { kind: 'name'; words: string[] };
+
+const USERNAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/u;
+const EMAIL = /^[^\s@]{1,64}@[^\s@]{1,255}$/u;
+
+/**
+ * Reads the search box. With `auto`, every plausible reading is kept: ten digits may be a mobile,
+ * a tax code and a BHXH code at once. With an explicit kind, a malformed value is refused.
+ */
+export function parseSearchQuery(raw: string, kind: QueryKind = 'auto'): SearchCriterion[] {
+  const text = raw.trim();
+  if (kind === 'auto') return readAuto(text);
+  const criterion = readAs(kind, text);
+  if (!criterion) throw new HelpdeskError('VALIDATION_FAILED', { field: 'query', reason: `not_${kind}` });
+  return [criterion];
+}
+
+function readAuto(text: string): SearchCriterion[] {
+  if (text.includes('@')) {
+    return EMAIL.test(text) ? [{ kind: 'email', value: text.toLowerCase() }] : [];
+  }
+  const digits = text.replace(/[\s.\-+()]/gu, '');
+  if (/^\d+$/u.test(digits) && /^[\d\s.\-+()]+$/u.test(text)) {
+    const out: SearchCriterion[] = [];
+    const phone = normalizeVnMobile(text);
+    if (phone.ok) out.push({ kind: 'phone', national: phone.national });
+    if (isCccd(digits) || isCmnd(digits)) out.push({ kind: 'citizenId', value: digits });
+    const tax = normalizeTaxCode(text);
+    if (tax) out.push({ kind: 'taxCode', value: tax });
+    if (isSocialInsuranceCode(digits)) out.push({ kind: 'socialInsurance', value: digits });
+    if (out.length === 0 && USERNAME.test(digits)) out.push({ kind: 'username', value: digits });
+    return out;
+  }
+  const out: SearchCriterion[] = [];
+  if (USERNAME.test(text)) out.push({ kind: 'username', value: text.toLowerCase() });
+  const words = nameWords(text);
+  if (words.length > 0 && /\p{L}/u.test(text)) out.push({ kind: 'name', words });
+  return out;
+}
+
+function readAs(kind: Exclude<QueryKind, 'auto'>, text: string): SearchCriterion | null {
+  switch (kind) {
+    case 'username':
+      return USERNAME.test(text) ? { kind, value: text.toLowerCase() } : null;
+    case 'email':
+      return EMAIL.test(text) ? { kind, value: text.toLowerCase() } : null;
+    case 'phone': {
+      const phone = normalizeVnMobile(text);
+      return phone.ok ? { kind, national: phone.national } : null;
+    }
+    case 'citizenId': {
+      const digits = text.replace(/\s/gu, '');
+      return isCccd(digits) || isCmnd(digits) ? { kind, value: digits } : null;
+    }
+    case 'taxCode': {
+      const tax = normalizeTaxCode(text);
+      return tax ? { kind, value: tax } : null;
+    }
+    case 'socialInsurance': {
+      const digits = text.replace(/\s/gu, '');
+      return isSocialInsuranceCode(digits) ? { kind, value: digits } : null;
+    }
+    case 'name': {
+      const words = nameWords(text);
+      return words.length > 0 ? { kind, words } : null;
+    }
+    default:
+      return assertNever(kind);
+  }
+}
+
+export function assertNever(x: never): never {
+  throw new Error(`unexpected ${String(x)}`);
+}
+
+/**
+ * The ASCII fragments every spelling of a folded name word must contain, in order: vowels and `d`
+ * carry diacritics (ă â ê ô ơ ư, đ) so they become wildcards. "nguyen van" → ["ng", "n", "v", "n"].
+ * A directory substring filter on these finds every diacritic variant; `nameMatches` then confirms.
+ */
+export function nameSkeleton(words: string[]): string[] {
+  return words.flatMap((w) => w.split(/[aeiouyd]+/u).filter((p) => p.length > 0));
+}
+
+/** True when each query word starts a word of the name, in order ("nguyen van" ⊂ "Nguyễn Văn An"). */
+export function nameMatches(name: string, queryWords: string[]): boolean {
+  const words = nameWords(name);
+  let i = 0;
+  for (const q of queryWords) {
+    while (i < words.length && !words[i]!.startsWith(q)) i++;
+    if (i === words.length) return false;
+    i++;
+  }
+  return true;
+}
+
+/** The query kinds a list of criteria stands for (for the UI's "read as" line and the audit). */
+export function criteriaKinds(criteria: SearchCriterion[]): QueryKind[] {
+  return [...new Set(criteria.map((c) => c.kind))];
+}

@@ -1,0 +1,91 @@
+import { app, BrowserWindow, session, shell } from 'electron';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { KeytarSecretStore } from '../adapters/secrets/keytar-secret-store';
+import { createRuntime, type Runtime } from '../app/runtime';
+import { registerIpc } from './ipc';
+import type { SenderPolicy } from './sender-guard';
+
+const here = fileURLToPath(new URL('.', import.meta.url));
+const rendererFile = join(here, '..', 'renderer', 'index.html');
+const devUrl = process.env.ELECTRON_RENDERER_URL;
+const trusted = new Set<number>();
+let runtime: Runtime | null = null;
+
+function senderPolicy(): SenderPolicy {
+  return devUrl
+    ? { trustedWebContents: trusted, appOrigin: new URL(devUrl).origin }
+    : { trustedWebContents: trusted, appOrigin: 'file://', appFile: rendererFile };
+}
+
+function createWindow(): BrowserWindow {
+  const win = new BrowserWindow({
+    width: 1280,
+    height: 820,
+    minWidth: 960,
+    minHeight: 640,
+    show: false,
+    title: 'Helpdesk',
+    autoHideMenuBar: true,
+    webPreferences: {
+      preload: join(here, '..', 'preload', 'index.cjs'),
+      sandbox: true,
+      contextIsolation: true,
+      nodeIntegration: false,
+      nodeIntegrationInWorker: false,
+      webSecurity: true,
+      allowRunningInsecureContent: false,
+      webviewTag: false,
+      spellcheck: false,
+    },
+  });
+  trusted.add(win.webContents.id);
+  const id = win.webContents.id;
+  win.on('closed', () => trusted.delete(id));
+  win.once('ready-to-show', () => win.show());
+  // No navigation away from the app, no new windows: links open in the system browser only if https.
+  win.webContents.on('will-navigate', (e) => e.preventDefault());
+  win.webContents.on('will-redirect', (e) => e.preventDefault());
+  win.webContents.setWindowOpenHandler(({ url }) => {
+    if (url.startsWith('https://')) void shell.openExternal(url);
+    return { action: 'deny' };
+  });
+  if (devUrl) void win.loadURL(devUrl);
+  else void win.loadFile(rendererFile);
+  return win;
+}
+
+if (!app.requestSingleInstanceLock()) {
+  app.quit();
+} else {
+  app.on('second-instance', () => {
+    const [win] = BrowserWindow.getAllWindows();
+    if (win) {
+      if (win.isMinimized()) win.restore();
+      win.focus();
+    }
+  });
+  app.on('web-contents-created', (_e, contents) => {
+    contents.on('will-attach-webview', (e) => e.preventDefault());
+  });
+  void app.whenReady().then(() => {
+    session.defaultSession.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
+    runtime = createRuntime({
+      dataDir: app.getPath('userData'),
+      resourcesDir: app.isPackaged ? join(process.resourcesPath, 'resources') : join(here, '..', '..', 'resources'),
+      secrets: new KeytarSecretStore(),
+      version: app.getVersion(),
+    });
+    registerIpc(runtime.api, senderPolicy);
+    createWindow();
+    app.on('activate', () => {
+      if (BrowserWindow.getAllWindows().length === 0) createWindow();
+    });
+  });
+  app.on('window-all-closed', () => {
+    if (process.platform !== 'darwin') app.quit();
+  });
+  app.on('before-quit', () => {
+    void runtime?.close();
+  });
+}

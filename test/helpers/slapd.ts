@@ -1,0 +1,545 @@
+/**
+ * A throwaway OpenLDAP server (slapd from Debian's `slapd` package, 2.5) for integration tests
+ * and benchmarks: back-mdb in a fresh temp dir, the ppolicy overlay with a lockout policy, the
+ * Helpdesk schema, a service account, optional TLS (StartTLS + ldaps://) with a throwaway CA.
+ *
+ *   const ldap = await startSlapd({ ldif });
+ *   try { ... new Client({ url: ldap.url }) ... } finally { await ldap.stop(); }
+ *
+ * Nothing is registered globally: the caller must call stop().
+ */
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { delimiter, dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Client } from 'ldapts';
+import { freePort } from './free-port';
+
+export interface SlapdOptions {
+  /** Default 'dc=example,dc=gov,dc=vn'. */
+  baseDn?: string;
+  /**
+   * LDIF loaded with slapadd before start. If it does not contain the base entry, the harness
+   * creates the base entry and ou=people, ou=policies, ou=system. The harness always adds the
+   * service account (the LDIF must not contain it) and adds cn=default,ou=policies unless the
+   * LDIF has it. ppolicy operational attributes (pwdAccountLockedTime, pwdFailureTime, pwdReset,
+   * pwdChangedTime, pwdHistory, ...) are accepted by slapadd.
+   */
+  ldif?: string;
+  /** Also make a throwaway CA + server cert, enable StartTLS on ldap:// and listen on ldaps://. */
+  tls?: boolean;
+  /** slapadd -q (for large loads). */
+  quick?: boolean;
+}
+
+export interface SlapdHandle {
+  /** ldap://127.0.0.1:<port> */
+  url: string;
+  /** ldaps://127.0.0.1:<port> when tls */
+  ldapsUrl?: string;
+  /** The CA certificate (PEM) when tls. */
+  caPem?: string;
+  baseDn: string;
+  /** cn=admin,<base> (rootdn: bypasses ACLs and ppolicy) */
+  rootDn: string;
+  rootPassword: string;
+  /** cn=helpdesk-service,ou=system,<base> */
+  serviceDn: string;
+  servicePassword: string;
+  /** cn=default,ou=policies,<base> */
+  policyDn: string;
+  /** The temp dir (config, database, certificates). */
+  dir: string;
+  /** SIGTERM, wait for exit, remove the dir. Idempotent. */
+  stop(): Promise<void>;
+}
+
+const DEFAULT_BASE_DN = 'dc=example,dc=gov,dc=vn';
+const START_TIMEOUT_MS = 15_000;
+const STOP_TIMEOUT_MS = 10_000;
+const MAX_STDERR = 64 * 1024;
+
+const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const HELPDESK_SCHEMA = join(REPO_ROOT, 'resources', 'ldap', 'helpdesk.schema');
+
+/** ppolicy's operational attributes (OpenLDAP 2.5: all defined by the ppolicy module itself). */
+const PPOLICY_OPERATIONAL_ATTRS = [
+  'pwdAccountLockedTime',
+  'pwdFailureTime',
+  'pwdReset',
+  'pwdChangedTime',
+  'pwdHistory',
+  'pwdGraceUseTime',
+  'pwdPolicySubentry',
+  'pwdLastSuccess',
+  'pwdStartTime',
+  'pwdEndTime',
+  'pwdAccountTmpLockoutEnd',
+];
+
+/** `{SSHA}` hash (salted SHA-1, as slappasswd makes by default) of a password. */
+export function sshaHash(password: string): string {
+  const salt = randomBytes(8);
+  const digest = createHash('sha1').update(password, 'utf8').update(salt).digest();
+  return `{SSHA}${Buffer.concat([digest, salt]).toString('base64')}`;
+}
+
+export async function startSlapd(opts: SlapdOptions = {}): Promise<SlapdHandle> {
+  const baseDn = opts.baseDn ?? DEFAULT_BASE_DN;
+  const rootDn = `cn=admin,${baseDn}`;
+  const serviceDn = `cn=helpdesk-service,ou=system,${baseDn}`;
+  const policyDn = `cn=default,ou=policies,${baseDn}`;
+  const rootPassword = randomPassword();
+  const servicePassword = randomPassword();
+  const slapdBin = findBinary('slapd');
+  const slapaddBin = findBinary('slapadd');
+  if (!existsSync(HELPDESK_SCHEMA)) throw new Error(`startSlapd: schema not found: ${HELPDESK_SCHEMA}`);
+
+  const dir = await mkdtemp(join(tmpdir(), 'helpdesk-slapd-'));
+  try {
+    const dbDir = join(dir, 'db');
+    await mkdir(dbDir, { mode: 0o700 });
+
+    let tlsFiles: TlsFiles | undefined;
+    if (opts.tls) tlsFiles = await makeCertificates(dir);
+
+    const confPath = join(dir, 'slapd.conf');
+    await writeFile(
+      confPath,
+      slapdConf({ dir, dbDir, baseDn, rootDn, rootPassword, serviceDn, policyDn, tls: tlsFiles }),
+      { mode: 0o600 },
+    );
+
+    const ldifPath = join(dir, 'load.ldif');
+    await writeFile(ldifPath, buildLdif({ baseDn, serviceDn, servicePassword, policyDn, ldif: opts.ldif ?? '' }), {
+      mode: 0o600,
+    });
+    await run(slapaddBin, ['-f', confPath, '-l', ldifPath, ...(opts.quick ? ['-q'] : [])], 'slapadd');
+    await rm(ldifPath, { force: true });
+
+    // The ports come from freePort(): another process may grab one before slapd binds it, so
+    // retry a couple of times on "Address already in use".
+    let lastError: unknown;
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const port = await freePort();
+      const ldapsPort = tlsFiles ? await freePort() : undefined;
+      const url = `ldap://127.0.0.1:${port}`;
+      const ldapsUrl = ldapsPort === undefined ? undefined : `ldaps://127.0.0.1:${ldapsPort}`;
+      const listeners = [`${url}/`, ...(ldapsUrl ? [`${ldapsUrl}/`] : [])].join(' ');
+      // -d 32768 ("none"): stay in the foreground and print only the messages logged whatever
+      // the level (startup banner, fatal errors such as a failed bind(2)). -d 0 also stays in
+      // the foreground but prints nothing at all, not even why slapd exited.
+      const child = spawn(slapdBin, ['-f', confPath, '-h', listeners, '-d', '32768'], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      const proc = watch(child);
+      try {
+        await waitReady(proc, port, ldapsPort, rootDn, rootPassword);
+      } catch (err) {
+        lastError = err;
+        await terminate(proc);
+        if (proc.exited && /Address already in use/.test(proc.output())) continue;
+        throw err;
+      }
+      let stopped: Promise<void> | undefined;
+      return {
+        url,
+        ldapsUrl,
+        caPem: tlsFiles?.caPem,
+        baseDn,
+        rootDn,
+        rootPassword,
+        serviceDn,
+        servicePassword,
+        policyDn,
+        dir,
+        stop() {
+          stopped ??= (async () => {
+            await terminate(proc);
+            await rm(dir, { recursive: true, force: true });
+          })();
+          return stopped;
+        },
+      };
+    }
+    throw lastError;
+  } catch (err) {
+    await rm(dir, { recursive: true, force: true });
+    throw err;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// slapd.conf
+
+interface ConfParams {
+  dir: string;
+  dbDir: string;
+  baseDn: string;
+  rootDn: string;
+  rootPassword: string;
+  serviceDn: string;
+  policyDn: string;
+  tls: TlsFiles | undefined;
+}
+
+function slapdConf(p: ConfParams): string {
+  const q = (s: string): string => `"${s.replace(/(["\\])/g, '\\$1')}"`;
+  const lines = [
+    '# Generated by test/helpers/slapd.ts (throwaway test server)',
+    'modulepath /usr/lib/ldap',
+    'moduleload back_mdb',
+    // OpenLDAP 2.5: the ppolicy schema (pwdPolicy, pwdAccountLockedTime, ...) is built into the
+    // overlay module; there is no ppolicy.schema to include any more.
+    'moduleload ppolicy',
+    'include /etc/ldap/schema/core.schema',
+    'include /etc/ldap/schema/cosine.schema',
+    'include /etc/ldap/schema/inetorgperson.schema',
+    'include /etc/ldap/schema/nis.schema',
+    `include ${q(HELPDESK_SCHEMA)}`,
+    `pidfile ${q(join(p.dir, 'slapd.pid'))}`,
+    `argsfile ${q(join(p.dir, 'slapd.args'))}`,
+  ];
+  if (p.tls) {
+    lines.push(
+      `TLSCACertificateFile ${q(p.tls.caCert)}`,
+      `TLSCertificateFile ${q(p.tls.serverCert)}`,
+      `TLSCertificateKeyFile ${q(p.tls.serverKey)}`,
+      'TLSVerifyClient never',
+    );
+  }
+  const svc = q(p.serviceDn);
+  lines.push(
+    // Frontend: the root DSE and the schema stay readable, as on a typical server.
+    'access to dn.base="" by * read',
+    'access to dn.base="cn=Subschema" by * read',
+    '',
+    'database mdb',
+    'maxsize 2147483648',
+    'dbnosync',
+    `suffix ${q(p.baseDn)}`,
+    `rootdn ${q(p.rootDn)}`,
+    `rootpw ${sshaHash(p.rootPassword)}`,
+    `directory ${q(p.dbDir)}`,
+    'index objectClass eq',
+    'index uid eq,sub',
+    'index mail eq,sub',
+    'index mobile eq',
+    'index cn eq,sub',
+    'index hdCitizenId eq',
+    'index hdTaxCode eq',
+    'index hdSocialInsuranceCode eq',
+    'index hdRecoveryEmail eq',
+    'index entryUUID eq',
+    `access to attrs=userPassword by dn.exact=${svc} write by self write by anonymous auth by * none`,
+    `access to attrs=${PPOLICY_OPERATIONAL_ATTRS.join(',')} by dn.exact=${svc} write by self read by * none`,
+    `access to * by dn.exact=${svc} write by self read by users read by anonymous auth by * none`,
+    'overlay ppolicy',
+    `ppolicy_default ${q(p.policyDn)}`,
+    'ppolicy_use_lockout',
+    '',
+  );
+  return lines.join('\n');
+}
+
+// ---------------------------------------------------------------------------------------------
+// LDIF
+
+interface LdifParams {
+  baseDn: string;
+  serviceDn: string;
+  servicePassword: string;
+  policyDn: string;
+  ldif: string;
+}
+
+function buildLdif(p: LdifParams): string {
+  const userLdif = p.ldif.replace(/^(?:#[^\n]*\n|\s*\n)*version:[ \t]*1[ \t]*\r?\n/, '').trim();
+  const dns = ldifDns(userLdif);
+  const has = (dn: string): boolean => dns.has(normDn(dn));
+  if (has(p.serviceDn)) {
+    throw new Error(`startSlapd: the LDIF must not contain ${p.serviceDn}; the harness adds it`);
+  }
+  const people = `ou=people,${p.baseDn}`;
+  const policies = `ou=policies,${p.baseDn}`;
+  const system = `ou=system,${p.baseDn}`;
+  const before: string[] = [];
+  const after: string[] = [];
+  if (!has(p.baseDn)) {
+    before.push(baseEntry(p.baseDn), ouEntry(people), ouEntry(policies), ouEntry(system));
+  } else {
+    if (!has(policies) && !has(p.policyDn)) after.push(ouEntry(policies));
+    if (!has(system)) after.push(ouEntry(system));
+  }
+  if (!has(p.policyDn)) {
+    after.push(
+      [
+        `dn: ${p.policyDn}`,
+        'objectClass: top',
+        'objectClass: device',
+        'objectClass: pwdPolicy',
+        'cn: default',
+        'pwdAttribute: userPassword',
+        'pwdMaxAge: 15552000',
+        'pwdExpireWarning: 1209600',
+        'pwdLockout: TRUE',
+        'pwdMaxFailure: 3',
+        'pwdLockoutDuration: 0',
+        'pwdFailureCountInterval: 0',
+        'pwdMinLength: 8',
+        'pwdInHistory: 5',
+        'pwdCheckQuality: 1',
+        'pwdMustChange: TRUE',
+        'pwdAllowUserChange: TRUE',
+      ].join('\n'),
+    );
+  }
+  after.push(
+    [
+      `dn: ${p.serviceDn}`,
+      'objectClass: top',
+      'objectClass: applicationProcess',
+      'objectClass: simpleSecurityObject',
+      'cn: helpdesk-service',
+      'description: Helpdesk service account (test harness)',
+      `userPassword: ${sshaHash(p.servicePassword)}`,
+    ].join('\n'),
+  );
+  return [...before, ...(userLdif ? [userLdif] : []), ...after].join('\n\n') + '\n';
+}
+
+/** The normalised DNs of the records of an LDIF text (handles folded lines and `dn::` base64). */
+function ldifDns(ldif: string): Set<string> {
+  const dns = new Set<string>();
+  const re = /^dn(::?)[ \t]*([^\r\n]*(?:\r?\n [^\r\n]*)*)/gm;
+  for (const m of ldif.matchAll(re)) {
+    const value = (m[2] ?? '').replace(/\r?\n /g, '');
+    dns.add(normDn(m[1] === '::' ? Buffer.from(value, 'base64').toString('utf8') : value));
+  }
+  return dns;
+}
+
+function normDn(dn: string): string {
+  return dn
+    .trim()
+    .replace(/\s*([,=+])\s*/g, '$1')
+    .toLowerCase();
+}
+
+function baseEntry(baseDn: string): string {
+  const m = /^\s*([A-Za-z]+)\s*=\s*((?:[^,\\]|\\.)+?)\s*(?:,|$)/.exec(baseDn);
+  if (!m) throw new Error(`startSlapd: cannot parse base DN ${baseDn}`);
+  const attr = (m[1] ?? '').toLowerCase();
+  const value = m[2] ?? '';
+  switch (attr) {
+    case 'dc':
+      return [`dn: ${baseDn}`, 'objectClass: top', 'objectClass: dcObject', 'objectClass: organization', `dc: ${value}`, `o: ${value}`].join('\n');
+    case 'o':
+      return [`dn: ${baseDn}`, 'objectClass: top', 'objectClass: organization', `o: ${value}`].join('\n');
+    case 'ou':
+      return [`dn: ${baseDn}`, 'objectClass: top', 'objectClass: organizationalUnit', `ou: ${value}`].join('\n');
+    default:
+      throw new Error(`startSlapd: cannot make a base entry for ${baseDn}; put it in the LDIF`);
+  }
+}
+
+function ouEntry(dn: string): string {
+  const ou = /^ou=([^,]+)/.exec(dn)?.[1] ?? '';
+  return [`dn: ${dn}`, 'objectClass: top', 'objectClass: organizationalUnit', `ou: ${ou}`].join('\n');
+}
+
+// ---------------------------------------------------------------------------------------------
+// TLS: a throwaway CA and a server certificate for 127.0.0.1 / localhost, made with the openssl
+// CLI. Keys are unencrypted PKCS#8 PEM ("BEGIN PRIVATE KEY"), which GnuTLS (Debian's slapd is
+// linked with GnuTLS, not OpenSSL) reads fine.
+
+interface TlsFiles {
+  caCert: string;
+  serverCert: string;
+  serverKey: string;
+  caPem: string;
+}
+
+async function makeCertificates(dir: string): Promise<TlsFiles> {
+  const tlsDir = join(dir, 'tls');
+  await mkdir(tlsDir, { mode: 0o700 });
+  const f = (name: string): string => join(tlsDir, name);
+  await writeFile(
+    f('openssl.cnf'),
+    [
+      '[req]',
+      'distinguished_name = dn_server',
+      'prompt = no',
+      '[dn_ca]',
+      'CN = Helpdesk throwaway test CA',
+      '[dn_server]',
+      'CN = localhost',
+      '[v3_ca]',
+      'basicConstraints = critical, CA:TRUE',
+      'keyUsage = critical, keyCertSign, cRLSign',
+      'subjectKeyIdentifier = hash',
+      '[v3_server]',
+      'basicConstraints = critical, CA:FALSE',
+      'keyUsage = critical, digitalSignature, keyEncipherment',
+      'extendedKeyUsage = serverAuth',
+      'subjectAltName = IP:127.0.0.1, DNS:localhost',
+      'subjectKeyIdentifier = hash',
+      'authorityKeyIdentifier = keyid, issuer',
+      '',
+    ].join('\n'),
+  );
+  const cnf = f('openssl.cnf');
+  const genKey = (out: string): Promise<string> =>
+    run('openssl', ['genpkey', '-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048', '-out', out], 'openssl genpkey');
+  await Promise.all([genKey(f('ca.key')), genKey(f('server.key'))]);
+  await run(
+    'openssl',
+    ['req', '-new', '-x509', '-config', cnf, '-subj', '/CN=Helpdesk throwaway test CA', '-extensions', 'v3_ca',
+      '-key', f('ca.key'), '-sha256', '-days', '7', '-out', f('ca.pem')],
+    'openssl req (CA)',
+  );
+  await run('openssl', ['req', '-new', '-config', cnf, '-key', f('server.key'), '-out', f('server.csr')], 'openssl req (server)');
+  await run(
+    'openssl',
+    ['x509', '-req', '-in', f('server.csr'), '-CA', f('ca.pem'), '-CAkey', f('ca.key'),
+      '-set_serial', `0x${randomBytes(16).toString('hex').replace(/^[89a-f]/, '1')}`,
+      '-sha256', '-days', '7', '-extfile', cnf, '-extensions', 'v3_server', '-out', f('server.pem')],
+    'openssl x509 (sign)',
+  );
+  await Promise.all([chmod(f('ca.key'), 0o600), chmod(f('server.key'), 0o600)]);
+  return {
+    caCert: f('ca.pem'),
+    serverCert: f('server.pem'),
+    serverKey: f('server.key'),
+    caPem: await readFile(f('ca.pem'), 'utf8'),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// processes
+
+interface Watched {
+  child: ChildProcess;
+  exited: boolean;
+  exitInfo: string;
+  exit: Promise<void>;
+  output(): string;
+}
+
+function watch(child: ChildProcess): Watched {
+  let out = '';
+  const append = (chunk: Buffer): void => {
+    if (out.length < MAX_STDERR) out += chunk.toString('utf8');
+  };
+  child.stdout?.on('data', append);
+  child.stderr?.on('data', append);
+  const w: Watched = {
+    child,
+    exited: false,
+    exitInfo: '',
+    exit: Promise.resolve(),
+    output: () => out,
+  };
+  w.exit = new Promise((resolveExit) => {
+    child.once('error', (err) => {
+      w.exited = true;
+      w.exitInfo = `spawn error: ${err.message}`;
+      resolveExit();
+    });
+    child.once('exit', (code, signal) => {
+      w.exited = true;
+      w.exitInfo = signal ? `signal ${signal}` : `code ${code}`;
+      resolveExit();
+    });
+  });
+  return w;
+}
+
+async function terminate(w: Watched): Promise<void> {
+  if (w.exited) return;
+  w.child.kill('SIGTERM');
+  const timer = setTimeout(() => w.child.kill('SIGKILL'), STOP_TIMEOUT_MS);
+  await w.exit;
+  clearTimeout(timer);
+}
+
+async function waitReady(
+  w: Watched,
+  port: number,
+  ldapsPort: number | undefined,
+  rootDn: string,
+  rootPassword: string,
+): Promise<void> {
+  const deadline = Date.now() + START_TIMEOUT_MS;
+  let lastError = 'not tried';
+  while (Date.now() < deadline) {
+    if (w.exited) {
+      throw new Error(`slapd exited early (${w.exitInfo}):\n${w.output().trim() || '(no output)'}`);
+    }
+    try {
+      await tcpProbe(port);
+      if (ldapsPort !== undefined) await tcpProbe(ldapsPort);
+      const client = new Client({ url: `ldap://127.0.0.1:${port}`, timeout: 2000, connectTimeout: 1000 });
+      try {
+        await client.bind(rootDn, rootPassword);
+      } finally {
+        await client.unbind().catch(() => undefined);
+      }
+      return;
+    } catch (err) {
+      lastError = err instanceof Error ? err.message : String(err);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(
+    `slapd did not become ready within ${START_TIMEOUT_MS} ms (last error: ${lastError}):\n${w.output().trim()}`,
+  );
+}
+
+function tcpProbe(port: number): Promise<void> {
+  return new Promise((resolveProbe, reject) => {
+    const socket = connect({ host: '127.0.0.1', port });
+    socket.setTimeout(1000);
+    socket.once('connect', () => {
+      socket.destroy();
+      resolveProbe();
+    });
+    socket.once('timeout', () => {
+      socket.destroy();
+      reject(new Error(`connect to 127.0.0.1:${port} timed out`));
+    });
+    socket.once('error', (err) => {
+      socket.destroy();
+      reject(err);
+    });
+  });
+}
+
+function run(file: string, args: string[], what: string): Promise<string> {
+  return new Promise((resolveRun, reject) => {
+    execFile(file, args, { maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
+      if (err) {
+        reject(new Error(`${what} failed (${err.message.split('\n')[0]}):\n${String(stderr).trim()}\n${String(stdout).trim()}`));
+      } else {
+        resolveRun(String(stdout));
+      }
+    });
+  });
+}
+
+/** slapd / slapadd live in /usr/sbin, which is not always on a non-root user's PATH. */
+function findBinary(name: string): string {
+  const dirs = [...(process.env.PATH ?? '').split(delimiter), '/usr/sbin', '/usr/local/sbin', '/sbin'];
+  for (const d of dirs) {
+    if (d && existsSync(join(d, name))) return join(d, name);
+  }
+  throw new Error(`startSlapd: ${name} not found (install the Debian package slapd)`);
+}
+
+function randomPassword(): string {
+  return randomBytes(18).toString('base64url');
+}
