@@ -1,3 +1,4 @@
+import type { ZodError } from 'zod';
 import type { HelpdeskApi } from '../common/api';
 import { API_CHANNELS, type ChannelEntry } from '../common/manifest';
 import { fail, type Result } from '../common/result';
@@ -22,7 +23,7 @@ type AnyCall = (input: unknown) => Promise<Result<unknown>>;
  */
 export async function dispatch(api: HelpdeskApi, entry: ChannelEntry | undefined, input: unknown): Promise<Result<unknown>> {
   if (!entry) return fail('UNKNOWN_METHOD');
-  const schemas = INPUT_SCHEMAS[entry.group] as Record<string, { safeParse(v: unknown): { success: true; data: unknown } | { success: false; error: import('zod').ZodError } }>;
+  const schemas = INPUT_SCHEMAS[entry.group] as Record<string, { safeParse(v: unknown): { success: true; data: unknown } | { success: false; error: ZodError } }>;
   const schema = schemas[entry.method];
   if (!schema) return fail('UNKNOWN_METHOD');
   const parsed = schema.safeParse(input);

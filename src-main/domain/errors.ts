@@ -1,4 +1,5 @@
-import type { ApiError, ErrorCode } from '../common/errors';
+import type { ErrorCode } from '../common/errors';
+import type { ApiError } from '../common/result';
 
 /**
  * The one error type the domain and adapters throw. It carries a contract error code and safe detail

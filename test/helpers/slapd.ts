@@ -235,6 +235,8 @@ function slapdConf(p: ConfParams): string {
     'index hdSocialInsuranceCode eq',
     'index hdRecoveryEmail eq',
     'index entryUUID eq',
+    // A directory's service account usually gets its own limits; the default 500 would cut scans short.
+    `limits dn.exact=${svc} size=unlimited size.pr=unlimited size.prtotal=unlimited time=unlimited`,
     `access to attrs=userPassword by dn.exact=${svc} write by self write by anonymous auth by * none`,
     `access to attrs=${PPOLICY_OPERATIONAL_ATTRS.join(',')} by dn.exact=${svc} write by self read by * none`,
     `access to * by dn.exact=${svc} write by self read by users read by anonymous auth by * none`,

@@ -218,7 +218,7 @@ export class LdapDirectory implements Directory {
     const key = dnKey(dn);
     const cached = this.policies.get(key);
     if (cached && Date.now() - cached.at < POLICY_TTL_MS) return cached.policy;
-    let policy: DirectoryPolicy | null = null;
+    let policy: DirectoryPolicy | null;
     try {
       const { searchEntries } = await c.search(dn, { scope: 'base', attributes: [...this.dialect.policyAttributes] });
       const first = searchEntries[0];

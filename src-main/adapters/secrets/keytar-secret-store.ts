@@ -2,7 +2,9 @@ import { createRequire } from 'node:module';
 import { HelpdeskError } from '../../domain/errors';
 import type { SecretStore } from '../../domain/ports';
 
-type Keytar = typeof import('keytar');
+import type * as KeytarModule from 'keytar';
+
+type Keytar = typeof KeytarModule;
 
 const SERVICE = 'vn.gov.helpdesk';
 

@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest';
+import { accountState, toAccountDetail } from '../../../src-main/domain/account-view';
+import type { DirectoryAccount } from '../../../src-main/domain/ports';
+
+const now = new Date('2026-11-20T00:00:00Z');
+const base: DirectoryAccount = {
+  dn: 'uid=annv,ou=stttt,ou=people,dc=daotao,dc=gov,dc=vn',
+  username: 'annv',
+  displayName: 'Nguyễn Văn An',
+  unit: 'Sở Thông tin và Truyền thông',
+  title: null,
+  mail: 'annv@stttt.daotao.gov.vn',
+  accountType: 'individual',
+  mobiles: ['0912 345 698'],
+  backupEmails: ['an.nguyen.hcm@gmail.com'],
+  citizenId: '079088001234',
+  taxCode: null,
+  socialInsuranceCode: null,
+  locked: false,
+  lockedAt: null,
+  disabled: false,
+  failureCount: 0,
+  mustChangePassword: false,
+  passwordChangedAt: new Date('2026-10-01T00:00:00Z'),
+  passwordExpiresAt: null,
+  policy: { maxAgeSeconds: 180 * 86400, expireWarningSeconds: 14 * 86400, lockoutDurationSeconds: 0, maxFailures: 3 },
+};
+
+describe('account state', () => {
+  it('a lock with no duration lasts until an operator unlocks', () => {
+    const s = accountState({ ...base, locked: true, lockedAt: new Date('2026-11-19T08:30:00Z'), failureCount: 3 }, now);
+    expect(s).toMatchObject({ locked: true, lockedAt: '2026-11-19T08:30:00.000Z', lockedUntil: null, failedLogins: 3 });
+  });
+  it('a lock with a duration ends by itself', () => {
+    const policy = { ...base.policy!, lockoutDurationSeconds: 1800 };
+    expect(accountState({ ...base, locked: true, lockedAt: new Date('2026-11-19T23:40:00Z'), policy }, now)).toMatchObject({
+      locked: true,
+      lockedUntil: '2026-11-20T00:10:00.000Z',
+    });
+    expect(accountState({ ...base, locked: true, lockedAt: new Date('2026-11-19T23:00:00Z'), policy }, now).locked).toBe(false);
+  });
+  it('expiry from the policy: expired, expiring within the warning, fine', () => {
+    expect(accountState({ ...base, passwordChangedAt: new Date('2026-03-01T00:00:00Z') }, now)).toMatchObject({
+      passwordExpired: true,
+      passwordExpiringSoon: false,
+    });
+    expect(accountState({ ...base, passwordChangedAt: new Date('2026-05-30T00:00:00Z') }, now)).toMatchObject({
+      passwordExpired: false,
+      passwordExpiringSoon: true,
+    });
+    expect(accountState(base, now)).toMatchObject({ passwordExpired: false, passwordExpiringSoon: false });
+  });
+  it('an administrative lock is shown as disabled, not locked', () => {
+    expect(accountState({ ...base, locked: false, disabled: true }, now)).toMatchObject({ locked: false, disabled: true });
+  });
+});
+
+describe('account detail', () => {
+  it('masks contacts and identifiers', () => {
+    const d = toAccountDetail(base, now);
+    expect(d.mobile).toEqual({ status: 'present', masked: '09*****98' });
+    expect(d.backupEmail).toEqual({ status: 'present', masked: 'an***@gmail.com' });
+    expect(d.citizenId).toBe('********1234');
+  });
+  it('flags missing and invalid contacts', () => {
+    const d = toAccountDetail({ ...base, mobiles: [], backupEmails: ['annv@stttt.daotao.gov.vn'] }, now);
+    expect(d.mobile).toEqual({ status: 'missing', masked: null });
+    expect(d.backupEmail).toEqual({ status: 'invalid', masked: null });
+    expect(toAccountDetail({ ...base, mobiles: ['02838233717'] }, now).mobile).toEqual({ status: 'invalid', masked: null });
+  });
+});

@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest';
+import { normalizeVnMobile, phoneSpellings } from '../../../src-main/domain/phone';
+
+describe('normalizeVnMobile', () => {
+  it.each([
+    '+84 912 345 678',
+    '+84912345678',
+    '0084912345678',
+    '84912345678',
+    '912345678',
+    '0912345678',
+    '0912-345-678',
+    '0912.345.678',
+    ' 0912 345 678 ',
+  ])('%s → 0912345678 / 84912345678', (input) => {
+    expect(normalizeVnMobile(input)).toEqual({ ok: true, national: '0912345678', gateway: '84912345678' });
+  });
+
+  it('keeps the 084 VinaPhone prefix apart from the country code', () => {
+    expect(normalizeVnMobile('0841234567')).toEqual({ ok: true, national: '0841234567', gateway: '84841234567' });
+    expect(normalizeVnMobile('84841234567')).toMatchObject({ ok: true, national: '0841234567' });
+  });
+
+  it.each(['0321234567', '0561234567', '0701234567', '0861234567', '0991234567'])('accepts mobile prefix %s', (n) => {
+    expect(normalizeVnMobile(n)).toMatchObject({ ok: true, national: n });
+  });
+
+  it('refuses landlines with a reason', () => {
+    expect(normalizeVnMobile('02838233717')).toEqual({ ok: false, reason: 'landline' });
+    expect(normalizeVnMobile('+84 24 3825 2525')).toEqual({ ok: false, reason: 'landline' });
+  });
+
+  it('refuses the pre-2018 11-digit mobile numbers', () => {
+    expect(normalizeVnMobile('01234567890')).toEqual({ ok: false, reason: 'old_format' });
+    expect(normalizeVnMobile('+841234567890')).toEqual({ ok: false, reason: 'old_format' });
+  });
+
+  it('refuses foreign numbers and junk', () => {
+    expect(normalizeVnMobile('+14155552671')).toEqual({ ok: false, reason: 'not_vietnamese' });
+    expect(normalizeVnMobile('abc')).toEqual({ ok: false, reason: 'invalid' });
+    expect(normalizeVnMobile('')).toEqual({ ok: false, reason: 'invalid' });
+    expect(normalizeVnMobile('0912345')).toEqual({ ok: false, reason: 'invalid' });
+    expect(normalizeVnMobile('*)(uid=*')).toEqual({ ok: false, reason: 'invalid' });
+  });
+
+  it('lists the prefixes a directory may store', () => {
+    expect(phoneSpellings('0912345678')).toEqual(['0912345678', '+84912345678', '84912345678', '0084912345678', '912345678']);
+  });
+});
