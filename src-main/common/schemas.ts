@@ -38,7 +38,7 @@ export function validationError(error: z.ZodError): ApiError {
   const field = issue.path.map(String).join('.') || undefined;
   let reason: string;
   if (KNOWN_REASONS.has(issue.message)) reason = issue.message;
-  else if (issue.code === 'invalid_type') reason = issue.input === undefined ? 'required' : 'invalid_type';
+  else if (issue.code === 'invalid_type') reason = /received undefined/u.test(issue.message) ? 'required' : 'invalid_type';
   else if (issue.code === 'too_big') reason = 'too_long';
   else if (issue.code === 'too_small') reason = 'too_short';
   else if (issue.code === 'unrecognized_keys') reason = 'unknown_field';

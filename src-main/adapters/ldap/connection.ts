@@ -14,11 +14,12 @@ export function tlsOptionsFor(s: DirectorySettings): ConnectionOptions {
 
 /** A new ldapts client with the profile's timeouts (ldapts has none by default). */
 export function newClient(s: DirectorySettings): Client {
+  // ldapts treats any tlsOptions as "connect with TLS": give them only for ldaps:// (StartTLS gets its own).
   return new Client({
     url: s.url,
     timeout: s.timeoutMs,
     connectTimeout: s.connectTimeoutMs,
-    tlsOptions: tlsOptionsFor(s),
+    ...(s.url.startsWith('ldaps:') ? { tlsOptions: tlsOptionsFor(s) } : {}),
     strictDN: true,
   });
 }

@@ -1,0 +1,133 @@
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import type { HelpdeskApi } from '../../src-main/common/api';
+import { API_CHANNELS, API_MANIFEST, channelOf } from '../../src-main/common/manifest';
+import { ok } from '../../src-main/common/result';
+import { INPUT_SCHEMAS } from '../../src-main/common/schemas';
+import { createIpcHandler } from '../../src-main/electron/ipc-handler';
+import type { SenderFacts, SenderPolicy } from '../../src-main/electron/sender-guard';
+
+/** An api whose every method is a spy: proves whether anything reached the app. */
+function spyApi() {
+  const calls: string[] = [];
+  const api = {} as Record<string, Record<string, (i: unknown) => Promise<unknown>>>;
+  for (const [group, methods] of Object.entries(API_MANIFEST)) {
+    api[group] = {};
+    for (const m of methods) {
+      api[group]![m] = vi.fn(async (input: unknown) => {
+        calls.push(`${group}.${m}`);
+        return ok({ echo: input });
+      });
+    }
+  }
+  return { api: api as unknown as HelpdeskApi, calls };
+}
+
+const APP_FILE = '/opt/helpdesk/out/renderer/index.html';
+const policy: SenderPolicy = { trustedWebContents: new Set([7]), appOrigin: 'file://', appFile: APP_FILE };
+const good: SenderFacts = { webContentsId: 7, frameUrl: `file://${APP_FILE}`, isMainFrame: true };
+
+describe('IPC handler: sender validation', () => {
+  let spy: ReturnType<typeof spyApi>;
+  beforeEach(() => {
+    spy = spyApi();
+  });
+  const handler = () => createIpcHandler(spy.api, () => policy, channelOf('session', 'current'));
+
+  it('answers the app window', async () => {
+    expect(await handler()(good, {})).toEqual({ ok: true, value: { echo: {} } });
+    expect(spy.calls).toEqual(['session.current']);
+  });
+
+  it.each<[string, SenderFacts]>([
+    ['an unknown webContents', { ...good, webContentsId: 8 }],
+    ['a sub-frame', { ...good, isMainFrame: false }],
+    ['another file', { ...good, frameUrl: 'file:///tmp/evil.html' }],
+    ['a web origin', { ...good, frameUrl: 'https://evil.example/' }],
+    ['a destroyed frame', { ...good, frameUrl: null }],
+    ['a malformed URL', { ...good, frameUrl: 'not a url' }],
+  ])('refuses %s, and nothing reaches the app', async (_name, facts) => {
+    expect(await handler()(facts, {})).toEqual({ ok: false, error: { code: 'FORBIDDEN_SENDER' } });
+    expect(spy.calls).toEqual([]);
+  });
+
+  it('in development trusts only the dev server origin', async () => {
+    const dev: SenderPolicy = { trustedWebContents: new Set([7]), appOrigin: 'http://localhost:5173' };
+    const h = createIpcHandler(spy.api, () => dev, channelOf('app', 'info'));
+    expect((await h({ ...good, frameUrl: 'http://localhost:5173/#/search' }, {})).ok).toBe(true);
+    expect((await h({ ...good, frameUrl: 'http://localhost:5174/' }, {})).ok).toBe(false);
+  });
+});
+
+describe('IPC handler: input validation', () => {
+  const big = 'x'.repeat(10 * 1024);
+  it.each<[string, string, unknown, string, string | undefined]>([
+    ['session', 'signIn', { username: '', password: 'x' }, 'required', 'username'],
+    ['session', 'signIn', { username: 'a', password: '' }, 'required', 'password'],
+    ['session', 'signIn', { username: big, password: 'x' }, 'too_long', 'username'],
+    ['session', 'signIn', { username: 'a\nb', password: 'x' }, 'control_characters', 'username'],
+    ['session', 'signIn', { username: 42, password: 'x' }, 'invalid_type', 'username'],
+    ['session', 'signIn', { username: 'a', password: 'x', extra: 1 }, 'unknown_field', undefined],
+    ['directory', 'search', { query: big }, 'too_long', 'query'],
+    ['directory', 'search', { query: '   ' }, 'required', 'query'],
+    ['directory', 'search', { query: 'a\u0000b' }, 'control_characters', 'query'],
+    ['directory', 'search', { query: 'annv', kind: 'sql' }, 'invalid_value', 'kind'],
+    ['directory', 'search', null, 'invalid_type', undefined],
+    ['directory', 'search', 'annv', 'invalid_type', undefined],
+    ['directory', 'getAccount', { id: ['uid=x'] }, 'invalid_type', 'id'],
+    ['audit', 'recent', { limit: 1e9 }, 'too_long', 'limit'],
+    ['settings', 'save', { settings: { mode: 'directory', directory: { url: 'http://x' } } }, 'invalid_format', 'settings.directory.url'],
+  ])('%s.%s %j → %s, nothing reaches the app', async (group, method, input, reason, field) => {
+    const spy = spyApi();
+    const res = await createIpcHandler(spy.api, () => policy, channelOf(group, method))(good, input);
+    expect(res.ok).toBe(false);
+    if (!res.ok) {
+      expect(res.error.code).toBe('VALIDATION_FAILED');
+      expect(res.error.reason).toBe(reason);
+      if (field) expect(res.error.field).toBe(field);
+      // The offending value is never echoed back.
+      expect(JSON.stringify(res.error)).not.toContain('xxxxxxxxxx');
+    }
+    expect(spy.calls).toEqual([]);
+  });
+
+  it('trims text and passes the clean value on', async () => {
+    const spy = spyApi();
+    const res = await createIpcHandler(spy.api, () => policy, channelOf('directory', 'search'))(good, { query: '  annv ' });
+    expect(res).toEqual({ ok: true, value: { echo: { query: 'annv' } } });
+  });
+
+  it('refuses an unknown channel', async () => {
+    const spy = spyApi();
+    expect(await createIpcHandler(spy.api, () => policy, 'helpdesk:directory:drop')(good, {})).toEqual({
+      ok: false,
+      error: { code: 'UNKNOWN_METHOD' },
+    });
+    expect(spy.calls).toEqual([]);
+  });
+});
+
+describe('contract', () => {
+  it('manifest, input schemas and channels are the same set', () => {
+    const manifest = Object.entries(API_MANIFEST).flatMap(([g, ms]) => ms.map((m) => `${g}.${m}`)).sort();
+    const schemas = Object.entries(INPUT_SCHEMAS).flatMap(([g, ms]) => Object.keys(ms).map((m) => `${g}.${m}`)).sort();
+    expect(schemas).toEqual(manifest);
+    expect(API_CHANNELS.map((c) => c.channel).sort()).toEqual(manifest.map((k) => `helpdesk:${k.replace('.', ':')}`).sort());
+  });
+
+  it('the preload exposes exactly the manifest, each method invoking its own channel', async () => {
+    const exposed: Record<string, unknown> = {};
+    const invoke = vi.fn(async (channel: string, input: unknown) => ({ channel, input }));
+    vi.doMock('electron', () => ({
+      contextBridge: { exposeInMainWorld: (key: string, value: unknown) => (exposed[key] = value) },
+      ipcRenderer: { invoke },
+    }));
+    await import('../../src-main/preload/index');
+    const api = exposed.helpdesk as Record<string, Record<string, (i?: unknown) => Promise<unknown>>>;
+    expect(Object.keys(exposed)).toEqual(['helpdesk']);
+    const keys = Object.entries(api).flatMap(([g, ms]) => Object.keys(ms).map((m) => `${g}.${m}`)).sort();
+    expect(keys).toEqual(Object.entries(API_MANIFEST).flatMap(([g, ms]) => ms.map((m) => `${g}.${m}`)).sort());
+    expect(await api.directory!.search!({ query: 'annv' })).toEqual({ channel: 'helpdesk:directory:search', input: { query: 'annv' } });
+    expect(Object.isFrozen(api)).toBe(true);
+    vi.doUnmock('electron');
+  });
+});
