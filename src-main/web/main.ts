@@ -9,7 +9,8 @@ import { startWebServer } from './server';
 
 /**
  * `npm run web`: the app in a browser, for development, E2E tests and machines without Electron.
- * HELPDESK_CONFIG names the settings JSON, HELPDESK_PORT the port, HELPDESK_DATA_DIR the data folder.
+ * HELPDESK_CONFIG names the settings JSON, HELPDESK_PORT the port, HELPDESK_DATA_DIR the data folder,
+ * HELPDESK_TOKEN (optional) the API token.
  */
 async function main(): Promise<void> {
   const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -22,7 +23,10 @@ async function main(): Promise<void> {
     secrets: new KeytarSecretStore(),
     version: pkg.version,
   });
-  const token = randomBytes(24).toString('base64url');
+  // HELPDESK_TOKEN lets a test runner know the token in advance; otherwise a fresh random one.
+  const given = process.env.HELPDESK_TOKEN;
+  if (given !== undefined && !/^[A-Za-z0-9_-]{16,128}$/u.test(given)) throw new Error('HELPDESK_TOKEN must be 16–128 URL-safe characters');
+  const token = given ?? randomBytes(24).toString('base64url');
   const port = process.env.HELPDESK_PORT ? Number(process.env.HELPDESK_PORT) : 0;
   const web = await startWebServer({ api: runtime.api, staticDir: join(repo, 'out', 'renderer'), token, port });
   process.stdout.write(`Helpdesk web harness: ${web.url}\n`);

@@ -1,0 +1,147 @@
+/**
+ * `npm run bench`: lookups through the contract vs raw ldapts on the same slapd seeded with 100,000
+ * accounts (p50/p95 and the ratio), and the renderer's initial JavaScript gzipped.
+ * Figures are ratios against a floor measured in the same run, plus absolute values.
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { AndFilter, Client, EqualityFilter, type Filter, OrFilter } from 'ldapts';
+import { MemorySecretStore } from '../src-main/adapters/secrets/keytar-secret-store';
+import { dispatch, pathEntry } from '../src-main/app/dispatch';
+import { servicePasswordKey } from '../src-main/app/helpdesk';
+import { createRuntime } from '../src-main/app/runtime';
+import { directoryDefaults, type Settings } from '../src-main/common/settings';
+import { generateDirectoryLdif, TRAINING_OPERATOR_PASSWORD } from '../scripts/training-data';
+import { startSlapd } from '../test/helpers/slapd';
+
+const BASE = 'dc=daotao,dc=gov,dc=vn';
+const COUNT = Number(process.env.BENCH_ACCOUNTS ?? 100_000);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 400);
+const WARMUP = 50;
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+async function measure(rounds: number, op: (i: number) => Promise<void>): Promise<{ p50: number; p95: number }> {
+  for (let i = 0; i < WARMUP; i++) await op(i);
+  const times: number[] = [];
+  for (let i = 0; i < rounds; i++) {
+    const t0 = performance.now();
+    await op(i + WARMUP);
+    times.push(performance.now() - t0);
+  }
+  times.sort((a, b) => a - b);
+  return { p50: percentile(times, 50), p95: percentile(times, 95) };
+}
+
+function pick(ldif: string, re: RegExp, n: number): string[] {
+  const all = [...ldif.matchAll(re)].map((m) => m[1]!);
+  const step = Math.max(1, Math.floor(all.length / n));
+  return all.filter((_, i) => i % step === 0).slice(0, n);
+}
+
+function rendererInitialJs(): { files: number; gzipKb: number; rawKb: number } {
+  const dir = join(process.cwd(), 'out', 'renderer');
+  const html = readFileSync(join(dir, 'index.html'), 'utf8');
+  const refs = [...html.matchAll(/<(?:script[^>]*\ssrc|link[^>]*rel="modulepreload"[^>]*\shref)="([^"]+\.js)"/gu)].map((m) => m[1]!);
+  let gz = 0;
+  let raw = 0;
+  for (const ref of new Set(refs)) {
+    const bytes = readFileSync(join(dir, ref.replace(/^\.?\//u, '')));
+    raw += bytes.length;
+    gz += gzipSync(bytes, { level: 9 }).length;
+  }
+  return { files: new Set(refs).size, gzipKb: gz / 1024, rawKb: raw / 1024 };
+}
+
+async function main(): Promise<void> {
+  const fmt = (n: number) => n.toFixed(2).padStart(7);
+  console.log(`bench: generating ${COUNT} accounts and loading them into slapd…`);
+  const t0 = performance.now();
+  const ldif = generateDirectoryLdif({ baseDn: BASE, count: COUNT });
+  const slapd = await startSlapd({ baseDn: BASE, ldif, quick: true });
+  console.log(`bench: slapd ready in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  const dataDir = mkdtempSync(join(tmpdir(), 'helpdesk-bench-'));
+  const secrets = new MemorySecretStore();
+  const runtime = createRuntime({ dataDir, resourcesDir: join(process.cwd(), 'resources'), secrets, version: 'bench' });
+  const raw = new Client({ url: slapd.url, timeout: 10_000, connectTimeout: 5000 });
+  try {
+    const settings: Settings = {
+      version: 1,
+      locale: 'vi',
+      mode: 'directory',
+      directory: { ...directoryDefaults('openldap'), url: slapd.url, baseDn: BASE, serviceBindDn: slapd.serviceDn, passwordPolicyDn: slapd.policyDn },
+    };
+    const attrs = settings.directory!.attributes;
+    const attributes = [...new Set([...Object.values(attrs), 'pwdAccountLockedTime', 'pwdFailureTime', 'pwdReset', 'pwdChangedTime', 'pwdPolicySubentry', 'createTimestamp'])];
+    await secrets.set(servicePasswordKey(settings.directory!), slapd.servicePassword);
+    const api = runtime.api;
+    const saved = await api.settings.save({ settings });
+    if (!saved.ok) throw new Error(`settings: ${saved.error.code}`);
+    const signed = await api.session.signIn({ username: 'tongdai01', password: TRAINING_OPERATOR_PASSWORD });
+    if (!signed.ok) throw new Error(`sign-in: ${signed.error.code}`);
+    await raw.bind(slapd.serviceDn, slapd.servicePassword);
+
+    const uids = pick(ldif, /^uid: ([a-z0-9.]+)$/gmu, 500);
+    const cccds = pick(ldif, /^hdCitizenId: (\d{12})$/gmu, 500);
+    const person = new EqualityFilter({ attribute: 'objectClass', value: 'inetOrgPerson' });
+    const search = pathEntry('directory/search');
+
+    const cases: { name: string; raw: (i: number) => Filter; input: (i: number) => unknown }[] = [
+      {
+        name: 'username',
+        raw: (i) => new AndFilter({ filters: [person, new EqualityFilter({ attribute: 'uid', value: uids[i % uids.length]! })] }),
+        input: (i) => ({ query: uids[i % uids.length]!, kind: 'username' }),
+      },
+      {
+        name: 'CCCD (auto)',
+        raw: (i) => new AndFilter({ filters: [person, new OrFilter({ filters: [new EqualityFilter({ attribute: 'hdCitizenId', value: cccds[i % cccds.length]! })] })] }),
+        input: (i) => ({ query: cccds[i % cccds.length]! }),
+      },
+    ];
+
+    console.log('');
+    console.log(`lookup on ${COUNT} accounts, ${ROUNDS} rounds each (ms)      p50      p95`);
+    const summary: string[] = [];
+    for (const c of cases) {
+      const floor = await measure(ROUNDS, async (i) => {
+        const r = await raw.search(BASE, { scope: 'sub', filter: c.raw(i), attributes, paged: { pageSize: 200 } });
+        if (r.searchEntries.length !== 1) throw new Error(`raw ${c.name} found ${r.searchEntries.length}`);
+      });
+      const app = await measure(ROUNDS, async (i) => {
+        const r = await dispatch(api, search, c.input(i));
+        if (!r.ok || (r.value as { total: number }).total !== 1) throw new Error(`contract ${c.name}: ${JSON.stringify(r).slice(0, 200)}`);
+      });
+      console.log(`  raw ldapts   ${c.name.padEnd(14)}                       ${fmt(floor.p50)}  ${fmt(floor.p95)}`);
+      console.log(`  contract     ${c.name.padEnd(14)}                       ${fmt(app.p50)}  ${fmt(app.p95)}`);
+      const ratio50 = app.p50 / floor.p50;
+      const ratio95 = app.p95 / floor.p95;
+      console.log(`  ratio        ${c.name.padEnd(14)}                       ${fmt(ratio50)}  ${fmt(ratio95)}   (target ≤ 1.20; p95 ≤ 25 ms)`);
+      summary.push(`${c.name}: ratio p50 ${ratio50.toFixed(2)} p95 ${ratio95.toFixed(2)}, contract p95 ${app.p95.toFixed(1)} ms`);
+    }
+    const name = await measure(20, async () => {
+      const r = await dispatch(api, search, { query: 'nguyen van an' });
+      if (!r.ok) throw new Error('name search failed');
+    });
+    console.log(`  contract     name "nguyen van an" (unindexed scan)      ${fmt(name.p50)}  ${fmt(name.p95)}`);
+
+    const js = rendererInitialJs();
+    console.log('');
+    console.log(`renderer initial JS: ${js.files} file(s), ${js.rawKb.toFixed(1)} KB raw, ${js.gzipKb.toFixed(1)} KB gzipped (target ≤ 250 KB)`);
+    console.log('');
+    for (const s of summary) console.log(`summary ${s}`);
+  } finally {
+    await raw.unbind().catch(() => undefined);
+    await runtime.close();
+    await slapd.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
