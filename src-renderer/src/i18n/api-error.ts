@@ -1,0 +1,27 @@
+import type { ApiError } from '@common/result';
+import { useI18n } from 'vue-i18n';
+
+/**
+ * Translates contract errors: `errors.<code>`, and for validation failures the reason
+ * (`validation.<reason>`) when one is known. Unknown codes fall back to INTERNAL's text.
+ */
+export function useErrorText() {
+  const { t, te } = useI18n();
+
+  /** The reason alone ("Sai định dạng."), for a message next to the offending field. */
+  const reasonText = (error: ApiError): string => {
+    if (error.reason && te(`validation.${error.reason}`)) return t(`validation.${error.reason}`);
+    return codeText(error);
+  };
+
+  const codeText = (error: Pick<ApiError, 'code'> | { code: string }): string =>
+    te(`errors.${error.code}`) ? t(`errors.${error.code}`) : t('errors.INTERNAL');
+
+  /** A full sentence for an error banner. */
+  const errorText = (error: ApiError): string =>
+    error.code === 'VALIDATION_FAILED' && error.reason && te(`validation.${error.reason}`)
+      ? `${codeText(error)} ${t(`validation.${error.reason}`)}`
+      : codeText(error);
+
+  return { errorText, reasonText, codeText };
+}

@@ -1,0 +1,174 @@
+import type { AccountDetail, AccountSummary, QueryKind, SearchResult } from '@common/dto';
+import type { ApiError } from '@common/result';
+import { defineStore } from 'pinia';
+import { computed, ref } from 'vue';
+import { createLatestGate, debounce } from '../async';
+import { api } from '../bridge';
+import { useSessionStore } from './session';
+
+export const SEARCH_DEBOUNCE_MS = 250;
+export const MIN_QUERY_LENGTH = 2;
+
+/**
+ * The search box, its results and the account opened from them. Search-as-you-type with a debounce;
+ * only the newest request's answer is ever shown.
+ */
+export const useSearchStore = defineStore('search', () => {
+  const query = ref('');
+  const kind = ref<QueryKind>('auto');
+  const result = ref<SearchResult | null>(null);
+  const loading = ref(false);
+  const error = ref<ApiError | null>(null);
+  /** Index of the highlighted row (keyboard selection), -1 for none. */
+  const highlighted = ref(-1);
+
+  const openId = ref<string | null>(null);
+  const account = ref<AccountDetail | null>(null);
+  const accountLoading = ref(false);
+  const accountError = ref<ApiError | null>(null);
+
+  const items = computed<AccountSummary[]>(() => result.value?.items ?? []);
+  const trimmed = computed(() => query.value.trim());
+  const tooShort = computed(() => trimmed.value.length < MIN_QUERY_LENGTH);
+  const highlightedItem = computed(() => items.value[highlighted.value] ?? null);
+
+  const searches = createLatestGate();
+  const accounts = createLatestGate();
+  const debounced = debounce(() => void run(), SEARCH_DEBOUNCE_MS);
+
+  function notSignedIn(e: ApiError): void {
+    if (e.code === 'NOT_SIGNED_IN') useSessionStore().expired();
+  }
+
+  async function run(): Promise<void> {
+    if (tooShort.value) return;
+    const ticket = searches.next();
+    loading.value = true;
+    const r = await api.directory.search({ query: trimmed.value, kind: kind.value });
+    if (!searches.isCurrent(ticket)) return;
+    loading.value = false;
+    if (r.ok) {
+      result.value = r.value;
+      error.value = null;
+      const i = openId.value ? r.value.items.findIndex((a) => a.id === openId.value) : -1;
+      highlighted.value = i >= 0 ? i : r.value.items.length > 0 ? 0 : -1;
+    } else {
+      result.value = null;
+      error.value = r.error;
+      highlighted.value = -1;
+      notSignedIn(r.error);
+    }
+  }
+
+  function reset(): void {
+    debounced.cancel();
+    searches.cancel();
+    loading.value = false;
+    result.value = null;
+    error.value = null;
+    highlighted.value = -1;
+  }
+
+  /** The operator typed: search once they pause (and the text is long enough). */
+  function setQuery(next: string): void {
+    query.value = next;
+    if (tooShort.value) return reset();
+    loading.value = true;
+    debounced.schedule();
+  }
+
+  /** The query kind changed: search again at once. */
+  function setKind(next: QueryKind): void {
+    kind.value = next;
+    if (tooShort.value) return reset();
+    debounced.cancel();
+    void run();
+  }
+
+  /** Enter before the pause ended: search now. Returns false when no search was pending. */
+  function flush(): boolean {
+    return debounced.flush();
+  }
+
+  function move(delta: number): void {
+    const n = items.value.length;
+    if (n === 0) return;
+    const from = highlighted.value < 0 ? (delta > 0 ? -1 : n) : highlighted.value;
+    highlighted.value = Math.min(n - 1, Math.max(0, from + delta));
+  }
+
+  function highlight(index: number): void {
+    if (index >= -1 && index < items.value.length) highlighted.value = index;
+  }
+
+  /** Loads the account the route names (null closes the panel). */
+  async function loadAccount(id: string | null): Promise<void> {
+    if (id === openId.value && (account.value || accountLoading.value)) return;
+    openId.value = id;
+    const ticket = accounts.next();
+    if (id === null) {
+      account.value = null;
+      accountError.value = null;
+      accountLoading.value = false;
+      return;
+    }
+    const i = items.value.findIndex((a) => a.id === id);
+    if (i >= 0) highlighted.value = i;
+    accountLoading.value = true;
+    accountError.value = null;
+    const r = await api.directory.getAccount({ id });
+    if (!accounts.isCurrent(ticket)) return;
+    accountLoading.value = false;
+    if (r.ok) {
+      account.value = r.value;
+    } else {
+      account.value = null;
+      accountError.value = r.error;
+      notSignedIn(r.error);
+    }
+  }
+
+  /** Reloads the open account (after an error, or to see a fresh state). */
+  async function reloadAccount(): Promise<void> {
+    const id = openId.value;
+    openId.value = null;
+    await loadAccount(id);
+  }
+
+  /** Forgets everything (sign-out: nothing of the last caller stays on screen). */
+  function clear(): void {
+    reset();
+    accounts.cancel();
+    query.value = '';
+    kind.value = 'auto';
+    openId.value = null;
+    account.value = null;
+    accountLoading.value = false;
+    accountError.value = null;
+  }
+
+  return {
+    query,
+    kind,
+    result,
+    loading,
+    error,
+    highlighted,
+    openId,
+    account,
+    accountLoading,
+    accountError,
+    items,
+    tooShort,
+    highlightedItem,
+    setQuery,
+    setKind,
+    flush,
+    run,
+    move,
+    highlight,
+    loadAccount,
+    reloadAccount,
+    clear,
+  };
+});

@@ -1,0 +1,67 @@
+import { expect, type Page, test } from '@playwright/test';
+
+const token = process.env.HELPDESK_E2E_TOKEN!;
+
+async function signIn(page: Page) {
+  await page.goto(`/?token=${token}`);
+  await expect(page.getByTestId('training-banner')).toContainText('Chế độ đào tạo');
+  await page.getByTestId('signin-username').fill('tongdai01');
+  await page.getByTestId('signin-password').fill('DaoTao@2026');
+  await page.getByTestId('signin-submit').click();
+  await expect(page.getByTestId('operator-name')).toContainText('Đặng Thu Hà');
+}
+
+test('training mode: sign in, find "nguyen van", open a locked account, see the badge and the masked phone', async ({ page }, info) => {
+  await signIn(page);
+  // The token left the address bar.
+  expect(page.url()).not.toContain(token);
+  const box = page.getByTestId('search-input');
+  await expect(box).toBeFocused();
+  await box.fill('nguyen van');
+  const rows = page.getByTestId('result-row');
+  await expect(rows.first()).toBeVisible();
+  const an = rows.filter({ hasText: 'Nguyễn Văn An' }).filter({ hasText: 'annv' }).first();
+  await expect(an).toBeVisible();
+  await an.click();
+  const panel = page.getByTestId('account-panel');
+  await expect(panel).toContainText('Nguyễn Văn An');
+  await expect(panel.getByTestId('badge-locked')).toContainText('Đã khóa');
+  await expect(panel.getByTestId('account-mobile')).toContainText('09*****98');
+  await expect(panel).not.toContainText('0912345698');
+  await page.screenshot({ path: info.outputPath('account-locked.png'), fullPage: true });
+  await info.attach('account-locked', { path: info.outputPath('account-locked.png'), contentType: 'image/png' });
+});
+
+test('keyboard: Ctrl+K focuses search, arrows and Enter open an account', async ({ page }) => {
+  await signIn(page);
+  await page.getByTestId('search-input').fill('cuonglh');
+  await expect(page.getByTestId('result-row').first()).toContainText('Lê Hữu Cường');
+  await page.getByTestId('result-row').first().click();
+  await page.keyboard.press('Control+k');
+  await expect(page.getByTestId('search-input')).toBeFocused();
+  await page.getByTestId('search-input').fill('binhtt');
+  await expect(page.getByTestId('result-row').first()).toContainText('Trần Thị Bình');
+  await page.getByTestId('search-input').press('ArrowDown');
+  await page.getByTestId('search-input').press('Enter');
+  const panel = page.getByTestId('account-panel');
+  await expect(panel.getByTestId('badge-must-change')).toBeVisible();
+  await expect(panel.getByTestId('badge-no-backup-email')).toBeVisible();
+});
+
+test('a search for an account without a mobile shows it missing; bad input gets a translated error', async ({ page }) => {
+  await signIn(page);
+  await page.getByTestId('search-input').fill('024681357');
+  await page.getByTestId('result-row').first().click();
+  await expect(page.getByTestId('account-panel').getByTestId('badge-no-mobile')).toContainText('Chưa có số điện thoại');
+  await page.getByTestId('search-input').fill('x'.repeat(300));
+  await expect(page.getByText(/quá dài/i).first()).toBeVisible();
+});
+
+test('wrong password is refused with a translated message', async ({ page }) => {
+  await page.goto(`/?token=${token}`);
+  await page.getByTestId('signin-username').fill('tongdai02');
+  await page.getByTestId('signin-password').fill('sai-mat-khau');
+  await page.getByTestId('signin-submit').click();
+  await expect(page.getByTestId('signin-error')).toBeVisible();
+  await expect(page.getByTestId('signin-error')).not.toBeEmpty();
+});
