@@ -8,6 +8,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { AndFilter, Client, EqualityFilter, type Filter, OrFilter } from 'ldapts';
+import { LdapDirectory } from '../src-main/adapters/ldap/ldap-directory';
+import { SqliteAuditLog } from '../src-main/adapters/store/audit-store';
+import { openDatabase } from '../src-main/adapters/store/database';
+import type { QueryKind } from '../src-main/common/dto';
+import { parseSearchQuery } from '../src-main/domain/search-query';
 import { MemorySecretStore } from '../src-main/adapters/secrets/keytar-secret-store';
 import { dispatch, pathEntry } from '../src-main/app/dispatch';
 import { servicePasswordKey } from '../src-main/app/helpdesk';
@@ -84,6 +89,9 @@ async function main(): Promise<void> {
     const signed = await api.session.signIn({ username: 'tongdai01', password: TRAINING_OPERATOR_PASSWORD });
     if (!signed.ok) throw new Error(`sign-in: ${signed.error.code}`);
     await raw.bind(slapd.serviceDn, slapd.servicePassword);
+    const probe = new LdapDirectory(settings.directory!, slapd.servicePassword);
+    const auditDb = openDatabase(join(dataDir, 'audit-probe.sqlite'));
+    const auditProbe = new SqliteAuditLog(auditDb, { now: () => new Date() });
 
     const uids = pick(ldif, /^uid: ([a-z0-9.]+)$/gmu, 500);
     const cccds = pick(ldif, /^hdCitizenId: (\d{12})$/gmu, 500);
@@ -115,13 +123,24 @@ async function main(): Promise<void> {
         const r = await dispatch(api, search, c.input(i));
         if (!r.ok || (r.value as { total: number }).total !== 1) throw new Error(`contract ${c.name}: ${JSON.stringify(r).slice(0, 200)}`);
       });
+      // Breakdown: the LDAP adapter alone (no contract, no audit) on the same queries.
+      const adapter = await measure(ROUNDS, async (i) => {
+        const input = c.input(i) as { query: string; kind?: QueryKind };
+        const r = await probe.search(parseSearchQuery(input.query, input.kind ?? 'auto'), 50);
+        if (r.total !== 1) throw new Error(`adapter ${c.name} found ${r.total}`);
+      });
       console.log(`  raw ldapts   ${c.name.padEnd(14)}                       ${fmt(floor.p50)}  ${fmt(floor.p95)}`);
+      console.log(`  adapter      ${c.name.padEnd(14)}                       ${fmt(adapter.p50)}  ${fmt(adapter.p95)}`);
       console.log(`  contract     ${c.name.padEnd(14)}                       ${fmt(app.p50)}  ${fmt(app.p95)}`);
       const ratio50 = app.p50 / floor.p50;
       const ratio95 = app.p95 / floor.p95;
       console.log(`  ratio        ${c.name.padEnd(14)}                       ${fmt(ratio50)}  ${fmt(ratio95)}   (target ≤ 1.20; p95 ≤ 25 ms)`);
       summary.push(`${c.name}: ratio p50 ${ratio50.toFixed(2)} p95 ${ratio95.toFixed(2)}, contract p95 ${app.p95.toFixed(1)} ms`);
     }
+    const audit = await measure(ROUNDS, async () => {
+      auditProbe.append({ operator: 'bench', action: 'directory.search', outcome: 'ok', detail: { readAs: 'username', results: 1 } });
+    });
+    console.log(`  audit append (SQLite WAL, synchronous=FULL: one fsync)  ${fmt(audit.p50)}  ${fmt(audit.p95)}`);
     const name = await measure(20, async () => {
       const r = await dispatch(api, search, { query: 'nguyen van an' });
       if (!r.ok) throw new Error('name search failed');
@@ -133,6 +152,8 @@ async function main(): Promise<void> {
     console.log(`renderer initial JS: ${js.files} file(s), ${js.rawKb.toFixed(1)} KB raw, ${js.gzipKb.toFixed(1)} KB gzipped (target ≤ 250 KB)`);
     console.log('');
     for (const s of summary) console.log(`summary ${s}`);
+    await probe.close();
+    auditDb.close();
   } finally {
     await raw.unbind().catch(() => undefined);
     await runtime.close();

@@ -31,6 +31,8 @@ export const useSearchStore = defineStore('search', () => {
   const trimmed = computed(() => query.value.trim());
   const tooShort = computed(() => trimmed.value.length < MIN_QUERY_LENGTH);
   const highlightedItem = computed(() => items.value[highlighted.value] ?? null);
+  /** What Enter opens: the highlighted row, else the first one. */
+  const enterTarget = computed(() => highlightedItem.value ?? items.value[0] ?? null);
 
   const searches = createLatestGate();
   const accounts = createLatestGate();
@@ -50,8 +52,8 @@ export const useSearchStore = defineStore('search', () => {
     if (r.ok) {
       result.value = r.value;
       error.value = null;
-      const i = openId.value ? r.value.items.findIndex((a) => a.id === openId.value) : -1;
-      highlighted.value = i >= 0 ? i : r.value.items.length > 0 ? 0 : -1;
+      // The open account stays highlighted; otherwise nothing is, until an arrow key moves in.
+      highlighted.value = openId.value ? r.value.items.findIndex((a) => a.id === openId.value) : -1;
     } else {
       result.value = null;
       error.value = r.error;
@@ -161,6 +163,7 @@ export const useSearchStore = defineStore('search', () => {
     items,
     tooShort,
     highlightedItem,
+    enterTarget,
     setQuery,
     setKind,
     flush,
