@@ -1,3 +1,4 @@
+import type { ErrorCode } from './errors';
 import type { Dialect, Locale, Settings } from './settings';
 
 export type AppMode = 'training' | 'directory';
@@ -104,7 +105,7 @@ export interface ConnectionStepReport {
   ok: boolean;
   ms: number;
   /** Error code (translated) when the step failed. */
-  code?: string;
+  code?: ErrorCode;
   detail?: string;
 }
 

@@ -1,8 +1,8 @@
 import { z } from 'zod';
+import { type AttributeMapping as PlainMapping, DIALECTS } from './dialects';
 import { attributeName, dnText, lineText } from './text-rules';
 
-export const DIALECTS = ['openldap', 'active-directory', 'zimbra'] as const;
-export type Dialect = (typeof DIALECTS)[number];
+export * from './dialects';
 
 /** Which directory attribute holds each piece of account data. */
 export const attributeMappingSchema = z.strictObject({
@@ -18,59 +18,9 @@ export const attributeMappingSchema = z.strictObject({
   title: attributeName,
   accountType: attributeName,
 });
-export type AttributeMapping = z.infer<typeof attributeMappingSchema>;
-
-/** Defaults per dialect; an agency overrides any of them in Settings. */
-export const DIALECT_DEFAULTS: Record<Dialect, { attributes: AttributeMapping; userFilter: string }> = {
-  openldap: {
-    userFilter: '(objectClass=inetOrgPerson)',
-    attributes: {
-      username: 'uid',
-      displayName: 'cn',
-      mail: 'mail',
-      mobile: 'mobile',
-      backupEmail: 'hdRecoveryEmail',
-      citizenId: 'hdCitizenId',
-      taxCode: 'hdTaxCode',
-      socialInsuranceCode: 'hdSocialInsuranceCode',
-      unit: 'ou',
-      title: 'title',
-      accountType: 'hdAccountType',
-    },
-  },
-  'active-directory': {
-    userFilter: '(&(objectCategory=person)(objectClass=user))',
-    attributes: {
-      username: 'sAMAccountName',
-      displayName: 'displayName',
-      mail: 'mail',
-      mobile: 'mobile',
-      backupEmail: 'otherMailbox',
-      citizenId: 'employeeID',
-      taxCode: 'employeeNumber',
-      socialInsuranceCode: 'extensionAttribute1',
-      unit: 'department',
-      title: 'title',
-      accountType: 'employeeType',
-    },
-  },
-  zimbra: {
-    userFilter: '(objectClass=zimbraAccount)',
-    attributes: {
-      username: 'uid',
-      displayName: 'displayName',
-      mail: 'mail',
-      mobile: 'mobile',
-      backupEmail: 'zimbraPrefPasswordRecoveryAddress',
-      citizenId: 'employeeNumber',
-      taxCode: 'hdTaxCode',
-      socialInsuranceCode: 'hdSocialInsuranceCode',
-      unit: 'ou',
-      title: 'title',
-      accountType: 'employeeType',
-    },
-  },
-};
+// The plain interface (dialects.ts) and the schema must describe the same object.
+const _sameMapping: [PlainMapping, z.infer<typeof attributeMappingSchema>] extends [z.infer<typeof attributeMappingSchema>, PlainMapping] ? true : never = true;
+void _sameMapping;
 
 const ldapUrl = lineText(512).refine(
   (s) => {
@@ -137,18 +87,3 @@ export type Settings = z.infer<typeof settingsSchema>;
 
 export const DEFAULT_SETTINGS: Settings = { version: 1, locale: 'vi', mode: 'training' };
 
-/** A directory profile with every default filled in for the given dialect. */
-export function directoryDefaults(dialect: Dialect): Omit<DirectorySettings, 'url' | 'baseDn' | 'serviceBindDn'> {
-  return {
-    startTls: false,
-    caCertificate: '',
-    dialect,
-    userFilter: DIALECT_DEFAULTS[dialect].userFilter,
-    passwordPolicyDn: '',
-    attributes: { ...DIALECT_DEFAULTS[dialect].attributes },
-    timeoutMs: 8000,
-    connectTimeoutMs: 5000,
-    pageSize: 200,
-    maxResults: 50,
-  };
-}

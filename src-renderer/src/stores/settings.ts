@@ -1,6 +1,7 @@
 import type { AppMode, ConnectionReport, SettingsView } from '@common/dto';
 import type { ApiError } from '@common/result';
-import { DIALECT_DEFAULTS, type Dialect, type DirectorySettings, type Settings } from '@common/settings';
+import { DIALECT_DEFAULTS, type Dialect } from '@common/dialects';
+import type { DirectorySettings, Settings } from '@common/settings';
 import { defineStore } from 'pinia';
 import { ref } from 'vue';
 import { api } from '../bridge';
