@@ -33,5 +33,6 @@ export const VALIDATION_REASONS = [
   'invalid_format',
   'unknown_field',
   'invalid_value',
+  'invalid_characters',
 ] as const;
 export type ValidationReason = (typeof VALIDATION_REASONS)[number];

@@ -14,6 +14,7 @@ export type SearchCriterion =
   | { kind: 'socialInsurance'; value: string }
   | { kind: 'name'; words: string[] };
 
+const FILTER_SYNTAX = /[()*\\\u0000]/u;
 const USERNAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/u;
 const EMAIL = /^[^\s@]{1,64}@[^\s@]{1,255}$/u;
 
@@ -23,6 +24,8 @@ const EMAIL = /^[^\s@]{1,64}@[^\s@]{1,255}$/u;
  */
 export function parseSearchQuery(raw: string, kind: QueryKind = 'auto'): SearchCriterion[] {
   const text = raw.trim();
+  // No name, number or address contains LDAP filter syntax: refuse it before any request is made.
+  if (FILTER_SYNTAX.test(text)) throw new HelpdeskError('VALIDATION_FAILED', { field: 'query', reason: 'invalid_characters' });
   if (kind === 'auto') return readAuto(text);
   const criterion = readAs(kind, text);
   if (!criterion) throw new HelpdeskError('VALIDATION_FAILED', { field: 'query', reason: `not_${kind}` });

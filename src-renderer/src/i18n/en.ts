@@ -234,6 +234,7 @@ export const en: Messages = {
     control_characters: 'Contains control characters, which are not allowed.',
     invalid_format: 'Wrong format.',
     unknown_field: 'Unsupported field.',
+    invalid_characters: 'Contains characters that cannot be searched: ( ) * \\',
     invalid_value: 'Invalid value.',
     not_phone: 'Not a valid Vietnamese mobile number.',
     not_citizenId: 'Not a citizen ID (12 digits) or old ID card number (9 digits).',

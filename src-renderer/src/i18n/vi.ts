@@ -238,6 +238,7 @@ export const vi = {
     invalid_format: 'Sai định dạng.',
     unknown_field: 'Trường không được hỗ trợ.',
     invalid_value: 'Giá trị không hợp lệ.',
+    invalid_characters: 'Có ký tự không dùng được khi tìm kiếm: ( ) * \\',
     not_phone: 'Không phải số điện thoại di động Việt Nam hợp lệ.',
     not_citizenId: 'Không phải số CCCD (12 chữ số) hoặc CMND (9 chữ số).',
     not_taxCode: 'Không phải mã số thuế hợp lệ (10 hoặc 13 chữ số).',

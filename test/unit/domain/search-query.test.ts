@@ -30,9 +30,12 @@ describe('parseSearchQuery (auto)', () => {
     expect(parseSearchQuery('nguyen van')).toEqual([{ kind: 'name', words: ['nguyen', 'van'] }]);
     expect(parseSearchQuery('Nguyễn Văn')).toEqual([{ kind: 'name', words: ['nguyen', 'van'] }]);
   });
-  it('turns injection text into a plain name query (no filter syntax survives)', () => {
-    expect(parseSearchQuery('*)(uid=*')).toEqual([{ kind: 'name', words: ['uid'] }]);
-    expect(parseSearchQuery('admin)(|(uid=*')).toEqual([{ kind: 'name', words: ['admin', 'uid'] }]);
+  it.each(['*)(uid=*', 'admin)(|(uid=*', '*', '\\2a', 'annv)(objectClass=*'])('refuses filter syntax %s before any request', (q) => {
+    for (const kind of ['auto', 'username', 'name'] as const) {
+      expect(() => parseSearchQuery(q, kind)).toThrow(
+        expect.objectContaining({ code: 'VALIDATION_FAILED', field: 'query', reason: 'invalid_characters' }),
+      );
+    }
   });
 });
 

@@ -1,0 +1,156 @@
+import { describe, expect, it, vi } from 'vitest';
+import { MemorySecretStore } from '../../src-main/adapters/secrets/keytar-secret-store';
+import { createHelpdesk, type HelpdeskDeps, servicePasswordKey } from '../../src-main/app/helpdesk';
+import type { AuditEntry } from '../../src-main/common/dto';
+import { DEFAULT_SETTINGS, directoryDefaults, type Settings } from '../../src-main/common/settings';
+import { HelpdeskError } from '../../src-main/domain/errors';
+import type { AuditRecord, Directory } from '../../src-main/domain/ports';
+
+// Unit tests of the app module alone: its ports are fakes here (the real ones are proven in integration/).
+function setup(initial: Settings = DEFAULT_SETTINGS) {
+  const audit: AuditRecord[] = [];
+  const directory: Directory = {
+    authenticate: vi.fn(async (u: string, p: string) => {
+      if (p !== 'right') throw new HelpdeskError('INVALID_CREDENTIALS');
+      return { username: u, displayName: 'Đặng Thu Hà', dn: `uid=${u},dc=x` };
+    }),
+    search: vi.fn(async () => ({ accounts: [], total: 0, totalIsLowerBound: false })),
+    getAccount: vi.fn(async () => {
+      throw new HelpdeskError('ACCOUNT_NOT_FOUND');
+    }),
+    close: vi.fn(async () => undefined),
+  };
+  let stored = structuredClone(initial);
+  const secrets = new MemorySecretStore();
+  const testConnection = vi.fn(async (_p: unknown, password: string | null) => ({ ok: password !== null, steps: [] }));
+  const deps: HelpdeskDeps = {
+    settings: { load: () => structuredClone(stored), save: (s) => void (stored = structuredClone(s)) },
+    secrets,
+    audit: { append: (r) => void audit.push(r), recent: () => [] as AuditEntry[] },
+    clock: { now: () => new Date('2026-11-23T03:00:00Z') },
+    directoryFactory: vi.fn(() => directory),
+    startTraining: vi.fn(async () => ({
+      settings: { ...directoryDefaults('openldap'), url: 'ldap://127.0.0.1:1', baseDn: 'dc=x', serviceBindDn: 'cn=s,dc=x' },
+      servicePassword: 'training-secret',
+      close: async () => undefined,
+    })),
+    testConnection,
+    version: 'test',
+  };
+  const app = createHelpdesk(deps);
+  return { app, api: app.api, audit, directory, secrets, testConnection, deps, stored: () => stored };
+}
+
+const profile = { ...directoryDefaults('openldap'), url: 'ldaps://ldap.agency.gov.vn', baseDn: 'dc=agency,dc=gov,dc=vn', serviceBindDn: 'cn=svc,dc=agency,dc=gov,dc=vn' };
+const directorySettings: Settings = { version: 1, locale: 'vi', mode: 'directory', directory: profile };
+
+describe('app: session and lookups', () => {
+  it('refuses lookups before sign-in, and writes nothing', async () => {
+    const { api, audit, directory } = setup();
+    expect(await api.directory.search({ query: 'annv' })).toEqual({ ok: false, error: { code: 'NOT_SIGNED_IN' } });
+    expect(await api.directory.getAccount({ id: 'uid=a,dc=x' })).toEqual({ ok: false, error: { code: 'NOT_SIGNED_IN' } });
+    expect(await api.audit.recent({})).toEqual({ ok: false, error: { code: 'NOT_SIGNED_IN' } });
+    expect(directory.search).not.toHaveBeenCalled();
+    expect(audit).toEqual([]);
+  });
+
+  it('audits a refused sign-in without the password', async () => {
+    const { api, audit } = setup();
+    expect(await api.session.signIn({ username: 'tongdai01', password: 'wrong-Secret!' })).toEqual({
+      ok: false,
+      error: { code: 'INVALID_CREDENTIALS' },
+    });
+    expect(audit).toEqual([{ operator: null, action: 'session.signIn', outcome: 'refused', target: 'tongdai01', detail: { code: 'INVALID_CREDENTIALS' } }]);
+    expect(JSON.stringify(audit)).not.toContain('wrong-Secret!');
+  });
+
+  it('signs in, searches (auditing the kind, never the value), signs out', async () => {
+    const { api, audit, directory } = setup();
+    expect(await api.session.signIn({ username: 'tongdai01', password: 'right' })).toMatchObject({
+      ok: true,
+      value: { operator: { username: 'tongdai01' }, since: '2026-11-23T03:00:00.000Z', mode: 'training' },
+    });
+    expect(await api.directory.search({ query: '079088001234' })).toEqual({
+      ok: true,
+      value: { items: [], total: 0, totalIsLowerBound: false, readAs: ['citizenId'] },
+    });
+    expect(directory.search).toHaveBeenCalledWith([{ kind: 'citizenId', value: '079088001234' }], 50);
+    await api.session.signOut({});
+    expect(audit.map((a) => a.action)).toEqual(['session.signIn', 'directory.search', 'session.signOut']);
+    expect(JSON.stringify(audit)).not.toContain('079088001234');
+  });
+
+  it('refuses filter syntax with a translated reason: no LDAP request, nothing written', async () => {
+    const { api, audit, directory } = setup();
+    await api.session.signIn({ username: 'tongdai01', password: 'right' });
+    audit.length = 0;
+    for (const query of ['*)(uid=*', 'admin)(|(uid=*']) {
+      expect(await api.directory.search({ query })).toEqual({
+        ok: false,
+        error: { code: 'VALIDATION_FAILED', field: 'query', reason: 'invalid_characters' },
+      });
+    }
+    expect(directory.search).not.toHaveBeenCalled();
+    expect(audit).toEqual([]);
+  });
+
+  it('a directory failure is a clear error and is audited; the app stays usable', async () => {
+    const { api, audit, directory } = setup();
+    await api.session.signIn({ username: 'tongdai01', password: 'right' });
+    vi.mocked(directory.search).mockRejectedValueOnce(new HelpdeskError('DIRECTORY_TIMEOUT', { detail: 'timeout' }));
+    expect(await api.directory.search({ query: 'annv' })).toEqual({ ok: false, error: { code: 'DIRECTORY_TIMEOUT', detail: 'timeout' } });
+    expect(audit.at(-1)).toMatchObject({ action: 'directory.search', outcome: 'error', detail: { code: 'DIRECTORY_TIMEOUT' } });
+    expect((await api.directory.search({ query: 'annv' })).ok).toBe(true);
+  });
+
+  it('an unexpected exception becomes INTERNAL with no message leaked', async () => {
+    const { api, directory } = setup();
+    await api.session.signIn({ username: 'tongdai01', password: 'right' });
+    vi.mocked(directory.search).mockRejectedValueOnce(new Error('bind cn=svc password=hunter2 failed'));
+    const r = await api.directory.search({ query: 'annv' });
+    expect(r).toEqual({ ok: false, error: { code: 'INTERNAL' } });
+  });
+});
+
+describe('app: settings and the service password', () => {
+  it('stores the service password in the secret store only, keyed by URL and bind DN', async () => {
+    const { api, secrets, stored } = setup();
+    const r = await api.settings.save({ settings: directorySettings, servicePassword: 'Svc-P@ss' });
+    expect(r).toMatchObject({ ok: true, value: { servicePasswordStored: true, keychainAvailable: true } });
+    expect(await secrets.get(servicePasswordKey(profile))).toBe('Svc-P@ss');
+    expect(JSON.stringify(stored())).not.toContain('Svc-P@ss');
+  });
+
+  it('once a directory is configured, settings change only for a signed-in operator', async () => {
+    const { api } = setup(directorySettings);
+    expect(await api.settings.save({ settings: DEFAULT_SETTINGS })).toEqual({ ok: false, error: { code: 'NOT_SIGNED_IN' } });
+  });
+
+  it('directory mode without a stored password says so', async () => {
+    const { api } = setup(directorySettings);
+    expect(await api.session.signIn({ username: 'a', password: 'right' })).toEqual({ ok: false, error: { code: 'SERVICE_PASSWORD_MISSING' } });
+  });
+
+  it('the connection test never offers the stored password to another URL or bind DN', async () => {
+    const { api, secrets, testConnection } = setup();
+    await secrets.set(servicePasswordKey(profile), 'Svc-P@ss');
+    await api.settings.testConnection({ settings: directorySettings });
+    expect(testConnection).toHaveBeenLastCalledWith(profile, 'Svc-P@ss');
+    const rogue = { ...profile, url: 'ldap://rogue.example' };
+    await api.settings.testConnection({ settings: { ...directorySettings, directory: rogue } });
+    expect(testConnection).toHaveBeenLastCalledWith(rogue, null);
+    const otherDn = { ...profile, serviceBindDn: 'cn=admin,dc=agency,dc=gov,dc=vn' };
+    await api.settings.testConnection({ settings: { ...directorySettings, directory: otherDn } });
+    expect(testConnection).toHaveBeenLastCalledWith(otherDn, null);
+  });
+
+  it('a keychain failure refuses the save and writes no settings', async () => {
+    const { api, secrets, stored } = setup();
+    vi.spyOn(secrets, 'set').mockRejectedValueOnce(new HelpdeskError('SECRET_STORE_UNAVAILABLE'));
+    expect(await api.settings.save({ settings: directorySettings, servicePassword: 'x' })).toEqual({
+      ok: false,
+      error: { code: 'SECRET_STORE_UNAVAILABLE' },
+    });
+    expect(stored()).toEqual(DEFAULT_SETTINGS);
+  });
+});
