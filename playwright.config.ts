@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defineConfig } from '@playwright/test';
@@ -9,6 +10,17 @@ process.env.HELPDESK_E2E_PORT ??= String(40000 + Math.floor(Math.random() * 2000
 process.env.HELPDESK_E2E_TOKEN ??= randomBytes(24).toString('base64url');
 process.env.HELPDESK_E2E_DATA ??= mkdtempSync(join(tmpdir(), 'helpdesk-e2e-'));
 const port = process.env.HELPDESK_E2E_PORT;
+
+/** The Electron binary, when this machine has it (it cannot be downloaded everywhere). */
+function electronBinary(): string | null {
+  try {
+    const path = createRequire(import.meta.url)('electron') as unknown;
+    return typeof path === 'string' && existsSync(path) ? path : null;
+  } catch {
+    return null;
+  }
+}
+const hasElectron = electronBinary() !== null;
 
 export default defineConfig({
   testDir: 'test/e2e',
@@ -31,6 +43,7 @@ export default defineConfig({
   projects: [
     // Tests tagged @electron launch the real Electron binary; they run only where it exists (not on these machines).
     { name: 'web', grepInvert: /@electron/ },
+    ...(hasElectron ? [{ name: 'electron', grep: /@electron/ }] : []),
   ],
   webServer: {
     command: 'npx tsx src-main/web/main.ts',
