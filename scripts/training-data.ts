@@ -7,7 +7,7 @@
  * accounts use their own stream, so the first N accounts of a larger run equal a run with
  * count N, and switching the operators on or off does not change them.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { sshaHash } from '../src-main/adapters/training/training-directory';
 
 // ---------------------------------------------------------------------------------------------
 // Public constants
@@ -295,14 +295,7 @@ function generalizedTime(epochMs: number): string {
 // Passwords
 // ---------------------------------------------------------------------------------------------
 
-/**
- * `{SSHA}` + base64(sha1(password ‖ salt) ‖ salt). The generator always passes an 8-byte salt
- * drawn from its seeded stream; called without one, a fresh random 8-byte salt is used.
- */
-export function sshaHash(password: string, salt: Buffer = randomBytes(8)): string {
-  const digest = createHash('sha1').update(password, 'utf8').update(salt).digest();
-  return `{SSHA}${Buffer.concat([digest, salt]).toString('base64')}`;
-}
+export { sshaHash };
 
 const PASSWORD_ALPHABET = [...'ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789@#%+='];
 

@@ -9,7 +9,7 @@
  * Nothing is registered globally: the caller must call stop().
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
@@ -18,6 +18,7 @@ import { delimiter, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client } from 'ldapts';
 import { freePort } from './free-port';
+import { sshaHash } from '../../src-main/adapters/training/training-directory';
 
 export interface SlapdOptions {
   /** Default 'dc=example,dc=gov,dc=vn'. */
@@ -82,11 +83,7 @@ const PPOLICY_OPERATIONAL_ATTRS = [
 ];
 
 /** `{SSHA}` hash (salted SHA-1, as slappasswd makes by default) of a password. */
-export function sshaHash(password: string): string {
-  const salt = randomBytes(8);
-  const digest = createHash('sha1').update(password, 'utf8').update(salt).digest();
-  return `{SSHA}${Buffer.concat([digest, salt]).toString('base64')}`;
-}
+export { sshaHash };
 
 export async function startSlapd(opts: SlapdOptions = {}): Promise<SlapdHandle> {
   const baseDn = opts.baseDn ?? DEFAULT_BASE_DN;

@@ -333,8 +333,8 @@ const SCHEMES: Record<string, { algorithm: string; digestLength: number; salted:
 /** A never-matching hash, checked for unknown DNs so that they take as long as known ones. */
 const DUMMY_HASH = sshaHash(randomBytes(16).toString('hex'));
 
-export function sshaHash(password: string): string {
-  const salt = randomBytes(8);
+/** `{SSHA}` + base64(sha1(password ‖ salt) ‖ salt); a fresh random 8-byte salt unless one is given. */
+export function sshaHash(password: string, salt: Buffer = randomBytes(8)): string {
   const digest = createHash('sha1').update(password, 'utf8').update(salt).digest();
   return `{SSHA}${Buffer.concat([digest, salt]).toString('base64')}`;
 }

@@ -1,6 +1,6 @@
 import type { AppMode, ConnectionReport, SettingsView } from '@common/dto';
 import type { ApiError } from '@common/result';
-import { DIALECT_DEFAULTS, type Dialect } from '@common/dialects';
+import { DIALECT_DEFAULTS, type Dialect, directoryDefaults } from '@common/dialects';
 import type { DirectorySettings, Settings } from '@common/settings';
 import { defineStore } from 'pinia';
 import { ref } from 'vue';
@@ -17,21 +17,7 @@ export interface SettingsForm {
 }
 
 function blankDirectory(dialect: Dialect = 'openldap'): DirectorySettings {
-  return {
-    url: '',
-    startTls: false,
-    caCertificate: '',
-    baseDn: '',
-    serviceBindDn: '',
-    dialect,
-    userFilter: DIALECT_DEFAULTS[dialect].userFilter,
-    passwordPolicyDn: '',
-    attributes: { ...DIALECT_DEFAULTS[dialect].attributes },
-    timeoutMs: 8000,
-    connectTimeoutMs: 5000,
-    pageSize: 200,
-    maxResults: 50,
-  };
+  return { ...directoryDefaults(dialect), url: '', baseDn: '', serviceBindDn: '' };
 }
 
 function formOf(view: SettingsView | null): SettingsForm {
