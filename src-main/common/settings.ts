@@ -73,6 +73,102 @@ export const directorySettingsSchema = z.strictObject({
 });
 export type DirectorySettings = z.infer<typeof directorySettingsSchema>;
 
+const httpUrl = lineText(1024).refine(
+  (s) => {
+    try {
+      const u = new URL(s);
+      return u.protocol === 'https:' || (u.protocol === 'http:' && /^(127\.\d+\.\d+\.\d+|localhost|\[::1\])$/u.test(u.hostname));
+    } catch {
+      return false;
+    }
+  },
+  { error: 'invalid_format' },
+);
+const timeout = z.number().int().min(1000).max(60_000).default(10_000);
+const headerName = z.string().regex(/^[A-Za-z0-9-]{1,64}$/u, { error: 'invalid_format' });
+
+/**
+ * SMS gateways. Secrets (API key + secret key, access token, SMPP password, a secret header value)
+ * are never here: they live in the OS keychain under `smsSecretKey(settings)`.
+ * Plain http:// is allowed only to loopback (a local gateway or a test sink).
+ */
+export const smsSettingsSchema = z.discriminatedUnion('provider', [
+  z.strictObject({ provider: z.literal('none') }),
+  z.strictObject({
+    provider: z.literal('esms'),
+    url: httpUrl.default('https://rest.esms.vn/MainService.svc/json/SendMultipleMessage_V4_post_json/'),
+    brandname: lineText(32),
+    /** eSMS SmsType: "2" = customer care brandname. */
+    smsType: z.enum(['2', '8', '24', '25']).default('2'),
+    timeoutMs: timeout,
+  }),
+  z.strictObject({
+    provider: z.literal('speedsms'),
+    url: httpUrl.default('https://api.speedsms.vn/index.php/sms/send'),
+    sender: lineText(32),
+    /** SpeedSMS sms_type: 3 = brandname, 5 = app notification, 2 = customer care. */
+    smsType: z.number().int().min(1).max(8).default(3),
+    timeoutMs: timeout,
+  }),
+  z.strictObject({
+    provider: z.literal('http'),
+    url: httpUrl,
+    method: z.enum(['POST', 'GET']).default('POST'),
+    contentType: z.enum(['application/json', 'application/x-www-form-urlencoded']).default('application/json'),
+    /** Non-secret headers. */
+    headers: z.record(headerName, lineText(512)).default({}),
+    /** Header that carries the keychain secret (e.g. Authorization), and its prefix (e.g. "Bearer "). */
+    secretHeader: z.union([headerName, z.literal('')]).default(''),
+    secretPrefix: z.string().max(32).default(''),
+    /** Body (POST) or query (GET) template: {{to}}, {{text}}, {{requestId}} — JSON-escaped or URL-encoded as fits. */
+    bodyTemplate: z.string().max(4096).default('{"to":"{{to}}","text":"{{text}}","requestId":"{{requestId}}"}'),
+    /** Accepted when the JSON value at this dotted path equals successValue (empty path: any 2xx). */
+    successPath: z.string().max(128).default(''),
+    successValue: z.string().max(128).default(''),
+    messageIdPath: z.string().max(128).default(''),
+    timeoutMs: timeout,
+  }),
+  z.strictObject({
+    provider: z.literal('smpp'),
+    /** smpp://host:2775 or ssmpp://host:3550 (TLS). */
+    url: lineText(512).refine((s) => /^s?smpp:\/\/[^/\s]+:\d+\/?$/u.test(s), { error: 'invalid_format' }),
+    systemId: lineText(16),
+    systemType: z.string().max(13).default(''),
+    sourceAddr: lineText(21),
+    sourceTon: z.number().int().min(0).max(6).default(5),
+    sourceNpi: z.number().int().min(0).max(18).default(0),
+    caCertificate: z.string().max(64 * 1024).default(''),
+    timeoutMs: timeout,
+  }),
+]);
+export type SmsSettings = z.infer<typeof smsSettingsSchema>;
+
+/** SMTP relay (nodemailer). The password is in the keychain under `mailSecretKey(settings)`. */
+export const mailSettingsSchema = z.discriminatedUnion('provider', [
+  z.strictObject({ provider: z.literal('none') }),
+  z.strictObject({
+    provider: z.literal('smtp'),
+    host: lineText(255),
+    port: z.number().int().min(1).max(65535).default(587),
+    /** starttls: upgrade required (587); tls: SMTPS (465). No plaintext mode. */
+    security: z.enum(['starttls', 'tls']).default('starttls'),
+    user: z.union([lineText(255), z.literal('')]).default(''),
+    fromName: lineText(128).default('Bàn trợ giúp tài khoản'),
+    fromAddress: lineText(255).refine((s) => /^[^\s@]+@[^\s@]+\.[^\s@]+$/u.test(s), { error: 'invalid_format' }),
+    caCertificate: z.string().max(64 * 1024).default(''),
+    timeoutMs: timeout,
+  }),
+]);
+export type MailSettings = z.infer<typeof mailSettingsSchema>;
+
+/** Keychain entry names of relay secrets: tied to the endpoint, so a changed URL never receives them. */
+export function smsSecretKey(s: SmsSettings): string | null {
+  return s.provider === 'none' ? null : `sms-${s.provider}:${s.url}`;
+}
+export function mailSecretKey(s: MailSettings): string | null {
+  return s.provider === 'none' || s.user === '' ? null : `mail-smtp:${s.user}@${s.host}:${s.port}`;
+}
+
 export const LOCALES = ['vi', 'en'] as const;
 export type Locale = (typeof LOCALES)[number];
 
@@ -82,6 +178,10 @@ export const settingsSchema = z.strictObject({
   locale: z.enum(LOCALES).default('vi'),
   mode: z.enum(['training', 'directory']).default('training'),
   directory: directorySettingsSchema.optional(),
+  /** Absent: no SMS relay (training mode uses the Outbox). */
+  sms: smsSettingsSchema.optional(),
+  /** Absent: no mail relay (training mode uses the Outbox). */
+  mail: mailSettingsSchema.optional(),
 });
 export type Settings = z.infer<typeof settingsSchema>;
 

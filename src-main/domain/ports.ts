@@ -68,6 +68,44 @@ export interface SecretStore {
   delete(name: string): Promise<void>;
 }
 
+/** One SMS for a relay. `to` is the gateway form `84912345678`; `requestId` makes a retry idempotent. */
+export interface SmsMessage {
+  to: string;
+  text: string;
+  requestId: string;
+}
+
+/** One e-mail for a relay (Vietnamese text and HTML bodies). */
+export interface MailMessage {
+  to: string;
+  subject: string;
+  text: string;
+  html: string;
+  requestId: string;
+}
+
+/** What a relay knows after a send: the gateway ACCEPTED it ("Đã gửi") — never that it was delivered. */
+export interface RelayReceipt {
+  /** The gateway's or server's message id, when it gives one. */
+  messageId: string | null;
+}
+
+/**
+ * An SMS gateway. `send` resolves once the gateway accepted the message, or throws a HelpdeskError
+ * with a RELAY_* code naming the cause (detail: the gateway's own code, never the text or a key).
+ */
+export interface SmsRelay {
+  readonly provider: string;
+  send(message: SmsMessage): Promise<RelayReceipt>;
+  close(): Promise<void>;
+}
+
+/** An SMTP relay, same contract as SmsRelay. */
+export interface MailRelay {
+  send(message: MailMessage): Promise<RelayReceipt>;
+  close(): Promise<void>;
+}
+
 export interface AuditRecord {
   operator: string | null;
   action: string;
