@@ -17,6 +17,31 @@ const MIGRATIONS: readonly string[] = [
    CREATE INDEX audit_at ON audit (at);
    CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END;
    CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END;`,
+  // 2: one-time codes — send slots per account and day, the current code of each case, wrong entries
+  `CREATE TABLE otp_sends (
+     id INTEGER PRIMARY KEY AUTOINCREMENT,
+     account_key TEXT NOT NULL,
+     day TEXT NOT NULL,
+     at_ms INTEGER NOT NULL,
+     state TEXT NOT NULL CHECK (state IN ('reserved', 'sent', 'released'))
+   );
+   CREATE INDEX otp_sends_account_day ON otp_sends (account_key, day);
+   CREATE TABLE otp_codes (
+     case_id TEXT PRIMARY KEY,
+     account_key TEXT NOT NULL,
+     channel TEXT NOT NULL CHECK (channel IN ('sms', 'email')),
+     code_hash TEXT NOT NULL,
+     sent_ms INTEGER NOT NULL,
+     expires_ms INTEGER NOT NULL,
+     used_ms INTEGER,
+     void_ms INTEGER
+   );
+   CREATE TABLE otp_wrong (
+     account_key TEXT NOT NULL,
+     day TEXT NOT NULL,
+     count INTEGER NOT NULL,
+     PRIMARY KEY (account_key, day)
+   );`,
 ];
 
 /** Opens (and migrates) the app database: WAL journal, synchronous FULL so an audit row survives a crash. */

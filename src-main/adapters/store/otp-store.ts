@@ -1,0 +1,121 @@
+import type { OtpPolicy, OtpStore, Reservation, StoredCode } from '../../domain/otp';
+import type { Db } from './database';
+
+interface CodeRow {
+  case_id: string;
+  account_key: string;
+  channel: 'sms' | 'email';
+  code_hash: string;
+  sent_ms: number;
+  expires_ms: number;
+  used_ms: number | null;
+  void_ms: number | null;
+}
+
+const date = (ms: number | null) => (ms === null ? null : new Date(ms));
+
+/**
+ * OTP state in SQLite. Reservations and sends count alike (an in-flight send holds its slot), so two
+ * operators racing for one account cannot both pass the limits; IMMEDIATE transactions make each
+ * step atomic across processes too. Only keyed hashes of codes are stored.
+ */
+export class SqliteOtpStore implements OtpStore {
+  constructor(private readonly db: Db) {}
+
+  reserveSend(accountKey: string, now: Date, dayKey: string, policy: OtpPolicy): Reservation {
+    const run = this.db.transaction((): Reservation => {
+      const used = this.db
+        .prepare(`SELECT COUNT(*) AS n FROM otp_sends WHERE account_key = ? AND day = ? AND state != 'released'`)
+        .get(accountKey, dayKey) as { n: number };
+      const last = this.db
+        .prepare(`SELECT MAX(at_ms) AS at FROM otp_sends WHERE account_key = ? AND state != 'released'`)
+        .get(accountKey) as { at: number | null };
+      if (used.n >= policy.maxPerDay) {
+        return { ok: false, reason: 'daily_limit', retryAt: new Date(Date.parse(`${dayKey}T00:00:00+07:00`) + 86_400_000) };
+      }
+      if (last.at !== null && now.getTime() - last.at < policy.minIntervalMs) {
+        return { ok: false, reason: 'too_soon', retryAt: new Date(last.at + policy.minIntervalMs) };
+      }
+      const r = this.db
+        .prepare(`INSERT INTO otp_sends (account_key, day, at_ms, state) VALUES (?, ?, ?, 'reserved')`)
+        .run(accountKey, dayKey, now.getTime());
+      return { ok: true, id: Number(r.lastInsertRowid) };
+    });
+    return run.immediate();
+  }
+
+  releaseSend(reservationId: number): void {
+    this.db.prepare(`UPDATE otp_sends SET state = 'released' WHERE id = ? AND state = 'reserved'`).run(reservationId);
+  }
+
+  storeCode(reservationId: number, c: StoredCode): void {
+    this.db
+      .transaction(() => {
+        this.db.prepare(`UPDATE otp_sends SET state = 'sent', at_ms = ? WHERE id = ?`).run(c.sentAt.getTime(), reservationId);
+        this.db
+          .prepare(
+            `INSERT INTO otp_codes (case_id, account_key, channel, code_hash, sent_ms, expires_ms, used_ms, void_ms)
+             VALUES (?, ?, ?, ?, ?, ?, NULL, NULL)
+             ON CONFLICT (case_id) DO UPDATE SET account_key = excluded.account_key, channel = excluded.channel,
+               code_hash = excluded.code_hash, sent_ms = excluded.sent_ms, expires_ms = excluded.expires_ms,
+               used_ms = NULL, void_ms = NULL`,
+          )
+          .run(c.caseId, c.accountKey, c.channel, c.codeHash, c.sentAt.getTime(), c.expiresAt.getTime());
+      })
+      .immediate();
+  }
+
+  currentCode(caseId: string): StoredCode | null {
+    const r = this.db.prepare(`SELECT * FROM otp_codes WHERE case_id = ?`).get(caseId) as CodeRow | undefined;
+    if (!r) return null;
+    return {
+      caseId: r.case_id,
+      accountKey: r.account_key,
+      channel: r.channel,
+      codeHash: r.code_hash,
+      sentAt: new Date(r.sent_ms),
+      expiresAt: new Date(r.expires_ms),
+      usedAt: date(r.used_ms),
+      voidAt: date(r.void_ms),
+    };
+  }
+
+  recordWrong(accountKey: string, dayKey: string, caseId: string, now: Date, maxWrong: number): number {
+    return this.db
+      .transaction(() => {
+        this.db
+          .prepare(`INSERT INTO otp_wrong (account_key, day, count) VALUES (?, ?, 1) ON CONFLICT (account_key, day) DO UPDATE SET count = count + 1`)
+          .run(accountKey, dayKey);
+        const total = this.wrongCount(accountKey, dayKey);
+        if (total >= maxWrong) {
+          this.db.prepare(`UPDATE otp_codes SET void_ms = ? WHERE case_id = ? AND void_ms IS NULL`).run(now.getTime(), caseId);
+        }
+        return total;
+      })
+      .immediate();
+  }
+
+  wrongCount(accountKey: string, dayKey: string): number {
+    const r = this.db.prepare(`SELECT count FROM otp_wrong WHERE account_key = ? AND day = ?`).get(accountKey, dayKey) as
+      | { count: number }
+      | undefined;
+    return r?.count ?? 0;
+  }
+
+  markUsed(caseId: string, codeHash: string, now: Date): boolean {
+    const r = this.db
+      .prepare(`UPDATE otp_codes SET used_ms = ? WHERE case_id = ? AND code_hash = ? AND used_ms IS NULL AND void_ms IS NULL`)
+      .run(now.getTime(), caseId, codeHash);
+    return r.changes === 1;
+  }
+
+  sendStats(accountKey: string, dayKey: string): { today: number; lastSentAt: Date | null } {
+    const today = this.db
+      .prepare(`SELECT COUNT(*) AS n FROM otp_sends WHERE account_key = ? AND day = ? AND state != 'released'`)
+      .get(accountKey, dayKey) as { n: number };
+    const last = this.db.prepare(`SELECT MAX(at_ms) AS at FROM otp_sends WHERE account_key = ? AND state != 'released'`).get(accountKey) as {
+      at: number | null;
+    };
+    return { today: today.n, lastSentAt: date(last.at) };
+  }
+}

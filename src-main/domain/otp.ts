@@ -1,0 +1,176 @@
+import { HelpdeskError } from './errors';
+import type { Clock } from './ports';
+
+/** The limits of the seeds (000, 001, 002) and NIST 800-63B; every value configurable. */
+export interface OtpPolicy {
+  /** A code is valid this long after it is sent (seed 002: "có hiệu lực trong vòng 5 phút"). */
+  validityMs: number;
+  /** Wrong entries allowed per account and day; the code is void when they run out. Not reset by a resend. */
+  maxWrong: number;
+  /** Sends to one account at least this far apart (seed 001: "cách nhau 5 phút"). */
+  minIntervalMs: number;
+  /** Sends to one account per Asia/Ho_Chi_Minh day (seed 001: "tối đa 2 lần 1 ngày"). */
+  maxPerDay: number;
+}
+
+export const DEFAULT_OTP_POLICY: OtpPolicy = { validityMs: 5 * 60_000, maxWrong: 5, minIntervalMs: 5 * 60_000, maxPerDay: 2 };
+
+export type OtpChannel = 'sms' | 'email';
+
+/** Random integers from a CSPRNG (crypto.randomInt in the adapter). */
+export interface RandomSource {
+  int(maxExclusive: number): number;
+}
+
+/** Keyed hash of a code (HMAC with a key from the keychain); equality in constant time. */
+export interface CodeHasher {
+  hash(scope: string, code: string): string;
+  equal(a: string, b: string): boolean;
+}
+
+export interface StoredCode {
+  caseId: string;
+  accountKey: string;
+  channel: OtpChannel;
+  codeHash: string;
+  sentAt: Date;
+  expiresAt: Date;
+  usedAt: Date | null;
+  voidAt: Date | null;
+}
+
+export type Reservation = { ok: true; id: number } | { ok: false; reason: 'too_soon' | 'daily_limit'; retryAt: Date };
+
+/**
+ * Persistent OTP state (SQLite): send reservations counted per account and day across operators and
+ * restarts; the current code of each case; the case's cumulative wrong entries. Each method is atomic.
+ */
+export interface OtpStore {
+  /** Takes one send slot for the account if the interval and daily limits allow it. */
+  reserveSend(accountKey: string, now: Date, dayKey: string, policy: OtpPolicy): Reservation;
+  /** The relay refused: give the slot back (a failed send uses no quota). */
+  releaseSend(reservationId: number): void;
+  /** The relay accepted: the code becomes the case's current code (the previous one is replaced). */
+  storeCode(reservationId: number, code: StoredCode): void;
+  currentCode(caseId: string): StoredCode | null;
+  /**
+   * Adds one wrong entry for the account on that day (across cases and resends); voids the case's
+   * code when the total reaches maxWrong. Returns the day's total.
+   */
+  recordWrong(accountKey: string, dayKey: string, caseId: string, now: Date, maxWrong: number): number;
+  wrongCount(accountKey: string, dayKey: string): number;
+  /** Marks the code used if it still is unused and not void; false when another verification won. */
+  markUsed(caseId: string, codeHash: string, now: Date): boolean;
+  /** Sends of the day and the last send time for the account (for "còn 1 lần hôm nay" and the countdown). */
+  sendStats(accountKey: string, dayKey: string): { today: number; lastSentAt: Date | null };
+}
+
+/** The Asia/Ho_Chi_Minh calendar day (UTC+7, no daylight saving) of an instant: `2026-11-23`. */
+export function vnDayKey(at: Date): string {
+  return new Date(at.getTime() + 7 * 3_600_000).toISOString().slice(0, 10);
+}
+
+/** Only exactly six ASCII digits, after trimming spaces; full-width digits and letters are refused. */
+export function normalizeCode(input: string): string | null {
+  const t = input.trim();
+  return /^[0-9]{6}$/u.test(t) ? t : null;
+}
+
+export type VerifyOutcome = { verified: true } | { verified: false; attemptsLeft: number };
+
+export interface ResendInfo {
+  /** When the next send to this account is allowed (null: now). */
+  availableAt: Date | null;
+  remainingToday: number;
+}
+
+/** Issues and checks one-time codes: 6 digits, single use, keyed hash only, limits enforced. */
+export class OtpService {
+  constructor(
+    private readonly store: OtpStore,
+    private readonly clock: Clock,
+    private readonly random: RandomSource,
+    private readonly hasher: CodeHasher,
+    readonly policy: OtpPolicy = DEFAULT_OTP_POLICY,
+  ) {}
+
+  /** A 6-digit code, leading zeros kept, uniformly from a CSPRNG. */
+  generate(): string {
+    return String(this.random.int(1_000_000)).padStart(6, '0');
+  }
+
+  /** Reserves a send slot or throws OTP_TOO_SOON / OTP_DAILY_LIMIT. */
+  reserve(accountKey: string): number {
+    const now = this.clock.now();
+    if (this.store.wrongCount(accountKey, vnDayKey(now)) >= this.policy.maxWrong) {
+      throw new HelpdeskError('OTP_ATTEMPTS_EXHAUSTED', { detail: nextVnMidnight(now).toISOString() });
+    }
+    const r = this.store.reserveSend(accountKey, now, vnDayKey(now), this.policy);
+    if (r.ok) return r.id;
+    throw new HelpdeskError(r.reason === 'too_soon' ? 'OTP_TOO_SOON' : 'OTP_DAILY_LIMIT', { detail: r.retryAt.toISOString() });
+  }
+
+  release(reservationId: number): void {
+    this.store.releaseSend(reservationId);
+  }
+
+  /** Records the code the relay accepted; returns its expiry. */
+  commit(reservationId: number, caseId: string, accountKey: string, channel: OtpChannel, code: string): Date {
+    const sentAt = this.clock.now();
+    const expiresAt = new Date(sentAt.getTime() + this.policy.validityMs);
+    this.store.storeCode(reservationId, {
+      caseId,
+      accountKey,
+      channel,
+      codeHash: this.hasher.hash(caseId, code),
+      sentAt,
+      expiresAt,
+      usedAt: null,
+      voidAt: null,
+    });
+    return expiresAt;
+  }
+
+  /**
+   * Checks a code typed by the operator. Malformed input is refused before any attempt is counted.
+   * Throws OTP_NOT_SENT, OTP_USED, OTP_VOID, OTP_EXPIRED; a wrong code returns the attempts left.
+   */
+  verify(caseId: string, input: string): VerifyOutcome {
+    const code = normalizeCode(input);
+    if (code === null) throw new HelpdeskError('VALIDATION_FAILED', { field: 'code', reason: 'not_code' });
+    const now = this.clock.now();
+    const stored = this.store.currentCode(caseId);
+    if (!stored) throw new HelpdeskError('OTP_NOT_SENT');
+    if (stored.usedAt) throw new HelpdeskError('OTP_USED');
+    if (stored.voidAt) throw new HelpdeskError('OTP_VOID');
+    if (now.getTime() >= stored.expiresAt.getTime()) throw new HelpdeskError('OTP_EXPIRED');
+    if (!this.hasher.equal(this.hasher.hash(caseId, code), stored.codeHash)) {
+      const wrong = this.store.recordWrong(stored.accountKey, vnDayKey(now), caseId, now, this.policy.maxWrong);
+      return { verified: false, attemptsLeft: Math.max(0, this.policy.maxWrong - wrong) };
+    }
+    if (!this.store.markUsed(caseId, stored.codeHash, now)) throw new HelpdeskError('OTP_USED');
+    return { verified: true };
+  }
+
+  attemptsLeft(accountKey: string): number {
+    return Math.max(0, this.policy.maxWrong - this.store.wrongCount(accountKey, vnDayKey(this.clock.now())));
+  }
+
+  resendInfo(accountKey: string): ResendInfo {
+    const now = this.clock.now();
+    const { today, lastSentAt } = this.store.sendStats(accountKey, vnDayKey(now));
+    const remainingToday = Math.max(0, this.policy.maxPerDay - today);
+    let availableAt: Date | null = null;
+    if (lastSentAt && now.getTime() - lastSentAt.getTime() < this.policy.minIntervalMs) {
+      availableAt = new Date(lastSentAt.getTime() + this.policy.minIntervalMs);
+    }
+    if (remainingToday === 0) availableAt = nextVnMidnight(now);
+    return { availableAt, remainingToday };
+  }
+}
+
+/** Midnight of the next Asia/Ho_Chi_Minh day. */
+export function nextVnMidnight(at: Date): Date {
+  const day = vnDayKey(at);
+  return new Date(Date.parse(`${day}T00:00:00+07:00`) + 86_400_000);
+}
