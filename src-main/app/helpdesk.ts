@@ -1,10 +1,12 @@
 import type { HelpdeskApi } from '../common/api';
-import type { AppInfo, AppMode, ConnectionReport, OperatorInfo, SessionInfo, SettingsView } from '../common/dto';
+import type { AppInfo, AppMode, ConnectionReport, OutboxMessage, OperatorInfo, SessionInfo, SettingsView } from '../common/dto';
 import { fail, ok, type Result } from '../common/result';
 import type { DirectorySettings, Settings } from '../common/settings';
 import { toAccountDetail, toAccountSummary } from '../domain/account-view';
 import { HelpdeskError } from '../domain/errors';
-import type { AuditLog, Clock, Directory, DirectoryFactory, SecretStore } from '../domain/ports';
+import type { OtpService } from '../domain/otp';
+import type { AuditLog, Clock, Directory, DirectoryFactory, MailRelay, SecretStore, SmsRelay } from '../domain/ports';
+import { createCases, type MessageTemplates } from './cases';
 import { criteriaKinds, parseSearchQuery } from '../domain/search-query';
 
 /** Where settings live: the JSON file (or anything with the same two methods). */
@@ -28,6 +30,12 @@ export interface HelpdeskDeps {
   directoryFactory: DirectoryFactory;
   startTraining: () => Promise<TrainingBackend>;
   testConnection: (profile: DirectorySettings, servicePassword: string | null) => Promise<ConnectionReport>;
+  templates: MessageTemplates;
+  /** The OTP service for a mode (its hash key: keychain in directory mode, memory in training). */
+  otpService: (mode: AppMode) => Promise<OtpService>;
+  /** The relays for the current settings: the training Outbox, or the configured SMS gateway and SMTP server. */
+  relays: (settings: Settings, mode: AppMode) => Promise<{ sms: SmsRelay; mail: MailRelay }>;
+  outbox: { list(limit: number): OutboxMessage[] };
   version: string;
 }
 
@@ -98,11 +106,36 @@ export function createHelpdesk(deps: HelpdeskDeps): HelpdeskApp {
     return { settings, servicePasswordStored: stored, keychainAvailable };
   }
 
+  let relays: Promise<{ sms: SmsRelay; mail: MailRelay }> | null = null;
+
   async function resetDirectory(): Promise<void> {
     const d = directory;
     directory = null;
     await d?.close();
+    const r = relays;
+    relays = null;
+    if (r) {
+      const { sms, mail } = await r.catch(() => ({ sms: null, mail: null }));
+      await sms?.close();
+      await mail?.close();
+    }
   }
+
+  const cases = createCases({
+    clock: deps.clock,
+    audit: deps.audit,
+    templates: deps.templates,
+    agencyName: () => settings.agencyName ?? 'Tong dai ho tro',
+    requireOperator,
+    directory: activeDirectory,
+    otp: () => deps.otpService(modeOf(settings)),
+    relays: () => {
+      relays ??= deps.relays(settings, modeOf(settings));
+      relays.catch(() => (relays = null));
+      return relays;
+    },
+    run: guarded,
+  });
 
   const api: HelpdeskApi = {
     app: {
@@ -238,6 +271,14 @@ export function createHelpdesk(deps: HelpdeskDeps): HelpdeskApp {
           // The stored password is only ever offered to the URL and bind DN it was saved for.
           const password = servicePassword ?? (await deps.secrets.get(servicePasswordKey(profile)).catch(() => null));
           return deps.testConnection(profile, password);
+        }),
+    },
+    cases: cases.api,
+    outbox: {
+      list: ({ limit }) =>
+        guarded(async () => {
+          requireOperator();
+          return modeOf(settings) === 'training' ? deps.outbox.list(limit ?? 50) : [];
         }),
     },
     audit: {

@@ -1,6 +1,14 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { directoryDefaults } from '../common/settings';
+import type { AppMode } from '../common/dto';
+import { directoryDefaults, mailSecretKey, type Settings, smsSecretKey } from '../common/settings';
+import { cryptoRandom, HmacCodeHasher, newOtpKey } from '../adapters/crypto/otp-crypto';
+import { createMailRelay } from '../adapters/mail/smtp-relay';
+import { createSmsRelay } from '../adapters/sms/index';
+import { SqliteOtpStore } from '../adapters/store/otp-store';
+import { Outbox } from '../adapters/training/outbox';
+import { OtpService } from '../domain/otp';
+import type { MessageTemplates } from './cases';
 import { testDirectoryConnection } from '../adapters/ldap/connection-test';
 import { LdapDirectory } from '../adapters/ldap/ldap-directory';
 import { SqliteAuditLog } from '../adapters/store/audit-store';
@@ -46,6 +54,15 @@ export async function startTraining(resourcesDir: string): Promise<TrainingBacke
   };
 }
 
+/** The caller-facing message templates (resources/templates). */
+export function loadTemplates(resourcesDir: string): MessageTemplates {
+  const t = (name: string) => readFileSync(join(resourcesDir, 'templates', name), 'utf8');
+  return { sms: t('otp-sms.txt'), mailSubject: t('otp-mail.subject.txt'), mailText: t('otp-mail.txt'), mailHtml: t('otp-mail.html') };
+}
+
+/** Keychain entry of the key that hashes one-time codes. */
+export const OTP_KEY_NAME = 'otp-hmac-key';
+
 /** The composition root shared by the Electron shell and the web harness. */
 export function createRuntime(opts: RuntimeOptions): Runtime {
   mkdirSync(opts.dataDir, { recursive: true, mode: 0o700 });
@@ -53,6 +70,38 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
   const settingsPath = opts.settingsPath ?? join(opts.dataDir, 'settings.json');
   const clock = opts.clock ?? systemClock;
   const db = openDatabase(databasePath);
+  const otpStore = new SqliteOtpStore(db);
+  const outbox = new Outbox(() => clock.now());
+  const otpServices = new Map<AppMode, Promise<OtpService>>();
+  const otpKey = async (mode: AppMode): Promise<Buffer> => {
+    // Training keeps its key in memory; production keeps it in the keychain (never on disk).
+    if (mode === 'training') return newOtpKey();
+    const stored = await opts.secrets.get(OTP_KEY_NAME);
+    if (stored) return Buffer.from(stored, 'hex');
+    const key = newOtpKey();
+    await opts.secrets.set(OTP_KEY_NAME, key.toString('hex'));
+    return key;
+  };
+  const otpService = (mode: AppMode): Promise<OtpService> => {
+    let s = otpServices.get(mode);
+    if (!s) {
+      s = otpKey(mode).then((key) => new OtpService(otpStore, clock, cryptoRandom, new HmacCodeHasher(key)));
+      s.catch(() => otpServices.delete(mode));
+      otpServices.set(mode, s);
+    }
+    return s;
+  };
+  const relays = async (settings: Settings, mode: AppMode) => {
+    if (mode === 'training') return { sms: outbox.sms(), mail: outbox.mail() };
+    const sms = settings.sms ?? { provider: 'none' as const };
+    const mail = settings.mail ?? { provider: 'none' as const };
+    const smsKey = smsSecretKey(sms);
+    const mailKey = mailSecretKey(mail);
+    return {
+      sms: createSmsRelay(sms, smsKey ? await opts.secrets.get(smsKey) : null),
+      mail: createMailRelay(mail, mailKey ? await opts.secrets.get(mailKey) : null),
+    };
+  };
   const app = createHelpdesk({
     settings: new SettingsFile(settingsPath),
     secrets: opts.secrets,
@@ -61,6 +110,10 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
     directoryFactory: (profile, password) => new LdapDirectory(profile, password),
     startTraining: () => startTraining(opts.resourcesDir),
     testConnection: testDirectoryConnection,
+    templates: loadTemplates(opts.resourcesDir),
+    otpService,
+    relays,
+    outbox,
     version: opts.version,
   });
   return {

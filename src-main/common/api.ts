@@ -1,5 +1,10 @@
 import type { Result } from './result';
 import type {
+  CaseView,
+  GateResult,
+  OutboxMessage,
+  VerificationChannel,
+  VerifyResult,
   AccountDetail,
   AppInfo,
   AuditEntry,
@@ -48,6 +53,24 @@ export interface HelpdeskApi {
   audit: {
     /** The latest audit rows, newest first. */
     recent: Call<{ limit?: number }, AuditEntry[]>;
+  };
+  cases: {
+    /** Opens a case on an account for the caller on the line, with the operator's reason or ticket. */
+    open: Call<{ accountId: string; reason: string }, CaseView>;
+    /** Reads a case of the signed-in operator. */
+    get: Call<{ caseId: string }, CaseView>;
+    /** Sends a one-time code to the account's registered mobile (SMS) or backup e-mail. */
+    sendCode: Call<{ caseId: string; channel: VerificationChannel }, CaseView>;
+    /** Checks the code the caller read back. */
+    verifyCode: Call<{ caseId: string; code: string }, VerifyResult>;
+    /** Closes a case: done, or abandoned ("Quay lại"). */
+    close: Call<{ caseId: string; outcome: 'done' | 'abandoned' }, CaseView>;
+    /** Whether account actions may run now on this case (verified, same account, not expired). */
+    gate: Call<{ caseId: string }, GateResult>;
+  };
+  outbox: {
+    /** Training mode: the messages the relays would have sent, newest first. */
+    list: Call<{ limit?: number }, OutboxMessage[]>;
   };
 }
 

@@ -130,3 +130,55 @@ export interface AuditEntry {
   target: string | null;
   detail: Record<string, string | number | boolean | null>;
 }
+
+export type VerificationChannel = 'sms' | 'email';
+
+export type CaseStatus = 'open' | 'code-sent' | 'verified' | 'expired' | 'closed';
+
+/** A call as the operator sees it: the account, the reason, where the verification stands. */
+export interface CaseView {
+  id: string;
+  account: { id: string; username: string; displayName: string };
+  operator: string;
+  reason: string;
+  openedAt: string;
+  /** `expired`: a code was sent (or verified) and its 5 minutes have run out. */
+  status: CaseStatus;
+  outcome: 'done' | 'abandoned' | 'expired' | null;
+  channel: VerificationChannel | null;
+  /** Masked destination of the last code. */
+  destination: string | null;
+  sentAt: string | null;
+  expiresAt: string | null;
+  verifiedAt: string | null;
+  /** Wrong entries left today for this account (not reset by a resend). */
+  attemptsLeft: number;
+  resend: { availableAt: string | null; remainingToday: number };
+  /** The registered contacts the code can go to (masked), with why one is unusable. */
+  channels: { sms: MaskedContact; email: MaskedContact };
+  /** The SMS as it will be sent (code shown as ******), with its length and segment count. */
+  smsPreview: { text: string; characters: number; segments: number; encoding: 'GSM-7' | 'UCS-2' };
+}
+
+export interface VerifyResult {
+  verified: boolean;
+  attemptsLeft: number;
+  case: CaseView;
+}
+
+export interface GateResult {
+  allowed: true;
+  expiresAt: string;
+}
+
+/** A message the training relays "sent": what the caller's phone or mailbox would show. */
+export interface OutboxMessage {
+  id: number;
+  at: string;
+  channel: VerificationChannel;
+  to: string;
+  subject: string | null;
+  text: string;
+  html: string | null;
+  segments: number | null;
+}

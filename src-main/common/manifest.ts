@@ -10,6 +10,8 @@ export const API_MANIFEST = {
   directory: ['search', 'getAccount'],
   settings: ['get', 'save', 'testConnection'],
   audit: ['recent'],
+  cases: ['open', 'get', 'sendCode', 'verifyCode', 'close', 'gate'],
+  outbox: ['list'],
 } as const satisfies { [G in keyof HelpdeskApi]: readonly (keyof HelpdeskApi[G])[] };
 
 type Listed = { [G in keyof typeof API_MANIFEST]: (typeof API_MANIFEST)[G][number] };

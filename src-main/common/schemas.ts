@@ -6,6 +6,7 @@ import { settingsSchema } from './settings';
 import { lineText, secretText } from './text-rules';
 
 const empty = z.strictObject({});
+const caseId = z.string().regex(/^[0-9a-f-]{36}$/u, { error: 'invalid_format' });
 
 /** The input schema of every contract method: checked at the boundary before the app sees it. */
 export const INPUT_SCHEMAS = {
@@ -26,6 +27,18 @@ export const INPUT_SCHEMAS = {
   },
   audit: {
     recent: z.strictObject({ limit: z.number().int().min(1).max(500).optional() }),
+  },
+  cases: {
+    open: z.strictObject({ accountId: lineText(1024), reason: lineText(500) }),
+    get: z.strictObject({ caseId: caseId }),
+    sendCode: z.strictObject({ caseId: caseId, channel: z.enum(['sms', 'email']) }),
+    // The code's own rules (exactly six ASCII digits after trimming) live in the domain; here only size.
+    verifyCode: z.strictObject({ caseId: caseId, code: z.string().max(64, { error: 'too_long' }) }),
+    close: z.strictObject({ caseId: caseId, outcome: z.enum(['done', 'abandoned']) }),
+    gate: z.strictObject({ caseId: caseId }),
+  },
+  outbox: {
+    list: z.strictObject({ limit: z.number().int().min(1).max(200).optional() }),
   },
 } as const satisfies { [G in keyof HelpdeskApi]: { [M in keyof HelpdeskApi[G]]: z.ZodType } };
 

@@ -177,6 +177,8 @@ export const settingsSchema = z.strictObject({
   version: z.literal(1).default(1),
   locale: z.enum(LOCALES).default('vi'),
   mode: z.enum(['training', 'directory']).default('training'),
+  /** Shown in messages to callers ("{{agency}}: mã xác nhận…"). */
+  agencyName: lineText(60).optional(),
   directory: directorySettingsSchema.optional(),
   /** Absent: no SMS relay (training mode uses the Outbox). */
   sms: smsSettingsSchema.optional(),

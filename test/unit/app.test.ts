@@ -35,6 +35,14 @@ function setup(initial: Settings = DEFAULT_SETTINGS) {
       close: async () => undefined,
     })),
     testConnection,
+    templates: { sms: '{{code}}', mailSubject: '{{code}}', mailText: '{{code}}', mailHtml: '{{code}}' },
+    otpService: async () => {
+      throw new HelpdeskError('INTERNAL');
+    },
+    relays: async () => {
+      throw new HelpdeskError('RELAY_NOT_CONFIGURED');
+    },
+    outbox: { list: () => [] },
     version: 'test',
   };
   const app = createHelpdesk(deps);

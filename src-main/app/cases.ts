@@ -1,0 +1,251 @@
+import { randomUUID } from 'node:crypto';
+import type { HelpdeskApi } from '../common/api';
+import type { CaseView, OperatorInfo, VerificationChannel } from '../common/dto';
+import type { Result } from '../common/result';
+import { backupEmailContact, mobileContact } from '../domain/account-view';
+import { type Case, checkGate, requireOpen } from '../domain/case';
+import { HelpdeskError } from '../domain/errors';
+import { maskEmail, maskPhone } from '../domain/masking';
+import type { OtpService } from '../domain/otp';
+import { normalizeVnMobile } from '../domain/phone';
+import type { AuditLog, Clock, Directory, DirectoryAccount, MailRelay, SmsRelay } from '../domain/ports';
+import { escapeHtml, fillTemplate, smsSegments, unaccentedSms } from '../domain/sms-text';
+import { dnKey } from '../adapters/ldap/ldap-directory';
+
+/** Message templates from resources/templates (placeholders {{agency}} {{username}} {{name}} {{code}} {{minutes}} {{operator}}). */
+export interface MessageTemplates {
+  sms: string;
+  mailSubject: string;
+  mailText: string;
+  mailHtml: string;
+}
+
+export interface CaseDeps {
+  clock: Clock;
+  audit: AuditLog;
+  templates: MessageTemplates;
+  agencyName: () => string;
+  requireOperator: () => OperatorInfo;
+  directory: () => Promise<Directory>;
+  otp: () => Promise<OtpService>;
+  relays: () => Promise<{ sms: SmsRelay; mail: MailRelay }>;
+  run: <T>(fn: () => Promise<T>) => Promise<Result<T>>;
+}
+
+const CODE_MASK = '******';
+
+/** The first registered mobile in gateway form, or CONTACT_MISSING. */
+function smsDestination(a: DirectoryAccount): { to: string; masked: string } {
+  for (const v of a.mobiles) {
+    const p = normalizeVnMobile(v);
+    if (p.ok) return { to: p.gateway, masked: maskPhone(p.national) };
+  }
+  throw new HelpdeskError('CONTACT_MISSING', { detail: 'sms' });
+}
+
+/** The first backup e-mail that is not the account's own mail, or CONTACT_MISSING. */
+function emailDestination(a: DirectoryAccount): { to: string; masked: string } {
+  const own = a.mail?.toLowerCase();
+  const to = a.backupEmails.find((e) => /^[^\s@]+@[^\s@]+\.[^\s@]+$/u.test(e) && e.toLowerCase() !== own);
+  if (!to) throw new HelpdeskError('CONTACT_MISSING', { detail: 'email' });
+  return { to, masked: maskEmail(to) };
+}
+
+/** The `cases` and part of the contract: open a case, send and check codes, the gate, close. */
+export function createCases(deps: CaseDeps): { api: HelpdeskApi['cases']; requireGate: (caseId: string, accountDn: string) => Case } {
+  const cases = new Map<string, Case>();
+  /** The account as read when the case was opened (contacts are re-read before each send). */
+  const accounts = new Map<string, DirectoryAccount>();
+
+  function own(caseId: string): Case {
+    const who = deps.requireOperator();
+    const c = cases.get(caseId);
+    // Another operator's case is as invisible as a missing one.
+    if (!c || c.operator !== who.username) throw new HelpdeskError('CASE_NOT_FOUND');
+    return c;
+  }
+
+  function values(c: Case, code: string, minutes: number): Record<string, string> {
+    const who = deps.requireOperator();
+    return {
+      agency: deps.agencyName(),
+      username: c.accountUsername,
+      name: c.accountDisplayName,
+      code,
+      minutes: String(minutes),
+      operator: who.displayName,
+    };
+  }
+
+  async function view(c: Case): Promise<CaseView> {
+    const otp = await deps.otp();
+    const now = deps.clock.now();
+    const key = dnKey(c.accountDn);
+    const resend = otp.resendInfo(key);
+    const account = accounts.get(c.id)!;
+    const s = c.state;
+    const live = (s.kind === 'code-sent' || s.kind === 'verified') && now.getTime() < s.expiresAt.getTime();
+    const status =
+      s.kind === 'closed' ? 'closed' : s.kind === 'open' ? 'open' : live ? s.kind : 'expired';
+    const minutes = Math.round(otp.policy.validityMs / 60_000);
+    const smsText = unaccentedSms(fillTemplate(deps.templates.sms.trim(), values(c, CODE_MASK, minutes)));
+    const seg = smsSegments(smsText);
+    return {
+      id: c.id,
+      account: { id: c.accountDn, username: c.accountUsername, displayName: c.accountDisplayName },
+      operator: c.operator,
+      reason: c.reason,
+      openedAt: c.openedAt.toISOString(),
+      status,
+      outcome: s.kind === 'closed' ? s.outcome : null,
+      channel: s.kind === 'code-sent' || s.kind === 'verified' ? s.channel : null,
+      destination: s.kind === 'code-sent' || s.kind === 'verified' ? s.destination : null,
+      sentAt: s.kind === 'code-sent' || s.kind === 'verified' ? s.sentAt.toISOString() : null,
+      expiresAt: s.kind === 'code-sent' || s.kind === 'verified' ? s.expiresAt.toISOString() : null,
+      verifiedAt: s.kind === 'verified' ? s.verifiedAt.toISOString() : null,
+      attemptsLeft: otp.attemptsLeft(key),
+      resend: { availableAt: resend.availableAt?.toISOString() ?? null, remainingToday: resend.remainingToday },
+      channels: { sms: mobileContact(account.mobiles), email: backupEmailContact(account.backupEmails, account.mail) },
+      smsPreview: { text: smsText, characters: seg.characters, segments: seg.segments, encoding: seg.encoding },
+    };
+  }
+
+  function audit(c: Case, action: string, outcome: 'ok' | 'error' | 'refused', detail: Record<string, string | number | boolean | null> = {}) {
+    deps.audit.append({ operator: c.operator, action, outcome, target: c.accountUsername, detail: { case: c.id, reason: c.reason, ...detail } });
+  }
+
+  async function send(c: Case, channel: VerificationChannel): Promise<void> {
+    requireOpen(c);
+    if (c.state.kind === 'verified' && deps.clock.now() < c.state.expiresAt) {
+      throw new HelpdeskError('VALIDATION_FAILED', { field: 'caseId', reason: 'invalid_value', detail: 'already verified' });
+    }
+    const dir = await deps.directory();
+    // Contacts are read again now: the code goes to what the directory holds at this moment.
+    const account = await dir.getAccount(c.accountDn);
+    accounts.set(c.id, account);
+    const dest = channel === 'sms' ? smsDestination(account) : emailDestination(account);
+    const otp = await deps.otp();
+    const key = dnKey(c.accountDn);
+    const reservation = otp.reserve(key);
+    const code = otp.generate();
+    const minutes = Math.round(otp.policy.validityMs / 60_000);
+    const requestId = randomUUID();
+    let messageId: string | null;
+    try {
+      const relays = await deps.relays();
+      const v = values(c, code, minutes);
+      messageId =
+        channel === 'sms'
+          ? (await relays.sms.send({ to: dest.to, text: unaccentedSms(fillTemplate(deps.templates.sms.trim(), v)), requestId })).messageId
+          : (
+              await relays.mail.send({
+                to: dest.to,
+                subject: fillTemplate(deps.templates.mailSubject.trim(), v),
+                text: fillTemplate(deps.templates.mailText, v),
+                html: fillTemplate(deps.templates.mailHtml, v, escapeHtml),
+                requestId,
+              })
+            ).messageId;
+    } catch (err) {
+      otp.release(reservation);
+      audit(c, 'code.send', 'error', {
+        channel,
+        destination: dest.masked,
+        code: err instanceof HelpdeskError ? err.code : 'INTERNAL',
+        relayDetail: err instanceof HelpdeskError ? (err.detail ?? null) : null,
+      });
+      throw err;
+    }
+    const expiresAt = otp.commit(reservation, c.id, key, channel, code);
+    const sentAt = new Date(expiresAt.getTime() - otp.policy.validityMs);
+    c.state = { kind: 'code-sent', channel, destination: dest.masked, sentAt, expiresAt, messageId };
+    audit(c, 'code.send', 'ok', { channel, destination: dest.masked, messageId, requestId });
+  }
+
+  const api: HelpdeskApi['cases'] = {
+    open: ({ accountId, reason }) =>
+      deps.run(async () => {
+        const who = deps.requireOperator();
+        const dir = await deps.directory();
+        const account = await dir.getAccount(accountId);
+        const c: Case = {
+          id: randomUUID(),
+          accountDn: account.dn,
+          accountUsername: account.username,
+          accountDisplayName: account.displayName,
+          operator: who.username,
+          reason,
+          openedAt: deps.clock.now(),
+          state: { kind: 'open' },
+        };
+        cases.set(c.id, c);
+        accounts.set(c.id, account);
+        audit(c, 'case.open', 'ok');
+        return view(c);
+      }),
+    get: ({ caseId }) => deps.run(async () => view(own(caseId))),
+    sendCode: ({ caseId, channel }) =>
+      deps.run(async () => {
+        const c = own(caseId);
+        try {
+          await send(c, channel);
+        } catch (err) {
+          if (err instanceof HelpdeskError && err.code !== 'INTERNAL' && !err.code.startsWith('RELAY_')) {
+            audit(c, 'code.send', 'refused', { channel, code: err.code });
+          }
+          throw err;
+        }
+        return view(c);
+      }),
+    verifyCode: ({ caseId, code }) =>
+      deps.run(async () => {
+        const c = own(caseId);
+        requireOpen(c);
+        const otp = await deps.otp();
+        let outcome;
+        try {
+          outcome = otp.verify(c.id, code);
+        } catch (err) {
+          const e = err instanceof HelpdeskError ? err.code : 'INTERNAL';
+          // Malformed input is not an attempt: it is refused and not audited as one.
+          if (e !== 'VALIDATION_FAILED') audit(c, 'code.verify', 'refused', { code: e });
+          throw err;
+        }
+        const s = c.state;
+        if (outcome.verified) {
+          if (s.kind !== 'code-sent') throw new HelpdeskError('OTP_NOT_SENT');
+          c.state = { kind: 'verified', channel: s.channel, destination: s.destination, sentAt: s.sentAt, expiresAt: s.expiresAt, verifiedAt: deps.clock.now() };
+          audit(c, 'code.verify', 'ok', { channel: s.channel });
+        } else {
+          audit(c, 'code.verify', 'refused', { code: 'OTP_WRONG', attemptsLeft: outcome.attemptsLeft });
+        }
+        return { verified: outcome.verified, attemptsLeft: outcome.verified ? otp.attemptsLeft(dnKey(c.accountDn)) : outcome.attemptsLeft, case: await view(c) };
+      }),
+    close: ({ caseId, outcome }) =>
+      deps.run(async () => {
+        const c = own(caseId);
+        requireOpen(c);
+        const s = c.state;
+        const lapsed = s.kind === 'code-sent' && deps.clock.now().getTime() >= s.expiresAt.getTime();
+        c.state = { kind: 'closed', outcome: outcome === 'abandoned' && lapsed ? 'expired' : outcome, closedAt: deps.clock.now() };
+        audit(c, 'case.close', 'ok', { outcome: c.state.outcome });
+        return view(c);
+      }),
+    gate: ({ caseId }) =>
+      deps.run(async () => {
+        const c = own(caseId);
+        checkGate(c, c.accountDn, deps.clock.now());
+        return { allowed: true as const, expiresAt: (c.state as Extract<Case['state'], { kind: 'verified' }>).expiresAt.toISOString() };
+      }),
+  };
+
+  return {
+    api,
+    /** For the account actions (next issue): the gate, checked here in the main process. */
+    requireGate(caseId: string, accountDn: string): Case {
+      const c = own(caseId);
+      checkGate(c, accountDn, deps.clock.now());
+      return c;
+    },
+  };
+}

@@ -1,0 +1,46 @@
+import { HelpdeskError } from './errors';
+import type { OtpChannel } from './otp';
+
+/**
+ * A call is a case: opened on one account by one operator with a reason, verified by a code sent to a
+ * registered contact, closed done / abandoned / expired. The state is a kind-tagged union.
+ */
+export type CaseState =
+  | { kind: 'open' }
+  | { kind: 'code-sent'; channel: OtpChannel; destination: string; sentAt: Date; expiresAt: Date; messageId: string | null }
+  | { kind: 'verified'; channel: OtpChannel; destination: string; sentAt: Date; expiresAt: Date; verifiedAt: Date }
+  | { kind: 'closed'; outcome: 'done' | 'abandoned' | 'expired'; closedAt: Date };
+
+export interface Case {
+  id: string;
+  accountDn: string;
+  accountUsername: string;
+  accountDisplayName: string;
+  /** Username of the operator who opened it: only they can work on it. */
+  operator: string;
+  reason: string;
+  openedAt: Date;
+  state: CaseState;
+}
+
+/** The verification of a case lives as long as its code: 5 minutes from the send (seed 000). */
+export function verificationLive(c: Case, now: Date): boolean {
+  return c.state.kind === 'verified' && now.getTime() < c.state.expiresAt.getTime();
+}
+
+/**
+ * The gate every account action passes in the main process: the case is open, verified, not expired,
+ * and about the very account the action targets.
+ */
+export function checkGate(c: Case, accountDn: string, now: Date): void {
+  const s = c.state;
+  if (s.kind === 'closed') throw new HelpdeskError('CASE_CLOSED');
+  if (c.accountDn.toLowerCase() !== accountDn.toLowerCase()) throw new HelpdeskError('CASE_ACCOUNT_MISMATCH');
+  if (s.kind !== 'verified') throw new HelpdeskError('CASE_NOT_VERIFIED');
+  if (now.getTime() >= s.expiresAt.getTime()) throw new HelpdeskError('CASE_EXPIRED');
+}
+
+/** Throws CASE_CLOSED when nothing more may happen on the case. */
+export function requireOpen(c: Case): void {
+  if (c.state.kind === 'closed') throw new HelpdeskError('CASE_CLOSED');
+}

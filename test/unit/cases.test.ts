@@ -1,0 +1,208 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { cryptoRandom, HmacCodeHasher, newOtpKey } from '../../src-main/adapters/crypto/otp-crypto';
+import { MemorySecretStore } from '../../src-main/adapters/secrets/keytar-secret-store';
+import { openDatabase } from '../../src-main/adapters/store/database';
+import { SqliteOtpStore } from '../../src-main/adapters/store/otp-store';
+import { Outbox } from '../../src-main/adapters/training/outbox';
+import { createHelpdesk } from '../../src-main/app/helpdesk';
+import { directoryDefaults, DEFAULT_SETTINGS } from '../../src-main/common/settings';
+import { HelpdeskError } from '../../src-main/domain/errors';
+import { OtpService } from '../../src-main/domain/otp';
+import type { AuditRecord, Directory, DirectoryAccount, SmsMessage } from '../../src-main/domain/ports';
+
+// The app's case flow with fakes for the directory and relays (real OTP service and SQLite store).
+const T0 = new Date('2026-11-23T02:00:00Z');
+let now = T0;
+const dirs: string[] = [];
+afterEach(() => {
+  now = T0;
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+const account = (over: Partial<DirectoryAccount> = {}): DirectoryAccount => ({
+  dn: 'uid=annv,ou=stttt,ou=people,dc=daotao,dc=gov,dc=vn',
+  username: 'annv',
+  displayName: 'Nguyễn Văn An',
+  unit: null,
+  title: null,
+  mail: 'annv@stttt.daotao.gov.vn',
+  accountType: 'individual',
+  mobiles: ['0912 345 698'],
+  backupEmails: ['an.nguyen.hcm@gmail.com'],
+  citizenId: null,
+  taxCode: null,
+  socialInsuranceCode: null,
+  locked: true,
+  lockedAt: null,
+  disabled: false,
+  failureCount: 3,
+  mustChangePassword: false,
+  passwordChangedAt: null,
+  passwordExpiresAt: null,
+  policy: null,
+  ...over,
+});
+
+function setup(opts: { failSms?: HelpdeskError; accounts?: DirectoryAccount[] } = {}) {
+  const dir = mkdtempSync(join(tmpdir(), 'cases-'));
+  dirs.push(dir);
+  const db = openDatabase(join(dir, 'db.sqlite'));
+  const audit: AuditRecord[] = [];
+  const sent: SmsMessage[] = [];
+  const all = opts.accounts ?? [account(), account({ dn: 'uid=binhtt,dc=daotao,dc=gov,dc=vn', username: 'binhtt', mobiles: [], backupEmails: [] })];
+  const directory: Directory = {
+    authenticate: async (u) => ({ username: u, displayName: 'Đặng Thu Hà', dn: `uid=${u},dc=x` }),
+    search: async () => ({ accounts: [], total: 0, totalIsLowerBound: false }),
+    getAccount: async (dn) => {
+      const a = all.find((x) => x.dn === dn);
+      if (!a) throw new HelpdeskError('ACCOUNT_NOT_FOUND');
+      return a;
+    },
+    close: async () => undefined,
+  };
+  const otp = new OtpService(new SqliteOtpStore(db), { now: () => now }, cryptoRandom, new HmacCodeHasher(newOtpKey()));
+  const outbox = new Outbox();
+  const app = createHelpdesk({
+    settings: { load: () => DEFAULT_SETTINGS, save: () => undefined },
+    secrets: new MemorySecretStore(),
+    audit: { append: (r) => void audit.push(r), recent: () => [] },
+    clock: { now: () => now },
+    directoryFactory: () => directory,
+    startTraining: async () => ({
+      settings: { ...directoryDefaults('openldap'), url: 'ldap://127.0.0.1:1', baseDn: 'dc=daotao,dc=gov,dc=vn', serviceBindDn: 'cn=s' },
+      servicePassword: 'x',
+      close: async () => undefined,
+    }),
+    testConnection: async () => ({ ok: true, steps: [] }),
+    templates: {
+      sms: '{{agency}}: ma xac nhan tai khoan {{username}} la {{code}}, hieu luc {{minutes}} phut.',
+      mailSubject: 'Mã xác nhận {{agency}}',
+      mailText: 'Xin chào {{name}}, mã: {{code}}',
+      mailHtml: '<p>Xin chào {{name}}, mã: <b>{{code}}</b></p>',
+    },
+    otpService: async () => otp,
+    relays: async () => ({
+      sms: {
+        provider: 'fake',
+        send: async (m) => {
+          if (opts.failSms) throw opts.failSms;
+          sent.push(m);
+          return { messageId: `m-${sent.length}` };
+        },
+        close: async () => undefined,
+      },
+      mail: outbox.mail(),
+    }),
+    outbox,
+    version: 'test',
+  });
+  return { api: app.api, audit, sent, outbox, db };
+}
+
+async function signedIn(s: ReturnType<typeof setup>) {
+  expect((await s.api.session.signIn({ username: 'tongdai01', password: 'x' })).ok).toBe(true);
+  const opened = await s.api.cases.open({ accountId: account().dn, reason: 'Phiếu #123: quên mật khẩu' });
+  if (!opened.ok) throw new Error(opened.error.code);
+  return opened.value;
+}
+
+const codeFrom = (text: string) => /\b(\d{6})\b/u.exec(text)![1]!;
+
+describe('case flow', () => {
+  it('opens a case with masked channels and an SMS preview of one GSM-7 segment', async () => {
+    const s = setup();
+    const c = await signedIn(s);
+    expect(c).toMatchObject({
+      status: 'open',
+      reason: 'Phiếu #123: quên mật khẩu',
+      channels: { sms: { status: 'present', masked: '09*****98' }, email: { status: 'present', masked: 'an***@gmail.com' } },
+      resend: { availableAt: null, remainingToday: 2 },
+      attemptsLeft: 5,
+    });
+    expect(c.smsPreview).toMatchObject({ encoding: 'GSM-7', segments: 1 });
+    expect(c.smsPreview.text).toContain('******');
+  });
+
+  it('sends by SMS in gateway form, unaccented, verifies, and the gate opens', async () => {
+    const s = setup();
+    const c = await signedIn(s);
+    expect(await s.api.cases.gate({ caseId: c.id })).toEqual({ ok: false, error: { code: 'CASE_NOT_VERIFIED' } });
+    const sent = await s.api.cases.sendCode({ caseId: c.id, channel: 'sms' });
+    expect(sent).toMatchObject({ ok: true, value: { status: 'code-sent', destination: '09*****98', channel: 'sms' } });
+    expect(s.sent[0]!.to).toBe('84912345698');
+    expect(s.sent[0]!.text).toMatch(/^Tong dai ho tro: ma xac nhan tai khoan annv la \d{6}, hieu luc 5 phut\.$/u);
+    const code = codeFrom(s.sent[0]!.text);
+    const wrong = code === '000000' ? '111111' : '000000';
+    expect(await s.api.cases.verifyCode({ caseId: c.id, code: wrong })).toMatchObject({ ok: true, value: { verified: false, attemptsLeft: 4 } });
+    expect(await s.api.cases.verifyCode({ caseId: c.id, code })).toMatchObject({ ok: true, value: { verified: true, case: { status: 'verified' } } });
+    expect(await s.api.cases.gate({ caseId: c.id })).toMatchObject({ ok: true, value: { allowed: true } });
+    now = new Date(T0.getTime() + 5 * 60_000);
+    expect(await s.api.cases.gate({ caseId: c.id })).toEqual({ ok: false, error: { code: 'CASE_EXPIRED' } });
+    // No code in any audit row; every row carries the reason.
+    const rows = JSON.stringify(s.audit);
+    expect(rows).not.toContain(code);
+    expect(s.audit.filter((a) => a.action.startsWith('case.') || a.action.startsWith('code.')).every((a) => a.detail?.reason === 'Phiếu #123: quên mật khẩu')).toBe(true);
+    expect(s.audit.map((a) => `${a.action}:${a.outcome}`)).toEqual([
+      'session.signIn:ok',
+      'case.open:ok',
+      'code.send:ok',
+      'code.verify:refused',
+      'code.verify:ok',
+    ]);
+  });
+
+  it('sends by e-mail to the backup address (training Outbox)', async () => {
+    const s = setup();
+    const c = await signedIn(s);
+    expect(await s.api.cases.sendCode({ caseId: c.id, channel: 'email' })).toMatchObject({ ok: true, value: { destination: 'an***@gmail.com' } });
+    const [m] = s.outbox.list(1);
+    expect(m).toMatchObject({ channel: 'email', to: 'an.nguyen.hcm@gmail.com', subject: 'Mã xác nhận Tong dai ho tro' });
+    expect(m!.html).toContain('Nguyễn Văn An');
+  });
+
+  it('a relay failure is a clear error, uses no quota, and is audited', async () => {
+    const s = setup({ failSms: new HelpdeskError('RELAY_TIMEOUT', { detail: 'timeout' }) });
+    const c = await signedIn(s);
+    expect(await s.api.cases.sendCode({ caseId: c.id, channel: 'sms' })).toEqual({ ok: false, error: { code: 'RELAY_TIMEOUT', detail: 'timeout' } });
+    const again = await s.api.cases.get({ caseId: c.id });
+    expect(again.ok && again.value.resend).toEqual({ availableAt: null, remainingToday: 2 });
+    expect(s.audit.at(-1)).toMatchObject({ action: 'code.send', outcome: 'error', detail: { code: 'RELAY_TIMEOUT', destination: '09*****98' } });
+  });
+
+  it('a missing contact refuses the channel; other operators cannot see the case', async () => {
+    const s = setup();
+    await s.api.session.signIn({ username: 'tongdai01', password: 'x' });
+    const opened = await s.api.cases.open({ accountId: 'uid=binhtt,dc=daotao,dc=gov,dc=vn', reason: 'Gọi lúc 9h' });
+    const id = opened.ok ? opened.value.id : '';
+    expect(opened.ok && opened.value.channels.sms.status).toBe('missing');
+    expect(await s.api.cases.sendCode({ caseId: id, channel: 'sms' })).toEqual({ ok: false, error: { code: 'CONTACT_MISSING', detail: 'sms' } });
+    await s.api.session.signOut({});
+    await s.api.session.signIn({ username: 'tongdai02', password: 'x' });
+    expect(await s.api.cases.get({ caseId: id })).toEqual({ ok: false, error: { code: 'CASE_NOT_FOUND' } });
+  });
+
+  it('"Quay lại" abandons cleanly: nothing more can happen on the case', async () => {
+    const s = setup();
+    const c = await signedIn(s);
+    expect(await s.api.cases.close({ caseId: c.id, outcome: 'abandoned' })).toMatchObject({ ok: true, value: { status: 'closed', outcome: 'abandoned' } });
+    expect(await s.api.cases.sendCode({ caseId: c.id, channel: 'sms' })).toEqual({ ok: false, error: { code: 'CASE_CLOSED' } });
+    expect(await s.api.cases.gate({ caseId: c.id })).toEqual({ ok: false, error: { code: 'CASE_CLOSED' } });
+  });
+
+  it('bad code input is refused without counting an attempt', async () => {
+    const s = setup();
+    const c = await signedIn(s);
+    await s.api.cases.sendCode({ caseId: c.id, channel: 'sms' });
+    for (const code of ['', '12345', '1234567', '１２３４５６', '12345a']) {
+      expect(await s.api.cases.verifyCode({ caseId: c.id, code })).toEqual({
+        ok: false,
+        error: { code: 'VALIDATION_FAILED', field: 'code', reason: 'not_code' },
+      });
+    }
+    const v = await s.api.cases.get({ caseId: c.id });
+    expect(v.ok && v.value.attemptsLeft).toBe(5);
+  });
+});
