@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { HelpdeskApi } from '../common/api';
 import type { AppInfo, AppMode, ConnectionReport, OutboxMessage, OperatorInfo, SessionInfo, SettingsView } from '../common/dto';
 import { fail, ok, type Result } from '../common/result';
@@ -44,9 +45,13 @@ export interface HelpdeskApp {
   close(): Promise<void>;
 }
 
-/** Keychain entry of a profile's service password: tied to URL and bind DN, so a changed URL never receives it. */
-export function servicePasswordKey(s: Pick<DirectorySettings, 'url' | 'serviceBindDn'>): string {
-  return `directory-service:${s.serviceBindDn}@${s.url}`;
+/**
+ * Keychain entry of a profile's service password: tied to the URL, the bind DN AND the transport
+ * (StartTLS, trusted CA), so a changed server or a weaker connection never receives it.
+ */
+export function servicePasswordKey(s: Pick<DirectorySettings, 'url' | 'serviceBindDn' | 'startTls' | 'caCertificate'>): string {
+  const transport = createHash('sha256').update(`${s.startTls ? 'starttls' : 'plain'}\n${s.caCertificate.trim()}`).digest('hex').slice(0, 16);
+  return `directory-service:${s.serviceBindDn}@${s.url}#${transport}`;
 }
 
 function modeOf(s: Settings): AppMode {
@@ -77,19 +82,38 @@ export function createHelpdesk(deps: HelpdeskDeps): HelpdeskApp {
     mode: modeOf(settings),
   });
 
-  async function activeDirectory(): Promise<Directory> {
-    if (directory) return directory;
+  /** Bumped whenever settings change: a directory built for an older generation is discarded. */
+  let generation = 0;
+  let building: Promise<Directory> | null = null;
+  let trainingStart: Promise<TrainingBackend> | null = null;
+
+  async function buildDirectory(): Promise<Directory> {
     if (modeOf(settings) === 'training') {
-      training ??= await deps.startTraining();
-      directory = deps.directoryFactory(training.settings, training.servicePassword);
-      return directory;
+      trainingStart ??= deps.startTraining().then((t) => (training = t));
+      trainingStart.catch(() => (trainingStart = null));
+      const t = await trainingStart;
+      return deps.directoryFactory(t.settings, t.servicePassword);
     }
     const profile = settings.directory;
     if (!profile) throw new HelpdeskError('DIRECTORY_NOT_CONFIGURED');
     const password = await deps.secrets.get(servicePasswordKey(profile));
     if (!password) throw new HelpdeskError('SERVICE_PASSWORD_MISSING');
-    directory = deps.directoryFactory(profile, password);
-    return directory;
+    return deps.directoryFactory(profile, password);
+  }
+
+  async function activeDirectory(): Promise<Directory> {
+    for (;;) {
+      if (directory) return directory;
+      const gen = generation;
+      building ??= buildDirectory().finally(() => (building = null));
+      const built = await building;
+      if (gen === generation) {
+        directory ??= built;
+        if (directory !== built) await built.close();
+        return directory;
+      }
+      await built.close(); // settings changed while it was being built
+    }
   }
 
   function requireOperator(): OperatorInfo {
@@ -109,6 +133,7 @@ export function createHelpdesk(deps: HelpdeskDeps): HelpdeskApp {
   let relays: Promise<{ sms: SmsRelay; mail: MailRelay }> | null = null;
 
   async function resetDirectory(): Promise<void> {
+    generation++;
     const d = directory;
     directory = null;
     await d?.close();
@@ -165,7 +190,8 @@ export function createHelpdesk(deps: HelpdeskDeps): HelpdeskApp {
               operator: null,
               action: 'session.signIn',
               outcome: code === 'INVALID_CREDENTIALS' ? 'refused' : 'error',
-              target: username,
+              // A password pasted into the username field must not land in the audit.
+              target: /^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/u.test(username) ? username : '(invalid username)',
               detail: { code },
             });
             throw err;
@@ -247,11 +273,16 @@ export function createHelpdesk(deps: HelpdeskDeps): HelpdeskApp {
             if (!next.directory) throw new HelpdeskError('VALIDATION_FAILED', { field: 'settings.directory', reason: 'required' });
             await deps.secrets.set(servicePasswordKey(next.directory), servicePassword);
           }
-          deps.settings.save(next);
-          const modeChanged = modeOf(next) !== modeOf(settings);
-          settings = next;
+          // Keys the caller left out (e.g. relays edited elsewhere) keep their saved values.
+          const merged: Settings = { ...settings, ...next };
+          deps.settings.save(merged);
+          const directoryChanged =
+            modeOf(merged) !== modeOf(settings) ||
+            merged.directory?.url !== settings.directory?.url ||
+            merged.directory?.baseDn !== settings.directory?.baseDn;
+          settings = merged;
           await resetDirectory();
-          if (modeChanged) {
+          if (directoryChanged) {
             if (operator) deps.audit.append({ operator: operator.username, action: 'session.signOut', outcome: 'ok', detail: { reason: 'mode changed' } });
             operator = null;
             since = null;
@@ -260,7 +291,7 @@ export function createHelpdesk(deps: HelpdeskDeps): HelpdeskApp {
             operator: operator?.username ?? null,
             action: 'settings.save',
             outcome: 'ok',
-            detail: { mode: modeOf(next), servicePasswordChanged: servicePassword !== undefined },
+            detail: { mode: modeOf(merged), servicePasswordChanged: servicePassword !== undefined },
           });
           return settingsView();
         }),
@@ -268,7 +299,9 @@ export function createHelpdesk(deps: HelpdeskDeps): HelpdeskApp {
         guarded(async () => {
           const profile = candidate.directory;
           if (!profile) throw new HelpdeskError('VALIDATION_FAILED', { field: 'settings.directory', reason: 'required' });
-          // The stored password is only ever offered to the URL and bind DN it was saved for.
+          // The stored password is only ever offered to the exact profile it was saved for, and only
+          // on behalf of a signed-in operator once a directory is configured.
+          if (servicePassword === undefined && modeOf(settings) === 'directory') requireOperator();
           const password = servicePassword ?? (await deps.secrets.get(servicePasswordKey(profile)).catch(() => null));
           return deps.testConnection(profile, password);
         }),
@@ -294,8 +327,10 @@ export function createHelpdesk(deps: HelpdeskDeps): HelpdeskApp {
     api,
     async close() {
       await resetDirectory();
-      await training?.close();
+      const t = trainingStart ? await trainingStart.catch(() => null) : training;
+      trainingStart = null;
       training = null;
+      await t?.close();
     },
   };
 }

@@ -87,5 +87,6 @@ export function directoryDefaults(dialect: Dialect): Omit<DirectorySettings, 'ur
     connectTimeoutMs: 5000,
     pageSize: 200,
     maxResults: 50,
+    operatorFilter: '',
   };
 }

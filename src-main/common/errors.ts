@@ -57,5 +57,6 @@ export const VALIDATION_REASONS = [
   'invalid_value',
   'invalid_characters',
   'not_code',
+  'insecure_transport',
 ] as const;
 export type ValidationReason = (typeof VALIDATION_REASONS)[number];

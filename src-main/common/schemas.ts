@@ -3,7 +3,7 @@ import type { HelpdeskApi } from './api';
 import { QUERY_KINDS } from './dto';
 import type { ApiError } from './result';
 import { settingsSchema } from './settings';
-import { lineText, secretText } from './text-rules';
+import { dnText, lineText, secretText } from './text-rules';
 
 const empty = z.strictObject({});
 const caseId = z.string().regex(/^[0-9a-f-]{36}$/u, { error: 'invalid_format' });
@@ -18,7 +18,7 @@ export const INPUT_SCHEMAS = {
   },
   directory: {
     search: z.strictObject({ query: lineText(200), kind: z.enum(QUERY_KINDS).optional() }),
-    getAccount: z.strictObject({ id: lineText(1024) }),
+    getAccount: z.strictObject({ id: dnText }),
   },
   settings: {
     get: empty,
@@ -29,7 +29,7 @@ export const INPUT_SCHEMAS = {
     recent: z.strictObject({ limit: z.number().int().min(1).max(500).optional() }),
   },
   cases: {
-    open: z.strictObject({ accountId: lineText(1024), reason: lineText(500) }),
+    open: z.strictObject({ accountId: dnText, reason: lineText(500) }),
     get: z.strictObject({ caseId: caseId }),
     sendCode: z.strictObject({ caseId: caseId, channel: z.enum(['sms', 'email']) }),
     // The code's own rules (exactly six ASCII digits after trimming) live in the domain; here only size.
@@ -42,7 +42,7 @@ export const INPUT_SCHEMAS = {
   },
 } as const satisfies { [G in keyof HelpdeskApi]: { [M in keyof HelpdeskApi[G]]: z.ZodType } };
 
-const KNOWN_REASONS = new Set(['required', 'too_long', 'too_short', 'control_characters', 'invalid_format']);
+const KNOWN_REASONS = new Set(['required', 'too_long', 'too_short', 'control_characters', 'invalid_format', 'insecure_transport']);
 
 /** Turns the first schema issue into a contract error: a field path and a reason key, no echo of the value. */
 export function validationError(error: z.ZodError): ApiError {

@@ -26,7 +26,15 @@ const ldapUrl = lineText(512).refine(
   (s) => {
     try {
       const u = new URL(s);
-      return (u.protocol === 'ldap:' || u.protocol === 'ldaps:') && u.hostname !== '' && u.pathname.replace('/', '') === '' && u.search === '';
+      return (
+        (u.protocol === 'ldap:' || u.protocol === 'ldaps:') &&
+        u.hostname !== '' &&
+        u.username === '' &&
+        u.password === '' &&
+        u.pathname.replace('/', '') === '' &&
+        u.search === '' &&
+        u.hash === ''
+      );
     } catch {
       return false;
     }
@@ -45,15 +53,24 @@ const ldapFilterText = lineText(1024).refine((s) => s.startsWith('(') && s.endsW
   error: 'invalid_format',
 });
 
+/** One parenthesised filter: the first '(' closes exactly at the last character. */
 function balanced(s: string): boolean {
   let depth = 0;
   for (let i = 0; i < s.length; i++) {
     const c = s[i];
     if (c === '\\') i++;
     else if (c === '(') depth++;
-    else if (c === ')' && --depth < 0) return false;
+    else if (c === ')') {
+      depth--;
+      if (depth < 0 || (depth === 0 && i !== s.length - 1)) return false;
+    }
   }
   return depth === 0;
+}
+
+/** Loopback hosts, where plain LDAP is acceptable (a local proxy, the training directory, tests). */
+export function isLoopbackHost(host: string): boolean {
+  return /^(127\.\d{1,3}\.\d{1,3}\.\d{1,3}|localhost|\[::1\]|::1)$/u.test(host);
 }
 
 export const directorySettingsSchema = z.strictObject({
@@ -70,6 +87,18 @@ export const directorySettingsSchema = z.strictObject({
   connectTimeoutMs: z.number().int().min(500).max(60_000).default(5000),
   pageSize: z.number().int().min(10).max(1000).default(200),
   maxResults: z.number().int().min(5).max(500).default(50),
+  /** Optional extra filter an operator's own entry must match to sign in (e.g. a group membership). */
+  operatorFilter: z.union([ldapFilterText, z.literal('')]).default(''),
+}).superRefine((d, ctx) => {
+  // Passwords (service and operators') never cross a network in clear: ldaps:// or StartTLS off loopback.
+  try {
+    const u = new URL(d.url);
+    if (u.protocol === 'ldap:' && !d.startTls && !isLoopbackHost(u.hostname)) {
+      ctx.addIssue({ code: 'custom', path: ['url'], message: 'insecure_transport' });
+    }
+  } catch {
+    // the url field reports its own format error
+  }
 });
 export type DirectorySettings = z.infer<typeof directorySettingsSchema>;
 

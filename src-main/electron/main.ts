@@ -1,4 +1,4 @@
-import { app, BrowserWindow, session, shell } from 'electron';
+import { app, BrowserWindow, dialog, session, shell } from 'electron';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { KeytarSecretStore } from '../adapters/secrets/keytar-secret-store';
@@ -8,14 +8,15 @@ import type { SenderPolicy } from './sender-guard';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const rendererFile = join(here, '..', 'renderer', 'index.html');
-const devUrl = process.env.ELECTRON_RENDERER_URL;
+// The dev server URL is honoured only in development builds, never in a packaged app.
+const devUrl = app.isPackaged ? undefined : process.env.ELECTRON_RENDERER_URL;
 const trusted = new Set<number>();
 let runtime: Runtime | null = null;
 
 function senderPolicy(): SenderPolicy {
   return devUrl
     ? { trustedWebContents: trusted, appOrigin: new URL(devUrl).origin }
-    : { trustedWebContents: trusted, appOrigin: 'file://', appFile: rendererFile };
+    : { trustedWebContents: trusted, appOrigin: 'file://', appFile: rendererFile, platform: process.platform };
 }
 
 function createWindow(): BrowserWindow {
@@ -70,6 +71,7 @@ if (!app.requestSingleInstanceLock()) {
   });
   void app.whenReady().then(() => {
     session.defaultSession.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
+    session.defaultSession.setPermissionCheckHandler(() => false);
     runtime = createRuntime({
       dataDir: app.getPath('userData'),
       resourcesDir: app.isPackaged ? join(process.resourcesPath, 'resources') : join(here, '..', '..', 'resources'),
@@ -81,11 +83,20 @@ if (!app.requestSingleInstanceLock()) {
     app.on('activate', () => {
       if (BrowserWindow.getAllWindows().length === 0) createWindow();
     });
+  }).catch((err: unknown) => {
+    // A broken settings file or database must not leave a silent, windowless process.
+    dialog.showErrorBox('Helpdesk', `Không khởi động được / Cannot start:\n${err instanceof Error ? err.message : String(err)}`);
+    app.exit(1);
   });
   app.on('window-all-closed', () => {
     if (process.platform !== 'darwin') app.quit();
   });
-  app.on('before-quit', () => {
-    void runtime?.close();
+  let closing = false;
+  app.on('before-quit', (e) => {
+    if (!runtime || closing) return;
+    // Finish the audit and close the directory before the process ends.
+    e.preventDefault();
+    closing = true;
+    void runtime.close().finally(() => app.exit(0));
   });
 }

@@ -1,3 +1,6 @@
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
 /**
  * Who may call the contract over IPC (pure logic, unit-tested; electron/ipc.ts feeds it real events).
  * Only the app's own window, in its main frame, showing the app's own page.
@@ -18,6 +21,7 @@ export interface SenderPolicy {
   appOrigin: string;
   /** For file:// pages: the exact index.html path the app loaded. */
   appFile?: string;
+  platform?: NodeJS.Platform;
 }
 
 export function isTrustedSender(f: SenderFacts, p: SenderPolicy): boolean {
@@ -29,7 +33,16 @@ export function isTrustedSender(f: SenderFacts, p: SenderPolicy): boolean {
     return false;
   }
   if (p.appOrigin === 'file://') {
-    return url.protocol === 'file:' && p.appFile !== undefined && decodeURIComponent(url.pathname) === p.appFile;
+    if (url.protocol !== 'file:' || p.appFile === undefined) return false;
+    let file: string;
+    try {
+      file = fileURLToPath(url);
+    } catch {
+      return false;
+    }
+    // Windows paths compare without regard to case (C:\App vs c:\app).
+    const same = (a: string, b: string) => (p.platform === 'win32' ? a.toLowerCase() === b.toLowerCase() : a === b);
+    return same(resolve(file), resolve(p.appFile));
   }
   return url.origin === p.appOrigin;
 }

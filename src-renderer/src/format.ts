@@ -22,3 +22,34 @@ export function formatDateTime(value: string | Date | null | undefined): string 
   for (const { type, value: v } of parts.formatToParts(date)) p[type] = v;
   return `${p.day}/${p.month}/${p.year} ${p.hour}:${p.minute}`;
 }
+
+const clock = new Intl.DateTimeFormat('en-GB', {
+  timeZone: TIME_ZONE,
+  hour: '2-digit',
+  minute: '2-digit',
+  second: '2-digit',
+  hourCycle: 'h23',
+});
+
+/** `HH:mm:ss` in Vietnam's time zone (for "sent at" and "updated at"); '' for null or nonsense. */
+export function formatClock(value: string | Date | null | undefined): string {
+  if (value === null || value === undefined) return '';
+  const date = value instanceof Date ? value : new Date(value);
+  if (Number.isNaN(date.getTime())) return '';
+  const p: Record<string, string> = {};
+  for (const { type, value: v } of clock.formatToParts(date)) p[type] = v;
+  return `${p.hour}:${p.minute}:${p.second}`;
+}
+
+/**
+ * A countdown as `mm:ss` (`h:mm:ss` from one hour up), whole seconds rounded up so a fresh
+ * 5-minute code reads 05:00 and 00:00 appears only once the time is really over. Negative → 00:00.
+ */
+export function formatCountdown(ms: number): string {
+  const total = Number.isFinite(ms) ? Math.max(0, Math.ceil(ms / 1000)) : 0;
+  const h = Math.floor(total / 3600);
+  const m = Math.floor((total % 3600) / 60);
+  const s = total % 60;
+  const two = (n: number) => String(n).padStart(2, '0');
+  return h > 0 ? `${h}:${two(m)}:${two(s)}` : `${two(m)}:${two(s)}`;
+}

@@ -33,7 +33,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await runtime?.close();
-  if (slapd) await store.delete(servicePasswordKey({ url: slapd.url, serviceBindDn: slapd.serviceDn })).catch(() => undefined);
+  if (slapd) await store.delete(servicePasswordKey({ url: slapd.url, serviceBindDn: slapd.serviceDn, startTls: false, caCertificate: '' })).catch(() => undefined);
   await slapd?.stop();
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
 });

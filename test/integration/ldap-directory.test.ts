@@ -203,7 +203,10 @@ describe('LDAP directory against a real slapd (ppolicy)', () => {
     const port = (relay.address() as { port: number }).port;
     const d = new LdapDirectory(profile({ url: `ldap://127.0.0.1:${port}` }), slapd.servicePassword);
     try {
-      expect((await d.search(parseSearchQuery('annv', 'username'), 5)).accounts).toHaveLength(1);
+      const an = (await d.search(parseSearchQuery('annv', 'username'), 5)).accounts[0]!;
+      for (const s of live.splice(0)) s.destroy();
+      await new Promise((r) => setTimeout(r, 50));
+      expect((await d.getAccount(an.dn)).username).toBe('annv'); // a read reconnects too
       for (const s of live.splice(0)) s.destroy();
       await new Promise((r) => setTimeout(r, 50));
       expect((await d.search(parseSearchQuery('binhtt', 'username'), 5)).accounts).toHaveLength(1);

@@ -150,6 +150,24 @@ describe('app: settings and the service password', () => {
     const otherDn = { ...profile, serviceBindDn: 'cn=admin,dc=agency,dc=gov,dc=vn' };
     await api.settings.testConnection({ settings: { ...directorySettings, directory: otherDn } });
     expect(testConnection).toHaveBeenLastCalledWith(otherDn, null);
+    // Same URL and DN but a CA the attacker controls: not the profile the password was saved for.
+    const otherCa = { ...profile, caCertificate: '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----' };
+    await api.settings.testConnection({ settings: { ...directorySettings, directory: otherCa } });
+    expect(testConnection).toHaveBeenLastCalledWith(otherCa, null);
+  });
+
+  it('once configured, the stored password is only tested for a signed-in operator', async () => {
+    const { api, secrets, testConnection } = setup(directorySettings);
+    await secrets.set(servicePasswordKey(profile), 'Svc-P@ss');
+    expect(await api.settings.testConnection({ settings: directorySettings })).toEqual({ ok: false, error: { code: 'NOT_SIGNED_IN' } });
+    expect(testConnection).not.toHaveBeenCalled();
+  });
+
+  it('a save keeps the settings the caller left out (relays)', async () => {
+    const withSms: Settings = { ...DEFAULT_SETTINGS, sms: { provider: 'speedsms', url: 'https://api.speedsms.vn/index.php/sms/send', sender: 'STTTT', smsType: 3, timeoutMs: 10_000 } };
+    const { api, stored } = setup(withSms);
+    expect((await api.settings.save({ settings: { version: 1, locale: 'en', mode: 'training' } })).ok).toBe(true);
+    expect(stored()).toMatchObject({ locale: 'en', sms: { provider: 'speedsms' } });
   });
 
   it('a keychain failure refuses the save and writes no settings', async () => {

@@ -131,3 +131,36 @@ describe('contract', () => {
     vi.doUnmock('electron');
   });
 });
+
+describe('sender guard on Windows paths', () => {
+  it('matches the app file whatever the case of the drive and folders', async () => {
+    const { isTrustedSender } = await import('../../src-main/electron/sender-guard');
+    if (process.platform === 'win32') return; // resolve() below is POSIX here; the case rule is what is tested
+    const p: SenderPolicy = { trustedWebContents: new Set([1]), appOrigin: 'file://', appFile: '/Opt/App/index.html', platform: 'win32' };
+    expect(isTrustedSender({ webContentsId: 1, frameUrl: 'file:///opt/app/index.html', isMainFrame: true }, p)).toBe(true);
+    expect(isTrustedSender({ webContentsId: 1, frameUrl: 'file:///opt/app/other.html', isMainFrame: true }, p)).toBe(false);
+    expect(isTrustedSender({ webContentsId: 1, frameUrl: 'file:///opt/app/index.html', isMainFrame: true }, { ...p, platform: 'linux' })).toBe(false);
+  });
+});
+
+describe('settings schema: transport security', () => {
+  const base = { version: 1, locale: 'vi', mode: 'directory' } as const;
+  const dir = { baseDn: 'dc=a,dc=vn', serviceBindDn: 'cn=s,dc=a,dc=vn', dialect: 'openldap', userFilter: '(objectClass=inetOrgPerson)', attributes: {
+    username: 'uid', displayName: 'cn', mail: 'mail', mobile: 'mobile', backupEmail: 'hdRecoveryEmail', citizenId: 'hdCitizenId', taxCode: 'hdTaxCode',
+    socialInsuranceCode: 'hdSocialInsuranceCode', unit: 'ou', title: 'title', accountType: 'hdAccountType' } };
+  const reason = async (directory: Record<string, unknown>) => {
+    const spy = spyApi();
+    const r = await createIpcHandler(spy.api, () => policy, channelOf('settings', 'save'))(good, { settings: { ...base, directory: { ...dir, ...directory } } });
+    return r.ok ? 'ok' : `${r.error.field}:${r.error.reason}`;
+  };
+  it('refuses plain ldap:// to another host, allows ldaps, StartTLS and loopback', async () => {
+    expect(await reason({ url: 'ldap://ldap.agency.gov.vn' })).toBe('settings.directory.url:insecure_transport');
+    expect(await reason({ url: 'ldaps://ldap.agency.gov.vn' })).toBe('ok');
+    expect(await reason({ url: 'ldap://ldap.agency.gov.vn', startTls: true })).toBe('ok');
+    expect(await reason({ url: 'ldap://127.0.0.1:3389' })).toBe('ok');
+  });
+  it('refuses credentials in the URL and filters that are not one expression', async () => {
+    expect(await reason({ url: 'ldaps://user:pass@ldap.agency.gov.vn' })).toBe('settings.directory.url:invalid_format');
+    expect(await reason({ url: 'ldaps://ldap.agency.gov.vn', userFilter: '(objectClass=*)(uid=*)' })).toBe('settings.directory.userFilter:invalid_format');
+  });
+});

@@ -65,6 +65,10 @@ async function startTlsProbe(s: DirectorySettings): Promise<void> {
   const c = newClient(s);
   try {
     await c.startTLS(tlsOptionsFor(s));
+  } catch (err) {
+    const e = toHelpdeskError(err, 'connect');
+    // Whatever refused the upgrade (a result code, a reset, a certificate), the TLS step is what failed.
+    throw e.code === 'DIRECTORY_TIMEOUT' ? e : new HelpdeskError('DIRECTORY_TLS', { detail: e.detail ?? 'starttls', cause: err });
   } finally {
     await c.unbind().catch(() => undefined);
   }

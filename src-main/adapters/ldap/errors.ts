@@ -45,10 +45,10 @@ export function toHelpdeskError(err: unknown, phase: LdapPhase): HelpdeskError {
   }
   if (err instanceof ResultCodeError) {
     const name = err.constructor.name.replace(/Error$/u, '');
-    if (phase === 'service-bind') return make('DIRECTORY_BIND', name);
     if (name === 'TLSNotSupported' || name === 'ConfidentialityRequired' || name === 'StrongAuthRequired') {
       return make('DIRECTORY_TLS', name);
     }
+    if (phase === 'service-bind') return make('DIRECTORY_BIND', name);
     return make('DIRECTORY_ERROR', `${name} (${err.code})`);
   }
   const code = nodeCode(err);

@@ -1,5 +1,6 @@
 import { AndFilter, EqualityFilter, type Filter, FilterParser, OrFilter, SubstringFilter, PresenceFilter } from 'ldapts';
 import type { AttributeMapping } from '../../common/settings';
+import { HelpdeskError } from '../../domain/errors';
 import { phoneSpellings } from '../../domain/phone';
 import { nameSkeleton, type SearchCriterion } from '../../domain/search-query';
 
@@ -40,5 +41,11 @@ function criterionFilters(c: SearchCriterion, a: AttributeMapping): Filter[] {
 
 /** The configured account filter (trusted settings text), parsed once, AND-ed with the query. */
 export function withUserFilter(userFilter: string, query: Filter): Filter {
-  return new AndFilter({ filters: [FilterParser.parseString(userFilter), query] });
+  let configured: Filter;
+  try {
+    configured = FilterParser.parseString(userFilter);
+  } catch (err) {
+    throw new HelpdeskError('VALIDATION_FAILED', { field: 'settings.directory.userFilter', reason: 'invalid_format', cause: err });
+  }
+  return new AndFilter({ filters: [configured, query] });
 }

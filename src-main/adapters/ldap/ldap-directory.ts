@@ -1,4 +1,4 @@
-import type { Client, Entry, Filter } from 'ldapts';
+import type { Client, Filter } from 'ldapts';
 import { EqualityFilter } from 'ldapts';
 import type { OperatorInfo } from '../../common/dto';
 import type { DirectorySettings } from '../../common/settings';
@@ -23,6 +23,7 @@ const collator = new Intl.Collator('vi', { sensitivity: 'base' });
 export class LdapDirectory implements Directory {
   private readonly dialect: DirectoryDialect;
   private client: Client | null = null;
+  private closed = false;
   private opening: Promise<Client> | null = null;
   private readonly policies = new Map<string, { at: number; policy: DirectoryPolicy | null }>();
   private readonly baseKey: string;
@@ -46,10 +47,16 @@ export class LdapDirectory implements Directory {
   }
 
   private async service(): Promise<Client> {
+    if (this.closed) throw new HelpdeskError('DIRECTORY_UNREACHABLE', { detail: 'closed' });
     if (this.client?.isConnected && this.client.isBound) return this.client;
     if (!this.opening) {
       this.opening = openBound(this.s, this.s.serviceBindDn, this.servicePassword)
         .then((c) => {
+          if (this.closed) {
+            // Closed while connecting (settings changed): do not keep a socket to the old server.
+            void c.unbind().catch(() => undefined);
+            throw new HelpdeskError('DIRECTORY_UNREACHABLE', { detail: 'closed' });
+          }
           this.client = c;
           return c;
         })
@@ -85,7 +92,8 @@ export class LdapDirectory implements Directory {
   }
 
   async authenticate(username: string, password: string): Promise<OperatorInfo> {
-    const filter = withUserFilter(this.s.userFilter, new EqualityFilter({ attribute: this.s.attributes.username, value: username }));
+    const byName = new EqualityFilter({ attribute: this.s.attributes.username, value: username });
+    const filter = withUserFilter(this.s.userFilter, this.s.operatorFilter ? withUserFilter(this.s.operatorFilter, byName) : byName);
     const found = await this.withService('search', (c) =>
       c.search(this.s.baseDn, { scope: 'sub', filter, sizeLimit: 2, attributes: [this.s.attributes.username, this.s.attributes.displayName] }),
     );
@@ -143,16 +151,11 @@ export class LdapDirectory implements Directory {
   async getAccount(dn: string): Promise<DirectoryAccount> {
     if (!isUnder(dn, this.baseKey)) throw new HelpdeskError('ACCOUNT_NOT_FOUND');
     return this.withService('read', async (c) => {
-      let entries: Entry[];
-      try {
-        ({ searchEntries: entries } = await c.search(dn, {
-          scope: 'base',
-          filter: this.s.userFilter,
-          attributes: this.attributes(),
-        }));
-      } catch (err) {
-        throw toHelpdeskError(err, 'read');
-      }
+      const { searchEntries: entries } = await c.search(dn, {
+        scope: 'base',
+        filter: this.s.userFilter,
+        attributes: this.attributes(),
+      });
       const first = entries[0];
       if (!first) throw new HelpdeskError('ACCOUNT_NOT_FOUND');
       return this.toAccount(c, new EntryView(first));
@@ -160,6 +163,7 @@ export class LdapDirectory implements Directory {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     const c = this.client;
     this.client = null;
     await c?.unbind().catch(() => undefined);
@@ -218,17 +222,18 @@ export class LdapDirectory implements Directory {
     const key = dnKey(dn);
     const cached = this.policies.get(key);
     if (cached && Date.now() - cached.at < POLICY_TTL_MS) return cached.policy;
-    let policy: DirectoryPolicy | null;
+    // ldapts reconnects by itself unbound (and without StartTLS): never search on such a connection.
+    if (!c.isBound) throw new Error('Socket connection not established');
     try {
       const { searchEntries } = await c.search(dn, { scope: 'base', attributes: [...this.dialect.policyAttributes] });
       const first = searchEntries[0];
-      policy = first ? this.dialect.readPolicy(new EntryView(first)) : null;
+      const policy = first ? this.dialect.readPolicy(new EntryView(first)) : null;
+      this.policies.set(key, { at: Date.now(), policy });
+      return policy;
     } catch (err) {
       if (isConnectionLoss(err)) throw err;
-      policy = null; // unreadable policy: state is shown without expiry rather than failing the lookup
+      return null; // unreadable policy: shown without expiry this time, asked again next time
     }
-    this.policies.set(key, { at: Date.now(), policy });
-    return policy;
   }
 }
 

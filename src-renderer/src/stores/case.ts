@@ -1,0 +1,233 @@
+import type { CaseView, VerificationChannel } from '@common/dto';
+import type { ApiError, Result } from '@common/result';
+import { defineStore } from 'pinia';
+import { computed, ref, watch } from 'vue';
+import { createLatestGate } from '../async';
+import { api } from '../bridge';
+import { defaultChannel } from '../flows/verification';
+import { useSessionStore } from './session';
+
+/** What is in flight: one request at a time, so a double click never sends two codes. */
+export type CaseBusy = 'open' | 'send' | 'verify' | 'close' | null;
+
+/** The last code the operator typed was wrong (not an error: the server answered verified:false). */
+export interface WrongCode {
+  attemptsLeft: number;
+}
+
+/**
+ * The case on the line: the caller-verification wizard opened from the account panel. Holds the
+ * server's CaseView as last answered; the main process decides everything, this only remembers it
+ * while the operator moves between screens (the Outbox, the search) and back.
+ */
+export const useCaseStore = defineStore('case', () => {
+  /** The account the wizard is open for (set before the case exists: the reason step). */
+  const accountId = ref<string | null>(null);
+  /** Its display name, for "a verification is open for …" on other accounts. */
+  const accountName = ref<string | null>(null);
+  const current = ref<CaseView | null>(null);
+  const channel = ref<VerificationChannel | null>(null);
+  const busy = ref<CaseBusy>(null);
+  const error = ref<ApiError | null>(null);
+  const wrong = ref<WrongCode | null>(null);
+
+  const active = computed(() => accountId.value !== null);
+  const caseId = computed(() => current.value?.id ?? null);
+  /** Verified and live by the server's last word (the view also checks the clock). */
+  const verified = computed(() => current.value?.status === 'verified');
+
+  // Answers that arrive after "Quay lại", sign-out or a new case belong to a wizard that is gone.
+  const generations = createLatestGate();
+  let generation = generations.next();
+
+  function isFor(id: string | null | undefined): boolean {
+    return id !== null && id !== undefined && accountId.value === id;
+  }
+
+  function reset(): void {
+    generation = generations.next();
+    accountId.value = null;
+    accountName.value = null;
+    current.value = null;
+    channel.value = null;
+    busy.value = null;
+    error.value = null;
+    wrong.value = null;
+  }
+
+  /** Keeps the case the server returned; a closed case ends the wizard. */
+  function take(c: CaseView): void {
+    if (c.status === 'closed') return reset();
+    current.value = c;
+    const chosen = channel.value;
+    const contact = chosen === null ? null : chosen === 'sms' ? c.channels.sms : c.channels.email;
+    if (contact?.status !== 'present') channel.value = defaultChannel(c);
+  }
+
+  function failed(e: ApiError): void {
+    error.value = e;
+    if (e.code === 'NOT_SIGNED_IN') useSessionStore().expired();
+  }
+
+  /**
+   * A send or a check was refused: show the error, with the case as the server now sees it (limits,
+   * attempts, expiry may have moved). Malformed input changes nothing, so it needs no re-read.
+   */
+  async function refused(e: ApiError): Promise<void> {
+    const mine = generation;
+    failed(e);
+    if (e.code === 'NOT_SIGNED_IN' || e.code === 'VALIDATION_FAILED') return;
+    await refresh();
+    if (generations.isCurrent(mine) && current.value !== null) error.value = e;
+  }
+
+  /**
+   * Runs one request if none is running and the wizard is still the same when it answers.
+   * Returns the result, or null when it was skipped or answered too late.
+   */
+  async function request<T>(kind: Exclude<CaseBusy, null>, call: () => Promise<Result<T>>): Promise<Result<T> | null> {
+    if (busy.value !== null) return null;
+    const mine = generation;
+    busy.value = kind;
+    error.value = null;
+    try {
+      const r = await call();
+      return generations.isCurrent(mine) ? r : null;
+    } finally {
+      if (generations.isCurrent(mine)) busy.value = null;
+    }
+  }
+
+  /** Opens the wizard on an account (the reason step). A case open on another account is abandoned. */
+  async function begin(id: string, displayName: string): Promise<void> {
+    if (accountId.value !== null && accountId.value !== id) await abandon();
+    if (accountId.value === id) return;
+    reset();
+    accountId.value = id;
+    accountName.value = displayName;
+  }
+
+  /** "Tiếp tục": opens the case with the operator's reason. */
+  async function open(reason: string): Promise<boolean> {
+    const id = accountId.value;
+    if (id === null || current.value !== null) return false;
+    const r = await request('open', () => api.cases.open({ accountId: id, reason }));
+    if (!r) return false;
+    if (!r.ok) {
+      failed(r.error);
+      return false;
+    }
+    take(r.value);
+    return true;
+  }
+
+  function choose(next: VerificationChannel): void {
+    channel.value = next;
+    error.value = null;
+  }
+
+  /** Reads the case again (after an error, or when the clock says the code ran out). */
+  async function refresh(): Promise<void> {
+    const id = caseId.value;
+    if (id === null || busy.value !== null) return;
+    const mine = generation;
+    const r = await api.cases.get({ caseId: id });
+    if (!generations.isCurrent(mine) || busy.value !== null) return;
+    if (r.ok) take(r.value);
+    else if (r.error.code === 'CASE_NOT_FOUND' || r.error.code === 'NOT_SIGNED_IN') failed(r.error);
+  }
+
+  /** "Gửi mã OTP" / "Gửi lại mã OTP": sends a code to the chosen channel. */
+  async function send(): Promise<boolean> {
+    const id = caseId.value;
+    const ch = channel.value;
+    if (id === null || ch === null) return false;
+    const r = await request('send', () => api.cases.sendCode({ caseId: id, channel: ch }));
+    if (!r) return false;
+    if (!r.ok) {
+      await refused(r.error);
+      return false;
+    }
+    wrong.value = null;
+    take(r.value);
+    return true;
+  }
+
+  /** "Xác nhận": checks the code the caller read back (white space already removed by the view). */
+  async function verify(code: string): Promise<boolean> {
+    const id = caseId.value;
+    if (id === null) return false;
+    const r = await request('verify', () => api.cases.verifyCode({ caseId: id, code }));
+    if (!r) return false;
+    if (!r.ok) {
+      wrong.value = null;
+      await refused(r.error);
+      return false;
+    }
+    take(r.value.case);
+    wrong.value = r.value.verified ? null : { attemptsLeft: r.value.attemptsLeft };
+    return r.value.verified;
+  }
+
+  /**
+   * "Quay lại": closes the wizard at once and abandons the case (when there is one). A request still
+   * in flight is disowned. If the server cannot be told, the case lapses by itself after 5 minutes.
+   */
+  async function abandon(): Promise<void> {
+    const c = current.value;
+    reset();
+    if (c === null) return;
+    const r = await api.cases.close({ caseId: c.id, outcome: 'abandoned' });
+    if (!r.ok && r.error.code === 'NOT_SIGNED_IN') useSessionStore().expired();
+  }
+
+  /** "Kết thúc": closes the case as done. Stays open with the error if the server refused for another reason. */
+  async function finish(): Promise<boolean> {
+    const c = current.value;
+    if (c === null) return false;
+    const r = await request('close', () => api.cases.close({ caseId: c.id, outcome: 'done' }));
+    if (!r) return false;
+    if (!r.ok && !['CASE_CLOSED', 'CASE_NOT_FOUND'].includes(r.error.code)) {
+      failed(r.error);
+      return false;
+    }
+    reset();
+    return true;
+  }
+
+  function clearError(): void {
+    error.value = null;
+  }
+
+  // Signed out (or the session ended): nothing of the last caller stays.
+  watch(
+    () => useSessionStore().signedIn,
+    (signedIn) => {
+      if (!signedIn) reset();
+    },
+  );
+
+  return {
+    accountId,
+    accountName,
+    current,
+    channel,
+    busy,
+    error,
+    wrong,
+    active,
+    caseId,
+    verified,
+    isFor,
+    begin,
+    open,
+    choose,
+    refresh,
+    send,
+    verify,
+    abandon,
+    finish,
+    clearError,
+    reset,
+  };
+});
