@@ -22,6 +22,13 @@ export function createAppRouter(): Router {
       // `id` is the opaque account id (its DN), URL-encoded by the router.
       { path: '/search/:id?', name: 'search', component: SearchView, meta: { requiresAuth: true } },
       // Always reachable: the main process decides who may change what.
+      // Training mode only (the view says so otherwise): what the training relays "sent".
+      {
+        path: '/outbox',
+        name: 'outbox',
+        component: () => import('./views/OutboxView.vue'),
+        meta: { requiresAuth: true },
+      },
       { path: '/settings', name: 'settings', component: () => import('./views/SettingsView.vue') },
       { path: '/:rest(.*)*', redirect: { name: 'search' } },
     ],

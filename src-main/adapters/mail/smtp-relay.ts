@@ -14,6 +14,12 @@ export type SmtpMailSettings = Extract<MailSettings, { provider: 'smtp' }>;
 
 /** Pause before the one retry, so a relay that was restarting or a dropped balancer slot can recover. */
 const RETRY_PAUSE_MS = 250;
+/**
+ * The idle-socket timer runs a little longer than the setup bound (connect + greeting + STARTTLS, all
+ * within connectionTimeout since nodemailer 10.1): with equal values the two race, and the setup's own
+ * timeout type (GREETING_TIMEOUT: wrong port or security mode) is the one worth reporting.
+ */
+const SOCKET_GRACE_MS = 500;
 
 /** One recipient, as an addr-spec only: nothing nodemailer could read as a list, a group or a display name. */
 const SINGLE_ADDRESS = /^[^\s@,;:<>()[\]"\\]+@[^\s@,;:<>()[\]"\\]+\.[^\s@,;:<>()[\]"\\]+$/u;
@@ -43,9 +49,9 @@ export class SmtpRelay implements MailRelay {
     if (this.settings.user !== '' && !this.password) throw new HelpdeskError('RELAY_NOT_CONFIGURED', { detail: 'ENOAUTH' });
     const mail = composeMail(this.settings, message);
     let outcome = await this.attempt(mail);
-    if (!outcome.ok && isEarlyConnectionFailure(outcome.error, outcome.serverAnswered) && !this.closed) {
+    if (!outcome.ok && isEarlyConnectionFailure(outcome.error, outcome.serverAnswered)) {
       await sleep(RETRY_PAUSE_MS);
-      outcome = await this.attempt(mail);
+      if (!this.closed) outcome = await this.attempt(mail);
     }
     if (!outcome.ok) throw toRelayError(outcome.error);
     return { messageId: outcome.info.serverMessageId ?? outcome.info.messageId };
@@ -96,7 +102,7 @@ export function transportOptions(s: SmtpMailSettings, password: string | null, l
     tls: tlsOptions(s),
     connectionTimeout: s.timeoutMs,
     greetingTimeout: s.timeoutMs,
-    socketTimeout: s.timeoutMs,
+    socketTimeout: s.timeoutMs + SOCKET_GRACE_MS,
     disableFileAccess: true,
     disableUrlAccess: true,
     logger,

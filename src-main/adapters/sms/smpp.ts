@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import smpp, { type ConnectOptions, type PDU, type ResponseCallback, type Session, type SubmitSmOptions } from 'smpp';
 import type { SmsSettings } from '../../common/settings';
 import type { HelpdeskError } from '../../domain/errors';
@@ -145,9 +146,10 @@ class SmppLink {
 }
 
 /**
- * SMPP 3.4 (npm `smpp`): one bound transceiver session, reused across sends. If the session turns
- * out to have dropped before a message was written, it binds again once. A connection lost after
- * submit_sm was written is not resubmitted: the SMSC may have taken it, and SMPP has no RequestId.
+ * SMPP 3.4 (npm `smpp`): one bound transceiver session, reused across sends (probed with
+ * enquire_link first). If the session turns out to have dropped before a message was written, it
+ * binds again, once. A connection lost after submit_sm was written is not resubmitted: the SMSC may
+ * have taken it, and SMPP has no RequestId.
  */
 export class SmppRelay implements SmsRelay {
   readonly provider = 'smpp';
@@ -161,18 +163,20 @@ export class SmppRelay implements SmsRelay {
   ) {}
 
   async send(message: SmsMessage): Promise<RelayReceipt> {
-    const first = await this.bound();
-    try {
-      return await this.submit(first, message);
-    } catch (err) {
-      if (!(err instanceof SessionGone)) throw err;
+    const reused = await this.reusableLink();
+    if (reused) {
+      try {
+        return await this.submit(reused, message);
+      } catch (err) {
+        if (!(err instanceof SessionGone)) throw err;
+      }
     }
-    const second = await this.bound();
+    // No session yet, or it had dropped before the message left: bind (again — once per send).
+    const fresh = await this.bound();
     try {
-      return await this.submit(second, message);
+      return await this.submit(fresh, message);
     } catch (err) {
-      if (err instanceof SessionGone) throw relayError('RELAY_UNREACHABLE', 'smpp:session-lost');
-      throw err;
+      throw err instanceof SessionGone ? relayError('RELAY_UNREACHABLE', 'smpp:session-lost') : err;
     }
   }
 
@@ -183,6 +187,25 @@ export class SmppRelay implements SmsRelay {
     if (!link) return;
     if (link.alive) await link.request((cb) => link.session.unbind(cb), Math.min(this.settings.timeoutMs, CLOSE_WAIT_MS)).catch(() => undefined);
     await link.end();
+  }
+
+  /**
+   * The open session if it still answers an enquire_link, else null. Probing first means a session
+   * the SMSC dropped (or that died silently) is noticed before submit_sm is written, so binding
+   * again cannot send the message twice.
+   */
+  private async reusableLink(): Promise<SmppLink | null> {
+    if (this.closed) throw relayError('RELAY_UNREACHABLE', 'smpp:closed');
+    const link = this.link;
+    if (!link?.alive) return null;
+    const answered = await link.request((cb) => link.session.enquire_link(cb), this.settings.timeoutMs).then(
+      () => true,
+      () => false,
+    );
+    if (answered && link.alive) return link;
+    link.destroy();
+    if (this.link === link) this.link = null;
+    return null;
   }
 
   private async bound(): Promise<SmppLink> {
@@ -229,10 +252,17 @@ export class SmppRelay implements SmsRelay {
   }
 }
 
-/** smpp:// or ssmpp:// (TLS, certificate verified against the system CAs or the configured ones). */
+/**
+ * smpp:// or ssmpp:// (TLS, certificate verified against the system CAs or the configured ones).
+ * tls.connect sends no SNI by itself (https.Agent adds it): name the host when it is a DNS name.
+ */
 export function connectOptions(settings: SmppSettings): ConnectOptions {
-  const options: ConnectOptions = { url: settings.url, auto_enquire_link_period: ENQUIRE_LINK_MS, rejectUnauthorized: true };
-  if (settings.url.startsWith('ssmpp:') && settings.caCertificate.trim() !== '') options.ca = settings.caCertificate;
+  const options: ConnectOptions = { url: settings.url, auto_enquire_link_period: ENQUIRE_LINK_MS };
+  if (!settings.url.startsWith('ssmpp:')) return options;
+  options.rejectUnauthorized = true;
+  const host = new URL(settings.url).hostname.replace(/^\[|\]$/gu, '');
+  if (isIP(host) === 0) options.servername = host;
+  if (settings.caCertificate.trim() !== '') options.ca = settings.caCertificate;
   return options;
 }
 

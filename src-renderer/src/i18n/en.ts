@@ -172,7 +172,7 @@ export const en: Messages = {
     attemptsExhausted: 'too many wrong entries today',
     sentTo: 'Sent to {destination}',
     sentAt: 'by {channel} at {time}',
-    askCaller: 'Ask the caller to read back the 6-digit code they received.',
+    askCaller: 'Ask the caller to read back the 6-digit code in the message.',
     validFor: 'Code valid for {time}',
     codeExpired: 'The code has expired',
     codeExpiredHint: 'Resend the OTP code to go on.',

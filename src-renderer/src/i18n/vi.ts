@@ -175,7 +175,7 @@ export const vi = {
     attemptsExhausted: 'đã nhập sai quá số lần cho phép hôm nay',
     sentTo: 'Đã gửi tới {destination}',
     sentAt: 'qua {channel}, lúc {time}',
-    askCaller: 'Mời người gọi đọc lại mã xác nhận 6 chữ số vừa nhận được.',
+    askCaller: 'Mời người gọi đọc lại mã xác nhận 6 chữ số trong tin nhắn hoặc thư.',
     validFor: 'Mã còn hiệu lực {time}',
     codeExpired: 'Mã đã hết hạn',
     codeExpiredHint: 'Gửi lại mã OTP để tiếp tục.',

@@ -24,3 +24,41 @@ describe('formatDateTime', () => {
     expect(formatDateTime('not a date')).toBe('');
   });
 });
+
+const { formatCountdown, formatClock } = await loadRenderer<{
+  formatCountdown: (ms: number) => string;
+  formatClock: (v: string | Date | null | undefined) => string;
+}>('format.ts');
+
+describe('formatCountdown', () => {
+  it('shows mm:ss, a fresh 5-minute code as 05:00', () => {
+    expect(formatCountdown(300_000)).toBe('05:00');
+    expect(formatCountdown(299_900)).toBe('05:00');
+    expect(formatCountdown(252_000)).toBe('04:12');
+    expect(formatCountdown(59_001)).toBe('01:00');
+    expect(formatCountdown(1)).toBe('00:01');
+  });
+
+  it('reaches 00:00 only when the time is over, and never goes negative', () => {
+    expect(formatCountdown(0)).toBe('00:00');
+    expect(formatCountdown(-5_000)).toBe('00:00');
+    expect(formatCountdown(Number.NaN)).toBe('00:00');
+  });
+
+  it('adds hours from one hour up (a quota that returns at midnight)', () => {
+    expect(formatCountdown(3_600_000)).toBe('1:00:00');
+    expect(formatCountdown(5 * 3_600_000 + 61_000)).toBe('5:01:01');
+  });
+});
+
+describe('formatClock', () => {
+  it('shows HH:mm:ss in Asia/Ho_Chi_Minh', () => {
+    expect(formatClock('2026-03-09T01:05:09Z')).toBe('08:05:09');
+    expect(formatClock(new Date('2026-06-15T17:00:00Z'))).toBe('00:00:00');
+  });
+
+  it('returns an empty string for nothing or nonsense', () => {
+    expect(formatClock(null)).toBe('');
+    expect(formatClock('x')).toBe('');
+  });
+});

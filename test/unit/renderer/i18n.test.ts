@@ -65,7 +65,23 @@ describe('renderer messages', () => {
           missingWarn: false,
           fallbackWarn: false,
         });
-        const params = { n: 3, at: '01/02/2026 08:30', kinds: 'x', shown: 50, total: 120, version: '1', detail: 'd', ms: 5 };
+        const params = {
+          n: 3,
+          at: '01/02/2026 08:30',
+          kinds: 'x',
+          shown: 50,
+          total: 120,
+          version: '1',
+          detail: 'd',
+          ms: 5,
+          destination: '09*****98',
+          time: '04:12',
+          channel: 'SMS',
+          segments: 1,
+          encoding: 'GSM-7',
+          name: 'Nguyễn Văn An',
+          reason: 'Quên mật khẩu',
+        };
         for (const key of leafKeys(messages)) {
           const out = i18n.global.t(key, params, 3);
           expect(out, key).not.toBe(key);
@@ -91,6 +107,13 @@ describe('renderer messages', () => {
       'Cài đặt',
       'Kiểm tra kết nối',
       'Lưu',
+      'Gửi mã OTP',
+      'Gửi lại mã OTP',
+      'Xác nhận',
+      'Đã xác thực',
+      'Kết thúc',
+      'Mã đã hết hạn',
+      'Mã xác nhận gửi cách nhau 5 phút, tối đa 2 lần 1 ngày',
     ]) {
       expect(all, phrase).toContain(phrase);
     }
@@ -107,5 +130,27 @@ describe('renderer messages', () => {
     expect(i18n.global.t('search.count', { n: 7 }, 7)).toBe('7 results');
     const vi18n = createI18n({ legacy: false, locale: 'vi', messages: { vi } });
     expect(vi18n.global.t('search.count', { n: 7 }, 7)).toBe('7 kết quả');
+  });
+
+  it('words the verification step as the operator reads it aloud', () => {
+    const i18n = createI18n({ legacy: false, locale: 'vi', messages: { vi } });
+    const t = i18n.global.t;
+    expect(t('case.sentTo', { destination: '09*****98' })).toBe('Đã gửi tới 09*****98');
+    expect(t('case.wrong', { n: 4 })).toBe('Mã không đúng. Còn 4 lần thử.');
+    expect(t('case.resendIn', { time: '04:12' })).toBe('Gửi lại sau 04:12');
+    expect(t('case.remainingToday', { n: 1 })).toBe('còn 1 lần hôm nay');
+    expect(t('case.noneLeftToday')).toBe('đã hết lượt hôm nay');
+    expect(t('case.smsCount', { n: 148, segments: 1, encoding: 'GSM-7' })).toBe('148 ký tự · 1 tin nhắn (GSM-7)');
+    expect(t('nav.outbox')).toBe('Hộp thư đi (đào tạo)');
+    expect(t('account.actionsPending')).toBe('Chức năng đang được hoàn thiện');
+  });
+
+  it('never claims a code was received: a gateway accepting it is not delivery', () => {
+    for (const key of leafKeys(locales.vi).filter((k) => k.startsWith('case.'))) {
+      expect(leaf(locales.vi, key), key).not.toMatch(/đã nhận/iu);
+    }
+    for (const key of leafKeys(locales.en).filter((k) => k.startsWith('case.'))) {
+      expect(leaf(locales.en, key), key).not.toMatch(/\b(received|delivered)\b/iu);
+    }
   });
 });

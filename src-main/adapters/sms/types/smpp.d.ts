@@ -1,6 +1,7 @@
 /**
  * Types for the parts of npm `smpp` 0.5.1 (no bundled types) that Helpdesk uses: the client in
- * smpp.ts and the test sink. PDU fields are `unknown` on purpose: narrow them before use.
+ * ../smpp.ts and the test sink. PDU fields are `unknown` on purpose: narrow them before use.
+ * (In a folder of its own: TypeScript ignores `smpp.d.ts` when `smpp.ts` sits next to it.)
  */
 declare module 'smpp' {
   import type { EventEmitter } from 'node:events';
@@ -50,6 +51,7 @@ declare module 'smpp' {
     bind_transceiver(options: BindOptions, callback?: ResponseCallback): boolean;
     submit_sm(options: SubmitSmOptions, callback?: ResponseCallback): boolean;
     unbind(callback?: ResponseCallback): boolean;
+    enquire_link(callback?: ResponseCallback): boolean;
     send(pdu: PDU, callback?: ResponseCallback): boolean;
     close(callback?: () => void): void;
     destroy(callback?: () => void): void;
