@@ -67,13 +67,13 @@ describe('OS keychain (gnome-keyring via libsecret)', () => {
     expect(saved).toMatchObject({ ok: true, value: { servicePasswordStored: true, keychainAvailable: true } });
     expect(await store.get(servicePasswordKey(settings.directory!))).toBe(slapd.servicePassword);
 
+    expect((await api.session.signIn({ username: 'tongdai01', password: TRAINING_OPERATOR_PASSWORD })).ok).toBe(true);
     const test = await api.settings.testConnection({ settings });
     expect(test.ok && test.value.ok).toBe(true); // used the stored password
     // A changed URL never receives the stored password.
     const moved = await api.settings.testConnection({ settings: { ...settings, directory: { ...settings.directory!, url: 'ldap://127.0.0.1:1' } } });
     expect(moved.ok && moved.value.steps.some((s) => s.code === 'SERVICE_PASSWORD_MISSING' || s.step === 'tcp')).toBe(true);
 
-    expect((await api.session.signIn({ username: 'tongdai01', password: TRAINING_OPERATOR_PASSWORD })).ok).toBe(true);
     const found = await api.directory.search({ query: 'nguyen van' });
     expect(found.ok && found.value.items.length).toBeGreaterThan(0);
     const id = found.ok ? found.value.items[0]!.id : '';
