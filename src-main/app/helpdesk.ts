@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { HelpdeskApi } from '../common/api';
 import type { AppInfo, AppMode, ConnectionReport, OutboxMessage, OperatorInfo, SessionInfo, SettingsView } from '../common/dto';
 import { fail, ok, type Result } from '../common/result';
-import type { DirectorySettings, Settings } from '../common/settings';
+import { type DirectorySettings, mailSecretKey, type Settings, smsSecretKey } from '../common/settings';
 import { toAccountDetail, toAccountSummary } from '../domain/account-view';
 import { HelpdeskError } from '../domain/errors';
 import type { OtpService } from '../domain/otp';
@@ -52,6 +52,16 @@ export interface HelpdeskApp {
 export function servicePasswordKey(s: Pick<DirectorySettings, 'url' | 'serviceBindDn' | 'startTls' | 'caCertificate'>): string {
   const transport = createHash('sha256').update(`${s.startTls ? 'starttls' : 'plain'}\n${s.caCertificate.trim()}`).digest('hex').slice(0, 16);
   return `directory-service:${s.serviceBindDn}@${s.url}#${transport}`;
+}
+
+/** eSMS needs two keys, kept as one keychain entry: `{"apiKey":"…","secretKey":"…"}`. */
+function validEsmsSecret(text: string): boolean {
+  try {
+    const v = JSON.parse(text) as { apiKey?: unknown; secretKey?: unknown };
+    return typeof v.apiKey === 'string' && v.apiKey !== '' && typeof v.secretKey === 'string' && v.secretKey !== '';
+  } catch {
+    return false;
+  }
 }
 
 function modeOf(s: Settings): AppMode {
@@ -127,7 +137,15 @@ export function createHelpdesk(deps: HelpdeskDeps): HelpdeskApp {
     if (keychainAvailable && settings.directory) {
       stored = (await deps.secrets.get(servicePasswordKey(settings.directory)).catch(() => null)) !== null;
     }
-    return { settings, servicePasswordStored: stored, keychainAvailable };
+    const has = async (key: string | null) =>
+      keychainAvailable && key !== null && (await deps.secrets.get(key).catch(() => null)) !== null;
+    return {
+      settings,
+      servicePasswordStored: stored,
+      smsSecretStored: await has(settings.sms ? smsSecretKey(settings.sms) : null),
+      mailPasswordStored: await has(settings.mail ? mailSecretKey(settings.mail) : null),
+      keychainAvailable,
+    };
   }
 
   let relays: Promise<{ sms: SmsRelay; mail: MailRelay }> | null = null;
@@ -262,7 +280,7 @@ export function createHelpdesk(deps: HelpdeskDeps): HelpdeskApp {
     },
     settings: {
       get: () => guarded(settingsView),
-      save: ({ settings: next, servicePassword }) =>
+      save: ({ settings: next, servicePassword, smsSecret, mailPassword }) =>
         guarded(async () => {
           // Until a directory is configured anyone at the desk may set it up; afterwards only a signed-in operator.
           if (modeOf(settings) === 'directory') requireOperator();
@@ -272,6 +290,19 @@ export function createHelpdesk(deps: HelpdeskDeps): HelpdeskApp {
           if (servicePassword !== undefined) {
             if (!next.directory) throw new HelpdeskError('VALIDATION_FAILED', { field: 'settings.directory', reason: 'required' });
             await deps.secrets.set(servicePasswordKey(next.directory), servicePassword);
+          }
+          if (smsSecret !== undefined) {
+            const key = next.sms ? smsSecretKey(next.sms) : null;
+            if (!key) throw new HelpdeskError('VALIDATION_FAILED', { field: 'settings.sms', reason: 'required' });
+            if (next.sms?.provider === 'esms' && !validEsmsSecret(smsSecret)) {
+              throw new HelpdeskError('VALIDATION_FAILED', { field: 'smsSecret', reason: 'invalid_format' });
+            }
+            await deps.secrets.set(key, smsSecret);
+          }
+          if (mailPassword !== undefined) {
+            const key = next.mail ? mailSecretKey(next.mail) : null;
+            if (!key) throw new HelpdeskError('VALIDATION_FAILED', { field: 'settings.mail.user', reason: 'required' });
+            await deps.secrets.set(key, mailPassword);
           }
           // Keys the caller left out (e.g. relays edited elsewhere) keep their saved values.
           const merged: Settings = { ...settings, ...next };
@@ -291,7 +322,14 @@ export function createHelpdesk(deps: HelpdeskDeps): HelpdeskApp {
             operator: operator?.username ?? null,
             action: 'settings.save',
             outcome: 'ok',
-            detail: { mode: modeOf(merged), servicePasswordChanged: servicePassword !== undefined },
+            detail: {
+              mode: modeOf(merged),
+              servicePasswordChanged: servicePassword !== undefined,
+              smsSecretChanged: smsSecret !== undefined,
+              mailPasswordChanged: mailPassword !== undefined,
+              sms: merged.sms?.provider ?? 'none',
+              mail: merged.mail?.provider ?? 'none',
+            },
           });
           return settingsView();
         }),

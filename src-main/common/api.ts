@@ -45,8 +45,11 @@ export interface HelpdeskApi {
   settings: {
     /** The current settings (no secrets) and whether the service password is stored. */
     get: Call<Empty, SettingsView>;
-    /** Validates and saves settings; a given service password goes to the OS keychain only. */
-    save: Call<{ settings: Settings; servicePassword?: string }, SettingsView>;
+    /**
+     * Validates and saves settings; given secrets (service password, SMS gateway secret, SMTP password)
+     * go to the OS keychain only, keyed to the endpoint they were given for.
+     */
+    save: Call<{ settings: Settings; servicePassword?: string; smsSecret?: string; mailPassword?: string }, SettingsView>;
     /** Tests a directory profile step by step: DNS, TCP, TLS, bind, base DN. */
     testConnection: Call<{ settings: Settings; servicePassword?: string }, ConnectionReport>;
   };

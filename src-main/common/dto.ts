@@ -117,6 +117,10 @@ export interface ConnectionReport {
 export interface SettingsView {
   settings: Settings;
   servicePasswordStored: boolean;
+  /** The SMS gateway's secret (API keys / token / SMPP password) is in the keychain. */
+  smsSecretStored: boolean;
+  /** The SMTP password is in the keychain. */
+  mailPasswordStored: boolean;
   /** False when the OS keychain cannot be reached. */
   keychainAvailable: boolean;
 }

@@ -22,7 +22,12 @@ export const INPUT_SCHEMAS = {
   },
   settings: {
     get: empty,
-    save: z.strictObject({ settings: settingsSchema, servicePassword: secretText(512).optional() }),
+    save: z.strictObject({
+      settings: settingsSchema,
+      servicePassword: secretText(512).optional(),
+      smsSecret: secretText(2048).optional(),
+      mailPassword: secretText(512).optional(),
+    }),
     testConnection: z.strictObject({ settings: settingsSchema, servicePassword: secretText(512).optional() }),
   },
   audit: {

@@ -163,6 +163,23 @@ describe('app: settings and the service password', () => {
     expect(testConnection).not.toHaveBeenCalled();
   });
 
+  it('relay secrets go to the keychain only, keyed to their endpoint; eSMS needs both keys', async () => {
+    const sms = { provider: 'esms' as const, url: 'https://rest.esms.vn/MainService.svc/json/SendMultipleMessage_V4_post_json/', brandname: 'STTTT', smsType: '2' as const, timeoutMs: 10_000 };
+    const mail = { provider: 'smtp' as const, host: 'mail.stttt.gov.vn', port: 587, security: 'starttls' as const, user: 'hotro', fromName: 'Hỗ trợ', fromAddress: 'hotro@stttt.gov.vn', caCertificate: '', timeoutMs: 10_000 };
+    const { api, secrets, stored } = setup();
+    const bad = await api.settings.save({ settings: { ...DEFAULT_SETTINGS, sms }, smsSecret: 'only-one-key' });
+    expect(bad).toEqual({ ok: false, error: { code: 'VALIDATION_FAILED', field: 'smsSecret', reason: 'invalid_format' } });
+    const secret = JSON.stringify({ apiKey: 'AK-1', secretKey: 'SK-2' });
+    const r = await api.settings.save({ settings: { ...DEFAULT_SETTINGS, sms, mail }, smsSecret: secret, mailPassword: 'Mail-P@ss' });
+    expect(r).toMatchObject({ ok: true, value: { smsSecretStored: true, mailPasswordStored: true } });
+    expect(await secrets.get(`sms-esms:${sms.url}`)).toBe(secret);
+    expect(await secrets.get('mail-smtp:hotro@mail.stttt.gov.vn:587')).toBe('Mail-P@ss');
+    expect(JSON.stringify(stored())).not.toMatch(/AK-1|SK-2|Mail-P@ss/u);
+    // Moving the gateway to another URL: the stored secret does not follow it.
+    const moved = await api.settings.save({ settings: { ...DEFAULT_SETTINGS, sms: { ...sms, url: 'https://evil.example/send' }, mail } });
+    expect(moved).toMatchObject({ ok: true, value: { smsSecretStored: false, mailPasswordStored: true } });
+  });
+
   it('a save keeps the settings the caller left out (relays)', async () => {
     const withSms: Settings = { ...DEFAULT_SETTINGS, sms: { provider: 'speedsms', url: 'https://api.speedsms.vn/index.php/sms/send', sender: 'STTTT', smsType: 3, timeoutMs: 10_000 } };
     const { api, stored } = setup(withSms);
