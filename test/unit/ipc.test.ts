@@ -75,6 +75,11 @@ describe('IPC handler: input validation', () => {
     ['directory', 'search', 'annv', 'invalid_type', undefined],
     ['directory', 'getAccount', { id: ['uid=x'] }, 'invalid_type', 'id'],
     ['audit', 'recent', { limit: 1e9 }, 'too_long', 'limit'],
+    ['cases', 'verifyCode', { caseId: '0b0e6f3c-2a47-4d7c-9d3c-1f2e3a4b5c6d', code: 123456 }, 'invalid_type', 'code'],
+    ['cases', 'verifyCode', { caseId: '0b0e6f3c-2a47-4d7c-9d3c-1f2e3a4b5c6d', code: big }, 'too_long', 'code'],
+    ['cases', 'verifyCode', { caseId: '../../etc', code: '123456' }, 'invalid_format', 'caseId'],
+    ['cases', 'open', { accountId: 'uid=annv,dc=x', reason: '' }, 'required', 'reason'],
+    ['cases', 'sendCode', { caseId: '0b0e6f3c-2a47-4d7c-9d3c-1f2e3a4b5c6d', channel: 'fax' }, 'invalid_value', 'channel'],
     ['settings', 'save', { settings: { mode: 'directory', directory: { url: 'http://x' } } }, 'invalid_format', 'settings.directory.url'],
   ])('%s.%s %j → %s, nothing reaches the app', async (group, method, input, reason, field) => {
     const spy = spyApi();
