@@ -11,13 +11,14 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client } from 'ldapts';
 import { freePort } from './free-port';
+import { makeTestCertificates, type TestCertificates } from './test-ca';
 import { sshaHash } from '../../src-main/adapters/training/training-directory';
 
 export interface SlapdOptions {
@@ -101,8 +102,8 @@ export async function startSlapd(opts: SlapdOptions = {}): Promise<SlapdHandle> 
     const dbDir = join(dir, 'db');
     await mkdir(dbDir, { mode: 0o700 });
 
-    let tlsFiles: TlsFiles | undefined;
-    if (opts.tls) tlsFiles = await makeCertificates(dir);
+    let tlsFiles: TestCertificates | undefined;
+    if (opts.tls) tlsFiles = await makeTestCertificates(dir);
 
     const confPath = join(dir, 'slapd.conf');
     await writeFile(
@@ -181,7 +182,7 @@ interface ConfParams {
   rootPassword: string;
   serviceDn: string;
   policyDn: string;
-  tls: TlsFiles | undefined;
+  tls: TestCertificates | undefined;
 }
 
 function slapdConf(p: ConfParams): string {
@@ -203,9 +204,9 @@ function slapdConf(p: ConfParams): string {
   ];
   if (p.tls) {
     lines.push(
-      `TLSCACertificateFile ${q(p.tls.caCert)}`,
-      `TLSCertificateFile ${q(p.tls.serverCert)}`,
-      `TLSCertificateKeyFile ${q(p.tls.serverKey)}`,
+      `TLSCACertificateFile ${q(p.tls.caCertPath)}`,
+      `TLSCertificateFile ${q(p.tls.certPath)}`,
+      `TLSCertificateKeyFile ${q(p.tls.keyPath)}`,
       'TLSVerifyClient never',
     );
   }
@@ -351,72 +352,6 @@ function ouEntry(dn: string): string {
   return [`dn: ${dn}`, 'objectClass: top', 'objectClass: organizationalUnit', `ou: ${ou}`].join('\n');
 }
 
-// ---------------------------------------------------------------------------------------------
-// TLS: a throwaway CA and a server certificate for 127.0.0.1 / localhost, made with the openssl
-// CLI. Keys are unencrypted PKCS#8 PEM ("BEGIN PRIVATE KEY"), which GnuTLS (Debian's slapd is
-// linked with GnuTLS, not OpenSSL) reads fine.
-
-interface TlsFiles {
-  caCert: string;
-  serverCert: string;
-  serverKey: string;
-  caPem: string;
-}
-
-async function makeCertificates(dir: string): Promise<TlsFiles> {
-  const tlsDir = join(dir, 'tls');
-  await mkdir(tlsDir, { mode: 0o700 });
-  const f = (name: string): string => join(tlsDir, name);
-  await writeFile(
-    f('openssl.cnf'),
-    [
-      '[req]',
-      'distinguished_name = dn_server',
-      'prompt = no',
-      '[dn_ca]',
-      'CN = Helpdesk throwaway test CA',
-      '[dn_server]',
-      'CN = localhost',
-      '[v3_ca]',
-      'basicConstraints = critical, CA:TRUE',
-      'keyUsage = critical, keyCertSign, cRLSign',
-      'subjectKeyIdentifier = hash',
-      '[v3_server]',
-      'basicConstraints = critical, CA:FALSE',
-      'keyUsage = critical, digitalSignature, keyEncipherment',
-      'extendedKeyUsage = serverAuth',
-      'subjectAltName = IP:127.0.0.1, DNS:localhost',
-      'subjectKeyIdentifier = hash',
-      'authorityKeyIdentifier = keyid, issuer',
-      '',
-    ].join('\n'),
-  );
-  const cnf = f('openssl.cnf');
-  const genKey = (out: string): Promise<string> =>
-    run('openssl', ['genpkey', '-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048', '-out', out], 'openssl genpkey');
-  await Promise.all([genKey(f('ca.key')), genKey(f('server.key'))]);
-  await run(
-    'openssl',
-    ['req', '-new', '-x509', '-config', cnf, '-subj', '/CN=Helpdesk throwaway test CA', '-extensions', 'v3_ca',
-      '-key', f('ca.key'), '-sha256', '-days', '7', '-out', f('ca.pem')],
-    'openssl req (CA)',
-  );
-  await run('openssl', ['req', '-new', '-config', cnf, '-key', f('server.key'), '-out', f('server.csr')], 'openssl req (server)');
-  await run(
-    'openssl',
-    ['x509', '-req', '-in', f('server.csr'), '-CA', f('ca.pem'), '-CAkey', f('ca.key'),
-      '-set_serial', `0x${randomBytes(16).toString('hex').replace(/^[89a-f]/, '1')}`,
-      '-sha256', '-days', '7', '-extfile', cnf, '-extensions', 'v3_server', '-out', f('server.pem')],
-    'openssl x509 (sign)',
-  );
-  await Promise.all([chmod(f('ca.key'), 0o600), chmod(f('server.key'), 0o600)]);
-  return {
-    caCert: f('ca.pem'),
-    serverCert: f('server.pem'),
-    serverKey: f('server.key'),
-    caPem: await readFile(f('ca.pem'), 'utf8'),
-  };
-}
 
 // ---------------------------------------------------------------------------------------------
 // processes

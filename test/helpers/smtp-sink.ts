@@ -10,13 +10,13 @@
  * the next RCPT TO / end of DATA with a 4xx/5xx reply, or drop the connection there without a reply.
  * `stats` counts what the server saw.
  */
-import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
 import { simpleParser, type AddressObject, type Headers } from 'mailparser';
+import { makeTestCertificates } from './test-ca';
 import { SMTPServer, type SMTPServerAuthentication, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
 
 /** `starttls`: plaintext greeting, STARTTLS required (587). `implicit`: TLS from the first byte (465). `none`: no TLS at all (to prove a client refuses it). */
@@ -277,48 +277,7 @@ async function shutdown(front: Server, smtp: SMTPServer, state: SinkState, dir: 
 }
 
 // ---------------------------------------------------------------------------------------------
-// TLS: a throwaway CA and a server certificate for 127.0.0.1 / localhost (openssl CLI, EC P-256).
-
-const OPENSSL_CNF = [
-  '[req]',
-  'distinguished_name = dn',
-  'prompt = no',
-  '[dn]',
-  'CN = localhost',
-  '[v3_ca]',
-  'basicConstraints = critical, CA:TRUE',
-  'keyUsage = critical, keyCertSign, cRLSign',
-  'subjectKeyIdentifier = hash',
-  '[v3_server]',
-  'basicConstraints = critical, CA:FALSE',
-  'keyUsage = critical, digitalSignature',
-  'extendedKeyUsage = serverAuth',
-  'subjectAltName = IP:127.0.0.1, DNS:localhost',
-  'subjectKeyIdentifier = hash',
-  'authorityKeyIdentifier = keyid, issuer',
-  '',
-].join('\n');
-
 async function makeCertificates(dir: string): Promise<TlsMaterial> {
-  const f = (name: string): string => join(dir, name);
-  await writeFile(f('openssl.cnf'), OPENSSL_CNF);
-  const genKey = (out: string): Promise<string> =>
-    openssl(['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', out]);
-  await Promise.all([genKey(f('ca.key')), genKey(f('server.key'))]);
-  await openssl(['req', '-new', '-x509', '-config', f('openssl.cnf'), '-subj', '/CN=Helpdesk throwaway SMTP test CA',
-    '-extensions', 'v3_ca', '-key', f('ca.key'), '-sha256', '-days', '2', '-out', f('ca.pem')]);
-  await openssl(['req', '-new', '-config', f('openssl.cnf'), '-key', f('server.key'), '-out', f('server.csr')]);
-  await openssl(['x509', '-req', '-in', f('server.csr'), '-CA', f('ca.pem'), '-CAkey', f('ca.key'), '-CAcreateserial',
-    '-sha256', '-days', '2', '-extfile', f('openssl.cnf'), '-extensions', 'v3_server', '-out', f('server.pem')]);
-  const [key, cert, caPem] = await Promise.all([readFile(f('server.key'), 'utf8'), readFile(f('server.pem'), 'utf8'), readFile(f('ca.pem'), 'utf8')]);
+  const { key, cert, caPem } = await makeTestCertificates(dir, 'Helpdesk throwaway SMTP test CA');
   return { key, cert, caPem };
-}
-
-function openssl(args: string[]): Promise<string> {
-  return new Promise((resolve, reject) => {
-    execFile('openssl', args, (err, stdout, stderr) => {
-      if (err) reject(new Error(`openssl ${args[0]} failed: ${String(stderr).trim()}`));
-      else resolve(String(stdout));
-    });
-  });
 }
