@@ -54,7 +54,20 @@ export interface Directory {
   authenticate(username: string, password: string): Promise<OperatorInfo>;
   search(criteria: SearchCriterion[], limit: number): Promise<DirectorySearchResult>;
   getAccount(dn: string): Promise<DirectoryAccount>;
+  /** Ends a lockout without touching the password. */
+  unlock(dn: string): Promise<WriteResult>;
+  /** Sets a temporary password and must-change-at-next-login, in one modify where the dialect allows it. */
+  resetPassword(dn: string, password: string): Promise<WriteResult>;
   close(): Promise<void>;
+}
+
+/**
+ * What a write did. `unknown`: the connection dropped after the request was sent — the entry was read
+ * again and `account` shows what the directory holds now ("không xác định — hãy kiểm tra").
+ */
+export interface WriteResult {
+  outcome: 'done' | 'unknown';
+  account: DirectoryAccount | null;
 }
 
 /** Builds a Directory for a profile; the service password comes from the SecretStore. */

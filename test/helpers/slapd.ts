@@ -241,6 +241,8 @@ function slapdConf(p: ConfParams): string {
     'overlay ppolicy',
     `ppolicy_default ${q(p.policyDn)}`,
     'ppolicy_use_lockout',
+    // As production servers should: a cleartext password written by a modify is stored hashed.
+    'ppolicy_hash_cleartext',
     '',
   );
   return lines.join('\n');

@@ -18,6 +18,8 @@ function setup(initial: Settings = DEFAULT_SETTINGS) {
     getAccount: vi.fn(async () => {
       throw new HelpdeskError('ACCOUNT_NOT_FOUND');
     }),
+    unlock: vi.fn(async () => ({ outcome: 'done' as const, account: null })),
+    resetPassword: vi.fn(async () => ({ outcome: 'done' as const, account: null })),
     close: vi.fn(async () => undefined),
   };
   let stored = structuredClone(initial);

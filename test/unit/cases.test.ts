@@ -61,6 +61,8 @@ function setup(opts: { failSms?: HelpdeskError; accounts?: DirectoryAccount[] } 
       if (!a) throw new HelpdeskError('ACCOUNT_NOT_FOUND');
       return a;
     },
+    unlock: async (dn) => ({ outcome: 'done' as const, account: all.find((x) => x.dn === dn) ?? null }),
+    resetPassword: async (dn) => ({ outcome: 'done' as const, account: all.find((x) => x.dn === dn) ?? null }),
     close: async () => undefined,
   };
   const otp = new OtpService(new SqliteOtpStore(db), { now: () => now }, cryptoRandom, new HmacCodeHasher(newOtpKey()));

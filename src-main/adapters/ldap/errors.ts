@@ -1,8 +1,16 @@
-import { InvalidCredentialsError, NoSuchObjectError, ResultCodeError } from 'ldapts';
+import {
+  ConfidentialityRequiredError,
+  ConstraintViolationError,
+  InsufficientAccessError,
+  InvalidCredentialsError,
+  NoSuchObjectError,
+  ResultCodeError,
+  UnwillingToPerformError,
+} from 'ldapts';
 import type { ErrorCode } from '../../common/errors';
 import { HelpdeskError } from '../../domain/errors';
 
-export type LdapPhase = 'connect' | 'service-bind' | 'operator-bind' | 'search' | 'read';
+export type LdapPhase = 'connect' | 'service-bind' | 'operator-bind' | 'search' | 'read' | 'write';
 
 const DNS_CODES = new Set(['ENOTFOUND', 'EAI_AGAIN', 'EAI_FAIL', 'EAI_NONAME']);
 const NET_CODES = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNRESET', 'EPIPE', 'EADDRNOTAVAIL']);
@@ -43,6 +51,10 @@ export function toHelpdeskError(err: unknown, phase: LdapPhase): HelpdeskError {
   if (err instanceof NoSuchObjectError) {
     return make(phase === 'read' ? 'ACCOUNT_NOT_FOUND' : 'DIRECTORY_BASE_DN', 'noSuchObject');
   }
+  if (err instanceof ResultCodeError && phase === 'write') {
+    const mapped = writeError(err);
+    if (mapped) return new HelpdeskError(mapped.code, { detail: mapped.detail, ...(mapped.reason ? { reason: mapped.reason } : {}), cause: err });
+  }
   if (err instanceof ResultCodeError) {
     const name = err.constructor.name.replace(/Error$/u, '');
     if (name === 'TLSNotSupported' || name === 'ConfidentialityRequired' || name === 'StrongAuthRequired') {
@@ -58,4 +70,31 @@ export function toHelpdeskError(err: unknown, phase: LdapPhase): HelpdeskError {
   if (isTlsError(err)) return make('DIRECTORY_TLS', code ?? 'tls');
   if (isConnectionLoss(err)) return make('DIRECTORY_UNREACHABLE', code ?? 'connection closed');
   return make('DIRECTORY_ERROR', code ?? (err instanceof Error ? err.name : 'unknown'));
+}
+
+/**
+ * Refusals of a password or state write, named: ppolicy's constraint texts (OpenLDAP), AD's
+ * 0000052D policy error, missing rights. The server's text is matched, never passed on.
+ */
+function writeError(err: ResultCodeError): { code: ErrorCode; reason?: string; detail: string } | null {
+  const text = err.message;
+  if (err instanceof InsufficientAccessError) return { code: 'ACTION_NOT_PERMITTED', detail: 'insufficientAccess' };
+  if (err instanceof ConstraintViolationError || /0000052D/u.test(text)) {
+    const reason = /history/iu.test(text)
+      ? 'history'
+      : /too young/iu.test(text)
+        ? 'too_young'
+        : /too short/iu.test(text)
+          ? 'too_short'
+          : /quality/iu.test(text)
+            ? 'quality'
+            : /not being changed|same/iu.test(text)
+              ? 'history'
+              : 'policy';
+    return { code: 'PASSWORD_REJECTED', reason, detail: /0000052D/u.test(text) ? '0000052D' : 'constraintViolation' };
+  }
+  if (err instanceof UnwillingToPerformError || err instanceof ConfidentialityRequiredError) {
+    return { code: 'INSECURE_CONNECTION', detail: err.constructor.name.replace(/Error$/u, '') };
+  }
+  return null;
 }

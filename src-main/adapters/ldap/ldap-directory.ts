@@ -1,11 +1,11 @@
-import type { Client, Filter } from 'ldapts';
-import { EqualityFilter } from 'ldapts';
+import type { Change, Client, Control, Filter } from 'ldapts';
+import { EqualityFilter, NoSuchObjectError } from 'ldapts';
 import type { OperatorInfo } from '../../common/dto';
 import type { DirectorySettings } from '../../common/settings';
 import { HelpdeskError } from '../../domain/errors';
 import { normalizeTaxCode } from '../../domain/identifiers';
 import { normalizeVnMobile } from '../../domain/phone';
-import type { Directory, DirectoryAccount, DirectoryPolicy, DirectorySearchResult } from '../../domain/ports';
+import type { Directory, DirectoryAccount, DirectoryPolicy, DirectorySearchResult, WriteResult } from '../../domain/ports';
 import { nameMatches, type SearchCriterion } from '../../domain/search-query';
 import { openBound } from './connection';
 import { type DirectoryDialect, dialectFor } from './dialects/dialect';
@@ -160,6 +160,38 @@ export class LdapDirectory implements Directory {
       if (!first) throw new HelpdeskError('ACCOUNT_NOT_FOUND');
       return this.toAccount(c, new EntryView(first));
     });
+  }
+
+  async unlock(dn: string): Promise<WriteResult> {
+    return this.write(dn, this.dialect.unlockChanges(), []);
+  }
+
+  async resetPassword(dn: string, password: string): Promise<WriteResult> {
+    // AD accepts unicodePwd only over TLS: refuse before any write rather than let the server refuse.
+    if (this.dialect.resetNeedsTls && !this.s.url.startsWith('ldaps:') && !this.s.startTls) {
+      throw new HelpdeskError('INSECURE_CONNECTION', { detail: 'ldaps or StartTLS required' });
+    }
+    return this.write(dn, this.dialect.resetChanges(password), this.dialect.resetControls());
+  }
+
+  /**
+   * One modify on one entry. If the connection drops after the request went out, the outcome is
+   * unknown: the entry is read again on a new connection and returned as it is now.
+   */
+  private async write(dn: string, changes: Change[], controls: Control[]): Promise<WriteResult> {
+    if (!isUnder(dn, this.baseKey)) throw new HelpdeskError('ACCOUNT_NOT_FOUND');
+    const c = await this.withService('write', async (client) => client);
+    try {
+      await c.modify(dn, changes, controls);
+    } catch (err) {
+      if (!isConnectionLoss(err) && !/Operation timed out/u.test(err instanceof Error ? err.message : '')) {
+        throw toHelpdeskError(err, err instanceof NoSuchObjectError ? 'read' : 'write');
+      }
+      this.drop();
+      const account = await this.getAccount(dn).catch(() => null);
+      return { outcome: 'unknown', account };
+    }
+    return { outcome: 'done', account: await this.getAccount(dn) };
   }
 
   async close(): Promise<void> {

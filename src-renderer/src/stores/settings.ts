@@ -1,33 +1,295 @@
 import type { AppMode, ConnectionReport, SettingsView } from '@common/dto';
 import type { ApiError } from '@common/result';
 import { DIALECT_DEFAULTS, type Dialect, directoryDefaults } from '@common/dialects';
-import type { DirectorySettings, Settings } from '@common/settings';
+import type { DirectorySettings, MailSettings, Settings, SmsSettings } from '@common/settings';
 import { defineStore } from 'pinia';
-import { ref } from 'vue';
+import { computed, ref } from 'vue';
 import { api } from '../bridge';
 import { useAppStore } from './app';
 import { useSessionStore } from './session';
 
+export type SmsProvider = SmsSettings['provider'];
+export type MailProvider = MailSettings['provider'];
+type SmsOf<P extends SmsProvider> = Omit<Extract<SmsSettings, { provider: P }>, 'provider'>;
+type SmtpFields = Omit<Extract<MailSettings, { provider: 'smtp' }>, 'provider'>;
+export type HttpSmsFields = Omit<SmsOf<'http'>, 'headers'> & {
+  /** The non-secret headers as text, one `Name: value` a line. */
+  headers: string;
+};
+
+export const SMS_PROVIDERS: readonly SmsProvider[] = ['none', 'esms', 'speedsms', 'http', 'smpp'];
+export const MAIL_PROVIDERS: readonly MailProvider[] = ['none', 'smtp'];
+export const ESMS_SMS_TYPES: readonly SmsOf<'esms'>['smsType'][] = ['2', '8', '24', '25'];
+
+/**
+ * A new profile's values: the defaults of `smsSettingsSchema` (common/settings.ts, which the renderer
+ * does not import at run time; a unit test keeps the two equal) and empty required fields.
+ */
+export const SMS_DEFAULTS: {
+  esms: SmsOf<'esms'>;
+  speedsms: SmsOf<'speedsms'>;
+  http: HttpSmsFields;
+  smpp: SmsOf<'smpp'>;
+} = {
+  esms: {
+    url: 'https://rest.esms.vn/MainService.svc/json/SendMultipleMessage_V4_post_json/',
+    brandname: '',
+    smsType: '2',
+    timeoutMs: 10_000,
+  },
+  speedsms: { url: 'https://api.speedsms.vn/index.php/sms/send', sender: '', smsType: 3, timeoutMs: 10_000 },
+  http: {
+    url: '',
+    method: 'POST',
+    contentType: 'application/json',
+    headers: '',
+    secretHeader: '',
+    secretPrefix: '',
+    bodyTemplate: '{"to":"{{to}}","text":"{{text}}","requestId":"{{requestId}}"}',
+    successPath: '',
+    successValue: '',
+    messageIdPath: '',
+    timeoutMs: 10_000,
+  },
+  smpp: {
+    url: '',
+    systemId: '',
+    systemType: '',
+    sourceAddr: '',
+    sourceTon: 5,
+    sourceNpi: 0,
+    caCertificate: '',
+    timeoutMs: 10_000,
+  },
+};
+
+/** A new SMTP profile: the defaults of `mailSettingsSchema`. */
+export const SMTP_DEFAULTS: SmtpFields = {
+  host: '',
+  port: 587,
+  security: 'starttls',
+  user: '',
+  fromName: 'Bàn trợ giúp tài khoản',
+  fromAddress: '',
+  caCertificate: '',
+  timeoutMs: 10_000,
+};
+
+/** The port that goes with each SMTP security mode. */
+export const SMTP_PORTS = { starttls: 587, tls: 465 } as const;
+
+/** Every provider's fields are kept while the operator switches between them; only the chosen one is sent. */
+export interface SmsForm {
+  provider: SmsProvider;
+  esms: SmsOf<'esms'>;
+  speedsms: SmsOf<'speedsms'>;
+  http: HttpSmsFields;
+  smpp: SmsOf<'smpp'>;
+}
+
+export interface MailForm {
+  provider: MailProvider;
+  smtp: SmtpFields;
+}
+
 /** The editable form: the directory profile is always there, even in training mode. */
 export interface SettingsForm {
   mode: AppMode;
+  /** Empty: the agency name is not set (the main process uses its own default). */
+  agencyName: string;
   directory: DirectorySettings;
+  sms: SmsForm;
+  mail: MailForm;
   /** Typed by the operator; sent only when not empty, never filled from the main process. */
   servicePassword: string;
+  /** SpeedSMS access token, generic HTTP secret header value or SMPP password (typed, never filled). */
+  smsSecret: string;
+  /** eSMS: the two keys, sent together as `{"apiKey":"…","secretKey":"…"}` (typed, never filled). */
+  smsApiKey: string;
+  smsSecretKey: string;
+  /** The SMTP password (typed, never filled). */
+  mailPassword: string;
 }
 
 function blankDirectory(dialect: Dialect = 'openldap'): DirectorySettings {
   return { ...directoryDefaults(dialect), url: '', baseDn: '', serviceBindDn: '' };
 }
 
+/** `{ "X-Api-Version": "2" }` → `X-Api-Version: 2`, one header a line. */
+export function headersText(headers: Record<string, string>): string {
+  return Object.entries(headers)
+    .map(([name, value]) => `${name}: ${value}`)
+    .join('\n');
+}
+
+/**
+ * `Name: value` lines → a record. Blank lines are skipped; a line without a colon becomes a header
+ * with an empty value, which the main process refuses next to the headers field.
+ */
+export function parseHeaders(text: string): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const line of text.split(/\r?\n/u)) {
+    if (line.trim() === '') continue;
+    const colon = line.indexOf(':');
+    const name = (colon < 0 ? line : line.slice(0, colon)).trim();
+    headers[name] = colon < 0 ? '' : line.slice(colon + 1).trim();
+  }
+  return headers;
+}
+
+/** A saved provider's own fields over the defaults (a copy: nothing reactive is shared with the view). */
+function fieldsOf<T extends object>(defaults: T, saved: object | undefined): T {
+  const out = { ...defaults };
+  if (saved) {
+    for (const k of Object.keys(defaults) as (keyof T)[]) {
+      const v = (saved as Partial<T>)[k];
+      if (v !== undefined) out[k] = v;
+    }
+  }
+  return out;
+}
+
+function smsFormOf(saved: SmsSettings | undefined): SmsForm {
+  const is = <P extends SmsProvider>(p: P) => (saved?.provider === p ? (saved as Extract<SmsSettings, { provider: P }>) : undefined);
+  const http = is('http');
+  return {
+    provider: saved?.provider ?? 'none',
+    esms: fieldsOf(SMS_DEFAULTS.esms, is('esms')),
+    speedsms: fieldsOf(SMS_DEFAULTS.speedsms, is('speedsms')),
+    http: { ...fieldsOf(SMS_DEFAULTS.http, http ? { ...http, headers: headersText(http.headers) } : undefined) },
+    smpp: fieldsOf(SMS_DEFAULTS.smpp, is('smpp')),
+  };
+}
+
+function mailFormOf(saved: MailSettings | undefined): MailForm {
+  return {
+    provider: saved?.provider ?? 'none',
+    smtp: fieldsOf(SMTP_DEFAULTS, saved?.provider === 'smtp' ? saved : undefined),
+  };
+}
+
 function formOf(view: SettingsView | null): SettingsForm {
   const d = view?.settings.directory;
   return {
     mode: view?.settings.mode ?? 'training',
+    agencyName: view?.settings.agencyName ?? '',
     directory: d ? { ...d, attributes: { ...d.attributes } } : blankDirectory(),
+    sms: smsFormOf(view?.settings.sms),
+    mail: mailFormOf(view?.settings.mail),
     servicePassword: '',
+    smsSecret: '',
+    smsApiKey: '',
+    smsSecretKey: '',
+    mailPassword: '',
   };
 }
+
+/**
+ * A number field as a number. `v-model.number` leaves an empty or unparsable input as a string:
+ * empty takes the default, anything else goes as NaN (sent as null) and the main process refuses it
+ * next to the field.
+ */
+function num(value: number | string, fallback: number): number {
+  if (typeof value === 'number') return value;
+  return value.trim() === '' ? fallback : Number(value);
+}
+
+/** The chosen provider's settings, and nothing of the others. */
+export function smsSettingsOf(f: SmsForm): SmsSettings {
+  switch (f.provider) {
+    case 'none':
+      return { provider: 'none' };
+    case 'esms': {
+      const e = f.esms;
+      return {
+        provider: 'esms',
+        url: e.url,
+        brandname: e.brandname,
+        smsType: e.smsType,
+        timeoutMs: num(e.timeoutMs, SMS_DEFAULTS.esms.timeoutMs),
+      };
+    }
+    case 'speedsms': {
+      const e = f.speedsms;
+      return {
+        provider: 'speedsms',
+        url: e.url,
+        sender: e.sender,
+        smsType: num(e.smsType, SMS_DEFAULTS.speedsms.smsType),
+        timeoutMs: num(e.timeoutMs, SMS_DEFAULTS.speedsms.timeoutMs),
+      };
+    }
+    case 'http': {
+      const e = f.http;
+      return {
+        provider: 'http',
+        url: e.url,
+        method: e.method,
+        contentType: e.contentType,
+        headers: parseHeaders(e.headers),
+        secretHeader: e.secretHeader.trim(),
+        secretPrefix: e.secretPrefix,
+        bodyTemplate: e.bodyTemplate,
+        successPath: e.successPath.trim(),
+        successValue: e.successValue,
+        messageIdPath: e.messageIdPath.trim(),
+        timeoutMs: num(e.timeoutMs, SMS_DEFAULTS.http.timeoutMs),
+      };
+    }
+    case 'smpp': {
+      const e = f.smpp;
+      return {
+        provider: 'smpp',
+        url: e.url.trim(),
+        systemId: e.systemId,
+        systemType: e.systemType.trim(),
+        sourceAddr: e.sourceAddr,
+        sourceTon: num(e.sourceTon, SMS_DEFAULTS.smpp.sourceTon),
+        sourceNpi: num(e.sourceNpi, SMS_DEFAULTS.smpp.sourceNpi),
+        caCertificate: e.caCertificate,
+        timeoutMs: num(e.timeoutMs, SMS_DEFAULTS.smpp.timeoutMs),
+      };
+    }
+  }
+}
+
+export function mailSettingsOf(f: MailForm): MailSettings {
+  if (f.provider === 'none') return { provider: 'none' };
+  const e = f.smtp;
+  return {
+    provider: 'smtp',
+    host: e.host,
+    port: num(e.port, SMTP_PORTS[e.security]),
+    security: e.security,
+    user: e.user.trim(),
+    fromName: e.fromName,
+    fromAddress: e.fromAddress,
+    caCertificate: e.caCertificate,
+    timeoutMs: num(e.timeoutMs, SMTP_DEFAULTS.timeoutMs),
+  };
+}
+
+/**
+ * The keychain entry a relay secret is stored under depends on the endpoint (common/settings.ts
+ * `smsSecretKey`, `mailSecretKey`): a stored secret only counts while the form still names that endpoint.
+ */
+function sameSmsEndpoint(a: SmsSettings | undefined, b: SmsSettings): boolean {
+  return !!a && a.provider !== 'none' && b.provider === a.provider && b.url.trim() === a.url;
+}
+function sameMailEndpoint(a: MailSettings | undefined, b: MailSettings): boolean {
+  return (
+    !!a &&
+    a.provider === 'smtp' &&
+    b.provider === 'smtp' &&
+    a.user !== '' &&
+    b.user === a.user &&
+    b.host.trim() === a.host &&
+    b.port === a.port
+  );
+}
+
+/** The relay secrets typed on the form, as the contract takes them; or the field that is missing. */
+type SecretInput = { smsSecret?: string; mailPassword?: string };
 
 /** Settings as viewed and edited on the settings screen. */
 export const useSettingsStore = defineStore('settings', () => {
@@ -71,19 +333,77 @@ export const useSettingsStore = defineStore('settings', () => {
     return d.url.trim() !== '' || d.baseDn.trim() !== '' || d.serviceBindDn.trim() !== '';
   }
 
-  /** The Settings to send: the profile goes along in directory mode, or when the operator filled it in. */
-  function settingsOf(withDirectory: boolean): Settings {
+  /**
+   * The Settings to send: the profile goes along in directory mode, or when the operator filled it in.
+   * With `relays`, the agency name and the SMS and mail relays too: a relay is sent when one is chosen,
+   * or as `{ provider: 'none' }` when the operator turns a saved one off; left out otherwise, so the
+   * main process keeps what it has.
+   */
+  function settingsOf(withDirectory: boolean, relays: boolean): Settings {
     const f = form.value;
-    const s: Settings = { version: 1, locale: view.value?.settings.locale ?? 'vi', mode: f.mode };
+    const saved = view.value?.settings;
+    const s: Settings = { version: 1, locale: saved?.locale ?? 'vi', mode: f.mode };
     if (withDirectory || f.mode === 'directory' || directoryTouched(f.directory)) {
       s.directory = { ...f.directory, attributes: { ...f.directory.attributes } };
     }
+    if (!relays) return s;
+    const agency = f.agencyName.trim();
+    if (agency !== '') s.agencyName = agency;
+    // An emptied name: the key is sent as undefined, which removes it over IPC (JSON drops it).
+    else if (saved?.agencyName !== undefined) s.agencyName = undefined;
+    if (f.sms.provider !== 'none' || (saved?.sms && saved.sms.provider !== 'none')) s.sms = smsSettingsOf(f.sms);
+    if (f.mail.provider !== 'none' || (saved?.mail && saved.mail.provider !== 'none')) s.mail = mailSettingsOf(f.mail);
     return s;
   }
 
   function passwordInput(): { servicePassword?: string } {
     const p = form.value.servicePassword;
     return p === '' ? {} : { servicePassword: p };
+  }
+
+  /** The relay secrets the operator typed for the chosen providers, or the half of the eSMS pair that is missing. */
+  function secretInput(): SecretInput | ApiError {
+    const f = form.value;
+    const out: SecretInput = {};
+    if (f.sms.provider === 'esms') {
+      const apiKey = f.smsApiKey.trim();
+      const secretKey = f.smsSecretKey.trim();
+      if (apiKey !== '' || secretKey !== '') {
+        if (apiKey === '') return { code: 'VALIDATION_FAILED', field: 'smsSecret', reason: 'required' };
+        if (secretKey === '') return { code: 'VALIDATION_FAILED', field: 'smsSecret.secretKey', reason: 'required' };
+        out.smsSecret = JSON.stringify({ apiKey, secretKey });
+      }
+    } else if (f.sms.provider !== 'none' && f.smsSecret !== '') {
+      out.smsSecret = f.smsSecret;
+    }
+    if (f.mail.provider === 'smtp' && f.mailPassword !== '') out.mailPassword = f.mailPassword;
+    return out;
+  }
+
+  /** Whether the keychain holds a secret for the SMS endpoint now on the form. */
+  const smsSecretStored = computed(
+    () => !!view.value?.smsSecretStored && sameSmsEndpoint(view.value.settings.sms, smsSettingsOf(form.value.sms)),
+  );
+  /** Whether the keychain holds the password for the SMTP account now on the form. */
+  const mailPasswordStored = computed(
+    () => !!view.value?.mailPasswordStored && sameMailEndpoint(view.value.settings.mail, mailSettingsOf(form.value.mail)),
+  );
+
+  /** Another SMS provider: the secrets typed for the previous one are never sent to this one. */
+  function chooseSmsProvider(provider: SmsProvider): void {
+    const f = form.value;
+    f.sms.provider = provider;
+    f.smsSecret = '';
+    f.smsApiKey = '';
+    f.smsSecretKey = '';
+  }
+
+  /** Another SMTP security mode: the port follows when it was the other mode's standard port (or empty). */
+  function chooseMailSecurity(security: SmtpFields['security']): void {
+    const smtp = form.value.mail.smtp;
+    const port = smtp.port as number | string;
+    if (port === '' || Object.values(SMTP_PORTS).includes(port as 587 | 465)) smtp.port = SMTP_PORTS[security];
+    smtp.security = security;
   }
 
   async function save(): Promise<boolean> {
@@ -94,7 +414,12 @@ export const useSettingsStore = defineStore('settings', () => {
     const session = useSessionStore();
     const wasSignedIn = session.signedIn;
     try {
-      const r = await api.settings.save({ settings: settingsOf(false), ...passwordInput() });
+      const secrets = secretInput();
+      if ('code' in secrets) {
+        saveError.value = secrets;
+        return false;
+      }
+      const r = await api.settings.save({ settings: settingsOf(false, true), ...passwordInput(), ...secrets });
       if (!r.ok) {
         saveError.value = r.error;
         return false;
@@ -117,7 +442,7 @@ export const useSettingsStore = defineStore('settings', () => {
     saveError.value = null;
     saved.value = null;
     try {
-      const r = await api.settings.testConnection({ settings: settingsOf(true), ...passwordInput() });
+      const r = await api.settings.testConnection({ settings: settingsOf(true, false), ...passwordInput() });
       if (r.ok) report.value = r.value;
       else testError.value = r.error;
     } finally {
@@ -136,8 +461,12 @@ export const useSettingsStore = defineStore('settings', () => {
     testing,
     report,
     testError,
+    smsSecretStored,
+    mailPasswordStored,
     load,
     applyDialect,
+    chooseSmsProvider,
+    chooseMailSecurity,
     save,
     testConnection,
   };

@@ -1,6 +1,28 @@
 import { parseFileTime } from '../time';
 import type { DirectoryDialect } from './dialect';
-import { intOrNull } from './dialect';
+import { BerWriter, Control } from 'ldapts';
+import { intOrNull, replace } from './dialect';
+
+/** LDAP_SERVER_POLICY_HINTS_OID: apply password history and complexity to an administrative reset. */
+export const POLICY_HINTS_OID = '1.2.840.113556.1.4.2239';
+
+class PolicyHintsControl extends Control {
+  constructor() {
+    super(POLICY_HINTS_OID, { critical: false });
+  }
+  protected override writeControl(writer: BerWriter): void {
+    const w = new BerWriter();
+    w.startSequence();
+    w.writeInt(1);
+    w.endSequence();
+    writer.writeBuffer(w.buffer, 0x04);
+  }
+}
+
+/** AD takes a new password as the UTF-16LE bytes of the password in double quotes. */
+export function unicodePwd(password: string): Buffer {
+  return Buffer.from(`"${password}"`, 'utf16le');
+}
 
 const UAC_ACCOUNTDISABLE = 0x2;
 const UAC_LOCKOUT = 0x10;
@@ -38,4 +60,8 @@ export const activeDirectoryDialect: DirectoryDialect = {
   inlinePolicy: () => null,
   policyAttributes: [],
   readPolicy: () => ({ maxAgeSeconds: null, expireWarningSeconds: null, lockoutDurationSeconds: null, maxFailures: null }),
+  unlockChanges: () => [replace('lockoutTime', ['0'])],
+  resetChanges: (password) => [replace('unicodePwd', [unicodePwd(password)]), replace('pwdLastSet', ['0'])],
+  resetControls: () => [new PolicyHintsControl()],
+  resetNeedsTls: true,
 };

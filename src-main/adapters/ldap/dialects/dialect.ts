@@ -1,3 +1,4 @@
+import { Attribute, Change, type Control } from 'ldapts';
 import type { Dialect as DialectName } from '../../../common/settings';
 import type { DirectoryAccount, DirectoryPolicy } from '../../../domain/ports';
 import type { EntryView } from '../entry';
@@ -23,6 +24,19 @@ export interface DirectoryDialect {
   /** Attributes of a policy entry to read, and how to read them. */
   policyAttributes: readonly string[];
   readPolicy(entry: EntryView): DirectoryPolicy;
+  /** The modify that ends a lockout (password untouched). */
+  unlockChanges(): Change[];
+  /** The modify that sets a temporary password AND must-change, as one request. */
+  resetChanges(password: string): Change[];
+  /** Controls sent with the reset (AD: policy hints, so history and complexity apply). */
+  resetControls(): Control[];
+  /** True when the directory only accepts password writes over TLS (AD's unicodePwd). */
+  resetNeedsTls: boolean;
+}
+
+/** replace with the given values; with none, removes the attribute if present (no error if absent). */
+export function replace(type: string, values: string[] | Buffer[]): Change {
+  return new Change({ operation: 'replace', modification: new Attribute({ type, values }) });
 }
 
 export function dialectFor(name: DialectName): DirectoryDialect {

@@ -1,6 +1,6 @@
 import { parseGeneralizedTime } from '../time';
 import type { DirectoryDialect } from './dialect';
-import { intOrNull } from './dialect';
+import { intOrNull, replace } from './dialect';
 
 /** ppolicy marks an administrative lock (no automatic end) with this sentinel time. */
 const ADMIN_LOCK = '000001010000Z';
@@ -34,4 +34,10 @@ export const openLdapDialect: DirectoryDialect = {
       maxFailures: lockout ? intOrNull(e.first('pwdMaxFailure')) : null,
     };
   },
+  // pwdFailureTime is not user-modifiable; ppolicy clears it at the next successful bind.
+  unlockChanges: () => [replace('pwdAccountLockedTime', [])],
+  // Cleartext so the server applies its quality and history checks (and hashes it: ppolicy_hash_cleartext).
+  resetChanges: (password) => [replace('userPassword', [password]), replace('pwdReset', ['TRUE'])],
+  resetControls: () => [],
+  resetNeedsTls: false,
 };

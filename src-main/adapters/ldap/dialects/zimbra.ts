@@ -1,6 +1,6 @@
 import { parseGeneralizedTime } from '../time';
 import type { DirectoryDialect } from './dialect';
-import { intOrNull } from './dialect';
+import { intOrNull, replace } from './dialect';
 
 /** Zimbra durations: `30d`, `1h`, `90m`, `45s`, `600` (seconds). */
 function durationSeconds(v: string | null): number | null {
@@ -51,4 +51,12 @@ export const zimbraDialect: DirectoryDialect = {
   },
   policyAttributes: [],
   readPolicy: () => ({ maxAgeSeconds: null, expireWarningSeconds: null, lockoutDurationSeconds: null, maxFailures: null }),
+  unlockChanges: () => [
+    replace('zimbraAccountStatus', ['active']),
+    replace('zimbraPasswordLockoutLockedTime', []),
+    replace('zimbraPasswordLockoutFailureTime', []),
+  ],
+  resetChanges: (password) => [replace('userPassword', [password]), replace('zimbraPasswordMustChange', ['TRUE'])],
+  resetControls: () => [],
+  resetNeedsTls: false,
 };
