@@ -1,12 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import type { HelpdeskApi } from '../common/api';
-import type { CaseView, OperatorInfo, VerificationChannel } from '../common/dto';
+import type { ActionResult, CaseView, OperatorInfo, VerificationChannel } from '../common/dto';
 import type { Result } from '../common/result';
 import { backupEmailContact, mobileContact } from '../domain/account-view';
 import { type Case, checkGate, requireOpen } from '../domain/case';
 import { HelpdeskError } from '../domain/errors';
 import { maskEmail, maskPhone } from '../domain/masking';
-import type { OtpService } from '../domain/otp';
+import type { OtpService, RandomSource } from '../domain/otp';
+import { generateTemporaryPassword } from '../domain/password';
+import { toAccountDetail } from '../domain/account-view';
 import { normalizeVnMobile } from '../domain/phone';
 import type { AuditLog, Clock, Directory, DirectoryAccount, MailRelay, SmsRelay } from '../domain/ports';
 import { escapeHtml, fillTemplate, smsSegments, unaccentedSms } from '../domain/sms-text';
@@ -18,6 +20,10 @@ export interface MessageTemplates {
   mailSubject: string;
   mailText: string;
   mailHtml: string;
+  passwordSms: string;
+  passwordMailSubject: string;
+  passwordMailText: string;
+  passwordMailHtml: string;
 }
 
 export interface CaseDeps {
@@ -29,6 +35,8 @@ export interface CaseDeps {
   directory: () => Promise<Directory>;
   otp: () => Promise<OtpService>;
   relays: () => Promise<{ sms: SmsRelay; mail: MailRelay }>;
+  random: RandomSource;
+  dialect: () => string;
   run: <T>(fn: () => Promise<T>) => Promise<Result<T>>;
 }
 
@@ -52,7 +60,11 @@ function emailDestination(a: DirectoryAccount): { to: string; masked: string } {
 }
 
 /** The `cases` and part of the contract: open a case, send and check codes, the gate, close. */
-export function createCases(deps: CaseDeps): { api: HelpdeskApi['cases']; requireGate: (caseId: string, accountDn: string) => Case } {
+export function createCases(deps: CaseDeps): {
+  api: HelpdeskApi['cases'];
+  actions: HelpdeskApi['actions'];
+  requireGate: (caseId: string, accountDn: string) => Case;
+} {
   const cases = new Map<string, Case>();
   /** The account as read when the case was opened (contacts are re-read before each send). */
   const accounts = new Map<string, DirectoryAccount>();
@@ -239,9 +251,84 @@ export function createCases(deps: CaseDeps): { api: HelpdeskApi['cases']; requir
       }),
   };
 
+  /** The gate, then the write; audited with dialect, DN, reason and the verification it relied on. */
+  async function act(caseId: string, action: 'unlock' | 'reset'): Promise<ActionResult> {
+    const c = own(caseId);
+    checkGate(c, c.accountDn, deps.clock.now());
+    const verified = c.state as Extract<Case['state'], { kind: 'verified' }>;
+    const dir = await deps.directory();
+    const base = { dialect: deps.dialect(), dn: c.accountDn, verification: `${verified.channel}:${verified.destination}` };
+    let password: string | null = null;
+    let dest: { to: string; masked: string } | null = null;
+    if (action === 'reset') {
+      // The temporary password goes only where the caller proved they are: the verified contact, as it is now.
+      const now = await dir.getAccount(c.accountDn);
+      dest = verified.channel === 'sms' ? smsDestination(now) : emailDestination(now);
+      if (dest.masked !== verified.destination) throw new HelpdeskError('CASE_NOT_VERIFIED', { detail: 'contact changed' });
+      password = generateTemporaryPassword(deps.random, c.accountUsername);
+    }
+    let result;
+    try {
+      result = action === 'unlock' ? await dir.unlock(c.accountDn) : await dir.resetPassword(c.accountDn, password!);
+    } catch (err) {
+      const code = err instanceof HelpdeskError ? err.code : 'INTERNAL';
+      audit(c, `account.${action}`, code === 'PASSWORD_REJECTED' || code === 'INSECURE_CONNECTION' ? 'refused' : 'error', {
+        ...base,
+        code,
+        reasonCode: err instanceof HelpdeskError ? (err.reason ?? null) : null,
+      });
+      throw err;
+    }
+    const account = result.account ? toAccountDetail(result.account, deps.clock.now()) : null;
+    let delivery: ActionResult['delivery'] = null;
+    if (action === 'reset' && result.outcome === 'done' && dest && password) {
+      delivery = await deliverPassword(c, verified.channel, dest, password);
+    }
+    audit(c, `account.${action}`, result.outcome === 'done' ? 'ok' : 'error', {
+      ...base,
+      outcome: result.outcome,
+      delivery: delivery ? delivery.status : null,
+      deliveryCode: delivery?.status === 'failed' ? delivery.code : null,
+    });
+    return { action, outcome: result.outcome, account, delivery };
+  }
+
+  async function deliverPassword(
+    c: Case,
+    channel: VerificationChannel,
+    dest: { to: string; masked: string },
+    password: string,
+  ): Promise<NonNullable<ActionResult['delivery']>> {
+    const v = { ...values(c, '', 0), password };
+    const requestId = randomUUID();
+    try {
+      const relays = await deps.relays();
+      if (channel === 'sms') {
+        await relays.sms.send({ to: dest.to, text: unaccentedSms(fillTemplate(deps.templates.passwordSms.trim(), v)), requestId });
+      } else {
+        await relays.mail.send({
+          to: dest.to,
+          subject: fillTemplate(deps.templates.passwordMailSubject.trim(), v),
+          text: fillTemplate(deps.templates.passwordMailText, v),
+          html: fillTemplate(deps.templates.passwordMailHtml, v, escapeHtml),
+          requestId,
+        });
+      }
+      return { status: 'sent', channel, destination: dest.masked };
+    } catch (err) {
+      return { status: 'failed', channel, destination: dest.masked, code: err instanceof HelpdeskError ? err.code : 'INTERNAL' };
+    }
+  }
+
+  const actions: HelpdeskApi['actions'] = {
+    unlock: ({ caseId }) => deps.run(() => act(caseId, 'unlock')),
+    resetPassword: ({ caseId }) => deps.run(() => act(caseId, 'reset')),
+  };
+
   return {
     api,
-    /** For the account actions (next issue): the gate, checked here in the main process. */
+    actions,
+    /** For the account actions: the gate, checked here in the main process. */
     requireGate(caseId: string, accountDn: string): Case {
       const c = own(caseId);
       checkGate(c, accountDn, deps.clock.now());

@@ -5,7 +5,7 @@ import { fail, ok, type Result } from '../common/result';
 import { type DirectorySettings, mailSecretKey, type Settings, smsSecretKey } from '../common/settings';
 import { toAccountDetail, toAccountSummary } from '../domain/account-view';
 import { HelpdeskError } from '../domain/errors';
-import type { OtpService } from '../domain/otp';
+import type { OtpService, RandomSource } from '../domain/otp';
 import type { AuditLog, Clock, Directory, DirectoryFactory, MailRelay, SecretStore, SmsRelay } from '../domain/ports';
 import { createCases, type MessageTemplates } from './cases';
 import { criteriaKinds, parseSearchQuery } from '../domain/search-query';
@@ -37,6 +37,8 @@ export interface HelpdeskDeps {
   /** The relays for the current settings: the training Outbox, or the configured SMS gateway and SMTP server. */
   relays: (settings: Settings, mode: AppMode) => Promise<{ sms: SmsRelay; mail: MailRelay }>;
   outbox: { list(limit: number): OutboxMessage[] };
+  /** CSPRNG for temporary passwords. */
+  random: RandomSource;
   version: string;
 }
 
@@ -172,6 +174,8 @@ export function createHelpdesk(deps: HelpdeskDeps): HelpdeskApp {
     requireOperator,
     directory: activeDirectory,
     otp: () => deps.otpService(modeOf(settings)),
+    random: deps.random,
+    dialect: () => (modeOf(settings) === 'directory' ? (settings.directory?.dialect ?? 'openldap') : 'openldap'),
     relays: () => {
       relays ??= deps.relays(settings, modeOf(settings));
       relays.catch(() => (relays = null));
@@ -345,6 +349,7 @@ export function createHelpdesk(deps: HelpdeskDeps): HelpdeskApp {
         }),
     },
     cases: cases.api,
+    actions: cases.actions,
     outbox: {
       list: ({ limit }) =>
         guarded(async () => {

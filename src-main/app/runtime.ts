@@ -57,7 +57,16 @@ export async function startTraining(resourcesDir: string): Promise<TrainingBacke
 /** The caller-facing message templates (resources/templates). */
 export function loadTemplates(resourcesDir: string): MessageTemplates {
   const t = (name: string) => readFileSync(join(resourcesDir, 'templates', name), 'utf8');
-  return { sms: t('otp-sms.txt'), mailSubject: t('otp-mail.subject.txt'), mailText: t('otp-mail.txt'), mailHtml: t('otp-mail.html') };
+  return {
+    sms: t('otp-sms.txt'),
+    mailSubject: t('otp-mail.subject.txt'),
+    mailText: t('otp-mail.txt'),
+    mailHtml: t('otp-mail.html'),
+    passwordSms: t('temp-password-sms.txt'),
+    passwordMailSubject: t('temp-password-mail.subject.txt'),
+    passwordMailText: t('temp-password-mail.txt'),
+    passwordMailHtml: t('temp-password-mail.html'),
+  };
 }
 
 /** Keychain entry of the key that hashes one-time codes. */
@@ -114,6 +123,7 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
     otpService,
     relays,
     outbox,
+    random: cryptoRandom,
     version: opts.version,
   });
   return {

@@ -1,5 +1,6 @@
 import type { Result } from './result';
 import type {
+  ActionResult,
   CaseView,
   GateResult,
   OutboxMessage,
@@ -70,6 +71,12 @@ export interface HelpdeskApi {
     close: Call<{ caseId: string; outcome: 'done' | 'abandoned' }, CaseView>;
     /** Whether account actions may run now on this case (verified, same account, not expired). */
     gate: Call<{ caseId: string }, GateResult>;
+  };
+  actions: {
+    /** Unlocks the case's account (password untouched) — only with a live verification of that account in that case. */
+    unlock: Call<{ caseId: string }, ActionResult>;
+    /** Sets a generated temporary password with must-change, delivered only to the verified channel. */
+    resetPassword: Call<{ caseId: string }, ActionResult>;
   };
   outbox: {
     /** Training mode: the messages the relays would have sent, newest first. */

@@ -170,6 +170,19 @@ export interface VerifyResult {
   case: CaseView;
 }
 
+/** What an account action did. The temporary password is never part of it. */
+export interface ActionResult {
+  action: 'unlock' | 'reset';
+  /** `unknown`: the connection dropped after the write was sent — see `account` for what the directory holds now. */
+  outcome: 'done' | 'unknown';
+  account: AccountDetail | null;
+  /** Reset only: where the temporary password went ("Đã gửi mật khẩu tạm thời tới 09*****98"). */
+  delivery:
+    | { status: 'sent'; channel: VerificationChannel; destination: string }
+    | { status: 'failed'; channel: VerificationChannel; destination: string; code: ErrorCode }
+    | null;
+}
+
 export interface GateResult {
   allowed: true;
   expiresAt: string;

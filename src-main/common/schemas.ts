@@ -42,6 +42,10 @@ export const INPUT_SCHEMAS = {
     close: z.strictObject({ caseId: caseId, outcome: z.enum(['done', 'abandoned']) }),
     gate: z.strictObject({ caseId: caseId }),
   },
+  actions: {
+    unlock: z.strictObject({ caseId: caseId }),
+    resetPassword: z.strictObject({ caseId: caseId }),
+  },
   outbox: {
     list: z.strictObject({ limit: z.number().int().min(1).max(200).optional() }),
   },

@@ -37,7 +37,11 @@ function setup(initial: Settings = DEFAULT_SETTINGS) {
       close: async () => undefined,
     })),
     testConnection,
-    templates: { sms: '{{code}}', mailSubject: '{{code}}', mailText: '{{code}}', mailHtml: '{{code}}' },
+    templates: {
+      sms: '{{code}}', mailSubject: '{{code}}', mailText: '{{code}}', mailHtml: '{{code}}',
+      passwordSms: '{{password}}', passwordMailSubject: 'x', passwordMailText: '{{password}}', passwordMailHtml: '{{password}}',
+    },
+    random: { int: () => 0 },
     otpService: async () => {
       throw new HelpdeskError('INTERNAL');
     },

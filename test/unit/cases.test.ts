@@ -46,7 +46,8 @@ const account = (over: Partial<DirectoryAccount> = {}): DirectoryAccount => ({
   ...over,
 });
 
-function setup(opts: { failSms?: HelpdeskError; accounts?: DirectoryAccount[] } = {}) {
+function setup(opts: { failSms?: HelpdeskError; accounts?: DirectoryAccount[]; unknownReset?: boolean } = {}) {
+  const writes: string[] = [];
   const dir = mkdtempSync(join(tmpdir(), 'cases-'));
   dirs.push(dir);
   const db = openDatabase(join(dir, 'db.sqlite'));
@@ -61,8 +62,14 @@ function setup(opts: { failSms?: HelpdeskError; accounts?: DirectoryAccount[] } 
       if (!a) throw new HelpdeskError('ACCOUNT_NOT_FOUND');
       return a;
     },
-    unlock: async (dn) => ({ outcome: 'done' as const, account: all.find((x) => x.dn === dn) ?? null }),
-    resetPassword: async (dn) => ({ outcome: 'done' as const, account: all.find((x) => x.dn === dn) ?? null }),
+    unlock: async (dn) => {
+      writes.push(`unlock ${dn}`);
+      return { outcome: 'done' as const, account: all.find((x) => x.dn === dn) ?? null };
+    },
+    resetPassword: async (dn, password) => {
+      writes.push(`reset ${dn} ${password}`);
+      return { outcome: opts.unknownReset ? ('unknown' as const) : ('done' as const), account: all.find((x) => x.dn === dn) ?? null };
+    },
     close: async () => undefined,
   };
   const otp = new OtpService(new SqliteOtpStore(db), { now: () => now }, cryptoRandom, new HmacCodeHasher(newOtpKey()));
@@ -84,7 +91,12 @@ function setup(opts: { failSms?: HelpdeskError; accounts?: DirectoryAccount[] } 
       mailSubject: 'Mã xác nhận {{agency}}',
       mailText: 'Xin chào {{name}}, mã: {{code}}',
       mailHtml: '<p>Xin chào {{name}}, mã: <b>{{code}}</b></p>',
+      passwordSms: '{{agency}}: mat khau tam thoi {{username}}: {{password}}',
+      passwordMailSubject: 'Mật khẩu tạm thời',
+      passwordMailText: '{{password}}',
+      passwordMailHtml: '<b>{{password}}</b>',
     },
+    random: cryptoRandom,
     otpService: async () => otp,
     relays: async () => ({
       sms: {
@@ -101,7 +113,7 @@ function setup(opts: { failSms?: HelpdeskError; accounts?: DirectoryAccount[] } 
     outbox,
     version: 'test',
   });
-  return { api: app.api, audit, sent, outbox, db };
+  return { api: app.api, audit, sent, outbox, db, writes };
 }
 
 async function signedIn(s: ReturnType<typeof setup>) {
@@ -206,5 +218,55 @@ describe('case flow', () => {
     }
     const v = await s.api.cases.get({ caseId: c.id });
     expect(v.ok && v.value.attemptsLeft).toBe(5);
+  });
+});
+
+describe('account actions behind the gate', () => {
+  async function verified(s: ReturnType<typeof setup>) {
+    const c = await signedIn(s);
+    await s.api.cases.sendCode({ caseId: c.id, channel: 'sms' });
+    const code = codeFrom(s.sent.at(-1)!.text);
+    expect((await s.api.cases.verifyCode({ caseId: c.id, code })).ok).toBe(true);
+    return c;
+  }
+
+  it('refuses every action without a live verification of that account in that case (contract called directly)', async () => {
+    const s = setup();
+    const c = await signedIn(s);
+    expect(await s.api.actions.unlock({ caseId: c.id })).toEqual({ ok: false, error: { code: 'CASE_NOT_VERIFIED' } });
+    expect(await s.api.actions.resetPassword({ caseId: c.id })).toEqual({ ok: false, error: { code: 'CASE_NOT_VERIFIED' } });
+    expect(await s.api.actions.unlock({ caseId: '00000000-0000-4000-8000-000000000000' })).toEqual({ ok: false, error: { code: 'CASE_NOT_FOUND' } });
+    expect(s.writes).toEqual([]);
+  });
+
+  it('unlocks once verified; refuses after the 5 minutes', async () => {
+    const s = setup();
+    const c = await verified(s);
+    expect(await s.api.actions.unlock({ caseId: c.id })).toMatchObject({ ok: true, value: { action: 'unlock', outcome: 'done', delivery: null } });
+    expect(s.writes).toEqual([`unlock ${account().dn}`]);
+    expect(s.audit.at(-1)).toMatchObject({ action: 'account.unlock', outcome: 'ok', detail: { dn: account().dn, verification: 'sms:09*****98', reason: 'Phiếu #123: quên mật khẩu' } });
+    now = new Date(T0.getTime() + 5 * 60_000);
+    expect(await s.api.actions.unlock({ caseId: c.id })).toEqual({ ok: false, error: { code: 'CASE_EXPIRED' } });
+  });
+
+  it('resets with a generated password delivered only to the verified channel, never returned or audited', async () => {
+    const s = setup();
+    const c = await verified(s);
+    const r = await s.api.actions.resetPassword({ caseId: c.id });
+    expect(r).toMatchObject({ ok: true, value: { action: 'reset', outcome: 'done', delivery: { status: 'sent', channel: 'sms', destination: '09*****98' } } });
+    const password = s.writes.at(-1)!.split(' ').at(-1)!;
+    expect(password).toMatch(/^\S{12}$/u);
+    expect(s.sent.at(-1)).toMatchObject({ to: '84912345698' });
+    expect(s.sent.at(-1)!.text).toContain(password);
+    expect(JSON.stringify(r)).not.toContain(password);
+    expect(JSON.stringify(s.audit)).not.toContain(password);
+  });
+
+  it('an unknown outcome is reported as unknown and nothing is delivered', async () => {
+    const s = setup({ unknownReset: true });
+    const c = await verified(s);
+    const before = s.sent.length;
+    expect(await s.api.actions.resetPassword({ caseId: c.id })).toMatchObject({ ok: true, value: { outcome: 'unknown', delivery: null } });
+    expect(s.sent.length).toBe(before);
   });
 });

@@ -218,7 +218,7 @@ export const en: Messages = {
     title: 'Settings',
     intro: "Configure the connection to your agency's account directory (LDAP) and the channels that send confirmation codes (SMS, e-mail).",
     loading: 'Loading settings…',
-    general: 'Operating mode',
+    general: 'General',
     mode: 'Mode',
     modes: {
       training: 'Training — sample data',
@@ -413,6 +413,9 @@ export const en: Messages = {
     OTP_TOO_SOON: 'Codes are sent at least 5 minutes apart. Please wait.',
     OTP_DAILY_LIMIT: 'At most 2 codes a day for this account.',
     OTP_ATTEMPTS_EXHAUSTED: 'Too many wrong entries today.',
+    PASSWORD_REJECTED: 'The directory refused the password under its password policy.',
+    ACTION_NOT_PERMITTED: 'The service account lacks the right to do this.',
+    INSECURE_CONNECTION: 'This action needs a secure connection (LDAPS or StartTLS).',
     RELAY_NOT_CONFIGURED: 'No SMS / e-mail relay is configured.',
     RELAY_UNREACHABLE: 'Cannot reach the relay.',
     RELAY_TIMEOUT: 'The relay did not answer in time.',

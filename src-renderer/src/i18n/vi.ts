@@ -221,7 +221,7 @@ export const vi = {
     title: 'Cài đặt',
     intro: 'Cấu hình kết nối đến thư mục tài khoản (LDAP) và các kênh gửi mã xác nhận (SMS, thư điện tử) của cơ quan.',
     loading: 'Đang tải cài đặt…',
-    general: 'Chế độ hoạt động',
+    general: 'Thông tin chung',
     mode: 'Chế độ',
     modes: {
       training: 'Đào tạo — dữ liệu mẫu',
@@ -417,6 +417,9 @@ export const vi = {
     OTP_TOO_SOON: 'Mã xác nhận gửi cách nhau 5 phút. Vui lòng chờ.',
     OTP_DAILY_LIMIT: 'Đã gửi tối đa 2 lần trong ngày cho tài khoản này.',
     OTP_ATTEMPTS_EXHAUSTED: 'Đã nhập sai quá số lần cho phép hôm nay.',
+    PASSWORD_REJECTED: 'Máy chủ thư mục từ chối mật khẩu theo chính sách mật khẩu.',
+    ACTION_NOT_PERMITTED: 'Tài khoản dịch vụ không có quyền thực hiện thao tác này.',
+    INSECURE_CONNECTION: 'Thao tác này cần kết nối bảo mật (LDAPS hoặc StartTLS).',
     RELAY_NOT_CONFIGURED: 'Chưa cấu hình kênh gửi tin nhắn / thư điện tử.',
     RELAY_UNREACHABLE: 'Không kết nối được đến cổng gửi tin.',
     RELAY_TIMEOUT: 'Cổng gửi tin không phản hồi kịp thời.',
