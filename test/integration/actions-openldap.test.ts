@@ -1,0 +1,193 @@
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { connect, createServer, type Server, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Attribute, Change, Client } from 'ldapts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LdapDirectory } from '../../src-main/adapters/ldap/ldap-directory';
+import { MemorySecretStore } from '../../src-main/adapters/secrets/keytar-secret-store';
+import { servicePasswordKey } from '../../src-main/app/helpdesk';
+import { createRuntime, type Runtime } from '../../src-main/app/runtime';
+import { directoryDefaults, type Settings, smsSecretKey } from '../../src-main/common/settings';
+import { HelpdeskError } from '../../src-main/domain/errors';
+import { generateDirectoryLdif, TRAINING_OPERATOR_PASSWORD } from '../../scripts/training-data';
+import { type HttpSmsSink, startHttpSmsSink } from '../helpers/sms-sinks';
+import { type SlapdHandle, startSlapd } from '../helpers/slapd';
+
+// Unlock and reset through the contract against a real slapd with ppolicy; codes and temporary
+// passwords read from a real HTTP SMS gateway sink.
+const BASE = 'dc=daotao,dc=gov,dc=vn';
+const ESMS = { apiKey: 'k-1234567890', secretKey: 's-1234567890' };
+const OLD = 'Cu@MatKhau2025';
+let slapd: SlapdHandle;
+let sms: HttpSmsSink;
+let runtime: Runtime;
+let dataDir: string;
+let root: Client;
+
+const dnOf = (uid: string) => `uid=${uid},ou=stttt,ou=people,${BASE}`;
+
+async function bindAs(dn: string, password: string): Promise<string> {
+  const c = new Client({ url: slapd.url, timeout: 5000, connectTimeout: 2000 });
+  try {
+    await c.bind(dn, password);
+    return 'ok';
+  } catch (e) {
+    return (e as Error).constructor.name;
+  } finally {
+    await c.unbind().catch(() => undefined);
+  }
+}
+
+async function setPassword(dn: string, password: string) {
+  await root.modify(dn, [new Change({ operation: 'replace', modification: new Attribute({ type: 'userPassword', values: [password] }) })]);
+}
+
+async function readOp(dn: string, attrs: string[]) {
+  return (await root.search(dn, { scope: 'base', attributes: attrs })).searchEntries[0]!;
+}
+
+/** Opens a case on the account, sends the code by SMS, reads it from the gateway sink, verifies. */
+async function verifiedCase(uid: string): Promise<string> {
+  const found = await runtime.api.directory.search({ query: uid, kind: 'username' });
+  if (!found.ok) throw new Error(found.error.code);
+  const opened = await runtime.api.cases.open({ accountId: found.value.items[0]!.id, reason: `Phiếu ${uid}` });
+  if (!opened.ok) throw new Error(opened.error.code);
+  const sent = await runtime.api.cases.sendCode({ caseId: opened.value.id, channel: 'sms' });
+  if (!sent.ok) throw new Error(sent.error.code);
+  const text = (sms.requests.at(-1)!.body as { Content: string }).Content;
+  const v = await runtime.api.cases.verifyCode({ caseId: opened.value.id, code: /\b(\d{6})\b/u.exec(text)![1]! });
+  expect(v.ok && v.value.verified).toBe(true);
+  return opened.value.id;
+}
+
+/** The protocol operation tag of the first LDAPMessage in a chunk (SEQUENCE, length, INTEGER id, op). */
+function protocolOp(chunk: Buffer): number | null {
+  if (chunk[0] !== 0x30 || chunk.length < 2) return null;
+  let i = 1;
+  const len = chunk[i]!;
+  i += len & 0x80 ? 1 + (len & 0x7f) : 1;
+  if (chunk[i] !== 0x02) return null;
+  return chunk[i + 2 + chunk[i + 1]!] ?? null;
+}
+
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir).flatMap((n) => (statSync(join(dir, n)).isDirectory() ? filesUnder(join(dir, n)) : [join(dir, n)]));
+}
+
+beforeAll(async () => {
+  [slapd, sms] = await Promise.all([startSlapd({ baseDn: BASE, ldif: generateDirectoryLdif({ baseDn: BASE, count: 20 }) }), startHttpSmsSink({ esms: ESMS })]);
+  root = new Client({ url: slapd.url, timeout: 5000 });
+  await root.bind(slapd.rootDn, slapd.rootPassword);
+  dataDir = mkdtempSync(join(tmpdir(), 'helpdesk-actions-'));
+  const secrets = new MemorySecretStore();
+  const settings: Settings = {
+    version: 1,
+    locale: 'vi',
+    mode: 'directory',
+    directory: { ...directoryDefaults('openldap'), url: slapd.url, baseDn: BASE, serviceBindDn: slapd.serviceDn, passwordPolicyDn: slapd.policyDn },
+    sms: { provider: 'esms', url: sms.esmsUrl, brandname: 'STTTT', smsType: '2', timeoutMs: 3000 },
+  };
+  await secrets.set(servicePasswordKey(settings.directory!), slapd.servicePassword);
+  await secrets.set(smsSecretKey(settings.sms!)!, JSON.stringify(ESMS));
+  runtime = createRuntime({ dataDir, resourcesDir: join(process.cwd(), 'resources'), secrets, version: 'test' });
+  expect((await runtime.api.settings.save({ settings })).ok).toBe(true);
+  expect((await runtime.api.session.signIn({ username: 'tongdai01', password: TRAINING_OPERATOR_PASSWORD })).ok).toBe(true);
+});
+
+afterAll(async () => {
+  await runtime?.close();
+  await root?.unbind().catch(() => undefined);
+  await Promise.all([slapd?.stop(), sms?.close()]);
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+});
+
+describe('account actions on OpenLDAP (ppolicy)', () => {
+  it('unlock: an account locked by real failed binds is unlocked and the old password works again', async () => {
+    await setPassword(dnOf('annv2'), OLD);
+    for (let i = 0; i < 3; i++) expect(await bindAs(dnOf('annv2'), 'wrong')).toBe('InvalidCredentialsError');
+    expect(await bindAs(dnOf('annv2'), OLD)).toBe('InvalidCredentialsError'); // locked
+    const caseId = await verifiedCase('annv2');
+    const r = await runtime.api.actions.unlock({ caseId });
+    expect(r).toMatchObject({ ok: true, value: { outcome: 'done', account: { state: { locked: false } } } });
+    expect(await bindAs(dnOf('annv2'), OLD)).toBe('ok');
+  });
+
+  it('reset: the old password fails, the temporary one (from the SMS gateway) binds and must be changed', async () => {
+    await setPassword(dnOf('binhtt'), OLD);
+    await root.modify(dnOf('binhtt'), [new Change({ operation: 'replace', modification: new Attribute({ type: 'pwdReset', values: [] }) })]);
+    const caseId = await verifiedCase('binhtt');
+    const r = await runtime.api.actions.resetPassword({ caseId });
+    expect(r).toMatchObject({ ok: true, value: { outcome: 'done', delivery: { status: 'sent', channel: 'sms', destination: '09*****21' } } });
+    const body = sms.requests.at(-1)!.body as { Phone: string; Content: string };
+    expect(body.Phone).toBe('84987654321');
+    const temp = /la (\S+) \./u.exec(body.Content)![1]!;
+    expect(await bindAs(dnOf('binhtt'), OLD)).toBe('InvalidCredentialsError');
+    expect(await bindAs(dnOf('binhtt'), temp)).toBe('ok');
+    const entry = await readOp(dnOf('binhtt'), ['pwdReset', 'userPassword']);
+    expect(entry.pwdReset).toBe('TRUE');
+    expect(String(entry.userPassword)).toMatch(/^\{SSHA\}/u); // stored hashed, never in clear
+    expect(r.ok && r.value.account?.state.mustChangePassword).toBe(true);
+    // The temporary password is nowhere in the app's data folder.
+    for (const f of filesUnder(dataDir)) expect([f, readFileSync(f).includes(Buffer.from(temp))]).toEqual([f, false]);
+  });
+
+  it('a password the policy refuses (history) is named and changes nothing', async () => {
+    await setPassword(dnOf('cuonglh'), OLD);
+    const dir = new LdapDirectory(
+      { ...directoryDefaults('openldap'), url: slapd.url, baseDn: BASE, serviceBindDn: slapd.serviceDn, passwordPolicyDn: slapd.policyDn },
+      slapd.servicePassword,
+    );
+    try {
+      const before = await readOp(dnOf('cuonglh'), ['userPassword', 'pwdChangedTime']);
+      const err = await dir.resetPassword(dnOf('cuonglh'), OLD).catch((e: HelpdeskError) => e);
+      expect(err).toBeInstanceOf(HelpdeskError);
+      expect((err as HelpdeskError).toApiError()).toMatchObject({ code: 'PASSWORD_REJECTED', reason: 'history' });
+      expect(await readOp(dnOf('cuonglh'), ['userPassword', 'pwdChangedTime'])).toEqual(before);
+      expect(await bindAs(dnOf('cuonglh'), OLD)).toBe('ok');
+    } finally {
+      await dir.close();
+    }
+  });
+
+  it('a connection cut after the modify was sent is reported as unknown, with the re-read state', async () => {
+    // A relay that forwards the modify to slapd, then cuts the client side before the answer arrives.
+    const live: Socket[] = [];
+    let cutOnModify = false;
+    const relay: Server = createServer((client) => {
+      const upstream = connect(Number(new URL(slapd.url).port), '127.0.0.1');
+      client.on('data', (chunk: Buffer) => {
+        upstream.write(chunk);
+        // Cut once, right after forwarding a ModifyRequest ([APPLICATION 6], tag 0x66, after the message id).
+        if (cutOnModify && protocolOp(chunk) === 0x66) {
+          cutOnModify = false;
+          setImmediate(() => client.destroy());
+        }
+      });
+      upstream.on('data', (chunk: Buffer) => client.writable && client.write(chunk));
+      client.on('error', () => upstream.destroy());
+      upstream.on('error', () => client.destroy());
+      client.on('close', () => setTimeout(() => upstream.destroy(), 200));
+      live.push(client, upstream);
+    });
+    await new Promise<void>((r) => relay.listen(0, '127.0.0.1', r));
+    const dir = new LdapDirectory(
+      { ...directoryDefaults('openldap'), url: `ldap://127.0.0.1:${(relay.address() as { port: number }).port}`, baseDn: BASE, serviceBindDn: slapd.serviceDn, passwordPolicyDn: slapd.policyDn },
+      slapd.servicePassword,
+    );
+    try {
+      await setPassword(dnOf('dungpq'), OLD);
+      await dir.getAccount(dnOf('dungpq'));
+      cutOnModify = true;
+      const r = await dir.resetPassword(dnOf('dungpq'), 'Tam@Thoi2026xyz');
+      expect(r.outcome).toBe('unknown');
+      expect(r.account?.username).toBe('dungpq');
+      // The write did reach the server: the honest answer was "unknown", not "failed".
+      expect(await bindAs(dnOf('dungpq'), 'Tam@Thoi2026xyz')).toBe('ok');
+    } finally {
+      await dir.close();
+      for (const s of live) s.destroy();
+      await new Promise((r) => relay.close(r));
+    }
+  });
+});
