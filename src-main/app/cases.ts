@@ -260,6 +260,15 @@ export function createCases(deps: CaseDeps): {
     const base = { dialect: deps.dialect(), dn: c.accountDn, verification: `${verified.channel}:${verified.destination}` };
     let password: string | null = null;
     let dest: { to: string; masked: string } | null = null;
+    if (action === 'unlock') {
+      // An administrative lock (ppolicy 000001010000Z, AD disabled, Zimbra `locked`/`closed`) is a
+      // decision of the directory's administrators: the helpdesk does not lift it.
+      const current = await dir.getAccount(c.accountDn);
+      if (current.disabled) {
+        audit(c, 'account.unlock', 'refused', { ...base, code: 'ACTION_NOT_PERMITTED', reasonCode: 'administrative_lock' });
+        throw new HelpdeskError('ACTION_NOT_PERMITTED', { reason: 'administrative_lock' });
+      }
+    }
     if (action === 'reset') {
       // The temporary password goes only where the caller proved they are: the verified contact, as it is now.
       const now = await dir.getAccount(c.accountDn);

@@ -36,6 +36,8 @@ export interface SlapdOptions {
   tls?: boolean;
   /** slapadd -q (for large loads). */
   quick?: boolean;
+  /** Extra schema files to include (e.g. the Zimbra fixture schema). */
+  schemas?: string[];
 }
 
 export interface SlapdHandle {
@@ -108,7 +110,7 @@ export async function startSlapd(opts: SlapdOptions = {}): Promise<SlapdHandle> 
     const confPath = join(dir, 'slapd.conf');
     await writeFile(
       confPath,
-      slapdConf({ dir, dbDir, baseDn, rootDn, rootPassword, serviceDn, policyDn, tls: tlsFiles }),
+      slapdConf({ dir, dbDir, baseDn, rootDn, rootPassword, serviceDn, policyDn, tls: tlsFiles, schemas: opts.schemas ?? [] }),
       { mode: 0o600 },
     );
 
@@ -183,6 +185,7 @@ interface ConfParams {
   serviceDn: string;
   policyDn: string;
   tls: TestCertificates | undefined;
+  schemas: string[];
 }
 
 function slapdConf(p: ConfParams): string {
@@ -199,6 +202,7 @@ function slapdConf(p: ConfParams): string {
     'include /etc/ldap/schema/inetorgperson.schema',
     'include /etc/ldap/schema/nis.schema',
     `include ${q(HELPDESK_SCHEMA)}`,
+    ...p.schemas.map((s) => `include ${q(s)}`),
     `pidfile ${q(join(p.dir, 'slapd.pid'))}`,
     `argsfile ${q(join(p.dir, 'slapd.args'))}`,
   ];

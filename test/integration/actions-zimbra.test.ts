@@ -1,0 +1,121 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client } from 'ldapts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MemorySecretStore } from '../../src-main/adapters/secrets/keytar-secret-store';
+import { servicePasswordKey } from '../../src-main/app/helpdesk';
+import { createRuntime, type Runtime } from '../../src-main/app/runtime';
+import { directoryDefaults, type Settings, smsSecretKey } from '../../src-main/common/settings';
+import { type HttpSmsSink, startHttpSmsSink } from '../helpers/sms-sinks';
+import { type SlapdHandle, sshaHash, startSlapd } from '../helpers/slapd';
+
+// Zimbra's account state on a slapd carrying a minimal Zimbra schema fixture: `lockout` (after failed
+// logins) is unlocked by the helpdesk with the timestamps cleared; `locked` (administrative) is not.
+const BASE = 'dc=mail,dc=gov,dc=vn';
+const ESMS = { apiKey: 'k-zimbra-000', secretKey: 's-zimbra-000' };
+const person = (uid: string, name: string, extra: string[]) =>
+  [
+    `dn: uid=${uid},ou=people,${BASE}`,
+    'objectClass: inetOrgPerson',
+    'objectClass: zimbraAccount',
+    `uid: ${uid}`,
+    `cn: ${uid}`,
+    `sn: ${uid}`,
+    `displayName:: ${Buffer.from(name).toString('base64')}`,
+    `mail: ${uid}@mail.gov.vn`,
+    ...extra,
+    '',
+  ].join('\n');
+const LDIF = [
+  person('operator1', 'Đặng Thu Hà', [`userPassword: ${sshaHash('Op@2026pass')}`, 'zimbraAccountStatus: active']),
+  person('lan.nt', 'Nguyễn Thị Lan', [
+    'mobile: 0912000111',
+    'zimbraPrefPasswordRecoveryAddress: lan.nguyen@gmail.com',
+    'zimbraAccountStatus: lockout',
+    'zimbraPasswordLockoutLockedTime: 20261123010000Z',
+    'zimbraPasswordLockoutFailureTime: 20261123005900Z',
+    'zimbraPasswordLockoutFailureTime: 20261123010000Z',
+  ]),
+  person('hung.tv', 'Trần Văn Hùng', ['mobile: 0912000222', 'zimbraAccountStatus: locked']),
+].join('\n');
+
+let slapd: SlapdHandle;
+let sms: HttpSmsSink;
+let runtime: Runtime;
+let dataDir: string;
+
+async function verifiedCase(uid: string): Promise<string> {
+  const found = await runtime.api.directory.search({ query: uid, kind: 'username' });
+  if (!found.ok) throw new Error(found.error.code);
+  const opened = await runtime.api.cases.open({ accountId: found.value.items[0]!.id, reason: `Zimbra ${uid}` });
+  if (!opened.ok) throw new Error(opened.error.code);
+  expect((await runtime.api.cases.sendCode({ caseId: opened.value.id, channel: 'sms' })).ok).toBe(true);
+  const code = /\b(\d{6})\b/u.exec((sms.requests.at(-1)!.body as { Content: string }).Content)![1]!;
+  expect((await runtime.api.cases.verifyCode({ caseId: opened.value.id, code })).ok).toBe(true);
+  return opened.value.id;
+}
+
+beforeAll(async () => {
+  [slapd, sms] = await Promise.all([
+    startSlapd({ baseDn: BASE, ldif: LDIF, schemas: [join(process.cwd(), 'test', 'fixtures', 'zimbra-min.schema')] }),
+    startHttpSmsSink({ esms: ESMS }),
+  ]);
+  dataDir = mkdtempSync(join(tmpdir(), 'helpdesk-zimbra-'));
+  const secrets = new MemorySecretStore();
+  const settings: Settings = {
+    version: 1,
+    locale: 'vi',
+    mode: 'directory',
+    directory: { ...directoryDefaults('zimbra'), url: slapd.url, baseDn: BASE, serviceBindDn: slapd.serviceDn },
+    sms: { provider: 'esms', url: sms.esmsUrl, brandname: 'MAIL', smsType: '2', timeoutMs: 3000 },
+  };
+  await secrets.set(servicePasswordKey(settings.directory!), slapd.servicePassword);
+  await secrets.set(smsSecretKey(settings.sms!)!, JSON.stringify(ESMS));
+  runtime = createRuntime({ dataDir, resourcesDir: join(process.cwd(), 'resources'), secrets, version: 'test' });
+  expect((await runtime.api.settings.save({ settings })).ok).toBe(true);
+  expect((await runtime.api.session.signIn({ username: 'operator1', password: 'Op@2026pass' })).ok).toBe(true);
+});
+
+afterAll(async () => {
+  await runtime?.close();
+  await Promise.all([slapd?.stop(), sms?.close()]);
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+});
+
+describe('Zimbra dialect', () => {
+  it('shows lockout as locked and locked as administratively disabled, with the recovery address', async () => {
+    const r = await runtime.api.directory.search({ query: 'nguyen thi lan' });
+    expect(r.ok && r.value.items[0]).toMatchObject({
+      username: 'lan.nt',
+      state: { locked: true, disabled: false, failedLogins: 2 },
+      backupEmail: { status: 'present', masked: 'la***@gmail.com' },
+    });
+    const h = await runtime.api.directory.search({ query: 'hung.tv', kind: 'username' });
+    expect(h.ok && h.value.items[0]!.state).toMatchObject({ locked: false, disabled: true });
+  });
+
+  it('unlock sets active and clears the lockout timestamps; a reset in the same verified case sets must-change', async () => {
+    const caseId = await verifiedCase('lan.nt');
+    expect(await runtime.api.actions.unlock({ caseId })).toMatchObject({ ok: true, value: { outcome: 'done', account: { state: { locked: false } } } });
+    const c = new Client({ url: slapd.url, timeout: 5000 });
+    await c.bind(slapd.rootDn, slapd.rootPassword);
+    const e = (await c.search(`uid=lan.nt,ou=people,${BASE}`, { scope: 'base', attributes: ['zimbraAccountStatus', 'zimbraPasswordLockoutLockedTime', 'zimbraPasswordLockoutFailureTime'] })).searchEntries[0]!;
+    await c.unbind();
+    expect(e.zimbraAccountStatus).toBe('active');
+    expect(e.zimbraPasswordLockoutLockedTime).toEqual([]);
+    expect(e.zimbraPasswordLockoutFailureTime).toEqual([]);
+    const reset = await runtime.api.actions.resetPassword({ caseId });
+    expect(reset).toMatchObject({ ok: true, value: { outcome: 'done', delivery: { status: 'sent', destination: '09*****11' }, account: { state: { mustChangePassword: true } } } });
+    const temp = /la (\S+) \./u.exec((sms.requests.at(-1)!.body as { Content: string }).Content)![1]!;
+    const user = new Client({ url: slapd.url, timeout: 5000 });
+    await user.bind(`uid=lan.nt,ou=people,${BASE}`, temp);
+    await user.unbind();
+  });
+
+  it('an administrative lock is not lifted by the helpdesk', async () => {
+    const caseId = await verifiedCase('hung.tv');
+    expect(await runtime.api.actions.unlock({ caseId })).toEqual({ ok: false, error: { code: 'ACTION_NOT_PERMITTED', reason: 'administrative_lock' } });
+  });
+
+});
