@@ -170,7 +170,7 @@ export function createHelpdesk(deps: HelpdeskDeps): HelpdeskApp {
     clock: deps.clock,
     audit: deps.audit,
     templates: deps.templates,
-    agencyName: () => settings.agencyName ?? 'Tong dai ho tro',
+    agencyName: () => settings.agencyName || 'Tong dai ho tro',
     requireOperator,
     directory: activeDirectory,
     otp: () => deps.otpService(modeOf(settings)),

@@ -207,7 +207,7 @@ export const settingsSchema = z.strictObject({
   locale: z.enum(LOCALES).default('vi'),
   mode: z.enum(['training', 'directory']).default('training'),
   /** Shown in messages to callers ("{{agency}}: mã xác nhận…"). */
-  agencyName: lineText(60).optional(),
+  agencyName: z.union([lineText(60), z.literal('')]).optional(),
   directory: directorySettingsSchema.optional(),
   /** Absent: no SMS relay (training mode uses the Outbox). */
   sms: smsSettingsSchema.optional(),

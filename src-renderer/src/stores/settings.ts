@@ -349,8 +349,7 @@ export const useSettingsStore = defineStore('settings', () => {
     if (!relays) return s;
     const agency = f.agencyName.trim();
     if (agency !== '') s.agencyName = agency;
-    // An emptied name: the key is sent as undefined, which removes it over IPC (JSON drops it).
-    else if (saved?.agencyName !== undefined) s.agencyName = undefined;
+    else if (saved?.agencyName) s.agencyName = ''; // cleared: '' survives JSON (undefined would be dropped)
     if (f.sms.provider !== 'none' || (saved?.sms && saved.sms.provider !== 'none')) s.sms = smsSettingsOf(f.sms);
     if (f.mail.provider !== 'none' || (saved?.mail && saved.mail.provider !== 'none')) s.mail = mailSettingsOf(f.mail);
     return s;
@@ -396,6 +395,11 @@ export const useSettingsStore = defineStore('settings', () => {
     f.smsSecret = '';
     f.smsApiKey = '';
     f.smsSecretKey = '';
+  }
+
+  function chooseMailProvider(provider: MailProvider): void {
+    form.value.mail.provider = provider;
+    form.value.mailPassword = '';
   }
 
   /** Another SMTP security mode: the port follows when it was the other mode's standard port (or empty). */
@@ -466,6 +470,7 @@ export const useSettingsStore = defineStore('settings', () => {
     load,
     applyDialect,
     chooseSmsProvider,
+    chooseMailProvider,
     chooseMailSecurity,
     save,
     testConnection,

@@ -81,6 +81,7 @@ describe('renderer messages', () => {
           encoding: 'GSM-7',
           name: 'Nguyễn Văn An',
           reason: 'Quên mật khẩu',
+          vars: 'x',
         };
         for (const key of leafKeys(messages)) {
           const out = i18n.global.t(key, params, 3);
@@ -143,6 +144,27 @@ describe('renderer messages', () => {
     expect(t('case.smsCount', { n: 148, segments: 1, encoding: 'GSM-7' })).toBe('148 ký tự · 1 tin nhắn (GSM-7)');
     expect(t('nav.outbox')).toBe('Hộp thư đi (đào tạo)');
     expect(t('account.actionsPending')).toBe('Chức năng đang được hoàn thiện');
+  });
+
+  it('words the relay settings: provider names, the training note, placeholders passed as a parameter', () => {
+    const vi18n = createI18n({ legacy: false, locale: 'vi', messages: { vi } });
+    const t = vi18n.global.t;
+    expect(t('settings.sms.title')).toBe('Kênh gửi tin nhắn SMS');
+    expect(t('settings.mail.title')).toBe('Thư điện tử (SMTP)');
+    expect(t('settings.agencyName')).toBe('Tên cơ quan hiển thị trong tin nhắn');
+    expect(t('settings.relaysTraining')).toBe('Chế độ đào tạo: tin nhắn và thư được đưa vào Hộp thư đi, không gửi thật.');
+    expect(['none', 'esms', 'speedsms', 'http', 'smpp'].map((p) => t(`settings.sms.providers.${p}`))).toEqual([
+      'Không dùng',
+      'eSMS.vn',
+      'SpeedSMS',
+      'Cổng HTTP tùy chỉnh',
+      'SMPP',
+    ]);
+    expect(t('settings.mail.securities.starttls')).toBe('STARTTLS (587)');
+    expect(t('settings.mail.securities.tls')).toBe('SMTPS (465)');
+    expect(t('settings.servicePasswordStored')).toBe('Đã lưu trong kho khóa');
+    // The template's own braces come in as a parameter: message syntax would read them as placeholders.
+    expect(t('settings.sms.bodyTemplateHint', { vars: '{{to}}, {{text}}' })).toContain('{{to}}, {{text}}');
   });
 
   it('never claims a code was received: a gateway accepting it is not delivery', () => {
