@@ -24,6 +24,9 @@ export interface MessageTemplates {
   passwordMailSubject: string;
   passwordMailText: string;
   passwordMailHtml: string;
+  contactNoticeSms: string;
+  contactNoticeMailSubject: string;
+  contactNoticeMailText: string;
 }
 
 export interface CaseDeps {
@@ -68,6 +71,9 @@ export function createCases(deps: CaseDeps): {
   const cases = new Map<string, Case>();
   /** The account as read when the case was opened (contacts are re-read before each send). */
   const accounts = new Map<string, DirectoryAccount>();
+  /** Contact changes waiting for the code sent to the new value. */
+  const pending = new Map<string, { kind: 'mobile' | 'backupEmail'; value: string; masked: string; expiresAt: Date }>();
+  const contactScope = (c: Case) => `${c.id}#contact`;
 
   function own(caseId: string): Case {
     const who = deps.requireOperator();
@@ -119,6 +125,10 @@ export function createCases(deps: CaseDeps): {
       resend: { availableAt: resend.availableAt?.toISOString() ?? null, remainingToday: resend.remainingToday },
       channels: { sms: mobileContact(account.mobiles), email: backupEmailContact(account.backupEmails, account.mail) },
       smsPreview: { text: smsText, characters: seg.characters, segments: seg.segments, encoding: seg.encoding },
+      pendingContact: (() => {
+        const p = pending.get(c.id);
+        return p ? { kind: p.kind, destination: p.masked, expiresAt: p.expiresAt.toISOString() } : null;
+      })(),
     };
   }
 
@@ -329,9 +339,128 @@ export function createCases(deps: CaseDeps): {
     }
   }
 
+  /** A new contact, normalised and checked: a VN mobile (not a landline), or an e-mail other than the account's mail. */
+  function newContact(kind: 'mobile' | 'backupEmail', value: string, account: DirectoryAccount): { value: string; to: string; masked: string } {
+    if (kind === 'mobile') {
+      const p = normalizeVnMobile(value);
+      if (!p.ok) throw new HelpdeskError('VALIDATION_FAILED', { field: 'value', reason: p.reason === 'landline' || p.reason === 'old_format' ? p.reason : 'not_phone' });
+      return { value: p.national, to: p.gateway, masked: maskPhone(p.national) };
+    }
+    const email = value.trim();
+    if (!/^[^\s@]{1,64}@[^\s@]+\.[^\s@]{2,}$/u.test(email)) throw new HelpdeskError('VALIDATION_FAILED', { field: 'value', reason: 'not_email' });
+    if (email.toLowerCase() === account.mail?.toLowerCase()) throw new HelpdeskError('VALIDATION_FAILED', { field: 'value', reason: 'same_as_mail' });
+    return { value: email, to: email, masked: maskEmail(email) };
+  }
+
+  async function sendContactCode(caseId: string, kind: 'mobile' | 'backupEmail', value: string): Promise<CaseView> {
+    const c = own(caseId);
+    checkGate(c, c.accountDn, deps.clock.now());
+    const dir = await deps.directory();
+    const account = await dir.getAccount(c.accountDn);
+    const contact = newContact(kind, value, account);
+    const otp = await deps.otp();
+    // Codes to a NEW contact have their own count (same limits) so that verifying the caller first
+    // does not use up the interval; they are still limited per account.
+    const key = `${dnKey(c.accountDn)}#contact`;
+    const reservation = otp.reserve(key);
+    const code = otp.generate();
+    const minutes = Math.round(otp.policy.validityMs / 60_000);
+    const v = values(c, code, minutes);
+    const channel: VerificationChannel = kind === 'mobile' ? 'sms' : 'email';
+    try {
+      const relays = await deps.relays();
+      if (channel === 'sms') {
+        await relays.sms.send({ to: contact.to, text: unaccentedSms(fillTemplate(deps.templates.sms.trim(), v)), requestId: randomUUID() });
+      } else {
+        await relays.mail.send({
+          to: contact.to,
+          subject: fillTemplate(deps.templates.mailSubject.trim(), v),
+          text: fillTemplate(deps.templates.mailText, v),
+          html: fillTemplate(deps.templates.mailHtml, v, escapeHtml),
+          requestId: randomUUID(),
+        });
+      }
+    } catch (err) {
+      otp.release(reservation);
+      audit(c, 'contact.code', 'error', { kind, destination: contact.masked, code: err instanceof HelpdeskError ? err.code : 'INTERNAL' });
+      throw err;
+    }
+    const expiresAt = otp.commit(reservation, contactScope(c), key, channel, code);
+    pending.set(c.id, { kind, value: contact.value, masked: contact.masked, expiresAt });
+    audit(c, 'contact.code', 'ok', { kind, destination: contact.masked });
+    return view(c);
+  }
+
+  async function updateContact(caseId: string, code: string): Promise<ActionResult> {
+    const c = own(caseId);
+    checkGate(c, c.accountDn, deps.clock.now());
+    const p = pending.get(c.id);
+    if (!p) throw new HelpdeskError('OTP_NOT_SENT');
+    const otp = await deps.otp();
+    const outcome = otp.verify(contactScope(c), code);
+    if (!outcome.verified) {
+      audit(c, 'contact.verify', 'refused', { kind: p.kind, attemptsLeft: outcome.attemptsLeft });
+      throw new HelpdeskError('OTP_WRONG', { detail: String(outcome.attemptsLeft) });
+    }
+    const dir = await deps.directory();
+    const before = await dir.getAccount(c.accountDn);
+    const result = await dir.updateContacts(c.accountDn, p.kind === 'mobile' ? { mobile: p.value } : { backupEmail: p.value });
+    pending.delete(c.id);
+    if (result.account) accounts.set(c.id, result.account);
+    let notice: NonNullable<ActionResult['notice']> = { status: 'none', destination: null };
+    if (result.outcome === 'done') notice = await noticeOldContact(c, p.kind, before);
+    audit(c, 'account.contact', result.outcome === 'done' ? 'ok' : 'error', {
+      kind: p.kind,
+      destination: p.masked,
+      outcome: result.outcome,
+      notice: notice.status,
+      dialect: deps.dialect(),
+      dn: c.accountDn,
+    });
+    return {
+      action: 'contact',
+      outcome: result.outcome,
+      account: result.account ? toAccountDetail(result.account, deps.clock.now()) : null,
+      delivery: null,
+      notice,
+    };
+  }
+
+  /** Tells the previous contact (if any) that it no longer recovers the account. */
+  async function noticeOldContact(c: Case, kind: 'mobile' | 'backupEmail', before: DirectoryAccount): Promise<NonNullable<ActionResult['notice']>> {
+    let old: { to: string; masked: string };
+    try {
+      old = kind === 'mobile' ? smsDestination(before) : emailDestination(before);
+    } catch {
+      return { status: 'none', destination: null };
+    }
+    const v = { ...values(c, '', 0), contact: kind === 'mobile' ? 'so dien thoai' : 'thu dien tu du phong' };
+    try {
+      const relays = await deps.relays();
+      if (kind === 'mobile') {
+        await relays.sms.send({ to: old.to, text: unaccentedSms(fillTemplate(deps.templates.contactNoticeSms.trim(), v)), requestId: randomUUID() });
+      } else {
+        const vm = { ...v, contact: 'thư điện tử dự phòng' };
+        const text = fillTemplate(deps.templates.contactNoticeMailText, vm);
+        await relays.mail.send({
+          to: old.to,
+          subject: fillTemplate(deps.templates.contactNoticeMailSubject.trim(), vm),
+          text,
+          html: `<!doctype html><html lang="vi"><body>${text.split(/\n{2,}/u).map((para) => `<p>${escapeHtml(para).replace(/\n/gu, '<br>')}</p>`).join('')}</body></html>`,
+          requestId: randomUUID(),
+        });
+      }
+      return { status: 'sent', destination: old.masked };
+    } catch {
+      return { status: 'failed', destination: old.masked };
+    }
+  }
+
   const actions: HelpdeskApi['actions'] = {
     unlock: ({ caseId }) => deps.run(() => act(caseId, 'unlock')),
     resetPassword: ({ caseId }) => deps.run(() => act(caseId, 'reset')),
+    sendContactCode: ({ caseId, kind, value }) => deps.run(() => sendContactCode(caseId, kind, value)),
+    updateContact: ({ caseId, code }) => deps.run(() => updateContact(caseId, code)),
   };
 
   return {

@@ -66,6 +66,9 @@ export function loadTemplates(resourcesDir: string): MessageTemplates {
     passwordMailSubject: t('temp-password-mail.subject.txt'),
     passwordMailText: t('temp-password-mail.txt'),
     passwordMailHtml: t('temp-password-mail.html'),
+    contactNoticeSms: t('contact-notice-sms.txt'),
+    contactNoticeMailSubject: t('contact-notice-mail.subject.txt'),
+    contactNoticeMailText: t('contact-notice-mail.txt'),
   };
 }
 

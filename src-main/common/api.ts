@@ -77,6 +77,10 @@ export interface HelpdeskApi {
     unlock: Call<{ caseId: string }, ActionResult>;
     /** Sets a generated temporary password with must-change, delivered only to the verified channel. */
     resetPassword: Call<{ caseId: string }, ActionResult>;
+    /** Sends a code to a NEW recovery mobile or backup e-mail (the caller reads it back before it is saved). */
+    sendContactCode: Call<{ caseId: string; kind: 'mobile' | 'backupEmail'; value: string }, CaseView>;
+    /** Saves the new contact once its code is read back; the previous contact gets a notice. */
+    updateContact: Call<{ caseId: string; code: string }, ActionResult>;
   };
   outbox: {
     /** Training mode: the messages the relays would have sent, newest first. */

@@ -162,6 +162,16 @@ export interface CaseView {
   channels: { sms: MaskedContact; email: MaskedContact };
   /** The SMS as it will be sent (code shown as ******), with its length and segment count. */
   smsPreview: { text: string; characters: number; segments: number; encoding: 'GSM-7' | 'UCS-2' };
+  /** A contact change waiting for the code sent to the new value. */
+  pendingContact: PendingContact | null;
+}
+
+/** A recovery contact being changed: the new value proves itself with its own code before it is saved. */
+export interface PendingContact {
+  kind: 'mobile' | 'backupEmail';
+  /** Masked new value. */
+  destination: string;
+  expiresAt: string;
 }
 
 export interface VerifyResult {
@@ -172,7 +182,7 @@ export interface VerifyResult {
 
 /** What an account action did. The temporary password is never part of it. */
 export interface ActionResult {
-  action: 'unlock' | 'reset';
+  action: 'unlock' | 'reset' | 'contact';
   /** `unknown`: the connection dropped after the write was sent — see `account` for what the directory holds now. */
   outcome: 'done' | 'unknown';
   account: AccountDetail | null;
@@ -181,6 +191,8 @@ export interface ActionResult {
     | { status: 'sent'; channel: VerificationChannel; destination: string }
     | { status: 'failed'; channel: VerificationChannel; destination: string; code: ErrorCode }
     | null;
+  /** Contact change only: whether the previous contact was notified. */
+  notice?: { status: 'sent' | 'failed' | 'none'; destination: string | null };
 }
 
 export interface GateResult {

@@ -25,6 +25,7 @@ export const ERROR_CODES = [
   'CASE_ACCOUNT_MISMATCH',
   'CONTACT_MISSING',
   'OTP_NOT_SENT',
+  'OTP_WRONG',
   'OTP_EXPIRED',
   'OTP_VOID',
   'OTP_USED',
@@ -61,5 +62,8 @@ export const VALIDATION_REASONS = [
   'invalid_characters',
   'not_code',
   'insecure_transport',
+  'landline',
+  'old_format',
+  'same_as_mail',
 ] as const;
 export type ValidationReason = (typeof VALIDATION_REASONS)[number];

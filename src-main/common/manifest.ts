@@ -11,7 +11,7 @@ export const API_MANIFEST = {
   settings: ['get', 'save', 'testConnection'],
   audit: ['recent'],
   cases: ['open', 'get', 'sendCode', 'verifyCode', 'close', 'gate'],
-  actions: ['unlock', 'resetPassword'],
+  actions: ['unlock', 'resetPassword', 'sendContactCode', 'updateContact'],
   outbox: ['list'],
 } as const satisfies { [G in keyof HelpdeskApi]: readonly (keyof HelpdeskApi[G])[] };
 

@@ -45,6 +45,8 @@ export const INPUT_SCHEMAS = {
   actions: {
     unlock: z.strictObject({ caseId: caseId }),
     resetPassword: z.strictObject({ caseId: caseId }),
+    sendContactCode: z.strictObject({ caseId: caseId, kind: z.enum(['mobile', 'backupEmail']), value: lineText(254) }),
+    updateContact: z.strictObject({ caseId: caseId, code: z.string().max(64, { error: 'too_long' }) }),
   },
   outbox: {
     list: z.strictObject({ limit: z.number().int().min(1).max(200).optional() }),

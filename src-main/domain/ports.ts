@@ -58,6 +58,8 @@ export interface Directory {
   unlock(dn: string): Promise<WriteResult>;
   /** Sets a temporary password and must-change-at-next-login, in one modify where the dialect allows it. */
   resetPassword(dn: string, password: string): Promise<WriteResult>;
+  /** Replaces the recovery mobile (national form) and/or backup e-mail. */
+  updateContacts(dn: string, change: { mobile?: string; backupEmail?: string }): Promise<WriteResult>;
   close(): Promise<void>;
 }
 

@@ -20,6 +20,7 @@ function setup(initial: Settings = DEFAULT_SETTINGS) {
     }),
     unlock: vi.fn(async () => ({ outcome: 'done' as const, account: null })),
     resetPassword: vi.fn(async () => ({ outcome: 'done' as const, account: null })),
+    updateContacts: vi.fn(async () => ({ outcome: 'done' as const, account: null })),
     close: vi.fn(async () => undefined),
   };
   let stored = structuredClone(initial);
@@ -40,6 +41,7 @@ function setup(initial: Settings = DEFAULT_SETTINGS) {
     templates: {
       sms: '{{code}}', mailSubject: '{{code}}', mailText: '{{code}}', mailHtml: '{{code}}',
       passwordSms: '{{password}}', passwordMailSubject: 'x', passwordMailText: '{{password}}', passwordMailHtml: '{{password}}',
+      contactNoticeSms: 'x', contactNoticeMailSubject: 'x', contactNoticeMailText: 'x',
     },
     random: { int: () => 0 },
     otpService: async () => {

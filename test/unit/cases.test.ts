@@ -60,7 +60,7 @@ function setup(opts: { failSms?: HelpdeskError; accounts?: DirectoryAccount[]; u
     getAccount: async (dn) => {
       const a = all.find((x) => x.dn === dn);
       if (!a) throw new HelpdeskError('ACCOUNT_NOT_FOUND');
-      return a;
+      return structuredClone(a); // a fresh read, as a directory gives
     },
     unlock: async (dn) => {
       writes.push(`unlock ${dn}`);
@@ -69,6 +69,13 @@ function setup(opts: { failSms?: HelpdeskError; accounts?: DirectoryAccount[]; u
     resetPassword: async (dn, password) => {
       writes.push(`reset ${dn} ${password}`);
       return { outcome: opts.unknownReset ? ('unknown' as const) : ('done' as const), account: all.find((x) => x.dn === dn) ?? null };
+    },
+    updateContacts: async (dn, change) => {
+      writes.push(`contacts ${dn} ${JSON.stringify(change)}`);
+      const a = all.find((x) => x.dn === dn)!;
+      if (change.mobile) a.mobiles = [change.mobile];
+      if (change.backupEmail) a.backupEmails = [change.backupEmail];
+      return { outcome: 'done' as const, account: a };
     },
     close: async () => undefined,
   };
@@ -95,6 +102,9 @@ function setup(opts: { failSms?: HelpdeskError; accounts?: DirectoryAccount[]; u
       passwordMailSubject: 'Mật khẩu tạm thời',
       passwordMailText: '{{password}}',
       passwordMailHtml: '<b>{{password}}</b>',
+      contactNoticeSms: '{{agency}}: {{contact}} cua {{username}} da thay doi',
+      contactNoticeMailSubject: 'Thay đổi',
+      contactNoticeMailText: 'Thông tin {{contact}} đã thay đổi',
     },
     random: cryptoRandom,
     otpService: async () => otp,
@@ -268,5 +278,51 @@ describe('account actions behind the gate', () => {
     const before = s.sent.length;
     expect(await s.api.actions.resetPassword({ caseId: c.id })).toMatchObject({ ok: true, value: { outcome: 'unknown', delivery: null } });
     expect(s.sent.length).toBe(before);
+  });
+});
+
+describe('recovery contact change', () => {
+  async function verifiedCase(s: ReturnType<typeof setup>) {
+    const c = await signedIn(s);
+    await s.api.cases.sendCode({ caseId: c.id, channel: 'email' });
+    const code = codeFrom(s.outbox.list(1)[0]!.text);
+    expect((await s.api.cases.verifyCode({ caseId: c.id, code })).ok).toBe(true);
+    return c;
+  }
+
+  it('the new mobile gets its own code; saved normalised only after it is read back; the old one gets a notice', async () => {
+    const s = setup({ accounts: [account()] });
+    const c = await verifiedCase(s);
+    expect(await s.api.actions.updateContact({ caseId: c.id, code: '123456' })).toEqual({ ok: false, error: { code: 'OTP_NOT_SENT' } });
+    const sent = await s.api.actions.sendContactCode({ caseId: c.id, kind: 'mobile', value: '+84 988 777 666' });
+    expect(sent).toMatchObject({ ok: true, value: { pendingContact: { kind: 'mobile', destination: '09*****66' } } });
+    expect(s.sent.at(-1)!.to).toBe('84988777666');
+    const code = codeFrom(s.sent.at(-1)!.text);
+    expect(s.writes).toEqual([]);
+    const wrong = code === '000000' ? '111111' : '000000';
+    expect(await s.api.actions.updateContact({ caseId: c.id, code: wrong })).toMatchObject({ ok: false, error: { code: 'OTP_WRONG' } });
+    expect(s.writes).toEqual([]);
+    const r = await s.api.actions.updateContact({ caseId: c.id, code });
+    expect(r).toMatchObject({ ok: true, value: { action: 'contact', outcome: 'done', notice: { status: 'sent', destination: '09*****98' } } });
+    expect(s.writes).toEqual([`contacts ${account().dn} {"mobile":"0988777666"}`]);
+    expect(s.sent.at(-1)).toMatchObject({ to: '84912345698' });
+    expect(s.sent.at(-1)!.text).toContain('da thay doi');
+  });
+
+  it('refuses landlines, old numbers and a backup e-mail equal to the account mail; and without verification', async () => {
+    const s = setup({ accounts: [account()] });
+    const c0 = await signedIn(s);
+    expect(await s.api.actions.sendContactCode({ caseId: c0.id, kind: 'mobile', value: '0988777666' })).toEqual({ ok: false, error: { code: 'CASE_NOT_VERIFIED' } });
+    await s.api.cases.close({ caseId: c0.id, outcome: 'abandoned' });
+    const c = await verifiedCase(s);
+    const reason = async (kind: 'mobile' | 'backupEmail', value: string) => {
+      const r = await s.api.actions.sendContactCode({ caseId: c.id, kind, value });
+      return r.ok ? 'ok' : `${r.error.code}:${r.error.reason ?? ''}`;
+    };
+    expect(await reason('mobile', '028 3823 3717')).toBe('VALIDATION_FAILED:landline');
+    expect(await reason('mobile', '01234567890')).toBe('VALIDATION_FAILED:old_format');
+    expect(await reason('backupEmail', 'ANNV@stttt.daotao.gov.vn')).toBe('VALIDATION_FAILED:same_as_mail');
+    expect(await reason('backupEmail', 'not-an-email')).toBe('VALIDATION_FAILED:not_email');
+    expect(s.writes).toEqual([]);
   });
 });

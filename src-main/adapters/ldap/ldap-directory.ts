@@ -8,7 +8,7 @@ import { normalizeVnMobile } from '../../domain/phone';
 import type { Directory, DirectoryAccount, DirectoryPolicy, DirectorySearchResult, WriteResult } from '../../domain/ports';
 import { nameMatches, type SearchCriterion } from '../../domain/search-query';
 import { openBound } from './connection';
-import { type DirectoryDialect, dialectFor } from './dialects/dialect';
+import { type DirectoryDialect, dialectFor, replace } from './dialects/dialect';
 import { EntryView } from './entry';
 import { isConnectionLoss, type LdapPhase, toHelpdeskError } from './errors';
 import { criteriaFilter, withUserFilter } from './filters';
@@ -172,6 +172,15 @@ export class LdapDirectory implements Directory {
       throw new HelpdeskError('INSECURE_CONNECTION', { detail: 'ldaps or StartTLS required' });
     }
     return this.write(dn, this.dialect.resetChanges(password), this.dialect.resetControls());
+  }
+
+  async updateContacts(dn: string, change: { mobile?: string; backupEmail?: string }): Promise<WriteResult> {
+    const a = this.s.attributes;
+    const changes: Change[] = [];
+    if (change.mobile !== undefined) changes.push(replace(a.mobile, [change.mobile]));
+    if (change.backupEmail !== undefined) changes.push(replace(a.backupEmail, [change.backupEmail]));
+    if (changes.length === 0) throw new HelpdeskError('VALIDATION_FAILED', { field: 'value', reason: 'required' });
+    return this.write(dn, changes, []);
   }
 
   /**

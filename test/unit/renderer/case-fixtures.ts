@@ -18,6 +18,7 @@ export function caseView(over: Partial<CaseView> = {}): CaseView {
     sentAt: null,
     expiresAt: null,
     verifiedAt: null,
+    pendingContact: null,
     attemptsLeft: 5,
     resend: { availableAt: null, remainingToday: 2 },
     channels: { sms: { status: 'present', masked: '09*****98' }, email: { status: 'present', masked: 'an***@gmail.com' } },
