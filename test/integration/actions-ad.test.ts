@@ -1,0 +1,119 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client } from 'ldapts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LdapDirectory } from '../../src-main/adapters/ldap/ldap-directory';
+import { MemorySecretStore } from '../../src-main/adapters/secrets/keytar-secret-store';
+import { servicePasswordKey } from '../../src-main/app/helpdesk';
+import { createRuntime, type Runtime } from '../../src-main/app/runtime';
+import { directoryDefaults, type DirectorySettings, type Settings, smsSecretKey } from '../../src-main/common/settings';
+import { HelpdeskError } from '../../src-main/domain/errors';
+import { type SambaAdHandle, startSambaAd } from '../helpers/samba-ad';
+import { type HttpSmsSink, startHttpSmsSink } from '../helpers/sms-sinks';
+
+// Active Directory (a real Samba AD DC on loopback): lockout from real failed binds, unlock and reset
+// through the contract over LDAPS; must-change answers `data 773`; a reset never goes over plain LDAP.
+const ESMS = { apiKey: 'k-ad-000000', secretKey: 's-ad-000000' };
+let ad: SambaAdHandle;
+let sms: HttpSmsSink;
+let runtime: Runtime;
+let dataDir: string;
+let profile: DirectorySettings;
+
+async function bindAs(dn: string, password: string): Promise<string> {
+  const c = new Client({ url: ad.ldapsUrl, timeout: 5000, connectTimeout: 2000, tlsOptions: { ca: ad.caPem } });
+  try {
+    await c.bind(dn, password);
+    return 'ok';
+  } catch (e) {
+    return /\bdata ([0-9a-f]+)\b/iu.exec((e as Error).message)?.[1] ?? (e as Error).constructor.name;
+  } finally {
+    await c.unbind().catch(() => undefined);
+  }
+}
+
+async function verifiedCase(user: string): Promise<string> {
+  const found = await runtime.api.directory.search({ query: user, kind: 'username' });
+  if (!found.ok) throw new Error(found.error.code);
+  const opened = await runtime.api.cases.open({ accountId: found.value.items[0]!.id, reason: `AD ${user}` });
+  if (!opened.ok) throw new Error(opened.error.code);
+  const sent = await runtime.api.cases.sendCode({ caseId: opened.value.id, channel: 'sms' });
+  if (!sent.ok) throw new Error(sent.error.code);
+  const code = /\b(\d{6})\b/u.exec((sms.requests.at(-1)!.body as { Content: string }).Content)![1]!;
+  expect((await runtime.api.cases.verifyCode({ caseId: opened.value.id, code })).ok).toBe(true);
+  return opened.value.id;
+}
+
+beforeAll(async () => {
+  [ad, sms] = await Promise.all([
+    startSambaAd({
+      users: [
+        { sAMAccountName: 'tongdai', displayName: 'Đặng Thu Hà', password: 'TongDai@2026x' },
+        { sAMAccountName: 'lannt', displayName: 'Nguyễn Thị Lan', mobile: '0912 000 333', otherMailbox: 'lan@gmail.com', password: 'CuLan@2025x' },
+        { sAMAccountName: 'hungtv', displayName: 'Trần Văn Hùng', mobile: '+84912000444', password: 'CuHung@2025x' },
+      ],
+    }),
+    startHttpSmsSink({ esms: ESMS }),
+  ]);
+  dataDir = mkdtempSync(join(tmpdir(), 'helpdesk-ad-'));
+  const secrets = new MemorySecretStore();
+  profile = { ...directoryDefaults('active-directory'), url: ad.ldapsUrl, caCertificate: ad.caPem, baseDn: ad.baseDn, serviceBindDn: ad.serviceDn };
+  const settings: Settings = { version: 1, locale: 'vi', mode: 'directory', directory: profile, sms: { provider: 'esms', url: sms.esmsUrl, brandname: 'AD', smsType: '2', timeoutMs: 3000 } };
+  await secrets.set(servicePasswordKey(profile), ad.servicePassword);
+  await secrets.set(smsSecretKey(settings.sms!)!, JSON.stringify(ESMS));
+  runtime = createRuntime({ dataDir, resourcesDir: join(process.cwd(), 'resources'), secrets, version: 'test' });
+  expect((await runtime.api.settings.save({ settings })).ok).toBe(true);
+  expect((await runtime.api.session.signIn({ username: 'tongdai', password: 'TongDai@2026x' })).ok).toBe(true);
+}, 120_000);
+
+afterAll(async () => {
+  await runtime?.close();
+  await Promise.all([ad?.stop(), sms?.close()]);
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+});
+
+describe('account actions on Active Directory (Samba AD DC)', () => {
+  it('a lockout from real failed binds shows as locked; unlock through the app; the old password works', async () => {
+    const dn = ad.userDn('lannt');
+    for (let i = 0; i < 3; i++) await bindAs(dn, 'Wrong@Pass1');
+    expect(await bindAs(dn, 'CuLan@2025x')).toBe('775');
+    const found = await runtime.api.directory.search({ query: 'nguyen thi lan' });
+    expect(found.ok && found.value.items[0]).toMatchObject({ username: 'lannt', state: { locked: true }, mobile: { masked: '09*****33' } });
+    const caseId = await verifiedCase('lannt');
+    expect(await runtime.api.actions.unlock({ caseId })).toMatchObject({ ok: true, value: { outcome: 'done', account: { state: { locked: false } } } });
+    expect(await bindAs(dn, 'CuLan@2025x')).toBe('ok');
+  });
+
+  it('reset over LDAPS: the temporary password answers data 773 (must change), the old one 52e', async () => {
+    const caseId = await verifiedCase('hungtv');
+    const r = await runtime.api.actions.resetPassword({ caseId });
+    expect(r).toMatchObject({ ok: true, value: { outcome: 'done', delivery: { status: 'sent', destination: '09*****44' }, account: { state: { mustChangePassword: true } } } });
+    const temp = /la (\S+) \./u.exec((sms.requests.at(-1)!.body as { Content: string }).Content)![1]!;
+    expect(await bindAs(ad.userDn('hungtv'), temp)).toBe('773');
+    expect(await bindAs(ad.userDn('hungtv'), 'CuHung@2025x')).toBe('52e');
+  });
+
+  it('over plain ldap:// a reset is refused before any write', async () => {
+    const plain = new LdapDirectory({ ...profile, url: ad.ldapUrl, caCertificate: '' }, ad.servicePassword);
+    try {
+      const err = await plain.resetPassword(ad.userDn('lannt'), 'Tam@Thoi2026x').catch((e: HelpdeskError) => e);
+      expect(err).toBeInstanceOf(HelpdeskError);
+      expect((err as HelpdeskError).code).toBe('INSECURE_CONNECTION');
+    } finally {
+      await plain.close();
+    }
+    expect(await bindAs(ad.userDn('lannt'), 'CuLan@2025x')).toBe('ok');
+  });
+
+  it('a reset the domain policy refuses (complexity) is named and changes nothing', async () => {
+    const dir = new LdapDirectory(profile, ad.servicePassword);
+    try {
+      const err = await dir.resetPassword(ad.userDn('lannt'), 'short').catch((e: HelpdeskError) => e);
+      expect((err as HelpdeskError).toApiError()).toMatchObject({ code: 'PASSWORD_REJECTED', detail: '0000052D' });
+    } finally {
+      await dir.close();
+    }
+    expect(await bindAs(ad.userDn('lannt'), 'CuLan@2025x')).toBe('ok');
+  });
+});
