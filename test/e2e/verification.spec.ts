@@ -122,9 +122,9 @@ test('verify a caller by SMS: send, read the code in the Outbox, type it back, "
   await expect(verified).toContainText('Đã xác thực');
   await expect(verified).toContainText('09*****98');
   await expect(page.getByTestId('verified-countdown')).toContainText(/0[0-4]:\d\d/u);
-  await expect(panel.getByTestId('action-unlock')).toBeDisabled();
-  await expect(panel.getByTestId('action-unlock')).toHaveAttribute('title', 'Chức năng đang được hoàn thiện');
-  await expect(panel.getByTestId('action-reset')).toHaveAttribute('title', 'Chức năng đang được hoàn thiện');
+  await expect(panel.getByTestId('action-unlock')).toBeEnabled();
+  await expect(panel.getByTestId('action-reset')).toBeEnabled();
+  await expect(panel.getByTestId('actions-note')).toHaveText('Người gọi đã được xác minh. Mỗi thao tác cần xác nhận trước khi thực hiện.');
   await shot(page, info, 'case-verified');
   await shot(panel, info, 'case-verified-panel');
 

@@ -3,7 +3,9 @@ import { useI18n } from 'vue-i18n';
 
 /**
  * Translates contract errors: `errors.<code>`, and for validation failures the reason
- * (`validation.<reason>`) when one is known. Unknown codes fall back to INTERNAL's text.
+ * (`validation.<reason>`) when one is known. A refusal with a known reason of its own
+ * (`reasons.<code>.<reason>`: PASSWORD_REJECTED history, administrative_lock…) reads as that
+ * reason's sentence. Unknown codes fall back to INTERNAL's text.
  */
 export function useErrorText() {
   const { t, te } = useI18n();
@@ -18,10 +20,13 @@ export function useErrorText() {
     te(`errors.${error.code}`) ? t(`errors.${error.code}`) : t('errors.INTERNAL');
 
   /** A full sentence for an error banner. */
-  const errorText = (error: ApiError): string =>
-    error.code === 'VALIDATION_FAILED' && error.reason && te(`validation.${error.reason}`)
-      ? `${codeText(error)} ${t(`validation.${error.reason}`)}`
-      : codeText(error);
+  const errorText = (error: ApiError): string => {
+    if (error.code === 'VALIDATION_FAILED' && error.reason && te(`validation.${error.reason}`)) {
+      return `${codeText(error)} ${t(`validation.${error.reason}`)}`;
+    }
+    if (error.reason && te(`reasons.${error.code}.${error.reason}`)) return t(`reasons.${error.code}.${error.reason}`);
+    return codeText(error);
+  };
 
   return { errorText, reasonText, codeText };
 }

@@ -116,7 +116,9 @@ export const en: Messages = {
     unlock: 'Unlock account',
     reset: 'Reset password',
     needsVerification: 'Verify the caller first',
-    actionsPending: 'This function is not finished yet',
+    verificationExpired: 'The verification has expired',
+    notLocked: 'The account is not locked',
+    actionsReady: 'The caller is verified. Each action asks for confirmation before it runs.',
     caseElsewhere: 'A caller verification is open for {name}. Verifying this account abandons it.',
     caseElsewhereOpen: 'Go back to the open verification',
   },
@@ -142,6 +144,7 @@ export const en: Messages = {
       channel: 'Send code',
       code: 'Enter code',
       verified: 'Verified',
+      action: 'Action',
     },
     reason: 'Reason / ticket number',
     reasonHint: "The caller's request or a ticket number; it is kept in the audit log.",
@@ -190,6 +193,36 @@ export const en: Messages = {
     verifiedExpired: 'The verification expired (5 minutes). Resend the OTP code to verify again.',
     done: 'Finish',
     closing: 'Closing…',
+  },
+  actions: {
+    check: 'Read this back to the caller before you confirm.',
+    account: 'Account',
+    reason: 'Reason',
+    verification: 'Verification',
+    verificationValue: '{destination} ({channel}), at {time}',
+    effectLabel: 'What will happen',
+    effect: {
+      unlock: 'The account will be unlocked; the password stays as it is.',
+      reset:
+        'A temporary password will be generated and sent to {destination}; the user must change it at the next sign-in. The operator never sees this password.',
+    },
+    confirm: 'Confirm',
+    running: 'Working…',
+    unlocked: 'Account unlocked',
+    unlockedDetail: 'The account {username} was unlocked; the password stays as it is.',
+    resetSent: 'The password was reset. The temporary password was sent to {destination}',
+    resetSentDetail: 'Ask the caller to sign in with the temporary password in the message. The operator never sees this password.',
+    mustChange: 'The user must change the password at the next sign-in.',
+    resetUndelivered: 'The password was reset but the temporary password could not be sent: {reason}. Reset it again.',
+    unknown: 'Unknown — please check',
+    unknownDetail: {
+      unlock:
+        'The connection to the directory dropped after the unlock was sent: it is not known whether it took effect. Check the state read back from the directory.',
+      reset:
+        'The connection to the directory dropped after the password reset was sent: it is not known whether it took effect, and no temporary password was sent. Check the state read back from the directory and reset again if needed.',
+    },
+    stateNow: 'Current state in the directory',
+    stateUnread: 'The account state could not be read back. Open the account again to check.',
   },
   outbox: {
     title: 'Outbox (training)',
@@ -428,6 +461,19 @@ export const en: Messages = {
     RELAY_BAD_RESPONSE: 'The relay answered in an unexpected format.',
     SETTINGS_WRITE_FAILED: 'The settings file could not be written.',
     INTERNAL: 'Something unexpected went wrong. Please try again.',
+  },
+  reasons: {
+    PASSWORD_REJECTED: {
+      history: 'The directory refused the password: it matches a recently used password.',
+      quality: 'The directory refused the password: it does not meet the quality requirements.',
+      too_short: 'The directory refused the password: it is shorter than the minimum length.',
+      too_young: 'The directory refused the password: it was changed too recently to be changed again.',
+      policy: 'The directory refused the password under its password policy.',
+    },
+    ACTION_NOT_PERMITTED: {
+      administrative_lock:
+        'The account was locked or disabled by an administrator: the help desk cannot unlock it. Pass the request on to the unit’s system administrator.',
+    },
   },
   validation: {
     required: 'Required.',

@@ -119,7 +119,9 @@ export const vi = {
     unlock: 'Mở khóa tài khoản',
     reset: 'Đặt lại mật khẩu',
     needsVerification: 'Cần xác minh người gọi trước',
-    actionsPending: 'Chức năng đang được hoàn thiện',
+    verificationExpired: 'Phiên xác minh đã hết hạn',
+    notLocked: 'Tài khoản không bị khóa',
+    actionsReady: 'Người gọi đã được xác minh. Mỗi thao tác cần xác nhận trước khi thực hiện.',
     caseElsewhere: 'Đang xác minh người gọi cho {name}. Xác minh tài khoản này sẽ hủy yêu cầu đó.',
     caseElsewhereOpen: 'Mở lại yêu cầu đang xác minh',
   },
@@ -145,6 +147,7 @@ export const vi = {
       channel: 'Gửi mã',
       code: 'Nhập mã',
       verified: 'Xác thực',
+      action: 'Thao tác',
     },
     reason: 'Lý do / số phiếu hỗ trợ',
     reasonHint: 'Ghi yêu cầu của người gọi hoặc số phiếu; nội dung được lưu vào nhật ký kiểm tra.',
@@ -193,6 +196,36 @@ export const vi = {
     verifiedExpired: 'Phiên xác minh đã hết hạn (5 phút). Gửi lại mã OTP để xác minh lại.',
     done: 'Kết thúc',
     closing: 'Đang đóng…',
+  },
+  actions: {
+    check: 'Đọc lại cho người gọi trước khi xác nhận.',
+    account: 'Tài khoản',
+    reason: 'Lý do',
+    verification: 'Xác minh',
+    verificationValue: '{destination} ({channel}), lúc {time}',
+    effectLabel: 'Sẽ thực hiện',
+    effect: {
+      unlock: 'Tài khoản sẽ được mở khóa, mật khẩu giữ nguyên.',
+      reset:
+        'Một mật khẩu tạm thời sẽ được tạo và gửi tới {destination}; người dùng phải đổi mật khẩu ở lần đăng nhập tiếp theo. Tổng đài viên không nhìn thấy mật khẩu này.',
+    },
+    confirm: 'Xác nhận',
+    running: 'Đang thực hiện…',
+    unlocked: 'Mở khóa thành công',
+    unlockedDetail: 'Tài khoản {username} đã được mở khóa, mật khẩu giữ nguyên.',
+    resetSent: 'Đã đặt lại mật khẩu. Đã gửi mật khẩu tạm thời tới {destination}',
+    resetSentDetail: 'Mời người gọi đăng nhập bằng mật khẩu tạm thời trong tin nhắn hoặc thư. Tổng đài viên không nhìn thấy mật khẩu này.',
+    mustChange: 'Người dùng phải đổi mật khẩu ở lần đăng nhập tiếp theo.',
+    resetUndelivered: 'Đã đặt lại mật khẩu nhưng chưa gửi được mật khẩu tạm thời: {reason}. Hãy đặt lại lần nữa.',
+    unknown: 'Không xác định — hãy kiểm tra',
+    unknownDetail: {
+      unlock:
+        'Kết nối với máy chủ thư mục bị ngắt sau khi lệnh mở khóa đã gửi đi: không biết lệnh đã có hiệu lực hay chưa. Hãy xem trạng thái đọc lại từ thư mục.',
+      reset:
+        'Kết nối với máy chủ thư mục bị ngắt sau khi lệnh đặt lại mật khẩu đã gửi đi: không biết lệnh đã có hiệu lực hay chưa, và mật khẩu tạm thời chưa được gửi. Hãy xem trạng thái đọc lại từ thư mục rồi đặt lại lần nữa nếu cần.',
+    },
+    stateNow: 'Trạng thái hiện tại trong thư mục',
+    stateUnread: 'Không đọc lại được trạng thái tài khoản. Hãy mở lại tài khoản để kiểm tra.',
   },
   outbox: {
     title: 'Hộp thư đi (đào tạo)',
@@ -431,6 +464,23 @@ export const vi = {
     RELAY_SERVER_ERROR: 'Cổng gửi tin gặp lỗi máy chủ.',
     RELAY_BAD_RESPONSE: 'Cổng gửi tin trả lời không đúng định dạng.',
     INTERNAL: 'Đã xảy ra lỗi ngoài dự kiến. Vui lòng thử lại.',
+  },
+  /**
+   * Refusals with a reason (`error.reason`), keyed by code then reason: a full sentence that replaces
+   * the code's general text.
+   */
+  reasons: {
+    PASSWORD_REJECTED: {
+      history: 'Máy chủ thư mục từ chối mật khẩu: trùng với một mật khẩu đã dùng gần đây.',
+      quality: 'Máy chủ thư mục từ chối mật khẩu: không đạt yêu cầu chất lượng mật khẩu.',
+      too_short: 'Máy chủ thư mục từ chối mật khẩu: ngắn hơn độ dài tối thiểu.',
+      too_young: 'Máy chủ thư mục từ chối mật khẩu: mật khẩu vừa được đổi, chính sách chưa cho đổi lại.',
+      policy: 'Máy chủ thư mục từ chối mật khẩu theo chính sách mật khẩu.',
+    },
+    ACTION_NOT_PERMITTED: {
+      administrative_lock:
+        'Tài khoản bị quản trị viên khóa hoặc vô hiệu hóa: tổng đài không mở khóa được. Hãy chuyển yêu cầu cho quản trị hệ thống của đơn vị.',
+    },
   },
   validation: {
     required: 'Bắt buộc nhập.',

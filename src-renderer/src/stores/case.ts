@@ -1,14 +1,16 @@
-import type { CaseView, VerificationChannel } from '@common/dto';
+import type { AccountDetail, ActionResult, CaseView, VerificationChannel } from '@common/dto';
 import type { ApiError, Result } from '@common/result';
 import { defineStore } from 'pinia';
 import { computed, ref, watch } from 'vue';
 import { createLatestGate } from '../async';
 import { api } from '../bridge';
+import { isGateRefusal, type ActionKind, type ActionOutcome } from '../flows/actions';
 import { defaultChannel } from '../flows/verification';
+import { useSearchStore } from './search';
 import { useSessionStore } from './session';
 
 /** What is in flight: one request at a time, so a double click never sends two codes. */
-export type CaseBusy = 'open' | 'send' | 'verify' | 'close' | null;
+export type CaseBusy = 'open' | 'send' | 'verify' | 'close' | 'action' | null;
 
 /** The last code the operator typed was wrong (not an error: the server answered verified:false). */
 export interface WrongCode {
@@ -30,6 +32,12 @@ export const useCaseStore = defineStore('case', () => {
   const busy = ref<CaseBusy>(null);
   const error = ref<ApiError | null>(null);
   const wrong = ref<WrongCode | null>(null);
+  /** The action the operator chose and has not yet confirmed ("Xác nhận") or dropped ("Quay lại"). */
+  const confirming = ref<ActionKind | null>(null);
+  /** The last action's answer, for the result screen. */
+  const outcome = ref<ActionOutcome | null>(null);
+  /** Why the last action was refused (shown on the confirmation, apart from the case's own errors). */
+  const actionError = ref<ApiError | null>(null);
 
   const active = computed(() => accountId.value !== null);
   const caseId = computed(() => current.value?.id ?? null);
@@ -53,6 +61,9 @@ export const useCaseStore = defineStore('case', () => {
     busy.value = null;
     error.value = null;
     wrong.value = null;
+    confirming.value = null;
+    outcome.value = null;
+    actionError.value = null;
   }
 
   /** Keeps the case the server returned; a closed case ends the wizard. */
@@ -149,6 +160,10 @@ export const useCaseStore = defineStore('case', () => {
       return false;
     }
     wrong.value = null;
+    // A new code means a new verification: what was done under the last one is history.
+    confirming.value = null;
+    outcome.value = null;
+    actionError.value = null;
     take(r.value);
     return true;
   }
@@ -195,6 +210,75 @@ export const useCaseStore = defineStore('case', () => {
     return true;
   }
 
+  /** "Mở khóa tài khoản" / "Đặt lại mật khẩu": asks for confirmation inside the wizard. Only once verified. */
+  function ask(action: ActionKind): boolean {
+    if (!verified.value || busy.value !== null) return false;
+    confirming.value = action;
+    outcome.value = null;
+    actionError.value = null;
+    return true;
+  }
+
+  /**
+   * "Quay lại" on the confirmation: nothing is done, the case stays verified. When the verification
+   * runs out under an open confirmation, it closes too, keeping the refusal (if any) on screen.
+   */
+  function cancelAsk(keepError = false): void {
+    if (busy.value === 'action') return;
+    confirming.value = null;
+    if (!keepError) actionError.value = null;
+  }
+
+  /** The account as the directory holds it now (null when it cannot be read). */
+  async function readAccount(id: string): Promise<AccountDetail | null> {
+    const r = await api.directory.getAccount({ id });
+    if (r.ok) return r.value;
+    if (r.error.code === 'NOT_SIGNED_IN') useSessionStore().expired();
+    return null;
+  }
+
+  /**
+   * "Xác nhận": runs the confirmed action. The answer carries the account as written (or, when the
+   * outcome is unknown, as re-read); without one the account is read again. Either way the account
+   * panel shows the fresh state. A refusal stays on the confirmation, translated; a refusal about the
+   * case (expired, closed) re-reads the case, any other re-reads the account.
+   */
+  async function act(): Promise<boolean> {
+    const id = caseId.value;
+    const action = confirming.value;
+    const account = accountId.value;
+    if (id === null || action === null || account === null) return false;
+    const r = await request('action', async (): Promise<Result<ActionOutcome>> => {
+      const answer: Result<ActionResult> =
+        action === 'unlock' ? await api.actions.unlock({ caseId: id }) : await api.actions.resetPassword({ caseId: id });
+      if (!answer.ok) return answer;
+      const fresh = answer.value.account ?? (await readAccount(account));
+      return { ok: true, value: { result: answer.value, account: fresh } };
+    });
+    if (!r) return false;
+    if (!r.ok) {
+      const e = r.error;
+      actionError.value = e;
+      if (e.code === 'NOT_SIGNED_IN') {
+        useSessionStore().expired();
+      } else if (isGateRefusal(e)) {
+        const mine = generation;
+        await refresh();
+        if (generations.isCurrent(mine)) actionError.value = e;
+      } else if (e.code !== 'VALIDATION_FAILED') {
+        const mine = generation;
+        const fresh = await readAccount(account);
+        if (fresh && generations.isCurrent(mine)) useSearchStore().updateAccount(fresh);
+      }
+      return false;
+    }
+    confirming.value = null;
+    actionError.value = null;
+    outcome.value = r.value;
+    if (r.value.account) useSearchStore().updateAccount(r.value.account);
+    return true;
+  }
+
   function clearError(): void {
     error.value = null;
   }
@@ -215,6 +299,9 @@ export const useCaseStore = defineStore('case', () => {
     busy,
     error,
     wrong,
+    confirming,
+    outcome,
+    actionError,
     active,
     caseId,
     verified,
@@ -227,6 +314,9 @@ export const useCaseStore = defineStore('case', () => {
     verify,
     abandon,
     finish,
+    ask,
+    cancelAsk,
+    act,
     clearError,
     reset,
   };

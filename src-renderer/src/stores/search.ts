@@ -137,6 +137,34 @@ export const useSearchStore = defineStore('search', () => {
     await loadAccount(id);
   }
 
+  /**
+   * The directory's fresh word on an account (after an unlock or a reset): the open panel and the
+   * result row show it at once. A load of the same account still in flight is superseded.
+   */
+  function updateAccount(detail: AccountDetail): void {
+    if (openId.value === detail.id) {
+      accounts.cancel();
+      account.value = detail;
+      accountLoading.value = false;
+      accountError.value = null;
+    }
+    const r = result.value;
+    const i = r ? r.items.findIndex((a) => a.id === detail.id) : -1;
+    if (r && i >= 0) {
+      const summary: AccountSummary = {
+        id: detail.id,
+        username: detail.username,
+        displayName: detail.displayName,
+        unit: detail.unit,
+        accountType: detail.accountType,
+        state: detail.state,
+        mobile: detail.mobile,
+        backupEmail: detail.backupEmail,
+      };
+      result.value = { ...r, items: r.items.map((a, j) => (j === i ? summary : a)) };
+    }
+  }
+
   /** Forgets everything (sign-out: nothing of the last caller stays on screen). */
   function clear(): void {
     reset();
@@ -172,6 +200,7 @@ export const useSearchStore = defineStore('search', () => {
     highlight,
     loadAccount,
     reloadAccount,
+    updateAccount,
     clear,
   };
 });

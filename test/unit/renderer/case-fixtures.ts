@@ -1,4 +1,4 @@
-import type { CaseView } from '../../../src-main/common/dto';
+import type { AccountDetail, AccountState, CaseView } from '../../../src-main/common/dto';
 
 export const T0 = Date.parse('2026-11-23T08:00:00Z');
 export const iso = (ms: number): string => new Date(ms).toISOString();
@@ -43,4 +43,42 @@ export function sentCase(over: Partial<CaseView> = {}): CaseView {
     resend: { availableAt: iso(T0 + 300_000), remainingToday: 1 },
     ...over,
   });
+}
+
+/** The same case once the caller read the code back 20 s after it went out (live until T0 + 5 min). */
+export function verifiedCase(over: Partial<CaseView> = {}): CaseView {
+  return sentCase({ status: 'verified', verifiedAt: iso(T0 + 20_000), ...over });
+}
+
+/** annv as the directory returns it: locked, both contacts present. */
+export function accountDetail(over: Partial<AccountDetail> = {}, state: Partial<AccountState> = {}): AccountDetail {
+  return {
+    id: 'uid=annv,ou=people,dc=daotao,dc=gov,dc=vn',
+    username: 'annv',
+    displayName: 'Nguyễn Văn An',
+    unit: 'Sở Thông tin và Truyền thông',
+    accountType: 'individual',
+    state: {
+      locked: true,
+      lockedAt: iso(T0 - 3_600_000),
+      lockedUntil: null,
+      failedLogins: 5,
+      disabled: false,
+      mustChangePassword: false,
+      passwordChangedAt: null,
+      passwordExpiresAt: null,
+      passwordExpired: false,
+      passwordExpiringSoon: false,
+      ...state,
+    },
+    mobile: { status: 'present', masked: '09*****98' },
+    backupEmail: { status: 'present', masked: 'an***@gmail.com' },
+    mail: 'annv@stttt.daotao.gov.vn',
+    title: null,
+    citizenId: null,
+    taxCode: null,
+    socialInsuranceCode: null,
+    policy: null,
+    ...over,
+  };
 }

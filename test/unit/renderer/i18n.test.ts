@@ -81,6 +81,7 @@ describe('renderer messages', () => {
           encoding: 'GSM-7',
           name: 'Nguyễn Văn An',
           reason: 'Quên mật khẩu',
+          username: 'annv',
           vars: 'x',
         };
         for (const key of leafKeys(messages)) {
@@ -143,7 +144,44 @@ describe('renderer messages', () => {
     expect(t('case.noneLeftToday')).toBe('đã hết lượt hôm nay');
     expect(t('case.smsCount', { n: 148, segments: 1, encoding: 'GSM-7' })).toBe('148 ký tự · 1 tin nhắn (GSM-7)');
     expect(t('nav.outbox')).toBe('Hộp thư đi (đào tạo)');
-    expect(t('account.actionsPending')).toBe('Chức năng đang được hoàn thiện');
+  });
+
+  it('words the account actions as the brief and the seeds do', () => {
+    const i18n = createI18n({ legacy: false, locale: 'vi', messages: { vi } });
+    const t = i18n.global.t;
+    expect(t('account.unlock')).toBe('Mở khóa tài khoản');
+    expect(t('account.reset')).toBe('Đặt lại mật khẩu');
+    expect(t('account.verificationExpired')).toBe('Phiên xác minh đã hết hạn');
+    expect(t('actions.effect.unlock')).toBe('Tài khoản sẽ được mở khóa, mật khẩu giữ nguyên.');
+    expect(t('actions.effect.reset', { destination: '09*****98' })).toBe(
+      'Một mật khẩu tạm thời sẽ được tạo và gửi tới 09*****98; người dùng phải đổi mật khẩu ở lần đăng nhập tiếp theo. Tổng đài viên không nhìn thấy mật khẩu này.',
+    );
+    expect(t('actions.confirm')).toBe('Xác nhận');
+    expect(t('actions.unlocked')).toBe('Mở khóa thành công');
+    expect(t('actions.resetSent', { destination: '09*****98' })).toBe('Đã đặt lại mật khẩu. Đã gửi mật khẩu tạm thời tới 09*****98');
+    expect(t('actions.resetUndelivered', { reason: 'Cổng gửi tin không phản hồi kịp thời' })).toBe(
+      'Đã đặt lại mật khẩu nhưng chưa gửi được mật khẩu tạm thời: Cổng gửi tin không phản hồi kịp thời. Hãy đặt lại lần nữa.',
+    );
+    expect(t('actions.unknown')).toBe('Không xác định — hãy kiểm tra');
+  });
+
+  it('has a sentence for every refusal reason the account actions can carry', () => {
+    const reasons = {
+      PASSWORD_REJECTED: ['history', 'quality', 'too_short', 'too_young', 'policy'],
+      ACTION_NOT_PERMITTED: ['administrative_lock'],
+    };
+    for (const [name, messages] of Object.entries(locales)) {
+      for (const [code, list] of Object.entries(reasons)) {
+        expect((ERROR_CODES as readonly string[]).includes(code), code).toBe(true);
+        for (const reason of list) {
+          expect(leaf(messages, `reasons.${code}.${reason}`), `${name} reasons.${code}.${reason}`).toEqual(
+            expect.stringMatching(/\S/u),
+          );
+        }
+      }
+      // Only contract codes are keyed.
+      for (const code of Object.keys(messages.reasons as Tree)) expect(ERROR_CODES as readonly string[]).toContain(code);
+    }
   });
 
   it('words the relay settings: provider names, the training note, placeholders passed as a parameter', () => {
@@ -168,10 +206,11 @@ describe('renderer messages', () => {
   });
 
   it('never claims a code was received: a gateway accepting it is not delivery', () => {
-    for (const key of leafKeys(locales.vi).filter((k) => k.startsWith('case.'))) {
+    const spoken = (k: string) => k.startsWith('case.') || k.startsWith('actions.');
+    for (const key of leafKeys(locales.vi).filter(spoken)) {
       expect(leaf(locales.vi, key), key).not.toMatch(/đã nhận/iu);
     }
-    for (const key of leafKeys(locales.en).filter((k) => k.startsWith('case.'))) {
+    for (const key of leafKeys(locales.en).filter(spoken)) {
       expect(leaf(locales.en, key), key).not.toMatch(/\b(received|delivered)\b/iu);
     }
   });

@@ -1,0 +1,111 @@
+import type { AccountDetail, AccountState, ActionResult } from '@common/dto';
+import type { ErrorCode } from '@common/errors';
+import type { ApiError } from '@common/result';
+import { assertNever, type WizardStep } from './verification';
+
+/**
+ * The account actions of the case wizard (unlock, reset), as pure functions of the wizard step, the
+ * account and the server's ActionResult. The main process enforces the gate; these only decide what
+ * the operator sees and may press.
+ */
+
+export type ActionKind = ActionResult['action'];
+
+export const ACTION_KINDS: readonly ActionKind[] = ['unlock', 'reset'];
+
+/** Where the verification stands for the actions: not (yet) on this account, live, or run out. */
+export type ActionGate = { kind: 'needs-verification' } | { kind: 'expired' } | { kind: 'ready' };
+
+/** `step`: the wizard's step when it is open on this account, null when it is not. */
+export function actionGate(step: WizardStep | null): ActionGate {
+  if (step === null) return { kind: 'needs-verification' };
+  switch (step.kind) {
+    case 'reason':
+    case 'channel':
+    case 'code':
+    case 'closed':
+      return { kind: 'needs-verification' };
+    case 'verified':
+      return step.expired ? { kind: 'expired' } : { kind: 'ready' };
+    default:
+      return assertNever(step);
+  }
+}
+
+/**
+ * Whether unlocking makes sense: locked by failed logins, or locked by an administrator (disabled).
+ * The latter is offered so the operator gets the main process's reasoned refusal, not a silent grey button.
+ */
+export function unlockApplies(state: Pick<AccountState, 'locked' | 'disabled'>): boolean {
+  return state.locked || state.disabled;
+}
+
+/** One action button: pressable, or the i18n key of why not (its title and the note under the buttons). */
+export interface ActionButton {
+  enabled: boolean;
+  reasonKey: string | null;
+}
+
+export function actionButton(
+  action: ActionKind,
+  gate: ActionGate,
+  state: Pick<AccountState, 'locked' | 'disabled'>,
+  busy: boolean,
+): ActionButton {
+  if (gate.kind === 'needs-verification') return { enabled: false, reasonKey: 'account.needsVerification' };
+  if (gate.kind === 'expired') return { enabled: false, reasonKey: 'account.verificationExpired' };
+  if (action === 'unlock' && !unlockApplies(state)) return { enabled: false, reasonKey: 'account.notLocked' };
+  return { enabled: !busy, reasonKey: null };
+}
+
+/** The sentence under the action buttons. */
+export function actionNoteKey(gate: ActionGate): string {
+  switch (gate.kind) {
+    case 'needs-verification':
+      return 'account.needsVerification';
+    case 'expired':
+      return 'account.verificationExpired';
+    case 'ready':
+      return 'account.actionsReady';
+    default:
+      return assertNever(gate);
+  }
+}
+
+/**
+ * What the result screen says. A reset is "sent" only when the relay accepted the message (accepted,
+ * not delivered: never "received"); a reset that reports done without a delivery is not claimed as sent.
+ */
+export type ActionSummary =
+  | { kind: 'unlocked' }
+  | { kind: 'reset-sent'; destination: string }
+  | { kind: 'reset-undelivered'; destination: string | null; code: ErrorCode }
+  | { kind: 'unknown'; action: ActionKind };
+
+export function actionSummary(result: ActionResult): ActionSummary {
+  if (result.outcome === 'unknown') return { kind: 'unknown', action: result.action };
+  if (result.action === 'unlock') return { kind: 'unlocked' };
+  const d = result.delivery;
+  if (d === null) return { kind: 'reset-undelivered', destination: null, code: 'INTERNAL' };
+  if (d.status === 'sent') return { kind: 'reset-sent', destination: d.destination };
+  return { kind: 'reset-undelivered', destination: d.destination, code: d.code };
+}
+
+/** An action's outcome as the wizard keeps it: the server's answer and the account as read after it. */
+export interface ActionOutcome {
+  result: ActionResult;
+  /** `result.account`, or a re-read of the account when the answer carried none; null if both failed. */
+  account: AccountDetail | null;
+}
+
+/** Refusals that say the case itself moved on (expired, closed, no longer verified): re-read the case. */
+const GATE_CODES: readonly ErrorCode[] = ['CASE_NOT_VERIFIED', 'CASE_EXPIRED', 'CASE_CLOSED', 'CASE_NOT_FOUND'];
+
+export function isGateRefusal(e: Pick<ApiError, 'code'>): boolean {
+  return GATE_CODES.includes(e.code);
+}
+
+/** A sentence set inside another ("…: <text>. Hãy …"): its own final full stop goes. */
+export function withoutFinalStop(text: string): string {
+  return text.trim().replace(/[.。]+$/u, '');
+}

@@ -1,0 +1,138 @@
+import { describe, expect, it } from 'vitest';
+import type { AccountState, ActionResult } from '../../../src-main/common/dto';
+import type { ErrorCode } from '../../../src-main/common/errors';
+import { loadRenderer } from './load-renderer';
+
+// The shapes these tests rely on (see load-renderer.ts for why the module is loaded at run time).
+type WizardStep =
+  | { kind: 'reason' }
+  | { kind: 'channel' }
+  | { kind: 'code'; expired: boolean }
+  | { kind: 'verified'; expired: boolean }
+  | { kind: 'closed' };
+type ActionKind = 'unlock' | 'reset';
+type ActionGate = { kind: 'needs-verification' } | { kind: 'expired' } | { kind: 'ready' };
+type ActionSummary =
+  | { kind: 'unlocked' }
+  | { kind: 'reset-sent'; destination: string }
+  | { kind: 'reset-undelivered'; destination: string | null; code: ErrorCode }
+  | { kind: 'unknown'; action: ActionKind };
+type Lock = Pick<AccountState, 'locked' | 'disabled'>;
+
+const flows = await loadRenderer<{
+  actionGate(step: WizardStep | null): ActionGate;
+  unlockApplies(state: Lock): boolean;
+  actionButton(action: ActionKind, gate: ActionGate, state: Lock, busy: boolean): { enabled: boolean; reasonKey: string | null };
+  actionNoteKey(gate: ActionGate): string;
+  actionSummary(result: ActionResult): ActionSummary;
+  isGateRefusal(e: { code: string }): boolean;
+  withoutFinalStop(text: string): string;
+}>('flows/actions.ts');
+
+const LOCKED: Lock = { locked: true, disabled: false };
+const DISABLED: Lock = { locked: false, disabled: true };
+const FINE: Lock = { locked: false, disabled: false };
+const READY: ActionGate = { kind: 'ready' };
+
+function result(over: Partial<ActionResult>): ActionResult {
+  return { action: 'reset', outcome: 'done', account: null, delivery: null, ...over };
+}
+
+describe('actionGate', () => {
+  it('needs a verification until the wizard on this account is verified', () => {
+    expect(flows.actionGate(null)).toEqual({ kind: 'needs-verification' });
+    expect(flows.actionGate({ kind: 'reason' })).toEqual({ kind: 'needs-verification' });
+    expect(flows.actionGate({ kind: 'channel' })).toEqual({ kind: 'needs-verification' });
+    expect(flows.actionGate({ kind: 'code', expired: false })).toEqual({ kind: 'needs-verification' });
+    expect(flows.actionGate({ kind: 'code', expired: true })).toEqual({ kind: 'needs-verification' });
+    expect(flows.actionGate({ kind: 'closed' })).toEqual({ kind: 'needs-verification' });
+  });
+
+  it('is ready while the verification is live, expired once it ran out', () => {
+    expect(flows.actionGate({ kind: 'verified', expired: false })).toEqual({ kind: 'ready' });
+    expect(flows.actionGate({ kind: 'verified', expired: true })).toEqual({ kind: 'expired' });
+  });
+});
+
+describe('actionButton', () => {
+  it('says why before the verification and after it expired, for both actions', () => {
+    for (const action of ['unlock', 'reset'] as const) {
+      expect(flows.actionButton(action, { kind: 'needs-verification' }, LOCKED, false)).toEqual({
+        enabled: false,
+        reasonKey: 'account.needsVerification',
+      });
+      expect(flows.actionButton(action, { kind: 'expired' }, LOCKED, false)).toEqual({
+        enabled: false,
+        reasonKey: 'account.verificationExpired',
+      });
+    }
+  });
+
+  it('offers unlock only for a locked account (an administrative lock too, for the reasoned refusal)', () => {
+    expect(flows.actionButton('unlock', READY, LOCKED, false)).toEqual({ enabled: true, reasonKey: null });
+    expect(flows.actionButton('unlock', READY, DISABLED, false)).toEqual({ enabled: true, reasonKey: null });
+    expect(flows.actionButton('unlock', READY, FINE, false)).toEqual({ enabled: false, reasonKey: 'account.notLocked' });
+    expect(flows.unlockApplies(FINE)).toBe(false);
+    expect(flows.unlockApplies({ locked: true, disabled: true })).toBe(true);
+  });
+
+  it('offers reset whatever the lock state', () => {
+    for (const state of [LOCKED, DISABLED, FINE]) {
+      expect(flows.actionButton('reset', READY, state, false)).toEqual({ enabled: true, reasonKey: null });
+    }
+  });
+
+  it('waits while a request is in flight (no reason: it is momentary)', () => {
+    expect(flows.actionButton('reset', READY, FINE, true)).toEqual({ enabled: false, reasonKey: null });
+    expect(flows.actionButton('unlock', READY, LOCKED, true)).toEqual({ enabled: false, reasonKey: null });
+  });
+
+  it('notes the gate under the buttons', () => {
+    expect(flows.actionNoteKey({ kind: 'needs-verification' })).toBe('account.needsVerification');
+    expect(flows.actionNoteKey({ kind: 'expired' })).toBe('account.verificationExpired');
+    expect(flows.actionNoteKey(READY)).toBe('account.actionsReady');
+  });
+});
+
+describe('actionSummary', () => {
+  it('an unlock that took effect', () => {
+    expect(flows.actionSummary(result({ action: 'unlock' }))).toEqual({ kind: 'unlocked' });
+  });
+
+  it('a reset whose temporary password the relay accepted', () => {
+    const r = result({ delivery: { status: 'sent', channel: 'sms', destination: '09*****98' } });
+    expect(flows.actionSummary(r)).toEqual({ kind: 'reset-sent', destination: '09*****98' });
+  });
+
+  it('a reset whose temporary password could not be sent, with the relay code', () => {
+    const r = result({ delivery: { status: 'failed', channel: 'email', destination: 'an***@gmail.com', code: 'RELAY_TIMEOUT' } });
+    expect(flows.actionSummary(r)).toEqual({ kind: 'reset-undelivered', destination: 'an***@gmail.com', code: 'RELAY_TIMEOUT' });
+  });
+
+  it('never claims a password was sent without a delivery', () => {
+    expect(flows.actionSummary(result({ delivery: null }))).toEqual({ kind: 'reset-undelivered', destination: null, code: 'INTERNAL' });
+  });
+
+  it('an unknown outcome stays unknown, whatever else the answer says', () => {
+    expect(flows.actionSummary(result({ action: 'unlock', outcome: 'unknown' }))).toEqual({ kind: 'unknown', action: 'unlock' });
+    const r = result({ outcome: 'unknown', delivery: { status: 'sent', channel: 'sms', destination: '09*****98' } });
+    expect(flows.actionSummary(r)).toEqual({ kind: 'unknown', action: 'reset' });
+  });
+});
+
+describe('helpers', () => {
+  it('tells refusals about the case from others', () => {
+    for (const code of ['CASE_NOT_VERIFIED', 'CASE_EXPIRED', 'CASE_CLOSED', 'CASE_NOT_FOUND']) {
+      expect(flows.isGateRefusal({ code }), code).toBe(true);
+    }
+    for (const code of ['ACTION_NOT_PERMITTED', 'PASSWORD_REJECTED', 'INSECURE_CONNECTION', 'DIRECTORY_TIMEOUT', 'NOT_SIGNED_IN']) {
+      expect(flows.isGateRefusal({ code }), code).toBe(false);
+    }
+  });
+
+  it('drops the final full stop of a sentence set inside another', () => {
+    expect(flows.withoutFinalStop('Cổng gửi tin không phản hồi kịp thời.')).toBe('Cổng gửi tin không phản hồi kịp thời');
+    expect(flows.withoutFinalStop(' No stop ')).toBe('No stop');
+    expect(flows.withoutFinalStop('Wait...')).toBe('Wait');
+  });
+});
