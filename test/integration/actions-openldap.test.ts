@@ -132,6 +132,22 @@ describe('account actions on OpenLDAP (ppolicy)', () => {
     for (const f of filesUnder(dataDir)) expect([f, readFileSync(f).includes(Buffer.from(temp))]).toEqual([f, false]);
   });
 
+  it('contact change: the new mobile gets its own code, is stored normalised, and the old number gets a notice', async () => {
+    const caseId = await verifiedCase('annv');
+    expect(await runtime.api.actions.updateContact({ caseId, code: '123456' })).toEqual({ ok: false, error: { code: 'OTP_NOT_SENT' } });
+    const sent = await runtime.api.actions.sendContactCode({ caseId, kind: 'mobile', value: '+84 988 777 666' });
+    expect(sent).toMatchObject({ ok: true, value: { pendingContact: { kind: 'mobile', destination: '09*****66' } } });
+    const toNew = sms.requests.at(-1)!.body as { Phone: string; Content: string };
+    expect(toNew.Phone).toBe('84988777666');
+    expect((await readOp(dnOf('annv'), ['mobile'])).mobile).toBe('0912345698'); // nothing saved yet
+    const r = await runtime.api.actions.updateContact({ caseId, code: /\b(\d{6})\b/u.exec(toNew.Content)![1]! });
+    expect(r).toMatchObject({ ok: true, value: { action: 'contact', outcome: 'done', notice: { status: 'sent', destination: '09*****98' }, account: { mobile: { masked: '09*****66' } } } });
+    expect((await readOp(dnOf('annv'), ['mobile'])).mobile).toBe('0988777666');
+    const notice = sms.requests.at(-1)!.body as { Phone: string; Content: string };
+    expect(notice.Phone).toBe('84912345698');
+    expect(notice.Content).toMatch(/vua duoc cap nhat/u);
+  });
+
   it('a password the policy refuses (history) is named and changes nothing', async () => {
     await setPassword(dnOf('cuonglh'), OLD);
     const dir = new LdapDirectory(
