@@ -66,6 +66,7 @@ function emailDestination(a: DirectoryAccount): { to: string; masked: string } {
 export function createCases(deps: CaseDeps): {
   api: HelpdeskApi['cases'];
   actions: HelpdeskApi['actions'];
+  closeAll: (why: string) => void;
   requireGate: (caseId: string, accountDn: string) => Case;
 } {
   const cases = new Map<string, Case>();
@@ -74,6 +75,18 @@ export function createCases(deps: CaseDeps): {
   /** Contact changes waiting for the code sent to the new value. */
   const pending = new Map<string, { kind: 'mobile' | 'backupEmail'; value: string; masked: string; expiresAt: Date }>();
   const contactScope = (c: Case) => `${c.id}#contact`;
+  /** Cases with an action or send in progress: one at a time per case. */
+  const busy = new Set<string>();
+
+  async function exclusive<T>(caseId: string, fn: () => Promise<T>): Promise<T> {
+    if (busy.has(caseId)) throw new HelpdeskError('CASE_BUSY');
+    busy.add(caseId);
+    try {
+      return await fn();
+    } finally {
+      busy.delete(caseId);
+    }
+  }
 
   function own(caseId: string): Case {
     const who = deps.requireOperator();
@@ -180,7 +193,7 @@ export function createCases(deps: CaseDeps): {
     }
     const expiresAt = otp.commit(reservation, c.id, key, channel, code);
     const sentAt = new Date(expiresAt.getTime() - otp.policy.validityMs);
-    c.state = { kind: 'code-sent', channel, destination: dest.masked, sentAt, expiresAt, messageId };
+    c.state = { kind: 'code-sent', channel, destination: dest.masked, to: dest.to, sentAt, expiresAt, messageId };
     audit(c, 'code.send', 'ok', { channel, destination: dest.masked, messageId, requestId });
   }
 
@@ -207,7 +220,7 @@ export function createCases(deps: CaseDeps): {
       }),
     get: ({ caseId }) => deps.run(async () => view(own(caseId))),
     sendCode: ({ caseId, channel }) =>
-      deps.run(async () => {
+      deps.run(() => exclusive(caseId, async () => {
         const c = own(caseId);
         try {
           await send(c, channel);
@@ -218,7 +231,7 @@ export function createCases(deps: CaseDeps): {
           throw err;
         }
         return view(c);
-      }),
+      })),
     verifyCode: ({ caseId, code }) =>
       deps.run(async () => {
         const c = own(caseId);
@@ -236,7 +249,7 @@ export function createCases(deps: CaseDeps): {
         const s = c.state;
         if (outcome.verified) {
           if (s.kind !== 'code-sent') throw new HelpdeskError('OTP_NOT_SENT');
-          c.state = { kind: 'verified', channel: s.channel, destination: s.destination, sentAt: s.sentAt, expiresAt: s.expiresAt, verifiedAt: deps.clock.now() };
+          c.state = { kind: 'verified', channel: s.channel, destination: s.destination, to: s.to, sentAt: s.sentAt, expiresAt: s.expiresAt, verifiedAt: deps.clock.now() };
           audit(c, 'code.verify', 'ok', { channel: s.channel });
         } else {
           audit(c, 'code.verify', 'refused', { code: 'OTP_WRONG', attemptsLeft: outcome.attemptsLeft });
@@ -263,6 +276,10 @@ export function createCases(deps: CaseDeps): {
 
   /** The gate, then the write; audited with dialect, DN, reason and the verification it relied on. */
   async function act(caseId: string, action: 'unlock' | 'reset'): Promise<ActionResult> {
+    return exclusive(caseId, () => actNow(caseId, action));
+  }
+
+  async function actNow(caseId: string, action: 'unlock' | 'reset'): Promise<ActionResult> {
     const c = own(caseId);
     checkGate(c, c.accountDn, deps.clock.now());
     const verified = c.state as Extract<Case['state'], { kind: 'verified' }>;
@@ -270,25 +287,36 @@ export function createCases(deps: CaseDeps): {
     const base = { dialect: deps.dialect(), dn: c.accountDn, verification: `${verified.channel}:${verified.destination}` };
     let password: string | null = null;
     let dest: { to: string; masked: string } | null = null;
+    const current = await dir.getAccount(c.accountDn);
     if (action === 'unlock') {
-      // An administrative lock (ppolicy 000001010000Z, AD disabled, Zimbra `locked`/`closed`) is a
-      // decision of the directory's administrators: the helpdesk does not lift it.
-      const current = await dir.getAccount(c.accountDn);
-      if (current.disabled) {
-        audit(c, 'account.unlock', 'refused', { ...base, code: 'ACTION_NOT_PERMITTED', reasonCode: 'administrative_lock' });
-        throw new HelpdeskError('ACTION_NOT_PERMITTED', { reason: 'administrative_lock' });
+      // An administrative lock (ppolicy 000001010000Z, AD disabled, Zimbra `locked`/`closed`/other
+      // statuses) is a decision of the directory's administrators: the helpdesk does not lift it, and
+      // it only ever ends a lockout it can see.
+      const reason = current.disabled ? 'administrative_lock' : !current.locked ? 'not_locked' : null;
+      if (reason) {
+        audit(c, 'account.unlock', 'refused', { ...base, code: 'ACTION_NOT_PERMITTED', reasonCode: reason });
+        throw new HelpdeskError('ACTION_NOT_PERMITTED', { reason });
       }
     }
     if (action === 'reset') {
-      // The temporary password goes only where the caller proved they are: the verified contact, as it is now.
-      const now = await dir.getAccount(c.accountDn);
-      dest = verified.channel === 'sms' ? smsDestination(now) : emailDestination(now);
-      if (dest.masked !== verified.destination) throw new HelpdeskError('CASE_NOT_VERIFIED', { detail: 'contact changed' });
+      // The temporary password goes only where the caller proved they are: exactly the verified contact,
+      // and only while the directory still holds it.
+      const registered = verified.channel === 'sms' ? current.mobiles.map((m) => normalizeVnMobile(m)).flatMap((p) => (p.ok ? [p.gateway] : [])) : current.backupEmails;
+      if (!registered.some((r) => r.toLowerCase() === verified.to.toLowerCase())) {
+        throw new HelpdeskError('CASE_NOT_VERIFIED', { detail: 'contact changed' });
+      }
+      dest = { to: verified.to, masked: verified.destination };
       password = generateTemporaryPassword(deps.random, c.accountUsername);
     }
+    // The reads above took time: the verification must still be live when the write goes out.
+    checkGate(c, c.accountDn, deps.clock.now());
     let result;
     try {
       result = action === 'unlock' ? await dir.unlock(c.accountDn) : await dir.resetPassword(c.accountDn, password!);
+      // A reset whose answer was lost but whose effect is visible (must-change now set) did happen.
+      if (action === 'reset' && result.outcome === 'unknown' && result.account?.mustChangePassword && !current.mustChangePassword) {
+        result = { outcome: 'done' as const, account: result.account };
+      }
     } catch (err) {
       const code = err instanceof HelpdeskError ? err.code : 'INTERNAL';
       audit(c, `account.${action}`, code === 'PASSWORD_REJECTED' || code === 'INSECURE_CONNECTION' ? 'refused' : 'error', {
@@ -397,14 +425,29 @@ export function createCases(deps: CaseDeps): {
     const p = pending.get(c.id);
     if (!p) throw new HelpdeskError('OTP_NOT_SENT');
     const otp = await deps.otp();
-    const outcome = otp.verify(contactScope(c), code);
+    let outcome;
+    try {
+      outcome = otp.verify(contactScope(c), code);
+    } catch (err) {
+      const e = err instanceof HelpdeskError ? err.code : 'INTERNAL';
+      if (e !== 'VALIDATION_FAILED') audit(c, 'contact.verify', 'refused', { kind: p.kind, code: e });
+      throw err;
+    }
     if (!outcome.verified) {
       audit(c, 'contact.verify', 'refused', { kind: p.kind, attemptsLeft: outcome.attemptsLeft });
       throw new HelpdeskError('OTP_WRONG', { detail: String(outcome.attemptsLeft) });
     }
     const dir = await deps.directory();
-    const before = await dir.getAccount(c.accountDn);
-    const result = await dir.updateContacts(c.accountDn, p.kind === 'mobile' ? { mobile: p.value } : { backupEmail: p.value });
+    let before: DirectoryAccount;
+    let result;
+    try {
+      before = await dir.getAccount(c.accountDn);
+      checkGate(c, c.accountDn, deps.clock.now());
+      result = await dir.updateContacts(c.accountDn, p.kind === 'mobile' ? { mobile: p.value } : { backupEmail: p.value });
+    } catch (err) {
+      audit(c, 'account.contact', 'error', { kind: p.kind, destination: p.masked, code: err instanceof HelpdeskError ? err.code : 'INTERNAL' });
+      throw err;
+    }
     pending.delete(c.id);
     if (result.account) accounts.set(c.id, result.account);
     let notice: NonNullable<ActionResult['notice']> = { status: 'none', destination: null };
@@ -428,12 +471,18 @@ export function createCases(deps: CaseDeps): {
 
   /** Tells the previous contact (if any) that it no longer recovers the account. */
   async function noticeOldContact(c: Case, kind: 'mobile' | 'backupEmail', before: DirectoryAccount): Promise<NonNullable<ActionResult['notice']>> {
-    let old: { to: string; masked: string };
-    try {
-      old = kind === 'mobile' ? smsDestination(before) : emailDestination(before);
-    } catch {
-      return { status: 'none', destination: null };
-    }
+    // Every value the change removes is told (the directory replaces them all); the first is reported.
+    const olds: { to: string; masked: string }[] =
+      kind === 'mobile'
+        ? before.mobiles.map((m) => normalizeVnMobile(m)).flatMap((p) => (p.ok ? [{ to: p.gateway, masked: maskPhone(p.national) }] : []))
+        : before.backupEmails.filter((e) => /^[^\s@]+@[^\s@]+\.[^\s@]+$/u.test(e)).map((e) => ({ to: e, masked: maskEmail(e) }));
+    if (olds.length === 0) return { status: 'none', destination: null };
+    let status: 'sent' | 'failed' = 'sent';
+    for (const old of olds) if ((await noticeOne(c, kind, old)) === 'failed') status = 'failed';
+    return { status, destination: olds[0]!.masked };
+  }
+
+  async function noticeOne(c: Case, kind: 'mobile' | 'backupEmail', old: { to: string; masked: string }): Promise<'sent' | 'failed'> {
     const v = { ...values(c, '', 0), contact: kind === 'mobile' ? 'so dien thoai' : 'thu dien tu du phong' };
     try {
       const relays = await deps.relays();
@@ -450,22 +499,33 @@ export function createCases(deps: CaseDeps): {
           requestId: randomUUID(),
         });
       }
-      return { status: 'sent', destination: old.masked };
+      return 'sent';
     } catch {
-      return { status: 'failed', destination: old.masked };
+      return 'failed';
     }
   }
 
   const actions: HelpdeskApi['actions'] = {
     unlock: ({ caseId }) => deps.run(() => act(caseId, 'unlock')),
     resetPassword: ({ caseId }) => deps.run(() => act(caseId, 'reset')),
-    sendContactCode: ({ caseId, kind, value }) => deps.run(() => sendContactCode(caseId, kind, value)),
-    updateContact: ({ caseId, code }) => deps.run(() => updateContact(caseId, code)),
+    sendContactCode: ({ caseId, kind, value }) => deps.run(() => exclusive(caseId, () => sendContactCode(caseId, kind, value))),
+    updateContact: ({ caseId, code }) => deps.run(() => exclusive(caseId, () => updateContact(caseId, code))),
   };
+
+  /** Settings changed the directory: every open case ends (a verification holds for one directory only). */
+  function closeAll(why: string): void {
+    for (const c of cases.values()) {
+      if (c.state.kind === 'closed') continue;
+      c.state = { kind: 'closed', outcome: 'abandoned', closedAt: deps.clock.now() };
+      pending.delete(c.id);
+      deps.audit.append({ operator: c.operator, action: 'case.close', outcome: 'ok', target: c.accountUsername, detail: { case: c.id, outcome: 'abandoned', why } });
+    }
+  }
 
   return {
     api,
     actions,
+    closeAll,
     /** For the account actions: the gate, checked here in the main process. */
     requireGate(caseId: string, accountDn: string): Case {
       const c = own(caseId);

@@ -311,13 +311,14 @@ export function createHelpdesk(deps: HelpdeskDeps): HelpdeskApp {
           // Keys the caller left out (e.g. relays edited elsewhere) keep their saved values.
           const merged: Settings = { ...settings, ...next };
           deps.settings.save(merged);
+          // Any change to the directory profile (server, base, service account, dialect, filters…) ends
+          // the session and every open case: a verification holds for the directory it was made on.
           const directoryChanged =
-            modeOf(merged) !== modeOf(settings) ||
-            merged.directory?.url !== settings.directory?.url ||
-            merged.directory?.baseDn !== settings.directory?.baseDn;
+            modeOf(merged) !== modeOf(settings) || JSON.stringify(merged.directory ?? null) !== JSON.stringify(settings.directory ?? null);
           settings = merged;
           await resetDirectory();
           if (directoryChanged) {
+            cases.closeAll('directory settings changed');
             if (operator) deps.audit.append({ operator: operator.username, action: 'session.signOut', outcome: 'ok', detail: { reason: 'mode changed' } });
             operator = null;
             since = null;

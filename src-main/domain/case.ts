@@ -7,10 +7,15 @@ import type { OtpChannel } from './otp';
  */
 export type CaseState =
   | { kind: 'open' }
-  | { kind: 'code-sent'; channel: OtpChannel; destination: string; sentAt: Date; expiresAt: Date; messageId: string | null }
-  | { kind: 'verified'; channel: OtpChannel; destination: string; sentAt: Date; expiresAt: Date; verifiedAt: Date }
+  | { kind: 'code-sent'; channel: OtpChannel; destination: string; to: string; sentAt: Date; expiresAt: Date; messageId: string | null }
+  | { kind: 'verified'; channel: OtpChannel; destination: string; to: string; sentAt: Date; expiresAt: Date; verifiedAt: Date }
   | { kind: 'closed'; outcome: 'done' | 'abandoned' | 'expired'; closedAt: Date };
 
+/**
+ * In the code-sent and verified states, `destination` is the masked contact shown to the operator and
+ * `to` the exact one the code went to (kept in memory only): a temporary password may go to `to` and
+ * nowhere else.
+ */
 export interface Case {
   id: string;
   accountDn: string;

@@ -326,3 +326,47 @@ describe('recovery contact change', () => {
     expect(s.writes).toEqual([]);
   });
 });
+
+describe('review fixes: exact destination, one action at a time, directory switch', () => {
+  async function verified(s: ReturnType<typeof setup>) {
+    const c = await signedIn(s);
+    await s.api.cases.sendCode({ caseId: c.id, channel: 'sms' });
+    expect((await s.api.cases.verifyCode({ caseId: c.id, code: codeFrom(s.sent.at(-1)!.text) })).ok).toBe(true);
+    return c;
+  }
+
+  it('a contact that merely masks the same as the verified one never receives the password', async () => {
+    const accounts = [account()];
+    const s = setup({ accounts });
+    const c = await verified(s);
+    accounts[0]!.mobiles = ['0977777798']; // also "09*****98"
+    expect(await s.api.actions.resetPassword({ caseId: c.id })).toEqual({ ok: false, error: { code: 'CASE_NOT_VERIFIED', detail: 'contact changed' } });
+    expect(s.writes).toEqual([]);
+  });
+
+  it('one action at a time per case', async () => {
+    const s = setup({ accounts: [account()] });
+    const c = await verified(s);
+    const [a, b] = await Promise.all([s.api.actions.resetPassword({ caseId: c.id }), s.api.actions.resetPassword({ caseId: c.id })]);
+    expect([a.ok, b.ok].sort()).toEqual([false, true]);
+    expect([a, b].find((r) => !r.ok)).toEqual({ ok: false, error: { code: 'CASE_BUSY' } });
+    expect(s.writes.filter((w) => w.startsWith('reset'))).toHaveLength(1);
+  });
+
+  it('unlock refuses an account that is not locked', async () => {
+    const s = setup({ accounts: [account({ locked: false })] });
+    const c = await verified(s);
+    expect(await s.api.actions.unlock({ caseId: c.id })).toEqual({ ok: false, error: { code: 'ACTION_NOT_PERMITTED', reason: 'not_locked' } });
+    expect(s.writes).toEqual([]);
+  });
+
+  it('changing the directory settings closes every open case', async () => {
+    const s = setup({ accounts: [account()] });
+    const c = await verified(s);
+    const profile = { ...directoryDefaults('openldap'), url: 'ldap://127.0.0.1:2', baseDn: 'dc=daotao,dc=gov,dc=vn', serviceBindDn: 'cn=s' };
+    expect((await s.api.settings.save({ settings: { version: 1, locale: 'vi', mode: 'directory', directory: profile }, servicePassword: 'x' })).ok).toBe(true);
+    expect((await s.api.session.signIn({ username: 'tongdai01', password: 'x' })).ok).toBe(true);
+    expect(await s.api.actions.unlock({ caseId: c.id })).toEqual({ ok: false, error: { code: 'CASE_CLOSED' } });
+    expect(s.writes).toEqual([]);
+  });
+});

@@ -10,7 +10,7 @@ import {
 import type { ErrorCode } from '../../common/errors';
 import { HelpdeskError } from '../../domain/errors';
 
-export type LdapPhase = 'connect' | 'service-bind' | 'operator-bind' | 'search' | 'read' | 'write';
+export type LdapPhase = 'connect' | 'service-bind' | 'operator-bind' | 'search' | 'read' | 'write' | 'write-password';
 
 const DNS_CODES = new Set(['ENOTFOUND', 'EAI_AGAIN', 'EAI_FAIL', 'EAI_NONAME']);
 const NET_CODES = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNRESET', 'EPIPE', 'EADDRNOTAVAIL']);
@@ -51,8 +51,8 @@ export function toHelpdeskError(err: unknown, phase: LdapPhase): HelpdeskError {
   if (err instanceof NoSuchObjectError) {
     return make(phase === 'read' ? 'ACCOUNT_NOT_FOUND' : 'DIRECTORY_BASE_DN', 'noSuchObject');
   }
-  if (err instanceof ResultCodeError && phase === 'write') {
-    const mapped = writeError(err);
+  if (err instanceof ResultCodeError && (phase === 'write' || phase === 'write-password')) {
+    const mapped = writeError(err, phase === 'write-password');
     if (mapped) return new HelpdeskError(mapped.code, { detail: mapped.detail, ...(mapped.reason ? { reason: mapped.reason } : {}), cause: err });
   }
   if (err instanceof ResultCodeError) {
@@ -76,9 +76,11 @@ export function toHelpdeskError(err: unknown, phase: LdapPhase): HelpdeskError {
  * Refusals of a password or state write, named: ppolicy's constraint texts (OpenLDAP), AD's
  * 0000052D policy error, missing rights. The server's text is matched, never passed on.
  */
-function writeError(err: ResultCodeError): { code: ErrorCode; reason?: string; detail: string } | null {
+function writeError(err: ResultCodeError, password: boolean): { code: ErrorCode; reason?: string; detail: string } | null {
   const text = err.message;
   if (err instanceof InsufficientAccessError) return { code: 'ACTION_NOT_PERMITTED', detail: 'insufficientAccess' };
+  // Policy refusals only mean "password rejected" for a password write.
+  if (!password) return null;
   if (err instanceof ConstraintViolationError || /0000052D/u.test(text)) {
     const reason = /history/iu.test(text)
       ? 'history'

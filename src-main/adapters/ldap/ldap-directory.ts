@@ -163,7 +163,7 @@ export class LdapDirectory implements Directory {
   }
 
   async unlock(dn: string): Promise<WriteResult> {
-    return this.write(dn, this.dialect.unlockChanges(), []);
+    return this.write(dn, this.dialect.unlockChanges(), [], 'write');
   }
 
   async resetPassword(dn: string, password: string): Promise<WriteResult> {
@@ -171,7 +171,7 @@ export class LdapDirectory implements Directory {
     if (this.dialect.resetNeedsTls && !this.s.url.startsWith('ldaps:') && !this.s.startTls) {
       throw new HelpdeskError('INSECURE_CONNECTION', { detail: 'ldaps or StartTLS required' });
     }
-    return this.write(dn, this.dialect.resetChanges(password), this.dialect.resetControls());
+    return this.write(dn, this.dialect.resetChanges(password), this.dialect.resetControls(), 'write-password');
   }
 
   async updateContacts(dn: string, change: { mobile?: string; backupEmail?: string }): Promise<WriteResult> {
@@ -180,27 +180,28 @@ export class LdapDirectory implements Directory {
     if (change.mobile !== undefined) changes.push(replace(a.mobile, [change.mobile]));
     if (change.backupEmail !== undefined) changes.push(replace(a.backupEmail, [change.backupEmail]));
     if (changes.length === 0) throw new HelpdeskError('VALIDATION_FAILED', { field: 'value', reason: 'required' });
-    return this.write(dn, changes, []);
+    return this.write(dn, changes, [], 'write');
   }
 
   /**
    * One modify on one entry. If the connection drops after the request went out, the outcome is
    * unknown: the entry is read again on a new connection and returned as it is now.
    */
-  private async write(dn: string, changes: Change[], controls: Control[]): Promise<WriteResult> {
+  private async write(dn: string, changes: Change[], controls: Control[], phase: 'write' | 'write-password'): Promise<WriteResult> {
     if (!isUnder(dn, this.baseKey)) throw new HelpdeskError('ACCOUNT_NOT_FOUND');
     const c = await this.withService('write', async (client) => client);
     try {
       await c.modify(dn, changes, controls);
     } catch (err) {
       if (!isConnectionLoss(err) && !/Operation timed out/u.test(err instanceof Error ? err.message : '')) {
-        throw toHelpdeskError(err, err instanceof NoSuchObjectError ? 'read' : 'write');
+        throw toHelpdeskError(err, err instanceof NoSuchObjectError ? 'read' : phase);
       }
       this.drop();
       const account = await this.getAccount(dn).catch(() => null);
       return { outcome: 'unknown', account };
     }
-    return { outcome: 'done', account: await this.getAccount(dn) };
+    // The write succeeded: a failed re-read must not turn that into a failure.
+    return { outcome: 'done', account: await this.getAccount(dn).catch(() => null) };
   }
 
   async close(): Promise<void> {
@@ -280,14 +281,34 @@ export class LdapDirectory implements Directory {
 
 /** Case- and space-insensitive key of a DN for "is under base" checks. */
 export function dnKey(dn: string): string {
-  return dn
-    .split(/(?<!\\),/u)
+  return splitRdns(dn)
     .map((rdn) => rdn.trim().toLowerCase())
     .join(',');
 }
 
+/** RDNs of a DN string, splitting only on commas that are not escaped (RFC 4514: `\,` and `\\`). */
+function splitRdns(dn: string): string[] {
+  const out: string[] = [];
+  let cur = '';
+  for (let i = 0; i < dn.length; i++) {
+    const ch = dn[i]!;
+    if (ch === '\\' && i + 1 < dn.length) {
+      cur += ch + dn[i + 1]!;
+      i++;
+    } else if (ch === ',') {
+      out.push(cur);
+      cur = '';
+    } else cur += ch;
+  }
+  out.push(cur);
+  return out;
+}
+
 /** True when `dn` is the base or lies below it (a whole-RDN suffix match, not a string suffix). */
 export function isUnder(dn: string, baseKey: string): boolean {
-  const key = dnKey(dn);
-  return key === baseKey || key.endsWith(`,${baseKey}`);
+  const rdns = splitRdns(dn).map((r) => r.trim().toLowerCase());
+  const base = splitRdns(baseKey);
+  if (rdns.length < base.length) return false;
+  const tail = rdns.slice(rdns.length - base.length);
+  return tail.every((r, i) => r === base[i]);
 }

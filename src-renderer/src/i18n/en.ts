@@ -115,6 +115,7 @@ export const en: Messages = {
     verify: 'Verify the caller',
     unlock: 'Unlock account',
     reset: 'Reset password',
+    contact: 'Update recovery contacts',
     needsVerification: 'Verify the caller first',
     verificationExpired: 'The verification has expired',
     notLocked: 'The account is not locked',
@@ -220,9 +221,64 @@ export const en: Messages = {
         'The connection to the directory dropped after the unlock was sent: it is not known whether it took effect. Check the state read back from the directory.',
       reset:
         'The connection to the directory dropped after the password reset was sent: it is not known whether it took effect, and no temporary password was sent. Check the state read back from the directory and reset again if needed.',
+      contact:
+        'The connection to the directory dropped after the update was sent: it is not known whether the new contact was saved, and the old one was not notified. Check the recovery contacts read back from the directory.',
     },
     stateNow: 'Current state in the directory',
     stateUnread: 'The account state could not be read back. Open the account again to check.',
+  },
+  contact: {
+    title: 'Update recovery contacts',
+    intro:
+      'A confirmation code goes to the new number or address; it is saved only once the caller reads the code back. The old number or address is told about the change.',
+    kind: 'Contact to update',
+    kinds: {
+      mobile: 'Mobile number',
+      backupEmail: 'Backup e-mail',
+    },
+    current: 'Now:',
+    newValue: {
+      mobile: 'New mobile number',
+      backupEmail: 'New backup e-mail',
+    },
+    placeholder: {
+      mobile: 'For example: 0912 345 678',
+      backupEmail: "For example: name{'@'}gmail.com",
+    },
+    hint: {
+      mobile: 'A 10-digit Vietnamese mobile number, +84 allowed; no landlines.',
+      backupEmail: "Must differ from the account's own e-mail address.",
+    },
+    send: {
+      mobile: 'Send a code to the new number',
+      backupEmail: 'Send a code to the new address',
+    },
+    rule: 'Codes to a new contact are sent at least 5 minutes apart, at most 2 a day per account.',
+    retryAt: 'Can send at {time}.',
+    sentTo: 'Code sent to {destination}',
+    askCaller: 'Ask the caller to read back the 6-digit code just sent to the new number or address.',
+    codeHint: '6 digits. Press Enter to confirm and save.',
+    codeExpiredHint: 'Choose “Use another number or address” to send a new code.',
+    save: 'Confirm and save',
+    saving: 'Saving…',
+    edit: 'Use another number or address',
+    wrongNone: 'Wrong code. The code is void; send a new one.',
+    updated: {
+      mobile: 'Mobile number updated: {destination}',
+      backupEmail: 'Backup e-mail updated: {destination}',
+    },
+    updatedGeneric: 'Recovery contact updated',
+    updatedDetail: 'Confirmation codes and temporary passwords now go to the new contact.',
+    noticeSent: {
+      mobile: 'A notice was sent to the old number {destination}',
+      backupEmail: 'A notice was sent to the old address {destination}',
+    },
+    noticeSentGeneric: 'A notice was sent to the old contact',
+    noticeFailed: {
+      mobile: 'The notice to the old number {destination} could not be sent. Make sure the caller knows about this change.',
+      backupEmail: 'The notice to the old address {destination} could not be sent. Make sure the caller knows about this change.',
+    },
+    noticeFailedGeneric: 'The notice to the old contact could not be sent. Make sure the caller knows about this change.',
   },
   outbox: {
     title: 'Outbox (training)',
@@ -437,7 +493,9 @@ export const en: Messages = {
     CASE_CLOSED: 'The case is closed.',
     CASE_NOT_VERIFIED: 'Verify the caller first.',
     CASE_EXPIRED: 'The verification expired (5 minutes). Send a new code.',
+    CASE_BUSY: 'Another action is in progress on this case. Please wait.',
     CASE_ACCOUNT_MISMATCH: 'The action is not for this case’s account.',
+    CASE_BUSY: 'Another step of this case is still running. Wait a moment and try again.',
     CONTACT_MISSING: 'The account has no such contact.',
     OTP_NOT_SENT: 'No code has been sent.',
     OTP_WRONG: 'The code is wrong.',
@@ -471,8 +529,10 @@ export const en: Messages = {
       policy: 'The directory refused the password under its password policy.',
     },
     ACTION_NOT_PERMITTED: {
+      not_locked: 'The account is not locked: nothing to unlock.',
       administrative_lock:
         'The account was locked or disabled by an administrator: the help desk cannot unlock it. Pass the request on to the unit’s system administrator.',
+      not_locked: 'The account is not locked: there is nothing to unlock.',
     },
   },
   validation: {

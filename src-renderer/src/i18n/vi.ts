@@ -118,6 +118,7 @@ export const vi = {
     verify: 'Xác minh người gọi',
     unlock: 'Mở khóa tài khoản',
     reset: 'Đặt lại mật khẩu',
+    contact: 'Cập nhật thông tin khôi phục',
     needsVerification: 'Cần xác minh người gọi trước',
     verificationExpired: 'Phiên xác minh đã hết hạn',
     notLocked: 'Tài khoản không bị khóa',
@@ -223,9 +224,65 @@ export const vi = {
         'Kết nối với máy chủ thư mục bị ngắt sau khi lệnh mở khóa đã gửi đi: không biết lệnh đã có hiệu lực hay chưa. Hãy xem trạng thái đọc lại từ thư mục.',
       reset:
         'Kết nối với máy chủ thư mục bị ngắt sau khi lệnh đặt lại mật khẩu đã gửi đi: không biết lệnh đã có hiệu lực hay chưa, và mật khẩu tạm thời chưa được gửi. Hãy xem trạng thái đọc lại từ thư mục rồi đặt lại lần nữa nếu cần.',
+      contact:
+        'Kết nối với máy chủ thư mục bị ngắt sau khi lệnh cập nhật đã gửi đi: không biết thông tin mới đã được lưu hay chưa, và thông tin cũ chưa được thông báo. Hãy xem thông tin khôi phục đọc lại từ thư mục.',
     },
     stateNow: 'Trạng thái hiện tại trong thư mục',
     stateUnread: 'Không đọc lại được trạng thái tài khoản. Hãy mở lại tài khoản để kiểm tra.',
+  },
+  /** The contact change (seed 000: số điện thoại di động, thư điện tử dự phòng), after the caller is verified. */
+  contact: {
+    title: 'Cập nhật thông tin khôi phục',
+    intro:
+      'Mã xác nhận được gửi tới số hoặc địa chỉ mới; chỉ lưu khi người gọi đọc lại đúng mã. Số hoặc địa chỉ cũ sẽ nhận thông báo về thay đổi.',
+    kind: 'Thông tin cần cập nhật',
+    kinds: {
+      mobile: 'Số điện thoại di động',
+      backupEmail: 'Thư điện tử dự phòng',
+    },
+    current: 'Hiện tại:',
+    newValue: {
+      mobile: 'Số điện thoại di động mới',
+      backupEmail: 'Thư điện tử dự phòng mới',
+    },
+    placeholder: {
+      mobile: 'Ví dụ: 0912 345 678',
+      backupEmail: "Ví dụ: ten{'@'}gmail.com",
+    },
+    hint: {
+      mobile: 'Số di động Việt Nam 10 số, có thể ghi +84; không dùng số máy bàn.',
+      backupEmail: 'Phải khác thư điện tử đang dùng của tài khoản.',
+    },
+    send: {
+      mobile: 'Gửi mã tới số mới',
+      backupEmail: 'Gửi mã tới địa chỉ mới',
+    },
+    rule: 'Mã tới thông tin mới gửi cách nhau 5 phút, tối đa 2 lần 1 ngày cho mỗi tài khoản.',
+    retryAt: 'Gửi được lúc {time}.',
+    sentTo: 'Đã gửi mã tới {destination}',
+    askCaller: 'Mời người gọi đọc lại mã xác nhận 6 chữ số vừa gửi tới số hoặc địa chỉ mới.',
+    codeHint: 'Gồm 6 chữ số. Nhấn Enter để xác nhận và lưu.',
+    codeExpiredHint: 'Chọn “Nhập số hoặc địa chỉ khác” để gửi mã mới.',
+    save: 'Xác nhận và lưu',
+    saving: 'Đang lưu…',
+    edit: 'Nhập số hoặc địa chỉ khác',
+    wrongNone: 'Mã không đúng. Mã đã bị hủy; hãy gửi mã mới.',
+    updated: {
+      mobile: 'Đã cập nhật số điện thoại: {destination}',
+      backupEmail: 'Đã cập nhật thư điện tử dự phòng: {destination}',
+    },
+    updatedGeneric: 'Đã cập nhật thông tin khôi phục',
+    updatedDetail: 'Từ nay mã xác nhận và mật khẩu tạm thời được gửi tới thông tin mới.',
+    noticeSent: {
+      mobile: 'Đã gửi thông báo tới số cũ {destination}',
+      backupEmail: 'Đã gửi thông báo tới địa chỉ cũ {destination}',
+    },
+    noticeSentGeneric: 'Đã gửi thông báo tới thông tin cũ',
+    noticeFailed: {
+      mobile: 'Chưa gửi được thông báo tới số cũ {destination}. Hãy nói rõ thay đổi này với người gọi.',
+      backupEmail: 'Chưa gửi được thông báo tới địa chỉ cũ {destination}. Hãy nói rõ thay đổi này với người gọi.',
+    },
+    noticeFailedGeneric: 'Chưa gửi được thông báo tới thông tin cũ. Hãy nói rõ thay đổi này với người gọi.',
   },
   outbox: {
     title: 'Hộp thư đi (đào tạo)',
@@ -441,7 +498,9 @@ export const vi = {
     CASE_CLOSED: 'Yêu cầu hỗ trợ đã đóng.',
     CASE_NOT_VERIFIED: 'Cần xác minh người gọi trước.',
     CASE_EXPIRED: 'Phiên xác minh đã hết hạn (5 phút). Vui lòng gửi lại mã.',
+    CASE_BUSY: 'Đang thực hiện một thao tác khác trên yêu cầu này. Vui lòng chờ.',
     CASE_ACCOUNT_MISMATCH: 'Thao tác không thuộc tài khoản của yêu cầu này.',
+    CASE_BUSY: 'Yêu cầu hỗ trợ này đang có một thao tác khác chạy. Vui lòng chờ giây lát rồi thử lại.',
     CONTACT_MISSING: 'Tài khoản chưa có thông tin liên hệ này.',
     OTP_NOT_SENT: 'Chưa gửi mã xác nhận.',
     OTP_WRONG: 'Mã xác nhận không đúng.',
@@ -478,8 +537,10 @@ export const vi = {
       policy: 'Máy chủ thư mục từ chối mật khẩu theo chính sách mật khẩu.',
     },
     ACTION_NOT_PERMITTED: {
+      not_locked: 'Tài khoản không bị khóa: không có gì để mở khóa.',
       administrative_lock:
         'Tài khoản bị quản trị viên khóa hoặc vô hiệu hóa: tổng đài không mở khóa được. Hãy chuyển yêu cầu cho quản trị hệ thống của đơn vị.',
+      not_locked: 'Tài khoản không bị khóa: không có gì để mở khóa.',
     },
   },
   validation: {

@@ -69,3 +69,18 @@ describe('account detail', () => {
     expect(toAccountDetail({ ...base, mobiles: ['02838233717'] }, now).mobile).toEqual({ status: 'invalid', masked: null });
   });
 });
+
+describe('DN containment', () => {
+  it('compares whole RDNs, honouring escapes', async () => {
+    const { isUnder, dnKey } = await import('../../../src-main/adapters/ldap/ldap-directory');
+    const base = dnKey('ou=people,dc=x');
+    expect(isUnder('uid=a,ou=people,dc=x', base)).toBe(true);
+    expect(isUnder('OU=People, DC=x', base)).toBe(true);
+    // One RDN "cn=x\,ou=people" directly under dc=x: NOT under ou=people.
+    expect(isUnder('cn=x\\,ou=people,dc=x', base)).toBe(false);
+    expect(isUnder('cn=x\\,ou=people,dc=x', dnKey('dc=x'))).toBe(true);
+    expect(isUnder('cn=a\\,ou=people,dc=y', base)).toBe(false);
+    expect(isUnder('ou=xou=people,dc=x', base)).toBe(false);
+    expect(isUnder('dc=x', base)).toBe(false);
+  });
+});
