@@ -45,6 +45,34 @@ export interface CaseDeps {
 
 const CODE_MASK = '******';
 
+/** The templates of one kind of message, for both channels (no HTML: derived from the text). */
+interface TemplateSet {
+  sms: string;
+  subject: string;
+  text: string;
+  html: string | null;
+}
+
+const codeTemplates = (t: MessageTemplates): TemplateSet => ({ sms: t.sms, subject: t.mailSubject, text: t.mailText, html: t.mailHtml });
+const passwordTemplates = (t: MessageTemplates): TemplateSet => ({
+  sms: t.passwordSms,
+  subject: t.passwordMailSubject,
+  text: t.passwordMailText,
+  html: t.passwordMailHtml,
+});
+const noticeTemplates = (t: MessageTemplates): TemplateSet => ({
+  sms: t.contactNoticeSms,
+  subject: t.contactNoticeMailSubject,
+  text: t.contactNoticeMailText,
+  html: null,
+});
+
+/** Plain text as a minimal HTML body: paragraphs, line breaks, everything escaped. */
+function textToHtml(text: string): string {
+  const paras = text.split(/\n{2,}/u).map((para) => `<p>${escapeHtml(para).replace(/\n/gu, '<br>')}</p>`);
+  return `<!doctype html><html lang="vi"><body>${paras.join('')}</body></html>`;
+}
+
 /** The first registered mobile in gateway form, or CONTACT_MISSING. */
 function smsDestination(a: DirectoryAccount): { to: string; masked: string } {
   for (const v of a.mobiles) {
@@ -108,6 +136,17 @@ export function createCases(deps: CaseDeps): {
     };
   }
 
+  /** One message through the relay of its channel: SMS unaccented (GSM-7), e-mail with text and HTML bodies. */
+  async function deliver(set: TemplateSet, channel: VerificationChannel, to: string, v: Record<string, string>, requestId = randomUUID()): Promise<string | null> {
+    const relays = await deps.relays();
+    if (channel === 'sms') {
+      return (await relays.sms.send({ to, text: unaccentedSms(fillTemplate(set.sms.trim(), v)), requestId })).messageId;
+    }
+    const text = fillTemplate(set.text, v);
+    const html = set.html ? fillTemplate(set.html, v, escapeHtml) : textToHtml(text);
+    return (await relays.mail.send({ to, subject: fillTemplate(set.subject.trim(), v), text, html, requestId })).messageId;
+  }
+
   async function view(c: Case): Promise<CaseView> {
     const otp = await deps.otp();
     const now = deps.clock.now();
@@ -167,20 +206,7 @@ export function createCases(deps: CaseDeps): {
     const requestId = randomUUID();
     let messageId: string | null;
     try {
-      const relays = await deps.relays();
-      const v = values(c, code, minutes);
-      messageId =
-        channel === 'sms'
-          ? (await relays.sms.send({ to: dest.to, text: unaccentedSms(fillTemplate(deps.templates.sms.trim(), v)), requestId })).messageId
-          : (
-              await relays.mail.send({
-                to: dest.to,
-                subject: fillTemplate(deps.templates.mailSubject.trim(), v),
-                text: fillTemplate(deps.templates.mailText, v),
-                html: fillTemplate(deps.templates.mailHtml, v, escapeHtml),
-                requestId,
-              })
-            ).messageId;
+      messageId = await deliver(codeTemplates(deps.templates), channel, dest.to, values(c, code, minutes), requestId);
     } catch (err) {
       otp.release(reservation);
       audit(c, 'code.send', 'error', {
@@ -347,20 +373,8 @@ export function createCases(deps: CaseDeps): {
     password: string,
   ): Promise<NonNullable<ActionResult['delivery']>> {
     const v = { ...values(c, '', 0), password };
-    const requestId = randomUUID();
     try {
-      const relays = await deps.relays();
-      if (channel === 'sms') {
-        await relays.sms.send({ to: dest.to, text: unaccentedSms(fillTemplate(deps.templates.passwordSms.trim(), v)), requestId });
-      } else {
-        await relays.mail.send({
-          to: dest.to,
-          subject: fillTemplate(deps.templates.passwordMailSubject.trim(), v),
-          text: fillTemplate(deps.templates.passwordMailText, v),
-          html: fillTemplate(deps.templates.passwordMailHtml, v, escapeHtml),
-          requestId,
-        });
-      }
+      await deliver(passwordTemplates(deps.templates), channel, dest.to, v);
       return { status: 'sent', channel, destination: dest.masked };
     } catch (err) {
       return { status: 'failed', channel, destination: dest.masked, code: err instanceof HelpdeskError ? err.code : 'INTERNAL' };
@@ -396,18 +410,7 @@ export function createCases(deps: CaseDeps): {
     const v = values(c, code, minutes);
     const channel: VerificationChannel = kind === 'mobile' ? 'sms' : 'email';
     try {
-      const relays = await deps.relays();
-      if (channel === 'sms') {
-        await relays.sms.send({ to: contact.to, text: unaccentedSms(fillTemplate(deps.templates.sms.trim(), v)), requestId: randomUUID() });
-      } else {
-        await relays.mail.send({
-          to: contact.to,
-          subject: fillTemplate(deps.templates.mailSubject.trim(), v),
-          text: fillTemplate(deps.templates.mailText, v),
-          html: fillTemplate(deps.templates.mailHtml, v, escapeHtml),
-          requestId: randomUUID(),
-        });
-      }
+      await deliver(codeTemplates(deps.templates), channel, contact.to, v);
     } catch (err) {
       otp.release(reservation);
       audit(c, 'contact.code', 'error', { kind, destination: contact.masked, code: err instanceof HelpdeskError ? err.code : 'INTERNAL' });
@@ -485,20 +488,8 @@ export function createCases(deps: CaseDeps): {
   async function noticeOne(c: Case, kind: 'mobile' | 'backupEmail', old: { to: string; masked: string }): Promise<'sent' | 'failed'> {
     const v = { ...values(c, '', 0), contact: kind === 'mobile' ? 'so dien thoai' : 'thu dien tu du phong' };
     try {
-      const relays = await deps.relays();
-      if (kind === 'mobile') {
-        await relays.sms.send({ to: old.to, text: unaccentedSms(fillTemplate(deps.templates.contactNoticeSms.trim(), v)), requestId: randomUUID() });
-      } else {
-        const vm = { ...v, contact: 'thư điện tử dự phòng' };
-        const text = fillTemplate(deps.templates.contactNoticeMailText, vm);
-        await relays.mail.send({
-          to: old.to,
-          subject: fillTemplate(deps.templates.contactNoticeMailSubject.trim(), vm),
-          text,
-          html: `<!doctype html><html lang="vi"><body>${text.split(/\n{2,}/u).map((para) => `<p>${escapeHtml(para).replace(/\n/gu, '<br>')}</p>`).join('')}</body></html>`,
-          requestId: randomUUID(),
-        });
-      }
+      const vm = kind === 'mobile' ? v : { ...v, contact: 'thư điện tử dự phòng' };
+      await deliver(noticeTemplates(deps.templates), kind === 'mobile' ? 'sms' : 'email', old.to, vm);
       return 'sent';
     } catch {
       return 'failed';
