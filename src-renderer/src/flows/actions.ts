@@ -1,17 +1,21 @@
-import type { AccountDetail, AccountState, ActionResult } from '@common/dto';
+import type { AccountDetail, AccountState, ActionResult, PendingContact } from '@common/dto';
 import type { ErrorCode } from '@common/errors';
 import type { ApiError } from '@common/result';
+import type { ContactKind, ContactNotice } from './contacts';
 import { assertNever, type WizardStep } from './verification';
 
 /**
- * The account actions of the case wizard (unlock, reset), as pure functions of the wizard step, the
+ * The account actions of the case wizard (unlock, reset, contact change), as pure functions of the wizard step, the
  * account and the server's ActionResult. The main process enforces the gate; these only decide what
  * the operator sees and may press.
  */
 
 export type ActionKind = ActionResult['action'];
 
-export const ACTION_KINDS: readonly ActionKind[] = ['unlock', 'reset'];
+export const ACTION_KINDS: readonly ActionKind[] = ['unlock', 'reset', 'contact'];
+
+/** The actions that run at once on "Xác nhận" (the contact change has its own code step). */
+export type DirectActionKind = Exclude<ActionKind, 'contact'>;
 
 /** Where the verification stands for the actions: not (yet) on this account, live, or run out. */
 export type ActionGate = { kind: 'needs-verification' } | { kind: 'expired' } | { kind: 'ready' };
@@ -80,11 +84,24 @@ export type ActionSummary =
   | { kind: 'unlocked' }
   | { kind: 'reset-sent'; destination: string }
   | { kind: 'reset-undelivered'; destination: string | null; code: ErrorCode }
+  | { kind: 'contact-updated'; contact: ContactKind | null; destination: string | null; notice: ContactNotice }
   | { kind: 'unknown'; action: ActionKind };
 
-export function actionSummary(result: ActionResult): ActionSummary {
+/**
+ * `contact`: for a contact change, the change the code was read back for (the answer itself does not
+ * say which contact, nor the new value: the wizard keeps them).
+ */
+export function actionSummary(result: ActionResult, contact: PendingContact | null = null): ActionSummary {
   if (result.outcome === 'unknown') return { kind: 'unknown', action: result.action };
   if (result.action === 'unlock') return { kind: 'unlocked' };
+  if (result.action === 'contact') {
+    return {
+      kind: 'contact-updated',
+      contact: contact?.kind ?? null,
+      destination: contact?.destination ?? null,
+      notice: result.notice ?? { status: 'none', destination: null },
+    };
+  }
   const d = result.delivery;
   if (d === null) return { kind: 'reset-undelivered', destination: null, code: 'INTERNAL' };
   if (d.status === 'sent') return { kind: 'reset-sent', destination: d.destination };
@@ -96,6 +113,8 @@ export interface ActionOutcome {
   result: ActionResult;
   /** `result.account`, or a re-read of the account when the answer carried none; null if both failed. */
   account: AccountDetail | null;
+  /** A contact change: which contact, and its new value (masked), as the code was sent to it. */
+  contact?: PendingContact | null;
 }
 
 /** Refusals that say the case itself moved on (expired, closed, no longer verified): re-read the case. */

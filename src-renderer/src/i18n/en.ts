@@ -495,7 +495,6 @@ export const en: Messages = {
     CASE_EXPIRED: 'The verification expired (5 minutes). Send a new code.',
     CASE_BUSY: 'Another action is in progress on this case. Please wait.',
     CASE_ACCOUNT_MISMATCH: 'The action is not for this case’s account.',
-    CASE_BUSY: 'Another step of this case is still running. Wait a moment and try again.',
     CONTACT_MISSING: 'The account has no such contact.',
     OTP_NOT_SENT: 'No code has been sent.',
     OTP_WRONG: 'The code is wrong.',
@@ -532,7 +531,6 @@ export const en: Messages = {
       not_locked: 'The account is not locked: nothing to unlock.',
       administrative_lock:
         'The account was locked or disabled by an administrator: the help desk cannot unlock it. Pass the request on to the unit’s system administrator.',
-      not_locked: 'The account is not locked: there is nothing to unlock.',
     },
   },
   validation: {

@@ -500,7 +500,6 @@ export const vi = {
     CASE_EXPIRED: 'Phiên xác minh đã hết hạn (5 phút). Vui lòng gửi lại mã.',
     CASE_BUSY: 'Đang thực hiện một thao tác khác trên yêu cầu này. Vui lòng chờ.',
     CASE_ACCOUNT_MISMATCH: 'Thao tác không thuộc tài khoản của yêu cầu này.',
-    CASE_BUSY: 'Yêu cầu hỗ trợ này đang có một thao tác khác chạy. Vui lòng chờ giây lát rồi thử lại.',
     CONTACT_MISSING: 'Tài khoản chưa có thông tin liên hệ này.',
     OTP_NOT_SENT: 'Chưa gửi mã xác nhận.',
     OTP_WRONG: 'Mã xác nhận không đúng.',
@@ -540,7 +539,6 @@ export const vi = {
       not_locked: 'Tài khoản không bị khóa: không có gì để mở khóa.',
       administrative_lock:
         'Tài khoản bị quản trị viên khóa hoặc vô hiệu hóa: tổng đài không mở khóa được. Hãy chuyển yêu cầu cho quản trị hệ thống của đơn vị.',
-      not_locked: 'Tài khoản không bị khóa: không có gì để mở khóa.',
     },
   },
   validation: {

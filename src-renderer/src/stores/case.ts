@@ -5,12 +5,13 @@ import { computed, ref, watch } from 'vue';
 import { createLatestGate } from '../async';
 import { api } from '../bridge';
 import { isGateRefusal, type ActionKind, type ActionOutcome } from '../flows/actions';
+import { cleanContactValue, codeGone, type ContactKind } from '../flows/contacts';
 import { defaultChannel } from '../flows/verification';
 import { useSearchStore } from './search';
 import { useSessionStore } from './session';
 
 /** What is in flight: one request at a time, so a double click never sends two codes. */
-export type CaseBusy = 'open' | 'send' | 'verify' | 'close' | 'action' | null;
+export type CaseBusy = 'open' | 'send' | 'verify' | 'close' | 'action' | 'contact-send' | 'contact-save' | null;
 
 /** The last code the operator typed was wrong (not an error: the server answered verified:false). */
 export interface WrongCode {
@@ -38,6 +39,10 @@ export const useCaseStore = defineStore('case', () => {
   const outcome = ref<ActionOutcome | null>(null);
   /** Why the last action was refused (shown on the confirmation, apart from the case's own errors). */
   const actionError = ref<ApiError | null>(null);
+  /** The contact change step: which contact, the new value as typed, and "another value" chosen over a waiting code. */
+  const contactKind = ref<ContactKind>('mobile');
+  const contactValue = ref('');
+  const contactEditing = ref(false);
 
   const active = computed(() => accountId.value !== null);
   const caseId = computed(() => current.value?.id ?? null);
@@ -64,6 +69,9 @@ export const useCaseStore = defineStore('case', () => {
     confirming.value = null;
     outcome.value = null;
     actionError.value = null;
+    contactKind.value = 'mobile';
+    contactValue.value = '';
+    contactEditing.value = false;
   }
 
   /** Keeps the case the server returned; a closed case ends the wizard. */
@@ -210,12 +218,22 @@ export const useCaseStore = defineStore('case', () => {
     return true;
   }
 
-  /** "Mở khóa tài khoản" / "Đặt lại mật khẩu": asks for confirmation inside the wizard. Only once verified. */
+  /**
+   * "Mở khóa tài khoản" / "Đặt lại mật khẩu": asks for confirmation inside the wizard;
+   * "Cập nhật thông tin khôi phục": opens the contact step (a code still waiting for its new value
+   * shows again). Only once verified.
+   */
   function ask(action: ActionKind): boolean {
     if (!verified.value || busy.value !== null) return false;
     confirming.value = action;
     outcome.value = null;
     actionError.value = null;
+    if (action === 'contact') {
+      // Each time from the start: the mobile, an empty value (or the code still waiting for its new value).
+      contactEditing.value = false;
+      contactKind.value = current.value?.pendingContact?.kind ?? 'mobile';
+      contactValue.value = '';
+    }
     return true;
   }
 
@@ -224,7 +242,7 @@ export const useCaseStore = defineStore('case', () => {
    * runs out under an open confirmation, it closes too, keeping the refusal (if any) on screen.
    */
   function cancelAsk(keepError = false): void {
-    if (busy.value === 'action') return;
+    if (busy.value === 'action' || busy.value === 'contact-save') return;
     confirming.value = null;
     if (!keepError) actionError.value = null;
   }
@@ -247,7 +265,8 @@ export const useCaseStore = defineStore('case', () => {
     const id = caseId.value;
     const action = confirming.value;
     const account = accountId.value;
-    if (id === null || action === null || account === null) return false;
+    // The contact change runs through its own code step (sendContact, saveContact).
+    if (id === null || action === null || action === 'contact' || account === null) return false;
     const r = await request('action', async (): Promise<Result<ActionOutcome>> => {
       const answer: Result<ActionResult> =
         action === 'unlock' ? await api.actions.unlock({ caseId: id }) : await api.actions.resetPassword({ caseId: id });
@@ -279,6 +298,93 @@ export const useCaseStore = defineStore('case', () => {
     return true;
   }
 
+  /** The contact step: the mobile or the backup e-mail. A different choice starts from an empty value. */
+  function chooseContact(kind: ContactKind): void {
+    if (busy.value === 'contact-send' || busy.value === 'contact-save') return;
+    if (kind !== contactKind.value) contactValue.value = '';
+    contactKind.value = kind;
+    actionError.value = null;
+  }
+
+  /** "Nhập số hoặc địa chỉ khác": back from the code to the value (the waiting code is left to lapse). */
+  function editContact(): void {
+    if (busy.value === 'contact-save') return;
+    contactEditing.value = true;
+    actionError.value = null;
+  }
+
+  /** A contact step call was refused: keep the refusal; re-read the case when it moved on. */
+  async function contactRefused(e: ApiError): Promise<void> {
+    actionError.value = e;
+    if (e.code === 'NOT_SIGNED_IN') {
+      useSessionStore().expired();
+      return;
+    }
+    if (codeGone(e)) contactEditing.value = true;
+    if (isGateRefusal(e) || codeGone(e)) {
+      const mine = generation;
+      await refresh();
+      if (generations.isCurrent(mine)) actionError.value = e;
+    }
+  }
+
+  /**
+   * "Gửi mã tới số/địa chỉ mới": the main process checks the new value (a VN mobile, not a landline;
+   * an e-mail other than the account's own) and sends a code to it. The case then carries the change
+   * waiting for that code (`pendingContact`).
+   */
+  async function sendContact(): Promise<boolean> {
+    const id = caseId.value;
+    if (id === null || confirming.value !== 'contact' || busy.value !== null) return false;
+    const kind = contactKind.value;
+    const value = cleanContactValue(contactValue.value);
+    actionError.value = null;
+    if (value === '') {
+      actionError.value = { code: 'VALIDATION_FAILED', field: 'value', reason: 'required' };
+      return false;
+    }
+    const r = await request('contact-send', () => api.actions.sendContactCode({ caseId: id, kind, value }));
+    if (!r) return false;
+    if (!r.ok) {
+      await contactRefused(r.error);
+      return false;
+    }
+    contactEditing.value = false;
+    take(r.value);
+    return true;
+  }
+
+  /**
+   * "Xác nhận và lưu": the code the caller read back from the new contact. The main process saves the
+   * new value and notifies the old one; the account panel shows the new contact at once, and the case
+   * is read again (its contacts changed, the waiting change is gone).
+   */
+  async function saveContact(code: string): Promise<boolean> {
+    const id = caseId.value;
+    const account = accountId.value;
+    const pending = current.value?.pendingContact ?? null;
+    if (id === null || account === null || confirming.value !== 'contact' || busy.value !== null) return false;
+    actionError.value = null;
+    const r = await request('contact-save', async (): Promise<Result<ActionOutcome>> => {
+      const answer = await api.actions.updateContact({ caseId: id, code });
+      if (!answer.ok) return answer;
+      const fresh = answer.value.account ?? (await readAccount(account));
+      return { ok: true, value: { result: answer.value, account: fresh, contact: pending } };
+    });
+    if (!r) return false;
+    if (!r.ok) {
+      await contactRefused(r.error);
+      return false;
+    }
+    confirming.value = null;
+    outcome.value = r.value;
+    contactValue.value = '';
+    contactEditing.value = false;
+    if (r.value.account) useSearchStore().updateAccount(r.value.account);
+    await refresh();
+    return true;
+  }
+
   function clearError(): void {
     error.value = null;
   }
@@ -302,6 +408,9 @@ export const useCaseStore = defineStore('case', () => {
     confirming,
     outcome,
     actionError,
+    contactKind,
+    contactValue,
+    contactEditing,
     active,
     caseId,
     verified,
@@ -317,6 +426,10 @@ export const useCaseStore = defineStore('case', () => {
     ask,
     cancelAsk,
     act,
+    chooseContact,
+    editContact,
+    sendContact,
+    saveContact,
     clearError,
     reset,
   };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { AccountState, ActionResult } from '../../../src-main/common/dto';
+import type { AccountState, ActionResult, PendingContact } from '../../../src-main/common/dto';
 import type { ErrorCode } from '../../../src-main/common/errors';
 import { loadRenderer } from './load-renderer';
 
@@ -10,12 +10,18 @@ type WizardStep =
   | { kind: 'code'; expired: boolean }
   | { kind: 'verified'; expired: boolean }
   | { kind: 'closed' };
-type ActionKind = 'unlock' | 'reset';
+type ActionKind = 'unlock' | 'reset' | 'contact';
 type ActionGate = { kind: 'needs-verification' } | { kind: 'expired' } | { kind: 'ready' };
 type ActionSummary =
   | { kind: 'unlocked' }
   | { kind: 'reset-sent'; destination: string }
   | { kind: 'reset-undelivered'; destination: string | null; code: ErrorCode }
+  | {
+      kind: 'contact-updated';
+      contact: 'mobile' | 'backupEmail' | null;
+      destination: string | null;
+      notice: { status: 'sent' | 'failed' | 'none'; destination: string | null };
+    }
   | { kind: 'unknown'; action: ActionKind };
 type Lock = Pick<AccountState, 'locked' | 'disabled'>;
 
@@ -24,7 +30,8 @@ const flows = await loadRenderer<{
   unlockApplies(state: Lock): boolean;
   actionButton(action: ActionKind, gate: ActionGate, state: Lock, busy: boolean): { enabled: boolean; reasonKey: string | null };
   actionNoteKey(gate: ActionGate): string;
-  actionSummary(result: ActionResult): ActionSummary;
+  actionSummary(result: ActionResult, contact?: PendingContact | null): ActionSummary;
+  ACTION_KINDS: readonly ActionKind[];
   isGateRefusal(e: { code: string }): boolean;
   withoutFinalStop(text: string): string;
 }>('flows/actions.ts');
@@ -82,6 +89,22 @@ describe('actionButton', () => {
     }
   });
 
+  it('offers the contact change once verified, whatever the lock state', () => {
+    expect(flows.ACTION_KINDS).toEqual(['unlock', 'reset', 'contact']);
+    for (const state of [LOCKED, DISABLED, FINE]) {
+      expect(flows.actionButton('contact', READY, state, false)).toEqual({ enabled: true, reasonKey: null });
+    }
+    expect(flows.actionButton('contact', { kind: 'needs-verification' }, FINE, false)).toEqual({
+      enabled: false,
+      reasonKey: 'account.needsVerification',
+    });
+    expect(flows.actionButton('contact', { kind: 'expired' }, FINE, false)).toEqual({
+      enabled: false,
+      reasonKey: 'account.verificationExpired',
+    });
+    expect(flows.actionButton('contact', READY, FINE, true)).toEqual({ enabled: false, reasonKey: null });
+  });
+
   it('waits while a request is in flight (no reason: it is momentary)', () => {
     expect(flows.actionButton('reset', READY, FINE, true)).toEqual({ enabled: false, reasonKey: null });
     expect(flows.actionButton('unlock', READY, LOCKED, true)).toEqual({ enabled: false, reasonKey: null });
@@ -117,6 +140,42 @@ describe('actionSummary', () => {
     expect(flows.actionSummary(result({ action: 'unlock', outcome: 'unknown' }))).toEqual({ kind: 'unknown', action: 'unlock' });
     const r = result({ outcome: 'unknown', delivery: { status: 'sent', channel: 'sms', destination: '09*****98' } });
     expect(flows.actionSummary(r)).toEqual({ kind: 'unknown', action: 'reset' });
+  });
+});
+
+describe('actionSummary: the contact change', () => {
+  const pending: PendingContact = { kind: 'mobile', destination: '09*****66', expiresAt: '2026-11-23T08:05:00.000Z' };
+
+  it('names the contact and its new value (kept by the wizard), and the notice to the old one', () => {
+    const r = result({ action: 'contact', notice: { status: 'sent', destination: '09*****98' } });
+    expect(flows.actionSummary(r, pending)).toEqual({
+      kind: 'contact-updated',
+      contact: 'mobile',
+      destination: '09*****66',
+      notice: { status: 'sent', destination: '09*****98' },
+    });
+    const email: PendingContact = { kind: 'backupEmail', destination: 'an***@gmail.com', expiresAt: pending.expiresAt };
+    const failed = result({ action: 'contact', notice: { status: 'failed', destination: 'ng***@yahoo.com' } });
+    expect(flows.actionSummary(failed, email)).toMatchObject({ contact: 'backupEmail', notice: { status: 'failed' } });
+  });
+
+  it('is never read as a reset (no delivery is not "undelivered")', () => {
+    const r = result({ action: 'contact', notice: { status: 'none', destination: null } });
+    expect(flows.actionSummary(r, pending).kind).toBe('contact-updated');
+  });
+
+  it('without a notice in the answer, or without the change, says no more than it knows', () => {
+    expect(flows.actionSummary(result({ action: 'contact' }))).toEqual({
+      kind: 'contact-updated',
+      contact: null,
+      destination: null,
+      notice: { status: 'none', destination: null },
+    });
+  });
+
+  it('an unknown outcome stays unknown', () => {
+    const r = result({ action: 'contact', outcome: 'unknown', notice: { status: 'none', destination: null } });
+    expect(flows.actionSummary(r, pending)).toEqual({ kind: 'unknown', action: 'contact' });
   });
 });
 

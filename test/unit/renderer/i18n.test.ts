@@ -165,10 +165,41 @@ describe('renderer messages', () => {
     expect(t('actions.unknown')).toBe('Không xác định — hãy kiểm tra');
   });
 
+  it('words the recovery contact change as the brief and seed 000 do', () => {
+    const i18n = createI18n({ legacy: false, locale: 'vi', messages: { vi } });
+    const t = i18n.global.t;
+    expect(t('account.contact')).toBe('Cập nhật thông tin khôi phục');
+    expect(t('contact.kinds.mobile')).toBe('Số điện thoại di động');
+    expect(t('contact.kinds.backupEmail')).toBe('Thư điện tử dự phòng');
+    expect(t('contact.sentTo', { destination: '09*****66' })).toBe('Đã gửi mã tới 09*****66');
+    expect(t('contact.save')).toBe('Xác nhận và lưu');
+    expect(t('case.wrong', { n: 4 })).toBe('Mã không đúng. Còn 4 lần thử.');
+    expect(t('contact.updated.mobile', { destination: '09*****66' })).toBe('Đã cập nhật số điện thoại: 09*****66');
+    expect(t('contact.updated.backupEmail', { destination: 'an***@gmail.com' })).toBe('Đã cập nhật thư điện tử dự phòng: an***@gmail.com');
+    expect(t('contact.noticeSent.mobile', { destination: '09*****98' })).toBe('Đã gửi thông báo tới số cũ 09*****98');
+    expect(t('contact.placeholder.backupEmail')).toBe('Ví dụ: ten@gmail.com');
+    // The reasons the main process gives for a refused new contact.
+    for (const reason of ['not_phone', 'landline', 'old_format', 'not_email', 'same_as_mail', 'not_code']) {
+      expect(t(`validation.${reason}`), reason).not.toBe(`validation.${reason}`);
+    }
+    expect(t('validation.landline')).toBe('Đây là số máy bàn; cần số điện thoại di động.');
+    // Both kinds of contact have every kind-keyed message, in both languages.
+    for (const messages of [vi, en]) {
+      for (const group of ['kinds', 'newValue', 'placeholder', 'hint', 'send', 'updated', 'noticeSent', 'noticeFailed']) {
+        for (const kind of ['mobile', 'backupEmail']) {
+          expect(leaf(messages, `contact.${group}.${kind}`), `contact.${group}.${kind}`).toEqual(expect.stringMatching(/\S/u));
+        }
+      }
+      for (const action of ['unlock', 'reset', 'contact']) {
+        expect(leaf(messages, `actions.unknownDetail.${action}`), action).toEqual(expect.stringMatching(/\S/u));
+      }
+    }
+  });
+
   it('has a sentence for every refusal reason the account actions can carry', () => {
     const reasons = {
       PASSWORD_REJECTED: ['history', 'quality', 'too_short', 'too_young', 'policy'],
-      ACTION_NOT_PERMITTED: ['administrative_lock'],
+      ACTION_NOT_PERMITTED: ['administrative_lock', 'not_locked'],
     };
     for (const [name, messages] of Object.entries(locales)) {
       for (const [code, list] of Object.entries(reasons)) {
@@ -206,7 +237,7 @@ describe('renderer messages', () => {
   });
 
   it('never claims a code was received: a gateway accepting it is not delivery', () => {
-    const spoken = (k: string) => k.startsWith('case.') || k.startsWith('actions.');
+    const spoken = (k: string) => k.startsWith('case.') || k.startsWith('actions.') || k.startsWith('contact.');
     for (const key of leafKeys(locales.vi).filter(spoken)) {
       expect(leaf(locales.vi, key), key).not.toMatch(/đã nhận/iu);
     }
