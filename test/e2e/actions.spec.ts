@@ -1,76 +1,11 @@
-import { expect, type APIRequestContext, type Locator, type Page, test, type TestInfo } from '@playwright/test';
-
-const token = process.env.HELPDESK_E2E_TOKEN!;
-const auth = { Authorization: `Bearer ${token}` };
+import { expect, type APIRequestContext, type Page, test } from '@playwright/test';
+import { auth, isMasked, openAccount, outbox, shot, signIn, signOutBeforeEach, type Summary, unusedNguyens, verifyBySms as verifyCaseBySms } from './support';
 
 // Codes are limited to 2 sends per account per day, 5 minutes apart, counted in a database that lives
 // for the whole E2E run, and the training directory keeps what these tests write until the harness
-// stops: every test here uses its own account, once, and none that another spec relies on.
-const TAKEN = new Set(['annv', 'annv2', 'binhtt', 'chault', 'tamnn', 'cuonglh', 'dungpq']);
+// stops: every test here uses its own account, once, and none that another spec relies on (`unusedNguyens`).
 
-// The harness, like the desktop app, is one desk with one operator session: start each test signed out.
-test.beforeEach(async ({ request }) => {
-  const r = await request.post('/api/session/signOut', { data: {}, headers: auth });
-  expect((await r.json()).ok).toBe(true);
-});
-
-interface Summary {
-  id: string;
-  username: string;
-  displayName: string;
-  state: { locked: boolean; disabled: boolean; mustChangePassword: boolean };
-  mobile: { status: string; masked: string | null };
-}
-
-async function signIn(page: Page) {
-  await page.goto(`/?token=${token}`);
-  await expect(page.getByTestId('training-banner')).toContainText('Chế độ đào tạo');
-  await page.getByTestId('signin-username').fill('tongdai01');
-  await page.getByTestId('signin-password').fill('DaoTao@2026');
-  await page.getByTestId('signin-submit').click();
-  await expect(page.getByTestId('operator-name')).toContainText('Đặng Thu Hà');
-}
-
-/**
- * The training directory's "nguyen" accounts with a mobile, as the search answers (the operator is
- * signed in), leaving out the accounts other specs use and any whose number already got an SMS in this
- * run (an account unlocked by one test must not be picked again by the next).
- */
-async function nguyens(request: APIRequestContext): Promise<Summary[]> {
-  const r = await request.post('/api/directory/search', { data: { query: 'nguyen', kind: 'name' }, headers: auth });
-  const body = (await r.json()) as { ok: boolean; value: { items: Summary[] } };
-  expect(body.ok).toBe(true);
-  const sent = (await outbox(request)).filter((m) => m.channel === 'sms').map((m) => m.to);
-  return body.value.items.filter(
-    (a) =>
-      !TAKEN.has(a.username) &&
-      !/^(tongdai|giamsat)/u.test(a.username) &&
-      a.mobile.status === 'present' &&
-      a.mobile.masked !== null &&
-      !sent.some((to) => isMasked(to, a.mobile.masked!)),
-  );
-}
-
-async function outbox(request: APIRequestContext): Promise<{ channel: string; to: string; text: string }[]> {
-  const r = await request.post('/api/outbox/list', { data: { limit: 200 }, headers: auth });
-  const body = (await r.json()) as { ok: boolean; value: { channel: string; to: string; text: string }[] };
-  expect(body.ok).toBe(true);
-  return body.value;
-}
-
-async function openAccount(page: Page, a: Pick<Summary, 'username' | 'displayName'>) {
-  await page.getByTestId('search-input').fill(a.username);
-  await page.getByTestId('result-row').filter({ hasText: a.username }).first().click();
-  await expect(page.getByTestId('account-panel').getByTestId('account-username')).toHaveText(a.username);
-  await expect(page.getByTestId('account-panel').getByTestId('account-display-name')).toHaveText(a.displayName);
-}
-
-/** Whether an Outbox address (`84912345698`, or as written) is the number masked as `09*****98`. */
-function isMasked(to: string, masked: string): boolean {
-  const digits = to.replace(/\D/gu, '');
-  const local = digits.startsWith('84') ? `0${digits.slice(2)}` : digits;
-  return local.startsWith(masked.slice(0, 2)) && local.endsWith(masked.slice(-2));
-}
+signOutBeforeEach();
 
 /** The newest Outbox SMS to the masked number whose text matches, read through the API with the run's token. */
 async function newestSms(request: APIRequestContext, masked: string, text: RegExp): Promise<string> {
@@ -79,38 +14,19 @@ async function newestSms(request: APIRequestContext, masked: string, text: RegEx
   return message!.text;
 }
 
-/** Opens the case, sends the code by SMS, reads it from the Outbox and types it back: "Đã xác thực". */
+/** The actions locked until the caller is verified, then the case verified by SMS. */
 async function verifyBySms(page: Page, reason: string, masked: string) {
   const panel = page.getByTestId('account-panel');
   await expect(panel.getByTestId('action-unlock')).toBeDisabled();
   await expect(panel.getByTestId('action-reset')).toBeDisabled();
   await expect(panel.getByTestId('action-reset')).toHaveAttribute('title', 'Cần xác minh người gọi trước');
-  await panel.getByTestId('action-verify').click();
-  await page.getByTestId('case-reason').fill(reason);
-  await page.getByTestId('case-open').click();
-  await expect(page.getByTestId('channel-sms')).toContainText(masked);
-  await page.getByTestId('channel-sms').click();
-  await page.getByTestId('send-code').click();
-  await expect(page.getByTestId('code-sent-to')).toContainText(`Đã gửi tới ${masked}`);
-  const sms = await newestSms(page.request, masked, /(?<!\d)\d{6}(?!\d)/u);
-  const code = /(?<!\d)(\d{6})(?!\d)/u.exec(sms)![1]!;
-  await page.getByTestId('code-input').fill(code);
-  await page.getByTestId('verify-code').click();
-  await expect(page.getByTestId('case-verified')).toContainText('Đã xác thực');
+  await verifyCaseBySms(page, reason, masked);
   await expect(page.getByTestId('verified-countdown')).toContainText(/0[0-4]:\d\d/u);
-}
-
-/** A screenshot attached to the report: the page, or one element. */
-async function shot(target: Page | Locator, info: TestInfo, name: string) {
-  const path = info.outputPath(`${name}.png`);
-  if ('goto' in target) await target.screenshot({ path, fullPage: true });
-  else await target.screenshot({ path });
-  await info.attach(name, { path, contentType: 'image/png' });
 }
 
 test('unlock: search, verify by SMS, "Mở khóa tài khoản", confirm, "Mở khóa thành công" and the lock gone', async ({ page }, info) => {
   await signIn(page);
-  const candidates = (await nguyens(page.request)).filter((a) => a.state.locked && !a.state.disabled);
+  const candidates = (await unusedNguyens(page.request)).filter((a) => a.state.locked && !a.state.disabled);
   expect(candidates.length, 'a locked "nguyen" account with a mobile').toBeGreaterThan(0);
   const account = candidates[0]!;
   const masked = account.mobile.masked!;
@@ -176,7 +92,7 @@ test('unlock: search, verify by SMS, "Mở khóa tài khoản", confirm, "Mở k
 
 test('reset: verify by SMS, "Đặt lại mật khẩu", confirm; the temporary password goes to the phone, never to the screen', async ({ page }, info) => {
   await signIn(page);
-  const candidates = (await nguyens(page.request)).filter((a) => !a.state.locked && !a.state.disabled && !a.state.mustChangePassword);
+  const candidates = (await unusedNguyens(page.request)).filter((a) => !a.state.locked && !a.state.disabled && !a.state.mustChangePassword);
   expect(candidates.length, 'a "nguyen" account with a mobile, not locked, no must-change').toBeGreaterThan(0);
   const account = candidates[0]!;
   const masked = account.mobile.masked!;
@@ -248,7 +164,7 @@ test('the verification runs out: the confirmation closes, both actions say "Phi�
   // Only the browser's clock moves on; the main process keeps real time and decides.
   await page.clock.install();
   await signIn(page);
-  const candidates = (await nguyens(page.request)).filter((a) => a.state.locked && !a.state.disabled);
+  const candidates = (await unusedNguyens(page.request)).filter((a) => a.state.locked && !a.state.disabled);
   expect(candidates.length, 'another locked "nguyen" account with a mobile').toBeGreaterThan(0);
   const account = candidates[0]!;
   await openAccount(page, account);

@@ -1,12 +1,9 @@
-import { expect, type APIRequestContext, type Locator, type Page, test, type TestInfo } from '@playwright/test';
-
-const token = process.env.HELPDESK_E2E_TOKEN!;
-const auth = { Authorization: `Bearer ${token}` };
+import { expect, type APIRequestContext, type Page, test } from '@playwright/test';
+import { auth, codeIn, isMasked, openAccount, outbox, type OutboxMessage, shot, signIn, signOutBeforeEach, type Summary, unusedNguyens, verifyBySms as verifyCaseBySms } from './support';
 
 // Codes are limited per account per day and the training directory keeps what these tests write until
 // the harness stops: this spec uses its own account, once, and none that another spec relies on (the
-// named ones, and any whose number already got an SMS in this run).
-const TAKEN = new Set(['annv', 'annv2', 'binhtt', 'chault', 'tamnn', 'cuonglh', 'dungpq']);
+// named ones, and any whose number already got an SMS in this run: `unusedNguyens`).
 
 /** The new mobile as the operator types it, as the SMS gateway gets it, and masked. */
 const NEW_MOBILE = '+84 988 777 666';
@@ -15,50 +12,7 @@ const NEW_MOBILE_MASKED = '09*****66';
 /** A landline (the seed's own switchboard number): refused as the new mobile. */
 const LANDLINE = '028 3823 3717';
 
-// The harness, like the desktop app, is one desk with one operator session: start each test signed out.
-test.beforeEach(async ({ request }) => {
-  const r = await request.post('/api/session/signOut', { data: {}, headers: auth });
-  expect((await r.json()).ok).toBe(true);
-});
-
-interface Summary {
-  id: string;
-  username: string;
-  displayName: string;
-  state: { locked: boolean; disabled: boolean; mustChangePassword: boolean };
-  mobile: { status: string; masked: string | null };
-  backupEmail: { status: string; masked: string | null };
-}
-
-interface OutboxSms {
-  channel: string;
-  to: string;
-  subject: string | null;
-  text: string;
-}
-
-async function signIn(page: Page) {
-  await page.goto(`/?token=${token}`);
-  await expect(page.getByTestId('training-banner')).toContainText('Chế độ đào tạo');
-  await page.getByTestId('signin-username').fill('tongdai01');
-  await page.getByTestId('signin-password').fill('DaoTao@2026');
-  await page.getByTestId('signin-submit').click();
-  await expect(page.getByTestId('operator-name')).toContainText('Đặng Thu Hà');
-}
-
-async function outbox(request: APIRequestContext): Promise<OutboxSms[]> {
-  const r = await request.post('/api/outbox/list', { data: { limit: 200 }, headers: auth });
-  const body = (await r.json()) as { ok: boolean; value: OutboxSms[] };
-  expect(body.ok).toBe(true);
-  return body.value;
-}
-
-/** Whether an Outbox address (`84912345698`, or as written) is the number masked as `09*****98`. */
-function isMasked(to: string, masked: string): boolean {
-  const digits = to.replace(/\D/gu, '');
-  const local = digits.startsWith('84') ? `0${digits.slice(2)}` : digits;
-  return local.startsWith(masked.slice(0, 2)) && local.endsWith(masked.slice(-2));
-}
+signOutBeforeEach();
 
 /**
  * An unused "nguyen" account with a mobile, as the search answers (the operator is signed in): not one
@@ -67,65 +21,26 @@ function isMasked(to: string, masked: string): boolean {
  * taking the first never meets it.
  */
 async function unusedAccount(request: APIRequestContext, prefer: (a: Summary) => boolean = () => true): Promise<Summary> {
-  const r = await request.post('/api/directory/search', { data: { query: 'nguyen', kind: 'name' }, headers: auth });
-  const body = (await r.json()) as { ok: boolean; value: { items: Summary[] } };
-  expect(body.ok).toBe(true);
-  const sent = (await outbox(request)).filter((m) => m.channel === 'sms').map((m) => m.to);
-  const candidates = body.value.items.filter(
-    (a) =>
-      !TAKEN.has(a.username) &&
-      !/^(tongdai|giamsat)/u.test(a.username) &&
-      !a.state.locked &&
-      !a.state.disabled &&
-      a.mobile.status === 'present' &&
-      a.mobile.masked !== null &&
-      a.mobile.masked !== NEW_MOBILE_MASKED &&
-      !sent.some((to) => isMasked(to, a.mobile.masked!)),
-  );
+  const candidates = await unusedNguyens(request, (a) => !a.state.locked && !a.state.disabled && a.mobile.masked !== NEW_MOBILE_MASKED);
   expect(candidates.length, 'an unused "nguyen" account with a mobile').toBeGreaterThan(0);
   return candidates.filter(prefer).at(-1) ?? candidates.at(-1)!;
 }
 
-async function openAccount(page: Page, a: Pick<Summary, 'username' | 'displayName'>) {
-  await page.getByTestId('search-input').fill(a.username);
-  await page.getByTestId('result-row').filter({ hasText: a.username }).first().click();
-  await expect(page.getByTestId('account-panel').getByTestId('account-username')).toHaveText(a.username);
-  await expect(page.getByTestId('account-panel').getByTestId('account-display-name')).toHaveText(a.displayName);
-}
-
 /** The 6-digit code of the newest Outbox SMS the predicate accepts. */
-async function newestCode(request: APIRequestContext, accept: (m: OutboxSms) => boolean, what: string): Promise<string> {
+async function newestCode(request: APIRequestContext, accept: (m: OutboxMessage) => boolean, what: string): Promise<string> {
   const message = (await outbox(request)).find((m) => m.channel === 'sms' && accept(m));
   expect(message, what).toBeDefined();
-  const code = /(?<!\d)(\d{6})(?!\d)/u.exec(message!.text)?.[1];
+  const code = codeIn(message!.text);
   expect(code, message!.text).toBeDefined();
   return code!;
 }
 
-/** Opens the case, sends the code by SMS, reads it from the Outbox and types it back: "Đã xác thực". */
+/** The contact action locked until the caller is verified, then the case verified by SMS. */
 async function verifyBySms(page: Page, reason: string, masked: string) {
   const panel = page.getByTestId('account-panel');
   await expect(panel.getByTestId('action-contact')).toBeDisabled();
   await expect(panel.getByTestId('action-contact')).toHaveAttribute('title', 'Cần xác minh người gọi trước');
-  await panel.getByTestId('action-verify').click();
-  await page.getByTestId('case-reason').fill(reason);
-  await page.getByTestId('case-open').click();
-  await expect(page.getByTestId('channel-sms')).toContainText(masked);
-  await page.getByTestId('channel-sms').click();
-  await page.getByTestId('send-code').click();
-  await expect(page.getByTestId('code-sent-to')).toContainText(`Đã gửi tới ${masked}`);
-  const code = await newestCode(page.request, (m) => isMasked(m.to, masked), `the verification SMS to ${masked}`);
-  await page.getByTestId('code-input').fill(code);
-  await page.getByTestId('verify-code').click();
-  await expect(page.getByTestId('case-verified')).toContainText('Đã xác thực');
-}
-
-/** A screenshot attached to the report: the page, or one element. */
-async function shot(target: Page | Locator, info: TestInfo, name: string) {
-  const path = info.outputPath(`${name}.png`);
-  if ('goto' in target) await target.screenshot({ path, fullPage: true });
-  else await target.screenshot({ path });
-  await info.attach(name, { path, contentType: 'image/png' });
+  await verifyCaseBySms(page, reason, masked);
 }
 
 test('contact change: verified by SMS, a landline refused, then the new mobile proves itself with its own code; the old number is told', async ({ page }, info) => {
@@ -260,7 +175,7 @@ test('backup e-mail: the account\'s own mail is refused, a new address proves it
   await expect(step.getByTestId('contact-sent-to')).toHaveText(/^Đã gửi mã tới \S+@gmail\.com$/u);
   const mail = (await outbox(page.request)).find((m) => m.channel === 'email' && m.to === address);
   expect(mail, `the code e-mail to ${address}`).toBeDefined();
-  const code = /(?<!\d)(\d{6})(?!\d)/u.exec(mail!.text)?.[1];
+  const code = codeIn(mail!.text);
   expect(code, mail!.text).toBeDefined();
   await step.getByTestId('contact-code').fill(code!);
   await step.getByTestId('contact-save').click();

@@ -1,21 +1,7 @@
-import { expect, type Page, test } from '@playwright/test';
+import { expect, test } from '@playwright/test';
+import { shot, signIn, signOutBeforeEach, token } from './support';
 
-const token = process.env.HELPDESK_E2E_TOKEN!;
-
-// The harness, like the desktop app, is one desk with one operator session: start each test signed out.
-test.beforeEach(async ({ request }) => {
-  const r = await request.post('/api/session/signOut', { data: {}, headers: { Authorization: `Bearer ${token}` } });
-  expect((await r.json()).ok).toBe(true);
-});
-
-async function signIn(page: Page) {
-  await page.goto(`/?token=${token}`);
-  await expect(page.getByTestId('training-banner')).toContainText('Chế độ đào tạo');
-  await page.getByTestId('signin-username').fill('tongdai01');
-  await page.getByTestId('signin-password').fill('DaoTao@2026');
-  await page.getByTestId('signin-submit').click();
-  await expect(page.getByTestId('operator-name')).toContainText('Đặng Thu Hà');
-}
+signOutBeforeEach();
 
 test('training mode: sign in, find "nguyen van", open a locked account, see the badge and the masked phone', async ({ page }, info) => {
   await signIn(page);
@@ -34,8 +20,7 @@ test('training mode: sign in, find "nguyen van", open a locked account, see the 
   await expect(panel.getByTestId('badge-locked')).toContainText('Đã khóa');
   await expect(panel.getByTestId('account-mobile')).toContainText('09*****98');
   await expect(panel).not.toContainText('0912345698');
-  await page.screenshot({ path: info.outputPath('account-locked.png'), fullPage: true });
-  await info.attach('account-locked', { path: info.outputPath('account-locked.png'), contentType: 'image/png' });
+  await shot(page, info, 'account-locked');
 });
 
 test('keyboard: Ctrl+K focuses search, arrows and Enter open an account', async ({ page }) => {

@@ -1,7 +1,5 @@
 import { type APIRequestContext, expect, type Page, test } from '@playwright/test';
-
-const token = process.env.HELPDESK_E2E_TOKEN!;
-const auth = { Authorization: `Bearer ${token}` };
+import { auth, signIn, signOutBeforeEach } from './support';
 
 /**
  * Not the default eSMS address: relay secrets are keyed to the endpoint in the OS keychain, which outlives
@@ -21,11 +19,7 @@ async function settingsGet(request: APIRequestContext): Promise<SettingsView> {
   return body.value;
 }
 
-// One desk, one operator session: start each test signed out.
-test.beforeEach(async ({ request }) => {
-  const r = await request.post('/api/session/signOut', { data: {}, headers: auth });
-  expect((await r.json()).ok).toBe(true);
-});
+signOutBeforeEach();
 
 // Whatever happened above, the rest of the run finds no SMS relay configured (training mode: no sign-in needed).
 test.afterEach(async ({ request }) => {
@@ -37,12 +31,7 @@ test.afterEach(async ({ request }) => {
 });
 
 async function openSettings(page: Page): Promise<void> {
-  await page.goto(`/?token=${token}`);
-  await expect(page.getByTestId('training-banner')).toContainText('Chế độ đào tạo');
-  await page.getByTestId('signin-username').fill('tongdai01');
-  await page.getByTestId('signin-password').fill('DaoTao@2026');
-  await page.getByTestId('signin-submit').click();
-  await expect(page.getByTestId('operator-name')).toContainText('Đặng Thu Hà');
+  await signIn(page);
   await page.getByTestId('nav-settings').click();
   await expect(page.getByTestId('settings-sms-provider')).toBeVisible();
 }

@@ -1,16 +1,10 @@
 import { expect, test } from '@playwright/test';
+import { signIn, signOutBeforeEach } from './support';
 
-const token = process.env.HELPDESK_E2E_TOKEN!;
-
-test.beforeEach(async ({ request }) => {
-  await request.post('/api/session/signOut', { data: {}, headers: { Authorization: `Bearer ${token}` } });
-});
+signOutBeforeEach();
 
 test('settings: a bad URL is shown next to the field; "Kiểm tra kết nối" names the failing step', async ({ page }) => {
-  await page.goto(`/?token=${token}`);
-  await page.getByTestId('signin-username').fill('tongdai01');
-  await page.getByTestId('signin-password').fill('DaoTao@2026');
-  await page.getByTestId('signin-submit').click();
+  await signIn(page);
   await page.getByTestId('search-input').waitFor();
   await page.getByTestId('nav-settings').click();
   await page.getByTestId('settings-mode').selectOption('directory');

@@ -1,25 +1,10 @@
-import { expect, type APIRequestContext, type Locator, type Page, test, type TestInfo } from '@playwright/test';
-
-const token = process.env.HELPDESK_E2E_TOKEN!;
-const auth = { Authorization: `Bearer ${token}` };
+import { expect, type APIRequestContext, type Page, test } from '@playwright/test';
+import { codeIn, outbox, shot, signIn, signOutBeforeEach, token } from './support';
 
 // Codes are limited to 2 sends per account per day, 5 minutes apart, counted in a database that lives
 // for the whole E2E run: every test here uses its own account, once.
 
-// The harness, like the desktop app, is one desk with one operator session: start each test signed out.
-test.beforeEach(async ({ request }) => {
-  const r = await request.post('/api/session/signOut', { data: {}, headers: auth });
-  expect((await r.json()).ok).toBe(true);
-});
-
-async function signIn(page: Page) {
-  await page.goto(`/?token=${token}`);
-  await expect(page.getByTestId('training-banner')).toContainText('Chế độ đào tạo');
-  await page.getByTestId('signin-username').fill('tongdai01');
-  await page.getByTestId('signin-password').fill('DaoTao@2026');
-  await page.getByTestId('signin-submit').click();
-  await expect(page.getByTestId('operator-name')).toContainText('Đặng Thu Hà');
-}
+signOutBeforeEach();
 
 async function openAccount(page: Page, query: string, name: string) {
   await page.getByTestId('search-input').fill(query);
@@ -38,20 +23,9 @@ async function startCase(page: Page, reason: string) {
 
 /** The code in the newest Outbox message to `to`, read through the API with the run's token. */
 async function codeFromApi(request: APIRequestContext, to: string): Promise<string> {
-  const r = await request.post('/api/outbox/list', { data: { limit: 50 }, headers: auth });
-  const body = (await r.json()) as { ok: boolean; value: { to: string; text: string }[] };
-  expect(body.ok).toBe(true);
-  const message = body.value.find((m) => m.to === to);
+  const message = (await outbox(request, 50)).find((m) => m.to === to);
   expect(message, `a message to ${to}`).toBeDefined();
-  return /(?<!\d)(\d{6})(?!\d)/u.exec(message!.text)![1]!;
-}
-
-/** A screenshot attached to the report: the page, or one element (the wizard scrolls inside its column). */
-async function shot(target: Page | Locator, info: TestInfo, name: string) {
-  const path = info.outputPath(`${name}.png`);
-  if ('goto' in target) await target.screenshot({ path, fullPage: true });
-  else await target.screenshot({ path });
-  await info.attach(name, { path, contentType: 'image/png' });
+  return codeIn(message!.text)!;
 }
 
 test('verify a caller by SMS: send, read the code in the Outbox, type it back, "Đã xác thực"', async ({ page }, info) => {
@@ -104,7 +78,7 @@ test('verify a caller by SMS: send, read the code in the Outbox, type it back, "
   await expect(sms.getByTestId('outbox-at')).toHaveText(/^\d\d\/\d\d\/\d{4} \d\d:\d\d$/u);
   await expect(sms.getByTestId('outbox-segments')).toContainText('1 tin nhắn');
   const text = await sms.getByTestId('outbox-text').innerText();
-  const code = /(?<!\d)(\d{6})(?!\d)/u.exec(text)?.[1];
+  const code = codeIn(text);
   expect(code, text).toMatch(/^\d{6}$/u);
   await shot(page, info, 'outbox');
 
@@ -202,7 +176,7 @@ test('a code by e-mail: the Outbox shows the subject and text body, HTML only in
   await expect(mail.getByTestId('outbox-text')).toContainText('Nếu yêu cầu này không phải của Bạn');
   const frame = mail.getByTestId('outbox-html');
   await expect(frame).toHaveAttribute('sandbox', '');
-  const code = /(?<!\d)(\d{6})(?!\d)/u.exec(await mail.getByTestId('outbox-text').innerText())![1]!;
+  const code = codeIn(await mail.getByTestId('outbox-text').innerText())!;
   await mail.locator('summary').click();
   await expect(frame).toBeVisible();
   // The frame shows the mail's HTML without running anything.
