@@ -148,6 +148,20 @@ describe('account actions on OpenLDAP (ppolicy)', () => {
     expect(notice.Content).toMatch(/vua duoc cap nhat/u);
   });
 
+  it('unlock deletes exactly the lock value it read: a lock set meanwhile is not lifted', async () => {
+    const { openLdapDialect } = await import('../../src-main/adapters/ldap/dialects/openldap');
+    const { EntryView } = await import('../../src-main/adapters/ldap/entry');
+    // Seen a moment ago: locked at 01:00. Since then an administrator set a permanent lock.
+    const stale = new EntryView({ dn: dnOf('cuonglh'), pwdAccountLockedTime: '20261123010000Z' });
+    await root.modify(dnOf('cuonglh'), [new Change({ operation: 'replace', modification: new Attribute({ type: 'pwdAccountLockedTime', values: ['000001010000Z'] }) })]);
+    const c = new Client({ url: slapd.url, timeout: 5000 });
+    await c.bind(slapd.serviceDn, slapd.servicePassword);
+    await expect(c.modify(dnOf('cuonglh'), openLdapDialect.unlockChanges(stale))).rejects.toThrow(/No such attribute|0x10/u);
+    await c.unbind();
+    expect((await readOp(dnOf('cuonglh'), ['pwdAccountLockedTime'])).pwdAccountLockedTime).toBe('000001010000Z');
+    await root.modify(dnOf('cuonglh'), [new Change({ operation: 'replace', modification: new Attribute({ type: 'pwdAccountLockedTime', values: [] }) })]);
+  });
+
   it('a password the policy refuses (history) is named and changes nothing', async () => {
     await setPassword(dnOf('cuonglh'), OLD);
     const dir = new LdapDirectory(

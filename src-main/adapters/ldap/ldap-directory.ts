@@ -1,5 +1,5 @@
 import type { Change, Client, Control, Filter } from 'ldapts';
-import { EqualityFilter, NoSuchObjectError } from 'ldapts';
+import { EqualityFilter, NoSuchAttributeError, NoSuchObjectError } from 'ldapts';
 import type { OperatorInfo } from '../../common/dto';
 import type { DirectorySettings } from '../../common/settings';
 import { HelpdeskError } from '../../domain/errors';
@@ -163,7 +163,21 @@ export class LdapDirectory implements Directory {
   }
 
   async unlock(dn: string): Promise<WriteResult> {
-    return this.write(dn, this.dialect.unlockChanges(), [], 'write');
+    if (!isUnder(dn, this.baseKey)) throw new HelpdeskError('ACCOUNT_NOT_FOUND');
+    const entry = await this.withService('read', async (c) => {
+      const { searchEntries } = await c.search(dn, { scope: 'base', filter: this.s.userFilter, attributes: [...this.dialect.stateAttributes] });
+      if (!searchEntries[0]) throw new HelpdeskError('ACCOUNT_NOT_FOUND');
+      return new EntryView(searchEntries[0]);
+    });
+    try {
+      return await this.write(dn, this.dialect.unlockChanges(entry), [], 'write');
+    } catch (err) {
+      // The exact lock value read a moment ago is gone: someone changed the state; nothing was written.
+      if (err instanceof HelpdeskError && err.cause instanceof NoSuchAttributeError) {
+        throw new HelpdeskError('ACTION_NOT_PERMITTED', { reason: 'state_changed', cause: err });
+      }
+      throw err;
+    }
   }
 
   async resetPassword(dn: string, password: string): Promise<WriteResult> {

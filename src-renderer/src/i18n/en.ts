@@ -529,6 +529,7 @@ export const en: Messages = {
     },
     ACTION_NOT_PERMITTED: {
       not_locked: 'The account is not locked: nothing to unlock.',
+      state_changed: 'The lock changed on the directory meanwhile; nothing was changed. Look at the account again.',
       administrative_lock:
         'The account was locked or disabled by an administrator: the help desk cannot unlock it. Pass the request on to the unit’s system administrator.',
     },

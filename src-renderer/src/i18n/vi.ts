@@ -537,6 +537,7 @@ export const vi = {
     },
     ACTION_NOT_PERMITTED: {
       not_locked: 'Tài khoản không bị khóa: không có gì để mở khóa.',
+      state_changed: 'Trạng thái khóa vừa thay đổi trên máy chủ thư mục; chưa thay đổi gì. Hãy xem lại tài khoản.',
       administrative_lock:
         'Tài khoản bị quản trị viên khóa hoặc vô hiệu hóa: tổng đài không mở khóa được. Hãy chuyển yêu cầu cho quản trị hệ thống của đơn vị.',
     },

@@ -24,14 +24,27 @@ export interface DirectoryDialect {
   /** Attributes of a policy entry to read, and how to read them. */
   policyAttributes: readonly string[];
   readPolicy(entry: EntryView): DirectoryPolicy;
-  /** The modify that ends a lockout (password untouched). */
-  unlockChanges(): Change[];
+  /**
+   * The modify that ends the lockout seen in `entry` (password untouched). Where the dialect allows,
+   * it deletes the exact value that was read, so the server refuses it if the state changed meanwhile
+   * (e.g. an administrator locked the account): never lifts a lock it did not see.
+   */
+  unlockChanges(entry: EntryView): Change[];
   /** The modify that sets a temporary password AND must-change, as one request. */
   resetChanges(password: string): Change[];
   /** Controls sent with the reset (AD: policy hints, so history and complexity apply). */
   resetControls(): Control[];
   /** True when the directory only accepts password writes over TLS (AD's unicodePwd). */
   resetNeedsTls: boolean;
+}
+
+/** delete exactly these values: noSuchAttribute if they are no longer there. */
+export function removeValues(type: string, values: string[]): Change {
+  return new Change({ operation: 'delete', modification: new Attribute({ type, values }) });
+}
+
+export function addValues(type: string, values: string[]): Change {
+  return new Change({ operation: 'add', modification: new Attribute({ type, values }) });
 }
 
 /** replace with the given values; with none, removes the attribute if present (no error if absent). */

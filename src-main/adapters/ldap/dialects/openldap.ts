@@ -1,6 +1,6 @@
 import { parseGeneralizedTime } from '../time';
 import type { DirectoryDialect } from './dialect';
-import { intOrNull, replace } from './dialect';
+import { intOrNull, removeValues, replace } from './dialect';
 
 /** ppolicy marks an administrative lock (no automatic end) with this sentinel time. */
 const ADMIN_LOCK = '000001010000Z';
@@ -35,7 +35,10 @@ export const openLdapDialect: DirectoryDialect = {
     };
   },
   // pwdFailureTime is not user-modifiable; ppolicy clears it at the next successful bind.
-  unlockChanges: () => [replace('pwdAccountLockedTime', [])],
+  unlockChanges: (e) => {
+    const locked = e.first('pwdAccountLockedTime');
+    return [locked ? removeValues('pwdAccountLockedTime', [locked]) : replace('pwdAccountLockedTime', [])];
+  },
   // Cleartext so the server applies its quality and history checks (and hashes it: ppolicy_hash_cleartext).
   resetChanges: (password) => [replace('userPassword', [password]), replace('pwdReset', ['TRUE'])],
   resetControls: () => [],

@@ -1,6 +1,6 @@
 import { parseGeneralizedTime } from '../time';
 import type { DirectoryDialect } from './dialect';
-import { intOrNull, replace } from './dialect';
+import { addValues, intOrNull, removeValues, replace } from './dialect';
 
 /** Zimbra durations: `30d`, `1h`, `90m`, `45s`, `600` (seconds). */
 function durationSeconds(v: string | null): number | null {
@@ -51,8 +51,11 @@ export const zimbraDialect: DirectoryDialect = {
   },
   policyAttributes: [],
   readPolicy: () => ({ maxAgeSeconds: null, expireWarningSeconds: null, lockoutDurationSeconds: null, maxFailures: null }),
-  unlockChanges: () => [
-    replace('zimbraAccountStatus', ['active']),
+  unlockChanges: (e) => [
+    // delete "lockout" + add "active": refused by the server if the status is no longer "lockout".
+    ...(e.first('zimbraAccountStatus')?.toLowerCase() === 'lockout'
+      ? [removeValues('zimbraAccountStatus', [e.first('zimbraAccountStatus')!]), addValues('zimbraAccountStatus', ['active'])]
+      : [replace('zimbraAccountStatus', ['active'])]),
     replace('zimbraPasswordLockoutLockedTime', []),
     replace('zimbraPasswordLockoutFailureTime', []),
   ],
