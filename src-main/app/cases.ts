@@ -40,6 +40,8 @@ export interface CaseDeps {
   relays: () => Promise<{ sms: SmsRelay; mail: MailRelay }>;
   random: RandomSource;
   dialect: () => string;
+  /** The directory profile lets the helpdesk lift administrative locks (off by default). */
+  allowAdministrativeUnlock: () => boolean;
   run: <T>(fn: () => Promise<T>) => Promise<Result<T>>;
 }
 
@@ -318,7 +320,8 @@ export function createCases(deps: CaseDeps): {
       // An administrative lock (ppolicy 000001010000Z, AD disabled, Zimbra `locked`/`closed`/other
       // statuses) is a decision of the directory's administrators: the helpdesk does not lift it, and
       // it only ever ends a lockout it can see.
-      const reason = current.disabled ? 'administrative_lock' : !current.locked ? 'not_locked' : null;
+      const adminLiftable = current.disabled && deps.allowAdministrativeUnlock() && deps.dialect() !== 'active-directory';
+      const reason = current.disabled && !adminLiftable ? 'administrative_lock' : !current.locked && !adminLiftable ? 'not_locked' : null;
       if (reason) {
         audit(c, 'account.unlock', 'refused', { ...base, code: 'ACTION_NOT_PERMITTED', reasonCode: reason });
         throw new HelpdeskError('ACTION_NOT_PERMITTED', { reason });

@@ -175,6 +175,7 @@ export function createHelpdesk(deps: HelpdeskDeps): HelpdeskApp {
     directory: activeDirectory,
     otp: () => deps.otpService(modeOf(settings)),
     random: deps.random,
+    allowAdministrativeUnlock: () => modeOf(settings) === 'directory' && settings.directory?.allowAdministrativeUnlock === true,
     dialect: () => (modeOf(settings) === 'directory' ? (settings.directory?.dialect ?? 'openldap') : 'openldap'),
     relays: () => {
       relays ??= deps.relays(settings, modeOf(settings));

@@ -88,5 +88,6 @@ export function directoryDefaults(dialect: Dialect): Omit<DirectorySettings, 'ur
     pageSize: 200,
     maxResults: 50,
     operatorFilter: '',
+    allowAdministrativeUnlock: false,
   };
 }

@@ -89,6 +89,11 @@ export const directorySettingsSchema = z.strictObject({
   maxResults: z.number().int().min(5).max(500).default(50),
   /** Optional extra filter an operator's own entry must match to sign in (e.g. a group membership). */
   operatorFilter: z.union([ldapFilterText, z.literal('')]).default(''),
+  /**
+   * Let the helpdesk lift an ADMINISTRATIVE lock too (Zimbra `locked`, ppolicy `000001010000Z`). Off by
+   * default: such locks are the directory administrators' decision. Never enables a disabled AD account.
+   */
+  allowAdministrativeUnlock: z.boolean().default(false),
 }).superRefine((d, ctx) => {
   // Passwords (service and operators') never cross a network in clear: ldaps:// or StartTLS off loopback.
   try {

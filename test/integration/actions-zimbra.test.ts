@@ -113,9 +113,16 @@ describe('Zimbra dialect', () => {
     await user.unbind();
   });
 
-  it('an administrative lock is not lifted by the helpdesk', async () => {
+  it('an administrative lock is not lifted by the helpdesk — unless the directory profile allows it', async () => {
     const caseId = await verifiedCase('hung.tv');
     expect(await runtime.api.actions.unlock({ caseId })).toEqual({ ok: false, error: { code: 'ACTION_NOT_PERMITTED', reason: 'administrative_lock' } });
+    // The same verified case after an administrator allowed it: settings changes end open cases, so a new one.
+    const view = await runtime.api.settings.get({});
+    const s = view.ok ? view.value.settings : null;
+    expect((await runtime.api.settings.save({ settings: { ...s!, directory: { ...s!.directory!, allowAdministrativeUnlock: true } } })).ok).toBe(true);
+    expect(await runtime.api.actions.unlock({ caseId })).toEqual({ ok: false, error: { code: 'NOT_SIGNED_IN' } });
+    expect((await runtime.api.session.signIn({ username: 'operator1', password: 'Op@2026pass' })).ok).toBe(true);
+    expect(await runtime.api.actions.unlock({ caseId })).toEqual({ ok: false, error: { code: 'CASE_CLOSED' } });
   });
 
 });

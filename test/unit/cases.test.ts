@@ -8,7 +8,8 @@ import { openDatabase } from '../../src-main/adapters/store/database';
 import { SqliteOtpStore } from '../../src-main/adapters/store/otp-store';
 import { Outbox } from '../../src-main/adapters/training/outbox';
 import { createHelpdesk } from '../../src-main/app/helpdesk';
-import { directoryDefaults, DEFAULT_SETTINGS } from '../../src-main/common/settings';
+import { directoryDefaults, DEFAULT_SETTINGS, type Settings } from '../../src-main/common/settings';
+import { servicePasswordKey } from '../../src-main/app/helpdesk';
 import { HelpdeskError } from '../../src-main/domain/errors';
 import { OtpService } from '../../src-main/domain/otp';
 import type { AuditRecord, Directory, DirectoryAccount, SmsMessage } from '../../src-main/domain/ports';
@@ -46,7 +47,7 @@ const account = (over: Partial<DirectoryAccount> = {}): DirectoryAccount => ({
   ...over,
 });
 
-function setup(opts: { failSms?: HelpdeskError; accounts?: DirectoryAccount[]; unknownReset?: boolean } = {}) {
+function setup(opts: { failSms?: HelpdeskError; accounts?: DirectoryAccount[]; unknownReset?: boolean; settings?: Settings; secrets?: MemorySecretStore } = {}) {
   const writes: string[] = [];
   const dir = mkdtempSync(join(tmpdir(), 'cases-'));
   dirs.push(dir);
@@ -82,8 +83,8 @@ function setup(opts: { failSms?: HelpdeskError; accounts?: DirectoryAccount[]; u
   const otp = new OtpService(new SqliteOtpStore(db), { now: () => now }, cryptoRandom, new HmacCodeHasher(newOtpKey()));
   const outbox = new Outbox();
   const app = createHelpdesk({
-    settings: { load: () => DEFAULT_SETTINGS, save: () => undefined },
-    secrets: new MemorySecretStore(),
+    settings: { load: () => opts.settings ?? DEFAULT_SETTINGS, save: () => undefined },
+    secrets: opts.secrets ?? new MemorySecretStore(),
     audit: { append: (r) => void audit.push(r), recent: () => [] },
     clock: { now: () => now },
     directoryFactory: () => directory,
@@ -368,5 +369,37 @@ describe('review fixes: exact destination, one action at a time, directory switc
     expect((await s.api.session.signIn({ username: 'tongdai01', password: 'x' })).ok).toBe(true);
     expect(await s.api.actions.unlock({ caseId: c.id })).toEqual({ ok: false, error: { code: 'CASE_CLOSED' } });
     expect(s.writes).toEqual([]);
+  });
+});
+
+describe('administrative locks', () => {
+  async function verifiedIn(s: ReturnType<typeof setup>) {
+    const c = await signedIn(s);
+    await s.api.cases.sendCode({ caseId: c.id, channel: 'sms' });
+    expect((await s.api.cases.verifyCode({ caseId: c.id, code: codeFrom(s.sent.at(-1)!.text) })).ok).toBe(true);
+    return c;
+  }
+  const profile = (allow: boolean, dialect: 'openldap' | 'active-directory') => ({
+    ...directoryDefaults(dialect),
+    url: 'ldaps://ldap.agency.gov.vn',
+    baseDn: 'dc=daotao,dc=gov,dc=vn',
+    serviceBindDn: 'cn=s',
+    allowAdministrativeUnlock: allow,
+  });
+
+  it('are lifted only when the directory profile allows it, and never on Active Directory', async () => {
+    for (const [allow, dialect, expected] of [
+      [false, 'openldap', 'refused'],
+      [true, 'openldap', 'done'],
+      [true, 'active-directory', 'refused'],
+    ] as const) {
+      const secrets = new MemorySecretStore();
+      const directory = profile(allow, dialect);
+      await secrets.set(servicePasswordKey(directory), 'x');
+      const s = setup({ accounts: [account({ locked: false, disabled: true })], settings: { version: 1, locale: 'vi', mode: 'directory', directory }, secrets });
+      const c = await verifiedIn(s);
+      const r = await s.api.actions.unlock({ caseId: c.id });
+      expect([allow, dialect, r.ok ? 'done' : r.error.reason === 'administrative_lock' ? 'refused' : r.error.code]).toEqual([allow, dialect, expected]);
+    }
   });
 });
