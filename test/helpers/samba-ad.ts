@@ -18,7 +18,7 @@
  * the temp dir. Nothing is registered globally except an exit hook that kills the server if the
  * test process exits without calling stop().
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, rmSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -27,6 +27,7 @@ import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { Client } from 'ldapts';
 import { makeTestCertificates } from './test-ca';
+import { terminate, watch, type Watched } from './server-process';
 
 export interface SambaAdUser {
   sAMAccountName: string;
@@ -98,9 +99,7 @@ const LDAP_PORT = 389;
 const LDAPS_PORT = 636;
 const SERVICE_NAME = 'helpdesk-service';
 const START_TIMEOUT_MS = 30_000;
-const STOP_TIMEOUT_MS = 10_000;
 const COMMAND_TIMEOUT_MS = 60_000;
-const MAX_OUTPUT = 64 * 1024;
 
 /** UF_NORMAL_ACCOUNT */
 const UAC_NORMAL = 0x200;
@@ -364,44 +363,6 @@ async function addGlobalOptions(confPath: string, options: Record<string, string
 // ---------------------------------------------------------------------------------------------
 // processes
 
-interface Watched {
-  child: ChildProcess;
-  exited: boolean;
-  exitInfo: string;
-  exit: Promise<void>;
-  output(): string;
-}
-
-function watch(child: ChildProcess): Watched {
-  let out = '';
-  const append = (chunk: Buffer): void => {
-    if (out.length < MAX_OUTPUT) out += chunk.toString('utf8');
-  };
-  child.stdout?.on('data', append);
-  child.stderr?.on('data', append);
-  const w: Watched = { child, exited: false, exitInfo: '', exit: Promise.resolve(), output: () => out };
-  w.exit = new Promise((resolveExit) => {
-    child.once('error', (err) => {
-      w.exited = true;
-      w.exitInfo = `spawn error: ${err.message}`;
-      resolveExit();
-    });
-    child.once('exit', (code, signal) => {
-      w.exited = true;
-      w.exitInfo = signal ? `signal ${signal}` : `code ${code}`;
-      resolveExit();
-    });
-  });
-  return w;
-}
-
-async function terminate(w: Watched): Promise<void> {
-  if (w.exited) return;
-  w.child.kill('SIGTERM');
-  const timer = setTimeout(() => w.child.kill('SIGKILL'), STOP_TIMEOUT_MS);
-  await w.exit;
-  clearTimeout(timer);
-}
 
 /** Ready = an LDAPS bind as Administrator succeeds with the certificate verified against the CA. */
 async function waitReady(w: Watched, adminDn: string, adminPassword: string, caPem: string): Promise<void> {

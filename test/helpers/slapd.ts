@@ -8,7 +8,7 @@
  *
  * Nothing is registered globally: the caller must call stop().
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -18,6 +18,7 @@ import { delimiter, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client } from 'ldapts';
 import { freePort } from './free-port';
+import { terminate, watch, type Watched } from './server-process';
 import { makeTestCertificates, type TestCertificates } from './test-ca';
 import { sshaHash } from '../../src-main/adapters/training/training-directory';
 
@@ -64,8 +65,6 @@ export interface SlapdHandle {
 
 const DEFAULT_BASE_DN = 'dc=example,dc=gov,dc=vn';
 const START_TIMEOUT_MS = 15_000;
-const STOP_TIMEOUT_MS = 10_000;
-const MAX_STDERR = 64 * 1024;
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const HELPDESK_SCHEMA = join(REPO_ROOT, 'resources', 'ldap', 'helpdesk.schema');
@@ -362,50 +361,6 @@ function ouEntry(dn: string): string {
 // ---------------------------------------------------------------------------------------------
 // processes
 
-interface Watched {
-  child: ChildProcess;
-  exited: boolean;
-  exitInfo: string;
-  exit: Promise<void>;
-  output(): string;
-}
-
-function watch(child: ChildProcess): Watched {
-  let out = '';
-  const append = (chunk: Buffer): void => {
-    if (out.length < MAX_STDERR) out += chunk.toString('utf8');
-  };
-  child.stdout?.on('data', append);
-  child.stderr?.on('data', append);
-  const w: Watched = {
-    child,
-    exited: false,
-    exitInfo: '',
-    exit: Promise.resolve(),
-    output: () => out,
-  };
-  w.exit = new Promise((resolveExit) => {
-    child.once('error', (err) => {
-      w.exited = true;
-      w.exitInfo = `spawn error: ${err.message}`;
-      resolveExit();
-    });
-    child.once('exit', (code, signal) => {
-      w.exited = true;
-      w.exitInfo = signal ? `signal ${signal}` : `code ${code}`;
-      resolveExit();
-    });
-  });
-  return w;
-}
-
-async function terminate(w: Watched): Promise<void> {
-  if (w.exited) return;
-  w.child.kill('SIGTERM');
-  const timer = setTimeout(() => w.child.kill('SIGKILL'), STOP_TIMEOUT_MS);
-  await w.exit;
-  clearTimeout(timer);
-}
 
 async function waitReady(
   w: Watched,
