@@ -8,6 +8,8 @@
  * count N, and switching the operators on or off does not change them.
  */
 import { sshaHash } from '../src-main/adapters/training/training-directory';
+import { taxCodeCheckDigit } from '../src-main/domain/identifiers';
+import { foldDiacritics } from '../src-main/domain/text';
 
 // ---------------------------------------------------------------------------------------------
 // Public constants
@@ -251,13 +253,7 @@ function weighted<T>(entries: readonly (readonly [T, number])[]): (random: Seede
 // ---------------------------------------------------------------------------------------------
 
 /** Strip Vietnamese diacritics: NFD, drop combining marks, đ→d, Đ→D. */
-export function foldDiacritics(text: string): string {
-  return text
-    .normalize('NFD')
-    .replace(/[\u0300-\u036f]/g, '')
-    .replace(/đ/g, 'd')
-    .replace(/Đ/g, 'D');
-}
+export { foldDiacritics };
 
 const slugCache = new Map<string, string>();
 
@@ -326,15 +322,9 @@ const CCCD_PROVINCES: readonly string[] = [
 /** First two digits of an enterprise tax code: the tax department that issued it. */
 const TAX_PROVINCES: readonly string[] = ['01', '02', '03', '04', '18', '28', '29', '36', '37', '42'];
 
-const MST_WEIGHTS = [31, 29, 23, 19, 17, 13, 7, 5, 3] as const;
-
 /** MST check digit over the first nine digits (python-stdnum vn.mst); 10 means "no valid code". */
 export function taxCheckDigit(firstNine: string): number {
-  let sum = 0;
-  MST_WEIGHTS.forEach((weight, i) => {
-    sum += weight * Number(firstNine[i]);
-  });
-  return (10 - (sum % 11)) % 11;
+  return taxCodeCheckDigit(firstNine) ?? 10;
 }
 
 const MOBILE_PREFIXES: readonly string[] = [
