@@ -7,7 +7,8 @@
  * accounts use their own stream, so the first N accounts of a larger run equal a run with
  * count N, and switching the operators on or off does not change them.
  */
-import { sshaHash } from '../src-main/adapters/training/training-directory';
+import type { Role } from '../src-main/common/roles';
+import { sshaHash, trainingRoleGroups } from '../src-main/adapters/training/training-directory';
 import { taxCodeCheckDigit } from '../src-main/domain/identifiers';
 import { foldDiacritics } from '../src-main/domain/text';
 
@@ -77,12 +78,16 @@ export interface TrainingAccount {
 export interface TrainingOperator {
   readonly uid: string;
   readonly cn: string;
+  /** The role group the sample user is put in. */
+  readonly role: Role;
 }
 
+/** One sample user of each role (two operators), all with TRAINING_OPERATOR_PASSWORD. */
 export const TRAINING_OPERATORS: readonly TrainingOperator[] = [
-  { uid: 'tongdai01', cn: 'Đặng Thu Hà' },
-  { uid: 'tongdai02', cn: 'Hồ Minh Tuấn' },
-  { uid: 'giamsat01', cn: 'Võ Thanh Tâm' },
+  { uid: 'tongdai01', cn: 'Đặng Thu Hà', role: 'operator' },
+  { uid: 'tongdai02', cn: 'Hồ Minh Tuấn', role: 'operator' },
+  { uid: 'giamsat01', cn: 'Võ Thanh Tâm', role: 'supervisor' },
+  { uid: 'kiemtra01', cn: 'Lê Thị Kim Oanh', role: 'auditor' },
 ];
 
 function mailOf(uid: string, unit: string): string {
@@ -727,7 +732,7 @@ function structureEntries(baseDn: string): string[] {
       ['dc', firstDcValue(baseDn)],
       ['o', BASE_ORGANISATION_NAME],
     ]),
-    ...['people', 'policies', 'system'].map((ou) =>
+    ...['people', 'policies', 'system', 'groups'].map((ou) =>
       entry(`ou=${ou},${baseDn}`, [...objectClasses('top', 'organizationalUnit'), ['ou', ou]]),
     ),
     entry(`cn=default,ou=policies,${baseDn}`, [
@@ -789,6 +794,20 @@ function accountEntry(account: TrainingAccount, userPassword: string, baseDn: st
   ]);
 }
 
+/** The role groups (groupOfNames) with the sample users as members. */
+function roleGroupEntries(baseDn: string): string[] {
+  const groups = trainingRoleGroups(baseDn);
+  return (['operator', 'supervisor', 'auditor'] as const).map((role) => {
+    const dn = groups[role][0]!;
+    const members = TRAINING_OPERATORS.filter((o) => o.role === role).map((o) => `uid=${o.uid},ou=${OPERATOR_UNIT},ou=people,${baseDn}`);
+    return entry(dn, [
+      ...objectClasses('top', 'groupOfNames'),
+      ['cn', dn.slice(3, dn.indexOf(','))],
+      ...members.map((m) => ['member', m] as const),
+    ]);
+  });
+}
+
 function randomPasswordHash(random: SeededRandom): string {
   return sshaHash(randomPassword(random), random.bytes(8));
 }
@@ -839,7 +858,10 @@ export function generateDirectoryLdif(options: DirectoryOptions = {}): string {
     chunks.push(accountEntry(fixture, randomPasswordHash(fixtureRandom), baseDn));
   }
 
-  if (includeOperators) chunks.push(...operators);
+  if (includeOperators) {
+    chunks.push(...operators);
+    chunks.push(...roleGroupEntries(baseDn));
+  }
 
   const random = new SeededRandom(seed);
   for (let i = 0; i < count; i++) {

@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { HelpdeskApi } from '../common/api';
-import type { ActionResult, CaseView, OperatorInfo, VerificationChannel } from '../common/dto';
+import type { ActionResult, CaseView, OperatorInfo, OverrideInput, VerificationChannel } from '../common/dto';
 import type { Result } from '../common/result';
 import { backupEmailContact, mobileContact } from '../domain/account-view';
-import { type Case, checkGate, requireOpen } from '../domain/case';
+import { type Case, checkGate, type ProvenContact, requireOpen } from '../domain/case';
+import { sameCitizenId } from '../domain/identifiers';
 import { HelpdeskError } from '../domain/errors';
 import { maskEmail, maskPhone } from '../domain/masking';
 import type { OtpService, RandomSource } from '../domain/otp';
@@ -40,12 +41,15 @@ export interface CaseDeps {
   relays: () => Promise<{ sms: SmsRelay; mail: MailRelay }>;
   random: RandomSource;
   dialect: () => string;
-  /** The directory profile lets the helpdesk lift administrative locks (off by default). */
+  /** The directory profile lets supervisors lift administrative locks (off by default). */
   allowAdministrativeUnlock: () => boolean;
   run: <T>(fn: () => Promise<T>) => Promise<Result<T>>;
 }
 
 const CODE_MASK = '******';
+type ActionKind = 'unlock' | 'reset' | 'reset-unlock';
+/** Wrong CCCD numbers a supervisor may enter on one case before the override is refused for it. */
+const MAX_IDENTITY_MISMATCHES = 3;
 
 /** The templates of one kind of message, for both channels (no HTML: derived from the text). */
 interface TemplateSet {
@@ -103,7 +107,9 @@ export function createCases(deps: CaseDeps): {
   /** The account as read when the case was opened (contacts are re-read before each send). */
   const accounts = new Map<string, DirectoryAccount>();
   /** Contact changes waiting for the code sent to the new value. */
-  const pending = new Map<string, { kind: 'mobile' | 'backupEmail'; value: string; masked: string; expiresAt: Date }>();
+  const pending = new Map<string, { kind: 'mobile' | 'backupEmail'; value: string; to: string; masked: string; expiresAt: Date }>();
+  /** Wrong CCCD numbers entered for an override, per case. */
+  const mismatches = new Map<string, number>();
   const contactScope = (c: Case) => `${c.id}#contact`;
   /** Cases with an action or send in progress: one at a time per case. */
   const busy = new Set<string>();
@@ -152,11 +158,12 @@ export function createCases(deps: CaseDeps): {
   async function view(c: Case): Promise<CaseView> {
     const otp = await deps.otp();
     const now = deps.clock.now();
-    const key = dnKey(c.accountDn);
+    const key = c.accountKey;
     const resend = otp.resendInfo(key);
     const account = accounts.get(c.id)!;
     const s = c.state;
     const live = (s.kind === 'code-sent' || s.kind === 'verified') && now.getTime() < s.expiresAt.getTime();
+    const byCode = s.kind === 'code-sent' || (s.kind === 'verified' && s.by === 'code') ? s : null;
     const status =
       s.kind === 'closed' ? 'closed' : s.kind === 'open' ? 'open' : live ? s.kind : 'expired';
     const minutes = Math.round(otp.policy.validityMs / 60_000);
@@ -170,9 +177,9 @@ export function createCases(deps: CaseDeps): {
       openedAt: c.openedAt.toISOString(),
       status,
       outcome: s.kind === 'closed' ? s.outcome : null,
-      channel: s.kind === 'code-sent' || s.kind === 'verified' ? s.channel : null,
-      destination: s.kind === 'code-sent' || s.kind === 'verified' ? s.destination : null,
-      sentAt: s.kind === 'code-sent' || s.kind === 'verified' ? s.sentAt.toISOString() : null,
+      channel: byCode ? byCode.channel : null,
+      destination: byCode ? byCode.destination : null,
+      sentAt: byCode ? byCode.sentAt.toISOString() : null,
       expiresAt: s.kind === 'code-sent' || s.kind === 'verified' ? s.expiresAt.toISOString() : null,
       verifiedAt: s.kind === 'verified' ? s.verifiedAt.toISOString() : null,
       attemptsLeft: otp.attemptsLeft(key),
@@ -183,6 +190,12 @@ export function createCases(deps: CaseDeps): {
         const p = pending.get(c.id);
         return p ? { kind: p.kind, destination: p.masked, expiresAt: p.expiresAt.toISOString() } : null;
       })(),
+      verifiedBy: s.kind === 'verified' ? s.by : null,
+      override:
+        s.kind === 'verified' && s.by === 'override'
+          ? { check: s.override.check, supervisor: s.override.supervisor, at: s.verifiedAt.toISOString() }
+          : null,
+      deliveryContact: c.deliveryContact ? { channel: c.deliveryContact.channel, destination: c.deliveryContact.masked } : null,
     };
   }
 
@@ -201,7 +214,7 @@ export function createCases(deps: CaseDeps): {
     accounts.set(c.id, account);
     const dest = channel === 'sms' ? smsDestination(account) : emailDestination(account);
     const otp = await deps.otp();
-    const key = dnKey(c.accountDn);
+    const key = c.accountKey;
     const reservation = otp.reserve(key);
     const code = otp.generate();
     const minutes = Math.round(otp.policy.validityMs / 60_000);
@@ -234,12 +247,14 @@ export function createCases(deps: CaseDeps): {
         const c: Case = {
           id: randomUUID(),
           accountDn: account.dn,
+          accountKey: account.stableId ? `id:${account.stableId.toLowerCase()}` : dnKey(account.dn),
           accountUsername: account.username,
           accountDisplayName: account.displayName,
           operator: who.username,
           reason,
           openedAt: deps.clock.now(),
           state: { kind: 'open' },
+          deliveryContact: null,
         };
         cases.set(c.id, c);
         accounts.set(c.id, account);
@@ -277,12 +292,13 @@ export function createCases(deps: CaseDeps): {
         const s = c.state;
         if (outcome.verified) {
           if (s.kind !== 'code-sent') throw new HelpdeskError('OTP_NOT_SENT');
-          c.state = { kind: 'verified', channel: s.channel, destination: s.destination, to: s.to, sentAt: s.sentAt, expiresAt: s.expiresAt, verifiedAt: deps.clock.now() };
+          c.state = { kind: 'verified', by: 'code', channel: s.channel, destination: s.destination, sentAt: s.sentAt, expiresAt: s.expiresAt, verifiedAt: deps.clock.now() };
+          c.deliveryContact = { channel: s.channel, to: s.to, masked: s.destination };
           audit(c, 'code.verify', 'ok', { channel: s.channel });
         } else {
           audit(c, 'code.verify', 'refused', { code: 'OTP_WRONG', attemptsLeft: outcome.attemptsLeft });
         }
-        return { verified: outcome.verified, attemptsLeft: outcome.verified ? otp.attemptsLeft(dnKey(c.accountDn)) : outcome.attemptsLeft, case: await view(c) };
+        return { verified: outcome.verified, attemptsLeft: outcome.verified ? otp.attemptsLeft(c.accountKey) : outcome.attemptsLeft, case: await view(c) };
       }),
     close: ({ caseId, outcome }) =>
       deps.run(async () => {
@@ -300,55 +316,136 @@ export function createCases(deps: CaseDeps): {
         checkGate(c, c.accountDn, deps.clock.now());
         return { allowed: true as const, expiresAt: (c.state as Extract<Case['state'], { kind: 'verified' }>).expiresAt.toISOString() };
       }),
+    override: (input) => deps.run(() => exclusive(input.caseId, () => override(input))),
   };
 
+  /**
+   * A supervisor stands in for the code: the caller has no usable contact (or none they can reach, said
+   * so explicitly), and the supervisor records the identity check done. A CCCD check is made here,
+   * against the directory's record; the number itself is never stored or audited.
+   */
+  async function override(input: OverrideInput): Promise<CaseView> {
+    const who = deps.requireOperator();
+    const c = own(input.caseId);
+    requireOpen(c);
+    const now = deps.clock.now();
+    if (c.state.kind === 'verified' && now < c.state.expiresAt) {
+      throw new HelpdeskError('VALIDATION_FAILED', { field: 'caseId', reason: 'invalid_value', detail: 'already verified' });
+    }
+    const dir = await deps.directory();
+    const account = await dir.getAccount(c.accountDn);
+    accounts.set(c.id, account);
+    const contactsOnRecord =
+      mobileContact(account.mobiles).status === 'present' || backupEmailContact(account.backupEmails, account.mail).status === 'present';
+    const base = { check: input.check, supervisor: who.username, contactsOnRecord };
+    if (contactsOnRecord && input.contactsUnreachable !== true) {
+      audit(c, 'case.override', 'refused', { ...base, code: 'ACTION_NOT_PERMITTED', reasonCode: 'contact_available' });
+      throw new HelpdeskError('ACTION_NOT_PERMITTED', { reason: 'contact_available' });
+    }
+    if (input.check === 'citizen-id') {
+      const wrong = mismatches.get(c.id) ?? 0;
+      if (wrong >= MAX_IDENTITY_MISMATCHES) {
+        audit(c, 'case.override', 'refused', { ...base, code: 'ACTION_NOT_PERMITTED', reasonCode: 'override_attempts' });
+        throw new HelpdeskError('ACTION_NOT_PERMITTED', { reason: 'override_attempts' });
+      }
+      if (!account.citizenId) {
+        audit(c, 'case.override', 'refused', { ...base, code: 'ACTION_NOT_PERMITTED', reasonCode: 'no_citizen_id' });
+        throw new HelpdeskError('ACTION_NOT_PERMITTED', { reason: 'no_citizen_id' });
+      }
+      if (!sameCitizenId(input.citizenId ?? '', account.citizenId)) {
+        mismatches.set(c.id, wrong + 1);
+        const left = MAX_IDENTITY_MISMATCHES - wrong - 1;
+        audit(c, 'case.override', 'refused', { ...base, code: 'IDENTITY_MISMATCH', attemptsLeft: left });
+        throw new HelpdeskError('IDENTITY_MISMATCH', { detail: String(left) });
+      }
+    }
+    const otp = await deps.otp();
+    c.state = {
+      kind: 'verified',
+      by: 'override',
+      override: { check: input.check, supervisor: who.username, note: input.note, contactsOnRecord },
+      verifiedAt: now,
+      expiresAt: new Date(now.getTime() + otp.policy.validityMs),
+    };
+    // No contact was proven: a temporary password has nowhere to go until a new one is saved with its code.
+    c.deliveryContact = null;
+    pending.delete(c.id);
+    audit(c, 'case.override', 'ok', { ...base, note: input.note });
+    return view(c);
+  }
+
   /** The gate, then the write; audited with dialect, DN, reason and the verification it relied on. */
-  async function act(caseId: string, action: 'unlock' | 'reset'): Promise<ActionResult> {
+  async function act(caseId: string, action: ActionKind): Promise<ActionResult> {
     return exclusive(caseId, () => actNow(caseId, action));
   }
 
-  async function actNow(caseId: string, action: 'unlock' | 'reset'): Promise<ActionResult> {
+  /** What the case's verification was: `sms:09*****98`, `email:ng***@…`, or `override:citizen-id`. */
+  function verificationRef(s: Extract<Case['state'], { kind: 'verified' }>): string {
+    return s.by === 'code' ? `${s.channel}:${s.destination}` : `override:${s.override.check}:${s.override.supervisor}`;
+  }
+
+  /**
+   * Whether an unlock may end the account's lock. A lockout after failed logins, yes. An
+   * administrative lock (ppolicy 000001010000Z, AD disabled, Zimbra `locked`/`closed`) is the
+   * directory administrators' decision: only a supervisor, only where the profile allows it, never on AD.
+   */
+  function unlockVerdict(current: DirectoryAccount): { liftAdmin: boolean; refusal: 'administrative_lock' | 'not_locked' | null } {
+    const supervisor = deps.requireOperator().roles.includes('supervisor');
+    const liftAdmin = current.disabled && supervisor && deps.allowAdministrativeUnlock() && deps.dialect() !== 'active-directory';
+    if (current.disabled && !liftAdmin) return { liftAdmin, refusal: 'administrative_lock' };
+    if (!current.locked && !liftAdmin) return { liftAdmin, refusal: 'not_locked' };
+    return { liftAdmin, refusal: null };
+  }
+
+  async function actNow(caseId: string, action: ActionKind): Promise<ActionResult> {
     const c = own(caseId);
     checkGate(c, c.accountDn, deps.clock.now());
     const verified = c.state as Extract<Case['state'], { kind: 'verified' }>;
     const dir = await deps.directory();
-    const base = { dialect: deps.dialect(), dn: c.accountDn, verification: `${verified.channel}:${verified.destination}` };
+    const base = { dialect: deps.dialect(), dn: c.accountDn, verification: verificationRef(verified) };
+    const auditAction = `account.${action}`;
     let password: string | null = null;
-    let dest: { to: string; masked: string } | null = null;
+    let dest: ProvenContact | null = null;
+    let unlockToo = false;
     const current = await dir.getAccount(c.accountDn);
-    if (action === 'unlock') {
-      // An administrative lock (ppolicy 000001010000Z, AD disabled, Zimbra `locked`/`closed`/other
-      // statuses) is a decision of the directory's administrators: the helpdesk does not lift it, and
-      // it only ever ends a lockout it can see.
-      const adminLiftable = current.disabled && deps.allowAdministrativeUnlock() && deps.dialect() !== 'active-directory';
-      const reason = current.disabled && !adminLiftable ? 'administrative_lock' : !current.locked && !adminLiftable ? 'not_locked' : null;
-      if (reason) {
-        audit(c, 'account.unlock', 'refused', { ...base, code: 'ACTION_NOT_PERMITTED', reasonCode: reason });
-        throw new HelpdeskError('ACTION_NOT_PERMITTED', { reason });
+    if (action === 'unlock' || action === 'reset-unlock') {
+      const verdict = unlockVerdict(current);
+      // Reset-and-unlock on an account that is not locked is just a reset; an administrative lock the
+      // supervisor may not lift refuses the whole action (never the reset without the unlock).
+      const refusal = action === 'unlock' ? verdict.refusal : verdict.refusal === 'administrative_lock' ? verdict.refusal : null;
+      if (refusal) {
+        audit(c, auditAction, 'refused', { ...base, code: 'ACTION_NOT_PERMITTED', reasonCode: refusal });
+        throw new HelpdeskError('ACTION_NOT_PERMITTED', { reason: refusal });
       }
+      unlockToo = current.locked || verdict.liftAdmin;
     }
-    if (action === 'reset') {
-      // The temporary password goes only where the caller proved they are: exactly the verified contact,
-      // and only while the directory still holds it.
-      const registered = verified.channel === 'sms' ? current.mobiles.map((m) => normalizeVnMobile(m)).flatMap((p) => (p.ok ? [p.gateway] : [])) : current.backupEmails;
-      if (!registered.some((r) => r.toLowerCase() === verified.to.toLowerCase())) {
+    if (action === 'reset' || action === 'reset-unlock') {
+      // The temporary password goes only where the caller proved they are in this case, and only
+      // while the directory still holds that contact.
+      dest = c.deliveryContact;
+      if (!dest) {
+        audit(c, auditAction, 'refused', { ...base, code: 'ACTION_NOT_PERMITTED', reasonCode: 'no_delivery_contact' });
+        throw new HelpdeskError('ACTION_NOT_PERMITTED', { reason: 'no_delivery_contact' });
+      }
+      const registered = dest.channel === 'sms' ? current.mobiles.map((m) => normalizeVnMobile(m)).flatMap((p) => (p.ok ? [p.gateway] : [])) : current.backupEmails;
+      const to = dest.to.toLowerCase();
+      if (!registered.some((r) => r.toLowerCase() === to)) {
         throw new HelpdeskError('CASE_NOT_VERIFIED', { detail: 'contact changed' });
       }
-      dest = { to: verified.to, masked: verified.destination };
       password = generateTemporaryPassword(deps.random, c.accountUsername);
     }
     // The reads above took time: the verification must still be live when the write goes out.
     checkGate(c, c.accountDn, deps.clock.now());
     let result;
     try {
-      result = action === 'unlock' ? await dir.unlock(c.accountDn) : await dir.resetPassword(c.accountDn, password!);
+      result = action === 'unlock' ? await dir.unlock(c.accountDn) : await dir.resetPassword(c.accountDn, password!, { unlock: unlockToo });
       // A reset whose answer was lost but whose effect is visible (must-change now set) did happen.
-      if (action === 'reset' && result.outcome === 'unknown' && result.account?.mustChangePassword && !current.mustChangePassword) {
+      if (action !== 'unlock' && result.outcome === 'unknown' && result.account?.mustChangePassword && !current.mustChangePassword) {
         result = { outcome: 'done' as const, account: result.account };
       }
     } catch (err) {
       const code = err instanceof HelpdeskError ? err.code : 'INTERNAL';
-      audit(c, `account.${action}`, code === 'PASSWORD_REJECTED' || code === 'INSECURE_CONNECTION' ? 'refused' : 'error', {
+      audit(c, auditAction, code === 'PASSWORD_REJECTED' || code === 'INSECURE_CONNECTION' || code === 'ACTION_NOT_PERMITTED' ? 'refused' : 'error', {
         ...base,
         code,
         reasonCode: err instanceof HelpdeskError ? (err.reason ?? null) : null,
@@ -357,30 +454,32 @@ export function createCases(deps: CaseDeps): {
     }
     const account = result.account ? toAccountDetail(result.account, deps.clock.now()) : null;
     let delivery: ActionResult['delivery'] = null;
-    if (action === 'reset' && result.outcome === 'done' && dest && password) {
-      delivery = await deliverPassword(c, verified.channel, dest, password);
+    if (action !== 'unlock' && result.outcome === 'done' && dest && password) {
+      delivery = await deliverPassword(c, dest, password);
     }
-    audit(c, `account.${action}`, result.outcome === 'done' ? 'ok' : 'error', {
+    audit(c, auditAction, result.outcome === 'done' ? 'ok' : 'error', {
       ...base,
+      ...(action === 'reset-unlock' ? { unlocked: unlockToo } : {}),
       outcome: result.outcome,
       delivery: delivery ? delivery.status : null,
-      deliveryCode: delivery?.status === 'failed' ? delivery.code : null,
+      deliveryCode: delivery && delivery.status !== 'sent' ? delivery.code : null,
     });
     return { action, outcome: result.outcome, account, delivery };
   }
 
-  async function deliverPassword(
-    c: Case,
-    channel: VerificationChannel,
-    dest: { to: string; masked: string },
-    password: string,
-  ): Promise<NonNullable<ActionResult['delivery']>> {
+  /**
+   * Sends the temporary password. A relay timeout is "unknown", not "failed": the gateway may have
+   * accepted the message, so the operator asks the caller before resetting again.
+   */
+  async function deliverPassword(c: Case, dest: ProvenContact, password: string): Promise<NonNullable<ActionResult['delivery']>> {
     const v = { ...values(c, '', 0), password };
+    const { channel, masked: destination } = dest;
     try {
       await deliver(passwordTemplates(deps.templates), channel, dest.to, v);
-      return { status: 'sent', channel, destination: dest.masked };
+      return { status: 'sent', channel, destination };
     } catch (err) {
-      return { status: 'failed', channel, destination: dest.masked, code: err instanceof HelpdeskError ? err.code : 'INTERNAL' };
+      const code = err instanceof HelpdeskError ? err.code : 'INTERNAL';
+      return { status: code === 'RELAY_TIMEOUT' ? 'unknown' : 'failed', channel, destination, code };
     }
   }
 
@@ -406,7 +505,7 @@ export function createCases(deps: CaseDeps): {
     const otp = await deps.otp();
     // Codes to a NEW contact have their own count (same limits) so that verifying the caller first
     // does not use up the interval; they are still limited per account.
-    const key = `${dnKey(c.accountDn)}#contact`;
+    const key = `${c.accountKey}#contact`;
     const reservation = otp.reserve(key);
     const code = otp.generate();
     const minutes = Math.round(otp.policy.validityMs / 60_000);
@@ -420,7 +519,7 @@ export function createCases(deps: CaseDeps): {
       throw err;
     }
     const expiresAt = otp.commit(reservation, contactScope(c), key, channel, code);
-    pending.set(c.id, { kind, value: contact.value, masked: contact.masked, expiresAt });
+    pending.set(c.id, { kind, value: contact.value, to: contact.to, masked: contact.masked, expiresAt });
     audit(c, 'contact.code', 'ok', { kind, destination: contact.masked });
     return view(c);
   }
@@ -456,6 +555,8 @@ export function createCases(deps: CaseDeps): {
     }
     pending.delete(c.id);
     if (result.account) accounts.set(c.id, result.account);
+    // The new contact proved itself with its own code: a temporary password may now go there.
+    if (result.outcome === 'done') c.deliveryContact = { channel: p.kind === 'mobile' ? 'sms' : 'email', to: p.to, masked: p.masked };
     let notice: NonNullable<ActionResult['notice']> = { status: 'none', destination: null };
     if (result.outcome === 'done') notice = await noticeOldContact(c, p.kind, before);
     audit(c, 'account.contact', result.outcome === 'done' ? 'ok' : 'error', {
@@ -502,6 +603,7 @@ export function createCases(deps: CaseDeps): {
   const actions: HelpdeskApi['actions'] = {
     unlock: ({ caseId }) => deps.run(() => act(caseId, 'unlock')),
     resetPassword: ({ caseId }) => deps.run(() => act(caseId, 'reset')),
+    resetAndUnlock: ({ caseId }) => deps.run(() => act(caseId, 'reset-unlock')),
     sendContactCode: ({ caseId, kind, value }) => deps.run(() => exclusive(caseId, () => sendContactCode(caseId, kind, value))),
     updateContact: ({ caseId, code }) => deps.run(() => exclusive(caseId, () => updateContact(caseId, code))),
   };

@@ -7,6 +7,7 @@ import { toAccountDetail, toAccountSummary } from '../domain/account-view';
 import { HelpdeskError } from '../domain/errors';
 import type { OtpService, RandomSource } from '../domain/otp';
 import type { AuditLog, Clock, Directory, DirectoryFactory, MailRelay, SecretStore, SmsRelay } from '../domain/ports';
+import { enforceAccess } from './access';
 import { createCases, type MessageTemplates } from './cases';
 import { criteriaKinds, parseSearchQuery } from '../domain/search-query';
 
@@ -219,8 +220,20 @@ export function createHelpdesk(deps: HelpdeskDeps): HelpdeskApp {
             });
             throw err;
           }
+          if (operator.roles.length === 0) {
+            // The password was right, but no role group counts this account: nothing to do here.
+            deps.audit.append({ operator: null, action: 'session.signIn', outcome: 'refused', target: operator.username, detail: { code: 'NO_ROLE' } });
+            operator = null;
+            throw new HelpdeskError('NO_ROLE');
+          }
           since = deps.clock.now();
-          deps.audit.append({ operator: operator.username, action: 'session.signIn', outcome: 'ok', target: operator.username });
+          deps.audit.append({
+            operator: operator.username,
+            action: 'session.signIn',
+            outcome: 'ok',
+            target: operator.username,
+            detail: { roles: operator.roles.join(',') },
+          });
           return session();
         }),
       signOut: () =>
@@ -287,10 +300,13 @@ export function createHelpdesk(deps: HelpdeskDeps): HelpdeskApp {
       get: () => guarded(settingsView),
       save: ({ settings: next, servicePassword, smsSecret, mailPassword }) =>
         guarded(async () => {
-          // Until a directory is configured anyone at the desk may set it up; afterwards only a signed-in operator.
-          if (modeOf(settings) === 'directory') requireOperator();
+          // Who may save is the access rule's business (supervisors; anyone before a directory is set up).
           if (next.mode === 'directory' && !next.directory) {
             throw new HelpdeskError('VALIDATION_FAILED', { field: 'settings.directory', reason: 'required' });
+          }
+          // Someone must still be able to change the settings once the directory decides who is who.
+          if (next.mode === 'directory' && next.directory && next.directory.roleGroups.supervisor.length === 0) {
+            throw new HelpdeskError('VALIDATION_FAILED', { field: 'settings.directory.roleGroups.supervisor', reason: 'required' });
           }
           if (servicePassword !== undefined) {
             if (!next.directory) throw new HelpdeskError('VALIDATION_FAILED', { field: 'settings.directory', reason: 'required' });
@@ -343,9 +359,8 @@ export function createHelpdesk(deps: HelpdeskDeps): HelpdeskApp {
         guarded(async () => {
           const profile = candidate.directory;
           if (!profile) throw new HelpdeskError('VALIDATION_FAILED', { field: 'settings.directory', reason: 'required' });
-          // The stored password is only ever offered to the exact profile it was saved for, and only
-          // on behalf of a signed-in operator once a directory is configured.
-          if (servicePassword === undefined && modeOf(settings) === 'directory') requireOperator();
+          // The stored password is only ever offered to the exact profile it was saved for (and, by the
+          // access rule, only to a supervisor once a directory is configured).
           const password = servicePassword ?? (await deps.secrets.get(servicePasswordKey(profile)).catch(() => null));
           return deps.testConnection(profile, password);
         }),
@@ -369,7 +384,11 @@ export function createHelpdesk(deps: HelpdeskDeps): HelpdeskApp {
   };
 
   return {
-    api,
+    api: enforceAccess(api, {
+      operator: () => operator,
+      setup: () => modeOf(settings) === 'training',
+      denied: (who, method) => deps.audit.append({ operator: who.username, action: 'access.denied', outcome: 'refused', detail: { method } }),
+    }),
     async close() {
       await resetDirectory();
       const t = trainingStart ? await trainingStart.catch(() => null) : training;

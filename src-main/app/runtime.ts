@@ -14,7 +14,7 @@ import { LdapDirectory } from '../adapters/ldap/ldap-directory';
 import { SqliteAuditLog } from '../adapters/store/audit-store';
 import { openDatabase } from '../adapters/store/database';
 import { SettingsFile } from '../adapters/store/settings-file';
-import { startTrainingDirectory } from '../adapters/training/training-directory';
+import { startTrainingDirectory, trainingRoleGroups } from '../adapters/training/training-directory';
 import type { Clock, SecretStore } from '../domain/ports';
 import { createHelpdesk, type HelpdeskApp, type TrainingBackend } from './helpdesk';
 
@@ -48,6 +48,7 @@ export async function startTraining(resourcesDir: string): Promise<TrainingBacke
       baseDn: server.baseDn,
       serviceBindDn: server.serviceDn,
       passwordPolicyDn: server.policyDn,
+      roleGroups: trainingRoleGroups(server.baseDn),
     },
     servicePassword: server.servicePassword,
     close: () => server.close(),

@@ -3,6 +3,7 @@ import type {
   ActionResult,
   CaseView,
   GateResult,
+  OverrideInput,
   OutboxMessage,
   VerificationChannel,
   VerifyResult,
@@ -71,12 +72,20 @@ export interface HelpdeskApi {
     close: Call<{ caseId: string; outcome: 'done' | 'abandoned' }, CaseView>;
     /** Whether account actions may run now on this case (verified, same account, not expired). */
     gate: Call<{ caseId: string }, GateResult>;
+    /**
+     * Supervisor only, for a caller with no usable contact at all: records the identity check done
+     * (CCCD compared with the directory, identity document seen, agency letter) and the reason, and
+     * lets the case act as verified for one verification period.
+     */
+    override: Call<OverrideInput, CaseView>;
   };
   actions: {
     /** Unlocks the case's account (password untouched) — only with a live verification of that account in that case. */
     unlock: Call<{ caseId: string }, ActionResult>;
     /** Sets a generated temporary password with must-change, delivered only to the verified channel. */
     resetPassword: Call<{ caseId: string }, ActionResult>;
+    /** Supervisor only: the reset above and the unlock in one modify (never one without the other). */
+    resetAndUnlock: Call<{ caseId: string }, ActionResult>;
     /** Sends a code to a NEW recovery mobile or backup e-mail (the caller reads it back before it is saved). */
     sendContactCode: Call<{ caseId: string; kind: 'mobile' | 'backupEmail'; value: string }, CaseView>;
     /** Saves the new contact once its code is read back; the previous contact gets a notice. */

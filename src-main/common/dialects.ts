@@ -89,5 +89,6 @@ export function directoryDefaults(dialect: Dialect): Omit<DirectorySettings, 'ur
     maxResults: 50,
     operatorFilter: '',
     allowAdministrativeUnlock: false,
+    roleGroups: { operator: [], supervisor: [], auditor: [] },
   };
 }

@@ -1,4 +1,5 @@
 import type { ErrorCode } from './errors';
+import type { Role } from './roles';
 import type { Dialect, Locale, Settings } from './settings';
 
 export type AppMode = 'training' | 'directory';
@@ -17,6 +18,8 @@ export interface OperatorInfo {
   username: string;
   displayName: string;
   dn: string;
+  /** From the directory groups named in the profile's `roleGroups`, read at sign-in. */
+  roles: Role[];
 }
 
 export interface SessionInfo {
@@ -164,6 +167,33 @@ export interface CaseView {
   smsPreview: { text: string; characters: number; segments: number; encoding: 'GSM-7' | 'UCS-2' };
   /** A contact change waiting for the code sent to the new value. */
   pendingContact: PendingContact | null;
+  /** How the caller was verified: a code read back, or a supervisor's recorded identity check. */
+  verifiedBy: 'code' | 'override' | null;
+  /** The supervisor override, when there was one (the identity check, never the CCCD itself). */
+  override: { check: IdentityCheck; supervisor: string; at: string } | null;
+  /**
+   * Where a temporary password would go (masked): the contact proven in this case — the one the
+   * code was read back from, or a new contact saved with its own code. Null: no reset possible yet.
+   */
+  deliveryContact: { channel: VerificationChannel; destination: string } | null;
+}
+
+/** The identity check a supervisor records when overriding: CCCD compared with the directory, a document seen, an agency letter. */
+export const IDENTITY_CHECKS = ['citizen-id', 'identity-document', 'agency-letter'] as const;
+export type IdentityCheck = (typeof IDENTITY_CHECKS)[number];
+
+export interface OverrideInput {
+  caseId: string;
+  check: IdentityCheck;
+  /** `citizen-id` only: the 12-digit CCCD (or 9-digit CMND) the caller read or showed; compared, never stored. */
+  citizenId?: string;
+  /** What was checked and why the override is needed (e.g. "Mất SIM, chưa có thư dự phòng; CCCD khớp"). */
+  note: string;
+  /**
+   * The directory holds a usable contact but the caller cannot reach it (lost SIM, mailbox closed):
+   * the supervisor must say so explicitly; it is recorded. Without it, such a case is refused.
+   */
+  contactsUnreachable?: boolean;
 }
 
 /** A recovery contact being changed: the new value proves itself with its own code before it is saved. */
@@ -182,7 +212,7 @@ export interface VerifyResult {
 
 /** What an account action did. The temporary password is never part of it. */
 export interface ActionResult {
-  action: 'unlock' | 'reset' | 'contact';
+  action: 'unlock' | 'reset' | 'reset-unlock' | 'contact';
   /** `unknown`: the connection dropped after the write was sent — see `account` for what the directory holds now. */
   outcome: 'done' | 'unknown';
   account: AccountDetail | null;
@@ -190,6 +220,8 @@ export interface ActionResult {
   delivery:
     | { status: 'sent'; channel: VerificationChannel; destination: string }
     | { status: 'failed'; channel: VerificationChannel; destination: string; code: ErrorCode }
+    /** The relay timed out: the message may or may not have gone — ask the caller before resetting again. */
+    | { status: 'unknown'; channel: VerificationChannel; destination: string; code: ErrorCode }
     | null;
   /** Contact change only: whether the previous contact was notified. */
   notice?: { status: 'sent' | 'failed' | 'none'; destination: string | null };

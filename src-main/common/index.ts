@@ -3,4 +3,5 @@ export * from './dto';
 export * from './errors';
 export * from './manifest';
 export * from './result';
+export * from './roles';
 export * from './settings';

@@ -10,8 +10,8 @@ export const API_MANIFEST = {
   directory: ['search', 'getAccount'],
   settings: ['get', 'save', 'testConnection'],
   audit: ['recent'],
-  cases: ['open', 'get', 'sendCode', 'verifyCode', 'close', 'gate'],
-  actions: ['unlock', 'resetPassword', 'sendContactCode', 'updateContact'],
+  cases: ['open', 'get', 'sendCode', 'verifyCode', 'close', 'gate', 'override'],
+  actions: ['unlock', 'resetPassword', 'resetAndUnlock', 'sendContactCode', 'updateContact'],
   outbox: ['list'],
 } as const satisfies { [G in keyof HelpdeskApi]: readonly (keyof HelpdeskApi[G])[] };
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { HelpdeskApi } from './api';
-import { QUERY_KINDS } from './dto';
+import { IDENTITY_CHECKS, QUERY_KINDS } from './dto';
 import type { ApiError } from './result';
 import { settingsSchema } from './settings';
 import { dnText, lineText, secretText } from './text-rules';
@@ -41,10 +41,20 @@ export const INPUT_SCHEMAS = {
     verifyCode: z.strictObject({ caseId: caseId, code: z.string().max(64, { error: 'too_long' }) }),
     close: z.strictObject({ caseId: caseId, outcome: z.enum(['done', 'abandoned']) }),
     gate: z.strictObject({ caseId: caseId }),
+    override: z
+      .strictObject({
+        caseId: caseId,
+        check: z.enum(IDENTITY_CHECKS),
+        citizenId: z.string().max(32, { error: 'too_long' }).optional(),
+        note: lineText(500),
+        contactsUnreachable: z.boolean().optional(),
+      })
+      .refine((v) => v.check !== 'citizen-id' || (v.citizenId ?? '').trim() !== '', { path: ['citizenId'], error: 'required' }),
   },
   actions: {
     unlock: z.strictObject({ caseId: caseId }),
     resetPassword: z.strictObject({ caseId: caseId }),
+    resetAndUnlock: z.strictObject({ caseId: caseId }),
     sendContactCode: z.strictObject({ caseId: caseId, kind: z.enum(['mobile', 'backupEmail']), value: lineText(254) }),
     updateContact: z.strictObject({ caseId: caseId, code: z.string().max(64, { error: 'too_long' }) }),
   },

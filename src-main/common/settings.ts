@@ -94,6 +94,18 @@ export const directorySettingsSchema = z.strictObject({
    * default: such locks are the directory administrators' decision. Never enables a disabled AD account.
    */
   allowAdministrativeUnlock: z.boolean().default(false),
+  /**
+   * Directory groups (DNs) that give a role: members (direct `member` / `uniqueMember` / `memberUid`;
+   * nested groups on AD) get it at sign-in. A user in none of them cannot sign in. Saving a directory
+   * profile needs at least one supervisor group, so that someone can still change the settings.
+   */
+  roleGroups: z
+    .strictObject({
+      operator: z.array(dnText).max(20, { error: 'too_long' }).default([]),
+      supervisor: z.array(dnText).max(20, { error: 'too_long' }).default([]),
+      auditor: z.array(dnText).max(20, { error: 'too_long' }).default([]),
+    })
+    .default({ operator: [], supervisor: [], auditor: [] }),
 }).superRefine((d, ctx) => {
   // Passwords (service and operators') never cross a network in clear: ldaps:// or StartTLS off loopback.
   try {

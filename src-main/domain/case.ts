@@ -1,3 +1,4 @@
+import type { IdentityCheck } from '../common/dto';
 import { HelpdeskError } from './errors';
 import type { OtpChannel } from './otp';
 
@@ -8,17 +9,36 @@ import type { OtpChannel } from './otp';
 export type CaseState =
   | { kind: 'open' }
   | { kind: 'code-sent'; channel: OtpChannel; destination: string; to: string; sentAt: Date; expiresAt: Date; messageId: string | null }
-  | { kind: 'verified'; channel: OtpChannel; destination: string; to: string; sentAt: Date; expiresAt: Date; verifiedAt: Date }
+  | { kind: 'verified'; by: 'code'; channel: OtpChannel; destination: string; sentAt: Date; expiresAt: Date; verifiedAt: Date }
+  | { kind: 'verified'; by: 'override'; override: CaseOverride; expiresAt: Date; verifiedAt: Date }
   | { kind: 'closed'; outcome: 'done' | 'abandoned' | 'expired'; closedAt: Date };
 
+/** A supervisor's recorded identity check, standing in for a code when the caller has no usable contact. */
+export interface CaseOverride {
+  check: IdentityCheck;
+  supervisor: string;
+  note: string;
+  /** The directory held a usable contact that the caller said they cannot reach. */
+  contactsOnRecord: boolean;
+}
+
+/** A contact the caller proved in this case by reading back its code: `to` exact (memory only), `masked` shown. */
+export interface ProvenContact {
+  channel: OtpChannel;
+  to: string;
+  masked: string;
+}
+
 /**
- * In the code-sent and verified states, `destination` is the masked contact shown to the operator and
- * `to` the exact one the code went to (kept in memory only): a temporary password may go to `to` and
- * nowhere else.
+ * In the code-sent state, `destination` is the masked contact shown to the operator and `to` the exact
+ * one the code went to (kept in memory only). Once it is read back it becomes the case's
+ * `deliveryContact`: a temporary password may go there and nowhere else.
  */
 export interface Case {
   id: string;
   accountDn: string;
+  /** Key of the account's limits and counters: its stable id (entryUUID, objectGUID, zimbraId), else its DN. */
+  accountKey: string;
   accountUsername: string;
   accountDisplayName: string;
   /** Username of the operator who opened it: only they can work on it. */
@@ -26,6 +46,8 @@ export interface Case {
   reason: string;
   openedAt: Date;
   state: CaseState;
+  /** Where a temporary password may go: the contact proven in this case (code read back, or a new contact saved with its code). */
+  deliveryContact: ProvenContact | null;
 }
 
 /** The verification of a case lives as long as its code: 5 minutes from the send (seed 000). */

@@ -22,6 +22,25 @@ export function isCmnd(value: string): boolean {
   return /^\d{9}$/u.test(value);
 }
 
+/** A citizen ID as typed ("079 203 001 234", "079-203-001-234"): its digits if they form a CCCD or CMND, else null. */
+export function normalizeCitizenId(input: string): string | null {
+  const digits = input.replace(/[\s.-]/gu, '');
+  return isCccd(digits) || isCmnd(digits) ? digits : null;
+}
+
+/**
+ * Whether the ID a caller gives is the one the directory holds (both normalised). Compared in full,
+ * in constant time for equal lengths: a supervisor's override must not reveal how much matched.
+ */
+export function sameCitizenId(given: string, onRecord: string | null): boolean {
+  const a = normalizeCitizenId(given);
+  const b = onRecord === null ? null : normalizeCitizenId(onRecord);
+  if (a === null || b === null || a.length !== b.length) return false;
+  let diff = 0;
+  for (let i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ b.charCodeAt(i);
+  return diff === 0;
+}
+
 const MST_WEIGHTS = [31, 29, 23, 19, 17, 13, 7, 5, 3] as const;
 
 /** Check digit of a tax code's first nine digits, or null when no digit can be valid. */

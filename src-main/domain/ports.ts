@@ -18,6 +18,11 @@ export interface DirectoryPolicy {
 /** An account as read from the directory, before masking: adapters fill it, the domain judges it. */
 export interface DirectoryAccount {
   dn: string;
+  /**
+   * The entry's permanent id (entryUUID, AD objectGUID, zimbraId) when the directory gives one: limits
+   * and counters are keyed by it so that a renamed or moved entry keeps them. Null: the DN is the key.
+   */
+  stableId: string | null;
   username: string;
   displayName: string;
   unit: string | null;
@@ -50,14 +55,20 @@ export interface DirectorySearchResult {
 
 /** The account directory (LDAP): the only way the app reads accounts or checks an operator's password. */
 export interface Directory {
-  /** Checks an operator's own credentials; throws INVALID_CREDENTIALS without saying which part was wrong. */
+  /**
+   * Checks an operator's own credentials and reads their roles from the profile's role groups;
+   * throws INVALID_CREDENTIALS without saying which part was wrong.
+   */
   authenticate(username: string, password: string): Promise<OperatorInfo>;
   search(criteria: SearchCriterion[], limit: number): Promise<DirectorySearchResult>;
   getAccount(dn: string): Promise<DirectoryAccount>;
   /** Ends a lockout without touching the password. */
   unlock(dn: string): Promise<WriteResult>;
-  /** Sets a temporary password and must-change-at-next-login, in one modify where the dialect allows it. */
-  resetPassword(dn: string, password: string): Promise<WriteResult>;
+  /**
+   * Sets a temporary password and must-change-at-next-login, in one modify where the dialect allows it.
+   * With `unlock`, the same modify also ends the lockout read just before (reset and unlock in one step).
+   */
+  resetPassword(dn: string, password: string, options?: { unlock?: boolean }): Promise<WriteResult>;
   /** Replaces the recovery mobile (national form) and/or backup e-mail. */
   updateContacts(dn: string, change: { mobile?: string; backupEmail?: string }): Promise<WriteResult>;
   close(): Promise<void>;

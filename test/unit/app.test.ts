@@ -1,10 +1,21 @@
 import { describe, expect, it, vi } from 'vitest';
 import { MemorySecretStore } from '../../src-main/adapters/secrets/keytar-secret-store';
 import { createHelpdesk, type HelpdeskDeps, servicePasswordKey } from '../../src-main/app/helpdesk';
+import type { HelpdeskApi } from '../../src-main/common/api';
 import type { AuditEntry } from '../../src-main/common/dto';
+import { API_MANIFEST } from '../../src-main/common/manifest';
+import type { Role } from '../../src-main/common/roles';
 import { DEFAULT_SETTINGS, directoryDefaults, type Settings } from '../../src-main/common/settings';
 import { HelpdeskError } from '../../src-main/domain/errors';
 import type { AuditRecord, Directory } from '../../src-main/domain/ports';
+
+/** The fake directory's role groups: giamsat* supervise, kiemtra* audit, khach* have no role, the rest operate. */
+function rolesOf(u: string): Role[] {
+  if (u.startsWith('giamsat')) return ['supervisor'];
+  if (u.startsWith('kiemtra')) return ['auditor'];
+  if (u.startsWith('khach')) return [];
+  return ['operator'];
+}
 
 // Unit tests of the app module alone: its ports are fakes here (the real ones are proven in integration/).
 function setup(initial: Settings = DEFAULT_SETTINGS) {
@@ -12,7 +23,7 @@ function setup(initial: Settings = DEFAULT_SETTINGS) {
   const directory: Directory = {
     authenticate: vi.fn(async (u: string, p: string) => {
       if (p !== 'right') throw new HelpdeskError('INVALID_CREDENTIALS');
-      return { username: u, displayName: 'Đặng Thu Hà', dn: `uid=${u},dc=x` };
+      return { username: u, displayName: 'Đặng Thu Hà', dn: `uid=${u},dc=x`, roles: rolesOf(u) };
     }),
     search: vi.fn(async () => ({ accounts: [], total: 0, totalIsLowerBound: false })),
     getAccount: vi.fn(async () => {
@@ -57,7 +68,13 @@ function setup(initial: Settings = DEFAULT_SETTINGS) {
   return { app, api: app.api, audit, directory, secrets, testConnection, deps, stored: () => stored };
 }
 
-const profile = { ...directoryDefaults('openldap'), url: 'ldaps://ldap.agency.gov.vn', baseDn: 'dc=agency,dc=gov,dc=vn', serviceBindDn: 'cn=svc,dc=agency,dc=gov,dc=vn' };
+const profile = {
+  ...directoryDefaults('openldap'),
+  url: 'ldaps://ldap.agency.gov.vn',
+  baseDn: 'dc=agency,dc=gov,dc=vn',
+  serviceBindDn: 'cn=svc,dc=agency,dc=gov,dc=vn',
+  roleGroups: { operator: ['cn=tongdai,ou=groups,dc=agency,dc=gov,dc=vn'], supervisor: ['cn=giamsat,ou=groups,dc=agency,dc=gov,dc=vn'], auditor: [] },
+};
 const directorySettings: Settings = { version: 1, locale: 'vi', mode: 'directory', directory: profile };
 
 describe('app: session and lookups', () => {
@@ -137,7 +154,7 @@ describe('app: settings and the service password', () => {
     expect(JSON.stringify(stored())).not.toContain('Svc-P@ss');
   });
 
-  it('once a directory is configured, settings change only for a signed-in operator', async () => {
+  it('once a directory is configured, settings change only for a signed-in supervisor', async () => {
     const { api } = setup(directorySettings);
     expect(await api.settings.save({ settings: DEFAULT_SETTINGS })).toEqual({ ok: false, error: { code: 'NOT_SIGNED_IN' } });
   });
@@ -201,6 +218,89 @@ describe('app: settings and the service password', () => {
     expect(await api.settings.save({ settings: directorySettings, servicePassword: 'x' })).toEqual({
       ok: false,
       error: { code: 'SECRET_STORE_UNAVAILABLE' },
+    });
+    expect(stored()).toEqual(DEFAULT_SETTINGS);
+  });
+});
+
+describe('app: roles, enforced per contract method in the main process', () => {
+  // The expectation is written out here, not derived from PERMISSIONS: a changed rule must change this test.
+  const PUBLIC = ['app.info', 'session.current', 'session.signIn', 'session.signOut'];
+  const SUPERVISOR_ONLY = ['cases.override', 'actions.resetAndUnlock', 'settings.get', 'settings.save', 'settings.testConnection'];
+  const ANY_ROLE = ['audit.recent'];
+  const caseId = '00000000-0000-4000-8000-000000000000';
+  const inputs: Record<string, unknown> = {
+    'session.signIn': { username: 'x', password: 'wrong' },
+    'directory.search': { query: 'annv' },
+    'directory.getAccount': { id: 'uid=annv,dc=agency,dc=gov,dc=vn' },
+    'settings.save': { settings: directorySettings },
+    'settings.testConnection': { settings: directorySettings },
+    'cases.open': { accountId: 'uid=annv,dc=agency,dc=gov,dc=vn', reason: 'x' },
+    'cases.sendCode': { caseId, channel: 'sms' },
+    'cases.verifyCode': { caseId, code: '123456' },
+    'cases.close': { caseId, outcome: 'done' },
+    'cases.override': { caseId, check: 'agency-letter', note: 'x' },
+    'actions.sendContactCode': { caseId, kind: 'mobile', value: '0912345678' },
+    'actions.updateContact': { caseId, code: '123456' },
+  };
+  const methods = Object.entries(API_MANIFEST).flatMap(([g, ms]) => (ms as readonly string[]).map((m) => `${g}.${m}`));
+
+  async function call(api: HelpdeskApi, path: string) {
+    const [g, m] = path.split('.') as [string, string];
+    const fn = (api as unknown as Record<string, Record<string, (i: unknown) => Promise<{ ok: boolean; error?: { code: string } }>>>)[g]![m]!;
+    return fn(inputs[path] ?? (path.endsWith('.get') || path.endsWith('.gate') || path.startsWith('actions.') ? { caseId } : {}));
+  }
+
+  for (const [user, roleName] of [['tongdai01', 'operator'], ['giamsat01', 'supervisor'], ['kiemtra01', 'auditor']] as const) {
+    it(`a signed-in ${roleName} reaches exactly the methods of that role (directory mode)`, async () => {
+      const { api, secrets, audit } = setup(directorySettings);
+      await secrets.set(servicePasswordKey(profile), 'svc');
+      expect(await api.session.signIn({ username: user, password: 'right' })).toMatchObject({ ok: true, value: { operator: { roles: [roleName] } } });
+      for (const path of methods) {
+        if (path === 'session.signOut' || path === 'session.signIn' || path === 'settings.save') continue; // would end the session
+        const allowed =
+          PUBLIC.includes(path) ||
+          ANY_ROLE.includes(path) ||
+          (roleName === 'supervisor' ? true : roleName === 'operator' ? !SUPERVISOR_ONLY.includes(path) : false);
+        const r = await call(api, path);
+        const denied = !r.ok && r.error?.code === 'ROLE_NOT_ALLOWED';
+        expect([path, denied]).toEqual([path, !allowed]);
+        if (denied) expect(audit.at(-1)).toMatchObject({ action: 'access.denied', outcome: 'refused', operator: user, detail: { method: path } });
+      }
+    });
+  }
+
+  it('signed out, every non-public method answers NOT_SIGNED_IN and never reaches the directory', async () => {
+    const { api, directory, secrets } = setup(directorySettings);
+    await secrets.set(servicePasswordKey(profile), 'svc');
+    for (const path of methods.filter((p) => !PUBLIC.includes(p))) {
+      const r = await call(api, path);
+      expect([path, r.ok ? 'ok' : r.error?.code]).toEqual([path, 'NOT_SIGNED_IN']);
+    }
+    expect(directory.search).not.toHaveBeenCalled();
+    expect(directory.getAccount).not.toHaveBeenCalled();
+  });
+
+  it('in training mode (no directory configured yet) settings are open to the desk; actions still need a role', async () => {
+    const { api } = setup();
+    expect((await api.settings.get({})).ok).toBe(true);
+    expect(await api.cases.override({ caseId, check: 'agency-letter', note: 'x' })).toEqual({ ok: false, error: { code: 'NOT_SIGNED_IN' } });
+  });
+
+  it('a right password on an account in no role group is NO_ROLE: not signed in, audited', async () => {
+    const { api, secrets, audit } = setup(directorySettings);
+    await secrets.set(servicePasswordKey(profile), 'svc');
+    expect(await api.session.signIn({ username: 'khach01', password: 'right' })).toEqual({ ok: false, error: { code: 'NO_ROLE' } });
+    expect(await api.session.current({})).toMatchObject({ ok: true, value: { operator: null } });
+    expect(audit.at(-1)).toMatchObject({ action: 'session.signIn', outcome: 'refused', target: 'khach01', detail: { code: 'NO_ROLE' } });
+  });
+
+  it('a directory profile without a supervisor group cannot be saved (nobody could change the settings again)', async () => {
+    const { api, stored } = setup();
+    const noSupervisor: Settings = { ...directorySettings, directory: { ...profile, roleGroups: { operator: ['cn=tongdai,dc=x'], supervisor: [], auditor: [] } } };
+    expect(await api.settings.save({ settings: noSupervisor })).toEqual({
+      ok: false,
+      error: { code: 'VALIDATION_FAILED', field: 'settings.directory.roleGroups.supervisor', reason: 'required' },
     });
     expect(stored()).toEqual(DEFAULT_SETTINGS);
   });

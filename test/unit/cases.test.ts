@@ -25,6 +25,7 @@ afterEach(() => {
 
 const account = (over: Partial<DirectoryAccount> = {}): DirectoryAccount => ({
   dn: 'uid=annv,ou=stttt,ou=people,dc=daotao,dc=gov,dc=vn',
+  stableId: null,
   username: 'annv',
   displayName: 'Nguyễn Văn An',
   unit: null,
@@ -47,7 +48,7 @@ const account = (over: Partial<DirectoryAccount> = {}): DirectoryAccount => ({
   ...over,
 });
 
-function setup(opts: { failSms?: HelpdeskError; accounts?: DirectoryAccount[]; unknownReset?: boolean; settings?: Settings; secrets?: MemorySecretStore } = {}) {
+function setup(opts: { failSms?: HelpdeskError | ((m: SmsMessage) => HelpdeskError | null); accounts?: DirectoryAccount[]; unknownReset?: boolean; settings?: Settings; secrets?: MemorySecretStore } = {}) {
   const writes: string[] = [];
   const dir = mkdtempSync(join(tmpdir(), 'cases-'));
   dirs.push(dir);
@@ -56,7 +57,7 @@ function setup(opts: { failSms?: HelpdeskError; accounts?: DirectoryAccount[]; u
   const sent: SmsMessage[] = [];
   const all = opts.accounts ?? [account(), account({ dn: 'uid=binhtt,dc=daotao,dc=gov,dc=vn', username: 'binhtt', mobiles: [], backupEmails: [] })];
   const directory: Directory = {
-    authenticate: async (u) => ({ username: u, displayName: 'Đặng Thu Hà', dn: `uid=${u},dc=x` }),
+    authenticate: async (u) => ({ username: u, displayName: 'Đặng Thu Hà', dn: `uid=${u},dc=x`, roles: u.startsWith('giamsat') ? ['supervisor' as const] : ['operator' as const] }),
     search: async () => ({ accounts: [], total: 0, totalIsLowerBound: false }),
     getAccount: async (dn) => {
       const a = all.find((x) => x.dn === dn);
@@ -67,8 +68,8 @@ function setup(opts: { failSms?: HelpdeskError; accounts?: DirectoryAccount[]; u
       writes.push(`unlock ${dn}`);
       return { outcome: 'done' as const, account: all.find((x) => x.dn === dn) ?? null };
     },
-    resetPassword: async (dn, password) => {
-      writes.push(`reset ${dn} ${password}`);
+    resetPassword: async (dn, password, options) => {
+      writes.push(`reset${options?.unlock ? '+unlock' : ''} ${dn} ${password}`);
       return { outcome: opts.unknownReset ? ('unknown' as const) : ('done' as const), account: all.find((x) => x.dn === dn) ?? null };
     },
     updateContacts: async (dn, change) => {
@@ -113,7 +114,8 @@ function setup(opts: { failSms?: HelpdeskError; accounts?: DirectoryAccount[]; u
       sms: {
         provider: 'fake',
         send: async (m) => {
-          if (opts.failSms) throw opts.failSms;
+          const failure = typeof opts.failSms === 'function' ? opts.failSms(m) : opts.failSms;
+          if (failure) throw failure;
           sent.push(m);
           return { messageId: `m-${sent.length}` };
         },
@@ -127,12 +129,14 @@ function setup(opts: { failSms?: HelpdeskError; accounts?: DirectoryAccount[]; u
   return { api: app.api, audit, sent, outbox, db, writes };
 }
 
-async function signedIn(s: ReturnType<typeof setup>) {
-  expect((await s.api.session.signIn({ username: 'tongdai01', password: 'x' })).ok).toBe(true);
-  const opened = await s.api.cases.open({ accountId: account().dn, reason: 'Phiếu #123: quên mật khẩu' });
+async function signedIn(s: ReturnType<typeof setup>, username = 'tongdai01', accountId = account().dn) {
+  expect((await s.api.session.signIn({ username, password: 'x' })).ok).toBe(true);
+  const opened = await s.api.cases.open({ accountId, reason: 'Phiếu #123: quên mật khẩu' });
   if (!opened.ok) throw new Error(opened.error.code);
   return opened.value;
 }
+
+const SUPERVISORS = { operator: [], supervisor: ['cn=giamsat,ou=groups,dc=daotao,dc=gov,dc=vn'], auditor: [] };
 
 const codeFrom = (text: string) => /\b(\d{6})\b/u.exec(text)![1]!;
 
@@ -364,7 +368,7 @@ describe('review fixes: exact destination, one action at a time, directory switc
   it('changing the directory settings closes every open case', async () => {
     const s = setup({ accounts: [account()] });
     const c = await verified(s);
-    const profile = { ...directoryDefaults('openldap'), url: 'ldap://127.0.0.1:2', baseDn: 'dc=daotao,dc=gov,dc=vn', serviceBindDn: 'cn=s' };
+    const profile = { ...directoryDefaults('openldap'), url: 'ldap://127.0.0.1:2', baseDn: 'dc=daotao,dc=gov,dc=vn', serviceBindDn: 'cn=s', roleGroups: SUPERVISORS };
     expect((await s.api.settings.save({ settings: { version: 1, locale: 'vi', mode: 'directory', directory: profile }, servicePassword: 'x' })).ok).toBe(true);
     expect((await s.api.session.signIn({ username: 'tongdai01', password: 'x' })).ok).toBe(true);
     expect(await s.api.actions.unlock({ caseId: c.id })).toEqual({ ok: false, error: { code: 'CASE_CLOSED' } });
@@ -373,8 +377,8 @@ describe('review fixes: exact destination, one action at a time, directory switc
 });
 
 describe('administrative locks', () => {
-  async function verifiedIn(s: ReturnType<typeof setup>) {
-    const c = await signedIn(s);
+  async function verifiedIn(s: ReturnType<typeof setup>, username: string) {
+    const c = await signedIn(s, username);
     await s.api.cases.sendCode({ caseId: c.id, channel: 'sms' });
     expect((await s.api.cases.verifyCode({ caseId: c.id, code: codeFrom(s.sent.at(-1)!.text) })).ok).toBe(true);
     return c;
@@ -385,21 +389,184 @@ describe('administrative locks', () => {
     baseDn: 'dc=daotao,dc=gov,dc=vn',
     serviceBindDn: 'cn=s',
     allowAdministrativeUnlock: allow,
+    roleGroups: SUPERVISORS,
   });
 
-  it('are lifted only when the directory profile allows it, and never on Active Directory', async () => {
-    for (const [allow, dialect, expected] of [
-      [false, 'openldap', 'refused'],
-      [true, 'openldap', 'done'],
-      [true, 'active-directory', 'refused'],
+  it('are lifted only by a supervisor, only when the directory profile allows it, and never on Active Directory', async () => {
+    for (const [allow, dialect, who, expected] of [
+      [false, 'openldap', 'giamsat01', 'refused'],
+      [true, 'openldap', 'tongdai01', 'refused'],
+      [true, 'openldap', 'giamsat01', 'done'],
+      [true, 'active-directory', 'giamsat01', 'refused'],
     ] as const) {
       const secrets = new MemorySecretStore();
       const directory = profile(allow, dialect);
       await secrets.set(servicePasswordKey(directory), 'x');
       const s = setup({ accounts: [account({ locked: false, disabled: true })], settings: { version: 1, locale: 'vi', mode: 'directory', directory }, secrets });
-      const c = await verifiedIn(s);
+      const c = await verifiedIn(s, who);
       const r = await s.api.actions.unlock({ caseId: c.id });
-      expect([allow, dialect, r.ok ? 'done' : r.error.reason === 'administrative_lock' ? 'refused' : r.error.code]).toEqual([allow, dialect, expected]);
+      expect([allow, dialect, who, r.ok ? 'done' : r.error.reason === 'administrative_lock' ? 'refused' : r.error.code]).toEqual([allow, dialect, who, expected]);
     }
+  });
+});
+
+describe('supervisor override for a caller with no usable contact', () => {
+  // cuonglh: no mobile, no backup e-mail; a CMND on record.
+  const noContact = () =>
+    account({ dn: 'uid=cuonglh,ou=stttt,ou=people,dc=daotao,dc=gov,dc=vn', username: 'cuonglh', mobiles: [], backupEmails: [], citizenId: '024681357' });
+  const note = 'Mất SIM, không có thư dự phòng; đối chiếu CMND qua video';
+
+  it('is for supervisors only: an operator is refused before anything is read', async () => {
+    const s = setup({ accounts: [noContact()] });
+    const c = await signedIn(s, 'tongdai01', noContact().dn);
+    const r = await s.api.cases.override({ caseId: c.id, check: 'citizen-id', citizenId: '024681357', note });
+    expect(r).toEqual({ ok: false, error: { code: 'ROLE_NOT_ALLOWED' } });
+    expect(s.audit.at(-1)).toMatchObject({ action: 'access.denied', outcome: 'refused', operator: 'tongdai01', detail: { method: 'cases.override' } });
+    expect((await s.api.cases.get({ caseId: c.id })).ok && (await s.api.cases.get({ caseId: c.id }))).toMatchObject({ value: { status: 'open', verifiedBy: null } });
+  });
+
+  it('compares the CCCD/CMND with the directory: a wrong one is refused with attempts left, the 4th try is refused outright', async () => {
+    const s = setup({ accounts: [noContact()] });
+    const c = await signedIn(s, 'giamsat01', noContact().dn);
+    for (const left of [2, 1, 0]) {
+      const r = await s.api.cases.override({ caseId: c.id, check: 'citizen-id', citizenId: '024681358', note });
+      expect(r).toEqual({ ok: false, error: { code: 'IDENTITY_MISMATCH', detail: String(left) } });
+    }
+    // Even the right number is refused now: three wrong ones end the override on this case.
+    const r = await s.api.cases.override({ caseId: c.id, check: 'citizen-id', citizenId: '024681357', note });
+    expect(r).toEqual({ ok: false, error: { code: 'ACTION_NOT_PERMITTED', reason: 'override_attempts' } });
+    expect(JSON.stringify(s.audit)).not.toContain('024681357');
+    expect(JSON.stringify(s.audit)).not.toContain('024681358');
+  });
+
+  it('verifies the case on a match (spaces and dots allowed), records the check, and a reset waits for a proven contact', async () => {
+    const s = setup({ accounts: [noContact()] });
+    const c = await signedIn(s, 'giamsat01', noContact().dn);
+    const r = await s.api.cases.override({ caseId: c.id, check: 'citizen-id', citizenId: ' 024.681.357 ', note });
+    expect(r).toMatchObject({ ok: true, value: { status: 'verified', verifiedBy: 'override', override: { check: 'citizen-id', supervisor: 'giamsat01' }, deliveryContact: null } });
+    expect(s.audit.at(-1)).toMatchObject({
+      action: 'case.override',
+      outcome: 'ok',
+      operator: 'giamsat01',
+      detail: { check: 'citizen-id', supervisor: 'giamsat01', note, contactsOnRecord: false },
+    });
+    // No contact was proven: the temporary password has nowhere to go.
+    expect(await s.api.actions.resetPassword({ caseId: c.id })).toEqual({ ok: false, error: { code: 'ACTION_NOT_PERMITTED', reason: 'no_delivery_contact' } });
+    expect(s.writes).toEqual([]);
+    // Unlock needs no delivery.
+    expect(await s.api.actions.unlock({ caseId: c.id })).toMatchObject({ ok: true, value: { outcome: 'done' } });
+    expect(s.audit.at(-1)).toMatchObject({ action: 'account.unlock', detail: { verification: 'override:citizen-id:giamsat01' } });
+    // A new mobile proves itself with its own code; then the reset goes there and nowhere else.
+    expect((await s.api.actions.sendContactCode({ caseId: c.id, kind: 'mobile', value: '+84 93 456 7890' })).ok).toBe(true);
+    const code = codeFrom(s.sent.at(-1)!.text);
+    expect(s.sent.at(-1)!.to).toBe('84934567890');
+    expect(await s.api.actions.updateContact({ caseId: c.id, code })).toMatchObject({ ok: true, value: { outcome: 'done' } });
+    expect((await s.api.cases.get({ caseId: c.id }))).toMatchObject({ ok: true, value: { deliveryContact: { channel: 'sms', destination: '09*****90' } } });
+    const reset = await s.api.actions.resetAndUnlock({ caseId: c.id });
+    expect(reset).toMatchObject({ ok: true, value: { action: 'reset-unlock', outcome: 'done', delivery: { status: 'sent', channel: 'sms', destination: '09*****90' } } });
+    const password = s.writes.at(-1)!.split(' ').at(-1)!;
+    expect(s.sent.at(-1)).toMatchObject({ to: '84934567890' });
+    expect(s.sent.at(-1)!.text).toContain(password);
+  });
+
+  it('refuses when the directory holds a usable contact, unless the supervisor states the caller cannot reach it', async () => {
+    const s = setup({ accounts: [account({ citizenId: '079088001234' })] });
+    const c = await signedIn(s, 'giamsat01');
+    const input = { caseId: c.id, check: 'identity-document' as const, note: 'Mất điện thoại; CCCD gốc kiểm tra tại quầy' };
+    expect(await s.api.cases.override(input)).toEqual({ ok: false, error: { code: 'ACTION_NOT_PERMITTED', reason: 'contact_available' } });
+    const r = await s.api.cases.override({ ...input, contactsUnreachable: true });
+    expect(r).toMatchObject({ ok: true, value: { verifiedBy: 'override', deliveryContact: null } });
+    expect(s.audit.at(-1)).toMatchObject({ action: 'case.override', outcome: 'ok', detail: { check: 'identity-document', contactsOnRecord: true } });
+  });
+
+  it('a CCCD check on an account with no CCCD on record is refused; another check can be recorded', async () => {
+    const s = setup({ accounts: [noContact()] });
+    const dn = noContact().dn;
+    s.writes.length = 0;
+    const c = await signedIn(s, 'giamsat01', dn);
+    const withoutId = setup({ accounts: [{ ...noContact(), citizenId: null }] });
+    const c2 = await signedIn(withoutId, 'giamsat01', dn);
+    expect(await withoutId.api.cases.override({ caseId: c2.id, check: 'citizen-id', citizenId: '024681357', note })).toEqual({
+      ok: false,
+      error: { code: 'ACTION_NOT_PERMITTED', reason: 'no_citizen_id' },
+    });
+    expect(await withoutId.api.cases.override({ caseId: c2.id, check: 'agency-letter', note: 'Công văn 123/STTTT-VP ngày 20/11' })).toMatchObject({ ok: true });
+    expect(c.id).not.toBe(c2.id);
+  });
+
+  it('lasts one verification period (5 minutes), like a code', async () => {
+    const s = setup({ accounts: [noContact()] });
+    const c = await signedIn(s, 'giamsat01', noContact().dn);
+    expect((await s.api.cases.override({ caseId: c.id, check: 'agency-letter', note })).ok).toBe(true);
+    now = new Date(T0.getTime() + 5 * 60_000);
+    expect(await s.api.actions.unlock({ caseId: c.id })).toEqual({ ok: false, error: { code: 'CASE_EXPIRED' } });
+  });
+});
+
+describe('reset and unlock in one step', () => {
+  async function verifiedAs(s: ReturnType<typeof setup>, username: string) {
+    const c = await signedIn(s, username);
+    await s.api.cases.sendCode({ caseId: c.id, channel: 'sms' });
+    expect((await s.api.cases.verifyCode({ caseId: c.id, code: codeFrom(s.sent.at(-1)!.text) })).ok).toBe(true);
+    return c;
+  }
+
+  it('is for supervisors only', async () => {
+    const s = setup();
+    const c = await verifiedAs(s, 'tongdai01');
+    expect(await s.api.actions.resetAndUnlock({ caseId: c.id })).toEqual({ ok: false, error: { code: 'ROLE_NOT_ALLOWED' } });
+    expect(s.writes).toEqual([]);
+  });
+
+  it('asks the directory for one modify with the unlock, audited as reset-unlock', async () => {
+    const s = setup();
+    const c = await verifiedAs(s, 'giamsat01');
+    const r = await s.api.actions.resetAndUnlock({ caseId: c.id });
+    expect(r).toMatchObject({ ok: true, value: { action: 'reset-unlock', outcome: 'done', delivery: { status: 'sent' } } });
+    expect(s.writes).toHaveLength(1);
+    expect(s.writes[0]).toMatch(/^reset\+unlock uid=annv,/u);
+    expect(s.audit.at(-1)).toMatchObject({ action: 'account.reset-unlock', outcome: 'ok', operator: 'giamsat01', detail: { unlocked: true } });
+  });
+
+  it('on an account that is not locked it is just a reset', async () => {
+    const s = setup({ accounts: [account({ locked: false })] });
+    const c = await verifiedAs(s, 'giamsat01');
+    expect((await s.api.actions.resetAndUnlock({ caseId: c.id })).ok).toBe(true);
+    expect(s.writes[0]).toMatch(/^reset uid=annv,/u);
+  });
+
+  it('an administrative lock the profile does not let supervisors lift refuses the whole action: nothing is written', async () => {
+    const s = setup({ accounts: [account({ locked: false, disabled: true })] });
+    const c = await verifiedAs(s, 'giamsat01');
+    expect(await s.api.actions.resetAndUnlock({ caseId: c.id })).toEqual({ ok: false, error: { code: 'ACTION_NOT_PERMITTED', reason: 'administrative_lock' } });
+    expect(s.writes).toEqual([]);
+  });
+});
+
+describe('temporary password delivery', () => {
+  it('a relay timeout is reported as unknown (the message may have gone), any other failure as failed', async () => {
+    for (const [code, status] of [['RELAY_TIMEOUT', 'unknown'], ['RELAY_REJECTED', 'failed']] as const) {
+      const s = setup({ failSms: (m) => (/mat khau/u.test(m.text) ? new HelpdeskError(code) : null) });
+      const c = await signedIn(s);
+      await s.api.cases.sendCode({ caseId: c.id, channel: 'sms' });
+      expect((await s.api.cases.verifyCode({ caseId: c.id, code: codeFrom(s.sent.at(-1)!.text) })).ok).toBe(true);
+      const r = await s.api.actions.resetPassword({ caseId: c.id });
+      expect(r).toMatchObject({ ok: true, value: { outcome: 'done', delivery: { status, code, destination: '09*****98' } } });
+      expect(s.audit.at(-1)).toMatchObject({ action: 'account.reset', detail: { delivery: status, deliveryCode: code } });
+    }
+  });
+});
+
+describe('limits follow the entry, not its name', () => {
+  it('a renamed entry (same entryUUID, new DN) keeps its send interval', async () => {
+    const before = account({ stableId: '3f1c0a5e-0000-4000-8000-00000000abcd' });
+    const after = account({ stableId: '3F1C0A5E-0000-4000-8000-00000000ABCD', dn: 'uid=annv,ou=vpub,ou=people,dc=daotao,dc=gov,dc=vn' });
+    const s = setup({ accounts: [before, after] });
+    const c = await signedIn(s);
+    expect((await s.api.cases.sendCode({ caseId: c.id, channel: 'sms' })).ok).toBe(true);
+    const opened = await s.api.cases.open({ accountId: after.dn, reason: 'Gọi lại sau khi chuyển đơn vị' });
+    if (!opened.ok) throw new Error(opened.error.code);
+    const again = await s.api.cases.sendCode({ caseId: opened.value.id, channel: 'sms' });
+    expect(again.ok ? 'sent' : again.error.code).toBe('OTP_TOO_SOON');
   });
 });

@@ -8,6 +8,7 @@ import {
   mulberry32,
   sshaHash,
 } from '../../scripts/training-data';
+import { trainingRoleGroups } from '../../src-main/adapters/training/training-directory';
 
 // ---------------------------------------------------------------------------------------------
 // A minimal RFC 2849 reader, independent of the generator
@@ -329,7 +330,20 @@ describe('generateDirectoryLdif', () => {
       expect(validMobile(entry ? one(entry, 'mobile') ?? '' : '')).toBe(true);
       for (const name of ['pwdAccountLockedTime', 'pwdFailureTime', 'pwdReset']) expect(entry?.attrs.has(name)).toBe(false);
     }
-    expect(TRAINING_OPERATORS.map((operator) => operator.uid)).toEqual(['tongdai01', 'tongdai02', 'giamsat01']);
+    expect(TRAINING_OPERATORS.map((operator) => operator.uid)).toEqual(['tongdai01', 'tongdai02', 'giamsat01', 'kiemtra01']);
+  });
+
+  it('puts one sample user of each role in the role groups the training profile names', () => {
+    const groups = trainingRoleGroups('dc=daotao,dc=gov,dc=vn');
+    for (const role of ['operator', 'supervisor', 'auditor'] as const) {
+      const members = LDIF.split('\n\n')
+        .find((chunk) => chunk.startsWith(`dn: ${groups[role][0]}\n`))
+        ?.split('\n')
+        .filter((l) => l.startsWith('member: '))
+        .map((l) => l.slice('member: '.length));
+      expect(members).toEqual(TRAINING_OPERATORS.filter((o) => o.role === role).map((o) => `uid=${o.uid},ou=cntt,ou=people,dc=daotao,dc=gov,dc=vn`));
+      expect(members?.length).toBeGreaterThan(0);
+    }
   });
 
   it('base64-encodes every value that is not a safe ASCII string (RFC 2849)', () => {

@@ -1,6 +1,10 @@
 import type { Entry } from 'ldapts';
 
-/** An LDAP entry with case-insensitive attribute access; values as strings. */
+/** Binary attributes (requested with `explicitBufferAttributes`), kept as lowercase hex. */
+export const BINARY_ATTRIBUTES = ['objectGUID'] as const;
+const BINARY = new Set(BINARY_ATTRIBUTES.map((a) => a.toLowerCase()));
+
+/** An LDAP entry with case-insensitive attribute access; values as strings (binary ones as hex). */
 export class EntryView {
   readonly dn: string;
   private readonly attrs = new Map<string, string[]>();
@@ -10,9 +14,11 @@ export class EntryView {
     for (const [name, raw] of Object.entries(entry)) {
       if (name === 'dn') continue;
       const list = Array.isArray(raw) ? raw : [raw];
+      const key = name.toLowerCase();
+      const binary = BINARY.has(key);
       this.attrs.set(
-        name.toLowerCase(),
-        list.map((v) => (Buffer.isBuffer(v) ? v.toString('utf8') : String(v))),
+        key,
+        list.map((v) => (Buffer.isBuffer(v) ? v.toString(binary ? 'hex' : 'utf8') : String(v))),
       );
     }
   }

@@ -1,6 +1,7 @@
 import type { Change, Client, Control, Filter } from 'ldapts';
 import { EqualityFilter, NoSuchAttributeError, NoSuchObjectError } from 'ldapts';
 import type { OperatorInfo } from '../../common/dto';
+import { ROLES, type Role } from '../../common/roles';
 import type { DirectorySettings } from '../../common/settings';
 import { HelpdeskError } from '../../domain/errors';
 import { normalizeTaxCode } from '../../domain/identifiers';
@@ -8,8 +9,8 @@ import { normalizeVnMobile } from '../../domain/phone';
 import type { Directory, DirectoryAccount, DirectoryPolicy, DirectorySearchResult, WriteResult } from '../../domain/ports';
 import { nameMatches, type SearchCriterion } from '../../domain/search-query';
 import { openBound } from './connection';
-import { type DirectoryDialect, dialectFor, replace } from './dialects/dialect';
-import { EntryView } from './entry';
+import { type DirectoryDialect, dialectFor, directMemberFilter, replace } from './dialects/dialect';
+import { BINARY_ATTRIBUTES, EntryView } from './entry';
 import { isConnectionLoss, type LdapPhase, toHelpdeskError } from './errors';
 import { criteriaFilter, withUserFilter } from './filters';
 
@@ -41,7 +42,7 @@ export class LdapDirectory implements Directory {
     return [
       ...new Set([
         a.username, a.displayName, a.mail, a.mobile, a.backupEmail, a.citizenId, a.taxCode,
-        a.socialInsuranceCode, a.unit, a.title, a.accountType, ...this.dialect.stateAttributes,
+        a.socialInsuranceCode, a.unit, a.title, a.accountType, this.dialect.stableIdAttribute, ...this.dialect.stateAttributes,
       ]),
     ];
   }
@@ -108,11 +109,40 @@ export class LdapDirectory implements Directory {
     } finally {
       await client?.unbind().catch(() => undefined);
     }
+    const name = entry.first(this.s.attributes.username) ?? username;
     return {
       dn: entry.dn,
-      username: entry.first(this.s.attributes.username) ?? username,
+      username: name,
       displayName: entry.first(this.s.attributes.displayName) ?? username,
+      roles: await this.rolesOf(entry.dn, name),
     };
+  }
+
+  /**
+   * The roles whose groups (profile `roleGroups`) count the user as a member, read with the service
+   * account on each group entry. A group that does not exist or cannot be read gives nothing.
+   */
+  private async rolesOf(userDn: string, username: string): Promise<Role[]> {
+    const filter = this.dialect.memberFilter?.(userDn, username) ?? directMemberFilter(userDn, username);
+    const roles: Role[] = [];
+    for (const role of ROLES) {
+      for (const groupDn of this.s.roleGroups[role]) {
+        const member = await this.withService('search', async (c) => {
+          try {
+            const { searchEntries } = await c.search(groupDn, { scope: 'base', filter, attributes: ['1.1'] });
+            return searchEntries.length > 0;
+          } catch (err) {
+            if (err instanceof NoSuchObjectError) return false;
+            throw err;
+          }
+        });
+        if (member) {
+          roles.push(role);
+          break;
+        }
+      }
+    }
+    return roles;
   }
 
   async search(criteria: SearchCriterion[], limit: number): Promise<DirectorySearchResult> {
@@ -128,6 +158,7 @@ export class LdapDirectory implements Directory {
         scope: 'sub',
         filter,
         attributes: this.attributes(),
+        explicitBufferAttributes: [...BINARY_ATTRIBUTES],
         paged: { pageSize: this.s.pageSize },
       })) {
         for (const raw of page.searchEntries) {
@@ -155,6 +186,7 @@ export class LdapDirectory implements Directory {
         scope: 'base',
         filter: this.s.userFilter,
         attributes: this.attributes(),
+        explicitBufferAttributes: [...BINARY_ATTRIBUTES],
       });
       const first = entries[0];
       if (!first) throw new HelpdeskError('ACCOUNT_NOT_FOUND');
@@ -163,12 +195,7 @@ export class LdapDirectory implements Directory {
   }
 
   async unlock(dn: string): Promise<WriteResult> {
-    if (!isUnder(dn, this.baseKey)) throw new HelpdeskError('ACCOUNT_NOT_FOUND');
-    const entry = await this.withService('read', async (c) => {
-      const { searchEntries } = await c.search(dn, { scope: 'base', filter: this.s.userFilter, attributes: [...this.dialect.stateAttributes] });
-      if (!searchEntries[0]) throw new HelpdeskError('ACCOUNT_NOT_FOUND');
-      return new EntryView(searchEntries[0]);
-    });
+    const entry = await this.stateEntry(dn);
     try {
       return await this.write(dn, this.dialect.unlockChanges(entry), [], 'write');
     } catch (err) {
@@ -180,12 +207,35 @@ export class LdapDirectory implements Directory {
     }
   }
 
-  async resetPassword(dn: string, password: string): Promise<WriteResult> {
+  async resetPassword(dn: string, password: string, options: { unlock?: boolean } = {}): Promise<WriteResult> {
     // AD accepts unicodePwd only over TLS: refuse before any write rather than let the server refuse.
     if (this.dialect.resetNeedsTls && !this.s.url.startsWith('ldaps:') && !this.s.startTls) {
       throw new HelpdeskError('INSECURE_CONNECTION', { detail: 'ldaps or StartTLS required' });
     }
-    return this.write(dn, this.dialect.resetChanges(password), this.dialect.resetControls(), 'write-password');
+    const changes = this.dialect.resetChanges(password);
+    if (options.unlock) {
+      // The lock as it is now, ended in the same modify as the reset: both happen or neither.
+      const entry = await this.stateEntry(dn);
+      changes.push(...this.dialect.unlockChanges(entry));
+    }
+    try {
+      return await this.write(dn, changes, this.dialect.resetControls(), 'write-password');
+    } catch (err) {
+      if (options.unlock && err instanceof HelpdeskError && err.cause instanceof NoSuchAttributeError) {
+        throw new HelpdeskError('ACTION_NOT_PERMITTED', { reason: 'state_changed', cause: err });
+      }
+      throw err;
+    }
+  }
+
+  /** The entry's lock/password state attributes, read now. */
+  private async stateEntry(dn: string): Promise<EntryView> {
+    if (!isUnder(dn, this.baseKey)) throw new HelpdeskError('ACCOUNT_NOT_FOUND');
+    return this.withService('read', async (c) => {
+      const { searchEntries } = await c.search(dn, { scope: 'base', filter: this.s.userFilter, attributes: [...this.dialect.stateAttributes] });
+      if (!searchEntries[0]) throw new HelpdeskError('ACCOUNT_NOT_FOUND');
+      return new EntryView(searchEntries[0]);
+    });
   }
 
   async updateContacts(dn: string, change: { mobile?: string; backupEmail?: string }): Promise<WriteResult> {
@@ -258,6 +308,7 @@ export class LdapDirectory implements Directory {
     const policy = policyDn ? await this.policy(c, policyDn) : this.dialect.inlinePolicy(e);
     return {
       dn: e.dn,
+      stableId: e.first(this.dialect.stableIdAttribute),
       username: e.first(a.username) ?? '',
       displayName: e.first(a.displayName) ?? e.first(a.username) ?? '',
       unit: e.first(a.unit),

@@ -42,6 +42,15 @@ export interface TrainingDirectoryOptions {
 export const DEFAULT_TRAINING_BASE_DN = 'dc=daotao,dc=gov,dc=vn';
 export const PAGED_RESULTS_OID = '1.2.840.113556.1.4.319';
 
+/** The training directory's role groups (in the generated LDIF, one sample user of each role). */
+export function trainingRoleGroups(baseDn: string): { operator: string[]; supervisor: string[]; auditor: string[] } {
+  return {
+    operator: [`cn=helpdesk-operators,ou=groups,${baseDn}`],
+    supervisor: [`cn=helpdesk-supervisors,ou=groups,${baseDn}`],
+    auditor: [`cn=helpdesk-auditors,ou=groups,${baseDn}`],
+  };
+}
+
 export async function startTrainingDirectory(opts: TrainingDirectoryOptions): Promise<TrainingDirectory> {
   const baseDn = opts.baseDn ?? DEFAULT_TRAINING_BASE_DN;
   const serviceDn = `cn=helpdesk-service,ou=system,${baseDn}`;

@@ -5,6 +5,7 @@ import type { DirectoryAccount } from '../../../src-main/domain/ports';
 const now = new Date('2026-11-20T00:00:00Z');
 const base: DirectoryAccount = {
   dn: 'uid=annv,ou=stttt,ou=people,dc=daotao,dc=gov,dc=vn',
+  stableId: null,
   username: 'annv',
   displayName: 'Nguyễn Văn An',
   unit: 'Sở Thông tin và Truyền thông',

@@ -1,6 +1,6 @@
 import { parseFileTime } from '../time';
 import type { DirectoryDialect } from './dialect';
-import { BerWriter, Control } from 'ldapts';
+import { BerWriter, Control, ExtensibleFilter } from 'ldapts';
 import { intOrNull, replace } from './dialect';
 
 /** LDAP_SERVER_POLICY_HINTS_OID: apply password history and complexity to an administrative reset. */
@@ -24,6 +24,9 @@ export function unicodePwd(password: string): Buffer {
   return Buffer.from(`"${password}"`, 'utf16le');
 }
 
+/** LDAP_MATCHING_RULE_IN_CHAIN. */
+const IN_CHAIN_OID = '1.2.840.113556.1.4.1941';
+
 const UAC_ACCOUNTDISABLE = 0x2;
 const UAC_LOCKOUT = 0x10;
 const UAC_DONT_EXPIRE_PASSWORD = 0x10000;
@@ -31,6 +34,7 @@ const UAC_DONT_EXPIRE_PASSWORD = 0x10000;
 /** Active Directory (and Samba AD DC): userAccountControl bits, FILETIME stamps. */
 export const activeDirectoryDialect: DirectoryDialect = {
   name: 'active-directory',
+  stableIdAttribute: 'objectGUID',
   stateAttributes: [
     'userAccountControl',
     'msDS-User-Account-Control-Computed',
@@ -64,4 +68,6 @@ export const activeDirectoryDialect: DirectoryDialect = {
   resetChanges: (password) => [replace('unicodePwd', [unicodePwd(password)]), replace('pwdLastSet', ['0'])],
   resetControls: () => [new PolicyHintsControl()],
   resetNeedsTls: true,
+  // LDAP_MATCHING_RULE_IN_CHAIN: members of nested groups count too.
+  memberFilter: (userDn) => new ExtensibleFilter({ matchType: 'member', rule: IN_CHAIN_OID, value: userDn }),
 };

@@ -1,4 +1,4 @@
-import { Attribute, Change, type Control } from 'ldapts';
+import { Attribute, Change, type Control, EqualityFilter, type Filter, OrFilter } from 'ldapts';
 import type { Dialect as DialectName } from '../../../common/settings';
 import type { DirectoryAccount, DirectoryPolicy } from '../../../domain/ports';
 import type { EntryView } from '../entry';
@@ -16,6 +16,8 @@ export interface DirectoryDialect {
   name: DialectName;
   /** Attributes to request (operational ones must be named). */
   stateAttributes: readonly string[];
+  /** The entry's permanent id attribute (entryUUID, objectGUID, zimbraId). */
+  stableIdAttribute: string;
   readState(entry: EntryView): AccountStateFields;
   /** The DN of the entry's own password policy, when the directory names one. */
   policyDnOf(entry: EntryView): string | null;
@@ -36,6 +38,11 @@ export interface DirectoryDialect {
   resetControls(): Control[];
   /** True when the directory only accepts password writes over TLS (AD's unicodePwd). */
   resetNeedsTls: boolean;
+  /**
+   * Membership filter for a role group (evaluated on the group entry, base scope). Default: direct
+   * `member`, `uniqueMember` or `memberUid`; AD also follows nested groups.
+   */
+  memberFilter?(userDn: string, username: string): Filter;
 }
 
 /** delete exactly these values: noSuchAttribute if they are no longer there. */
@@ -66,4 +73,15 @@ export function dialectFor(name: DialectName): DirectoryDialect {
 export function intOrNull(v: string | null): number | null {
   if (v === null || !/^-?\d+$/u.test(v)) return null;
   return Number(v);
+}
+
+/** Direct membership, whatever the group's object class (groupOfNames, groupOfUniqueNames, posixGroup). */
+export function directMemberFilter(userDn: string, username: string): Filter {
+  return new OrFilter({
+    filters: [
+      new EqualityFilter({ attribute: 'member', value: userDn }),
+      new EqualityFilter({ attribute: 'uniqueMember', value: userDn }),
+      new EqualityFilter({ attribute: 'memberUid', value: username }),
+    ],
+  });
 }

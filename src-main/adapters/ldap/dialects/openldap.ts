@@ -8,6 +8,7 @@ const ADMIN_LOCK = '000001010000Z';
 /** OpenLDAP with the ppolicy overlay (draft-behera-ldap-password-policy). */
 export const openLdapDialect: DirectoryDialect = {
   name: 'openldap',
+  stableIdAttribute: 'entryUUID',
   stateAttributes: ['pwdAccountLockedTime', 'pwdFailureTime', 'pwdReset', 'pwdChangedTime', 'pwdPolicySubentry', 'createTimestamp'],
   readState(e) {
     const locked = e.first('pwdAccountLockedTime');

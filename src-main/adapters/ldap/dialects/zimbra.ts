@@ -17,6 +17,7 @@ function durationSeconds(v: string | null): number | null {
  */
 export const zimbraDialect: DirectoryDialect = {
   name: 'zimbra',
+  stableIdAttribute: 'zimbraId',
   stateAttributes: [
     'zimbraAccountStatus',
     'zimbraPasswordLockoutLockedTime',

@@ -1,0 +1,42 @@
+import type { HelpdeskApi } from '../common/api';
+import type { OperatorInfo } from '../common/dto';
+import { API_MANIFEST } from '../common/manifest';
+import { fail, type Result } from '../common/result';
+import { type Access, checkAccess, PERMISSIONS } from '../common/roles';
+
+type AnyCall = (input: unknown) => Promise<Result<unknown>>;
+
+export interface AccessContext {
+  /** The signed-in user, if any. */
+  operator(): OperatorInfo | null;
+  /** True while no directory is configured (training, first setup): settings are open to the desk. */
+  setup(): boolean;
+  /** A signed-in user asked for something their roles do not allow (audited by the caller). */
+  denied(who: OperatorInfo, method: string): void;
+}
+
+/**
+ * Wraps every contract method with its rule from PERMISSIONS: the role check happens here, in the
+ * main process, for IPC, the web harness and direct calls alike — before the method runs.
+ */
+export function enforceAccess(api: HelpdeskApi, ctx: AccessContext): HelpdeskApi {
+  const out: Record<string, Record<string, AnyCall>> = {};
+  for (const group of Object.keys(API_MANIFEST) as (keyof HelpdeskApi)[]) {
+    const calls = api[group] as unknown as Record<string, AnyCall>;
+    const rules = PERMISSIONS[group] as Record<string, Access>;
+    const wrapped: Record<string, AnyCall> = {};
+    for (const method of API_MANIFEST[group] as readonly string[]) {
+      const call = calls[method]!;
+      const rule = rules[method]!;
+      wrapped[method] = async (input) => {
+        const who = ctx.operator();
+        const verdict = checkAccess(rule, who, ctx.setup());
+        if (verdict === 'allowed') return call(input);
+        if (verdict === 'ROLE_NOT_ALLOWED' && who) ctx.denied(who, `${group}.${method}`);
+        return fail(verdict);
+      };
+    }
+    out[group] = wrapped;
+  }
+  return out as unknown as HelpdeskApi;
+}

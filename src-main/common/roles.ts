@@ -1,0 +1,46 @@
+import type { ApiGroup, ApiMethod } from './api';
+
+/**
+ * Who may do what. Roles come from directory groups named in the directory profile (`roleGroups`):
+ * an operator takes calls; a supervisor also overrides verification with a recorded identity check,
+ * resets and unlocks in one step, and changes settings; an auditor only reads the audit. No zod here:
+ * the renderer imports this file to hide what the role cannot do, the main process enforces it.
+ */
+export const ROLES = ['operator', 'supervisor', 'auditor'] as const;
+export type Role = (typeof ROLES)[number];
+
+/**
+ * `public`: no sign-in needed. `setup`: anyone while no directory is configured (training mode, first
+ * setup), afterwards the roles listed. Otherwise a signed-in user holding one of the roles.
+ */
+export type Access = 'public' | { roles: readonly Role[]; openDuringSetup?: true };
+
+const DESK: Access = { roles: ['operator', 'supervisor'] };
+const SUPERVISOR: Access = { roles: ['supervisor'] };
+const SETTINGS: Access = { roles: ['supervisor'], openDuringSetup: true };
+const ANY_ROLE: Access = { roles: ['operator', 'supervisor', 'auditor'] };
+
+/** The access rule of every contract method (a type check keeps it complete). */
+export const PERMISSIONS: { [G in ApiGroup]: { [M in ApiMethod<G>]: Access } } = {
+  app: { info: 'public' },
+  session: { current: 'public', signIn: 'public', signOut: 'public' },
+  directory: { search: DESK, getAccount: DESK },
+  settings: { get: SETTINGS, save: SETTINGS, testConnection: SETTINGS },
+  audit: { recent: ANY_ROLE },
+  cases: { open: DESK, get: DESK, sendCode: DESK, verifyCode: DESK, close: DESK, gate: DESK, override: SUPERVISOR },
+  actions: { unlock: DESK, resetPassword: DESK, resetAndUnlock: SUPERVISOR, sendContactCode: DESK, updateContact: DESK },
+  outbox: { list: DESK },
+};
+
+/** What a rule says for a session: allowed, or why not. */
+export function checkAccess(access: Access, who: { roles: readonly Role[] } | null, setup: boolean): 'allowed' | 'NOT_SIGNED_IN' | 'ROLE_NOT_ALLOWED' {
+  if (access === 'public') return 'allowed';
+  if (access.openDuringSetup && setup) return 'allowed';
+  if (!who) return 'NOT_SIGNED_IN';
+  return access.roles.some((r) => who.roles.includes(r)) ? 'allowed' : 'ROLE_NOT_ALLOWED';
+}
+
+/** For the UI: may this user call this method now? */
+export function can<G extends ApiGroup>(group: G, method: ApiMethod<G>, who: { roles: readonly Role[] } | null, setup = false): boolean {
+  return checkAccess(PERMISSIONS[group][method] as Access, who, setup) === 'allowed';
+}
