@@ -52,13 +52,33 @@ beforeAll(async () => {
         { sAMAccountName: 'tongdai', displayName: 'Đặng Thu Hà', password: 'TongDai@2026x' },
         { sAMAccountName: 'lannt', displayName: 'Nguyễn Thị Lan', mobile: '0912 000 333', otherMailbox: 'lan@gmail.com', password: 'CuLan@2025x' },
         { sAMAccountName: 'hungtv', displayName: 'Trần Văn Hùng', mobile: '+84912000444', password: 'CuHung@2025x' },
+        { sAMAccountName: 'giamsat', displayName: 'Võ Thanh Tâm', password: 'GiamSat@2026x' },
+        { sAMAccountName: 'minhlq', displayName: 'Lê Quang Minh', mobile: '0912000666', password: 'CuMinh@2025x' },
       ],
     }),
     startHttpSmsSink({ esms: ESMS }),
   ]);
   dataDir = mkdtempSync(join(tmpdir(), 'helpdesk-ad-'));
   const secrets = new MemorySecretStore();
-  profile = { ...directoryDefaults('active-directory'), url: ad.ldapsUrl, caCertificate: ad.caPem, baseDn: ad.baseDn, serviceBindDn: ad.serviceDn };
+  // Role groups as AD admins build them: the operators' group holds a team group (nested), which holds the operator.
+  const admin = new Client({ url: ad.ldapsUrl, timeout: 10_000, tlsOptions: { ca: ad.caPem } });
+  await admin.bind(ad.adminDn, ad.adminPassword);
+  const groupDn = (cn: string) => `CN=${cn},CN=Users,${ad.baseDn}`;
+  try {
+    await admin.add(groupDn('Hotline Team'), { objectClass: ['top', 'group'], sAMAccountName: 'hotline-team', member: [ad.userDn('tongdai')] });
+    await admin.add(groupDn('Helpdesk Operators'), { objectClass: ['top', 'group'], sAMAccountName: 'helpdesk-operators', member: [groupDn('Hotline Team')] });
+    await admin.add(groupDn('Helpdesk Supervisors'), { objectClass: ['top', 'group'], sAMAccountName: 'helpdesk-supervisors', member: [ad.userDn('giamsat')] });
+  } finally {
+    await admin.unbind().catch(() => undefined);
+  }
+  profile = {
+    ...directoryDefaults('active-directory'),
+    url: ad.ldapsUrl,
+    caCertificate: ad.caPem,
+    baseDn: ad.baseDn,
+    serviceBindDn: ad.serviceDn,
+    roleGroups: { operator: [groupDn('Helpdesk Operators')], supervisor: [groupDn('Helpdesk Supervisors')], auditor: [] },
+  };
   const settings: Settings = { version: 1, locale: 'vi', mode: 'directory', directory: profile, sms: { provider: 'esms', url: sms.esmsUrl, brandname: 'AD', smsType: '2', timeoutMs: 3000 } };
   await secrets.set(servicePasswordKey(profile), ad.servicePassword);
   await secrets.set(smsSecretKey(settings.sms!)!, JSON.stringify(ESMS));
@@ -115,5 +135,50 @@ describe('account actions on Active Directory (Samba AD DC)', () => {
       await dir.close();
     }
     expect(await bindAs(ad.userDn('lannt'), 'CuLan@2025x')).toBe('ok');
+  });
+});
+
+describe('roles and supervisor actions on Active Directory', () => {
+  it('roles follow nested groups (LDAP_MATCHING_RULE_IN_CHAIN); a user in no role group gets NO_ROLE', async () => {
+    await runtime.api.session.signOut({});
+    try {
+      const op = await runtime.api.session.signIn({ username: 'tongdai', password: 'TongDai@2026x' });
+      expect(op.ok && op.value.operator?.roles).toEqual(['operator']);
+      await runtime.api.session.signOut({});
+      const sup = await runtime.api.session.signIn({ username: 'giamsat', password: 'GiamSat@2026x' });
+      expect(sup.ok && sup.value.operator?.roles).toEqual(['supervisor']);
+      await runtime.api.session.signOut({});
+      expect(await runtime.api.session.signIn({ username: 'lannt', password: 'CuLan@2025x' })).toEqual({ ok: false, error: { code: 'NO_ROLE' } });
+    } finally {
+      await runtime.api.session.signOut({});
+      expect((await runtime.api.session.signIn({ username: 'tongdai', password: 'TongDai@2026x' })).ok).toBe(true);
+    }
+  });
+
+  it('reads objectGUID as the stable id that keys the limits', async () => {
+    const dir = new LdapDirectory(profile, ad.servicePassword);
+    try {
+      expect((await dir.getAccount(ad.userDn('minhlq'))).stableId).toMatch(/^[0-9a-f]{32}$/u);
+    } finally {
+      await dir.close();
+    }
+  });
+
+  it('reset and unlock in one step over LDAPS: lockoutTime cleared, the temporary password answers 773 (must change), not 775', async () => {
+    const dn = ad.userDn('minhlq');
+    for (let i = 0; i < 3; i++) await bindAs(dn, 'Wrong@Pass1');
+    expect(await bindAs(dn, 'CuMinh@2025x')).toBe('775');
+    await runtime.api.session.signOut({});
+    expect((await runtime.api.session.signIn({ username: 'giamsat', password: 'GiamSat@2026x' })).ok).toBe(true);
+    try {
+      const caseId = await verifiedCase('minhlq');
+      const r = await runtime.api.actions.resetAndUnlock({ caseId });
+      expect(r).toMatchObject({ ok: true, value: { action: 'reset-unlock', outcome: 'done', delivery: { status: 'sent' }, account: { state: { locked: false, mustChangePassword: true } } } });
+    } finally {
+      await runtime.api.session.signOut({});
+      expect((await runtime.api.session.signIn({ username: 'tongdai', password: 'TongDai@2026x' })).ok).toBe(true);
+    }
+    const temp = /la (\S+) \./u.exec((sms.requests.at(-1)!.body as { Content: string }).Content)![1]!;
+    expect(await bindAs(dn, temp)).toBe('773');
   });
 });

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { Attribute, Change, Client } from 'ldapts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LdapDirectory } from '../../src-main/adapters/ldap/ldap-directory';
+import { trainingRoleGroups } from '../../src-main/adapters/training/training-directory';
 import { MemorySecretStore } from '../../src-main/adapters/secrets/keytar-secret-store';
 import { servicePasswordKey } from '../../src-main/app/helpdesk';
 import { createRuntime, type Runtime } from '../../src-main/app/runtime';
@@ -26,6 +27,7 @@ let dataDir: string;
 let root: Client;
 
 const dnOf = (uid: string) => `uid=${uid},ou=stttt,ou=people,${BASE}`;
+const CHAULT = `uid=chault,ou=bhxh,ou=people,${BASE}`;
 
 async function bindAs(dn: string, password: string): Promise<string> {
   const c = new Client({ url: slapd.url, timeout: 5000, connectTimeout: 2000 });
@@ -85,7 +87,14 @@ beforeAll(async () => {
     version: 1,
     locale: 'vi',
     mode: 'directory',
-    directory: { ...directoryDefaults('openldap'), url: slapd.url, baseDn: BASE, serviceBindDn: slapd.serviceDn, passwordPolicyDn: slapd.policyDn },
+    directory: {
+      ...directoryDefaults('openldap'),
+      url: slapd.url,
+      baseDn: BASE,
+      serviceBindDn: slapd.serviceDn,
+      passwordPolicyDn: slapd.policyDn,
+      roleGroups: trainingRoleGroups(BASE),
+    },
     sms: { provider: 'esms', url: sms.esmsUrl, brandname: 'STTTT', smsType: '2', timeoutMs: 3000 },
   };
   await secrets.set(servicePasswordKey(settings.directory!), slapd.servicePassword);
@@ -219,5 +228,128 @@ describe('account actions on OpenLDAP (ppolicy)', () => {
       for (const s of live) s.destroy();
       await new Promise((r) => relay.close(r));
     }
+  });
+});
+
+/** Signs the desk in as another user for the rest of a test; the suite's operator comes back afterwards. */
+async function as<T>(username: string, fn: () => Promise<T>): Promise<T> {
+  await runtime.api.session.signOut({});
+  const r = await runtime.api.session.signIn({ username, password: TRAINING_OPERATOR_PASSWORD });
+  expect(r.ok).toBe(true);
+  try {
+    return await fn();
+  } finally {
+    await runtime.api.session.signOut({});
+    expect((await runtime.api.session.signIn({ username: 'tongdai01', password: TRAINING_OPERATOR_PASSWORD })).ok).toBe(true);
+  }
+}
+
+describe('roles from directory groups (slapd)', () => {
+  it('reads each sample user\'s role from the groupOfNames the profile names; an account in no group gets NO_ROLE', async () => {
+    await runtime.api.session.signOut({});
+    try {
+      for (const [user, roles] of [['tongdai01', ['operator']], ['giamsat01', ['supervisor']], ['kiemtra01', ['auditor']]] as const) {
+        const r = await runtime.api.session.signIn({ username: user, password: TRAINING_OPERATOR_PASSWORD });
+        expect([user, r.ok && r.value.operator?.roles]).toEqual([user, roles]);
+        await runtime.api.session.signOut({});
+      }
+      await setPassword(CHAULT, OLD);
+      expect(await runtime.api.session.signIn({ username: 'chault', password: OLD })).toEqual({ ok: false, error: { code: 'NO_ROLE' } });
+      expect(await runtime.api.session.current({})).toMatchObject({ ok: true, value: { operator: null } });
+    } finally {
+      expect((await runtime.api.session.signIn({ username: 'tongdai01', password: TRAINING_OPERATOR_PASSWORD })).ok).toBe(true);
+    }
+  });
+
+  it('groupOfUniqueNames and posixGroup (memberUid) count too; a missing group DN gives nothing', async () => {
+    const uniq = `cn=uniq-supervisors,ou=groups,${BASE}`;
+    const posix = `cn=posix-auditors,ou=groups,${BASE}`;
+    await root.add(uniq, { objectClass: ['top', 'groupOfUniqueNames'], cn: 'uniq-supervisors', uniqueMember: [CHAULT] });
+    await root.add(posix, { objectClass: ['top', 'posixGroup'], cn: 'posix-auditors', gidNumber: '5001', memberUid: ['chault'] });
+    const dir = new LdapDirectory(
+      {
+        ...directoryDefaults('openldap'),
+        url: slapd.url,
+        baseDn: BASE,
+        serviceBindDn: slapd.serviceDn,
+        roleGroups: { operator: [`cn=does-not-exist,ou=groups,${BASE}`], supervisor: [uniq], auditor: [posix] },
+      },
+      slapd.servicePassword,
+    );
+    try {
+      await setPassword(CHAULT, OLD);
+      expect((await dir.authenticate('chault', OLD)).roles).toEqual(['supervisor', 'auditor']);
+      // A role group's filter value travels BER-encoded: a username made of filter syntax matches nothing.
+      await expect(dir.authenticate('*)(memberUid=*', OLD)).rejects.toMatchObject({ code: 'INVALID_CREDENTIALS' });
+    } finally {
+      await dir.close();
+      await root.del(uniq);
+      await root.del(posix);
+    }
+  });
+
+  it('an operator cannot reset-and-unlock or override; the refusal writes nothing', async () => {
+    const caseId = await verifiedCase('nhunglt');
+    const before = await readOp(dnOf('nhunglt'), ['userPassword', 'pwdChangedTime']);
+    expect(await runtime.api.actions.resetAndUnlock({ caseId })).toEqual({ ok: false, error: { code: 'ROLE_NOT_ALLOWED' } });
+    expect(await runtime.api.cases.override({ caseId, check: 'agency-letter', note: 'Công văn 1/VP' })).toEqual({ ok: false, error: { code: 'ROLE_NOT_ALLOWED' } });
+    expect(await readOp(dnOf('nhunglt'), ['userPassword', 'pwdChangedTime'])).toEqual(before);
+    await runtime.api.cases.close({ caseId, outcome: 'abandoned' });
+  });
+});
+
+describe('supervisor actions on OpenLDAP (ppolicy)', () => {
+  it('reset and unlock in one step: a locked account gets a temporary password it can bind with, must change, lock gone', async () => {
+    const uid = 'tamnn';
+    await setPassword(dnOf(uid), OLD);
+    for (let i = 0; i < 3; i++) expect(await bindAs(dnOf(uid), 'wrong')).toBe('InvalidCredentialsError');
+    expect((await readOp(dnOf(uid), ['pwdAccountLockedTime'])).pwdAccountLockedTime).toBeTruthy();
+    await as('giamsat01', async () => {
+      const caseId = await verifiedCase(uid);
+      const r = await runtime.api.actions.resetAndUnlock({ caseId });
+      expect(r).toMatchObject({ ok: true, value: { action: 'reset-unlock', outcome: 'done', delivery: { status: 'sent' }, account: { state: { locked: false, mustChangePassword: true } } } });
+    });
+    const temp = /la (\S+) \./u.exec((sms.requests.at(-1)!.body as { Content: string }).Content)![1]!;
+    const entry = await readOp(dnOf(uid), ['pwdAccountLockedTime', 'pwdReset']);
+    expect([entry.pwdAccountLockedTime ?? []].flat()).toEqual([]);
+    expect(entry.pwdReset).toBe('TRUE');
+    expect(await bindAs(dnOf(uid), OLD)).toBe('InvalidCredentialsError');
+    expect(await bindAs(dnOf(uid), temp)).toBe('ok');
+  });
+
+  it('override for a caller with no contact: CMND checked against slapd, new mobile proven, temporary password sent there', async () => {
+    // cuonglh has no mobile and no backup e-mail; his CMND on record is 024681357.
+    await root.modify(dnOf('cuonglh'), [new Change({ operation: 'replace', modification: new Attribute({ type: 'mobile', values: [] }) })]);
+    await setPassword(dnOf('cuonglh'), 'Cu@KhacHan2024');
+    await as('giamsat01', async () => {
+      const found = await runtime.api.directory.search({ query: 'cuonglh', kind: 'username' });
+      const opened = await runtime.api.cases.open({ accountId: found.ok ? found.value.items[0]!.id : '', reason: 'Mất SIM, không có thư dự phòng' });
+      if (!opened.ok) throw new Error(opened.error.code);
+      const caseId = opened.value.id;
+      expect(opened.value.channels).toMatchObject({ sms: { status: 'missing' }, email: { status: 'missing' } });
+      expect(await runtime.api.cases.override({ caseId, check: 'citizen-id', citizenId: '024681350', note: 'Đối chiếu CMND' })).toEqual({
+        ok: false,
+        error: { code: 'IDENTITY_MISMATCH', detail: '2' },
+      });
+      const o = await runtime.api.cases.override({ caseId, check: 'citizen-id', citizenId: '024 681 357', note: 'Đối chiếu CMND qua video, khớp' });
+      expect(o).toMatchObject({ ok: true, value: { status: 'verified', verifiedBy: 'override', deliveryContact: null } });
+      expect(await runtime.api.actions.resetPassword({ caseId })).toEqual({ ok: false, error: { code: 'ACTION_NOT_PERMITTED', reason: 'no_delivery_contact' } });
+      expect((await runtime.api.actions.sendContactCode({ caseId, kind: 'mobile', value: '0934 567 890' })).ok).toBe(true);
+      const toNew = sms.requests.at(-1)!.body as { Phone: string; Content: string };
+      expect(toNew.Phone).toBe('84934567890');
+      expect((await runtime.api.actions.updateContact({ caseId, code: /\b(\d{6})\b/u.exec(toNew.Content)![1]! })).ok).toBe(true);
+      expect((await readOp(dnOf('cuonglh'), ['mobile'])).mobile).toBe('0934567890');
+      const r = await runtime.api.actions.resetPassword({ caseId });
+      expect(r).toMatchObject({ ok: true, value: { delivery: { status: 'sent', channel: 'sms', destination: '09*****90' } } });
+    });
+    const last = sms.requests.at(-1)!.body as { Phone: string; Content: string };
+    expect(last.Phone).toBe('84934567890');
+    expect(await bindAs(dnOf('cuonglh'), /la (\S+) \./u.exec(last.Content)![1]!)).toBe('ok');
+    // The audit has the override with its check and note, and never the CMND.
+    const rows = JSON.stringify((await runtime.api.audit.recent({ limit: 50 })).ok ? (await runtime.api.audit.recent({ limit: 50 })) : null);
+    expect(rows).toContain('case.override');
+    expect(rows).toContain('Đối chiếu CMND qua video, khớp');
+    expect(rows).not.toContain('024681357');
+    expect(rows).not.toContain('024 681 357');
   });
 });

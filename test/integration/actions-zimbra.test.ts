@@ -27,8 +27,23 @@ const person = (uid: string, name: string, extra: string[]) =>
     ...extra,
     '',
   ].join('\n');
+const OPERATORS = `cn=helpdesk-operators,ou=groups,${BASE}`;
+const SUPERVISORS = `cn=helpdesk-supervisors,ou=groups,${BASE}`;
+const group = (dn: string, members: string[]) =>
+  [`dn: ${dn}`, 'objectClass: groupOfNames', `cn: ${dn.slice(3, dn.indexOf(','))}`, ...members.map((m) => `member: uid=${m},ou=people,${BASE}`), ''].join('\n');
 const LDIF = [
   person('operator1', 'Đặng Thu Hà', [`userPassword: ${sshaHash('Op@2026pass')}`, 'zimbraAccountStatus: active']),
+  person('supervisor1', 'Võ Thanh Tâm', [`userPassword: ${sshaHash('Sup@2026pass')}`, 'zimbraAccountStatus: active']),
+  person('mai.pt', 'Phạm Thị Mai', [
+    'mobile: 0912000333',
+    `userPassword: ${sshaHash('Cu@Mai2025')}`,
+    'zimbraAccountStatus: lockout',
+    'zimbraPasswordLockoutLockedTime: 20261123020000Z',
+    'zimbraPasswordLockoutFailureTime: 20261123020000Z',
+  ]),
+  ['dn: ou=groups,' + BASE, 'objectClass: organizationalUnit', 'ou: groups', ''].join('\n'),
+  group(OPERATORS, ['operator1']),
+  group(SUPERVISORS, ['supervisor1']),
   person('lan.nt', 'Nguyễn Thị Lan', [
     'mobile: 0912000111',
     'zimbraPrefPasswordRecoveryAddress: lan.nguyen@gmail.com',
@@ -38,6 +53,8 @@ const LDIF = [
     'zimbraPasswordLockoutFailureTime: 20261123010000Z',
   ]),
   person('hung.tv', 'Trần Văn Hùng', ['mobile: 0912000222', 'zimbraAccountStatus: locked']),
+  person('khoa.lv', 'Lê Văn Khoa', ['mobile: 0912000444', 'zimbraAccountStatus: locked']),
+  person('vy.nt', 'Nguyễn Tường Vy', ['mobile: 0912000555', 'zimbraAccountStatus: locked']),
 ].join('\n');
 
 let slapd: SlapdHandle;
@@ -45,12 +62,28 @@ let sms: HttpSmsSink;
 let runtime: Runtime;
 let dataDir: string;
 
-async function verifiedCase(uid: string): Promise<string> {
+async function signInAs(username: string, password: string): Promise<void> {
+  await runtime.api.session.signOut({});
+  expect((await runtime.api.session.signIn({ username, password })).ok).toBe(true);
+}
+
+async function rootRead(uid: string, attributes: string[]) {
+  const c = new Client({ url: slapd.url, timeout: 5000 });
+  await c.bind(slapd.rootDn, slapd.rootPassword);
+  try {
+    return (await c.search(`uid=${uid},ou=people,${BASE}`, { scope: 'base', attributes })).searchEntries[0]!;
+  } finally {
+    await c.unbind();
+  }
+}
+
+async function verifiedCase(uid: string, channel: 'sms' | 'email' = 'sms'): Promise<string> {
   const found = await runtime.api.directory.search({ query: uid, kind: 'username' });
   if (!found.ok) throw new Error(found.error.code);
   const opened = await runtime.api.cases.open({ accountId: found.value.items[0]!.id, reason: `Zimbra ${uid}` });
   if (!opened.ok) throw new Error(opened.error.code);
-  expect((await runtime.api.cases.sendCode({ caseId: opened.value.id, channel: 'sms' })).ok).toBe(true);
+  const sent = await runtime.api.cases.sendCode({ caseId: opened.value.id, channel });
+  if (!sent.ok) throw new Error(sent.error.code);
   const code = /\b(\d{6})\b/u.exec((sms.requests.at(-1)!.body as { Content: string }).Content)![1]!;
   expect((await runtime.api.cases.verifyCode({ caseId: opened.value.id, code })).ok).toBe(true);
   return opened.value.id;
@@ -67,7 +100,13 @@ beforeAll(async () => {
     version: 1,
     locale: 'vi',
     mode: 'directory',
-    directory: { ...directoryDefaults('zimbra'), url: slapd.url, baseDn: BASE, serviceBindDn: slapd.serviceDn },
+    directory: {
+      ...directoryDefaults('zimbra'),
+      url: slapd.url,
+      baseDn: BASE,
+      serviceBindDn: slapd.serviceDn,
+      roleGroups: { operator: [OPERATORS], supervisor: [SUPERVISORS], auditor: [] },
+    },
     sms: { provider: 'esms', url: sms.esmsUrl, brandname: 'MAIL', smsType: '2', timeoutMs: 3000 },
   };
   await secrets.set(servicePasswordKey(settings.directory!), slapd.servicePassword);
@@ -113,16 +152,40 @@ describe('Zimbra dialect', () => {
     await user.unbind();
   });
 
-  it('an administrative lock is not lifted by the helpdesk — unless the directory profile allows it', async () => {
+  it('reset and unlock in one step (supervisor): lockout → active, timestamps cleared, must change, the temporary password binds', async () => {
+    await signInAs('supervisor1', 'Sup@2026pass');
+    const caseId = await verifiedCase('mai.pt');
+    const r = await runtime.api.actions.resetAndUnlock({ caseId });
+    expect(r).toMatchObject({ ok: true, value: { action: 'reset-unlock', outcome: 'done', account: { state: { locked: false, mustChangePassword: true } } } });
+    const e = await rootRead('mai.pt', ['zimbraAccountStatus', 'zimbraPasswordLockoutLockedTime', 'zimbraPasswordLockoutFailureTime', 'zimbraPasswordMustChange']);
+    expect(e).toMatchObject({ zimbraAccountStatus: 'active', zimbraPasswordLockoutLockedTime: [], zimbraPasswordLockoutFailureTime: [], zimbraPasswordMustChange: 'TRUE' });
+    const temp = /la (\S+) \./u.exec((sms.requests.at(-1)!.body as { Content: string }).Content)![1]!;
+    const user = new Client({ url: slapd.url, timeout: 5000 });
+    await user.bind(`uid=mai.pt,ou=people,${BASE}`, temp);
+    await user.unbind();
+    await signInAs('operator1', 'Op@2026pass');
+  });
+
+  it('an administrative lock is not lifted by the helpdesk — only by a supervisor, and only when the directory profile allows it', async () => {
     const caseId = await verifiedCase('hung.tv');
     expect(await runtime.api.actions.unlock({ caseId })).toEqual({ ok: false, error: { code: 'ACTION_NOT_PERMITTED', reason: 'administrative_lock' } });
-    // The same verified case after an administrator allowed it: settings changes end open cases, so a new one.
+    // Only a supervisor changes settings; a settings change ends the session and every open case.
+    expect(await runtime.api.settings.get({})).toEqual({ ok: false, error: { code: 'ROLE_NOT_ALLOWED' } });
+    await signInAs('supervisor1', 'Sup@2026pass');
     const view = await runtime.api.settings.get({});
     const s = view.ok ? view.value.settings : null;
     expect((await runtime.api.settings.save({ settings: { ...s!, directory: { ...s!.directory!, allowAdministrativeUnlock: true } } })).ok).toBe(true);
     expect(await runtime.api.actions.unlock({ caseId })).toEqual({ ok: false, error: { code: 'NOT_SIGNED_IN' } });
-    expect((await runtime.api.session.signIn({ username: 'operator1', password: 'Op@2026pass' })).ok).toBe(true);
+    // Allowed now, but an operator still cannot lift it (codes are 5 minutes apart per account: other accounts).
+    await signInAs('operator1', 'Op@2026pass');
     expect(await runtime.api.actions.unlock({ caseId })).toEqual({ ok: false, error: { code: 'CASE_CLOSED' } });
+    const byOperator = await verifiedCase('khoa.lv');
+    expect(await runtime.api.actions.unlock({ caseId: byOperator })).toEqual({ ok: false, error: { code: 'ACTION_NOT_PERMITTED', reason: 'administrative_lock' } });
+    expect((await rootRead('khoa.lv', ['zimbraAccountStatus'])).zimbraAccountStatus).toBe('locked');
+    await signInAs('supervisor1', 'Sup@2026pass');
+    const bySupervisor = await verifiedCase('vy.nt');
+    expect(await runtime.api.actions.unlock({ caseId: bySupervisor })).toMatchObject({ ok: true, value: { outcome: 'done', account: { state: { disabled: false } } } });
+    expect((await rootRead('vy.nt', ['zimbraAccountStatus'])).zimbraAccountStatus).toBe('active');
   });
 
 });

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemorySecretStore } from '../../src-main/adapters/secrets/keytar-secret-store';
 import { servicePasswordKey } from '../../src-main/app/helpdesk';
 import { createRuntime, type Runtime } from '../../src-main/app/runtime';
+import { trainingRoleGroups } from '../../src-main/adapters/training/training-directory';
 import type { AccountSummary, CaseView } from '../../src-main/common/dto';
 import { directoryDefaults, mailSecretKey, type Settings, smsSecretKey } from '../../src-main/common/settings';
 import { generateDirectoryLdif, TRAINING_OPERATOR_PASSWORD } from '../../scripts/training-data';
@@ -39,7 +40,14 @@ beforeAll(async () => {
     locale: 'vi',
     mode: 'directory',
     agencyName: 'So TTTT',
-    directory: { ...directoryDefaults('openldap'), url: slapd.url, baseDn: BASE, serviceBindDn: slapd.serviceDn, passwordPolicyDn: slapd.policyDn },
+    directory: {
+      ...directoryDefaults('openldap'),
+      url: slapd.url,
+      baseDn: BASE,
+      serviceBindDn: slapd.serviceDn,
+      passwordPolicyDn: slapd.policyDn,
+      roleGroups: trainingRoleGroups(BASE),
+    },
     sms: { provider: 'esms', url: http.esmsUrl, brandname: 'STTTT', smsType: '2', timeoutMs: 2000 },
     mail: {
       provider: 'smtp',
@@ -58,7 +66,7 @@ beforeAll(async () => {
   await secrets.set(mailSecretKey(settings.mail!)!, 'smtp-pass');
   runtime = createRuntime({ dataDir, resourcesDir: join(process.cwd(), 'resources'), secrets, version: 'test' });
   expect((await runtime.api.settings.save({ settings })).ok).toBe(true);
-  expect((await runtime.api.session.signIn({ username: 'tongdai01', password: TRAINING_OPERATOR_PASSWORD })).ok).toBe(true);
+  expect((await runtime.api.session.signIn({ username: 'giamsat01', password: TRAINING_OPERATOR_PASSWORD })).ok).toBe(true);
 });
 
 afterAll(async () => {
