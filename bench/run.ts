@@ -7,9 +7,9 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { AndFilter, Client, EqualityFilter, type Filter, OrFilter } from 'ldapts';
+import { AndFilter, Attribute, Change, Client, EqualityFilter, type Filter, OrFilter } from 'ldapts';
 import { LdapDirectory } from '../src-main/adapters/ldap/ldap-directory';
-import { SqliteAuditLog } from '../src-main/adapters/store/audit-store';
+import { newAuditKey, SqliteAuditLog } from '../src-main/adapters/store/audit-store';
 import { openDatabase } from '../src-main/adapters/store/database';
 import type { QueryKind } from '../src-main/common/dto';
 import { parseSearchQuery } from '../src-main/domain/search-query';
@@ -18,6 +18,7 @@ import { dispatch, pathEntry } from '../src-main/app/dispatch';
 import { servicePasswordKey } from '../src-main/app/helpdesk';
 import { createRuntime } from '../src-main/app/runtime';
 import { directoryDefaults, type Settings, smsSecretKey } from '../src-main/common/settings';
+import { trainingRoleGroups } from '../src-main/adapters/training/training-directory';
 import { startHttpSmsSink } from '../test/helpers/sms-sinks';
 import { generateDirectoryLdif, TRAINING_OPERATOR_PASSWORD } from '../scripts/training-data';
 import { startSlapd } from '../test/helpers/slapd';
@@ -75,7 +76,7 @@ async function main(): Promise<void> {
   console.log(`bench: slapd ready in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   const dataDir = mkdtempSync(join(tmpdir(), 'helpdesk-bench-'));
   const secrets = new MemorySecretStore();
-  const runtime = createRuntime({ dataDir, resourcesDir: join(process.cwd(), 'resources'), secrets, version: 'bench' });
+  const runtime = await createRuntime({ dataDir, resourcesDir: join(process.cwd(), 'resources'), secrets, version: 'bench' });
   const raw = new Client({ url: slapd.url, timeout: 10_000, connectTimeout: 5000 });
   const sms = await startHttpSmsSink({ esms: ESMS });
   try {
@@ -84,7 +85,14 @@ async function main(): Promise<void> {
       locale: 'vi',
       mode: 'directory',
       sms: { provider: 'esms', url: sms.esmsUrl, brandname: 'BENCH', smsType: '2', timeoutMs: 5000 },
-      directory: { ...directoryDefaults('openldap'), url: slapd.url, baseDn: BASE, serviceBindDn: slapd.serviceDn, passwordPolicyDn: slapd.policyDn },
+      directory: {
+        ...directoryDefaults('openldap'),
+        url: slapd.url,
+        baseDn: BASE,
+        serviceBindDn: slapd.serviceDn,
+        passwordPolicyDn: slapd.policyDn,
+        roleGroups: trainingRoleGroups(BASE),
+      },
     };
     const attrs = settings.directory!.attributes;
     const attributes = [...new Set([...Object.values(attrs), 'pwdAccountLockedTime', 'pwdFailureTime', 'pwdReset', 'pwdChangedTime', 'pwdPolicySubentry', 'createTimestamp'])];
@@ -98,7 +106,7 @@ async function main(): Promise<void> {
     await raw.bind(slapd.serviceDn, slapd.servicePassword);
     const probe = new LdapDirectory(settings.directory!, slapd.servicePassword);
     const auditDb = openDatabase(join(dataDir, 'audit-probe.sqlite'));
-    const auditProbe = new SqliteAuditLog(auditDb, { now: () => new Date() });
+    const auditProbe = new SqliteAuditLog(auditDb, { now: () => new Date() }, newAuditKey());
 
     const uids = pick(ldif, /^uid: ([a-z0-9.]+)$/gmu, 500);
     const cccds = pick(ldif, /^hdCitizenId: (\d{12})$/gmu, 500);
@@ -161,7 +169,14 @@ async function main(): Promise<void> {
       if (caseUids.length === CASES) break;
       const f = await api.directory.search({ query: uid, kind: 'username' });
       const a = f.ok ? f.value.items[0] : undefined;
-      if (a && a.mobile.status === 'present' && !a.state.disabled) caseUids.push(uid);
+      if (a && a.mobile.status === 'present' && !a.state.disabled) {
+        caseUids.push(uid);
+        // Locked as failed logins would leave it (not timed): the case ends with a real unlock.
+        if (!a.state.locked) {
+          const lockedAt = new Date().toISOString().replace(/[-:]/gu, '').replace(/\.\d+Z$/u, 'Z');
+          await raw.modify(a.id, [new Change({ operation: 'replace', modification: new Attribute({ type: 'pwdAccountLockedTime', values: [lockedAt] }) })]);
+        }
+      }
     }
     let k = 0;
     const whole = await measure(CASES - WARMUP_CASES, async () => {

@@ -27,7 +27,8 @@ export interface TrainingBackend {
 export interface HelpdeskDeps {
   settings: SettingsSource;
   secrets: SecretStore;
-  audit: AuditLog;
+  /** The audit of a mode: training keeps its own, production's is chained with a key from the keychain. */
+  audit: (mode: AppMode) => AuditLog;
   clock: Clock;
   directoryFactory: DirectoryFactory;
   startTraining: () => Promise<TrainingBackend>;
@@ -88,6 +89,15 @@ export function createHelpdesk(deps: HelpdeskDeps): HelpdeskApp {
   let since: Date | null = null;
   let directory: Directory | null = null;
   let training: TrainingBackend | null = null;
+
+  /** Every row goes to the audit of the mode in effect when it is written. */
+  const current = () => deps.audit(modeOf(settings));
+  const auditLog: AuditLog = {
+    append: (r) => current().append(r),
+    recent: (n) => current().recent(n),
+    head: () => current().head(),
+    verify: (h) => current().verify(h),
+  };
 
   const session = (): SessionInfo => ({
     operator,
@@ -169,7 +179,7 @@ export function createHelpdesk(deps: HelpdeskDeps): HelpdeskApp {
 
   const cases = createCases({
     clock: deps.clock,
-    audit: deps.audit,
+    audit: auditLog,
     templates: deps.templates,
     agencyName: () => settings.agencyName || 'Tong dai ho tro',
     requireOperator,
@@ -210,7 +220,7 @@ export function createHelpdesk(deps: HelpdeskDeps): HelpdeskApp {
             operator = await dir.authenticate(username, password);
           } catch (err) {
             const code = err instanceof HelpdeskError ? err.code : 'INTERNAL';
-            deps.audit.append({
+            auditLog.append({
               operator: null,
               action: 'session.signIn',
               outcome: code === 'INVALID_CREDENTIALS' ? 'refused' : 'error',
@@ -222,12 +232,12 @@ export function createHelpdesk(deps: HelpdeskDeps): HelpdeskApp {
           }
           if (operator.roles.length === 0) {
             // The password was right, but no role group counts this account: nothing to do here.
-            deps.audit.append({ operator: null, action: 'session.signIn', outcome: 'refused', target: operator.username, detail: { code: 'NO_ROLE' } });
+            auditLog.append({ operator: null, action: 'session.signIn', outcome: 'refused', target: operator.username, detail: { code: 'NO_ROLE' } });
             operator = null;
             throw new HelpdeskError('NO_ROLE');
           }
           since = deps.clock.now();
-          deps.audit.append({
+          auditLog.append({
             operator: operator.username,
             action: 'session.signIn',
             outcome: 'ok',
@@ -238,7 +248,7 @@ export function createHelpdesk(deps: HelpdeskDeps): HelpdeskApp {
         }),
       signOut: () =>
         guarded(async () => {
-          if (operator) deps.audit.append({ operator: operator.username, action: 'session.signOut', outcome: 'ok' });
+          if (operator) auditLog.append({ operator: operator.username, action: 'session.signOut', outcome: 'ok' });
           operator = null;
           since = null;
           return session();
@@ -255,7 +265,7 @@ export function createHelpdesk(deps: HelpdeskDeps): HelpdeskApp {
             const dir = await activeDirectory();
             const found = await dir.search(criteria, limit);
             const now = deps.clock.now();
-            deps.audit.append({
+            auditLog.append({
               operator: who.username,
               action: 'directory.search',
               outcome: 'ok',
@@ -268,7 +278,7 @@ export function createHelpdesk(deps: HelpdeskDeps): HelpdeskApp {
               readAs,
             };
           } catch (err) {
-            deps.audit.append({
+            auditLog.append({
               operator: who.username,
               action: 'directory.search',
               outcome: 'error',
@@ -283,10 +293,10 @@ export function createHelpdesk(deps: HelpdeskDeps): HelpdeskApp {
           const dir = await activeDirectory();
           try {
             const account = await dir.getAccount(id);
-            deps.audit.append({ operator: who.username, action: 'directory.view', outcome: 'ok', target: account.username });
+            auditLog.append({ operator: who.username, action: 'directory.view', outcome: 'ok', target: account.username });
             return toAccountDetail(account, deps.clock.now());
           } catch (err) {
-            deps.audit.append({
+            auditLog.append({
               operator: who.username,
               action: 'directory.view',
               outcome: 'error',
@@ -336,11 +346,11 @@ export function createHelpdesk(deps: HelpdeskDeps): HelpdeskApp {
           await resetDirectory();
           if (directoryChanged) {
             cases.closeAll('directory settings changed');
-            if (operator) deps.audit.append({ operator: operator.username, action: 'session.signOut', outcome: 'ok', detail: { reason: 'mode changed' } });
+            if (operator) auditLog.append({ operator: operator.username, action: 'session.signOut', outcome: 'ok', detail: { reason: 'mode changed' } });
             operator = null;
             since = null;
           }
-          deps.audit.append({
+          auditLog.append({
             operator: operator?.username ?? null,
             action: 'settings.save',
             outcome: 'ok',
@@ -378,7 +388,20 @@ export function createHelpdesk(deps: HelpdeskDeps): HelpdeskApp {
       recent: ({ limit }) =>
         guarded(async () => {
           requireOperator();
-          return deps.audit.recent(limit ?? 50);
+          return auditLog.recent(limit ?? 50);
+        }),
+      head: () => guarded(async () => auditLog.head()),
+      verify: ({ head }) =>
+        guarded(async () => {
+          const who = requireOperator();
+          const report = auditLog.verify(head);
+          auditLog.append({
+            operator: who.username,
+            action: 'audit.verify',
+            outcome: report.ok ? 'ok' : 'error',
+            detail: { rows: report.rows, problems: report.problemCount, firstBad: report.firstBad, againstHead: head ? head.seq : null },
+          });
+          return report;
         }),
     },
   };
@@ -387,7 +410,7 @@ export function createHelpdesk(deps: HelpdeskDeps): HelpdeskApp {
     api: enforceAccess(api, {
       operator: () => operator,
       setup: () => modeOf(settings) === 'training',
-      denied: (who, method) => deps.audit.append({ operator: who.username, action: 'access.denied', outcome: 'refused', detail: { method } }),
+      denied: (who, method) => auditLog.append({ operator: who.username, action: 'access.denied', outcome: 'refused', detail: { method } }),
     }),
     async close() {
       await resetDirectory();

@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AppMode } from '../common/dto';
 import { directoryDefaults, mailSecretKey, type Settings, smsSecretKey } from '../common/settings';
@@ -11,11 +11,12 @@ import { OtpService } from '../domain/otp';
 import type { MessageTemplates } from './cases';
 import { testDirectoryConnection } from '../adapters/ldap/connection-test';
 import { LdapDirectory } from '../adapters/ldap/ldap-directory';
-import { SqliteAuditLog } from '../adapters/store/audit-store';
-import { openDatabase } from '../adapters/store/database';
+import { newAuditKey, SqliteAuditLog } from '../adapters/store/audit-store';
+import { type Db, openDatabase } from '../adapters/store/database';
+import { HelpdeskError } from '../domain/errors';
 import { SettingsFile } from '../adapters/store/settings-file';
 import { startTrainingDirectory, trainingRoleGroups } from '../adapters/training/training-directory';
-import type { Clock, SecretStore } from '../domain/ports';
+import type { AuditLog, Clock, SecretStore } from '../domain/ports';
 import { createHelpdesk, type HelpdeskApp, type TrainingBackend } from './helpdesk';
 
 export interface RuntimeOptions {
@@ -31,9 +32,34 @@ export interface RuntimeOptions {
 
 export interface Runtime extends HelpdeskApp {
   dataDir: string;
+  /** The production database (directory mode): audit chain, code counters. */
   databasePath: string;
+  /** Training mode's own database, recreated at every start: nothing of it mixes with production. */
+  trainingDatabasePath: string;
   settingsPath: string;
 }
+
+/** One mode's storage: its database, its audit chain, its code counters. */
+interface ModeStore {
+  db: Db;
+  audit: SqliteAuditLog;
+  otp: SqliteOtpStore;
+}
+
+/** Keychain entry of the key that chains the production audit rows. */
+export const AUDIT_KEY_NAME = 'audit-hmac-key';
+
+/** Directory mode without a keychain: nothing can be audited, so nothing may happen. */
+const NO_AUDIT: AuditLog = {
+  append: () => {
+    throw new HelpdeskError('SECRET_STORE_UNAVAILABLE');
+  },
+  recent: () => [],
+  head: () => null,
+  verify: () => {
+    throw new HelpdeskError('SECRET_STORE_UNAVAILABLE');
+  },
+};
 
 export const systemClock: Clock = { now: () => new Date() };
 
@@ -76,14 +102,43 @@ export function loadTemplates(resourcesDir: string): MessageTemplates {
 /** Keychain entry of the key that hashes one-time codes. */
 export const OTP_KEY_NAME = 'otp-hmac-key';
 
+/**
+ * The production store, when the keychain can hold the audit key. Without a keychain it is null: the
+ * app still runs in training mode, and refuses directory work with SECRET_STORE_UNAVAILABLE.
+ */
+async function openProductionStore(path: string, secrets: SecretStore, clock: Clock): Promise<ModeStore | null> {
+  if (!(await secrets.available())) return null;
+  let stored = await secrets.get(AUDIT_KEY_NAME);
+  if (!stored) {
+    stored = newAuditKey().toString('hex');
+    await secrets.set(AUDIT_KEY_NAME, stored);
+  }
+  const db = openDatabase(path);
+  try {
+    return { db, audit: new SqliteAuditLog(db, clock, Buffer.from(stored, 'hex')), otp: new SqliteOtpStore(db) };
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+}
+
+/** Training's sandbox: a fresh database and an in-memory chain key at every start. */
+function openTrainingStore(path: string, clock: Clock): ModeStore {
+  for (const suffix of ['', '-wal', '-shm']) rmSync(`${path}${suffix}`, { force: true });
+  const db = openDatabase(path);
+  return { db, audit: new SqliteAuditLog(db, clock, newAuditKey()), otp: new SqliteOtpStore(db) };
+}
+
 /** The composition root shared by the Electron shell and the web harness. */
-export function createRuntime(opts: RuntimeOptions): Runtime {
+export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
   mkdirSync(opts.dataDir, { recursive: true, mode: 0o700 });
   const databasePath = join(opts.dataDir, 'helpdesk.sqlite');
+  const trainingDatabasePath = join(opts.dataDir, 'training.sqlite');
   const settingsPath = opts.settingsPath ?? join(opts.dataDir, 'settings.json');
   const clock = opts.clock ?? systemClock;
-  const db = openDatabase(databasePath);
-  const otpStore = new SqliteOtpStore(db);
+  const production = await openProductionStore(databasePath, opts.secrets, clock);
+  const training = openTrainingStore(trainingDatabasePath, clock);
+  const store = (mode: AppMode): ModeStore | null => (mode === 'training' ? training : production);
   const outbox = new Outbox(() => clock.now());
   const otpServices = new Map<AppMode, Promise<OtpService>>();
   const otpKey = async (mode: AppMode): Promise<Buffer> => {
@@ -98,7 +153,11 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
   const otpService = (mode: AppMode): Promise<OtpService> => {
     let s = otpServices.get(mode);
     if (!s) {
-      s = otpKey(mode).then((key) => new OtpService(otpStore, clock, cryptoRandom, new HmacCodeHasher(key)));
+      s = otpKey(mode).then((key) => {
+        const modeStore = store(mode);
+        if (!modeStore) throw new HelpdeskError('SECRET_STORE_UNAVAILABLE');
+        return new OtpService(modeStore.otp, clock, cryptoRandom, new HmacCodeHasher(key));
+      });
       s.catch(() => otpServices.delete(mode));
       otpServices.set(mode, s);
     }
@@ -118,7 +177,7 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
   const app = createHelpdesk({
     settings: new SettingsFile(settingsPath),
     secrets: opts.secrets,
-    audit: new SqliteAuditLog(db, clock),
+    audit: (mode) => store(mode)?.audit ?? NO_AUDIT,
     clock,
     directoryFactory: (profile, password) => new LdapDirectory(profile, password),
     startTraining: () => startTraining(opts.resourcesDir),
@@ -134,10 +193,12 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
     ...app,
     dataDir: opts.dataDir,
     databasePath,
+    trainingDatabasePath,
     settingsPath,
     async close() {
       await app.close();
-      db.close();
+      production?.db.close();
+      training.db.close();
     },
   };
 }

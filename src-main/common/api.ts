@@ -9,7 +9,9 @@ import type {
   VerifyResult,
   AccountDetail,
   AppInfo,
+  AuditChainReport,
   AuditEntry,
+  AuditHead,
   ConnectionReport,
   QueryKind,
   SearchResult,
@@ -58,6 +60,10 @@ export interface HelpdeskApi {
   audit: {
     /** The latest audit rows, newest first. */
     recent: Call<{ limit?: number }, AuditEntry[]>;
+    /** The chain's head (last seq and hash), to export or print and keep elsewhere. */
+    head: Call<Empty, AuditHead | null>;
+    /** Supervisor: walks the whole chain; with an exported head, also detects rows cut from the end. */
+    verify: Call<{ head?: AuditHead }, AuditChainReport>;
   };
   cases: {
     /** Opens a case on an account for the caller on the line, with the operator's reason or ticket. */

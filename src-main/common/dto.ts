@@ -138,6 +138,27 @@ export interface AuditEntry {
   detail: Record<string, string | number | boolean | null>;
 }
 
+/** The last audit row's seq and hash: exported or printed, it makes a shortened chain visible. */
+export interface AuditHead {
+  seq: number;
+  hash: string;
+}
+
+/** What a walk of the audit chain found. */
+export interface AuditChainReport {
+  ok: boolean;
+  rows: number;
+  head: AuditHead | null;
+  problemCount: number;
+  /**
+   * Rows that do not check out, in seq order (at most 1000 listed): `hash` the row's content changed,
+   * `link` its link to the previous row is broken, `missing` a seq is absent (a deleted row),
+   * `truncated` rows are missing after the last one, `head` the row at the exported head differs.
+   */
+  problems: { seq: number; problem: 'hash' | 'link' | 'missing' | 'truncated' | 'head' }[];
+  firstBad: number | null;
+}
+
 export type VerificationChannel = 'sms' | 'email';
 
 export type CaseStatus = 'open' | 'code-sent' | 'verified' | 'expired' | 'closed';

@@ -32,6 +32,15 @@ export const INPUT_SCHEMAS = {
   },
   audit: {
     recent: z.strictObject({ limit: z.number().int().min(1).max(500).optional() }),
+    head: empty,
+    verify: z.strictObject({
+      head: z
+        .strictObject({
+          seq: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER),
+          hash: z.string().regex(/^[0-9a-f]{64}$/u, { error: 'invalid_format' }),
+        })
+        .optional(),
+    }),
   },
   cases: {
     open: z.strictObject({ accountId: dnText, reason: lineText(500) }),

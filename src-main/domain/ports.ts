@@ -1,4 +1,4 @@
-import type { AuditEntry, OperatorInfo } from '../common/dto';
+import type { AuditChainReport, AuditEntry, AuditHead, OperatorInfo } from '../common/dto';
 import type { DirectorySettings } from '../common/settings';
 import type { SearchCriterion } from './search-query';
 
@@ -142,6 +142,13 @@ export interface AuditRecord {
 
 /** Append-only record of who did what. Never given an OTP, a password or a token. */
 export interface AuditLog {
+  /** Durable once it returns; throws when the record cannot be written (the action must not go on). */
   append(record: AuditRecord): void;
   recent(limit: number): AuditEntry[];
+  /** The last row's seq and hash: printed or exported, it makes a shortened chain visible. */
+  head(): AuditHead | null;
+  /** Walks the whole chain; with an exported head, also checks nothing was cut from the end. */
+  verify(expectedHead?: AuditHead): AuditChainReport;
 }
+
+export type { AuditChainReport, AuditHead } from '../common/dto';

@@ -69,10 +69,10 @@ if (!app.requestSingleInstanceLock()) {
   app.on('web-contents-created', (_e, contents) => {
     contents.on('will-attach-webview', (e) => e.preventDefault());
   });
-  void app.whenReady().then(() => {
+  void app.whenReady().then(async () => {
     session.defaultSession.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
     session.defaultSession.setPermissionCheckHandler(() => false);
-    runtime = createRuntime({
+    runtime = await createRuntime({
       dataDir: app.getPath('userData'),
       resourcesDir: app.isPackaged ? join(process.resourcesPath, 'resources') : join(here, '..', '..', 'resources'),
       secrets: new KeytarSecretStore(),

@@ -16,7 +16,7 @@ async function main(): Promise<void> {
   const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
   const pkg = JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8')) as { version: string };
   const dataDir = resolve(process.env.HELPDESK_DATA_DIR ?? join(homedir(), '.helpdesk-web'));
-  const runtime = createRuntime({
+  const runtime = await createRuntime({
     dataDir,
     ...(process.env.HELPDESK_CONFIG ? { settingsPath: resolve(process.env.HELPDESK_CONFIG) } : {}),
     resourcesDir: join(repo, 'resources'),

@@ -9,6 +9,8 @@ declare module 'vue-router' {
     requiresAuth?: boolean;
     /** The sign-in page: a signed-in operator goes on to the search. */
     guestOnly?: boolean;
+    /** Desk work (operator, supervisor): another role goes to the search page, which says what the role is for. */
+    desk?: boolean;
   }
 }
 
@@ -27,7 +29,7 @@ export function createAppRouter(): Router {
         path: '/outbox',
         name: 'outbox',
         component: () => import('./views/OutboxView.vue'),
-        meta: { requiresAuth: true },
+        meta: { requiresAuth: true, desk: true },
       },
       { path: '/settings', name: 'settings', component: () => import('./views/SettingsView.vue') },
       { path: '/:rest(.*)*', redirect: { name: 'search' } },
@@ -41,6 +43,7 @@ export function createAppRouter(): Router {
       return { name: 'signin', query: to.fullPath !== '/search' ? { next: to.fullPath } : {} };
     }
     if (to.meta.guestOnly && session.signedIn) return { name: 'search' };
+    if (to.meta.desk && !session.allows('directory', 'search')) return { name: 'search' };
     return true;
   });
 

@@ -38,14 +38,25 @@ export function signOutBeforeEach(): void {
   });
 }
 
-/** Opens the app with the run's token and signs in as the training operator. */
-export async function signIn(page: Page): Promise<void> {
+/** The training directory's password, the same for every sample user. */
+export const TRAINING_PASSWORD = 'DaoTao@2026';
+
+/**
+ * Opens the app with the run's token and signs in as a training user: tongdai01, tongdai02 (operators),
+ * giamsat01 (supervisor), kiemtra01 (auditor).
+ */
+export async function signInAs(page: Page, username: string, displayName: string): Promise<void> {
   await page.goto(`/?token=${token}`);
   await expect(page.getByTestId('training-banner')).toContainText('Chế độ đào tạo');
-  await page.getByTestId('signin-username').fill('tongdai01');
-  await page.getByTestId('signin-password').fill('DaoTao@2026');
+  await page.getByTestId('signin-username').fill(username);
+  await page.getByTestId('signin-password').fill(TRAINING_PASSWORD);
   await page.getByTestId('signin-submit').click();
-  await expect(page.getByTestId('operator-name')).toContainText('Đặng Thu Hà');
+  await expect(page.getByTestId('operator-name')).toContainText(displayName);
+}
+
+/** Opens the app with the run's token and signs in as the training operator. */
+export async function signIn(page: Page): Promise<void> {
+  await signInAs(page, 'tongdai01', 'Đặng Thu Hà');
 }
 
 /** The Outbox, newest first, read through the API with the run's token. */
@@ -81,7 +92,7 @@ export async function unusedNguyens(request: APIRequestContext, keep: (a: Summar
   return body.value.items.filter(
     (a) =>
       !TAKEN.has(a.username) &&
-      !/^(tongdai|giamsat)/u.test(a.username) &&
+      !/^(tongdai|giamsat|kiemtra)/u.test(a.username) &&
       a.mobile.status === 'present' &&
       a.mobile.masked !== null &&
       keep(a) &&

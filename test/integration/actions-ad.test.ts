@@ -82,7 +82,7 @@ beforeAll(async () => {
   const settings: Settings = { version: 1, locale: 'vi', mode: 'directory', directory: profile, sms: { provider: 'esms', url: sms.esmsUrl, brandname: 'AD', smsType: '2', timeoutMs: 3000 } };
   await secrets.set(servicePasswordKey(profile), ad.servicePassword);
   await secrets.set(smsSecretKey(settings.sms!)!, JSON.stringify(ESMS));
-  runtime = createRuntime({ dataDir, resourcesDir: join(process.cwd(), 'resources'), secrets, version: 'test' });
+  runtime = await createRuntime({ dataDir, resourcesDir: join(process.cwd(), 'resources'), secrets, version: 'test' });
   expect((await runtime.api.settings.save({ settings })).ok).toBe(true);
   expect((await runtime.api.session.signIn({ username: 'tongdai', password: 'TongDai@2026x' })).ok).toBe(true);
 }, 120_000);

@@ -99,7 +99,7 @@ beforeAll(async () => {
   };
   await secrets.set(servicePasswordKey(settings.directory!), slapd.servicePassword);
   await secrets.set(smsSecretKey(settings.sms!)!, JSON.stringify(ESMS));
-  runtime = createRuntime({ dataDir, resourcesDir: join(process.cwd(), 'resources'), secrets, version: 'test' });
+  runtime = await createRuntime({ dataDir, resourcesDir: join(process.cwd(), 'resources'), secrets, version: 'test' });
   expect((await runtime.api.settings.save({ settings })).ok).toBe(true);
   expect((await runtime.api.session.signIn({ username: 'tongdai01', password: TRAINING_OPERATOR_PASSWORD })).ok).toBe(true);
 });

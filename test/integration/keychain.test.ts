@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KeytarSecretStore } from '../../src-main/adapters/secrets/keytar-secret-store';
 import { createRuntime, type Runtime } from '../../src-main/app/runtime';
 import { trainingRoleGroups } from '../../src-main/adapters/training/training-directory';
+import { AUDIT_KEY_NAME } from '../../src-main/app/runtime';
 import { servicePasswordKey } from '../../src-main/app/helpdesk';
 import { directoryDefaults, type Settings } from '../../src-main/common/settings';
 import { generateDirectoryLdif, TRAINING_OPERATOR_PASSWORD } from '../../scripts/training-data';
@@ -50,7 +51,7 @@ describe('OS keychain (gnome-keyring via libsecret)', () => {
   });
 
   it('after a full session the service password is in no file of the data folder nor in the DB', async () => {
-    runtime = createRuntime({ dataDir, resourcesDir: join(process.cwd(), 'resources'), secrets: store, version: 'test' });
+    runtime = await createRuntime({ dataDir, resourcesDir: join(process.cwd(), 'resources'), secrets: store, version: 'test' });
     const { api } = runtime;
     const settings: Settings = {
       version: 1,
@@ -82,15 +83,21 @@ describe('OS keychain (gnome-keyring via libsecret)', () => {
     const id = found.ok ? found.value.items[0]!.id : '';
     expect((await api.directory.getAccount({ id })).ok).toBe(true);
     expect((await api.directory.search({ query: '079088001234' })).ok).toBe(true);
+    // The production audit is chained with a key kept in the keychain; the supervisor's check walks it.
+    const verified = await api.audit.verify({});
+    expect(verified).toMatchObject({ ok: true, value: { ok: true, rows: 5, problemCount: 0 } });
     expect((await api.session.signOut({})).ok).toBe(true);
     await runtime.close();
+    const auditKey = await store.get(AUDIT_KEY_NAME);
+    expect(auditKey).toMatch(/^[0-9a-f]{64}$/u);
 
-    const needles = [slapd.servicePassword, TRAINING_OPERATOR_PASSWORD, '079088001234'];
+    const needles = [slapd.servicePassword, TRAINING_OPERATOR_PASSWORD, '079088001234', auditKey!];
     const files = filesUnder(dataDir);
     expect(files.some((f) => f.endsWith('helpdesk.sqlite'))).toBe(true);
     expect(files.some((f) => f.endsWith('settings.json'))).toBe(true);
     for (const f of files) {
       const bytes = readFileSync(f);
+      expect([f, bytes.includes(Buffer.from(auditKey!, 'hex'))]).toEqual([f, false]); // the key's raw bytes either
       for (const n of needles) {
         expect([f, bytes.includes(Buffer.from(n, 'utf8')) || bytes.includes(Buffer.from(n, 'utf16le'))]).toEqual([f, false]);
       }
@@ -104,6 +111,7 @@ describe('OS keychain (gnome-keyring via libsecret)', () => {
       'directory.search',
       'directory.view',
       'directory.search',
+      'audit.verify',
       'session.signOut',
     ]);
     expect(JSON.parse(rows[4]!.detail)).toEqual({ readAs: 'citizenId', results: 1 });

@@ -2,7 +2,6 @@ import { describe, expect, it, vi } from 'vitest';
 import { MemorySecretStore } from '../../src-main/adapters/secrets/keytar-secret-store';
 import { createHelpdesk, type HelpdeskDeps, servicePasswordKey } from '../../src-main/app/helpdesk';
 import type { HelpdeskApi } from '../../src-main/common/api';
-import type { AuditEntry } from '../../src-main/common/dto';
 import { API_MANIFEST } from '../../src-main/common/manifest';
 import type { Role } from '../../src-main/common/roles';
 import { DEFAULT_SETTINGS, directoryDefaults, type Settings } from '../../src-main/common/settings';
@@ -40,7 +39,7 @@ function setup(initial: Settings = DEFAULT_SETTINGS) {
   const deps: HelpdeskDeps = {
     settings: { load: () => structuredClone(stored), save: (s) => void (stored = structuredClone(s)) },
     secrets,
-    audit: { append: (r) => void audit.push(r), recent: () => [] as AuditEntry[] },
+    audit: () => ({ append: (r) => void audit.push(r), recent: () => [], head: () => null, verify: () => ({ ok: true, rows: 0, head: null, problemCount: 0, problems: [], firstBad: null }) }),
     clock: { now: () => new Date('2026-11-23T03:00:00Z') },
     directoryFactory: vi.fn(() => directory),
     startTraining: vi.fn(async () => ({
@@ -226,8 +225,9 @@ describe('app: settings and the service password', () => {
 describe('app: roles, enforced per contract method in the main process', () => {
   // The expectation is written out here, not derived from PERMISSIONS: a changed rule must change this test.
   const PUBLIC = ['app.info', 'session.current', 'session.signIn', 'session.signOut'];
-  const SUPERVISOR_ONLY = ['cases.override', 'actions.resetAndUnlock', 'settings.get', 'settings.save', 'settings.testConnection'];
+  const SUPERVISOR_ONLY = ['cases.override', 'actions.resetAndUnlock', 'settings.get', 'settings.save', 'settings.testConnection', 'audit.verify'];
   const ANY_ROLE = ['audit.recent'];
+  const SUPERVISOR_OR_AUDITOR = ['audit.head'];
   const caseId = '00000000-0000-4000-8000-000000000000';
   const inputs: Record<string, unknown> = {
     'session.signIn': { username: 'x', password: 'wrong' },
@@ -261,7 +261,7 @@ describe('app: roles, enforced per contract method in the main process', () => {
         const allowed =
           PUBLIC.includes(path) ||
           ANY_ROLE.includes(path) ||
-          (roleName === 'supervisor' ? true : roleName === 'operator' ? !SUPERVISOR_ONLY.includes(path) : false);
+          (SUPERVISOR_OR_AUDITOR.includes(path) ? roleName !== 'operator' : roleName === 'supervisor' ? true : roleName === 'operator' ? !SUPERVISOR_ONLY.includes(path) : false);
         const r = await call(api, path);
         const denied = !r.ok && r.error?.code === 'ROLE_NOT_ALLOWED';
         expect([path, denied]).toEqual([path, !allowed]);

@@ -86,7 +86,7 @@ function setup(opts: { failSms?: HelpdeskError | ((m: SmsMessage) => HelpdeskErr
   const app = createHelpdesk({
     settings: { load: () => opts.settings ?? DEFAULT_SETTINGS, save: () => undefined },
     secrets: opts.secrets ?? new MemorySecretStore(),
-    audit: { append: (r) => void audit.push(r), recent: () => [] },
+    audit: () => ({ append: (r) => void audit.push(r), recent: () => [], head: () => null, verify: () => ({ ok: true, rows: 0, head: null, problemCount: 0, problems: [], firstBad: null }) }),
     clock: { now: () => now },
     directoryFactory: () => directory,
     startTraining: async () => ({

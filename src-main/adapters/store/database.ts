@@ -42,6 +42,30 @@ const MIGRATIONS: readonly string[] = [
      count INTEGER NOT NULL,
      PRIMARY KEY (account_key, day)
    );`,
+  // 3: tamper-evident audit — every row chained to the previous one by an HMAC (key in the keychain).
+  // Rows of the v1 table move into the chain the first time the audit log opens with its key.
+  `DROP TRIGGER audit_no_update;
+   DROP TRIGGER audit_no_delete;
+   DROP INDEX audit_at;
+   ALTER TABLE audit RENAME TO audit_unchained;
+   CREATE TABLE audit (
+     seq INTEGER PRIMARY KEY,
+     at TEXT NOT NULL,
+     operator TEXT,
+     action TEXT NOT NULL,
+     outcome TEXT NOT NULL CHECK (outcome IN ('ok', 'error', 'refused')),
+     target TEXT,
+     case_id TEXT,
+     detail TEXT NOT NULL DEFAULT '{}',
+     prev_hash TEXT NOT NULL,
+     hash TEXT NOT NULL
+   );
+   CREATE INDEX audit_at ON audit (at);
+   CREATE INDEX audit_target ON audit (target, seq);
+   CREATE INDEX audit_operator ON audit (operator, seq);
+   CREATE INDEX audit_case ON audit (case_id, seq);
+   CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END;
+   CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END;`,
 ];
 
 /** Opens (and migrates) the app database: WAL journal, synchronous FULL so an audit row survives a crash. */
@@ -54,12 +78,13 @@ export function openDatabase(file: string): Db {
   return db;
 }
 
-export function migrate(db: Db): void {
+/** Applies the migrations up to `target` (all by default; tests build older schemas with it). */
+export function migrate(db: Db, target = MIGRATIONS.length): void {
   const current = db.pragma('user_version', { simple: true }) as number;
   if (current > MIGRATIONS.length) {
     throw new Error(`database schema ${current} is newer than this app (${MIGRATIONS.length})`);
   }
-  for (let v = current; v < MIGRATIONS.length; v++) {
+  for (let v = current; v < target; v++) {
     db.transaction(() => {
       db.exec(MIGRATIONS[v]!);
       db.pragma(`user_version = ${v + 1}`);

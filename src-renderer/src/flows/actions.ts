@@ -1,4 +1,4 @@
-import type { AccountDetail, AccountState, ActionResult, PendingContact } from '@common/dto';
+import type { AccountDetail, AccountState, ActionResult, CaseView, PendingContact } from '@common/dto';
 import type { ErrorCode } from '@common/errors';
 import type { ApiError } from '@common/result';
 import type { ContactKind, ContactNotice } from './contacts';
@@ -10,7 +10,11 @@ import { assertNever, type WizardStep } from './verification';
  * the operator sees and may press.
  */
 
-export type ActionKind = ActionResult['action'];
+/** The action buttons of the account panel (a supervisor's reset may unlock too: still the reset button). */
+export type ActionKind = 'unlock' | 'reset' | 'contact';
+
+/** Where a temporary password would go: the contact proven in this case (null: none yet). */
+export type DeliveryContact = CaseView['deliveryContact'];
 
 export const ACTION_KINDS: readonly ActionKind[] = ['unlock', 'reset', 'contact'];
 
@@ -50,27 +54,33 @@ export interface ActionButton {
   reasonKey: string | null;
 }
 
+/**
+ * `delivery`: the case's proven contact. A reset needs one (the temporary password goes nowhere else):
+ * after a supervisor's override there is none until a new contact is saved with its own code.
+ */
 export function actionButton(
   action: ActionKind,
   gate: ActionGate,
   state: Pick<AccountState, 'locked' | 'disabled'>,
   busy: boolean,
+  delivery: DeliveryContact,
 ): ActionButton {
   if (gate.kind === 'needs-verification') return { enabled: false, reasonKey: 'account.needsVerification' };
   if (gate.kind === 'expired') return { enabled: false, reasonKey: 'account.verificationExpired' };
   if (action === 'unlock' && !unlockApplies(state)) return { enabled: false, reasonKey: 'account.notLocked' };
+  if (action === 'reset' && delivery === null) return { enabled: false, reasonKey: 'account.noDeliveryContact' };
   return { enabled: !busy, reasonKey: null };
 }
 
 /** The sentence under the action buttons. */
-export function actionNoteKey(gate: ActionGate): string {
+export function actionNoteKey(gate: ActionGate, delivery: DeliveryContact): string {
   switch (gate.kind) {
     case 'needs-verification':
       return 'account.needsVerification';
     case 'expired':
       return 'account.verificationExpired';
     case 'ready':
-      return 'account.actionsReady';
+      return delivery === null ? 'account.noDeliveryContact' : 'account.actionsReady';
     default:
       return assertNever(gate);
   }
@@ -78,14 +88,17 @@ export function actionNoteKey(gate: ActionGate): string {
 
 /**
  * What the result screen says. A reset is "sent" only when the relay accepted the message (accepted,
- * not delivered: never "received"); a reset that reports done without a delivery is not claimed as sent.
+ * not delivered: never "received"); a reset that reports done without a delivery is not claimed as sent;
+ * a relay that timed out leaves it unconfirmed (the caller is asked before resetting again).
+ * `unlocked`: a supervisor's reset that unlocked the account in the same write.
  */
 export type ActionSummary =
   | { kind: 'unlocked' }
-  | { kind: 'reset-sent'; destination: string }
+  | { kind: 'reset-sent'; destination: string; unlocked: boolean }
+  | { kind: 'reset-unconfirmed'; destination: string; unlocked: boolean }
   | { kind: 'reset-undelivered'; destination: string | null; code: ErrorCode }
   | { kind: 'contact-updated'; contact: ContactKind | null; destination: string | null; notice: ContactNotice }
-  | { kind: 'unknown'; action: ActionKind };
+  | { kind: 'unknown'; action: ActionResult['action'] };
 
 /**
  * `contact`: for a contact change, the change the code was read back for (the answer itself does not
@@ -103,8 +116,10 @@ export function actionSummary(result: ActionResult, contact: PendingContact | nu
     };
   }
   const d = result.delivery;
+  const unlocked = result.action === 'reset-unlock';
   if (d === null) return { kind: 'reset-undelivered', destination: null, code: 'INTERNAL' };
-  if (d.status === 'sent') return { kind: 'reset-sent', destination: d.destination };
+  if (d.status === 'sent') return { kind: 'reset-sent', destination: d.destination, unlocked };
+  if (d.status === 'unknown') return { kind: 'reset-unconfirmed', destination: d.destination, unlocked };
   return { kind: 'reset-undelivered', destination: d.destination, code: d.code };
 }
 

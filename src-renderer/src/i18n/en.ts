@@ -26,10 +26,21 @@ export const en: Messages = {
     signedInAs: 'Operator',
     outbox: 'Outbox (training)',
   },
+  roles: {
+    label: 'Role',
+    names: {
+      operator: 'Operator',
+      supervisor: 'Supervisor',
+      auditor: 'Auditor',
+    },
+    auditorOnly: 'Auditor role: audit log only (coming soon)',
+    auditorOnlyHint: 'Finding accounts and helping callers is for operators and supervisors.',
+  },
   training: {
     banner: 'Training mode — sample data, not connected to real systems',
     hintTitle: 'Training mode',
     hint: "Training account: tongdai01 / DaoTao{'@'}2026",
+    hintRoles: 'Supervisor: giamsat01; auditor: kiemtra01 (same password).',
   },
   signIn: {
     title: 'Sign in',
@@ -119,6 +130,7 @@ export const en: Messages = {
     needsVerification: 'Verify the caller first',
     verificationExpired: 'The verification has expired',
     notLocked: 'The account is not locked',
+    noDeliveryContact: 'No verified contact to send a temporary password to — update the mobile number or backup e-mail first',
     actionsReady: 'The caller is verified. Each action asks for confirmation before it runs.',
     caseElsewhere: 'A caller verification is open for {name}. Verifying this account abandons it.',
     caseElsewhereOpen: 'Go back to the open verification',
@@ -164,6 +176,7 @@ export const en: Messages = {
       email: 'e-mail',
     },
     noChannel: 'The account has no valid mobile number or backup e-mail: no code can be sent.',
+    needsSupervisor: 'A supervisor must verify the caller instead: pass the call to a supervisor.',
     smsPreview: 'The text message (the code shows as ******)',
     smsCount: '{n} characters · {segments} message(s) ({encoding})',
     emailPreview: 'An e-mail with the code will go to {destination}.',
@@ -195,6 +208,32 @@ export const en: Messages = {
     done: 'Finish',
     closing: 'Closing…',
   },
+  override: {
+    title: 'Supervisor verifies instead',
+    start: 'Verify instead',
+    unreachable: 'The caller can no longer use the registered contacts',
+    intro:
+      "The account has no contact that can take a code. A supervisor checks the caller's identity and records how; the verification lasts 5 minutes and goes into the audit log.",
+    introUnreachable:
+      'Only when the caller can no longer use the registered mobile number and backup e-mail (lost SIM, closed mailbox). This choice goes into the audit log.',
+    check: 'How the identity was checked',
+    checks: {
+      'citizen-id': 'Citizen ID number compared with the record',
+      'identity-document': 'Identity document checked in person',
+      'agency-letter': "Agency's official request letter",
+    },
+    citizenId: 'Citizen ID (CCCD/CMND) given by the caller',
+    citizenIdHint: '12 digits (CCCD) or 9 digits (CMND). Only compared with the record, never stored.',
+    note: 'Note: what was checked, and why the override is needed',
+    notePlaceholder: 'For example: Lost SIM, no backup e-mail; CCCD matches',
+    noteHint: 'Kept in the audit log (at most 500 characters).',
+    confirm: 'Verify instead',
+    running: 'Verifying…',
+    mismatch: 'The citizen ID does not match the record. {n} tries left.',
+    mismatchNone: 'The citizen ID does not match the record. No tries left for this case.',
+    verifiedDetail: 'Supervisor {supervisor} verified the caller instead at {time}: {check}.',
+    verification: '{check} — supervisor {supervisor}, at {time}',
+  },
   actions: {
     check: 'Read this back to the caller before you confirm.',
     account: 'Account',
@@ -206,12 +245,21 @@ export const en: Messages = {
       unlock: 'The account will be unlocked; the password stays as it is.',
       reset:
         'A temporary password will be generated and sent to {destination}; the user must change it at the next sign-in. The operator never sees this password.',
+      resetUnlock:
+        'The account will be unlocked and a temporary password generated and sent to {destination}; the user must change it at the next sign-in. The operator never sees this password.',
     },
+    unlockToo: 'Unlock the account too',
+    unlockTooHint: 'Unlock and reset the password in one action (supervisors only).',
     confirm: 'Confirm',
     running: 'Working…',
     unlocked: 'Account unlocked',
     unlockedDetail: 'The account {username} was unlocked; the password stays as it is.',
     resetSent: 'The password was reset. The temporary password was sent to {destination}',
+    resetUnlockSent: 'The account was unlocked and the password reset. The temporary password was sent to {destination}',
+    resetUnconfirmed:
+      'The password was reset. It is not known whether the temporary password went to {destination} — ask the caller whether it arrived before resetting again',
+    resetUnlockUnconfirmed:
+      'The account was unlocked and the password reset. It is not known whether the temporary password went to {destination} — ask the caller whether it arrived before resetting again',
     resetSentDetail: 'Ask the caller to sign in with the temporary password in the message. The operator never sees this password.',
     mustChange: 'The user must change the password at the next sign-in.',
     resetUndelivered: 'The password was reset but the temporary password could not be sent: {reason}. Reset it again.',
@@ -221,6 +269,8 @@ export const en: Messages = {
         'The connection to the directory dropped after the unlock was sent: it is not known whether it took effect. Check the state read back from the directory.',
       reset:
         'The connection to the directory dropped after the password reset was sent: it is not known whether it took effect, and no temporary password was sent. Check the state read back from the directory and reset again if needed.',
+      'reset-unlock':
+        'The connection to the directory dropped after the unlock and password reset were sent: it is not known whether they took effect, and no temporary password was sent. Check the state read back from the directory and try again if needed.',
       contact:
         'The connection to the directory dropped after the update was sent: it is not known whether the new contact was saved, and the old one was not notified. Check the recovery contacts read back from the directory.',
     },
@@ -338,8 +388,22 @@ export const en: Messages = {
     passwordPolicyDn: 'Password policy DN',
     passwordPolicyDnHint: 'Leave empty if not used.',
     operatorFilter: 'Operator filter',
-    operatorFilterHint: 'An account must match this filter to sign in (e.g. membership of the hotline group). Empty: any account that binds — set it in production.',
-    allowAdministrativeUnlock: 'Let the helpdesk also lift locks set by administrators (not for Active Directory)',
+    operatorFilterHint: 'Optional: an extra condition an account must match to sign in, besides the role groups below. Leave empty if not needed.',
+    allowAdministrativeUnlock: 'Let supervisors also lift locks set by administrators (supervisors only; not for Active Directory)',
+    roleGroups: 'Roles',
+    roleGroupsIntro:
+      'Members of these directory groups get the matching role at sign-in; an account in none of them cannot sign in. At least one supervisor group is required (supervisors change the settings).',
+    roleGroup: {
+      operator: 'Operator groups',
+      supervisor: 'Supervisor groups',
+      auditor: 'Auditor groups',
+    },
+    roleGroupHint: {
+      operator: 'Find accounts, verify callers, unlock, reset passwords, update recovery contacts. One group DN a line.',
+      supervisor:
+        'As operators, plus: verify a caller by identity documents, unlock and reset in one step, change the settings. One group DN a line.',
+      auditor: 'Audit log only. One group DN a line.',
+    },
     timeoutMs: 'Operation timeout (ms)',
     connectTimeoutMs: 'Connect timeout (ms)',
     pageSize: 'Page size',
@@ -479,6 +543,8 @@ export const en: Messages = {
     UNKNOWN_METHOD: 'This function is not supported.',
     FORBIDDEN_SENDER: 'Request refused: the sender is not allowed. Reopen the application.',
     NOT_SIGNED_IN: 'Your session has ended. Please sign in again.',
+    ROLE_NOT_ALLOWED: 'Your role does not allow this.',
+    NO_ROLE: 'Your account is in none of the role groups of this application (operator, supervisor, auditor). Please contact the system administrator.',
     INVALID_CREDENTIALS: 'Wrong username or password.',
     OPERATOR_LOCKED: 'Your account is locked or disabled. Please contact the system administrator.',
     DIRECTORY_NOT_CONFIGURED: 'No directory server is configured. Open Settings to configure one.',
@@ -509,6 +575,7 @@ export const en: Messages = {
     OTP_ATTEMPTS_EXHAUSTED: 'Too many wrong entries today.',
     PASSWORD_REJECTED: 'The directory refused the password under its password policy.',
     ACTION_NOT_PERMITTED: 'The service account lacks the right to do this.',
+    IDENTITY_MISMATCH: 'The citizen ID does not match the record.',
     INSECURE_CONNECTION: 'This action needs a secure connection (LDAPS or StartTLS).',
     RELAY_NOT_CONFIGURED: 'No SMS / e-mail relay is configured.',
     RELAY_UNREACHABLE: 'Cannot reach the relay.',
@@ -535,6 +602,11 @@ export const en: Messages = {
       state_changed: 'The lock changed on the directory meanwhile; nothing was changed. Look at the account again.',
       administrative_lock:
         'The account was locked or disabled by an administrator: the help desk cannot unlock it. Pass the request on to the unit’s system administrator.',
+      contact_available:
+        'The account has a contact that can take a code: send a confirmation code, or choose “The caller can no longer use the registered contacts”.',
+      no_delivery_contact: 'No verified contact to send a temporary password to — update the mobile number or backup e-mail first.',
+      override_attempts: 'A wrong citizen ID was entered 3 times in this case: it can no longer be verified by citizen ID.',
+      no_citizen_id: 'The record has no citizen ID for this account: choose another check.',
     },
   },
   validation: {

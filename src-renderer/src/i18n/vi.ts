@@ -29,10 +29,22 @@ export const vi = {
     signedInAs: 'Tổng đài viên',
     outbox: 'Hộp thư đi (đào tạo)',
   },
+  /** Roles come from directory groups (settings: "Phân quyền"). */
+  roles: {
+    label: 'Vai trò',
+    names: {
+      operator: 'Điều hành viên',
+      supervisor: 'Giám sát viên',
+      auditor: 'Kiểm tra viên',
+    },
+    auditorOnly: 'Vai trò kiểm tra viên: chỉ xem nhật ký kiểm tra (sắp có)',
+    auditorOnlyHint: 'Tìm tài khoản và hỗ trợ người gọi dành cho điều hành viên và giám sát viên.',
+  },
   training: {
     banner: 'Chế độ đào tạo — dữ liệu mẫu, không kết nối hệ thống thật',
     hintTitle: 'Chế độ đào tạo',
     hint: "Tài khoản đào tạo: tongdai01 / DaoTao{'@'}2026",
+    hintRoles: 'Giám sát viên: giamsat01; kiểm tra viên: kiemtra01 (cùng mật khẩu).',
   },
   signIn: {
     title: 'Đăng nhập',
@@ -122,6 +134,8 @@ export const vi = {
     needsVerification: 'Cần xác minh người gọi trước',
     verificationExpired: 'Phiên xác minh đã hết hạn',
     notLocked: 'Tài khoản không bị khóa',
+    noDeliveryContact:
+      'Chưa có liên hệ đã xác minh để gửi mật khẩu tạm thời — hãy cập nhật số di động hoặc thư điện tử dự phòng trước',
     actionsReady: 'Người gọi đã được xác minh. Mỗi thao tác cần xác nhận trước khi thực hiện.',
     caseElsewhere: 'Đang xác minh người gọi cho {name}. Xác minh tài khoản này sẽ hủy yêu cầu đó.',
     caseElsewhereOpen: 'Mở lại yêu cầu đang xác minh',
@@ -167,6 +181,7 @@ export const vi = {
       email: 'thư điện tử',
     },
     noChannel: 'Tài khoản chưa có số điện thoại hoặc thư điện tử dự phòng hợp lệ: không thể gửi mã xác nhận.',
+    needsSupervisor: 'Cần giám sát viên xác minh thay: hãy chuyển cuộc gọi cho giám sát viên.',
     smsPreview: 'Nội dung tin nhắn (mã xác nhận hiện là ******)',
     smsCount: '{n} ký tự · {segments} tin nhắn ({encoding})',
     emailPreview: 'Thư chứa mã xác nhận sẽ được gửi tới {destination}.',
@@ -198,6 +213,33 @@ export const vi = {
     done: 'Kết thúc',
     closing: 'Đang đóng…',
   },
+  /** The supervisor override: the identity check instead of a code, for a caller with no usable contact. */
+  override: {
+    title: 'Giám sát viên xác minh thay',
+    start: 'Xác minh thay',
+    unreachable: 'Người gọi không còn dùng được liên hệ đã đăng ký',
+    intro:
+      'Tài khoản không có liên hệ nào nhận được mã. Giám sát viên đối chiếu danh tính người gọi và ghi lại cách đã kiểm tra; xác minh có hiệu lực 5 phút và được ghi vào nhật ký kiểm tra.',
+    introUnreachable:
+      'Chỉ dùng khi người gọi không còn dùng được số di động và thư điện tử dự phòng đã đăng ký (mất SIM, hộp thư đã đóng). Lựa chọn này được ghi vào nhật ký kiểm tra.',
+    check: 'Cách kiểm tra danh tính',
+    checks: {
+      'citizen-id': 'Đối chiếu số CCCD/CMND với hồ sơ',
+      'identity-document': 'Kiểm tra trực tiếp giấy tờ tùy thân',
+      'agency-letter': 'Công văn đề nghị của đơn vị',
+    },
+    citizenId: 'Số CCCD/CMND người gọi cung cấp',
+    citizenIdHint: '12 chữ số (CCCD) hoặc 9 chữ số (CMND). Chỉ dùng để so với hồ sơ, không được lưu lại.',
+    note: 'Ghi chú: đã kiểm tra gì, vì sao cần xác minh thay',
+    notePlaceholder: 'Ví dụ: Mất SIM, chưa có thư dự phòng; CCCD khớp',
+    noteHint: 'Được lưu vào nhật ký kiểm tra (tối đa 500 ký tự).',
+    confirm: 'Xác minh thay',
+    running: 'Đang xác minh…',
+    mismatch: 'Số CCCD/CMND không khớp với hồ sơ. Còn {n} lần thử.',
+    mismatchNone: 'Số CCCD/CMND không khớp với hồ sơ. Đã hết số lần thử cho yêu cầu này.',
+    verifiedDetail: 'Giám sát viên {supervisor} đã xác minh thay lúc {time}: {check}.',
+    verification: '{check} — giám sát viên {supervisor}, lúc {time}',
+  },
   actions: {
     check: 'Đọc lại cho người gọi trước khi xác nhận.',
     account: 'Tài khoản',
@@ -209,12 +251,21 @@ export const vi = {
       unlock: 'Tài khoản sẽ được mở khóa, mật khẩu giữ nguyên.',
       reset:
         'Một mật khẩu tạm thời sẽ được tạo và gửi tới {destination}; người dùng phải đổi mật khẩu ở lần đăng nhập tiếp theo. Tổng đài viên không nhìn thấy mật khẩu này.',
+      resetUnlock:
+        'Tài khoản sẽ được mở khóa và một mật khẩu tạm thời sẽ được tạo và gửi tới {destination}; người dùng phải đổi mật khẩu ở lần đăng nhập tiếp theo. Tổng đài viên không nhìn thấy mật khẩu này.',
     },
+    unlockToo: 'Đồng thời mở khóa tài khoản',
+    unlockTooHint: 'Mở khóa và đặt lại mật khẩu trong cùng một thao tác (chỉ giám sát viên).',
     confirm: 'Xác nhận',
     running: 'Đang thực hiện…',
     unlocked: 'Mở khóa thành công',
     unlockedDetail: 'Tài khoản {username} đã được mở khóa, mật khẩu giữ nguyên.',
     resetSent: 'Đã đặt lại mật khẩu. Đã gửi mật khẩu tạm thời tới {destination}',
+    resetUnlockSent: 'Đã mở khóa và đặt lại mật khẩu. Đã gửi mật khẩu tạm thời tới {destination}',
+    resetUnconfirmed:
+      'Đã đặt lại mật khẩu. Không xác định được mật khẩu tạm thời đã gửi tới {destination} hay chưa — hỏi người gọi nhận được chưa trước khi đặt lại lần nữa',
+    resetUnlockUnconfirmed:
+      'Đã mở khóa và đặt lại mật khẩu. Không xác định được mật khẩu tạm thời đã gửi tới {destination} hay chưa — hỏi người gọi nhận được chưa trước khi đặt lại lần nữa',
     resetSentDetail: 'Mời người gọi đăng nhập bằng mật khẩu tạm thời trong tin nhắn hoặc thư. Tổng đài viên không nhìn thấy mật khẩu này.',
     mustChange: 'Người dùng phải đổi mật khẩu ở lần đăng nhập tiếp theo.',
     resetUndelivered: 'Đã đặt lại mật khẩu nhưng chưa gửi được mật khẩu tạm thời: {reason}. Hãy đặt lại lần nữa.',
@@ -224,6 +275,8 @@ export const vi = {
         'Kết nối với máy chủ thư mục bị ngắt sau khi lệnh mở khóa đã gửi đi: không biết lệnh đã có hiệu lực hay chưa. Hãy xem trạng thái đọc lại từ thư mục.',
       reset:
         'Kết nối với máy chủ thư mục bị ngắt sau khi lệnh đặt lại mật khẩu đã gửi đi: không biết lệnh đã có hiệu lực hay chưa, và mật khẩu tạm thời chưa được gửi. Hãy xem trạng thái đọc lại từ thư mục rồi đặt lại lần nữa nếu cần.',
+      'reset-unlock':
+        'Kết nối với máy chủ thư mục bị ngắt sau khi lệnh mở khóa và đặt lại mật khẩu đã gửi đi: không biết lệnh đã có hiệu lực hay chưa, và mật khẩu tạm thời chưa được gửi. Hãy xem trạng thái đọc lại từ thư mục rồi thực hiện lại nếu cần.',
       contact:
         'Kết nối với máy chủ thư mục bị ngắt sau khi lệnh cập nhật đã gửi đi: không biết thông tin mới đã được lưu hay chưa, và thông tin cũ chưa được thông báo. Hãy xem thông tin khôi phục đọc lại từ thư mục.',
     },
@@ -342,8 +395,24 @@ export const vi = {
     passwordPolicyDn: 'DN chính sách mật khẩu',
     passwordPolicyDnHint: 'Để trống nếu không dùng.',
     operatorFilter: 'Bộ lọc tổng đài viên',
-    operatorFilterHint: 'Tài khoản phải khớp bộ lọc này mới được đăng nhập (ví dụ thuộc nhóm tổng đài). Để trống: mọi tài khoản đăng nhập được — nên đặt khi dùng thật.',
-    allowAdministrativeUnlock: 'Cho phép tổng đài mở khóa cả tài khoản do quản trị viên khóa (không áp dụng cho Active Directory)',
+    operatorFilterHint:
+      'Tùy chọn: điều kiện thêm mà tài khoản phải khớp mới được đăng nhập, ngoài nhóm phân quyền bên dưới. Để trống nếu không cần.',
+    allowAdministrativeUnlock:
+      'Cho phép giám sát viên mở khóa cả tài khoản do quản trị viên khóa (chỉ giám sát viên; không áp dụng cho Active Directory)',
+    roleGroups: 'Phân quyền',
+    roleGroupsIntro:
+      'Thành viên của các nhóm thư mục này nhận vai trò tương ứng khi đăng nhập; tài khoản không thuộc nhóm nào không đăng nhập được. Cần ít nhất một nhóm giám sát viên (người được thay đổi cài đặt).',
+    roleGroup: {
+      operator: 'Nhóm điều hành viên',
+      supervisor: 'Nhóm giám sát viên',
+      auditor: 'Nhóm kiểm tra viên',
+    },
+    roleGroupHint: {
+      operator: 'Tìm tài khoản, xác minh người gọi, mở khóa, đặt lại mật khẩu, cập nhật thông tin khôi phục. Mỗi dòng một DN nhóm.',
+      supervisor:
+        'Như điều hành viên, thêm: xác minh thay bằng giấy tờ tùy thân, mở khóa và đặt lại mật khẩu cùng lúc, thay đổi cài đặt. Mỗi dòng một DN nhóm.',
+      auditor: 'Chỉ xem nhật ký kiểm tra. Mỗi dòng một DN nhóm.',
+    },
     timeoutMs: 'Thời gian chờ thao tác (ms)',
     connectTimeoutMs: 'Thời gian chờ kết nối (ms)',
     pageSize: 'Số mục mỗi trang',
@@ -483,6 +552,9 @@ export const vi = {
     UNKNOWN_METHOD: 'Chức năng này không được hỗ trợ.',
     FORBIDDEN_SENDER: 'Yêu cầu bị từ chối: nguồn gửi không được phép. Hãy mở lại ứng dụng.',
     NOT_SIGNED_IN: 'Phiên làm việc đã kết thúc. Vui lòng đăng nhập lại.',
+    ROLE_NOT_ALLOWED: 'Vai trò của bạn không được thực hiện thao tác này.',
+    NO_ROLE:
+      'Tài khoản của bạn không thuộc nhóm phân quyền nào của ứng dụng (điều hành viên, giám sát viên, kiểm tra viên). Vui lòng liên hệ quản trị hệ thống.',
     INVALID_CREDENTIALS: 'Tên đăng nhập hoặc mật khẩu không đúng.',
     OPERATOR_LOCKED: 'Tài khoản của bạn đang bị khóa hoặc vô hiệu hóa. Vui lòng liên hệ quản trị hệ thống.',
     DIRECTORY_NOT_CONFIGURED: 'Chưa cấu hình máy chủ thư mục. Vào Cài đặt để cấu hình.',
@@ -514,6 +586,7 @@ export const vi = {
     OTP_ATTEMPTS_EXHAUSTED: 'Đã nhập sai quá số lần cho phép hôm nay.',
     PASSWORD_REJECTED: 'Máy chủ thư mục từ chối mật khẩu theo chính sách mật khẩu.',
     ACTION_NOT_PERMITTED: 'Tài khoản dịch vụ không có quyền thực hiện thao tác này.',
+    IDENTITY_MISMATCH: 'Số CCCD/CMND không khớp với hồ sơ.',
     INSECURE_CONNECTION: 'Thao tác này cần kết nối bảo mật (LDAPS hoặc StartTLS).',
     RELAY_NOT_CONFIGURED: 'Chưa cấu hình kênh gửi tin nhắn / thư điện tử.',
     RELAY_UNREACHABLE: 'Không kết nối được đến cổng gửi tin.',
@@ -543,6 +616,12 @@ export const vi = {
       state_changed: 'Trạng thái khóa vừa thay đổi trên máy chủ thư mục; chưa thay đổi gì. Hãy xem lại tài khoản.',
       administrative_lock:
         'Tài khoản bị quản trị viên khóa hoặc vô hiệu hóa: tổng đài không mở khóa được. Hãy chuyển yêu cầu cho quản trị hệ thống của đơn vị.',
+      contact_available:
+        'Tài khoản có liên hệ dùng được để nhận mã: hãy gửi mã xác nhận, hoặc chọn “Người gọi không còn dùng được liên hệ đã đăng ký”.',
+      no_delivery_contact:
+        'Chưa có liên hệ đã xác minh để gửi mật khẩu tạm thời — hãy cập nhật số di động hoặc thư điện tử dự phòng trước.',
+      override_attempts: 'Đã nhập sai số CCCD/CMND 3 lần trong yêu cầu này: không xác minh thay bằng CCCD được nữa.',
+      no_citizen_id: 'Hồ sơ của tài khoản không có số CCCD/CMND: hãy chọn cách kiểm tra khác.',
     },
   },
   validation: {

@@ -6,12 +6,13 @@ import { createLatestGate } from '../async';
 import { api } from '../bridge';
 import { isGateRefusal, type ActionKind, type ActionOutcome } from '../flows/actions';
 import { cleanContactValue, codeGone, type ContactKind } from '../flows/contacts';
+import { overrideInput, type OverrideForm } from '../flows/override';
 import { defaultChannel } from '../flows/verification';
 import { useSearchStore } from './search';
 import { useSessionStore } from './session';
 
 /** What is in flight: one request at a time, so a double click never sends two codes. */
-export type CaseBusy = 'open' | 'send' | 'verify' | 'close' | 'action' | 'contact-send' | 'contact-save' | null;
+export type CaseBusy = 'open' | 'send' | 'verify' | 'override' | 'close' | 'action' | 'contact-send' | 'contact-save' | null;
 
 /** The last code the operator typed was wrong (not an error: the server answered verified:false). */
 export interface WrongCode {
@@ -43,6 +44,13 @@ export const useCaseStore = defineStore('case', () => {
   const contactKind = ref<ContactKind>('mobile');
   const contactValue = ref('');
   const contactEditing = ref(false);
+  /** A supervisor's reset also unlocks the account ("Đồng thời mở khóa tài khoản"); unchecked each time. */
+  const unlockToo = ref(false);
+  /** The supervisor override form is open; `overrideUnreachable`: opened as "the caller cannot reach the contacts on record". */
+  const overriding = ref(false);
+  const overrideUnreachable = ref(false);
+  /** Why the last override was refused (a CCCD that does not match, a missing note…). */
+  const overrideError = ref<ApiError | null>(null);
 
   const active = computed(() => accountId.value !== null);
   const caseId = computed(() => current.value?.id ?? null);
@@ -72,6 +80,10 @@ export const useCaseStore = defineStore('case', () => {
     contactKind.value = 'mobile';
     contactValue.value = '';
     contactEditing.value = false;
+    unlockToo.value = false;
+    overriding.value = false;
+    overrideUnreachable.value = false;
+    overrideError.value = null;
   }
 
   /** Keeps the case the server returned; a closed case ends the wizard. */
@@ -228,6 +240,7 @@ export const useCaseStore = defineStore('case', () => {
     confirming.value = action;
     outcome.value = null;
     actionError.value = null;
+    unlockToo.value = false;
     if (action === 'contact') {
       // Each time from the start: the mobile, an empty value (or the code still waiting for its new value).
       contactEditing.value = false;
@@ -269,7 +282,11 @@ export const useCaseStore = defineStore('case', () => {
     if (id === null || action === null || action === 'contact' || account === null) return false;
     const r = await request('action', async (): Promise<Result<ActionOutcome>> => {
       const answer: Result<ActionResult> =
-        action === 'unlock' ? await api.actions.unlock({ caseId: id }) : await api.actions.resetPassword({ caseId: id });
+        action === 'unlock'
+          ? await api.actions.unlock({ caseId: id })
+          : unlockToo.value
+            ? await api.actions.resetAndUnlock({ caseId: id })
+            : await api.actions.resetPassword({ caseId: id });
       if (!answer.ok) return answer;
       const fresh = answer.value.account ?? (await readAccount(account));
       return { ok: true, value: { result: answer.value, account: fresh } };
@@ -385,6 +402,59 @@ export const useCaseStore = defineStore('case', () => {
     return true;
   }
 
+  /**
+   * "Xác minh thay" (supervisor): opens the override form. `unreachable`: the account has usable contacts
+   * but the caller says they cannot reach them; the override then says so explicitly.
+   */
+  function beginOverride(unreachable: boolean): void {
+    if (current.value === null || busy.value !== null) return;
+    overriding.value = true;
+    overrideUnreachable.value = unreachable;
+    overrideError.value = null;
+  }
+
+  function cancelOverride(): void {
+    if (busy.value === 'override') return;
+    overriding.value = false;
+    overrideError.value = null;
+  }
+
+  /**
+   * "Xác minh thay": the supervisor's identity check and note. The case comes back verified (by
+   * override, with no contact to send a temporary password to yet). A CCCD that does not match, a
+   * refusal of the role or of the rules stays on the form.
+   */
+  async function override(form: OverrideForm): Promise<boolean> {
+    const id = caseId.value;
+    if (id === null || !overriding.value || busy.value !== null) return false;
+    overrideError.value = null;
+    const input = overrideInput(id, form, overrideUnreachable.value);
+    if ('code' in input) {
+      overrideError.value = input;
+      return false;
+    }
+    const r = await request('override', () => api.cases.override(input));
+    if (!r) return false;
+    if (!r.ok) {
+      overrideError.value = r.error;
+      if (r.error.code === 'NOT_SIGNED_IN') useSessionStore().expired();
+      else if (isGateRefusal(r.error)) {
+        const mine = generation;
+        await refresh();
+        if (generations.isCurrent(mine)) overrideError.value = r.error;
+      }
+      return false;
+    }
+    overriding.value = false;
+    overrideUnreachable.value = false;
+    wrong.value = null;
+    confirming.value = null;
+    outcome.value = null;
+    actionError.value = null;
+    take(r.value);
+    return true;
+  }
+
   function clearError(): void {
     error.value = null;
   }
@@ -411,6 +481,10 @@ export const useCaseStore = defineStore('case', () => {
     contactKind,
     contactValue,
     contactEditing,
+    unlockToo,
+    overriding,
+    overrideUnreachable,
+    overrideError,
     active,
     caseId,
     verified,
@@ -430,6 +504,9 @@ export const useCaseStore = defineStore('case', () => {
     editContact,
     sendContact,
     saveContact,
+    beginOverride,
+    cancelOverride,
+    override,
     clearError,
     reset,
   };

@@ -1,5 +1,7 @@
+import type { ApiGroup, ApiMethod } from '@common/api';
 import type { OperatorInfo, SessionInfo } from '@common/dto';
 import type { ApiError } from '@common/result';
+import { can, type Role } from '@common/roles';
 import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
 import { api } from '../bridge';
@@ -12,6 +14,16 @@ export const useSessionStore = defineStore('session', () => {
   const error = ref<ApiError | null>(null);
   const operator = computed<OperatorInfo | null>(() => current.value?.operator ?? null);
   const signedIn = computed(() => operator.value !== null);
+  /** The signed-in user's roles, from their directory groups. */
+  const roles = computed<Role[]>(() => operator.value?.roles ?? []);
+
+  /**
+   * Whether the signed-in user may call this contract method now, to hide what their role cannot do
+   * (the main process checks again). Settings are open to anyone in training mode.
+   */
+  function allows<G extends ApiGroup>(group: G, method: ApiMethod<G>): boolean {
+    return can(group, method, operator.value, current.value?.mode === 'training');
+  }
 
   async function load(): Promise<void> {
     const r = await api.session.current({});
@@ -57,5 +69,5 @@ export const useSessionStore = defineStore('session', () => {
     error.value = null;
   }
 
-  return { current, loaded, busy, error, operator, signedIn, load, ensureLoaded, signIn, signOut, expired, clearError };
+  return { current, loaded, busy, error, operator, signedIn, roles, allows, load, ensureLoaded, signIn, signOut, expired, clearError };
 });

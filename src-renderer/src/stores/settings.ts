@@ -1,6 +1,7 @@
 import type { AppMode, ConnectionReport, SettingsView } from '@common/dto';
 import type { ApiError } from '@common/result';
 import { DIALECT_DEFAULTS, type Dialect, directoryDefaults } from '@common/dialects';
+import type { Role } from '@common/roles';
 import type { DirectorySettings, MailSettings, Settings, SmsSettings } from '@common/settings';
 import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
@@ -92,12 +93,18 @@ export interface MailForm {
   smtp: SmtpFields;
 }
 
+/** The role groups as edited: one group DN a line, per role. */
+export type RoleGroupsText = Record<Role, string>;
+
+/** The directory profile as edited: as saved, but the role groups as text. */
+export type DirectoryForm = Omit<DirectorySettings, 'roleGroups'> & { roleGroups: RoleGroupsText };
+
 /** The editable form: the directory profile is always there, even in training mode. */
 export interface SettingsForm {
   mode: AppMode;
   /** Empty: the agency name is not set (the main process uses its own default). */
   agencyName: string;
-  directory: DirectorySettings;
+  directory: DirectoryForm;
   sms: SmsForm;
   mail: MailForm;
   /** Typed by the operator; sent only when not empty, never filled from the main process. */
@@ -111,8 +118,41 @@ export interface SettingsForm {
   mailPassword: string;
 }
 
-function blankDirectory(dialect: Dialect = 'openldap'): DirectorySettings {
-  return { ...directoryDefaults(dialect), url: '', baseDn: '', serviceBindDn: '' };
+/** Group DNs, one a line: `[a, b]` → "a\nb". */
+export function linesText(lines: readonly string[]): string {
+  return lines.join('\n');
+}
+
+/** One group DN a line → the list: each line trimmed, empty lines dropped. */
+export function textLines(text: string): string[] {
+  return text
+    .split(/\r?\n/u)
+    .map((l) => l.trim())
+    .filter((l) => l !== '');
+}
+
+/** The saved profile as the form edits it (copies: nothing reactive is shared with the view). */
+function directoryFormOf(d: DirectorySettings): DirectoryForm {
+  const g = d.roleGroups;
+  return {
+    ...d,
+    attributes: { ...d.attributes },
+    roleGroups: { operator: linesText(g.operator), supervisor: linesText(g.supervisor), auditor: linesText(g.auditor) },
+  };
+}
+
+/** The profile to send: the role groups as lists again. */
+export function directorySettingsOf(d: DirectoryForm): DirectorySettings {
+  const g = d.roleGroups;
+  return {
+    ...d,
+    attributes: { ...d.attributes },
+    roleGroups: { operator: textLines(g.operator), supervisor: textLines(g.supervisor), auditor: textLines(g.auditor) },
+  };
+}
+
+function blankDirectory(dialect: Dialect = 'openldap'): DirectoryForm {
+  return directoryFormOf({ ...directoryDefaults(dialect), url: '', baseDn: '', serviceBindDn: '' });
 }
 
 /** `{ "X-Api-Version": "2" }` → `X-Api-Version: 2`, one header a line. */
@@ -173,7 +213,7 @@ function formOf(view: SettingsView | null): SettingsForm {
   return {
     mode: view?.settings.mode ?? 'training',
     agencyName: view?.settings.agencyName ?? '',
-    directory: d ? { ...d, attributes: { ...d.attributes } } : blankDirectory(),
+    directory: d ? directoryFormOf(d) : blankDirectory(),
     sms: smsFormOf(view?.settings.sms),
     mail: mailFormOf(view?.settings.mail),
     servicePassword: '',
@@ -329,7 +369,7 @@ export const useSettingsStore = defineStore('settings', () => {
     d.attributes = { ...DIALECT_DEFAULTS[dialect].attributes };
   }
 
-  function directoryTouched(d: DirectorySettings): boolean {
+  function directoryTouched(d: DirectoryForm): boolean {
     return d.url.trim() !== '' || d.baseDn.trim() !== '' || d.serviceBindDn.trim() !== '';
   }
 
@@ -344,7 +384,7 @@ export const useSettingsStore = defineStore('settings', () => {
     const saved = view.value?.settings;
     const s: Settings = { version: 1, locale: saved?.locale ?? 'vi', mode: f.mode };
     if (withDirectory || f.mode === 'directory' || directoryTouched(f.directory)) {
-      s.directory = { ...f.directory, attributes: { ...f.directory.attributes } };
+      s.directory = directorySettingsOf(f.directory);
     }
     if (!relays) return s;
     const agency = f.agencyName.trim();

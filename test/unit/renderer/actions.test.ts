@@ -14,7 +14,8 @@ type ActionKind = 'unlock' | 'reset' | 'contact';
 type ActionGate = { kind: 'needs-verification' } | { kind: 'expired' } | { kind: 'ready' };
 type ActionSummary =
   | { kind: 'unlocked' }
-  | { kind: 'reset-sent'; destination: string }
+  | { kind: 'reset-sent'; destination: string; unlocked: boolean }
+  | { kind: 'reset-unconfirmed'; destination: string; unlocked: boolean }
   | { kind: 'reset-undelivered'; destination: string | null; code: ErrorCode }
   | {
       kind: 'contact-updated';
@@ -22,14 +23,15 @@ type ActionSummary =
       destination: string | null;
       notice: { status: 'sent' | 'failed' | 'none'; destination: string | null };
     }
-  | { kind: 'unknown'; action: ActionKind };
+  | { kind: 'unknown'; action: ActionResult['action'] };
+type Delivery = { channel: 'sms' | 'email'; destination: string } | null;
 type Lock = Pick<AccountState, 'locked' | 'disabled'>;
 
 const flows = await loadRenderer<{
   actionGate(step: WizardStep | null): ActionGate;
   unlockApplies(state: Lock): boolean;
-  actionButton(action: ActionKind, gate: ActionGate, state: Lock, busy: boolean): { enabled: boolean; reasonKey: string | null };
-  actionNoteKey(gate: ActionGate): string;
+  actionButton(action: ActionKind, gate: ActionGate, state: Lock, busy: boolean, delivery: Delivery): { enabled: boolean; reasonKey: string | null };
+  actionNoteKey(gate: ActionGate, delivery: Delivery): string;
   actionSummary(result: ActionResult, contact?: PendingContact | null): ActionSummary;
   ACTION_KINDS: readonly ActionKind[];
   isGateRefusal(e: { code: string }): boolean;
@@ -40,6 +42,8 @@ const LOCKED: Lock = { locked: true, disabled: false };
 const DISABLED: Lock = { locked: false, disabled: true };
 const FINE: Lock = { locked: false, disabled: false };
 const READY: ActionGate = { kind: 'ready' };
+/** The contact the code was read back from: where a temporary password goes. */
+const SMS: Delivery = { channel: 'sms', destination: '09*****98' };
 
 function result(over: Partial<ActionResult>): ActionResult {
   return { action: 'reset', outcome: 'done', account: null, delivery: null, ...over };
@@ -64,11 +68,11 @@ describe('actionGate', () => {
 describe('actionButton', () => {
   it('says why before the verification and after it expired, for both actions', () => {
     for (const action of ['unlock', 'reset'] as const) {
-      expect(flows.actionButton(action, { kind: 'needs-verification' }, LOCKED, false)).toEqual({
+      expect(flows.actionButton(action, { kind: 'needs-verification' }, LOCKED, false, SMS)).toEqual({
         enabled: false,
         reasonKey: 'account.needsVerification',
       });
-      expect(flows.actionButton(action, { kind: 'expired' }, LOCKED, false)).toEqual({
+      expect(flows.actionButton(action, { kind: 'expired' }, LOCKED, false, SMS)).toEqual({
         enabled: false,
         reasonKey: 'account.verificationExpired',
       });
@@ -76,44 +80,56 @@ describe('actionButton', () => {
   });
 
   it('offers unlock only for a locked account (an administrative lock too, for the reasoned refusal)', () => {
-    expect(flows.actionButton('unlock', READY, LOCKED, false)).toEqual({ enabled: true, reasonKey: null });
-    expect(flows.actionButton('unlock', READY, DISABLED, false)).toEqual({ enabled: true, reasonKey: null });
-    expect(flows.actionButton('unlock', READY, FINE, false)).toEqual({ enabled: false, reasonKey: 'account.notLocked' });
+    expect(flows.actionButton('unlock', READY, LOCKED, false, SMS)).toEqual({ enabled: true, reasonKey: null });
+    expect(flows.actionButton('unlock', READY, DISABLED, false, SMS)).toEqual({ enabled: true, reasonKey: null });
+    expect(flows.actionButton('unlock', READY, FINE, false, SMS)).toEqual({ enabled: false, reasonKey: 'account.notLocked' });
     expect(flows.unlockApplies(FINE)).toBe(false);
     expect(flows.unlockApplies({ locked: true, disabled: true })).toBe(true);
   });
 
   it('offers reset whatever the lock state', () => {
     for (const state of [LOCKED, DISABLED, FINE]) {
-      expect(flows.actionButton('reset', READY, state, false)).toEqual({ enabled: true, reasonKey: null });
+      expect(flows.actionButton('reset', READY, state, false, SMS)).toEqual({ enabled: true, reasonKey: null });
     }
   });
 
   it('offers the contact change once verified, whatever the lock state', () => {
     expect(flows.ACTION_KINDS).toEqual(['unlock', 'reset', 'contact']);
     for (const state of [LOCKED, DISABLED, FINE]) {
-      expect(flows.actionButton('contact', READY, state, false)).toEqual({ enabled: true, reasonKey: null });
+      expect(flows.actionButton('contact', READY, state, false, SMS)).toEqual({ enabled: true, reasonKey: null });
     }
-    expect(flows.actionButton('contact', { kind: 'needs-verification' }, FINE, false)).toEqual({
+    expect(flows.actionButton('contact', { kind: 'needs-verification' }, FINE, false, SMS)).toEqual({
       enabled: false,
       reasonKey: 'account.needsVerification',
     });
-    expect(flows.actionButton('contact', { kind: 'expired' }, FINE, false)).toEqual({
+    expect(flows.actionButton('contact', { kind: 'expired' }, FINE, false, SMS)).toEqual({
       enabled: false,
       reasonKey: 'account.verificationExpired',
     });
-    expect(flows.actionButton('contact', READY, FINE, true)).toEqual({ enabled: false, reasonKey: null });
+    expect(flows.actionButton('contact', READY, FINE, true, SMS)).toEqual({ enabled: false, reasonKey: null });
   });
 
   it('waits while a request is in flight (no reason: it is momentary)', () => {
-    expect(flows.actionButton('reset', READY, FINE, true)).toEqual({ enabled: false, reasonKey: null });
-    expect(flows.actionButton('unlock', READY, LOCKED, true)).toEqual({ enabled: false, reasonKey: null });
+    expect(flows.actionButton('reset', READY, FINE, true, SMS)).toEqual({ enabled: false, reasonKey: null });
+    expect(flows.actionButton('unlock', READY, LOCKED, true, SMS)).toEqual({ enabled: false, reasonKey: null });
   });
 
   it('notes the gate under the buttons', () => {
-    expect(flows.actionNoteKey({ kind: 'needs-verification' })).toBe('account.needsVerification');
-    expect(flows.actionNoteKey({ kind: 'expired' })).toBe('account.verificationExpired');
-    expect(flows.actionNoteKey(READY)).toBe('account.actionsReady');
+    expect(flows.actionNoteKey({ kind: 'needs-verification' }, null)).toBe('account.needsVerification');
+    expect(flows.actionNoteKey({ kind: 'expired' }, SMS)).toBe('account.verificationExpired');
+    expect(flows.actionNoteKey(READY, SMS)).toBe('account.actionsReady');
+  });
+
+  it('after an override (no contact proven): reset waits for a new contact, unlock and the contact change do not', () => {
+    expect(flows.actionButton('reset', READY, FINE, false, null)).toEqual({ enabled: false, reasonKey: 'account.noDeliveryContact' });
+    expect(flows.actionButton('reset', READY, LOCKED, false, null)).toEqual({ enabled: false, reasonKey: 'account.noDeliveryContact' });
+    expect(flows.actionButton('unlock', READY, LOCKED, false, null)).toEqual({ enabled: true, reasonKey: null });
+    expect(flows.actionButton('contact', READY, FINE, false, null)).toEqual({ enabled: true, reasonKey: null });
+    expect(flows.actionNoteKey(READY, null)).toBe('account.noDeliveryContact');
+    // Once a new contact is saved with its code, the reset goes to it.
+    expect(flows.actionButton('reset', READY, FINE, false, { channel: 'sms', destination: '09*****66' })).toEqual({ enabled: true, reasonKey: null });
+    // Before the verification, the verification is what is missing.
+    expect(flows.actionButton('reset', { kind: 'needs-verification' }, FINE, false, null).reasonKey).toBe('account.needsVerification');
   });
 });
 
@@ -124,7 +140,21 @@ describe('actionSummary', () => {
 
   it('a reset whose temporary password the relay accepted', () => {
     const r = result({ delivery: { status: 'sent', channel: 'sms', destination: '09*****98' } });
-    expect(flows.actionSummary(r)).toEqual({ kind: 'reset-sent', destination: '09*****98' });
+    expect(flows.actionSummary(r)).toEqual({ kind: 'reset-sent', destination: '09*****98', unlocked: false });
+  });
+
+  it("a supervisor's reset-and-unlock says it unlocked too", () => {
+    const r = result({ action: 'reset-unlock', delivery: { status: 'sent', channel: 'sms', destination: '09*****66' } });
+    expect(flows.actionSummary(r)).toEqual({ kind: 'reset-sent', destination: '09*****66', unlocked: true });
+    const lost = result({ action: 'reset-unlock', outcome: 'unknown', delivery: null });
+    expect(flows.actionSummary(lost)).toEqual({ kind: 'unknown', action: 'reset-unlock' });
+  });
+
+  it('a relay that timed out: neither sent nor failed, the caller is asked first', () => {
+    const r = result({ delivery: { status: 'unknown', channel: 'sms', destination: '09*****98', code: 'RELAY_TIMEOUT' } });
+    expect(flows.actionSummary(r)).toEqual({ kind: 'reset-unconfirmed', destination: '09*****98', unlocked: false });
+    const both = result({ action: 'reset-unlock', delivery: { status: 'unknown', channel: 'email', destination: 'an***@gmail.com', code: 'RELAY_TIMEOUT' } });
+    expect(flows.actionSummary(both)).toEqual({ kind: 'reset-unconfirmed', destination: 'an***@gmail.com', unlocked: true });
   });
 
   it('a reset whose temporary password could not be sent, with the relay code', () => {

@@ -19,6 +19,9 @@ export function caseView(over: Partial<CaseView> = {}): CaseView {
     expiresAt: null,
     verifiedAt: null,
     pendingContact: null,
+    verifiedBy: null,
+    override: null,
+    deliveryContact: null,
     attemptsLeft: 5,
     resend: { availableAt: null, remainingToday: 2 },
     channels: { sms: { status: 'present', masked: '09*****98' }, email: { status: 'present', masked: 'an***@gmail.com' } },
@@ -47,7 +50,36 @@ export function sentCase(over: Partial<CaseView> = {}): CaseView {
 
 /** The same case once the caller read the code back 20 s after it went out (live until T0 + 5 min). */
 export function verifiedCase(over: Partial<CaseView> = {}): CaseView {
-  return sentCase({ status: 'verified', verifiedAt: iso(T0 + 20_000), ...over });
+  return sentCase({
+    status: 'verified',
+    verifiedAt: iso(T0 + 20_000),
+    verifiedBy: 'code',
+    deliveryContact: { channel: 'sms', destination: '09*****98' },
+    ...over,
+  });
+}
+
+/**
+ * cuonglh's case: no mobile, no backup e-mail (no code can go anywhere). `overridden`: verified by a
+ * supervisor's CCCD check at T0 + 30 s (live 5 minutes), with no contact to send a password to yet.
+ */
+export function noContactCase(overridden = false, over: Partial<CaseView> = {}): CaseView {
+  const base = caseView({
+    account: { id: 'uid=cuonglh,ou=stttt,ou=people,dc=daotao,dc=gov,dc=vn', username: 'cuonglh', displayName: 'Lê Hữu Cường' },
+    operator: 'giamsat01',
+    channels: { sms: { status: 'missing', masked: null }, email: { status: 'missing', masked: null } },
+  });
+  if (!overridden) return { ...base, ...over };
+  return {
+    ...base,
+    status: 'verified',
+    verifiedAt: iso(T0 + 30_000),
+    expiresAt: iso(T0 + 330_000),
+    verifiedBy: 'override',
+    override: { check: 'citizen-id', supervisor: 'giamsat01', at: iso(T0 + 30_000) },
+    deliveryContact: null,
+    ...over,
+  };
 }
 
 /** annv as the directory returns it: locked, both contacts present. */

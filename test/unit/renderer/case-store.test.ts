@@ -19,6 +19,8 @@ const api = vi.hoisted(() => ({
   session: { current: vi.fn(), signIn: vi.fn(), signOut: vi.fn() },
 }));
 vi.mock('../../../src-renderer/src/bridge', () => ({ api, inElectron: false }));
+// The renderer's `@common/*` alias is the bundler's (tsconfig.web.json); here it points at the same file.
+vi.mock('@common/roles', () => import('../../../src-main/common/roles'));
 
 interface CaseStore {
   accountId: string | null;

@@ -83,6 +83,8 @@ describe('renderer messages', () => {
           reason: 'Quên mật khẩu',
           username: 'annv',
           vars: 'x',
+          supervisor: 'giamsat01',
+          check: 'Đối chiếu số CCCD/CMND với hồ sơ',
         };
         for (const key of leafKeys(messages)) {
           const out = i18n.global.t(key, params, 3);
@@ -190,7 +192,7 @@ describe('renderer messages', () => {
           expect(leaf(messages, `contact.${group}.${kind}`), `contact.${group}.${kind}`).toEqual(expect.stringMatching(/\S/u));
         }
       }
-      for (const action of ['unlock', 'reset', 'contact']) {
+      for (const action of ['unlock', 'reset', 'reset-unlock', 'contact']) {
         expect(leaf(messages, `actions.unknownDetail.${action}`), action).toEqual(expect.stringMatching(/\S/u));
       }
     }
@@ -199,7 +201,15 @@ describe('renderer messages', () => {
   it('has a sentence for every refusal reason the account actions can carry', () => {
     const reasons = {
       PASSWORD_REJECTED: ['history', 'quality', 'too_short', 'too_young', 'policy'],
-      ACTION_NOT_PERMITTED: ['administrative_lock', 'not_locked'],
+      ACTION_NOT_PERMITTED: [
+        'administrative_lock',
+        'not_locked',
+        'state_changed',
+        'contact_available',
+        'no_delivery_contact',
+        'override_attempts',
+        'no_citizen_id',
+      ],
     };
     for (const [name, messages] of Object.entries(locales)) {
       for (const [code, list] of Object.entries(reasons)) {
@@ -213,6 +223,33 @@ describe('renderer messages', () => {
       // Only contract codes are keyed.
       for (const code of Object.keys(messages.reasons as Tree)) expect(ERROR_CODES as readonly string[]).toContain(code);
     }
+  });
+
+  it('words roles and the supervisor override as the brief does', () => {
+    const i18n = createI18n({ legacy: false, locale: 'vi', messages: { vi } });
+    const t = i18n.global.t;
+    expect(['operator', 'supervisor', 'auditor'].map((r) => t(`roles.names.${r}`))).toEqual(['Điều hành viên', 'Giám sát viên', 'Kiểm tra viên']);
+    expect(t('roles.auditorOnly')).toBe('Vai trò kiểm tra viên: chỉ xem nhật ký kiểm tra (sắp có)');
+    expect(['citizen-id', 'identity-document', 'agency-letter'].map((c) => t(`override.checks.${c}`))).toEqual([
+      'Đối chiếu số CCCD/CMND với hồ sơ',
+      'Kiểm tra trực tiếp giấy tờ tùy thân',
+      'Công văn đề nghị của đơn vị',
+    ]);
+    expect(t('override.unreachable')).toBe('Người gọi không còn dùng được liên hệ đã đăng ký');
+    expect(t('case.needsSupervisor')).toContain('Cần giám sát viên xác minh thay');
+    expect(t('account.noDeliveryContact')).toBe(
+      'Chưa có liên hệ đã xác minh để gửi mật khẩu tạm thời — hãy cập nhật số di động hoặc thư điện tử dự phòng trước',
+    );
+    expect(t('actions.unlockToo')).toBe('Đồng thời mở khóa tài khoản');
+    expect(t('override.mismatch', { n: 2 })).toBe('Số CCCD/CMND không khớp với hồ sơ. Còn 2 lần thử.');
+    expect(t('actions.resetUnlockSent', { destination: '09*****66' })).toContain('Đã gửi mật khẩu tạm thời tới 09*****66');
+    // A relay timeout is not a failure: the caller is asked before another reset.
+    const unconfirmed = t('actions.resetUnconfirmed', { destination: '09*****98' });
+    expect(unconfirmed).toContain('Không xác định được mật khẩu tạm thời đã gửi tới 09*****98 hay chưa');
+    expect(unconfirmed).toContain('trước khi đặt lại lần nữa');
+    expect(unconfirmed).not.toContain('chưa gửi được');
+    expect(t('settings.roleGroups')).toBe('Phân quyền');
+    expect(t('settings.allowAdministrativeUnlock')).toContain('giám sát viên');
   });
 
   it('words the relay settings: provider names, the training note, placeholders passed as a parameter', () => {

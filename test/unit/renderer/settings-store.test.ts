@@ -3,6 +3,7 @@ import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { SettingsView } from '../../../src-main/common/dto';
 import type { ApiError, Result } from '../../../src-main/common/result';
 import { INPUT_SCHEMAS } from '../../../src-main/common/schemas';
+import { directoryDefaults } from '../../../src-main/common/dialects';
 import { mailSettingsSchema, type MailSettings, type Settings, smsSettingsSchema, type SmsSettings } from '../../../src-main/common/settings';
 import { loadRenderer } from './load-renderer';
 
@@ -15,6 +16,7 @@ const api = vi.hoisted(() => ({
 vi.mock('../../../src-renderer/src/bridge', () => ({ api, inElectron: false }));
 // The renderer's `@common/*` alias is the bundler's (tsconfig.web.json); here it points at the same file.
 vi.mock('@common/dialects', () => import('../../../src-main/common/dialects'));
+vi.mock('@common/roles', () => import('../../../src-main/common/roles'));
 
 type Provider = SmsSettings['provider'];
 interface SmsForm {
@@ -27,7 +29,7 @@ interface SmsForm {
 interface SettingsForm {
   mode: 'training' | 'directory';
   agencyName: string;
-  directory: { url: string; baseDn: string; serviceBindDn: string };
+  directory: { url: string; baseDn: string; serviceBindDn: string; roleGroups: { operator: string; supervisor: string; auditor: string } };
   sms: SmsForm;
   mail: { provider: MailSettings['provider']; smtp: Record<string, string | number> & { port: number | string; security: string; user: string; host: string } };
   servicePassword: string;
@@ -55,6 +57,8 @@ interface StoreModule {
   SMS_DEFAULTS: Record<Exclude<Provider, 'none'>, Record<string, unknown>>;
   SMTP_DEFAULTS: Record<string, unknown>;
   parseHeaders(text: string): Record<string, string>;
+  textLines(text: string): string[];
+  linesText(lines: readonly string[]): string;
   headersText(h: Record<string, string>): string;
 }
 
@@ -331,5 +335,60 @@ describe('settings store: relays', () => {
 
   it('parses header lines', () => {
     expect(mod.parseHeaders('A: 1\r\nB:two: parts\n\nbad')).toEqual({ A: '1', B: 'two: parts', bad: '' });
+  });
+});
+
+describe('settings store: role groups', () => {
+  const OPS = 'cn=tongdai,ou=groups,dc=tphcm,dc=gov,dc=vn';
+  const SUP = 'cn=giamsat,ou=groups,dc=tphcm,dc=gov,dc=vn';
+  const SUP2 = 'cn=lanhdao,ou=groups,dc=tphcm,dc=gov,dc=vn';
+  const AUD = 'cn=kiemtra,ou=groups,dc=tphcm,dc=gov,dc=vn';
+  function directory(roleGroups: { operator: string[]; supervisor: string[]; auditor: string[] }): Settings['directory'] {
+    return {
+      ...directoryDefaults('openldap'),
+      url: 'ldaps://ldap.tphcm.gov.vn',
+      baseDn: 'dc=tphcm,dc=gov,dc=vn',
+      serviceBindDn: 'cn=helpdesk,ou=services,dc=tphcm,dc=gov,dc=vn',
+      roleGroups,
+    };
+  }
+
+  it('one group DN a line: trimmed, empty lines dropped', () => {
+    expect(mod.textLines(`  ${SUP}  \r\n\n   \n${SUP2}\n`)).toEqual([SUP, SUP2]);
+    expect(mod.textLines('')).toEqual([]);
+    expect(mod.textLines(mod.linesText([OPS, AUD]))).toEqual([OPS, AUD]);
+  });
+
+  it('saved groups show one a line, and go back as lists', async () => {
+    await loaded(viewOf({ mode: 'directory', directory: directory({ operator: [OPS], supervisor: [SUP, SUP2], auditor: [] }) }));
+    expect(store.form.directory.roleGroups).toEqual({ operator: OPS, supervisor: `${SUP}\n${SUP2}`, auditor: '' });
+    store.form.directory.roleGroups.auditor = `\n ${AUD} \n`;
+    store.form.directory.roleGroups.supervisor = `${SUP}\n\n`;
+    expect(await store.save()).toBe(true);
+    expect(lastSave().settings.directory?.roleGroups).toEqual({ operator: [OPS], supervisor: [SUP], auditor: [AUD] });
+    // The answer is shown again as text.
+    expect(store.form.directory.roleGroups).toEqual({ operator: OPS, supervisor: SUP, auditor: AUD });
+  });
+
+  it('a new profile starts with no groups, and a test of the connection sends them as lists', async () => {
+    await loaded(viewOf({}));
+    expect(store.form.directory.roleGroups).toEqual({ operator: '', supervisor: '', auditor: '' });
+    api.settings.testConnection.mockResolvedValueOnce(ok({ ok: true, steps: [] }));
+    await store.testConnection();
+    const input = api.settings.testConnection.mock.lastCall?.[0] as { settings: Settings };
+    expect(input.settings.directory?.roleGroups).toEqual({ operator: [], supervisor: [], auditor: [] });
+  });
+
+  it('no supervisor group: the refusal names the field for the view', async () => {
+    await loaded(viewOf({ mode: 'directory', directory: directory({ operator: [OPS], supervisor: [SUP], auditor: [] }) }));
+    store.form.directory.roleGroups.supervisor = '  \n';
+    api.settings.save.mockResolvedValueOnce({
+      ok: false,
+      error: { code: 'VALIDATION_FAILED', field: 'settings.directory.roleGroups.supervisor', reason: 'required' },
+    });
+    expect(await store.save()).toBe(false);
+    expect(lastSave().settings.directory?.roleGroups.supervisor).toEqual([]);
+    expect(store.saveError).toMatchObject({ field: 'settings.directory.roleGroups.supervisor', reason: 'required' });
+    expect(store.form.directory.roleGroups.supervisor).toBe('  \n');
   });
 });

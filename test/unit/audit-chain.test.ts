@@ -1,0 +1,164 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, describe, expect, it } from 'vitest';
+import { newAuditKey, SqliteAuditLog } from '../../src-main/adapters/store/audit-store';
+import { migrate, openDatabase, type Db } from '../../src-main/adapters/store/database';
+
+// The audit chain on real SQLite files; tampering done the way an attacker with the file would:
+// a raw connection that drops the append-only triggers, edits, and puts them back.
+const dirs: string[] = [];
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+let tick = 0;
+const clock = { now: () => new Date(Date.UTC(2026, 10, 23, 2, 0, 0) + tick++ * 1000) };
+
+function fresh(rows: number, key = newAuditKey()) {
+  const dir = mkdtempSync(join(tmpdir(), 'audit-chain-'));
+  dirs.push(dir);
+  const file = join(dir, 'helpdesk.sqlite');
+  const db = openDatabase(file);
+  const log = new SqliteAuditLog(db, clock, key);
+  for (let i = 0; i < rows; i++) {
+    log.append({ operator: `tongdai0${i % 3}`, action: i % 2 ? 'directory.search' : 'account.unlock', outcome: 'ok', target: `user${i}`, detail: { case: `c-${i % 7}`, results: i } });
+  }
+  return { file, db, log, key };
+}
+
+/** What an attacker with write access to the file does: triggers off, a change, triggers back. */
+function tamper(file: string, sql: string, ...params: unknown[]): void {
+  const raw = new Database(file);
+  raw.exec('DROP TRIGGER audit_no_update; DROP TRIGGER audit_no_delete;');
+  raw.prepare(sql).run(...params);
+  raw.exec(`CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END;
+            CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END;`);
+  raw.close();
+}
+
+/** One byte of a text changed (the same length, a different character). */
+const flip = (s: string, at: number) => s.slice(0, at) + (s[at] === 'x' ? 'y' : 'x') + s.slice(at + 1);
+
+describe('tamper-evident audit', () => {
+  it('an untouched chain verifies; its head is the last row', () => {
+    const { log } = fresh(50);
+    const r = log.verify();
+    expect(r).toMatchObject({ ok: true, rows: 50, problemCount: 0, firstBad: null });
+    expect(r.head).toEqual(log.head());
+    expect(log.head()?.seq).toBe(50);
+    expect(log.head()?.hash).toMatch(/^[0-9a-f]{64}$/u);
+  });
+
+  it('UPDATE and DELETE are refused by the database itself', () => {
+    const { db } = fresh(3);
+    expect(() => db.prepare("UPDATE audit SET outcome = 'error' WHERE seq = 2").run()).toThrow(/append-only/u);
+    expect(() => db.prepare('DELETE FROM audit WHERE seq = 2').run()).toThrow(/append-only/u);
+  });
+
+  it('one byte changed in 20 different rows (any column): each of the 20 is reported', () => {
+    const { file, db, key } = fresh(200);
+    db.close();
+    const columns = ['at', 'operator', 'action', 'target', 'detail'] as const;
+    const picked = Array.from({ length: 20 }, (_, i) => 7 + i * 9); // 7, 16, …, 178
+    for (const [i, seq] of picked.entries()) {
+      const column = columns[i % columns.length]!;
+      const raw = new Database(file, { readonly: true });
+      const value = (raw.prepare(`SELECT ${column} AS v FROM audit WHERE seq = ?`).get(seq) as { v: string }).v;
+      raw.close();
+      tamper(file, `UPDATE audit SET ${column} = ? WHERE seq = ?`, flip(value, Math.min(3, value.length - 1)), seq);
+    }
+    const reopened = new SqliteAuditLog(openDatabase(file), clock, key);
+    const r = reopened.verify();
+    expect(r.ok).toBe(false);
+    expect(r.problems.filter((p) => p.problem === 'hash').map((p) => p.seq)).toEqual(picked);
+    expect(r.problemCount).toBe(20);
+    expect(r.firstBad).toBe(7);
+  });
+
+  it('a stored hash changed: that row and the link of the next are reported', () => {
+    const { file, db, key } = fresh(20);
+    db.close();
+    tamper(file, "UPDATE audit SET hash = ? WHERE seq = 10", 'ab'.repeat(32));
+    const r = new SqliteAuditLog(openDatabase(file), clock, key).verify();
+    expect(r.problems).toEqual([
+      { seq: 10, problem: 'hash' },
+      { seq: 11, problem: 'link' },
+    ]);
+  });
+
+  it('a row deleted in the middle is reported as missing, and the chain link breaks there', () => {
+    const { file, db, key } = fresh(30);
+    db.close();
+    tamper(file, 'DELETE FROM audit WHERE seq = 15');
+    const r = new SqliteAuditLog(openDatabase(file), clock, key).verify();
+    expect(r.ok).toBe(false);
+    expect(r.problems).toEqual([
+      { seq: 15, problem: 'missing' },
+      { seq: 16, problem: 'link' },
+    ]);
+  });
+
+  it('rows cut from the end are invisible to the chain alone, and caught against an exported head', () => {
+    const { file, db, log, key } = fresh(40);
+    const exported = log.head()!;
+    db.close();
+    tamper(file, 'DELETE FROM audit WHERE seq > 35');
+    const cut = new SqliteAuditLog(openDatabase(file), clock, key);
+    expect(cut.verify().ok).toBe(true); // a shorter chain is still a chain…
+    expect(cut.verify(exported)).toMatchObject({ ok: false, problems: [{ seq: 36, problem: 'truncated' }] }); // …but not the one exported
+  });
+
+  it('a chain cut and regrown to the same length does not match the exported head', () => {
+    const { file, db, log, key } = fresh(10);
+    const exported = log.head()!;
+    db.close();
+    tamper(file, 'DELETE FROM audit WHERE seq > 8');
+    const regrown = new SqliteAuditLog(openDatabase(file), clock, key);
+    regrown.append({ operator: 'x', action: 'a', outcome: 'ok' });
+    regrown.append({ operator: 'x', action: 'b', outcome: 'ok' });
+    expect(regrown.verify(exported)).toMatchObject({ ok: false, problems: [{ seq: 10, problem: 'head' }] });
+  });
+
+  it('rows written with another key (a forged append) do not verify', () => {
+    const { file, db, key } = fresh(5);
+    db.close();
+    const forger = new SqliteAuditLog(openDatabase(file), clock, newAuditKey());
+    forger.append({ operator: 'x', action: 'account.unlock', outcome: 'ok' });
+    expect(new SqliteAuditLog(openDatabase(file), clock, key).verify().problems).toEqual([{ seq: 6, problem: 'hash' }]);
+  });
+
+  it('CR/LF and control characters are stripped from every logged field', () => {
+    const { log } = fresh(0);
+    log.append({ operator: 'a\r\nFAKE', action: 'x\ny', outcome: 'ok', target: 't\u0000u', detail: { 'k\n': 'v\r\nw' } });
+    const [row] = log.recent(1);
+    expect(row).toMatchObject({ operator: 'a FAKE', action: 'x y', target: 't u', detail: { 'k ': 'v w' } });
+    expect(log.verify().ok).toBe(true);
+  });
+
+  it('rows written before the chain existed (schema 2) join it, in order, when the log first opens', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'audit-legacy-'));
+    dirs.push(dir);
+    const file = join(dir, 'old.sqlite');
+    const old: Db = new Database(file);
+    migrate(old, 2);
+    const ins = old.prepare('INSERT INTO audit (at, operator, action, outcome, target, detail) VALUES (?, ?, ?, ?, ?, ?)');
+    ins.run('2026-11-20T01:00:00.000Z', 'tongdai01', 'session.signIn', 'ok', 'tongdai01', '{}');
+    ins.run('2026-11-20T01:01:00.000Z', 'tongdai01', 'case.open', 'ok', 'annv', '{"case":"c-1","reason":"x"}');
+    old.close();
+    const key = newAuditKey();
+    const log = new SqliteAuditLog(openDatabase(file), clock, key);
+    log.append({ operator: 'tongdai01', action: 'session.signOut', outcome: 'ok' });
+    expect(log.recent(5).map((r) => [r.seq, r.action])).toEqual([
+      [3, 'session.signOut'],
+      [2, 'case.open'],
+      [1, 'session.signIn'],
+    ]);
+    expect(log.verify()).toMatchObject({ ok: true, rows: 3 });
+    const raw = new Database(file, { readonly: true });
+    expect(raw.prepare("SELECT name FROM sqlite_master WHERE name = 'audit_unchained'").all()).toEqual([]);
+    expect(raw.prepare('SELECT case_id FROM audit WHERE seq = 2').get()).toEqual({ case_id: 'c-1' });
+    raw.close();
+  });
+});
