@@ -200,7 +200,7 @@ export function createCases(deps: CaseDeps): {
   }
 
   function audit(c: Case, action: string, outcome: 'ok' | 'error' | 'refused', detail: Record<string, string | number | boolean | null> = {}) {
-    deps.audit.append({ operator: c.operator, action, outcome, target: c.accountUsername, detail: { case: c.id, reason: c.reason, ...detail } });
+    deps.audit.append({ operator: c.operator, action, outcome, target: c.accountUsername, unit: c.accountUnit, detail: { case: c.id, reason: c.reason, ...detail } });
   }
 
   async function send(c: Case, channel: VerificationChannel): Promise<void> {
@@ -249,6 +249,7 @@ export function createCases(deps: CaseDeps): {
           accountDn: account.dn,
           accountKey: account.stableId ? `id:${account.stableId.toLowerCase()}` : dnKey(account.dn),
           accountUsername: account.username,
+          accountUnit: account.unit,
           accountDisplayName: account.displayName,
           operator: who.username,
           reason,
@@ -614,7 +615,7 @@ export function createCases(deps: CaseDeps): {
       if (c.state.kind === 'closed') continue;
       c.state = { kind: 'closed', outcome: 'abandoned', closedAt: deps.clock.now() };
       pending.delete(c.id);
-      deps.audit.append({ operator: c.operator, action: 'case.close', outcome: 'ok', target: c.accountUsername, detail: { case: c.id, outcome: 'abandoned', why } });
+      deps.audit.append({ operator: c.operator, action: 'case.close', outcome: 'ok', target: c.accountUsername, unit: c.accountUnit, detail: { case: c.id, outcome: 'abandoned', why } });
     }
   }
 

@@ -1,6 +1,18 @@
 import { createHash } from 'node:crypto';
+import { basename } from 'node:path';
 import type { HelpdeskApi } from '../common/api';
-import type { AppInfo, AppMode, ConnectionReport, OutboxMessage, OperatorInfo, SessionInfo, SettingsView } from '../common/dto';
+import type {
+  AppInfo,
+  AppMode,
+  AuditEntry,
+  AuditExportResult,
+  ConnectionReport,
+  OperatorInfo,
+  OutboxMessage,
+  SessionInfo,
+  SettingsView,
+} from '../common/dto';
+import { resolveAuditFilter } from '../domain/audit-filter';
 import { fail, ok, type Result } from '../common/result';
 import { type DirectorySettings, mailSecretKey, type Settings, smsSecretKey } from '../common/settings';
 import { toAccountDetail, toAccountSummary } from '../domain/account-view';
@@ -41,6 +53,8 @@ export interface HelpdeskDeps {
   outbox: { list(limit: number): OutboxMessage[] };
   /** CSPRNG for temporary passwords. */
   random: RandomSource;
+  /** Writes audit rows to a CSV or XLSX file, whole or not at all. */
+  exportAudit: (rows: Iterable<AuditEntry>, format: 'csv' | 'xlsx', path: string) => Promise<AuditExportResult>;
   version: string;
 }
 
@@ -97,6 +111,9 @@ export function createHelpdesk(deps: HelpdeskDeps): HelpdeskApp {
     recent: (n) => current().recent(n),
     head: () => current().head(),
     verify: (h) => current().verify(h),
+    query: (f, before, limit) => current().query(f, before, limit),
+    timeline: (id) => current().timeline(id),
+    scan: (f) => current().scan(f),
   };
 
   const session = (): SessionInfo => ({
@@ -293,7 +310,7 @@ export function createHelpdesk(deps: HelpdeskDeps): HelpdeskApp {
           const dir = await activeDirectory();
           try {
             const account = await dir.getAccount(id);
-            auditLog.append({ operator: who.username, action: 'directory.view', outcome: 'ok', target: account.username });
+            auditLog.append({ operator: who.username, action: 'directory.view', outcome: 'ok', target: account.username, unit: account.unit });
             return toAccountDetail(account, deps.clock.now());
           } catch (err) {
             auditLog.append({
@@ -402,6 +419,34 @@ export function createHelpdesk(deps: HelpdeskDeps): HelpdeskApp {
             detail: { rows: report.rows, problems: report.problemCount, firstBad: report.firstBad, againstHead: head ? head.seq : null },
           });
           return report;
+        }),
+      query: ({ filter, before, limit }) =>
+        guarded(async () => {
+          requireOperator();
+          return auditLog.query(resolveAuditFilter(filter, deps.clock.now()), before ?? null, limit ?? 50);
+        }),
+      timeline: ({ caseId }) =>
+        guarded(async () => {
+          requireOperator();
+          return auditLog.timeline(caseId);
+        }),
+      export: ({ filter, format, path }) =>
+        guarded(async () => {
+          const who = requireOperator();
+          const resolved = resolveAuditFilter(filter, deps.clock.now());
+          // What was exported is itself audited (the criteria and the count; the file's name, not its folder).
+          const criteria = Object.entries(filter)
+            .map(([k, v]) => `${k}=${String(v)}`)
+            .join(' ');
+          try {
+            const done = await deps.exportAudit(auditLog.scan(resolved), format, path);
+            auditLog.append({ operator: who.username, action: 'audit.export', outcome: 'ok', detail: { format, rows: done.rows, criteria, file: basename(path) } });
+            return done;
+          } catch (err) {
+            const code = err instanceof HelpdeskError ? err.code : 'INTERNAL';
+            auditLog.append({ operator: who.username, action: 'audit.export', outcome: 'error', detail: { format, criteria, code } });
+            throw err;
+          }
         }),
     },
   };

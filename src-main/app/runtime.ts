@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { AppMode } from '../common/dto';
 import { directoryDefaults, mailSecretKey, type Settings, smsSecretKey } from '../common/settings';
 import { cryptoRandom, HmacCodeHasher, newOtpKey } from '../adapters/crypto/otp-crypto';
+import { exportAuditRows } from '../adapters/export/audit-export';
 import { createMailRelay } from '../adapters/mail/smtp-relay';
 import { createSmsRelay } from '../adapters/sms/index';
 import { SqliteOtpStore } from '../adapters/store/otp-store';
@@ -56,6 +57,9 @@ const NO_AUDIT: AuditLog = {
   },
   recent: () => [],
   head: () => null,
+  query: () => ({ rows: [], nextBefore: null, total: 0, totalIsLowerBound: false }),
+  timeline: () => [],
+  scan: () => [],
   verify: () => {
     throw new HelpdeskError('SECRET_STORE_UNAVAILABLE');
   },
@@ -187,6 +191,7 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
     relays,
     outbox,
     random: cryptoRandom,
+    exportAudit: exportAuditRows,
     version: opts.version,
   });
   return {

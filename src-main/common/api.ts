@@ -11,7 +11,10 @@ import type {
   AppInfo,
   AuditChainReport,
   AuditEntry,
+  AuditExportResult,
+  AuditFilter,
   AuditHead,
+  AuditPage,
   ConnectionReport,
   QueryKind,
   SearchResult,
@@ -64,6 +67,12 @@ export interface HelpdeskApi {
     head: Call<Empty, AuditHead | null>;
     /** Supervisor: walks the whole chain; with an exported head, also detects rows cut from the end. */
     verify: Call<{ head?: AuditHead }, AuditChainReport>;
+    /** Supervisor, auditor: the audit view — filtered, newest first, a page at a time (`before` = the last seq seen). */
+    query: Call<{ filter: AuditFilter; before?: number; limit?: number }, AuditPage>;
+    /** Supervisor, auditor: every row of one case in order (opened → code sent → verified → action → closed). */
+    timeline: Call<{ caseId: string }, AuditEntry[]>;
+    /** Supervisor, auditor: the filtered rows to a CSV (UTF-8, Excel-safe) or XLSX file at `path` (absolute; written whole or not at all). */
+    export: Call<{ filter: AuditFilter; format: 'csv' | 'xlsx'; path: string }, AuditExportResult>;
   };
   cases: {
     /** Opens a case on an account for the caller on the line, with the operator's reason or ticket. */

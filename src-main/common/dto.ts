@@ -134,8 +134,41 @@ export interface AuditEntry {
   operator: string | null;
   action: string;
   outcome: 'ok' | 'error' | 'refused';
+  /** The account the row is about (username), if any. */
   target: string | null;
+  /** That account's unit (đơn vị), when known. */
+  unit: string | null;
+  /** The case the row belongs to, if any (its timeline). */
+  caseId: string | null;
   detail: Record<string, string | number | boolean | null>;
+}
+
+/** Criteria of the audit view and its exports; days are Vietnamese days (YYYY-MM-DD), both ends included. */
+export interface AuditFilter {
+  from?: string;
+  to?: string;
+  operator?: string;
+  /** The account's username. */
+  account?: string;
+  action?: string;
+  outcome?: 'ok' | 'error' | 'refused';
+  unit?: string;
+  caseId?: string;
+}
+
+/** One page of the audit view, newest first; `nextBefore` continues it (keyset paging: fast on 1M rows). */
+export interface AuditPage {
+  rows: AuditEntry[];
+  nextBefore: number | null;
+  /** Rows matching the filter (counted up to 100,000: beyond, `totalIsLowerBound`). */
+  total: number;
+  totalIsLowerBound: boolean;
+}
+
+export interface AuditExportResult {
+  path: string;
+  rows: number;
+  bytes: number;
 }
 
 /** The last audit row's seq and hash: exported or printed, it makes a shortened chain visible. */

@@ -20,6 +20,7 @@ export const ERROR_CODES = [
   'SECRET_STORE_UNAVAILABLE',
   'SERVICE_PASSWORD_MISSING',
   'SETTINGS_WRITE_FAILED',
+  'EXPORT_WRITE_FAILED',
   'CASE_NOT_FOUND',
   'CASE_CLOSED',
   'CASE_NOT_VERIFIED',
@@ -69,5 +70,7 @@ export const VALIDATION_REASONS = [
   'landline',
   'old_format',
   'same_as_mail',
+  'out_of_range',
+  'reversed_range',
 ] as const;
 export type ValidationReason = (typeof VALIDATION_REASONS)[number];

@@ -7,6 +7,18 @@ import { dnText, lineText, secretText } from './text-rules';
 
 const empty = z.strictObject({});
 const caseId = z.string().regex(/^[0-9a-f-]{36}$/u, { error: 'invalid_format' });
+const day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/u, { error: 'invalid_format' });
+/** Audit criteria: values only (bound as SQL parameters); the calendar is checked in the domain. */
+const auditFilter = z.strictObject({
+  from: day.optional(),
+  to: day.optional(),
+  operator: lineText(128).optional(),
+  account: lineText(128).optional(),
+  action: lineText(64).optional(),
+  outcome: z.enum(['ok', 'error', 'refused']).optional(),
+  unit: lineText(200).optional(),
+  caseId: caseId.optional(),
+});
 
 /** The input schema of every contract method: checked at the boundary before the app sees it. */
 export const INPUT_SCHEMAS = {
@@ -33,6 +45,17 @@ export const INPUT_SCHEMAS = {
   audit: {
     recent: z.strictObject({ limit: z.number().int().min(1).max(500).optional() }),
     head: empty,
+    query: z.strictObject({
+      filter: auditFilter,
+      before: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER).optional(),
+      limit: z.number().int().min(1).max(500).optional(),
+    }),
+    timeline: z.strictObject({ caseId: caseId }),
+    export: z.strictObject({
+      filter: auditFilter,
+      format: z.enum(['csv', 'xlsx']),
+      path: lineText(1024),
+    }),
     verify: z.strictObject({
       head: z
         .strictObject({

@@ -40,6 +40,8 @@ export interface Case {
   /** Key of the account's limits and counters: its stable id (entryUUID, objectGUID, zimbraId), else its DN. */
   accountKey: string;
   accountUsername: string;
+  /** The account's unit (đơn vị), for per-unit reports. */
+  accountUnit: string | null;
   accountDisplayName: string;
   /** Username of the operator who opened it: only they can work on it. */
   operator: string;

@@ -1,4 +1,5 @@
-import type { AuditChainReport, AuditEntry, AuditHead, OperatorInfo } from '../common/dto';
+import type { AuditChainReport, AuditEntry, AuditHead, AuditPage, OperatorInfo } from '../common/dto';
+import type { ResolvedAuditFilter } from './audit-filter';
 import type { DirectorySettings } from '../common/settings';
 import type { SearchCriterion } from './search-query';
 
@@ -137,6 +138,8 @@ export interface AuditRecord {
   action: string;
   outcome: 'ok' | 'error' | 'refused';
   target?: string | null;
+  /** The unit (đơn vị) of the account the row is about, for per-unit reports. */
+  unit?: string | null;
   detail?: Record<string, string | number | boolean | null>;
 }
 
@@ -149,6 +152,12 @@ export interface AuditLog {
   head(): AuditHead | null;
   /** Walks the whole chain; with an exported head, also checks nothing was cut from the end. */
   verify(expectedHead?: AuditHead): AuditChainReport;
+  /** Rows matching the filter, newest first, below `before` (keyset paging). */
+  query(filter: ResolvedAuditFilter, before: number | null, limit: number): AuditPage;
+  /** Every row of one case, oldest first. */
+  timeline(caseId: string): AuditEntry[];
+  /** Every row matching the filter, oldest first, one at a time (exports). */
+  scan(filter: ResolvedAuditFilter): Iterable<AuditEntry>;
 }
 
 export type { AuditChainReport, AuditHead } from '../common/dto';

@@ -1,3 +1,4 @@
+import { recordingAudit } from '../helpers/fake-audit';
 import { describe, expect, it, vi } from 'vitest';
 import { MemorySecretStore } from '../../src-main/adapters/secrets/keytar-secret-store';
 import { createHelpdesk, type HelpdeskDeps, servicePasswordKey } from '../../src-main/app/helpdesk';
@@ -39,7 +40,7 @@ function setup(initial: Settings = DEFAULT_SETTINGS) {
   const deps: HelpdeskDeps = {
     settings: { load: () => structuredClone(stored), save: (s) => void (stored = structuredClone(s)) },
     secrets,
-    audit: () => ({ append: (r) => void audit.push(r), recent: () => [], head: () => null, verify: () => ({ ok: true, rows: 0, head: null, problemCount: 0, problems: [], firstBad: null }) }),
+    audit: () => recordingAudit(audit),
     clock: { now: () => new Date('2026-11-23T03:00:00Z') },
     directoryFactory: vi.fn(() => directory),
     startTraining: vi.fn(async () => ({
@@ -61,6 +62,9 @@ function setup(initial: Settings = DEFAULT_SETTINGS) {
       throw new HelpdeskError('RELAY_NOT_CONFIGURED');
     },
     outbox: { list: () => [] },
+    exportAudit: async () => {
+      throw new HelpdeskError('INTERNAL');
+    },
     version: 'test',
   };
   const app = createHelpdesk(deps);

@@ -1,3 +1,4 @@
+import { recordingAudit } from '../helpers/fake-audit';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -86,7 +87,7 @@ function setup(opts: { failSms?: HelpdeskError | ((m: SmsMessage) => HelpdeskErr
   const app = createHelpdesk({
     settings: { load: () => opts.settings ?? DEFAULT_SETTINGS, save: () => undefined },
     secrets: opts.secrets ?? new MemorySecretStore(),
-    audit: () => ({ append: (r) => void audit.push(r), recent: () => [], head: () => null, verify: () => ({ ok: true, rows: 0, head: null, problemCount: 0, problems: [], firstBad: null }) }),
+    audit: () => recordingAudit(audit),
     clock: { now: () => now },
     directoryFactory: () => directory,
     startTraining: async () => ({
@@ -124,6 +125,9 @@ function setup(opts: { failSms?: HelpdeskError | ((m: SmsMessage) => HelpdeskErr
       mail: outbox.mail(),
     }),
     outbox,
+    exportAudit: async () => {
+      throw new HelpdeskError('INTERNAL');
+    },
     version: 'test',
   });
   return { api: app.api, audit, sent, outbox, db, writes };

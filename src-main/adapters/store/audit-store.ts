@@ -1,5 +1,6 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { AuditEntry } from '../../common/dto';
+import type { AuditEntry, AuditPage } from '../../common/dto';
+import type { ResolvedAuditFilter } from '../../domain/audit-filter';
 import type { AuditChainReport, AuditHead, AuditLog, AuditRecord, Clock } from '../../domain/ports';
 import type { Db } from './database';
 
@@ -9,6 +10,9 @@ type Scalar = string | number | boolean | null;
 export const GENESIS_HASH = '0'.repeat(64);
 /** Problems listed at most by one verification (the count is always exact). */
 const MAX_LISTED_PROBLEMS = 1000;
+/** Matches counted at most for the audit view's total. */
+const COUNT_CAP = 100_000;
+const ENTRY_COLUMNS = 'seq, at, operator, action, outcome, target, unit, case_id, detail';
 
 /** Removes CR/LF and other control characters so a logged field cannot forge a line. */
 export function cleanField(value: string): string {
@@ -29,6 +33,7 @@ interface AuditRow {
   action: string;
   outcome: AuditEntry['outcome'];
   target: string | null;
+  unit: string | null;
   case_id: string | null;
   detail: string;
   prev_hash: string;
@@ -37,7 +42,7 @@ interface AuditRow {
 
 /** The row's content in one unambiguous text: a JSON array of every column but the two hashes. */
 export function canonicalRow(r: Omit<AuditRow, 'prev_hash' | 'hash'>): string {
-  return JSON.stringify([r.seq, r.at, r.operator, r.action, r.outcome, r.target, r.case_id, r.detail]);
+  return JSON.stringify([r.seq, r.at, r.operator, r.action, r.outcome, r.target, r.unit, r.case_id, r.detail]);
 }
 
 /** hash = HMAC-SHA256(key, prev_hash ‖ "\n" ‖ canonical row), hex. */
@@ -70,7 +75,7 @@ export function verifyAuditChain(db: Db, key: Buffer, expectedHead?: AuditHead):
   let rows = 0;
   let prev: { seq: number; hash: string } | null = null;
   let headAtExpected: string | null = null;
-  const all = db.prepare('SELECT seq, at, operator, action, outcome, target, case_id, detail, prev_hash, hash FROM audit ORDER BY seq');
+  const all = db.prepare('SELECT seq, at, operator, action, outcome, target, unit, case_id, detail, prev_hash, hash FROM audit ORDER BY seq');
   for (const r of all.iterate() as IterableIterator<AuditRow>) {
     rows++;
     const expectedSeq: number = prev ? prev.seq + 1 : 1;
@@ -114,16 +119,16 @@ export class SqliteAuditLog implements AuditLog {
   ) {
     if (key.length < 32) throw new Error('audit key must be at least 32 bytes');
     this.insert = db.prepare(
-      'INSERT INTO audit (seq, at, operator, action, outcome, target, case_id, detail, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      'INSERT INTO audit (seq, at, operator, action, outcome, target, unit, case_id, detail, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
     );
-    this.latest = db.prepare('SELECT seq, at, operator, action, outcome, target, detail FROM audit ORDER BY seq DESC LIMIT ?');
+    this.latest = db.prepare(`SELECT ${ENTRY_COLUMNS} FROM audit ORDER BY seq DESC LIMIT ?`);
     this.lastRow = db.prepare('SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1');
     this.appendTx = db.transaction((row: Omit<AuditRow, 'seq' | 'prev_hash' | 'hash'>) => {
       // Read the head inside the (immediate) transaction: the chain never forks.
       const head = this.lastRow.get() as { seq: number; hash: string } | undefined;
       const full = { ...row, seq: (head?.seq ?? 0) + 1 };
       const prev = head?.hash ?? GENESIS_HASH;
-      this.insert.run(full.seq, full.at, full.operator, full.action, full.outcome, full.target, full.case_id, full.detail, prev, chainHash(this.key, prev, full));
+      this.insert.run(full.seq, full.at, full.operator, full.action, full.outcome, full.target, full.unit, full.case_id, full.detail, prev, chainHash(this.key, prev, full));
     });
     this.chainUnchained();
   }
@@ -136,7 +141,7 @@ export class SqliteAuditLog implements AuditLog {
       const old = this.db.prepare('SELECT at, operator, action, outcome, target, detail FROM audit_unchained ORDER BY seq').all() as {
         at: string; operator: string | null; action: string; outcome: AuditEntry['outcome']; target: string | null; detail: string;
       }[];
-      for (const r of old) this.appendTx.immediate({ ...r, case_id: caseOf(r.detail) });
+      for (const r of old) this.appendTx.immediate({ ...r, unit: null, case_id: caseOf(r.detail) });
       this.db.exec('DROP TABLE audit_unchained');
     }).immediate();
   }
@@ -149,16 +154,41 @@ export class SqliteAuditLog implements AuditLog {
       action: cleanField(r.action),
       outcome: r.outcome,
       target: r.target == null ? null : cleanField(r.target),
+      unit: r.unit == null ? null : cleanField(r.unit),
       case_id: typeof detail.case === 'string' ? detail.case : null,
       detail: JSON.stringify(detail),
     });
   }
 
   recent(limit: number): AuditEntry[] {
-    const rows = this.latest.all(limit) as {
-      seq: number; at: string; operator: string | null; action: string; outcome: AuditEntry['outcome']; target: string | null; detail: string;
-    }[];
-    return rows.map((r) => ({ ...r, detail: JSON.parse(r.detail) as AuditEntry['detail'] }));
+    return (this.latest.all(limit) as StoredEntry[]).map(toEntry);
+  }
+
+  query(filter: ResolvedAuditFilter, before: number | null, limit: number): AuditPage {
+    const { clause, params } = whereOf(filter);
+    const page = this.db
+      .prepare(`SELECT ${ENTRY_COLUMNS} FROM audit WHERE ${clause}${before === null ? '' : ' AND seq < ?'} ORDER BY seq DESC LIMIT ?`)
+      .all(...params, ...(before === null ? [] : [before]), limit + 1) as StoredEntry[];
+    const more = page.length > limit;
+    const rows = page.slice(0, limit).map(toEntry);
+    const counted = (this.db.prepare(`SELECT COUNT(*) AS n FROM (SELECT 1 FROM audit WHERE ${clause} LIMIT ?)`).get(...params, COUNT_CAP + 1) as { n: number }).n;
+    return {
+      rows,
+      nextBefore: more ? rows.at(-1)!.seq : null,
+      total: Math.min(counted, COUNT_CAP),
+      totalIsLowerBound: counted > COUNT_CAP,
+    };
+  }
+
+  timeline(caseId: string): AuditEntry[] {
+    return (this.db.prepare(`SELECT ${ENTRY_COLUMNS} FROM audit WHERE case_id = ? ORDER BY seq`).all(caseId) as StoredEntry[]).map(toEntry);
+  }
+
+  *scan(filter: ResolvedAuditFilter): Iterable<AuditEntry> {
+    const { clause, params } = whereOf(filter);
+    for (const r of this.db.prepare(`SELECT ${ENTRY_COLUMNS} FROM audit WHERE ${clause} ORDER BY seq`).iterate(...params) as IterableIterator<StoredEntry>) {
+      yield toEntry(r);
+    }
   }
 
   head(): AuditHead | null {
@@ -168,6 +198,42 @@ export class SqliteAuditLog implements AuditLog {
   verify(expectedHead?: AuditHead): AuditChainReport {
     return verifyAuditChain(this.db, this.key, expectedHead);
   }
+}
+
+type StoredEntry = Omit<AuditRow, 'prev_hash' | 'hash'>;
+
+function toEntry(r: StoredEntry): AuditEntry {
+  return {
+    seq: r.seq,
+    at: r.at,
+    operator: r.operator,
+    action: r.action,
+    outcome: r.outcome,
+    target: r.target,
+    unit: r.unit,
+    caseId: r.case_id,
+    detail: JSON.parse(r.detail) as AuditEntry['detail'],
+  };
+}
+
+/** The WHERE clause of a filter: fixed SQL with bound parameters, never a value spliced in. */
+function whereOf(f: ResolvedAuditFilter): { clause: string; params: (string | number)[] } {
+  const parts: string[] = [];
+  const params: (string | number)[] = [];
+  const add = (sql: string, value: string | null) => {
+    if (value === null) return;
+    parts.push(sql);
+    params.push(value);
+  };
+  add('at >= ?', f.fromIso);
+  add('at < ?', f.toIso);
+  add('operator = ?', f.operator);
+  add('target = ?', f.account);
+  add('action = ?', f.action);
+  add('outcome = ?', f.outcome ?? null);
+  add('unit = ?', f.unit);
+  add('case_id = ?', f.caseId);
+  return { clause: parts.length ? parts.join(' AND ') : '1', params };
 }
 
 function caseOf(detail: string): string | null {

@@ -55,6 +55,7 @@ const MIGRATIONS: readonly string[] = [
      action TEXT NOT NULL,
      outcome TEXT NOT NULL CHECK (outcome IN ('ok', 'error', 'refused')),
      target TEXT,
+     unit TEXT,
      case_id TEXT,
      detail TEXT NOT NULL DEFAULT '{}',
      prev_hash TEXT NOT NULL,
@@ -64,6 +65,8 @@ const MIGRATIONS: readonly string[] = [
    CREATE INDEX audit_target ON audit (target, seq);
    CREATE INDEX audit_operator ON audit (operator, seq);
    CREATE INDEX audit_case ON audit (case_id, seq);
+   CREATE INDEX audit_unit ON audit (unit, seq);
+   CREATE INDEX audit_action ON audit (action, seq);
    CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END;
    CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END;`,
 ];

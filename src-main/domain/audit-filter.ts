@@ -1,0 +1,63 @@
+import type { AuditFilter } from '../common/dto';
+import { HelpdeskError } from './errors';
+
+/** The audit's days are Vietnamese days (Asia/Ho_Chi_Minh, UTC+7, no daylight saving). */
+const VN_OFFSET_MS = 7 * 3600_000;
+/** Nothing was audited before this app existed; a range reaching further back is a typo. */
+const EARLIEST = '2020-01-01';
+const DAY_MS = 86_400_000;
+
+/** A filter ready for the store: the day range as UTC instants [fromIso, toIso), the rest as given. */
+export interface ResolvedAuditFilter {
+  fromIso: string | null;
+  toIso: string | null;
+  operator: string | null;
+  account: string | null;
+  action: string | null;
+  outcome: AuditFilter['outcome'] | null;
+  unit: string | null;
+  caseId: string | null;
+}
+
+/** 00:00 of a VN day, as a UTC instant. */
+function vnDayStart(day: string): number {
+  const [y, m, d] = day.split('-').map(Number) as [number, number, number];
+  const ms = Date.UTC(y, m - 1, d) - VN_OFFSET_MS;
+  // 2026-02-30 parses as March 2nd: refuse days that do not exist.
+  const back = new Date(ms + VN_OFFSET_MS);
+  if (back.getUTCFullYear() !== y || back.getUTCMonth() !== m - 1 || back.getUTCDate() !== d) {
+    throw new HelpdeskError('VALIDATION_FAILED', { field: 'filter', reason: 'invalid_value', detail: 'no such day' });
+  }
+  return ms;
+}
+
+/** Today's VN day as YYYY-MM-DD. */
+export function vnToday(now: Date): string {
+  return new Date(now.getTime() + VN_OFFSET_MS).toISOString().slice(0, 10);
+}
+
+/**
+ * Checks an audit filter against the calendar: days that exist, `from` not after `to`, nothing before
+ * 2020 or after today. Text criteria are passed on as values (bound parameters, never SQL).
+ */
+export function resolveAuditFilter(f: AuditFilter, now: Date): ResolvedAuditFilter {
+  const today = vnToday(now);
+  for (const [field, day] of [['filter.from', f.from], ['filter.to', f.to]] as const) {
+    if (day !== undefined && (day < EARLIEST || day > today)) {
+      throw new HelpdeskError('VALIDATION_FAILED', { field, reason: 'out_of_range' });
+    }
+  }
+  if (f.from !== undefined && f.to !== undefined && f.from > f.to) {
+    throw new HelpdeskError('VALIDATION_FAILED', { field: 'filter.to', reason: 'reversed_range' });
+  }
+  return {
+    fromIso: f.from === undefined ? null : new Date(vnDayStart(f.from)).toISOString(),
+    toIso: f.to === undefined ? null : new Date(vnDayStart(f.to) + DAY_MS).toISOString(),
+    operator: f.operator ?? null,
+    account: f.account ?? null,
+    action: f.action ?? null,
+    outcome: f.outcome ?? null,
+    unit: f.unit ?? null,
+    caseId: f.caseId ?? null,
+  };
+}

@@ -1,0 +1,14 @@
+import type { AuditLog, AuditRecord } from '../../src-main/domain/ports';
+
+/** An AuditLog for unit tests of the app module alone: it keeps the records it was given, in order. */
+export function recordingAudit(records: AuditRecord[]): AuditLog {
+  return {
+    append: (r) => void records.push(r),
+    recent: () => [],
+    head: () => null,
+    verify: () => ({ ok: true, rows: records.length, head: null, problemCount: 0, problems: [], firstBad: null }),
+    query: () => ({ rows: [], nextBefore: null, total: 0, totalIsLowerBound: false }),
+    timeline: () => [],
+    scan: () => [],
+  };
+}
