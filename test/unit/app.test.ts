@@ -231,7 +231,7 @@ describe('app: roles, enforced per contract method in the main process', () => {
   const PUBLIC = ['app.info', 'session.current', 'session.signIn', 'session.signOut'];
   const SUPERVISOR_ONLY = ['cases.override', 'actions.resetAndUnlock', 'settings.get', 'settings.save', 'settings.testConnection', 'audit.verify'];
   const ANY_ROLE = ['audit.recent'];
-  const SUPERVISOR_OR_AUDITOR = ['audit.head'];
+  const SUPERVISOR_OR_AUDITOR = ['audit.head', 'audit.query', 'audit.timeline', 'audit.export'];
   const caseId = '00000000-0000-4000-8000-000000000000';
   const inputs: Record<string, unknown> = {
     'session.signIn': { username: 'x', password: 'wrong' },
@@ -246,6 +246,8 @@ describe('app: roles, enforced per contract method in the main process', () => {
     'cases.override': { caseId, check: 'agency-letter', note: 'x' },
     'actions.sendContactCode': { caseId, kind: 'mobile', value: '0912345678' },
     'actions.updateContact': { caseId, code: '123456' },
+    'audit.query': { filter: {} },
+    'audit.export': { filter: {}, format: 'csv', path: '/nonexistent/x.csv' },
   };
   const methods = Object.entries(API_MANIFEST).flatMap(([g, ms]) => (ms as readonly string[]).map((m) => `${g}.${m}`));
 

@@ -7,7 +7,7 @@ import { csvCell, exportAuditRows } from '../../src-main/adapters/export/audit-e
 import { newAuditKey, SqliteAuditLog } from '../../src-main/adapters/store/audit-store';
 import { openDatabase } from '../../src-main/adapters/store/database';
 import { resolveAuditFilter } from '../../src-main/domain/audit-filter';
-import { HelpdeskError } from '../../src-main/domain/errors';
+import type { HelpdeskError } from '../../src-main/domain/errors';
 
 // The audit view's filters (calendar rules in the domain, bound parameters in the store) and its exports.
 const NOW = new Date('2026-11-23T03:00:00Z'); // 10:00 in Hà Nội

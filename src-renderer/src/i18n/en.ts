@@ -587,6 +587,7 @@ export const en: Messages = {
     RELAY_SERVER_ERROR: 'The relay had a server error.',
     RELAY_BAD_RESPONSE: 'The relay answered in an unexpected format.',
     SETTINGS_WRITE_FAILED: 'The settings file could not be written.',
+    EXPORT_WRITE_FAILED: 'The export could not be written where you chose (the folder does not exist or cannot be written). No partial file was left.',
     INTERNAL: 'Something unexpected went wrong. Please try again.',
   },
   reasons: {
@@ -621,6 +622,8 @@ export const en: Messages = {
     landline: 'This is a landline; a mobile number is needed.',
     old_format: 'Old 11-digit mobile numbers were renumbered to 10 digits in 2018.',
     same_as_mail: 'The backup e-mail must differ from the account’s own mail.',
+    out_of_range: 'The day is out of range (from 1 January 2020 to today).',
+    reversed_range: '“To” must be on or after “From”.',
     not_code: 'The code is exactly 6 digits.',
     invalid_characters: 'Contains characters that cannot be searched: ( ) * \\',
     invalid_value: 'Invalid value.',
