@@ -53,6 +53,8 @@ export interface HelpdeskDeps {
   outbox: { list(limit: number): OutboxMessage[] };
   /** CSPRNG for temporary passwords. */
   random: RandomSource;
+  /** Folder proposed for exports. */
+  exportDir: string;
   /** Writes audit rows to a CSV or XLSX file, whole or not at all. */
   exportAudit: (rows: Iterable<AuditEntry>, format: 'csv' | 'xlsx', path: string) => Promise<AuditExportResult>;
   version: string;
@@ -225,6 +227,7 @@ export function createHelpdesk(deps: HelpdeskDeps): HelpdeskApp {
             mode,
             locale: settings.locale,
             directory: d ? { url: d.url, baseDn: d.baseDn, dialect: d.dialect } : null,
+            exportDir: deps.exportDir,
           };
         }),
     },

@@ -1,4 +1,5 @@
-import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { AppMode } from '../common/dto';
 import { directoryDefaults, mailSecretKey, type Settings, smsSecretKey } from '../common/settings';
@@ -29,6 +30,8 @@ export interface RuntimeOptions {
   secrets: SecretStore;
   version: string;
   clock?: Clock;
+  /** Folder proposed for exports (default: ~/Downloads when it exists, else the home folder). */
+  exportDir?: string;
 }
 
 export interface Runtime extends HelpdeskApp {
@@ -133,6 +136,11 @@ function openTrainingStore(path: string, clock: Clock): ModeStore {
   return { db, audit: new SqliteAuditLog(db, clock, newAuditKey()), otp: new SqliteOtpStore(db) };
 }
 
+function defaultExportDir(): string {
+  const downloads = join(homedir(), 'Downloads');
+  return existsSync(downloads) ? downloads : homedir();
+}
+
 /** The composition root shared by the Electron shell and the web harness. */
 export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
   mkdirSync(opts.dataDir, { recursive: true, mode: 0o700 });
@@ -192,6 +200,7 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
     outbox,
     random: cryptoRandom,
     exportAudit: exportAuditRows,
+    exportDir: opts.exportDir ?? defaultExportDir(),
     version: opts.version,
   });
   return {

@@ -12,6 +12,8 @@ export interface AppInfo {
   locale: Locale;
   /** Directory the app talks to (no credentials): host and base DN. */
   directory: { url: string; baseDn: string; dialect: Dialect } | null;
+  /** Folder proposed for exports (the user's Downloads folder where there is one). */
+  exportDir: string;
 }
 
 export interface OperatorInfo {

@@ -77,6 +77,7 @@ if (!app.requestSingleInstanceLock()) {
       resourcesDir: app.isPackaged ? join(process.resourcesPath, 'resources') : join(here, '..', '..', 'resources'),
       secrets: new KeytarSecretStore(),
       version: app.getVersion(),
+      exportDir: app.getPath('downloads'),
     });
     registerIpc(runtime.api, senderPolicy);
     createWindow();

@@ -22,6 +22,7 @@ async function main(): Promise<void> {
     resourcesDir: join(repo, 'resources'),
     secrets: new KeytarSecretStore(),
     version: pkg.version,
+    ...(process.env.HELPDESK_EXPORT_DIR ? { exportDir: resolve(process.env.HELPDESK_EXPORT_DIR) } : {}),
   });
   // HELPDESK_TOKEN lets a test runner know the token in advance; otherwise a fresh random one.
   const given = process.env.HELPDESK_TOKEN;

@@ -62,6 +62,7 @@ function setup(initial: Settings = DEFAULT_SETTINGS) {
       throw new HelpdeskError('RELAY_NOT_CONFIGURED');
     },
     outbox: { list: () => [] },
+    exportDir: '/tmp',
     exportAudit: async () => {
       throw new HelpdeskError('INTERNAL');
     },

@@ -125,6 +125,7 @@ function setup(opts: { failSms?: HelpdeskError | ((m: SmsMessage) => HelpdeskErr
       mail: outbox.mail(),
     }),
     outbox,
+    exportDir: '/tmp',
     exportAudit: async () => {
       throw new HelpdeskError('INTERNAL');
     },
