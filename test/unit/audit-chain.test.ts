@@ -162,3 +162,13 @@ describe('tamper-evident audit', () => {
     raw.close();
   });
 });
+
+describe('two writers on one file', () => {
+  it('appends interleaved from two connections still form one chain (no fork)', () => {
+    const { file, log: a, key } = fresh(1);
+    const b = new SqliteAuditLog(openDatabase(file), clock, key);
+    for (let i = 0; i < 20; i++) (i % 2 ? a : b).append({ operator: i % 2 ? 'a' : 'b', action: 'x', outcome: 'ok' });
+    expect(a.verify()).toMatchObject({ ok: true, rows: 21 });
+    expect(b.head()).toEqual(a.head());
+  });
+});

@@ -110,7 +110,8 @@ export class SqliteAuditLog implements AuditLog {
   private readonly insert;
   private readonly latest;
   private readonly lastRow;
-  private readonly appendTx;
+  /** The chain's head as this process last wrote or read it. */
+  private headCache: AuditHead | null = null;
 
   constructor(
     private readonly db: Db,
@@ -123,14 +124,30 @@ export class SqliteAuditLog implements AuditLog {
     );
     this.latest = db.prepare(`SELECT ${ENTRY_COLUMNS} FROM audit ORDER BY seq DESC LIMIT ?`);
     this.lastRow = db.prepare('SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1');
-    this.appendTx = db.transaction((row: Omit<AuditRow, 'seq' | 'prev_hash' | 'hash'>) => {
-      // Read the head inside the (immediate) transaction: the chain never forks.
-      const head = this.lastRow.get() as { seq: number; hash: string } | undefined;
-      const full = { ...row, seq: (head?.seq ?? 0) + 1 };
-      const prev = head?.hash ?? GENESIS_HASH;
-      this.insert.run(full.seq, full.at, full.operator, full.action, full.outcome, full.target, full.unit, full.case_id, full.detail, prev, chainHash(this.key, prev, full));
-    });
     this.chainUnchained();
+  }
+
+  /**
+   * Inserts the row as the next link. The seq is the primary key: if another writer got there first the
+   * insert fails, the head is read again and the row goes after it — the chain never forks, and the
+   * common case costs one INSERT (one fsync), like a plain log.
+   */
+  private insertNext(row: Omit<AuditRow, 'seq' | 'prev_hash' | 'hash'>): void {
+    for (let attempt = 0; ; attempt++) {
+      if (!this.headCache || attempt > 0) this.headCache = (this.lastRow.get() as AuditHead | undefined) ?? null;
+      const full = { ...row, seq: (this.headCache?.seq ?? 0) + 1 };
+      const prev = this.headCache?.hash ?? GENESIS_HASH;
+      const hash = chainHash(this.key, prev, full);
+      try {
+        this.insert.run(full.seq, full.at, full.operator, full.action, full.outcome, full.target, full.unit, full.case_id, full.detail, prev, hash);
+      } catch (err) {
+        if (attempt < 3 && (err as { code?: string }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY') continue;
+        this.headCache = null;
+        throw err;
+      }
+      this.headCache = { seq: full.seq, hash };
+      return;
+    }
   }
 
   /** Rows written before the chain existed (schema v1) join it once, in their order, then the old table goes. */
@@ -141,14 +158,14 @@ export class SqliteAuditLog implements AuditLog {
       const old = this.db.prepare('SELECT at, operator, action, outcome, target, detail FROM audit_unchained ORDER BY seq').all() as {
         at: string; operator: string | null; action: string; outcome: AuditEntry['outcome']; target: string | null; detail: string;
       }[];
-      for (const r of old) this.appendTx.immediate({ ...r, unit: null, case_id: caseOf(r.detail) });
+      for (const r of old) this.insertNext({ ...r, unit: null, case_id: caseOf(r.detail) });
       this.db.exec('DROP TABLE audit_unchained');
     }).immediate();
   }
 
   append(r: AuditRecord): void {
     const detail = cleanDetail(r.detail);
-    this.appendTx.immediate({
+    this.insertNext({
       at: this.clock.now().toISOString(),
       operator: r.operator === null ? null : cleanField(r.operator),
       action: cleanField(r.action),
@@ -194,6 +211,7 @@ export class SqliteAuditLog implements AuditLog {
   head(): AuditHead | null {
     return (this.lastRow.get() as AuditHead | undefined) ?? null;
   }
+
 
   verify(expectedHead?: AuditHead): AuditChainReport {
     return verifyAuditChain(this.db, this.key, expectedHead);

@@ -1,0 +1,130 @@
+/**
+ * The audit's figures for `npm run bench`: durable appends against raw better-sqlite3 inserts with the
+ * same pragmas (each its own transaction, so each one fsync), a query by account on 1,000,000 rows,
+ * and 100,000-row exports to CSV and XLSX.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { exportAuditRows } from '../src-main/adapters/export/audit-export';
+import { chainHash, GENESIS_HASH, newAuditKey, SqliteAuditLog } from '../src-main/adapters/store/audit-store';
+import { openDatabase } from '../src-main/adapters/store/database';
+import { resolveAuditFilter } from '../src-main/domain/audit-filter';
+
+const ROWS = Number(process.env.BENCH_AUDIT_ROWS ?? 1_000_000);
+const APPENDS = 2000;
+const QUERIES = 400;
+const EXPORT_ROWS = 100_000;
+
+const fmt = (n: number) => n.toFixed(2).padStart(8);
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+/** Seeds `rows` chained rows in one transaction (seeding is not measured). */
+function seed(db: Database.Database, key: Buffer, rows: number, from = 1): void {
+  const insert = db.prepare(
+    'INSERT INTO audit (seq, at, operator, action, outcome, target, unit, case_id, detail, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+  );
+  const actions = ['case.open', 'code.send', 'code.verify', 'account.unlock', 'case.close'];
+  let prev = (db.prepare('SELECT hash FROM audit ORDER BY seq DESC LIMIT 1').get() as { hash: string } | undefined)?.hash ?? GENESIS_HASH;
+  const t0 = Date.parse('2025-01-01T00:00:00Z');
+  db.transaction(() => {
+    for (let seq = from; seq < from + rows; seq++) {
+      const row = {
+        seq,
+        at: new Date(t0 + seq * 30_000).toISOString(),
+        operator: `tongdai${String(seq % 40).padStart(2, '0')}`,
+        action: actions[seq % 5]!,
+        outcome: seq % 11 === 0 ? 'refused' : 'ok',
+        target: `user${Math.floor(seq / 5) % 100_000}`,
+        unit: `Đơn vị ${seq % 30}`,
+        case_id: `00000000-0000-4000-8000-${String(Math.floor(seq / 5)).padStart(12, '0')}`,
+        detail: JSON.stringify({ case: 'x', reason: 'Quên mật khẩu', channel: 'sms', destination: '09*****98' }),
+      } as const;
+      const hash = chainHash(key, prev, row);
+      insert.run(row.seq, row.at, row.operator, row.action, row.outcome, row.target, row.unit, row.case_id, row.detail, prev, hash);
+      prev = hash;
+    }
+  })();
+}
+
+export async function auditBench(summary: string[]): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'helpdesk-bench-audit-'));
+  try {
+    // Durable appends: the chained log vs a plain INSERT, both WAL + synchronous=FULL, one transaction each.
+    const key = newAuditKey();
+    const appDb = openDatabase(join(dir, 'app.sqlite'));
+    const log = new SqliteAuditLog(appDb, { now: () => new Date() }, key);
+    const rawDb = new Database(join(dir, 'raw.sqlite'));
+    rawDb.pragma('journal_mode = WAL');
+    rawDb.pragma('synchronous = FULL');
+    rawDb.exec('CREATE TABLE t (seq INTEGER PRIMARY KEY, at TEXT, operator TEXT, action TEXT, outcome TEXT, target TEXT, detail TEXT)');
+    const rawInsert = rawDb.prepare('INSERT INTO t (at, operator, action, outcome, target, detail) VALUES (?, ?, ?, ?, ?, ?)');
+    const detail = { case: '00000000-0000-4000-8000-000000000001', reason: 'Quên mật khẩu', channel: 'sms' };
+    // Interleaved blocks, so that both see the same disk and cache conditions.
+    let rawMs = 0;
+    let appMs = 0;
+    const block = APPENDS / 10;
+    for (let round = 0; round < 10; round++) {
+      let t = performance.now();
+      for (let i = 0; i < block; i++) rawInsert.run(new Date().toISOString(), 'tongdai01', 'code.send', 'ok', 'annv', JSON.stringify(detail));
+      rawMs += performance.now() - t;
+      t = performance.now();
+      for (let i = 0; i < block; i++) log.append({ operator: 'tongdai01', action: 'code.send', outcome: 'ok', target: 'annv', unit: 'Sở Nội vụ', detail });
+      appMs += performance.now() - t;
+    }
+    const rawRate = APPENDS / (rawMs / 1000);
+    const appRate = APPENDS / (appMs / 1000);
+    rawDb.close();
+    console.log('');
+    console.log(`audit (${APPENDS} durable appends each)                 rows/s`);
+    console.log(`  raw better-sqlite3 INSERT (WAL, FULL)            ${fmt(rawRate)}`);
+    console.log(`  chained audit append (HMAC-SHA256 link)          ${fmt(appRate)}`);
+    console.log(`  ratio                                            ${fmt(appRate / rawRate)}   (target ≥ 0.80)`);
+    summary.push(`audit append ${appRate.toFixed(0)}/s vs raw ${rawRate.toFixed(0)}/s: ratio ${(appRate / rawRate).toFixed(2)}`);
+    expectChain(log);
+
+    // 1,000,000 rows: the audit view's query by account.
+    seed(appDb, key, ROWS - log.head()!.seq, log.head()!.seq + 1);
+    appDb.pragma('wal_checkpoint(TRUNCATE)');
+    const now = new Date();
+    const times: number[] = [];
+    for (let i = 0; i < QUERIES + 50; i++) {
+      const f = resolveAuditFilter({ account: `user${1000 + ((i * 7919) % 99_000)}` }, now);
+      const t0 = performance.now();
+      const page = log.query(f, null, 50);
+      if (i >= 50) times.push(performance.now() - t0);
+      if (page.rows.length === 0) throw new Error('bench: query by account found nothing');
+    }
+    times.sort((a, b) => a - b);
+    console.log(`  query by account on ${log.head()!.seq} rows (ms)   p50 ${fmt(percentile(times, 50))}  p95 ${fmt(percentile(times, 95))}   (target p95 ≤ 5 ms)`);
+    summary.push(`audit query by account on ${log.head()!.seq} rows p95 ${percentile(times, 95).toFixed(2)} ms`);
+
+    // 100,000-row exports.
+    const range = resolveAuditFilter({}, now);
+    const first = (function* () {
+      let n = 0;
+      for (const r of log.scan(range)) {
+        if (n++ >= EXPORT_ROWS) return;
+        yield r;
+      }
+    });
+    for (const format of ['csv', 'xlsx'] as const) {
+      const t0 = performance.now();
+      const done = await exportAuditRows(first(), format, join(dir, `export.${format}`));
+      const s = (performance.now() - t0) / 1000;
+      console.log(`  export ${done.rows} rows to ${format.toUpperCase().padEnd(4)}                       ${fmt(s)} s  (${(done.bytes / 1e6).toFixed(1)} MB; target ${format === 'csv' ? '≤ 1 s' : '≤ 6 s'})`);
+      summary.push(`export ${done.rows} rows ${format} ${s.toFixed(2)} s`);
+    }
+    appDb.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function expectChain(log: SqliteAuditLog): void {
+  if (!log.verify().ok) throw new Error('bench: the audit chain does not verify');
+}
