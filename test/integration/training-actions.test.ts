@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'ldapts';
@@ -45,5 +45,85 @@ describe('training mode: verify, unlock, reset', () => {
     const c = new Client({ url: info.ok ? info.value.directory!.url : '', timeout: 5000 });
     await c.bind(account!.id, temp);
     await c.unbind();
+  });
+});
+
+describe('the audit of a call, through the contract', () => {
+  it('a supervisor sees the case timeline, filters by the account, exports it; the chain verifies', async () => {
+    const { api } = runtime;
+    await api.session.signOut({});
+    expect((await api.session.signIn({ username: 'giamsat01', password: TRAINING_OPERATOR_PASSWORD })).ok).toBe(true);
+    const found = await api.directory.search({ query: 'cty.minhphat', kind: 'username' });
+    const opened = await api.cases.open({ accountId: found.ok ? found.value.items[0]!.id : '', reason: 'Phiếu 42: quên mật khẩu' });
+    const caseId = opened.ok ? opened.value.id : '';
+    expect((await api.cases.sendCode({ caseId, channel: 'email' })).ok).toBe(true);
+    const mail = await api.outbox.list({ limit: 1 });
+    expect((await api.cases.verifyCode({ caseId, code: /\b(\d{6})\b/u.exec(mail.ok ? mail.value[0]!.text : '')![1]! })).ok).toBe(true);
+    expect((await api.cases.close({ caseId, outcome: 'done' })).ok).toBe(true);
+
+    const timeline = await api.audit.timeline({ caseId });
+    expect(timeline.ok && timeline.value.map((r) => r.action)).toEqual(['case.open', 'code.send', 'code.verify', 'case.close']);
+    expect(timeline.ok && timeline.value[0]).toMatchObject({ operator: 'giamsat01', target: 'cty.minhphat', caseId, detail: { reason: 'Phiếu 42: quên mật khẩu' } });
+    expect(timeline.ok && timeline.value[0]!.unit).toBeTruthy();
+
+    const page = await api.audit.query({ filter: { account: 'cty.minhphat', action: 'code.send' } });
+    expect(page).toMatchObject({ ok: true, value: { total: 1, rows: [{ action: 'code.send', detail: { channel: 'email' } }] } });
+    expect(await api.audit.query({ filter: { from: '2026-11-20', to: '2026-11-01' } })).toEqual({
+      ok: false,
+      error: { code: 'VALIDATION_FAILED', field: 'filter.to', reason: 'reversed_range' },
+    });
+
+    const path = join(dataDir, 'minhphat.csv');
+    const exported = await api.audit.export({ filter: { account: 'cty.minhphat' }, format: 'csv', path });
+    expect(exported).toMatchObject({ ok: true, value: { path, rows: 4 } });
+    expect(readFileSync(path, 'utf8')).toContain('Phiếu 42: quên mật khẩu');
+    const nowhere = await api.audit.export({ filter: {}, format: 'csv', path: join(dataDir, 'no', 'such', 'x.csv') });
+    expect(nowhere).toMatchObject({ ok: false, error: { code: 'EXPORT_WRITE_FAILED', detail: 'ENOENT' } });
+
+    const verified = await api.audit.verify({});
+    expect(verified).toMatchObject({ ok: true, value: { ok: true, problemCount: 0 } });
+    const head = await api.audit.head({});
+    expect(head.ok && head.value!.seq).toBeGreaterThan(verified.ok ? verified.value.rows : 0); // the verify itself was audited
+  });
+
+  it('training keeps its own audit: nothing of it is in the production database', async () => {
+    const { existsSync } = await import('node:fs');
+    const Database = (await import('better-sqlite3')).default;
+    expect(existsSync(runtime.trainingDatabasePath)).toBe(true);
+    if (existsSync(runtime.databasePath)) {
+      const db = new Database(runtime.databasePath, { readonly: true });
+      expect(db.prepare('SELECT COUNT(*) AS n FROM audit').get()).toEqual({ n: 0 });
+      db.close();
+    }
+  });
+});
+
+describe('a database the app cannot trust is refused, never rewritten', () => {
+  it('corrupt or from a newer version: a clear error at start, the file byte for byte the same', async () => {
+    const { createHash } = await import('node:crypto');
+    const Database = (await import('better-sqlite3')).default;
+    for (const [name, make, message] of [
+      ['corrupt', (f: string) => writeFileSync(f, Buffer.alloc(8192, 7)), /file is not a database/u],
+      [
+        'newer',
+        (f: string) => {
+          const db = new Database(f);
+          db.pragma('user_version = 99');
+          db.close();
+        },
+        /newer than this app/u,
+      ],
+    ] as const) {
+      const dir = mkdtempSync(join(tmpdir(), `helpdesk-${name}-`));
+      try {
+        const file = join(dir, 'helpdesk.sqlite');
+        make(file);
+        const before = createHash('sha256').update(readFileSync(file)).digest('hex');
+        await expect(createRuntime({ dataDir: dir, resourcesDir: join(process.cwd(), 'resources'), secrets: new MemorySecretStore(), version: 'test' })).rejects.toThrow(message);
+        expect(createHash('sha256').update(readFileSync(file)).digest('hex')).toBe(before);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    }
   });
 });

@@ -74,6 +74,14 @@ const MIGRATIONS: readonly string[] = [
 /** Opens (and migrates) the app database: WAL journal, synchronous FULL so an audit row survives a crash. */
 export function openDatabase(file: string): Db {
   const db = new Database(file);
+  try {
+    // Read before anything writes: a corrupt file or a newer schema is refused with the file untouched.
+    const version = db.pragma('user_version', { simple: true }) as number;
+    if (version > MIGRATIONS.length) throw new Error(`database schema ${version} is newer than this app (${MIGRATIONS.length}): ${file}`);
+  } catch (err) {
+    db.close();
+    throw err;
+  }
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL');
   db.pragma('foreign_keys = ON');
