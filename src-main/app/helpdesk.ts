@@ -12,9 +12,9 @@ import type {
   SessionInfo,
   SettingsView,
 } from '../common/dto';
-import { resolveAuditFilter } from '../domain/audit-filter';
+import { resolveAuditFilter, retentionCutoff } from '../domain/audit-filter';
 import { fail, ok, type Result } from '../common/result';
-import { type DirectorySettings, mailSecretKey, type Settings, smsSecretKey } from '../common/settings';
+import { DEFAULT_RETENTION_MONTHS, type DirectorySettings, mailSecretKey, type Settings, smsSecretKey } from '../common/settings';
 import { toAccountDetail, toAccountSummary } from '../domain/account-view';
 import { HelpdeskError } from '../domain/errors';
 import type { OtpService, RandomSource } from '../domain/otp';
@@ -116,6 +116,7 @@ export function createHelpdesk(deps: HelpdeskDeps): HelpdeskApp {
     query: (f, before, limit) => current().query(f, before, limit),
     timeline: (id) => current().timeline(id),
     scan: (f) => current().scan(f),
+    purgeBefore: (iso, who, day) => current().purgeBefore(iso, who, day),
   };
 
   const session = (): SessionInfo => ({
@@ -427,6 +428,13 @@ export function createHelpdesk(deps: HelpdeskDeps): HelpdeskApp {
         guarded(async () => {
           requireOperator();
           return auditLog.query(resolveAuditFilter(filter, deps.clock.now()), before ?? null, limit ?? 50);
+        }),
+      purge: () =>
+        guarded(async () => {
+          const who = requireOperator();
+          const months = settings.audit?.retentionMonths ?? DEFAULT_RETENTION_MONTHS;
+          const cutoff = retentionCutoff(deps.clock.now(), months);
+          return auditLog.purgeBefore(cutoff.iso, who.username, cutoff.day);
         }),
       timeline: ({ caseId }) =>
         guarded(async () => {

@@ -63,6 +63,9 @@ const NO_AUDIT: AuditLog = {
   query: () => ({ rows: [], nextBefore: null, total: 0, totalIsLowerBound: false }),
   timeline: () => [],
   scan: () => [],
+  purgeBefore: () => {
+    throw new HelpdeskError('SECRET_STORE_UNAVAILABLE');
+  },
   verify: () => {
     throw new HelpdeskError('SECRET_STORE_UNAVAILABLE');
   },

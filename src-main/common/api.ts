@@ -15,6 +15,7 @@ import type {
   AuditFilter,
   AuditHead,
   AuditPage,
+  AuditPurgeResult,
   ConnectionReport,
   QueryKind,
   SearchResult,
@@ -71,6 +72,11 @@ export interface HelpdeskApi {
     query: Call<{ filter: AuditFilter; before?: number; limit?: number }, AuditPage>;
     /** Supervisor, auditor: every row of one case in order (opened → code sent → verified → action → closed). */
     timeline: Call<{ caseId: string }, AuditEntry[]>;
+    /**
+     * Supervisor: removes the rows older than the retention setting (default 24 months); a checkpoint
+     * row records the range and the last hash, so the chain still verifies.
+     */
+    purge: Call<Empty, AuditPurgeResult>;
     /** Supervisor, auditor: the filtered rows to a CSV (UTF-8, Excel-safe) or XLSX file at `path` (absolute; written whole or not at all). */
     export: Call<{ filter: AuditFilter; format: 'csv' | 'xlsx'; path: string }, AuditExportResult>;
   };

@@ -167,6 +167,53 @@ export interface AuditPage {
   totalIsLowerBound: boolean;
 }
 
+/** The audit's figures for a period (and a unit): the audit dashboard and the monthly report. */
+export interface AuditStats {
+  /** Vietnamese days, both included. */
+  period: { from: string; to: string };
+  unit: string | null;
+  totals: {
+    /** Calls taken (cases opened). */
+    cases: number;
+    unlock: number;
+    reset: number;
+    resetUnlock: number;
+    contact: number;
+    /** Supervisor overrides of the verification. */
+    override: number;
+    /** Rows refused (gate, role, policy) and rows in error. */
+    refused: number;
+    errors: number;
+  };
+  /** Cases opened per day, every day of the period. */
+  byDay: { day: string; cases: number }[];
+  byAction: { action: string; ok: number; error: number; refused: number }[];
+  byOperator: { operator: string; cases: number; actions: number }[];
+  /** Median time from case opened to case closed, for cases opened and closed in the period. */
+  medianHandlingSeconds: number | null;
+  casesClosed: number;
+}
+
+/** The monthly report of a unit (PDF, Vietnamese), to attach to an official letter. */
+export interface MonthlyReport {
+  agency: string;
+  /** ISO time it was made. */
+  generatedAt: string;
+  /** Who made it (display name). */
+  generatedBy: string;
+  stats: AuditStats;
+}
+
+/** What a retention purge did. */
+export interface AuditPurgeResult {
+  /** Rows removed (0: nothing was older than the cutoff, nothing written). */
+  purged: number;
+  /** Last seq removed. */
+  through: number | null;
+  /** Seq of the checkpoint row that records it (range, and the hash of the last row removed). */
+  checkpoint: number | null;
+}
+
 export interface AuditExportResult {
   path: string;
   rows: number;

@@ -9,7 +9,7 @@ export const API_MANIFEST = {
   session: ['current', 'signIn', 'signOut'],
   directory: ['search', 'getAccount'],
   settings: ['get', 'save', 'testConnection'],
-  audit: ['recent', 'head', 'verify', 'query', 'timeline', 'export'],
+  audit: ['recent', 'head', 'verify', 'query', 'timeline', 'export', 'purge'],
   cases: ['open', 'get', 'sendCode', 'verifyCode', 'close', 'gate', 'override'],
   actions: ['unlock', 'resetPassword', 'resetAndUnlock', 'sendContactCode', 'updateContact'],
   outbox: ['list'],

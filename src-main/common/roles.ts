@@ -27,7 +27,7 @@ export const PERMISSIONS: { [G in ApiGroup]: { [M in ApiMethod<G>]: Access } } =
   session: { current: 'public', signIn: 'public', signOut: 'public' },
   directory: { search: DESK, getAccount: DESK },
   settings: { get: SETTINGS, save: SETTINGS, testConnection: SETTINGS },
-  audit: { recent: ANY_ROLE, head: AUDIT, verify: SUPERVISOR, query: AUDIT, timeline: AUDIT, export: AUDIT },
+  audit: { recent: ANY_ROLE, head: AUDIT, verify: SUPERVISOR, query: AUDIT, timeline: AUDIT, export: AUDIT, purge: SUPERVISOR },
   cases: { open: DESK, get: DESK, sendCode: DESK, verifyCode: DESK, close: DESK, gate: DESK, override: SUPERVISOR },
   actions: { unlock: DESK, resetPassword: DESK, resetAndUnlock: SUPERVISOR, sendContactCode: DESK, updateContact: DESK },
   outbox: { list: DESK },

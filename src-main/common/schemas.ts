@@ -51,6 +51,7 @@ export const INPUT_SCHEMAS = {
       limit: z.number().int().min(1).max(500).optional(),
     }),
     timeline: z.strictObject({ caseId: caseId }),
+    purge: empty,
     export: z.strictObject({
       filter: auditFilter,
       format: z.enum(['csv', 'xlsx']),

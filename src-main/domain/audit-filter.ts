@@ -61,3 +61,17 @@ export function resolveAuditFilter(f: AuditFilter, now: Date): ResolvedAuditFilt
     caseId: f.caseId ?? null,
   };
 }
+
+/**
+ * Retention: rows written before 00:00 (VN) of the day `months` months before today may be purged.
+ * (31 March minus one month is 28/29 February: the day is clamped to the month's end.)
+ */
+export function retentionCutoff(now: Date, months: number): { day: string; iso: string } {
+  const [y, m, d] = vnToday(now).split('-').map(Number) as [number, number, number];
+  const total = y * 12 + (m - 1) - months;
+  const year = Math.floor(total / 12);
+  const month = total % 12;
+  const last = new Date(Date.UTC(year, month + 1, 0)).getUTCDate();
+  const day = `${year}-${String(month + 1).padStart(2, '0')}-${String(Math.min(d, last)).padStart(2, '0')}`;
+  return { day, iso: new Date(vnDayStart(day)).toISOString() };
+}

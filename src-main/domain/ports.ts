@@ -1,4 +1,4 @@
-import type { AuditChainReport, AuditEntry, AuditHead, AuditPage, OperatorInfo } from '../common/dto';
+import type { AuditChainReport, AuditEntry, AuditHead, AuditPage, AuditPurgeResult, OperatorInfo } from '../common/dto';
 import type { ResolvedAuditFilter } from './audit-filter';
 import type { DirectorySettings } from '../common/settings';
 import type { SearchCriterion } from './search-query';
@@ -72,6 +72,12 @@ export interface Directory {
   resetPassword(dn: string, password: string, options?: { unlock?: boolean }): Promise<WriteResult>;
   /** Replaces the recovery mobile (national form) and/or backup e-mail. */
   updateContacts(dn: string, change: { mobile?: string; backupEmail?: string }): Promise<WriteResult>;
+  /**
+   * Reads every account under the base (user filter), a page at a time, for the dashboards: hands each
+   * account to `visit` (nothing is kept), calls `onPage` after each page with the running count, and
+   * stops with ABORTED as soon as `signal` is aborted. Resolves to the number of accounts read.
+   */
+  scanAccounts(visit: (account: DirectoryAccount) => void, onPage: (scanned: number) => void, signal: AbortSignal): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -158,6 +164,8 @@ export interface AuditLog {
   timeline(caseId: string): AuditEntry[];
   /** Every row matching the filter, oldest first, one at a time (exports). */
   scan(filter: ResolvedAuditFilter): Iterable<AuditEntry>;
+  /** Retention: removes the rows written before the cutoff and records it in a checkpoint row of the chain. */
+  purgeBefore(cutoffIso: string, operator: string, cutoffDay: string): AuditPurgeResult;
 }
 
 export type { AuditChainReport, AuditHead } from '../common/dto';

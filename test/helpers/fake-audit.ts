@@ -10,5 +10,6 @@ export function recordingAudit(records: AuditRecord[]): AuditLog {
     query: () => ({ rows: [], nextBefore: null, total: 0, totalIsLowerBound: false }),
     timeline: () => [],
     scan: () => [],
+    purgeBefore: () => ({ purged: 0, through: null, checkpoint: null }),
   };
 }

@@ -5,6 +5,7 @@ import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { newAuditKey, SqliteAuditLog } from '../../src-main/adapters/store/audit-store';
 import { migrate, openDatabase, type Db } from '../../src-main/adapters/store/database';
+import { retentionCutoff } from '../../src-main/domain/audit-filter';
 
 // The audit chain on real SQLite files; tampering done the way an attacker with the file would:
 // a raw connection that drops the append-only triggers, edits, and puts them back.
@@ -170,5 +171,80 @@ describe('two writers on one file', () => {
     for (let i = 0; i < 20; i++) (i % 2 ? a : b).append({ operator: i % 2 ? 'a' : 'b', action: 'x', outcome: 'ok' });
     expect(a.verify()).toMatchObject({ ok: true, rows: 21 });
     expect(b.head()).toEqual(a.head());
+  });
+});
+
+describe('retention purge with a checkpoint', () => {
+  /** Rows one day apart from 2025-01-01 (00:00 VN): row n is written on day n−1. */
+  function daily(days: number) {
+    let t = Date.parse('2024-12-31T17:00:00Z');
+    const dir = mkdtempSync(join(tmpdir(), 'audit-purge-'));
+    dirs.push(dir);
+    const file = join(dir, 'helpdesk.sqlite');
+    const key = newAuditKey();
+    const log = new SqliteAuditLog(openDatabase(file), { now: () => new Date(t) }, key);
+    for (let i = 0; i < days; i++) {
+      log.append({ operator: 'tongdai01', action: 'case.open', outcome: 'ok', target: `u${i}` });
+      t += 86_400_000;
+    }
+    return { file, key, log };
+  }
+  const at = (day: string) => new Date(`${day}T00:00:00+07:00`).toISOString();
+
+  it('removes the rows before the cutoff, records them in a checkpoint row, and the chain still verifies', () => {
+    const { log } = daily(100);
+    const r = log.purgeBefore(at('2025-02-01'), 'giamsat01', '2025-02-01');
+    expect(r).toEqual({ purged: 31, through: 31, checkpoint: 101 });
+    const v = log.verify();
+    expect(v).toMatchObject({ ok: true, rows: 70, problemCount: 0 }); // 69 left + the checkpoint
+    const [checkpoint] = log.recent(1);
+    expect(checkpoint).toMatchObject({ action: 'audit.checkpoint', operator: 'giamsat01', detail: { purgedFrom: 1, through: 31, rows: 31, before: '2025-02-01' } });
+    // A second purge later on: still one verifiable chain.
+    expect(log.purgeBefore(at('2025-03-01'), 'giamsat01', '2025-03-01')).toEqual({ purged: 28, through: 59, checkpoint: 102 });
+    expect(log.verify()).toMatchObject({ ok: true, rows: 43 });
+    // The table is append-only again afterwards.
+    expect(() => (log as unknown as { db: Db }).db.prepare('DELETE FROM audit WHERE seq = 60').run()).toThrow(/append-only/u);
+  });
+
+  it('nothing older than the cutoff: nothing removed, nothing written; the newest row is never purged', () => {
+    const { log } = daily(5);
+    expect(log.purgeBefore(at('2024-06-01'), 'giamsat01', '2024-06-01')).toEqual({ purged: 0, through: null, checkpoint: null });
+    expect(log.purgeBefore(at('2030-01-01'), 'giamsat01', '2030-01-01')).toMatchObject({ purged: 4, through: 4 });
+    expect(log.verify()).toMatchObject({ ok: true, rows: 2 });
+  });
+
+  it('rows deleted without the key, dressed up with a forged checkpoint, do not verify', () => {
+    const { file, key } = daily(40);
+    const raw = new Database(file);
+    const h = raw.prepare('SELECT hash FROM audit WHERE seq = 20').get() as { hash: string };
+    raw.exec('DROP TRIGGER audit_no_delete');
+    raw.prepare('DELETE FROM audit WHERE seq <= 20').run();
+    const detail = JSON.stringify({ purgedFrom: 1, through: 20, throughHash: h.hash, rows: 20, before: '2025-01-21' });
+    const last = raw.prepare('SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1').get() as { seq: number; hash: string };
+    raw.prepare("INSERT INTO audit (seq, at, operator, action, outcome, detail, prev_hash, hash) VALUES (?, ?, 'x', 'audit.checkpoint', 'ok', ?, ?, ?)").run(
+      last.seq + 1, new Date().toISOString(), detail, last.hash, 'cd'.repeat(32),
+    );
+    raw.close();
+    const r = new SqliteAuditLog(openDatabase(file), clock, key).verify();
+    expect(r.ok).toBe(false);
+    expect(r.problems).toEqual([{ seq: 41, problem: 'hash' }]);
+  });
+
+  it('rows removed beyond what a checkpoint records are reported missing', () => {
+    const { file, key, log } = daily(30);
+    log.purgeBefore(at('2025-01-11'), 'giamsat01', '2025-01-11'); // through 10
+    tamper(file, 'DELETE FROM audit WHERE seq IN (11, 12)');
+    expect(new SqliteAuditLog(openDatabase(file), clock, key).verify().problems).toEqual([
+      { seq: 11, problem: 'missing' },
+      { seq: 13, problem: 'link' },
+    ]);
+  });
+});
+
+describe('retention cutoff', () => {
+  it('is the same day N months back in VN time, clamped to the end of a shorter month', () => {
+    expect(retentionCutoff(new Date('2026-03-31T03:00:00Z'), 1)).toEqual({ day: '2026-02-28', iso: '2026-02-27T17:00:00.000Z' });
+    expect(retentionCutoff(new Date('2026-11-23T03:00:00Z'), 24).day).toBe('2024-11-23');
+    expect(retentionCutoff(new Date('2026-01-15T18:00:00Z'), 6).day).toBe('2025-07-16'); // already the 16th in Hà Nội
   });
 });

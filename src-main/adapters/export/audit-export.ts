@@ -28,7 +28,7 @@ export function csvCell(value: string): string {
 }
 
 /** Checks the target before anything is written: absolute, the format's extension, in an existing folder. */
-function checkTarget(path: string, format: ExportFormat): void {
+export function checkTarget(path: string, format: string): void {
   if (!isAbsolute(path) || extname(path).toLowerCase() !== `.${format}` || basename(path).length <= format.length + 1) {
     throw new HelpdeskError('VALIDATION_FAILED', { field: 'path', reason: 'invalid_format' });
   }
@@ -45,7 +45,7 @@ function checkTarget(path: string, format: ExportFormat): void {
  * Writes to a temporary file beside the target, then renames it into place: the target is the whole
  * export or untouched, never half a file.
  */
-async function atomically(path: string, write: (tmp: string) => Promise<void>): Promise<number> {
+export async function atomically(path: string, write: (tmp: string) => Promise<void>): Promise<number> {
   const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
   try {
     await write(tmp);

@@ -1,5 +1,5 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { AuditEntry, AuditPage } from '../../common/dto';
+import type { AuditEntry, AuditPage, AuditPurgeResult } from '../../common/dto';
 import type { ResolvedAuditFilter } from '../../domain/audit-filter';
 import type { AuditChainReport, AuditHead, AuditLog, AuditRecord, Clock } from '../../domain/ports';
 import type { Db } from './database';
@@ -13,6 +13,8 @@ const MAX_LISTED_PROBLEMS = 1000;
 /** Matches counted at most for the audit view's total. */
 const COUNT_CAP = 100_000;
 const ENTRY_COLUMNS = 'seq, at, operator, action, outcome, target, unit, case_id, detail';
+/** Same text as migration 3: recreated after a retention purge. */
+const NO_DELETE_TRIGGER = "CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END;";
 
 /** Removes CR/LF and other control characters so a logged field cannot forge a line. */
 export function cleanField(value: string): string {
@@ -75,19 +77,22 @@ export function verifyAuditChain(db: Db, key: Buffer, expectedHead?: AuditHead):
   let rows = 0;
   let prev: { seq: number; hash: string } | null = null;
   let headAtExpected: string | null = null;
+  // After a retention purge the chain starts where the latest checkpoint says (the checkpoint row is
+  // itself a link of the chain: a forged one fails its own hash).
+  const start = purgedThrough(db);
   const all = db.prepare('SELECT seq, at, operator, action, outcome, target, unit, case_id, detail, prev_hash, hash FROM audit ORDER BY seq');
   for (const r of all.iterate() as IterableIterator<AuditRow>) {
     rows++;
-    const expectedSeq: number = prev ? prev.seq + 1 : 1;
+    const expectedSeq: number = prev ? prev.seq + 1 : start.through + 1;
     if (r.seq !== expectedSeq) report(expectedSeq, 'missing');
-    const expectedPrev = prev ? prev.hash : GENESIS_HASH;
+    const expectedPrev = prev ? prev.hash : start.hash;
     if (!sameHex(r.prev_hash, expectedPrev)) report(r.seq, 'link');
     if (!sameHex(r.hash, chainHash(key, r.prev_hash, r))) report(r.seq, 'hash');
     if (expectedHead && r.seq === expectedHead.seq) headAtExpected = r.hash;
     prev = { seq: r.seq, hash: r.hash };
   }
   if (expectedHead) {
-    if (!prev || prev.seq < expectedHead.seq) report(prev ? prev.seq + 1 : 1, 'truncated');
+    if (!prev || prev.seq < expectedHead.seq) report(prev ? prev.seq + 1 : start.through + 1, 'truncated');
     else if (headAtExpected === null || !sameHex(headAtExpected, expectedHead.hash)) report(expectedHead.seq, 'head');
   }
   problems.sort((a, b) => a.seq - b.seq);
@@ -99,6 +104,26 @@ export function verifyAuditChain(db: Db, key: Buffer, expectedHead?: AuditHead):
     problems,
     firstBad: problems[0]?.seq ?? null,
   };
+}
+
+/** What a retention purge removed: rows 1..through, the last of which had `hash`. */
+interface Checkpoint {
+  through: number;
+  hash: string;
+}
+
+/** The latest retention checkpoint still in the table (none: the chain starts at seq 1 from genesis). */
+function purgedThrough(db: Db): Checkpoint {
+  let best: Checkpoint = { through: 0, hash: GENESIS_HASH };
+  for (const { detail } of db.prepare("SELECT detail FROM audit WHERE action = 'audit.checkpoint' ORDER BY seq").all() as { detail: string }[]) {
+    try {
+      const d = JSON.parse(detail) as { through?: unknown; throughHash?: unknown };
+      if (typeof d.through === 'number' && typeof d.throughHash === 'string' && d.through > best.through) best = { through: d.through, hash: d.throughHash };
+    } catch {
+      // an unreadable detail fails the row's own hash check
+    }
+  }
+  return best;
 }
 
 /**
@@ -210,6 +235,46 @@ export class SqliteAuditLog implements AuditLog {
 
   head(): AuditHead | null {
     return (this.lastRow.get() as AuditHead | undefined) ?? null;
+  }
+
+  /**
+   * Retention: removes the oldest rows (every row up to the last one written before `cutoffIso`) and,
+   * in the same transaction, appends a checkpoint row recording what went (the range and the hash of
+   * the last row removed) — the chain stays verifiable from there. The only DELETE the table ever sees.
+   */
+  purgeBefore(cutoffIso: string, operator: string, cutoffDay: string): AuditPurgeResult {
+    const run = this.db.transaction((): AuditPurgeResult => {
+      const older = this.db.prepare('SELECT MAX(seq) AS seq FROM audit WHERE at < ?').get(cutoffIso) as { seq: number | null };
+      const first = this.db.prepare('SELECT MIN(seq) AS seq FROM audit').get() as { seq: number | null };
+      const head = this.head();
+      if (older.seq === null || first.seq === null || !head) return { purged: 0, through: null, checkpoint: null };
+      // The newest row is never purged: the chain keeps a head to link the checkpoint to.
+      const through = Math.min(older.seq, head.seq - 1);
+      if (through < first.seq) return { purged: 0, through: null, checkpoint: null };
+      const last = this.db.prepare('SELECT seq, hash FROM audit WHERE seq = ?').get(through) as AuditHead;
+      const purged = last.seq - first.seq + 1;
+      this.insertNext({
+        at: this.clock.now().toISOString(),
+        operator: cleanField(operator),
+        action: 'audit.checkpoint',
+        outcome: 'ok',
+        target: null,
+        unit: null,
+        case_id: null,
+        detail: JSON.stringify({ purgedFrom: first.seq, through: last.seq, throughHash: last.hash, rows: purged, before: cutoffDay }),
+      });
+      const checkpoint = this.headCache!.seq;
+      this.db.exec('DROP TRIGGER audit_no_delete');
+      this.db.prepare('DELETE FROM audit WHERE seq <= ?').run(last.seq);
+      this.db.exec(NO_DELETE_TRIGGER);
+      return { purged, through: last.seq, checkpoint };
+    });
+    try {
+      return run.immediate();
+    } catch (err) {
+      this.headCache = null; // the checkpoint row was rolled back with the rest
+      throw err;
+    }
   }
 
 
