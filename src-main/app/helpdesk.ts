@@ -13,6 +13,7 @@ import type {
   SettingsView,
 } from '../common/dto';
 import { resolveAuditFilter, retentionCutoff } from '../domain/audit-filter';
+import { createAuditTally } from '../domain/audit-stats';
 import { fail, ok, type Result } from '../common/result';
 import { DEFAULT_RETENTION_MONTHS, type DirectorySettings, mailSecretKey, type Settings, smsSecretKey } from '../common/settings';
 import { toAccountDetail, toAccountSummary } from '../domain/account-view';
@@ -398,6 +399,16 @@ export function createHelpdesk(deps: HelpdeskDeps): HelpdeskApp {
     },
     cases: cases.api,
     actions: cases.actions,
+    dashboards: {
+      auditStats: ({ from, to, unit }) =>
+        guarded(async () => {
+          requireOperator();
+          const filter = resolveAuditFilter({ from, to, ...(unit ? { unit } : {}) }, deps.clock.now());
+          const tally = createAuditTally({ from, to }, unit ?? null);
+          for (const row of auditLog.scan(filter)) tally.add(row);
+          return tally.result();
+        }),
+    },
     outbox: {
       list: ({ limit }) =>
         guarded(async () => {

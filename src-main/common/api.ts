@@ -16,6 +16,7 @@ import type {
   AuditHead,
   AuditPage,
   AuditPurgeResult,
+  AuditStats,
   ConnectionReport,
   QueryKind,
   SearchResult,
@@ -111,6 +112,10 @@ export interface HelpdeskApi {
     sendContactCode: Call<{ caseId: string; kind: 'mobile' | 'backupEmail'; value: string }, CaseView>;
     /** Saves the new contact once its code is read back; the previous contact gets a notice. */
     updateContact: Call<{ caseId: string; code: string }, ActionResult>;
+  };
+  dashboards: {
+    /** Supervisor, auditor: requests per day, by action and outcome, by operator, median handling time — for a period (and a unit). */
+    auditStats: Call<{ from: string; to: string; unit?: string }, AuditStats>;
   };
   outbox: {
     /** Training mode: the messages the relays would have sent, newest first. */

@@ -91,6 +91,9 @@ export const INPUT_SCHEMAS = {
     sendContactCode: z.strictObject({ caseId: caseId, kind: z.enum(['mobile', 'backupEmail']), value: lineText(254) }),
     updateContact: z.strictObject({ caseId: caseId, code: z.string().max(64, { error: 'too_long' }) }),
   },
+  dashboards: {
+    auditStats: z.strictObject({ from: day, to: day, unit: lineText(200).optional() }),
+  },
   outbox: {
     list: z.strictObject({ limit: z.number().int().min(1).max(200).optional() }),
   },
