@@ -13,7 +13,6 @@ import type {
   SettingsView,
 } from '../common/dto';
 import { resolveAuditFilter, retentionCutoff } from '../domain/audit-filter';
-import { createAuditTally } from '../domain/audit-stats';
 import { fail, ok, type Result } from '../common/result';
 import { DEFAULT_RETENTION_MONTHS, type DirectorySettings, mailSecretKey, type Settings, smsSecretKey } from '../common/settings';
 import { toAccountDetail, toAccountSummary } from '../domain/account-view';
@@ -22,6 +21,7 @@ import type { OtpService, RandomSource } from '../domain/otp';
 import type { AuditLog, Clock, Directory, DirectoryFactory, MailRelay, SecretStore, SmsRelay } from '../domain/ports';
 import { enforceAccess } from './access';
 import { createCases, type MessageTemplates } from './cases';
+import { createDashboards } from './dashboards';
 import { criteriaKinds, parseSearchQuery } from '../domain/search-query';
 
 /** Where settings live: the JSON file (or anything with the same two methods). */
@@ -186,6 +186,7 @@ export function createHelpdesk(deps: HelpdeskDeps): HelpdeskApp {
 
   async function resetDirectory(): Promise<void> {
     generation++;
+    dashboards.cancelAll();
     const d = directory;
     directory = null;
     await d?.close();
@@ -216,6 +217,8 @@ export function createHelpdesk(deps: HelpdeskDeps): HelpdeskApp {
     },
     run: guarded,
   });
+
+  const dashboards = createDashboards({ clock: deps.clock, audit: auditLog, requireOperator, directory: activeDirectory, run: guarded });
 
   const api: HelpdeskApi = {
     app: {
@@ -399,16 +402,7 @@ export function createHelpdesk(deps: HelpdeskDeps): HelpdeskApp {
     },
     cases: cases.api,
     actions: cases.actions,
-    dashboards: {
-      auditStats: ({ from, to, unit }) =>
-        guarded(async () => {
-          requireOperator();
-          const filter = resolveAuditFilter({ from, to, ...(unit ? { unit } : {}) }, deps.clock.now());
-          const tally = createAuditTally({ from, to }, unit ?? null);
-          for (const row of auditLog.scan(filter)) tally.add(row);
-          return tally.result();
-        }),
-    },
+    dashboards,
     outbox: {
       list: ({ limit }) =>
         guarded(async () => {

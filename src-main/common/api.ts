@@ -17,6 +17,7 @@ import type {
   AuditPage,
   AuditPurgeResult,
   AuditStats,
+  ScanStatus,
   ConnectionReport,
   QueryKind,
   SearchResult,
@@ -116,6 +117,12 @@ export interface HelpdeskApi {
   dashboards: {
     /** Supervisor, auditor: requests per day, by action and outcome, by operator, median handling time — for a period (and a unit). */
     auditStats: Call<{ from: string; to: string; unit?: string }, AuditStats>;
+    /** Supervisor, auditor: starts the directory scan (or returns the one running): locked accounts, missing contacts per unit. */
+    scanStart: Call<Empty, ScanStatus>;
+    /** Progress of a scan, and its result once done. */
+    scanStatus: Call<{ scanId: string }, ScanStatus>;
+    /** Stops a running scan (state becomes `cancelled` within a page). */
+    scanCancel: Call<{ scanId: string }, ScanStatus>;
   };
   outbox: {
     /** Training mode: the messages the relays would have sent, newest first. */

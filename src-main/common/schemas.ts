@@ -93,6 +93,9 @@ export const INPUT_SCHEMAS = {
   },
   dashboards: {
     auditStats: z.strictObject({ from: day, to: day, unit: lineText(200).optional() }),
+    scanStart: empty,
+    scanStatus: z.strictObject({ scanId: caseId }),
+    scanCancel: z.strictObject({ scanId: caseId }),
   },
   outbox: {
     list: z.strictObject({ limit: z.number().int().min(1).max(200).optional() }),

@@ -127,3 +127,41 @@ describe('a database the app cannot trust is refused, never rewritten', () => {
     }
   });
 });
+
+describe('dashboards through the contract (training directory)', () => {
+  async function until(api: Runtime['api'], scanId: string, state: string) {
+    for (let i = 0; i < 200; i++) {
+      const s = await api.dashboards.scanStatus({ scanId });
+      if (s.ok && s.value.state !== 'running') return s.value;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    throw new Error(`scan still running, wanted ${state}`);
+  }
+
+  it('a supervisor scans the directory: per-unit counts, the locked accounts; a second start joins the running scan', async () => {
+    const { api } = runtime;
+    await api.session.signOut({});
+    expect((await api.session.signIn({ username: 'giamsat01', password: TRAINING_OPERATOR_PASSWORD })).ok).toBe(true);
+    const started = await api.dashboards.scanStart({});
+    const again = await api.dashboards.scanStart({});
+    expect(started.ok && again.ok && again.value.scanId).toBe(started.ok ? started.value.scanId : 'x');
+    const done = await until(api, started.ok ? started.value.scanId : '', 'done');
+    expect(done.state).toBe('done');
+    // The shipped LDIF: 6 fixtures + 4 sample users + 320 generated people and organisations.
+    expect(done.result!.totals.accounts).toBe(330);
+    expect(done.scanned).toBe(330);
+    expect(done.result!.units.reduce((n, u) => n + u.accounts, 0)).toBe(330);
+    expect(done.result!.totals.noContact).toBeGreaterThanOrEqual(1); // cuonglh at least
+    expect(done.result!.lockedAccounts.every((a) => a.username && a.dn)).toBe(true);
+    const audit = await api.audit.query({ filter: { action: 'dashboard.scan' } });
+    expect(audit.ok && audit.value.rows[0]).toMatchObject({ outcome: 'ok', detail: { state: 'done', scanned: 330 } });
+  });
+
+  it('an operator cannot scan; an unknown scan id is SCAN_NOT_FOUND', async () => {
+    const { api } = runtime;
+    expect(await api.dashboards.scanStatus({ scanId: '00000000-0000-4000-8000-000000000000' })).toEqual({ ok: false, error: { code: 'SCAN_NOT_FOUND' } });
+    await api.session.signOut({});
+    expect((await api.session.signIn({ username: 'tongdai01', password: TRAINING_OPERATOR_PASSWORD })).ok).toBe(true);
+    expect(await api.dashboards.scanStart({})).toEqual({ ok: false, error: { code: 'ROLE_NOT_ALLOWED' } });
+  });
+});

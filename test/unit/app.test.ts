@@ -32,6 +32,7 @@ function setup(initial: Settings = DEFAULT_SETTINGS) {
     unlock: vi.fn(async () => ({ outcome: 'done' as const, account: null })),
     resetPassword: vi.fn(async () => ({ outcome: 'done' as const, account: null })),
     updateContacts: vi.fn(async () => ({ outcome: 'done' as const, account: null })),
+    scanAccounts: vi.fn(async () => 0),
     close: vi.fn(async () => undefined),
   };
   let stored = structuredClone(initial);
@@ -230,9 +231,18 @@ describe('app: settings and the service password', () => {
 describe('app: roles, enforced per contract method in the main process', () => {
   // The expectation is written out here, not derived from PERMISSIONS: a changed rule must change this test.
   const PUBLIC = ['app.info', 'session.current', 'session.signIn', 'session.signOut'];
-  const SUPERVISOR_ONLY = ['cases.override', 'actions.resetAndUnlock', 'settings.get', 'settings.save', 'settings.testConnection', 'audit.verify'];
+  const SUPERVISOR_ONLY = ['cases.override', 'actions.resetAndUnlock', 'settings.get', 'settings.save', 'settings.testConnection', 'audit.verify', 'audit.purge'];
   const ANY_ROLE = ['audit.recent'];
-  const SUPERVISOR_OR_AUDITOR = ['audit.head', 'audit.query', 'audit.timeline', 'audit.export'];
+  const SUPERVISOR_OR_AUDITOR = [
+    'audit.head',
+    'audit.query',
+    'audit.timeline',
+    'audit.export',
+    'dashboards.auditStats',
+    'dashboards.scanStart',
+    'dashboards.scanStatus',
+    'dashboards.scanCancel',
+  ];
   const caseId = '00000000-0000-4000-8000-000000000000';
   const inputs: Record<string, unknown> = {
     'session.signIn': { username: 'x', password: 'wrong' },
@@ -248,6 +258,9 @@ describe('app: roles, enforced per contract method in the main process', () => {
     'actions.sendContactCode': { caseId, kind: 'mobile', value: '0912345678' },
     'actions.updateContact': { caseId, code: '123456' },
     'audit.query': { filter: {} },
+    'dashboards.auditStats': { from: '2026-11-01', to: '2026-11-23' },
+    'dashboards.scanStatus': { scanId: caseId },
+    'dashboards.scanCancel': { scanId: caseId },
     'audit.export': { filter: {}, format: 'csv', path: '/nonexistent/x.csv' },
   };
   const methods = Object.entries(API_MANIFEST).flatMap(([g, ms]) => (ms as readonly string[]).map((m) => `${g}.${m}`));

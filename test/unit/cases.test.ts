@@ -80,6 +80,7 @@ function setup(opts: { failSms?: HelpdeskError | ((m: SmsMessage) => HelpdeskErr
       if (change.backupEmail) a.backupEmails = [change.backupEmail];
       return { outcome: 'done' as const, account: a };
     },
+    scanAccounts: async () => 0,
     close: async () => undefined,
   };
   const otp = new OtpService(new SqliteOtpStore(db), { now: () => now }, cryptoRandom, new HmacCodeHasher(newOtpKey()));

@@ -194,6 +194,37 @@ export class LdapDirectory implements Directory {
     });
   }
 
+  async scanAccounts(visit: (account: DirectoryAccount) => void, onPage: (scanned: number) => void, signal: AbortSignal): Promise<number> {
+    if (signal.aborted) throw new HelpdeskError('ABORTED');
+    return this.withService('search', async (c) => {
+      let scanned = 0;
+      try {
+        for await (const page of c.searchPaginated(this.s.baseDn, {
+          scope: 'sub',
+          filter: this.s.userFilter,
+          attributes: this.attributes(),
+          explicitBufferAttributes: [...BINARY_ATTRIBUTES],
+          paged: { pageSize: this.s.pageSize },
+        })) {
+          for (const raw of page.searchEntries) {
+            if (signal.aborted) throw new HelpdeskError('ABORTED');
+            // One entry at a time: the first fills the policy cache, the others read it from there.
+            visit(await this.toAccount(c, new EntryView(raw)));
+            scanned++;
+          }
+          onPage(scanned);
+          // Leaving the loop here ends the paged search before the next page is asked for.
+          if (signal.aborted) throw new HelpdeskError('ABORTED');
+        }
+      } catch (err) {
+        // Mapped here so that withService does not retry: a second pass would hand out the same accounts again.
+        if (scanned > 0) throw toHelpdeskError(err, 'search');
+        throw err;
+      }
+      return scanned;
+    });
+  }
+
   async unlock(dn: string): Promise<WriteResult> {
     const entry = await this.stateEntry(dn);
     try {

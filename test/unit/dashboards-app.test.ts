@@ -1,0 +1,74 @@
+import { describe, expect, it } from 'vitest';
+import { createDashboards } from '../../src-main/app/dashboards';
+import { HelpdeskError } from '../../src-main/domain/errors';
+import type { AuditRecord, Directory, DirectoryAccount } from '../../src-main/domain/ports';
+import { recordingAudit } from '../helpers/fake-audit';
+
+// The scan's life cycle in the app module, with a directory that reads one account per page, slowly.
+const account = (i: number): DirectoryAccount => ({
+  dn: `uid=u${i},dc=x`, stableId: null, username: `u${i}`, displayName: `U ${i}`, unit: i % 2 ? 'Sở Nội vụ' : null, title: null, mail: null,
+  accountType: null, mobiles: [], backupEmails: [], citizenId: null, taxCode: null, socialInsuranceCode: null, locked: i === 3, lockedAt: null,
+  disabled: false, failureCount: 0, mustChangePassword: false, passwordChangedAt: null, passwordExpiresAt: null, policy: null,
+});
+
+function setup(pages: number) {
+  const records: AuditRecord[] = [];
+  let reads = 0;
+  const directory = {
+    scanAccounts: async (visit: (a: DirectoryAccount) => void, onPage: (n: number) => void, signal: AbortSignal) => {
+      for (let i = 0; i < pages; i++) {
+        if (signal.aborted) throw new HelpdeskError('ABORTED');
+        await new Promise((r) => setTimeout(r, 5));
+        visit(account(i));
+        reads++;
+        onPage(i + 1);
+      }
+      return pages;
+    },
+  } as unknown as Directory;
+  const d = createDashboards({
+    clock: { now: () => new Date('2026-11-23T03:00:00Z') },
+    audit: recordingAudit(records),
+    requireOperator: () => ({ username: 'giamsat01', displayName: 'Võ Thanh Tâm', dn: 'uid=giamsat01', roles: ['supervisor'] }),
+    directory: async () => directory,
+    run: async (fn) => {
+      try {
+        return { ok: true, value: await fn() };
+      } catch (e) {
+        return { ok: false, error: (e as HelpdeskError).toApiError() };
+      }
+    },
+  });
+  return { d, records, reads: () => reads };
+}
+
+const settle = () => new Promise((r) => setTimeout(r, 40));
+
+describe('directory scan (app)', () => {
+  it('runs in the background: progress, then the tally as the result, audited once', async () => {
+    const { d, records } = setup(4);
+    const s = await d.scanStart({});
+    expect(s).toMatchObject({ ok: true, value: { state: 'running', scanned: 0 } });
+    const id = s.ok ? s.value.scanId : '';
+    await settle();
+    const done = await d.scanStatus({ scanId: id });
+    expect(done).toMatchObject({ ok: true, value: { state: 'done', scanned: 4, result: { totals: { accounts: 4, locked: 1 } } } });
+    expect(records).toEqual([expect.objectContaining({ action: 'dashboard.scan', outcome: 'ok', detail: { state: 'done', scanned: 4, code: null } })]);
+  });
+
+  it('cancel stops it within a page: cancelled, no result, fewer accounts read', async () => {
+    const { d, records, reads } = setup(1000);
+    const s = await d.scanStart({});
+    const id = s.ok ? s.value.scanId : '';
+    await new Promise((r) => setTimeout(r, 12));
+    await d.scanCancel({ scanId: id });
+    await settle();
+    const st = await d.scanStatus({ scanId: id });
+    expect(st).toMatchObject({ ok: true, value: { state: 'cancelled', result: null, error: null } });
+    expect(reads()).toBeLessThan(20);
+    expect(records.at(-1)).toMatchObject({ action: 'dashboard.scan', outcome: 'refused', detail: { state: 'cancelled' } });
+    // A new scan can start afterwards.
+    const again = await d.scanStart({});
+    expect(again.ok && again.value.scanId).not.toBe(id);
+  });
+});
