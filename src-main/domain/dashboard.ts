@@ -1,4 +1,4 @@
-import { type DashboardCounts, type DirectoryDashboard, type LockedAccountRow, NO_UNIT, type UnitCounts } from '../common/dto';
+import { type DashboardCounts, type DirectoryDashboard, type LockedAccountRow, NO_UNIT } from '../common/dto';
 import { accountState, backupEmailContact, mobileContact } from './account-view';
 import type { DirectoryAccount } from './ports';
 
