@@ -1,12 +1,55 @@
 import { randomUUID } from 'node:crypto';
 import type { HelpdeskApi } from '../common/api';
-import type { OperatorInfo, ScanStatus } from '../common/dto';
+import type { AuditStats, MonthlyReport, OperatorInfo, ReportResult, ScanStatus } from '../common/dto';
 import type { Result } from '../common/result';
-import { resolveAuditFilter } from '../domain/audit-filter';
+import { basename } from 'node:path';
+import { resolveAuditFilter, vnToday } from '../domain/audit-filter';
 import { createAuditTally } from '../domain/audit-stats';
 import { createDashboardTally } from '../domain/dashboard';
 import { HelpdeskError } from '../domain/errors';
 import type { AuditLog, Clock, Directory } from '../domain/ports';
+
+/** The audit's figures for a period (VN days, both included) and a unit (null: all). */
+function auditStats(deps: Pick<DashboardDeps, 'audit' | 'clock'>, from: string, to: string, unit: string | null): AuditStats {
+  const filter = resolveAuditFilter({ from, to, ...(unit ? { unit } : {}) }, deps.clock.now());
+  const tally = createAuditTally({ from, to }, unit);
+  for (const row of deps.audit.scan(filter)) tally.add(row);
+  return tally.result();
+}
+
+export interface ReportDeps extends DashboardDeps {
+  agencyName: () => string;
+  writeReport: (report: MonthlyReport, path: string) => Promise<ReportResult>;
+}
+
+/**
+ * The monthly report: the month's figures (up to today for the current month) for a unit, as a PDF.
+ * What was made, and by whom, is audited.
+ */
+export function createReports(deps: ReportDeps): HelpdeskApi['reports'] {
+  return {
+    monthly: ({ month, unit, path }) =>
+      deps.run(async () => {
+        const who = deps.requireOperator();
+        const [y, m] = month.split('-').map(Number) as [number, number];
+        const from = `${month}-01`;
+        const lastDay = `${month}-${String(new Date(Date.UTC(y, m, 0)).getUTCDate()).padStart(2, '0')}`;
+        const today = vnToday(deps.clock.now());
+        const to = lastDay > today ? today : lastDay;
+        if (from > today) throw new HelpdeskError('VALIDATION_FAILED', { field: 'month', reason: 'out_of_range' });
+        const stats = auditStats(deps, from, to, unit ?? null);
+        const report: MonthlyReport = { agency: deps.agencyName(), generatedAt: deps.clock.now().toISOString(), generatedBy: who.displayName, stats };
+        try {
+          const done = await deps.writeReport(report, path);
+          deps.audit.append({ operator: who.username, action: 'report.monthly', outcome: 'ok', unit: unit ?? null, detail: { month, pages: done.pages, cases: stats.totals.cases, file: basename(path) } });
+          return done;
+        } catch (err) {
+          deps.audit.append({ operator: who.username, action: 'report.monthly', outcome: 'error', unit: unit ?? null, detail: { month, code: err instanceof HelpdeskError ? err.code : 'INTERNAL' } });
+          throw err;
+        }
+      }),
+  };
+}
 
 export interface DashboardDeps {
   clock: Clock;
@@ -70,10 +113,7 @@ export function createDashboards(deps: DashboardDeps): HelpdeskApi['dashboards']
     auditStats: ({ from, to, unit }) =>
       deps.run(async () => {
         deps.requireOperator();
-        const filter = resolveAuditFilter({ from, to, ...(unit ? { unit } : {}) }, deps.clock.now());
-        const tally = createAuditTally({ from, to }, unit ?? null);
-        for (const row of deps.audit.scan(filter)) tally.add(row);
-        return tally.result();
+        return auditStats(deps, from, to, unit ?? null);
       }),
     scanStart: () => deps.run(async () => copy(start())),
     scanStatus: ({ scanId }) =>

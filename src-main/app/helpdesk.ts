@@ -7,6 +7,8 @@ import type {
   AuditEntry,
   AuditExportResult,
   ConnectionReport,
+  MonthlyReport,
+  ReportResult,
   OperatorInfo,
   OutboxMessage,
   SessionInfo,
@@ -21,7 +23,7 @@ import type { OtpService, RandomSource } from '../domain/otp';
 import type { AuditLog, Clock, Directory, DirectoryFactory, MailRelay, SecretStore, SmsRelay } from '../domain/ports';
 import { enforceAccess } from './access';
 import { createCases, type MessageTemplates } from './cases';
-import { createDashboards } from './dashboards';
+import { createDashboards, createReports } from './dashboards';
 import { criteriaKinds, parseSearchQuery } from '../domain/search-query';
 
 /** Where settings live: the JSON file (or anything with the same two methods). */
@@ -54,6 +56,8 @@ export interface HelpdeskDeps {
   outbox: { list(limit: number): OutboxMessage[] };
   /** CSPRNG for temporary passwords. */
   random: RandomSource;
+  /** Writes the monthly report PDF, whole or not at all. */
+  writeReport: (report: MonthlyReport, path: string) => Promise<ReportResult>;
   /** Folder proposed for exports. */
   exportDir: string;
   /** Writes audit rows to a CSV or XLSX file, whole or not at all. */
@@ -218,7 +222,9 @@ export function createHelpdesk(deps: HelpdeskDeps): HelpdeskApp {
     run: guarded,
   });
 
-  const dashboards = createDashboards({ clock: deps.clock, audit: auditLog, requireOperator, directory: activeDirectory, run: guarded });
+  const dashboardDeps = { clock: deps.clock, audit: auditLog, requireOperator, directory: activeDirectory, run: guarded };
+  const dashboards = createDashboards(dashboardDeps);
+  const reports = createReports({ ...dashboardDeps, agencyName: () => settings.agencyName || 'Tong dai ho tro', writeReport: deps.writeReport });
 
   const api: HelpdeskApi = {
     app: {
@@ -403,6 +409,7 @@ export function createHelpdesk(deps: HelpdeskDeps): HelpdeskApp {
     cases: cases.api,
     actions: cases.actions,
     dashboards,
+    reports,
     outbox: {
       list: ({ limit }) =>
         guarded(async () => {

@@ -5,6 +5,7 @@ import type { AppMode } from '../common/dto';
 import { directoryDefaults, mailSecretKey, type Settings, smsSecretKey } from '../common/settings';
 import { cryptoRandom, HmacCodeHasher, newOtpKey } from '../adapters/crypto/otp-crypto';
 import { exportAuditRows } from '../adapters/export/audit-export';
+import { writeMonthlyReportPdf } from '../adapters/export/monthly-report';
 import { createMailRelay } from '../adapters/mail/smtp-relay';
 import { createSmsRelay } from '../adapters/sms/index';
 import { SqliteOtpStore } from '../adapters/store/otp-store';
@@ -203,6 +204,7 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
     outbox,
     random: cryptoRandom,
     exportAudit: exportAuditRows,
+    writeReport: writeMonthlyReportPdf,
     exportDir: opts.exportDir ?? defaultExportDir(),
     version: opts.version,
   });

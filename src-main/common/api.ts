@@ -17,6 +17,7 @@ import type {
   AuditPage,
   AuditPurgeResult,
   AuditStats,
+  ReportResult,
   ScanStatus,
   ConnectionReport,
   QueryKind,
@@ -123,6 +124,13 @@ export interface HelpdeskApi {
     scanStatus: Call<{ scanId: string }, ScanStatus>;
     /** Stops a running scan (state becomes `cancelled` within a page). */
     scanCancel: Call<{ scanId: string }, ScanStatus>;
+  };
+  reports: {
+    /**
+     * Supervisor, auditor: the monthly report of a unit (or of all units) as a PDF in Vietnamese —
+     * title, period, totals, a chart of calls per day, tables by action and operator — at `path`.
+     */
+    monthly: Call<{ month: string; unit?: string; path: string }, ReportResult>;
   };
   outbox: {
     /** Training mode: the messages the relays would have sent, newest first. */

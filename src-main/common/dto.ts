@@ -282,6 +282,12 @@ export interface AuditPurgeResult {
   checkpoint: number | null;
 }
 
+export interface ReportResult {
+  path: string;
+  pages: number;
+  bytes: number;
+}
+
 export interface AuditExportResult {
   path: string;
   rows: number;

@@ -13,6 +13,7 @@ export const API_MANIFEST = {
   cases: ['open', 'get', 'sendCode', 'verifyCode', 'close', 'gate', 'override'],
   actions: ['unlock', 'resetPassword', 'resetAndUnlock', 'sendContactCode', 'updateContact'],
   dashboards: ['auditStats', 'scanStart', 'scanStatus', 'scanCancel'],
+  reports: ['monthly'],
   outbox: ['list'],
 } as const satisfies { [G in keyof HelpdeskApi]: readonly (keyof HelpdeskApi[G])[] };
 

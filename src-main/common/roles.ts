@@ -31,6 +31,7 @@ export const PERMISSIONS: { [G in ApiGroup]: { [M in ApiMethod<G>]: Access } } =
   cases: { open: DESK, get: DESK, sendCode: DESK, verifyCode: DESK, close: DESK, gate: DESK, override: SUPERVISOR },
   actions: { unlock: DESK, resetPassword: DESK, resetAndUnlock: SUPERVISOR, sendContactCode: DESK, updateContact: DESK },
   dashboards: { auditStats: AUDIT, scanStart: AUDIT, scanStatus: AUDIT, scanCancel: AUDIT },
+  reports: { monthly: AUDIT },
   outbox: { list: DESK },
 };
 

@@ -97,6 +97,13 @@ export const INPUT_SCHEMAS = {
     scanStatus: z.strictObject({ scanId: caseId }),
     scanCancel: z.strictObject({ scanId: caseId }),
   },
+  reports: {
+    monthly: z.strictObject({
+      month: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/u, { error: 'invalid_format' }),
+      unit: lineText(200).optional(),
+      path: lineText(1024),
+    }),
+  },
   outbox: {
     list: z.strictObject({ limit: z.number().int().min(1).max(200).optional() }),
   },

@@ -165,3 +165,23 @@ describe('dashboards through the contract (training directory)', () => {
     expect(await api.dashboards.scanStart({})).toEqual({ ok: false, error: { code: 'ROLE_NOT_ALLOWED' } });
   });
 });
+
+describe('the monthly report through the contract', () => {
+  it('a supervisor writes this month\'s PDF: pdftotext reads the title, the period and the calls of the earlier tests', async () => {
+    const { api } = runtime;
+    await api.session.signOut({});
+    expect((await api.session.signIn({ username: 'giamsat01', password: TRAINING_OPERATOR_PASSWORD })).ok).toBe(true);
+    const now = new Date(Date.now() + 7 * 3600_000).toISOString();
+    const month = now.slice(0, 7);
+    const path = join(dataDir, `bao-cao-${month}.pdf`);
+    const r = await api.reports.monthly({ month, path });
+    expect(r).toMatchObject({ ok: true, value: { path, pages: expect.any(Number) } });
+    const { execFileSync } = await import('node:child_process');
+    const text = execFileSync('pdftotext', ['-layout', path, '-'], { encoding: 'utf8' });
+    expect(text).toContain('BÁO CÁO HỖ TRỢ TÀI KHOẢN');
+    expect(text).toContain(`Từ ngày 01/${month.slice(5)}/${month.slice(0, 4)} đến ngày ${now.slice(8, 10)}/${month.slice(5)}/${month.slice(0, 4)}`);
+    expect(text).toContain('Võ Thanh Tâm');
+    expect(await api.reports.monthly({ month: '2099-01', path })).toMatchObject({ ok: false, error: { code: 'VALIDATION_FAILED', field: 'month', reason: 'out_of_range' } });
+    expect(await api.reports.monthly({ month: month, path: join(dataDir, 'x.docx') })).toMatchObject({ ok: false, error: { code: 'VALIDATION_FAILED', field: 'path' } });
+  });
+});

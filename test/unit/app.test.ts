@@ -64,6 +64,9 @@ function setup(initial: Settings = DEFAULT_SETTINGS) {
     },
     outbox: { list: () => [] },
     exportDir: '/tmp',
+    writeReport: async () => {
+      throw new HelpdeskError('INTERNAL');
+    },
     exportAudit: async () => {
       throw new HelpdeskError('INTERNAL');
     },
@@ -242,6 +245,7 @@ describe('app: roles, enforced per contract method in the main process', () => {
     'dashboards.scanStart',
     'dashboards.scanStatus',
     'dashboards.scanCancel',
+    'reports.monthly',
   ];
   const caseId = '00000000-0000-4000-8000-000000000000';
   const inputs: Record<string, unknown> = {

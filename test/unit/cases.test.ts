@@ -127,6 +127,9 @@ function setup(opts: { failSms?: HelpdeskError | ((m: SmsMessage) => HelpdeskErr
     }),
     outbox,
     exportDir: '/tmp',
+    writeReport: async () => {
+      throw new HelpdeskError('INTERNAL');
+    },
     exportAudit: async () => {
       throw new HelpdeskError('INTERNAL');
     },
