@@ -9,6 +9,8 @@ import { defineConfig } from '@playwright/test';
 process.env.HELPDESK_E2E_PORT ??= String(40000 + Math.floor(Math.random() * 20000));
 process.env.HELPDESK_E2E_TOKEN ??= randomBytes(24).toString('base64url');
 process.env.HELPDESK_E2E_DATA ??= mkdtempSync(join(tmpdir(), 'helpdesk-e2e-'));
+// The folder the harness proposes for exports (AppInfo.exportDir), instead of the user's Downloads.
+process.env.HELPDESK_E2E_EXPORT ??= mkdtempSync(join(tmpdir(), 'helpdesk-e2e-export-'));
 const port = process.env.HELPDESK_E2E_PORT;
 
 /** The Electron binary, when this machine has it (it cannot be downloaded everywhere). */
@@ -56,6 +58,7 @@ export default defineConfig({
       HELPDESK_PORT: port,
       HELPDESK_TOKEN: process.env.HELPDESK_E2E_TOKEN,
       HELPDESK_DATA_DIR: process.env.HELPDESK_E2E_DATA,
+      HELPDESK_EXPORT_DIR: process.env.HELPDESK_E2E_EXPORT,
     },
   },
 });

@@ -53,3 +53,34 @@ export function formatCountdown(ms: number): string {
   const two = (n: number) => String(n).padStart(2, '0');
   return h > 0 ? `${h}:${two(m)}:${two(s)}` : `${two(m)}:${two(s)}`;
 }
+
+const withSeconds = new Intl.DateTimeFormat('en-GB', {
+  timeZone: TIME_ZONE,
+  year: 'numeric',
+  month: '2-digit',
+  day: '2-digit',
+  hour: '2-digit',
+  minute: '2-digit',
+  second: '2-digit',
+  hourCycle: 'h23',
+});
+
+/** `dd/MM/yyyy HH:mm:ss` in Vietnam's time zone (the audit log); '' for null or nonsense. */
+export function formatDateTimeSeconds(value: string | Date | null | undefined): string {
+  if (value === null || value === undefined) return '';
+  const date = value instanceof Date ? value : new Date(value);
+  if (Number.isNaN(date.getTime())) return '';
+  const p: Record<string, string> = {};
+  for (const { type, value: v } of withSeconds.formatToParts(date)) p[type] = v;
+  return `${p.day}/${p.month}/${p.year} ${p.hour}:${p.minute}:${p.second}`;
+}
+
+/** The Vietnamese day of an instant as `YYYY-MM-DD` (Vietnam has no daylight saving: UTC+7 all year). */
+export function vnDay(value: Date): string {
+  return new Date(value.getTime() + 7 * 3600_000).toISOString().slice(0, 10);
+}
+
+/** A count with the UI language's digit grouping: 1.234 in Vietnamese, 1,234 in English. */
+export function formatCount(n: number, locale: string): string {
+  return new Intl.NumberFormat(locale === 'vi' ? 'vi-VN' : 'en-GB').format(n);
+}

@@ -9,8 +9,10 @@ declare module 'vue-router' {
     requiresAuth?: boolean;
     /** The sign-in page: a signed-in operator goes on to the search. */
     guestOnly?: boolean;
-    /** Desk work (operator, supervisor): another role goes to the search page, which says what the role is for. */
+    /** Desk work (operator, supervisor): an auditor goes to the audit view. */
     desk?: boolean;
+    /** The audit view (supervisor, auditor). */
+    audit?: boolean;
   }
 }
 
@@ -22,7 +24,13 @@ export function createAppRouter(): Router {
       { path: '/', redirect: { name: 'search' } },
       { path: '/signin', name: 'signin', component: SignInView, meta: { guestOnly: true } },
       // `id` is the opaque account id (its DN), URL-encoded by the router.
-      { path: '/search/:id?', name: 'search', component: SearchView, meta: { requiresAuth: true } },
+      { path: '/search/:id?', name: 'search', component: SearchView, meta: { requiresAuth: true, desk: true } },
+      {
+        path: '/audit',
+        name: 'audit',
+        component: () => import('./views/AuditView.vue'),
+        meta: { requiresAuth: true, audit: true },
+      },
       // Always reachable: the main process decides who may change what.
       // Training mode only (the view says so otherwise): what the training relays "sent".
       {
@@ -43,7 +51,11 @@ export function createAppRouter(): Router {
       return { name: 'signin', query: to.fullPath !== '/search' ? { next: to.fullPath } : {} };
     }
     if (to.meta.guestOnly && session.signedIn) return { name: 'search' };
-    if (to.meta.desk && !session.allows('directory', 'search')) return { name: 'search' };
+    const desk = session.allows('directory', 'search');
+    const audit = session.allows('audit', 'query');
+    // An auditor's home is the audit view; a role with neither gets the search page's notice.
+    if (to.meta.desk && !desk) return audit ? { name: 'audit' } : to.name === 'search' ? true : { name: 'search' };
+    if (to.meta.audit && !audit) return { name: 'search' };
     return true;
   });
 

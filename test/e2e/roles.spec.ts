@@ -38,6 +38,11 @@ async function call(request: APIRequestContext, path: string, data: unknown): Pr
 test('operator: an account with no usable contact needs a supervisor (no override offered); a reset offers no "Đồng thời mở khóa"', async ({ page }, info) => {
   await signIn(page);
   await expect(page.getByTestId('operator-roles')).toHaveText('Điều hành viên');
+  // No audit view for an operator: no link, and its address leads back to the search.
+  await expect(page.getByTestId('nav-audit')).toHaveCount(0);
+  await page.goto(`/?token=${token}#/audit`);
+  await expect(page.getByTestId('search-input')).toBeVisible();
+  await expect(page.getByTestId('audit-filters')).toHaveCount(0);
 
   await openAccount(page, CUONG);
   const panel = page.getByTestId('account-panel');
@@ -166,20 +171,22 @@ test('supervisor: a wrong CCCD counts down, the right one verifies instead; a ne
   await expect(page.getByTestId('verify-caller')).toHaveCount(0);
 });
 
-test('auditor: no search, no Outbox; a notice says what the role is for', async ({ page }, info) => {
+test('auditor: no search, no Outbox; the audit view is the home page', async ({ page }, info) => {
   await signInAs(page, 'kiemtra01', 'Lê Thị Kim Oanh');
   await expect(page.getByTestId('operator-roles')).toHaveText('Kiểm tra viên');
-  await expect(page.getByTestId('role-notice')).toContainText('Vai trò kiểm tra viên: chỉ xem nhật ký kiểm tra (sắp có)');
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Nhật ký kiểm tra');
+  await expect(page.getByTestId('audit-filters')).toBeVisible();
   await expect(page.getByTestId('search-input')).toHaveCount(0);
   await expect(page.getByTestId('nav-search')).toHaveCount(0);
   await expect(page.getByTestId('nav-outbox')).toHaveCount(0);
+  await expect(page.getByTestId('nav-audit')).toBeVisible();
   // Training mode: the settings are open to anyone.
   await expect(page.getByTestId('nav-settings')).toBeVisible();
   await shot(page, info, 'roles-auditor');
 
-  // The Outbox by its address: back to the notice.
+  // The Outbox by its address: back to the audit view.
   await page.goto(`/?token=${token}#/outbox`);
-  await expect(page.getByTestId('role-notice')).toBeVisible();
+  await expect(page.getByTestId('audit-filters')).toBeVisible();
   await expect(page.getByTestId('outbox-refresh')).toHaveCount(0);
 
   // And the main process refuses the search itself.

@@ -62,3 +62,34 @@ describe('formatClock', () => {
     expect(formatClock('x')).toBe('');
   });
 });
+
+const { formatDateTimeSeconds, vnDay, formatCount } = await loadRenderer<{
+  formatDateTimeSeconds: (v: string | Date | null | undefined) => string;
+  vnDay: (v: Date) => string;
+  formatCount: (n: number, locale: string) => string;
+}>('format.ts');
+
+describe('formatDateTimeSeconds', () => {
+  it('shows dd/MM/yyyy HH:mm:ss in Vietnam time', () => {
+    expect(formatDateTimeSeconds('2026-03-09T01:05:07Z')).toBe('09/03/2026 08:05:07');
+    expect(formatDateTimeSeconds('2025-12-31T17:00:00.999Z')).toBe('01/01/2026 00:00:00');
+    expect(formatDateTimeSeconds(null)).toBe('');
+    expect(formatDateTimeSeconds('nonsense')).toBe('');
+  });
+});
+
+describe('vnDay', () => {
+  it('is the Vietnamese day, which starts at 17:00 UTC the day before', () => {
+    expect(vnDay(new Date('2026-11-22T16:59:59Z'))).toBe('2026-11-22');
+    expect(vnDay(new Date('2026-11-22T17:00:00Z'))).toBe('2026-11-23');
+  });
+});
+
+describe('formatCount', () => {
+  it('groups digits as the UI language does', () => {
+    expect(formatCount(1234, 'vi')).toBe('1.234');
+    expect(formatCount(100000, 'vi')).toBe('100.000');
+    expect(formatCount(1234, 'en')).toBe('1,234');
+    expect(formatCount(7, 'vi')).toBe('7');
+  });
+});

@@ -85,6 +85,11 @@ describe('renderer messages', () => {
           vars: 'x',
           supervisor: 'giamsat01',
           check: 'Đối chiếu số CCCD/CMND với hồ sơ',
+          id: '2b1f0c4e-7d1a-4c3e-9b1e-0a6f7e2c9d11',
+          path: '/home/ha/Downloads/nhat-ky-kiem-tra-2026-11-23.csv',
+          head: `1234:${'ab'.repeat(32)}`,
+          seq: 1234,
+          problem: 'nội dung bị sửa',
         };
         for (const key of leafKeys(messages)) {
           const out = i18n.global.t(key, params, 3);
@@ -229,7 +234,7 @@ describe('renderer messages', () => {
     const i18n = createI18n({ legacy: false, locale: 'vi', messages: { vi } });
     const t = i18n.global.t;
     expect(['operator', 'supervisor', 'auditor'].map((r) => t(`roles.names.${r}`))).toEqual(['Điều hành viên', 'Giám sát viên', 'Kiểm tra viên']);
-    expect(t('roles.auditorOnly')).toBe('Vai trò kiểm tra viên: chỉ xem nhật ký kiểm tra (sắp có)');
+    expect(t('roles.noDesk')).toBe('Vai trò của bạn không dùng chức năng tìm tài khoản');
     expect(['citizen-id', 'identity-document', 'agency-letter'].map((c) => t(`override.checks.${c}`))).toEqual([
       'Đối chiếu số CCCD/CMND với hồ sơ',
       'Kiểm tra trực tiếp giấy tờ tùy thân',
@@ -250,6 +255,53 @@ describe('renderer messages', () => {
     expect(unconfirmed).not.toContain('chưa gửi được');
     expect(t('settings.roleGroups')).toBe('Phân quyền');
     expect(t('settings.allowAdministrativeUnlock')).toContain('giám sát viên');
+  });
+
+  it('words the audit view as the brief does', () => {
+    const i18n = createI18n({ legacy: false, locale: 'vi', messages: { vi } });
+    const t = i18n.global.t;
+    expect(t('nav.audit')).toBe('Nhật ký kiểm tra');
+    expect(['from', 'to', 'operator', 'account', 'action', 'outcome', 'unit', 'all'].map((f) => t(`audit.filters.${f}`))).toEqual([
+      'Từ ngày',
+      'Đến ngày',
+      'Người thực hiện',
+      'Tài khoản',
+      'Thao tác',
+      'Kết quả',
+      'Đơn vị',
+      'Tất cả',
+    ]);
+    expect(['ok', 'error', 'refused'].map((o) => t(`audit.outcomes.${o}`))).toEqual(['Thành công', 'Lỗi', 'Bị từ chối']);
+    expect(t('audit.previous')).toBe('Trang trước');
+    expect(t('audit.next')).toBe('Trang sau');
+    expect(t('audit.count', { n: '1.234' }, 1234)).toBe('1.234 dòng');
+    expect(t('audit.countLowerBound', { n: '100.000' })).toBe('≥ 100.000 dòng');
+    expect(t('audit.timeline.open')).toBe('Xem diễn biến');
+    expect(t('audit.export.csv')).toBe('Xuất CSV');
+    expect(t('audit.export.xlsx')).toBe('Xuất Excel (XLSX)');
+    expect(t('audit.export.done', { n: '1.234', path: '/tmp/a.csv' })).toBe('Đã xuất 1.234 dòng vào /tmp/a.csv');
+    expect(t('audit.integrity.verify')).toBe('Kiểm tra toàn vẹn');
+    expect(t('audit.integrity.savedHead')).toBe('Đầu chuỗi đã lưu (không bắt buộc)');
+    expect(t('audit.integrity.head')).toBe('Đầu chuỗi hiện tại');
+    expect(t('audit.integrity.copy')).toBe('Sao chép');
+    expect(t('audit.integrity.headHint')).toBe('Lưu đầu chuỗi này ở nơi khác (in ra, gửi kèm công văn) để phát hiện việc cắt bớt nhật ký');
+    expect(t('audit.integrity.ok', { n: '12', head: '12:ab' })).toBe('Nhật ký toàn vẹn: 12 dòng, đầu chuỗi 12:ab');
+    expect(['hash', 'link', 'missing', 'truncated', 'head'].map((p) => t(`audit.integrity.problems.${p}`))).toEqual([
+      'nội dung bị sửa',
+      'liên kết với dòng trước bị đứt',
+      'thiếu dòng (bị xóa)',
+      'bị cắt bớt phần cuối so với đầu chuỗi đã lưu',
+      'khác đầu chuỗi đã lưu',
+    ]);
+    // Every audited action has a label in both languages (nested by its name: `case.open` → audit.actions.case.open).
+    const ACTIONS = ['session.signIn', 'session.signOut', 'directory.search', 'directory.view', 'settings.save', 'case.open', 'code.send', 'code.verify', 'case.close', 'case.override', 'account.unlock', 'account.reset', 'account.reset-unlock', 'contact.code', 'contact.verify', 'account.contact', 'access.denied', 'audit.verify', 'audit.export', 'audit.checkpoint', 'dashboard.scan', 'report.monthly'];
+    for (const messages of [vi, en]) {
+      for (const action of ACTIONS) expect(leaf(messages, `audit.actions.${action}`), action).toEqual(expect.stringMatching(/\S/u));
+    }
+    expect(t('audit.actions.case.open')).toBe('Mở phiên xử lý');
+    const en18n = createI18n({ legacy: false, locale: 'en', messages: { en } });
+    expect(en18n.global.t('audit.count', { n: '1' }, 1)).toBe('1 row');
+    expect(en18n.global.t('audit.count', { n: '1,234' }, 1234)).toBe('1,234 rows');
   });
 
   it('words the relay settings: provider names, the training note, placeholders passed as a parameter', () => {

@@ -1,0 +1,380 @@
+import type { AuditChainReport, AuditEntry, AuditExportResult, AuditFilter, AuditHead, AuditPage } from '@common/dto';
+import type { ApiError, Result } from '@common/result';
+import { defineStore } from 'pinia';
+import { computed, reactive, ref, watch } from 'vue';
+import { createLatestGate } from '../async';
+import { api } from '../bridge';
+import { useSessionStore } from './session';
+
+/** Rows a page of the audit view shows (only that page is ever in the DOM). */
+export const AUDIT_PAGE_SIZE = 50;
+
+/** The actions the main process audits, in the order the filter lists them. */
+export const AUDIT_ACTIONS = [
+  'session.signIn',
+  'session.signOut',
+  'directory.search',
+  'directory.view',
+  'settings.save',
+  'case.open',
+  'code.send',
+  'code.verify',
+  'case.close',
+  'case.override',
+  'account.unlock',
+  'account.reset',
+  'account.reset-unlock',
+  'contact.code',
+  'contact.verify',
+  'account.contact',
+  'access.denied',
+  'audit.verify',
+  'audit.export',
+  'audit.checkpoint',
+  'dashboard.scan',
+  'report.monthly',
+] as const;
+
+export const AUDIT_OUTCOMES = ['ok', 'error', 'refused'] as const;
+export type AuditOutcome = (typeof AUDIT_OUTCOMES)[number];
+export type ExportFormat = 'csv' | 'xlsx';
+
+/** The filter form as typed: every field a string, '' for "not filtered". */
+export interface AuditForm {
+  from: string;
+  to: string;
+  operator: string;
+  account: string;
+  action: string;
+  outcome: AuditOutcome | '';
+  unit: string;
+}
+export const FORM_FIELDS = ['from', 'to', 'operator', 'account', 'action', 'outcome', 'unit'] as const satisfies readonly (keyof AuditForm & keyof AuditFilter)[];
+export type FormField = (typeof FORM_FIELDS)[number];
+
+export function emptyForm(): AuditForm {
+  return { from: '', to: '', operator: '', account: '', action: '', outcome: '', unit: '' };
+}
+
+/**
+ * The form as the contract's filter: values trimmed, empty fields left out (the schema is strict: no
+ * empty strings, no unknown keys).
+ */
+export function cleanFilter(form: AuditForm): AuditFilter {
+  const out: Record<string, string> = {};
+  for (const key of FORM_FIELDS) {
+    const value = (form[key] ?? '').trim();
+    if (value !== '') out[key] = value;
+  }
+  return out as AuditFilter;
+}
+
+/** Where an error from the main process belongs: next to a filter field, the export path, the head field, or nowhere in particular. */
+export type ErrorPlace = FormField | 'path' | 'head' | null;
+
+export function errorPlace(error: ApiError | null): ErrorPlace {
+  const field = error?.field;
+  if (!field) return null;
+  if (field === 'path') return 'path';
+  if (field === 'head' || field.startsWith('head.')) return 'head';
+  const m = /^filter\.([A-Za-z]+)$/u.exec(field);
+  const key = m?.[1];
+  return key !== undefined && (FORM_FIELDS as readonly string[]).includes(key) ? (key as FormField) : null;
+}
+
+/** A head as it is printed and kept: `seq:hash`. */
+export function headText(head: AuditHead): string {
+  return `${head.seq}:${head.hash}`;
+}
+
+/** A head typed back (`seq:hash`, spaces and letter case forgiven); null for an empty field, 'invalid' otherwise. */
+export function parseHead(text: string): AuditHead | null | 'invalid' {
+  const trimmed = text.trim();
+  if (trimmed === '') return null;
+  const m = /^(\d{1,16})\s*:\s*([0-9a-fA-F]{64})$/u.exec(trimmed);
+  if (!m) return 'invalid';
+  const seq = Number(m[1]);
+  if (!Number.isSafeInteger(seq) || seq < 1) return 'invalid';
+  return { seq, hash: m[2]!.toLowerCase() };
+}
+
+/** The file name proposed for an export: `<dir>/nhat-ky-kiem-tra-<day>.<format>`, with the folder's own separator. */
+export function suggestExportPath(dir: string, format: ExportFormat, day: string): string {
+  const sep = dir.includes('\\') && !dir.includes('/') ? '\\' : '/';
+  const base = dir.replace(/[\\/]+$/u, '');
+  return `${base}${sep}nhat-ky-kiem-tra-${day}.${format}`;
+}
+
+/** The path with the format's extension: a `.csv`/`.xlsx` ending is swapped, any other path gets one. */
+export function withFormat(path: string, format: ExportFormat): string {
+  const trimmed = path.trim();
+  if (trimmed === '') return trimmed;
+  return /\.(csv|xlsx)$/iu.test(trimmed) ? trimmed.replace(/\.(csv|xlsx)$/iu, `.${format}`) : `${trimmed}.${format}`;
+}
+
+/**
+ * The audit view: the filter, the page shown (keyset paging: a stack of `before` cursors to go back),
+ * a case's timeline, exports, the chain's head and its verification. Only the newest answer to each
+ * kind of request is shown; a refused request leaves what was shown in place.
+ */
+export const useAuditStore = defineStore('audit', () => {
+  const form = reactive<AuditForm>(emptyForm());
+  /** The filter the shown page answers (what an export writes). */
+  const applied = ref<AuditFilter>({});
+  /** The `before` of every page after the first, in the order they were opened: the last one is the page shown. */
+  const cursors = ref<number[]>([]);
+  const page = ref<AuditPage | null>(null);
+  const loading = ref(false);
+  const error = ref<ApiError | null>(null);
+
+  const timelineCaseId = ref<string | null>(null);
+  const timeline = ref<AuditEntry[]>([]);
+  const timelineLoading = ref(false);
+  const timelineError = ref<ApiError | null>(null);
+
+  const exportPath = ref('');
+  const exporting = ref<ExportFormat | null>(null);
+  const exportResult = ref<AuditExportResult | null>(null);
+  const exportError = ref<ApiError | null>(null);
+
+  const head = ref<AuditHead | null>(null);
+  const headLoaded = ref(false);
+  const headError = ref<ApiError | null>(null);
+
+  const verifyHead = ref('');
+  const verifying = ref(false);
+  const report = ref<AuditChainReport | null>(null);
+  const verifyError = ref<ApiError | null>(null);
+  /** The typed head is not `seq:hash`: nothing was sent. */
+  const verifyHeadInvalid = ref(false);
+
+  const queries = createLatestGate();
+  const timelines = createLatestGate();
+  const heads = createLatestGate();
+
+  const rows = computed<AuditEntry[]>(() => page.value?.rows ?? []);
+  const pageNumber = computed(() => cursors.value.length + 1);
+  const hasPrevious = computed(() => cursors.value.length > 0);
+  const hasNext = computed(() => page.value?.nextBefore != null);
+  const errorField = computed<ErrorPlace>(() => errorPlace(error.value));
+
+  /** Every answer goes through here: a lost session is the session store's business too. */
+  function settle<T>(r: Result<T>): Result<T> {
+    if (!r.ok && r.error.code === 'NOT_SIGNED_IN') useSessionStore().expired();
+    return r;
+  }
+
+  /** Asks for one page; on success it becomes the page shown with its filter and cursors, otherwise nothing shown changes. */
+  async function fetchPage(filter: AuditFilter, stack: number[]): Promise<boolean> {
+    const ticket = queries.next();
+    loading.value = true;
+    const before = stack.at(-1);
+    const r = settle(await api.audit.query(before === undefined ? { filter, limit: AUDIT_PAGE_SIZE } : { filter, before, limit: AUDIT_PAGE_SIZE }));
+    if (!queries.isCurrent(ticket)) return false;
+    loading.value = false;
+    if (!r.ok) {
+      error.value = r.error;
+      return false;
+    }
+    applied.value = filter;
+    cursors.value = stack;
+    page.value = r.value;
+    error.value = null;
+    void loadHead();
+    return true;
+  }
+
+  /** The form's filter, from its first page. */
+  function apply(): Promise<boolean> {
+    return fetchPage(cleanFilter(form), []);
+  }
+
+  /** Older rows: the page after the one shown. */
+  async function next(): Promise<boolean> {
+    const nextBefore = page.value?.nextBefore;
+    if (nextBefore == null || loading.value) return false;
+    return fetchPage(applied.value, [...cursors.value, nextBefore]);
+  }
+
+  /** Newer rows: back one page along the cursors. */
+  async function previous(): Promise<boolean> {
+    if (cursors.value.length === 0 || loading.value) return false;
+    return fetchPage(applied.value, cursors.value.slice(0, -1));
+  }
+
+  /** The page shown, read again (same filter, same cursor: on the first page, rows written since appear). */
+  function refresh(): Promise<boolean> {
+    return fetchPage(applied.value, cursors.value);
+  }
+
+  /** The view opened: the first page of the form's filter the first time, afterwards the page it left, read again. */
+  async function ensureLoaded(): Promise<void> {
+    if (loading.value) return;
+    if (page.value === null) await apply();
+    else await refresh();
+    if (!headLoaded.value) await loadHead();
+  }
+
+  function resetForm(): void {
+    Object.assign(form, emptyForm());
+  }
+
+  async function openTimeline(caseId: string): Promise<void> {
+    const ticket = timelines.next();
+    timelineCaseId.value = caseId;
+    timeline.value = [];
+    timelineError.value = null;
+    timelineLoading.value = true;
+    const r = settle(await api.audit.timeline({ caseId }));
+    if (!timelines.isCurrent(ticket)) return;
+    timelineLoading.value = false;
+    if (r.ok) timeline.value = r.value;
+    else timelineError.value = r.error;
+  }
+
+  function closeTimeline(): void {
+    timelines.cancel();
+    timelineCaseId.value = null;
+    timeline.value = [];
+    timelineError.value = null;
+    timelineLoading.value = false;
+  }
+
+  /** Proposes a file for the export, unless one was typed already. */
+  function proposeExportPath(dir: string, day: string): void {
+    if (exportPath.value.trim() === '') exportPath.value = suggestExportPath(dir, 'csv', day);
+  }
+
+  /** Writes the rows matching the filter shown to the path typed, with the format's extension. */
+  async function exportAs(format: ExportFormat): Promise<boolean> {
+    if (exporting.value !== null) return false;
+    const path = withFormat(exportPath.value, format);
+    exportPath.value = path;
+    exportResult.value = null;
+    exportError.value = null;
+    if (path === '') {
+      exportError.value = { code: 'VALIDATION_FAILED', field: 'path', reason: 'required' };
+      return false;
+    }
+    exporting.value = format;
+    try {
+      const r = settle(await api.audit.export({ filter: applied.value, format, path }));
+      if (r.ok) exportResult.value = r.value;
+      else exportError.value = r.error;
+      return r.ok;
+    } finally {
+      exporting.value = null;
+      void loadHead();
+    }
+  }
+
+  async function loadHead(): Promise<void> {
+    if (!useSessionStore().allows('audit', 'head')) return;
+    const ticket = heads.next();
+    const r = settle(await api.audit.head({}));
+    if (!heads.isCurrent(ticket)) return;
+    headLoaded.value = true;
+    if (r.ok) {
+      head.value = r.value;
+      headError.value = null;
+    } else {
+      headError.value = r.error;
+    }
+  }
+
+  /** Walks the whole chain, against the head typed in when there is one. */
+  async function verify(): Promise<boolean> {
+    if (verifying.value) return false;
+    const typed = parseHead(verifyHead.value);
+    verifyHeadInvalid.value = typed === 'invalid';
+    verifyError.value = null;
+    if (typed === 'invalid') return false;
+    verifying.value = true;
+    report.value = null;
+    try {
+      const r = settle(await api.audit.verify(typed === null ? {} : { head: typed }));
+      if (r.ok) report.value = r.value;
+      else verifyError.value = r.error;
+      return r.ok;
+    } finally {
+      verifying.value = false;
+      void loadHead();
+    }
+  }
+
+  /** Forgets everything (sign-out: nothing of the audit stays on screen for the next user). */
+  function clear(): void {
+    queries.cancel();
+    timelines.cancel();
+    heads.cancel();
+    resetForm();
+    applied.value = {};
+    cursors.value = [];
+    page.value = null;
+    loading.value = false;
+    error.value = null;
+    closeTimeline();
+    exportPath.value = '';
+    exporting.value = null;
+    exportResult.value = null;
+    exportError.value = null;
+    head.value = null;
+    headLoaded.value = false;
+    headError.value = null;
+    verifyHead.value = '';
+    verifying.value = false;
+    report.value = null;
+    verifyError.value = null;
+    verifyHeadInvalid.value = false;
+  }
+
+  watch(
+    () => useSessionStore().signedIn,
+    (signedIn) => {
+      if (!signedIn) clear();
+    },
+  );
+
+  return {
+    form,
+    applied,
+    cursors,
+    page,
+    loading,
+    error,
+    rows,
+    pageNumber,
+    hasPrevious,
+    hasNext,
+    errorField,
+    apply,
+    next,
+    previous,
+    refresh,
+    ensureLoaded,
+    resetForm,
+    timelineCaseId,
+    timeline,
+    timelineLoading,
+    timelineError,
+    openTimeline,
+    closeTimeline,
+    exportPath,
+    exporting,
+    exportResult,
+    exportError,
+    proposeExportPath,
+    exportAs,
+    head,
+    headLoaded,
+    headError,
+    loadHead,
+    verifyHead,
+    verifying,
+    report,
+    verifyError,
+    verifyHeadInvalid,
+    verify,
+    clear,
+  };
+});

@@ -1,0 +1,451 @@
+import { createPinia, setActivePinia } from 'pinia';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { nextTick } from 'vue';
+import type { AuditChainReport, AuditEntry, AuditExportResult, AuditFilter, AuditHead, AuditPage } from '../../../src-main/common/dto';
+import type { ApiError, Result } from '../../../src-main/common/result';
+import { INPUT_SCHEMAS } from '../../../src-main/common/schemas';
+import { loadRenderer } from './load-renderer';
+
+// The store talks to the contract through bridge.ts; here the bridge is a set of mocks.
+const api = vi.hoisted(() => ({
+  audit: { query: vi.fn(), timeline: vi.fn(), export: vi.fn(), head: vi.fn(), verify: vi.fn() },
+  session: { current: vi.fn(), signIn: vi.fn(), signOut: vi.fn() },
+}));
+vi.mock('../../../src-renderer/src/bridge', () => ({ api, inElectron: false }));
+// The renderer's `@common/*` alias is the bundler's (tsconfig.web.json); here it points at the same file.
+vi.mock('@common/roles', () => import('../../../src-main/common/roles'));
+
+type Form = Record<'from' | 'to' | 'operator' | 'account' | 'action' | 'outcome' | 'unit', string>;
+type Place = keyof Form | 'path' | 'head' | null;
+interface AuditStore {
+  form: Form;
+  applied: AuditFilter;
+  cursors: number[];
+  page: AuditPage | null;
+  loading: boolean;
+  error: ApiError | null;
+  rows: AuditEntry[];
+  pageNumber: number;
+  hasPrevious: boolean;
+  hasNext: boolean;
+  errorField: Place;
+  apply(): Promise<boolean>;
+  next(): Promise<boolean>;
+  previous(): Promise<boolean>;
+  ensureLoaded(): Promise<void>;
+  resetForm(): void;
+  timelineCaseId: string | null;
+  timeline: AuditEntry[];
+  timelineError: ApiError | null;
+  openTimeline(caseId: string): Promise<void>;
+  closeTimeline(): void;
+  exportPath: string;
+  exporting: 'csv' | 'xlsx' | null;
+  exportResult: AuditExportResult | null;
+  exportError: ApiError | null;
+  proposeExportPath(dir: string, day: string): void;
+  exportAs(format: 'csv' | 'xlsx'): Promise<boolean>;
+  head: AuditHead | null;
+  loadHead(): Promise<void>;
+  verifyHead: string;
+  verifyHeadInvalid: boolean;
+  report: AuditChainReport | null;
+  verifyError: ApiError | null;
+  verify(): Promise<boolean>;
+}
+interface StoreModule {
+  useAuditStore: () => AuditStore;
+  AUDIT_PAGE_SIZE: number;
+  AUDIT_ACTIONS: readonly string[];
+  emptyForm(): Form;
+  cleanFilter(form: Form): AuditFilter;
+  errorPlace(error: ApiError | null): Place;
+  parseHead(text: string): AuditHead | null | 'invalid';
+  headText(head: AuditHead): string;
+  suggestExportPath(dir: string, format: 'csv' | 'xlsx', day: string): string;
+  withFormat(path: string, format: 'csv' | 'xlsx'): string;
+}
+interface SessionStore {
+  current: unknown;
+  signedIn: boolean;
+  expired(): void;
+}
+
+const audit = await loadRenderer<StoreModule>('stores/audit.ts');
+const { useSessionStore } = await loadRenderer<{ useSessionStore: () => SessionStore }>('stores/session.ts');
+const { useAuditStore, cleanFilter, emptyForm, errorPlace, parseHead, headText, suggestExportPath, withFormat } = audit;
+
+const ok = <T>(value: T): Result<T> => ({ ok: true, value });
+const err = (code: string, extra: Partial<ApiError> = {}): Result<never> => ({ ok: false, error: { code, ...extra } as ApiError });
+const HASH = 'ab'.repeat(32);
+const CASE = '2b1f0c4e-7d1a-4c3e-9b1e-0a6f7e2c9d11';
+
+function entry(seq: number, over: Partial<AuditEntry> = {}): AuditEntry {
+  return {
+    seq,
+    at: new Date(Date.UTC(2026, 10, 23, 2, 0, seq % 60)).toISOString(),
+    operator: 'giamsat01',
+    action: 'case.open',
+    outcome: 'ok',
+    target: 'annv',
+    unit: 'Sở TTTT',
+    caseId: CASE,
+    detail: {},
+    ...over,
+  };
+}
+
+/** A page of `n` rows counting down from `top`; `nextBefore` when there are more. */
+function pageOf(top: number, n: number, more: boolean, total = 1234): AuditPage {
+  const rows = Array.from({ length: n }, (_, i) => entry(top - i));
+  return { rows, nextBefore: more ? rows.at(-1)!.seq : null, total, totalIsLowerBound: false };
+}
+
+function deferred<T>() {
+  let resolve!: (v: T) => void;
+  const promise = new Promise<T>((r) => (resolve = r));
+  return { promise, resolve };
+}
+
+function signInAs(roles: string[]): void {
+  useSessionStore().current = {
+    operator: { username: 'giamsat01', displayName: 'Võ Thanh Tâm', dn: 'uid=giamsat01', roles },
+    since: '2026-11-23T01:00:00.000Z',
+    mode: 'training',
+  };
+}
+
+let store: AuditStore;
+
+beforeEach(() => {
+  setActivePinia(createPinia());
+  for (const f of Object.values(api.audit)) f.mockReset();
+  api.audit.head.mockResolvedValue(ok({ seq: 900, hash: HASH }));
+  signInAs(['supervisor']);
+  store = useAuditStore();
+});
+
+describe('cleanFilter', () => {
+  it('leaves empty and blank fields out and trims the rest', () => {
+    const form = { ...emptyForm(), from: '2026-11-01', operator: '  giamsat01 ', account: '   ', outcome: 'refused', unit: '' };
+    expect(cleanFilter(form)).toEqual({ from: '2026-11-01', operator: 'giamsat01', outcome: 'refused' });
+    expect(cleanFilter(emptyForm())).toEqual({});
+  });
+
+  it('keeps only the filter keys, whatever else the form object carries', () => {
+    const form = { ...emptyForm(), account: 'annv', extra: 'x', caseId: '' } as unknown as Form;
+    expect(Object.keys(cleanFilter(form))).toEqual(['account']);
+  });
+
+  it('makes filters the strict contract schema accepts', () => {
+    const full = { from: '2026-11-01', to: '2026-11-23', operator: 'giamsat01', account: 'annv', action: 'case.open', outcome: 'ok', unit: 'Sở TTTT' };
+    for (const form of [emptyForm(), { ...emptyForm(), account: ' annv ' }, full]) {
+      const parsed = INPUT_SCHEMAS.audit.query.safeParse({ filter: cleanFilter(form), limit: 50 });
+      expect(parsed.success, JSON.stringify(form)).toBe(true);
+    }
+    // What the cleaning prevents: the schema refuses an empty string.
+    expect(INPUT_SCHEMAS.audit.query.safeParse({ filter: { account: '' } }).success).toBe(false);
+  });
+
+  it('lists every action the filter offers once', () => {
+    expect(new Set(audit.AUDIT_ACTIONS).size).toBe(audit.AUDIT_ACTIONS.length);
+    expect(audit.AUDIT_ACTIONS).toHaveLength(22);
+    expect(audit.AUDIT_ACTIONS).toContain('account.reset-unlock');
+  });
+
+  it('has a label for every action it offers, in both languages (nested by the action\'s name)', async () => {
+    type Tree = { [key: string]: string | Tree };
+    const { vi } = await loadRenderer<{ vi: Tree }>('i18n/vi.ts');
+    const { en } = await loadRenderer<{ en: Tree }>('i18n/en.ts');
+    for (const messages of [vi, en]) {
+      for (const action of audit.AUDIT_ACTIONS) {
+        const label = `audit.actions.${action}`.split('.').reduce<unknown>((node, part) => (node as Tree | undefined)?.[part], messages);
+        expect(label, action).toEqual(expect.stringMatching(/\S/u));
+      }
+    }
+  });
+});
+
+describe('errorPlace', () => {
+  it('puts a filter error next to the field it names', () => {
+    expect(errorPlace({ code: 'VALIDATION_FAILED', field: 'filter.to', reason: 'reversed_range' })).toBe('to');
+    expect(errorPlace({ code: 'VALIDATION_FAILED', field: 'filter.from', reason: 'out_of_range' })).toBe('from');
+    expect(errorPlace({ code: 'VALIDATION_FAILED', field: 'filter.unit', reason: 'too_long' })).toBe('unit');
+  });
+
+  it('knows the export path and the saved head', () => {
+    expect(errorPlace({ code: 'VALIDATION_FAILED', field: 'path', reason: 'invalid_format' })).toBe('path');
+    expect(errorPlace({ code: 'VALIDATION_FAILED', field: 'head.hash', reason: 'invalid_format' })).toBe('head');
+  });
+
+  it('leaves errors without a field of the form to the banner', () => {
+    expect(errorPlace(null)).toBeNull();
+    expect(errorPlace({ code: 'EXPORT_WRITE_FAILED', detail: 'ENOENT' })).toBeNull();
+    expect(errorPlace({ code: 'VALIDATION_FAILED', field: 'filter', reason: 'invalid_value' })).toBeNull();
+    expect(errorPlace({ code: 'VALIDATION_FAILED', field: 'filter.caseId', reason: 'invalid_format' })).toBeNull();
+    expect(errorPlace({ code: 'VALIDATION_FAILED', field: 'limit', reason: 'too_short' })).toBeNull();
+  });
+});
+
+describe('heads and export paths', () => {
+  it('reads a head typed as seq:hash, forgiving spaces and capitals', () => {
+    expect(parseHead(`1234:${HASH}`)).toEqual({ seq: 1234, hash: HASH });
+    expect(parseHead(`  77 : ${HASH.toUpperCase()} `)).toEqual({ seq: 77, hash: HASH });
+    expect(parseHead('   ')).toBeNull();
+    for (const bad of ['1234', `:${HASH}`, `0:${HASH}`, `12:${HASH.slice(1)}`, `12:${HASH}0`, `x:${HASH}`, `12:${'g'.repeat(64)}`]) {
+      expect(parseHead(bad), bad).toBe('invalid');
+    }
+    expect(headText({ seq: 5, hash: HASH })).toBe(`5:${HASH}`);
+  });
+
+  it('proposes nhat-ky-kiem-tra-<day> in the export folder, with its separator', () => {
+    expect(suggestExportPath('/home/ha/Downloads', 'csv', '2026-11-23')).toBe('/home/ha/Downloads/nhat-ky-kiem-tra-2026-11-23.csv');
+    expect(suggestExportPath('/home/ha/Downloads/', 'xlsx', '2026-11-23')).toBe('/home/ha/Downloads/nhat-ky-kiem-tra-2026-11-23.xlsx');
+    expect(suggestExportPath('C:\\Users\\ha\\Downloads', 'csv', '2026-01-02')).toBe('C:\\Users\\ha\\Downloads\\nhat-ky-kiem-tra-2026-01-02.csv');
+  });
+
+  it('gives the path the extension of the button pressed', () => {
+    expect(withFormat('/tmp/a.csv', 'xlsx')).toBe('/tmp/a.xlsx');
+    expect(withFormat('/tmp/a.XLSX', 'csv')).toBe('/tmp/a.csv');
+    expect(withFormat(' /tmp/bao-cao ', 'csv')).toBe('/tmp/bao-cao.csv');
+    expect(withFormat('/tmp/a.xlsx', 'xlsx')).toBe('/tmp/a.xlsx');
+    expect(withFormat('  ', 'csv')).toBe('');
+  });
+});
+
+describe('audit store: pages', () => {
+  it('asks for the first page with the cleaned filter and a page size of 50', async () => {
+    store.form.account = ' annv ';
+    api.audit.query.mockResolvedValueOnce(ok(pageOf(300, 50, true)));
+    expect(await store.apply()).toBe(true);
+    expect(api.audit.query).toHaveBeenCalledWith({ filter: { account: 'annv' }, limit: 50 });
+    expect(audit.AUDIT_PAGE_SIZE).toBe(50);
+    expect(store.rows).toHaveLength(50);
+    expect(store.pageNumber).toBe(1);
+    expect(store.hasPrevious).toBe(false);
+    expect(store.hasNext).toBe(true);
+    expect(store.applied).toEqual({ account: 'annv' });
+  });
+
+  it('goes forward with each page\'s nextBefore and back along the stack of cursors', async () => {
+    api.audit.query
+      .mockResolvedValueOnce(ok(pageOf(300, 50, true)))
+      .mockResolvedValueOnce(ok(pageOf(250, 50, true)))
+      .mockResolvedValueOnce(ok(pageOf(200, 50, true)))
+      .mockResolvedValueOnce(ok(pageOf(250, 50, true)))
+      .mockResolvedValueOnce(ok(pageOf(300, 50, true)));
+    await store.apply();
+    expect(await store.next()).toBe(true);
+    expect(api.audit.query).toHaveBeenLastCalledWith({ filter: {}, before: 251, limit: 50 });
+    expect(await store.next()).toBe(true);
+    expect(api.audit.query).toHaveBeenLastCalledWith({ filter: {}, before: 201, limit: 50 });
+    expect(store.cursors).toEqual([251, 201]);
+    expect(store.pageNumber).toBe(3);
+
+    expect(await store.previous()).toBe(true);
+    expect(api.audit.query).toHaveBeenLastCalledWith({ filter: {}, before: 251, limit: 50 });
+    expect(store.pageNumber).toBe(2);
+    expect(store.rows[0]!.seq).toBe(250);
+    expect(await store.previous()).toBe(true);
+    // Back on the first page: no cursor at all.
+    expect(api.audit.query).toHaveBeenLastCalledWith({ filter: {}, limit: 50 });
+    expect(store.pageNumber).toBe(1);
+    expect(store.hasPrevious).toBe(false);
+    expect(await store.previous()).toBe(false);
+    expect(api.audit.query).toHaveBeenCalledTimes(5);
+  });
+
+  it('reads the page it left again when the view opens again', async () => {
+    api.audit.query.mockResolvedValueOnce(ok(pageOf(300, 50, true))).mockResolvedValueOnce(ok(pageOf(250, 50, true)));
+    store.form.account = 'annv';
+    await store.ensureLoaded();
+    expect(api.audit.query).toHaveBeenLastCalledWith({ filter: { account: 'annv' }, limit: 50 });
+    await store.next();
+    api.audit.query.mockResolvedValueOnce(ok(pageOf(250, 50, true, 1240)));
+    await store.ensureLoaded();
+    expect(api.audit.query).toHaveBeenLastCalledWith({ filter: { account: 'annv' }, before: 251, limit: 50 });
+    expect(store.pageNumber).toBe(2);
+    expect(store.page?.total).toBe(1240);
+  });
+
+  it('stops at the last page', async () => {
+    api.audit.query.mockResolvedValueOnce(ok(pageOf(12, 12, false, 12)));
+    await store.apply();
+    expect(store.hasNext).toBe(false);
+    expect(await store.next()).toBe(false);
+    expect(api.audit.query).toHaveBeenCalledTimes(1);
+  });
+
+  it('pages through the filter shown, not a form edited since', async () => {
+    store.form.account = 'annv';
+    api.audit.query.mockResolvedValueOnce(ok(pageOf(300, 50, true))).mockResolvedValueOnce(ok(pageOf(250, 50, false)));
+    await store.apply();
+    store.form.account = 'binhtt';
+    await store.next();
+    expect(api.audit.query).toHaveBeenLastCalledWith({ filter: { account: 'annv' }, before: 251, limit: 50 });
+  });
+
+  it('starts again from the first page when the filter is applied', async () => {
+    api.audit.query.mockResolvedValueOnce(ok(pageOf(300, 50, true))).mockResolvedValueOnce(ok(pageOf(250, 50, true)));
+    await store.apply();
+    await store.next();
+    store.form.outcome = 'refused';
+    api.audit.query.mockResolvedValueOnce(ok(pageOf(40, 3, false, 3)));
+    await store.apply();
+    expect(api.audit.query).toHaveBeenLastCalledWith({ filter: { outcome: 'refused' }, limit: 50 });
+    expect(store.cursors).toEqual([]);
+    expect(store.pageNumber).toBe(1);
+  });
+
+  it('keeps what was shown when the main process refuses, with the error at its field', async () => {
+    api.audit.query.mockResolvedValueOnce(ok(pageOf(300, 50, true))).mockResolvedValueOnce(ok(pageOf(250, 50, true)));
+    await store.apply();
+    await store.next();
+    const shown = store.page;
+    Object.assign(store.form, { from: '2026-11-23', to: '2026-11-01' });
+    api.audit.query.mockResolvedValueOnce(err('VALIDATION_FAILED', { field: 'filter.to', reason: 'reversed_range' }));
+    expect(await store.apply()).toBe(false);
+    expect(store.errorField).toBe('to');
+    expect(store.page).toBe(shown);
+    expect(store.cursors).toEqual([251]);
+    expect(store.applied).toEqual({});
+    expect(store.loading).toBe(false);
+
+    // Fixed: the error goes, the new filter shows.
+    store.form.to = '2026-11-23';
+    api.audit.query.mockResolvedValueOnce(ok(pageOf(90, 2, false, 2)));
+    expect(await store.apply()).toBe(true);
+    expect(store.error).toBeNull();
+    expect(store.errorField).toBeNull();
+    expect(store.applied).toEqual({ from: '2026-11-23', to: '2026-11-23' });
+  });
+
+  it('shows only the newest answer when requests overlap', async () => {
+    const slow = deferred<Result<AuditPage>>();
+    api.audit.query.mockReturnValueOnce(slow.promise).mockResolvedValueOnce(ok(pageOf(20, 1, false, 1)));
+    store.form.account = 'annv';
+    const first = store.apply();
+    store.form.account = 'binhtt';
+    expect(await store.apply()).toBe(true);
+    slow.resolve(ok(pageOf(300, 50, true)));
+    expect(await first).toBe(false);
+    expect(store.applied).toEqual({ account: 'binhtt' });
+    expect(store.rows).toHaveLength(1);
+    expect(store.loading).toBe(false);
+  });
+
+  it('refreshes the head after a page, and not for a role without audit.head', async () => {
+    api.audit.query.mockResolvedValue(ok(pageOf(3, 3, false, 3)));
+    await store.apply();
+    await vi.waitFor(() => expect(store.head).toEqual({ seq: 900, hash: HASH }));
+
+    setActivePinia(createPinia());
+    signInAs(['operator']);
+    const other = useAuditStore();
+    await other.loadHead();
+    expect(other.head).toBeNull();
+    expect(api.audit.head).toHaveBeenCalledTimes(1);
+  });
+
+  it('a lost session signs the user out here too, and nothing of the audit stays', async () => {
+    api.audit.query.mockResolvedValueOnce(ok(pageOf(3, 3, false, 3)));
+    store.form.account = 'annv';
+    await store.apply();
+    api.audit.query.mockResolvedValueOnce(err('NOT_SIGNED_IN'));
+    await store.apply();
+    expect(useSessionStore().signedIn).toBe(false);
+    await nextTick();
+    expect(store.page).toBeNull();
+    expect(store.form.account).toBe('');
+    expect(store.applied).toEqual({});
+  });
+});
+
+describe('audit store: timeline, export, verify', () => {
+  it('loads a case timeline; a slower answer for another case is dropped', async () => {
+    const slow = deferred<Result<AuditEntry[]>>();
+    api.audit.timeline.mockReturnValueOnce(slow.promise).mockResolvedValueOnce(ok([entry(1), entry(2, { action: 'case.close' })]));
+    const first = store.openTimeline('11111111-1111-1111-1111-111111111111');
+    await store.openTimeline(CASE);
+    slow.resolve(ok([entry(7)]));
+    await first;
+    expect(store.timelineCaseId).toBe(CASE);
+    expect(store.timeline.map((e) => e.seq)).toEqual([1, 2]);
+    expect(api.audit.timeline).toHaveBeenLastCalledWith({ caseId: CASE });
+    store.closeTimeline();
+    expect(store.timelineCaseId).toBeNull();
+    expect(store.timeline).toEqual([]);
+  });
+
+  it('exports the filter shown to the path typed, with the extension of the format, once at a time', async () => {
+    store.form.account = 'annv';
+    api.audit.query.mockResolvedValueOnce(ok(pageOf(3, 3, false, 3)));
+    await store.apply();
+    store.form.account = 'something else';
+    store.proposeExportPath('/home/ha/Downloads', '2026-11-23');
+    expect(store.exportPath).toBe('/home/ha/Downloads/nhat-ky-kiem-tra-2026-11-23.csv');
+    // A typed path is never replaced by a proposal.
+    store.exportPath = '/srv/out/kiem-tra.csv';
+    store.proposeExportPath('/home/ha/Downloads', '2026-11-23');
+    expect(store.exportPath).toBe('/srv/out/kiem-tra.csv');
+
+    const answer = deferred<Result<AuditExportResult>>();
+    api.audit.export.mockReturnValueOnce(answer.promise);
+    const running = store.exportAs('xlsx');
+    expect(store.exporting).toBe('xlsx');
+    expect(await store.exportAs('csv')).toBe(false);
+    answer.resolve(ok({ path: '/srv/out/kiem-tra.xlsx', rows: 1234, bytes: 99_000 }));
+    expect(await running).toBe(true);
+    expect(api.audit.export).toHaveBeenCalledTimes(1);
+    expect(api.audit.export).toHaveBeenCalledWith({ filter: { account: 'annv' }, format: 'xlsx', path: '/srv/out/kiem-tra.xlsx' });
+    expect(store.exportPath).toBe('/srv/out/kiem-tra.xlsx');
+    expect(store.exporting).toBeNull();
+    expect(store.exportResult?.rows).toBe(1234);
+  });
+
+  it('keeps an export refusal for its place: the path field, or the banner', async () => {
+    store.exportPath = 'relative.csv';
+    api.audit.export.mockResolvedValueOnce(err('VALIDATION_FAILED', { field: 'path', reason: 'invalid_format' }));
+    expect(await store.exportAs('csv')).toBe(false);
+    expect(errorPlace(store.exportError)).toBe('path');
+
+    store.exportPath = '/no/such/folder/a.csv';
+    api.audit.export.mockResolvedValueOnce(err('EXPORT_WRITE_FAILED', { detail: 'ENOENT' }));
+    expect(await store.exportAs('csv')).toBe(false);
+    expect(store.exportError).toEqual({ code: 'EXPORT_WRITE_FAILED', detail: 'ENOENT' });
+    expect(errorPlace(store.exportError)).toBeNull();
+    expect(store.exportResult).toBeNull();
+
+    // Nothing typed: refused here, nothing sent.
+    store.exportPath = '  ';
+    api.audit.export.mockClear();
+    expect(await store.exportAs('csv')).toBe(false);
+    expect(api.audit.export).not.toHaveBeenCalled();
+    expect(store.exportError).toMatchObject({ field: 'path', reason: 'required' });
+  });
+
+  it('verifies the chain, against a saved head when one is typed', async () => {
+    const report: AuditChainReport = { ok: true, rows: 900, head: { seq: 900, hash: HASH }, problemCount: 0, problems: [], firstBad: null };
+    api.audit.verify.mockResolvedValue(ok(report));
+    expect(await store.verify()).toBe(true);
+    expect(api.audit.verify).toHaveBeenLastCalledWith({});
+    expect(store.report).toEqual(report);
+
+    store.verifyHead = ` 850:${HASH.toUpperCase()} `;
+    await store.verify();
+    expect(api.audit.verify).toHaveBeenLastCalledWith({ head: { seq: 850, hash: HASH } });
+  });
+
+  it('sends nothing for a head that is not seq:hash', async () => {
+    store.verifyHead = '850:abc';
+    expect(await store.verify()).toBe(false);
+    expect(store.verifyHeadInvalid).toBe(true);
+    expect(api.audit.verify).not.toHaveBeenCalled();
+    store.verifyHead = '';
+    api.audit.verify.mockResolvedValueOnce(err('ROLE_NOT_ALLOWED'));
+    expect(await store.verify()).toBe(false);
+    expect(store.verifyHeadInvalid).toBe(false);
+    expect(store.verifyError?.code).toBe('ROLE_NOT_ALLOWED');
+    expect(store.report).toBeNull();
+  });
+});
