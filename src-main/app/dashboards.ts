@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { HelpdeskApi } from '../common/api';
-import type { AuditStats, MonthlyReport, OperatorInfo, ReportResult, ScanStatus } from '../common/dto';
+import type { AuditExportResult, AuditStats, DirectoryDashboard, MonthlyReport, OperatorInfo, ReportResult, ScanStatus } from '../common/dto';
 import type { Result } from '../common/result';
 import { basename } from 'node:path';
 import { resolveAuditFilter, vnToday } from '../domain/audit-filter';
@@ -52,6 +52,8 @@ export function createReports(deps: ReportDeps): HelpdeskApi['reports'] {
 }
 
 export interface DashboardDeps {
+  /** Writes a finished scan's list to CSV or XLSX, whole or not at all. */
+  exportList: (d: DirectoryDashboard, list: 'units' | 'locked', format: 'csv' | 'xlsx', path: string) => Promise<AuditExportResult>;
   clock: Clock;
   audit: AuditLog;
   requireOperator: () => OperatorInfo;
@@ -127,6 +129,15 @@ export function createDashboards(deps: DashboardDeps): HelpdeskApi['dashboards']
         const s = find(scanId);
         s.controller.abort();
         return copy(s.status);
+      }),
+    exportScan: ({ scanId, list, format, path }) =>
+      deps.run(async () => {
+        const who = deps.requireOperator();
+        const s = find(scanId).status;
+        if (s.state !== 'done' || !s.result) throw new HelpdeskError('VALIDATION_FAILED', { field: 'scanId', reason: 'invalid_value', detail: 'scan not finished' });
+        const done = await deps.exportList(s.result, list, format, path);
+        deps.audit.append({ operator: who.username, action: 'dashboard.export', outcome: 'ok', detail: { list, format, rows: done.rows, file: basename(path) } });
+        return done;
       }),
     /** Settings changed or the app closes: a running scan stops. */
     cancelAll() {

@@ -7,6 +7,7 @@ import type {
   AuditEntry,
   AuditExportResult,
   ConnectionReport,
+  DirectoryDashboard,
   MonthlyReport,
   ReportResult,
   OperatorInfo,
@@ -56,6 +57,8 @@ export interface HelpdeskDeps {
   outbox: { list(limit: number): OutboxMessage[] };
   /** CSPRNG for temporary passwords. */
   random: RandomSource;
+  /** Writes a finished scan's list (per-unit counts, locked accounts) to CSV or XLSX. */
+  exportDashboardList: (d: DirectoryDashboard, list: 'units' | 'locked', format: 'csv' | 'xlsx', path: string) => Promise<AuditExportResult>;
   /** Writes the monthly report PDF, whole or not at all. */
   writeReport: (report: MonthlyReport, path: string) => Promise<ReportResult>;
   /** Folder proposed for exports. */
@@ -222,7 +225,7 @@ export function createHelpdesk(deps: HelpdeskDeps): HelpdeskApp {
     run: guarded,
   });
 
-  const dashboardDeps = { clock: deps.clock, audit: auditLog, requireOperator, directory: activeDirectory, run: guarded };
+  const dashboardDeps = { clock: deps.clock, audit: auditLog, requireOperator, directory: activeDirectory, run: guarded, exportList: deps.exportDashboardList };
   const dashboards = createDashboards(dashboardDeps);
   const reports = createReports({ ...dashboardDeps, agencyName: () => settings.agencyName || 'Tong dai ho tro', writeReport: deps.writeReport });
 

@@ -5,6 +5,7 @@ import type { AppMode } from '../common/dto';
 import { directoryDefaults, mailSecretKey, type Settings, smsSecretKey } from '../common/settings';
 import { cryptoRandom, HmacCodeHasher, newOtpKey } from '../adapters/crypto/otp-crypto';
 import { exportAuditRows } from '../adapters/export/audit-export';
+import { exportDashboardList } from '../adapters/export/dashboard-export';
 import { writeMonthlyReportPdf } from '../adapters/export/monthly-report';
 import { createMailRelay } from '../adapters/mail/smtp-relay';
 import { createSmsRelay } from '../adapters/sms/index';
@@ -205,6 +206,7 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
     random: cryptoRandom,
     exportAudit: exportAuditRows,
     writeReport: writeMonthlyReportPdf,
+    exportDashboardList,
     exportDir: opts.exportDir ?? defaultExportDir(),
     version: opts.version,
   });

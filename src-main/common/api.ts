@@ -124,6 +124,8 @@ export interface HelpdeskApi {
     scanStatus: Call<{ scanId: string }, ScanStatus>;
     /** Stops a running scan (state becomes `cancelled` within a page). */
     scanCancel: Call<{ scanId: string }, ScanStatus>;
+    /** A finished scan's list — the per-unit counts or the locked accounts — to a CSV or XLSX file at `path`. */
+    exportScan: Call<{ scanId: string; list: 'units' | 'locked'; format: 'csv' | 'xlsx'; path: string }, AuditExportResult>;
   };
   reports: {
     /**

@@ -12,7 +12,7 @@ export const API_MANIFEST = {
   audit: ['recent', 'head', 'verify', 'query', 'timeline', 'export', 'purge'],
   cases: ['open', 'get', 'sendCode', 'verifyCode', 'close', 'gate', 'override'],
   actions: ['unlock', 'resetPassword', 'resetAndUnlock', 'sendContactCode', 'updateContact'],
-  dashboards: ['auditStats', 'scanStart', 'scanStatus', 'scanCancel'],
+  dashboards: ['auditStats', 'scanStart', 'scanStatus', 'scanCancel', 'exportScan'],
   reports: ['monthly'],
   outbox: ['list'],
 } as const satisfies { [G in keyof HelpdeskApi]: readonly (keyof HelpdeskApi[G])[] };

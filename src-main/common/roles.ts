@@ -30,7 +30,7 @@ export const PERMISSIONS: { [G in ApiGroup]: { [M in ApiMethod<G>]: Access } } =
   audit: { recent: ANY_ROLE, head: AUDIT, verify: SUPERVISOR, query: AUDIT, timeline: AUDIT, export: AUDIT, purge: SUPERVISOR },
   cases: { open: DESK, get: DESK, sendCode: DESK, verifyCode: DESK, close: DESK, gate: DESK, override: SUPERVISOR },
   actions: { unlock: DESK, resetPassword: DESK, resetAndUnlock: SUPERVISOR, sendContactCode: DESK, updateContact: DESK },
-  dashboards: { auditStats: AUDIT, scanStart: AUDIT, scanStatus: AUDIT, scanCancel: AUDIT },
+  dashboards: { auditStats: AUDIT, scanStart: AUDIT, scanStatus: AUDIT, scanCancel: AUDIT, exportScan: AUDIT },
   reports: { monthly: AUDIT },
   outbox: { list: DESK },
 };

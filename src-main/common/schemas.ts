@@ -96,6 +96,7 @@ export const INPUT_SCHEMAS = {
     scanStart: empty,
     scanStatus: z.strictObject({ scanId: caseId }),
     scanCancel: z.strictObject({ scanId: caseId }),
+    exportScan: z.strictObject({ scanId: caseId, list: z.enum(['units', 'locked']), format: z.enum(['csv', 'xlsx']), path: lineText(1024) }),
   },
   reports: {
     monthly: z.strictObject({

@@ -155,6 +155,25 @@ describe('dashboards through the contract (training directory)', () => {
     expect(done.result!.lockedAccounts.every((a) => a.username && a.dn)).toBe(true);
     const audit = await api.audit.query({ filter: { action: 'dashboard.scan' } });
     expect(audit.ok && audit.value.rows[0]).toMatchObject({ outcome: 'ok', detail: { state: 'done', scanned: 330 } });
+    // Both lists export; the XLSX reads back with exceljs: a header, a row per unit, the total row.
+    const units = join(dataDir, 'theo-don-vi.xlsx');
+    expect(await api.dashboards.exportScan({ scanId: done.scanId, list: 'units', format: 'xlsx', path: units })).toMatchObject({
+      ok: true,
+      value: { rows: done.result!.units.length + 1 },
+    });
+    const ExcelJS = (await import('exceljs')).default;
+    const book = new ExcelJS.Workbook();
+    await book.xlsx.readFile(units);
+    const sheet = book.getWorksheet('Theo đơn vị')!;
+    expect(sheet.getRow(1).getCell(3).value).toBe('Chưa có số di động khôi phục');
+    expect(sheet.getRow(sheet.rowCount).getCell(1).value).toBe('Tổng cộng');
+    expect(sheet.getRow(sheet.rowCount).getCell(2).value).toBe(330);
+    const locked = join(dataDir, 'bi-khoa.csv');
+    expect(await api.dashboards.exportScan({ scanId: done.scanId, list: 'locked', format: 'csv', path: locked })).toMatchObject({
+      ok: true,
+      value: { rows: done.result!.lockedAccounts.length },
+    });
+    expect(readFileSync(locked, 'utf8')).toContain(done.result!.lockedAccounts[0]!.username);
   });
 
   it('an operator cannot scan; an unknown scan id is SCAN_NOT_FOUND', async () => {

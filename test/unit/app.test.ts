@@ -64,6 +64,9 @@ function setup(initial: Settings = DEFAULT_SETTINGS) {
     },
     outbox: { list: () => [] },
     exportDir: '/tmp',
+    exportDashboardList: async () => {
+      throw new HelpdeskError('INTERNAL');
+    },
     writeReport: async () => {
       throw new HelpdeskError('INTERNAL');
     },
@@ -246,6 +249,7 @@ describe('app: roles, enforced per contract method in the main process', () => {
     'dashboards.scanStatus',
     'dashboards.scanCancel',
     'reports.monthly',
+    'dashboards.exportScan',
   ];
   const caseId = '00000000-0000-4000-8000-000000000000';
   const inputs: Record<string, unknown> = {

@@ -127,6 +127,9 @@ function setup(opts: { failSms?: HelpdeskError | ((m: SmsMessage) => HelpdeskErr
     }),
     outbox,
     exportDir: '/tmp',
+    exportDashboardList: async () => {
+      throw new HelpdeskError('INTERNAL');
+    },
     writeReport: async () => {
       throw new HelpdeskError('INTERNAL');
     },

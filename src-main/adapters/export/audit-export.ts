@@ -6,16 +6,32 @@ import { HelpdeskError } from '../../domain/errors';
 
 export type ExportFormat = 'csv' | 'xlsx';
 
-/** Column titles (Vietnamese: the files go to Vietnamese offices). */
-const HEADER = ['STT', 'Thời điểm (giờ Việt Nam)', 'Người thực hiện', 'Thao tác', 'Kết quả', 'Tài khoản', 'Đơn vị', 'Phiên xử lý', 'Chi tiết'];
+/** A table to export: Vietnamese column titles (the files go to Vietnamese offices), widths, rows of cells. */
+export interface ExportTable {
+  sheet: string;
+  columns: { title: string; width: number }[];
+  rows: Iterable<(string | number)[]>;
+}
+
+const AUDIT_COLUMNS = [
+  { title: 'STT', width: 8 },
+  { title: 'Thời điểm (giờ Việt Nam)', width: 20 },
+  { title: 'Người thực hiện', width: 16 },
+  { title: 'Thao tác', width: 22 },
+  { title: 'Kết quả', width: 10 },
+  { title: 'Tài khoản', width: 18 },
+  { title: 'Đơn vị', width: 28 },
+  { title: 'Phiên xử lý', width: 38 },
+  { title: 'Chi tiết', width: 60 },
+];
 
 /** 2026-11-23T02:00:05.123Z → "2026-11-23 09:00:05" (Asia/Ho_Chi_Minh). */
 export function vnTime(iso: string): string {
   return new Date(new Date(iso).getTime() + 7 * 3600_000).toISOString().slice(0, 19).replace('T', ' ');
 }
 
-function cells(r: AuditEntry): string[] {
-  return [String(r.seq), vnTime(r.at), r.operator ?? '', r.action, r.outcome, r.target ?? '', r.unit ?? '', r.caseId ?? '', JSON.stringify(r.detail)];
+function* auditCells(rows: Iterable<AuditEntry>): Iterable<(string | number)[]> {
+  for (const r of rows) yield [r.seq, vnTime(r.at), r.operator ?? '', r.action, r.outcome, r.target ?? '', r.unit ?? '', r.caseId ?? '', JSON.stringify(r.detail)];
 }
 
 /**
@@ -58,14 +74,14 @@ export async function atomically(path: string, write: (tmp: string) => Promise<v
   }
 }
 
-async function writeCsv(rows: Iterable<AuditEntry>, tmp: string): Promise<number> {
+async function writeCsv(table: ExportTable, tmp: string): Promise<number> {
   const fd = openSync(tmp, 'w', 0o600);
   let n = 0;
   try {
     // BOM: Excel then reads the Vietnamese text as UTF-8.
-    let chunk = `\uFEFF${HEADER.map(csvCell).join(',')}\r\n`;
-    for (const r of rows) {
-      chunk += `${cells(r).map(csvCell).join(',')}\r\n`;
+    let chunk = `\uFEFF${table.columns.map((c) => csvCell(c.title)).join(',')}\r\n`;
+    for (const row of table.rows) {
+      chunk += `${row.map((v) => csvCell(String(v))).join(',')}\r\n`;
       n++;
       if (chunk.length > 1 << 20) {
         writeSync(fd, chunk);
@@ -80,30 +96,34 @@ async function writeCsv(rows: Iterable<AuditEntry>, tmp: string): Promise<number
   return n;
 }
 
-async function writeXlsx(rows: Iterable<AuditEntry>, tmp: string): Promise<number> {
+async function writeXlsx(table: ExportTable, tmp: string): Promise<number> {
   const book = new ExcelJS.stream.xlsx.WorkbookWriter({ filename: tmp, useStyles: true, useSharedStrings: false });
-  const sheet = book.addWorksheet('Nhật ký', { views: [{ state: 'frozen', ySplit: 1 }] });
-  sheet.columns = HEADER.map((header, i) => ({ header, width: [8, 20, 16, 22, 10, 18, 28, 38, 60][i] }));
+  const sheet = book.addWorksheet(table.sheet, { views: [{ state: 'frozen', ySplit: 1 }] });
+  sheet.columns = table.columns.map((c) => ({ header: c.title, width: c.width }));
   sheet.getRow(1).font = { bold: true };
   sheet.getRow(1).commit();
   let n = 0;
-  for (const r of rows) {
-    const c = cells(r);
-    sheet.addRow([r.seq, ...c.slice(1)]).commit();
+  for (const row of table.rows) {
+    sheet.addRow(row).commit();
     n++;
   }
-  sheet.autoFilter = { from: { row: 1, column: 1 }, to: { row: 1, column: HEADER.length } };
+  sheet.autoFilter = { from: { row: 1, column: 1 }, to: { row: 1, column: table.columns.length } };
   sheet.commit();
   await book.commit();
   return n;
 }
 
-/** The rows to `path` as CSV or XLSX. */
-export async function exportAuditRows(rows: Iterable<AuditEntry>, format: ExportFormat, path: string): Promise<AuditExportResult> {
+/** A table to `path` as CSV or XLSX, whole or not at all. */
+export async function exportTable(table: ExportTable, format: ExportFormat, path: string): Promise<AuditExportResult> {
   checkTarget(path, format);
   let count = 0;
   const bytes = await atomically(path, async (tmp) => {
-    count = format === 'csv' ? await writeCsv(rows, tmp) : await writeXlsx(rows, tmp);
+    count = format === 'csv' ? await writeCsv(table, tmp) : await writeXlsx(table, tmp);
   });
   return { path, rows: count, bytes };
+}
+
+/** Audit rows to `path` as CSV or XLSX. */
+export function exportAuditRows(rows: Iterable<AuditEntry>, format: ExportFormat, path: string): Promise<AuditExportResult> {
+  return exportTable({ sheet: 'Nhật ký', columns: AUDIT_COLUMNS, rows: auditCells(rows) }, format, path);
 }
