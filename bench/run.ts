@@ -18,11 +18,10 @@ import { MemorySecretStore } from '../src-main/adapters/secrets/keytar-secret-st
 import { dispatch, pathEntry } from '../src-main/app/dispatch';
 import { servicePasswordKey } from '../src-main/app/helpdesk';
 import { createRuntime } from '../src-main/app/runtime';
-import { directoryDefaults, type Settings, smsSecretKey } from '../src-main/common/settings';
-import { trainingRoleGroups } from '../src-main/adapters/training/training-directory';
+import { type Settings, smsSecretKey } from '../src-main/common/settings';
 import { startHttpSmsSink } from '../test/helpers/sms-sinks';
 import { generateDirectoryLdif, TRAINING_OPERATOR_PASSWORD } from '../scripts/training-data';
-import { startSlapd } from '../test/helpers/slapd';
+import { startSlapd, trainingProfile } from '../test/helpers/slapd';
 import { auditBench } from './audit';
 
 const BASE = 'dc=daotao,dc=gov,dc=vn';
@@ -87,14 +86,7 @@ async function main(): Promise<void> {
       locale: 'vi',
       mode: 'directory',
       sms: { provider: 'esms', url: sms.esmsUrl, brandname: 'BENCH', smsType: '2', timeoutMs: 5000 },
-      directory: {
-        ...directoryDefaults('openldap'),
-        url: slapd.url,
-        baseDn: BASE,
-        serviceBindDn: slapd.serviceDn,
-        passwordPolicyDn: slapd.policyDn,
-        roleGroups: trainingRoleGroups(BASE),
-      },
+      directory: trainingProfile(slapd, BASE),
     };
     const attrs = settings.directory!.attributes;
     const attributes = [...new Set([...Object.values(attrs), 'pwdAccountLockedTime', 'pwdFailureTime', 'pwdReset', 'pwdChangedTime', 'pwdPolicySubentry', 'createTimestamp'])];

@@ -1,3 +1,4 @@
+import { HelpdeskError } from '../../src-main/domain/errors';
 import type { AuditLog, AuditRecord } from '../../src-main/domain/ports';
 
 /** An AuditLog for unit tests of the app module alone: it keeps the records it was given, in order. */
@@ -12,4 +13,16 @@ export function recordingAudit(records: AuditRecord[]): AuditLog {
     scan: () => [],
     purgeBefore: () => ({ purged: 0, through: null, checkpoint: null }),
   };
+}
+
+/** File writers for app unit tests that never export: any call is a test failure (INTERNAL). */
+export const noExports = {
+  exportDir: '/tmp',
+  exportAudit: unused,
+  exportDashboardList: unused,
+  writeReport: unused,
+};
+
+async function unused(): Promise<never> {
+  throw new HelpdeskError('INTERNAL');
 }

@@ -20,7 +20,8 @@ import { Client } from 'ldapts';
 import { freePort } from './free-port';
 import { terminate, watch, type Watched } from './server-process';
 import { makeTestCertificates, type TestCertificates } from './test-ca';
-import { sshaHash } from '../../src-main/adapters/training/training-directory';
+import { sshaHash, trainingRoleGroups } from '../../src-main/adapters/training/training-directory';
+import { directoryDefaults, type DirectorySettings } from '../../src-main/common/settings';
 
 export interface SlapdOptions {
   /** Default 'dc=example,dc=gov,dc=vn'. */
@@ -437,4 +438,19 @@ function findBinary(name: string): string {
 
 function randomPassword(): string {
   return randomBytes(18).toString('base64url');
+}
+
+/**
+ * The directory profile of a harness slapd loaded with the generated training LDIF: OpenLDAP defaults,
+ * its service account and policy, the training role groups (tongdai01 operator, giamsat01 supervisor…).
+ */
+export function trainingProfile(slapd: SlapdHandle, baseDn: string): DirectorySettings {
+  return {
+    ...directoryDefaults('openldap'),
+    url: slapd.url,
+    baseDn,
+    serviceBindDn: slapd.serviceDn,
+    passwordPolicyDn: slapd.policyDn,
+    roleGroups: trainingRoleGroups(baseDn),
+  };
 }

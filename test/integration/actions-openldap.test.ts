@@ -5,7 +5,6 @@ import { join } from 'node:path';
 import { Attribute, Change, Client } from 'ldapts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LdapDirectory } from '../../src-main/adapters/ldap/ldap-directory';
-import { trainingRoleGroups } from '../../src-main/adapters/training/training-directory';
 import { MemorySecretStore } from '../../src-main/adapters/secrets/keytar-secret-store';
 import { servicePasswordKey } from '../../src-main/app/helpdesk';
 import { createRuntime, type Runtime } from '../../src-main/app/runtime';
@@ -13,7 +12,7 @@ import { directoryDefaults, type Settings, smsSecretKey } from '../../src-main/c
 import { HelpdeskError } from '../../src-main/domain/errors';
 import { generateDirectoryLdif, TRAINING_OPERATOR_PASSWORD } from '../../scripts/training-data';
 import { type HttpSmsSink, startHttpSmsSink } from '../helpers/sms-sinks';
-import { type SlapdHandle, startSlapd } from '../helpers/slapd';
+import { type SlapdHandle, startSlapd, trainingProfile } from '../helpers/slapd';
 
 // Unlock and reset through the contract against a real slapd with ppolicy; codes and temporary
 // passwords read from a real HTTP SMS gateway sink.
@@ -87,14 +86,7 @@ beforeAll(async () => {
     version: 1,
     locale: 'vi',
     mode: 'directory',
-    directory: {
-      ...directoryDefaults('openldap'),
-      url: slapd.url,
-      baseDn: BASE,
-      serviceBindDn: slapd.serviceDn,
-      passwordPolicyDn: slapd.policyDn,
-      roleGroups: trainingRoleGroups(BASE),
-    },
+    directory: trainingProfile(slapd, BASE),
     sms: { provider: 'esms', url: sms.esmsUrl, brandname: 'STTTT', smsType: '2', timeoutMs: 3000 },
   };
   await secrets.set(servicePasswordKey(settings.directory!), slapd.servicePassword);

@@ -6,12 +6,11 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KeytarSecretStore } from '../../src-main/adapters/secrets/keytar-secret-store';
 import { createRuntime, type Runtime } from '../../src-main/app/runtime';
-import { trainingRoleGroups } from '../../src-main/adapters/training/training-directory';
 import { AUDIT_KEY_NAME } from '../../src-main/app/runtime';
 import { servicePasswordKey } from '../../src-main/app/helpdesk';
-import { directoryDefaults, type Settings } from '../../src-main/common/settings';
+import { type Settings } from '../../src-main/common/settings';
 import { generateDirectoryLdif, TRAINING_OPERATOR_PASSWORD } from '../../scripts/training-data';
-import { type SlapdHandle, startSlapd } from '../helpers/slapd';
+import { type SlapdHandle, startSlapd, trainingProfile } from '../helpers/slapd';
 
 // Needs a Secret Service: `npm test` runs the suite under dbus-run-session + gnome-keyring-daemon.
 const BASE = 'dc=daotao,dc=gov,dc=vn';
@@ -57,14 +56,7 @@ describe('OS keychain (gnome-keyring via libsecret)', () => {
       version: 1,
       locale: 'vi',
       mode: 'directory',
-      directory: {
-        ...directoryDefaults('openldap'),
-        url: slapd.url,
-        baseDn: BASE,
-        serviceBindDn: slapd.serviceDn,
-        passwordPolicyDn: slapd.policyDn,
-        roleGroups: trainingRoleGroups(BASE),
-      },
+      directory: trainingProfile(slapd, BASE),
     };
     const saved = await api.settings.save({ settings, servicePassword: slapd.servicePassword });
     expect(saved).toMatchObject({ ok: true, value: { servicePasswordStored: true, keychainAvailable: true } });

@@ -5,12 +5,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemorySecretStore } from '../../src-main/adapters/secrets/keytar-secret-store';
 import { servicePasswordKey } from '../../src-main/app/helpdesk';
 import { createRuntime, type Runtime } from '../../src-main/app/runtime';
-import { trainingRoleGroups } from '../../src-main/adapters/training/training-directory';
 import type { AccountSummary, CaseView } from '../../src-main/common/dto';
-import { directoryDefaults, mailSecretKey, type Settings, smsSecretKey } from '../../src-main/common/settings';
+import { mailSecretKey, type Settings, smsSecretKey } from '../../src-main/common/settings';
 import { generateDirectoryLdif, TRAINING_OPERATOR_PASSWORD } from '../../scripts/training-data';
 import { type HttpSmsSink, type SmppSink, startHttpSmsSink, startSmppSink } from '../helpers/sms-sinks';
-import { type SlapdHandle, startSlapd } from '../helpers/slapd';
+import { type SlapdHandle, startSlapd, trainingProfile } from '../helpers/slapd';
 import { type SmtpSink, startSmtpSink } from '../helpers/smtp-sink';
 
 // The whole verification through the contract, against real servers: slapd, an eSMS-speaking HTTP
@@ -40,14 +39,7 @@ beforeAll(async () => {
     locale: 'vi',
     mode: 'directory',
     agencyName: 'So TTTT',
-    directory: {
-      ...directoryDefaults('openldap'),
-      url: slapd.url,
-      baseDn: BASE,
-      serviceBindDn: slapd.serviceDn,
-      passwordPolicyDn: slapd.policyDn,
-      roleGroups: trainingRoleGroups(BASE),
-    },
+    directory: trainingProfile(slapd, BASE),
     sms: { provider: 'esms', url: http.esmsUrl, brandname: 'STTTT', smsType: '2', timeoutMs: 2000 },
     mail: {
       provider: 'smtp',

@@ -1,4 +1,4 @@
-import { recordingAudit } from '../helpers/fake-audit';
+import { noExports, recordingAudit } from '../helpers/fake-audit';
 import { describe, expect, it, vi } from 'vitest';
 import { MemorySecretStore } from '../../src-main/adapters/secrets/keytar-secret-store';
 import { createHelpdesk, type HelpdeskDeps, servicePasswordKey } from '../../src-main/app/helpdesk';
@@ -63,16 +63,7 @@ function setup(initial: Settings = DEFAULT_SETTINGS) {
       throw new HelpdeskError('RELAY_NOT_CONFIGURED');
     },
     outbox: { list: () => [] },
-    exportDir: '/tmp',
-    exportDashboardList: async () => {
-      throw new HelpdeskError('INTERNAL');
-    },
-    writeReport: async () => {
-      throw new HelpdeskError('INTERNAL');
-    },
-    exportAudit: async () => {
-      throw new HelpdeskError('INTERNAL');
-    },
+    ...noExports,
     version: 'test',
   };
   const app = createHelpdesk(deps);

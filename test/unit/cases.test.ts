@@ -1,4 +1,4 @@
-import { recordingAudit } from '../helpers/fake-audit';
+import { noExports, recordingAudit } from '../helpers/fake-audit';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -126,16 +126,7 @@ function setup(opts: { failSms?: HelpdeskError | ((m: SmsMessage) => HelpdeskErr
       mail: outbox.mail(),
     }),
     outbox,
-    exportDir: '/tmp',
-    exportDashboardList: async () => {
-      throw new HelpdeskError('INTERNAL');
-    },
-    writeReport: async () => {
-      throw new HelpdeskError('INTERNAL');
-    },
-    exportAudit: async () => {
-      throw new HelpdeskError('INTERNAL');
-    },
+    ...noExports,
     version: 'test',
   });
   return { api: app.api, audit, sent, outbox, db, writes };
