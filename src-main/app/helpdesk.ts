@@ -250,8 +250,10 @@ export function createHelpdesk(deps: HelpdeskDeps): HelpdeskApp {
       signIn: ({ username, password }) =>
         guarded(async () => {
           const dir = await activeDirectory();
+          // The session changes only once the sign-in is allowed and audited.
+          let who: OperatorInfo;
           try {
-            operator = await dir.authenticate(username, password);
+            who = await dir.authenticate(username, password);
           } catch (err) {
             const code = err instanceof HelpdeskError ? err.code : 'INTERNAL';
             auditLog.append({
@@ -264,20 +266,17 @@ export function createHelpdesk(deps: HelpdeskDeps): HelpdeskApp {
             });
             throw err;
           }
-          if (operator.roles.length === 0) {
+          if (who.roles.length === 0) {
             // The password was right, but no role group counts this account: nothing to do here.
-            auditLog.append({ operator: null, action: 'session.signIn', outcome: 'refused', target: operator.username, detail: { code: 'NO_ROLE' } });
-            operator = null;
+            auditLog.append({ operator: null, action: 'session.signIn', outcome: 'refused', target: who.username, detail: { code: 'NO_ROLE' } });
             throw new HelpdeskError('NO_ROLE');
           }
+          if (operator && operator.username !== who.username) {
+            auditLog.append({ operator: operator.username, action: 'session.signOut', outcome: 'ok', detail: { reason: 'another sign-in' } });
+          }
+          auditLog.append({ operator: who.username, action: 'session.signIn', outcome: 'ok', target: who.username, detail: { roles: who.roles.join(',') } });
+          operator = who;
           since = deps.clock.now();
-          auditLog.append({
-            operator: operator.username,
-            action: 'session.signIn',
-            outcome: 'ok',
-            target: operator.username,
-            detail: { roles: operator.roles.join(',') },
-          });
           return session();
         }),
       signOut: () =>
@@ -352,6 +351,12 @@ export function createHelpdesk(deps: HelpdeskDeps): HelpdeskApp {
           if (next.mode === 'directory' && next.directory && next.directory.roleGroups.supervisor.length === 0) {
             throw new HelpdeskError('VALIDATION_FAILED', { field: 'settings.directory.roleGroups.supervisor', reason: 'required' });
           }
+          // In training mode anyone at the desk may save. Turning the directory on from there must not
+          // reuse a service password kept from before (with, say, other role groups): whoever does it
+          // gives the password again.
+          if (modeOf(settings) === 'training' && next.mode === 'directory' && servicePassword === undefined) {
+            throw new HelpdeskError('VALIDATION_FAILED', { field: 'servicePassword', reason: 'required' });
+          }
           if (servicePassword !== undefined) {
             if (!next.directory) throw new HelpdeskError('VALIDATION_FAILED', { field: 'settings.directory', reason: 'required' });
             await deps.secrets.set(servicePasswordKey(next.directory), servicePassword);
@@ -371,32 +376,45 @@ export function createHelpdesk(deps: HelpdeskDeps): HelpdeskApp {
           }
           // Keys the caller left out (e.g. relays edited elsewhere) keep their saved values.
           const merged: Settings = { ...settings, ...next };
-          deps.settings.save(merged);
-          // Any change to the directory profile (server, base, service account, dialect, filters…) ends
-          // the session and every open case: a verification holds for the directory it was made on.
-          const directoryChanged =
-            modeOf(merged) !== modeOf(settings) || JSON.stringify(merged.directory ?? null) !== JSON.stringify(settings.directory ?? null);
-          settings = merged;
-          await resetDirectory();
-          if (directoryChanged) {
-            cases.closeAll('directory settings changed');
-            if (operator) auditLog.append({ operator: operator.username, action: 'session.signOut', outcome: 'ok', detail: { reason: 'mode changed' } });
-            operator = null;
-            since = null;
-          }
-          auditLog.append({
+          // Any change to the directory profile (server, base, service account, dialect, filters, role
+          // groups…) ends the session and every open case: a verification holds for the directory it was made on.
+          const modeChanged = modeOf(merged) !== modeOf(settings);
+          const directoryChanged = modeChanged || JSON.stringify(merged.directory ?? null) !== JSON.stringify(settings.directory ?? null);
+          // The rows about this change go to the audit of the mode it was made in (and, when the mode
+          // changes, to the new one as well); who made it, what roles and retention it sets.
+          const previous = current();
+          const row = {
             operator: operator?.username ?? null,
             action: 'settings.save',
-            outcome: 'ok',
+            outcome: 'ok' as const,
             detail: {
               mode: modeOf(merged),
+              directoryChanged,
+              roleGroups: JSON.stringify(merged.directory?.roleGroups ?? null),
+              retentionMonths: merged.audit?.retentionMonths ?? DEFAULT_RETENTION_MONTHS,
               servicePasswordChanged: servicePassword !== undefined,
               smsSecretChanged: smsSecret !== undefined,
               mailPasswordChanged: mailPassword !== undefined,
               sms: merged.sms?.provider ?? 'none',
               mail: merged.mail?.provider ?? 'none',
             },
-          });
+          };
+          previous.append(row);
+          try {
+            deps.settings.save(merged);
+          } catch (err) {
+            previous.append({ ...row, outcome: 'error', detail: { ...row.detail, code: err instanceof HelpdeskError ? err.code : 'INTERNAL' } });
+            throw err;
+          }
+          if (directoryChanged) {
+            cases.closeAll('directory settings changed');
+            if (operator) previous.append({ operator: operator.username, action: 'session.signOut', outcome: 'ok', detail: { reason: 'directory settings changed' } });
+            operator = null;
+            since = null;
+          }
+          settings = merged;
+          await resetDirectory();
+          if (modeChanged) current().append(row);
           return settingsView();
         }),
       testConnection: ({ settings: candidate, servicePassword }) =>

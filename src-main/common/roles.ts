@@ -18,7 +18,6 @@ export type Access = 'public' | { roles: readonly Role[]; openDuringSetup?: true
 const DESK: Access = { roles: ['operator', 'supervisor'] };
 const SUPERVISOR: Access = { roles: ['supervisor'] };
 const SETTINGS: Access = { roles: ['supervisor'], openDuringSetup: true };
-const ANY_ROLE: Access = { roles: ['operator', 'supervisor', 'auditor'] };
 const AUDIT: Access = { roles: ['supervisor', 'auditor'] };
 
 /** The access rule of every contract method (a type check keeps it complete). */
@@ -27,7 +26,7 @@ export const PERMISSIONS: { [G in ApiGroup]: { [M in ApiMethod<G>]: Access } } =
   session: { current: 'public', signIn: 'public', signOut: 'public' },
   directory: { search: DESK, getAccount: DESK },
   settings: { get: SETTINGS, save: SETTINGS, testConnection: SETTINGS },
-  audit: { recent: ANY_ROLE, head: AUDIT, verify: SUPERVISOR, query: AUDIT, timeline: AUDIT, export: AUDIT, purge: SUPERVISOR },
+  audit: { recent: AUDIT, head: AUDIT, verify: SUPERVISOR, query: AUDIT, timeline: AUDIT, export: AUDIT, purge: SUPERVISOR },
   cases: { open: DESK, get: DESK, sendCode: DESK, verifyCode: DESK, close: DESK, gate: DESK, override: SUPERVISOR },
   actions: { unlock: DESK, resetPassword: DESK, resetAndUnlock: SUPERVISOR, sendContactCode: DESK, updateContact: DESK },
   dashboards: { auditStats: AUDIT, scanStart: AUDIT, scanStatus: AUDIT, scanCancel: AUDIT, exportScan: AUDIT },

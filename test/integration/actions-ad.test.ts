@@ -5,7 +5,6 @@ import { Client } from 'ldapts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LdapDirectory } from '../../src-main/adapters/ldap/ldap-directory';
 import { MemorySecretStore } from '../../src-main/adapters/secrets/keytar-secret-store';
-import { servicePasswordKey } from '../../src-main/app/helpdesk';
 import { createRuntime, type Runtime } from '../../src-main/app/runtime';
 import { directoryDefaults, type DirectorySettings, type Settings, smsSecretKey } from '../../src-main/common/settings';
 import { HelpdeskError } from '../../src-main/domain/errors';
@@ -80,10 +79,9 @@ beforeAll(async () => {
     roleGroups: { operator: [groupDn('Helpdesk Operators')], supervisor: [groupDn('Helpdesk Supervisors')], auditor: [] },
   };
   const settings: Settings = { version: 1, locale: 'vi', mode: 'directory', directory: profile, sms: { provider: 'esms', url: sms.esmsUrl, brandname: 'AD', smsType: '2', timeoutMs: 3000 } };
-  await secrets.set(servicePasswordKey(profile), ad.servicePassword);
   await secrets.set(smsSecretKey(settings.sms!)!, JSON.stringify(ESMS));
   runtime = await createRuntime({ dataDir, resourcesDir: join(process.cwd(), 'resources'), secrets, version: 'test' });
-  expect((await runtime.api.settings.save({ settings })).ok).toBe(true);
+  expect((await runtime.api.settings.save({ settings, servicePassword: ad.servicePassword })).ok).toBe(true);
   expect((await runtime.api.session.signIn({ username: 'tongdai', password: 'TongDai@2026x' })).ok).toBe(true);
 }, 120_000);
 

@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import { Client } from 'ldapts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemorySecretStore } from '../../src-main/adapters/secrets/keytar-secret-store';
-import { servicePasswordKey } from '../../src-main/app/helpdesk';
 import { createRuntime, type Runtime } from '../../src-main/app/runtime';
 import { directoryDefaults, type Settings, smsSecretKey } from '../../src-main/common/settings';
 import { type HttpSmsSink, startHttpSmsSink } from '../helpers/sms-sinks';
@@ -109,10 +108,9 @@ beforeAll(async () => {
     },
     sms: { provider: 'esms', url: sms.esmsUrl, brandname: 'MAIL', smsType: '2', timeoutMs: 3000 },
   };
-  await secrets.set(servicePasswordKey(settings.directory!), slapd.servicePassword);
   await secrets.set(smsSecretKey(settings.sms!)!, JSON.stringify(ESMS));
   runtime = await createRuntime({ dataDir, resourcesDir: join(process.cwd(), 'resources'), secrets, version: 'test' });
-  expect((await runtime.api.settings.save({ settings })).ok).toBe(true);
+  expect((await runtime.api.settings.save({ settings, servicePassword: slapd.servicePassword })).ok).toBe(true);
   expect((await runtime.api.session.signIn({ username: 'operator1', password: 'Op@2026pass' })).ok).toBe(true);
 });
 

@@ -3,7 +3,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemorySecretStore } from '../../src-main/adapters/secrets/keytar-secret-store';
-import { servicePasswordKey } from '../../src-main/app/helpdesk';
 import { createRuntime, type Runtime } from '../../src-main/app/runtime';
 import type { AccountSummary, CaseView } from '../../src-main/common/dto';
 import { mailSecretKey, type Settings, smsSecretKey } from '../../src-main/common/settings';
@@ -53,11 +52,10 @@ beforeAll(async () => {
       timeoutMs: 3000,
     },
   };
-  await secrets.set(servicePasswordKey(settings.directory!), slapd.servicePassword);
   await secrets.set(smsSecretKey(settings.sms!)!, JSON.stringify(ESMS));
   await secrets.set(mailSecretKey(settings.mail!)!, 'smtp-pass');
   runtime = await createRuntime({ dataDir, resourcesDir: join(process.cwd(), 'resources'), secrets, version: 'test' });
-  expect((await runtime.api.settings.save({ settings })).ok).toBe(true);
+  expect((await runtime.api.settings.save({ settings, servicePassword: slapd.servicePassword })).ok).toBe(true);
   expect((await runtime.api.session.signIn({ username: 'giamsat01', password: TRAINING_OPERATOR_PASSWORD })).ok).toBe(true);
 });
 

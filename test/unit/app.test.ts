@@ -20,6 +20,8 @@ function rolesOf(u: string): Role[] {
 // Unit tests of the app module alone: its ports are fakes here (the real ones are proven in integration/).
 function setup(initial: Settings = DEFAULT_SETTINGS) {
   const audit: AuditRecord[] = [];
+  /** The rows of each mode's own audit, as the runtime keeps them apart (also all in `audit`). */
+  const byMode: Record<'training' | 'directory', AuditRecord[]> = { training: [], directory: [] };
   const directory: Directory = {
     authenticate: vi.fn(async (u: string, p: string) => {
       if (p !== 'right') throw new HelpdeskError('INVALID_CREDENTIALS');
@@ -41,7 +43,10 @@ function setup(initial: Settings = DEFAULT_SETTINGS) {
   const deps: HelpdeskDeps = {
     settings: { load: () => structuredClone(stored), save: (s) => void (stored = structuredClone(s)) },
     secrets,
-    audit: () => recordingAudit(audit),
+    audit: (mode) => {
+      const log = recordingAudit(byMode[mode]);
+      return { ...log, append: (r) => (audit.push(r), log.append(r)) };
+    },
     clock: { now: () => new Date('2026-11-23T03:00:00Z') },
     directoryFactory: vi.fn(() => directory),
     startTraining: vi.fn(async () => ({
@@ -67,7 +72,7 @@ function setup(initial: Settings = DEFAULT_SETTINGS) {
     version: 'test',
   };
   const app = createHelpdesk(deps);
-  return { app, api: app.api, audit, directory, secrets, testConnection, deps, stored: () => stored };
+  return { app, api: app.api, audit, byMode, directory, secrets, testConnection, deps, stored: () => stored };
 }
 
 const profile = {
@@ -229,8 +234,8 @@ describe('app: roles, enforced per contract method in the main process', () => {
   // The expectation is written out here, not derived from PERMISSIONS: a changed rule must change this test.
   const PUBLIC = ['app.info', 'session.current', 'session.signIn', 'session.signOut'];
   const SUPERVISOR_ONLY = ['cases.override', 'actions.resetAndUnlock', 'settings.get', 'settings.save', 'settings.testConnection', 'audit.verify', 'audit.purge'];
-  const ANY_ROLE = ['audit.recent'];
   const SUPERVISOR_OR_AUDITOR = [
+    'audit.recent',
     'audit.head',
     'audit.query',
     'audit.timeline',
@@ -279,7 +284,6 @@ describe('app: roles, enforced per contract method in the main process', () => {
         if (path === 'session.signOut' || path === 'session.signIn' || path === 'settings.save') continue; // would end the session
         const allowed =
           PUBLIC.includes(path) ||
-          ANY_ROLE.includes(path) ||
           (SUPERVISOR_OR_AUDITOR.includes(path) ? roleName !== 'operator' : roleName === 'supervisor' ? true : roleName === 'operator' ? !SUPERVISOR_ONLY.includes(path) : false);
         const r = await call(api, path);
         const denied = !r.ok && r.error?.code === 'ROLE_NOT_ALLOWED';
@@ -322,5 +326,44 @@ describe('app: roles, enforced per contract method in the main process', () => {
       error: { code: 'VALIDATION_FAILED', field: 'settings.directory.roleGroups.supervisor', reason: 'required' },
     });
     expect(stored()).toEqual(DEFAULT_SETTINGS);
+  });
+});
+
+describe('app: settings changes are owned and recorded where they happen', () => {
+  it('training mode with a kept directory profile: nobody turns the directory on without giving the service password again', async () => {
+    const kept: Settings = { ...directorySettings, mode: 'training' };
+    const { api, secrets, stored } = setup(kept);
+    await secrets.set(servicePasswordKey(profile), 'svc'); // kept in the keychain from before
+    const rogue = { ...profile, roleGroups: { operator: [], supervisor: ['cn=tongdai,ou=groups,dc=agency,dc=gov,dc=vn'], auditor: [] } };
+    expect(await api.settings.save({ settings: { ...directorySettings, directory: rogue } })).toEqual({
+      ok: false,
+      error: { code: 'VALIDATION_FAILED', field: 'servicePassword', reason: 'required' },
+    });
+    expect(stored()).toEqual(kept);
+    // Whoever gives the password may (it is a setup, as on a fresh machine).
+    expect((await api.settings.save({ settings: directorySettings, servicePassword: 'svc' })).ok).toBe(true);
+  });
+
+  it('a supervisor switching production to training: the sign-out and the change are in the production audit, with who did it', async () => {
+    const { api, secrets, byMode } = setup(directorySettings);
+    await secrets.set(servicePasswordKey(profile), 'svc');
+    expect((await api.session.signIn({ username: 'giamsat01', password: 'right' })).ok).toBe(true);
+    expect((await api.settings.save({ settings: { ...directorySettings, mode: 'training' } })).ok).toBe(true);
+    expect(byMode.directory.map((r) => [r.action, r.operator])).toEqual([
+      ['session.signIn', 'giamsat01'],
+      ['settings.save', 'giamsat01'],
+      ['session.signOut', 'giamsat01'],
+    ]);
+    expect(byMode.directory[1]).toMatchObject({ detail: { mode: 'training', directoryChanged: true, roleGroups: JSON.stringify(profile.roleGroups) } });
+    expect(byMode.training.map((r) => [r.action, r.operator])).toEqual([['settings.save', 'giamsat01']]);
+  });
+
+  it('a sign-in the roles refuse leaves the current session as it was', async () => {
+    const { api, secrets, audit } = setup(directorySettings);
+    await secrets.set(servicePasswordKey(profile), 'svc');
+    expect((await api.session.signIn({ username: 'tongdai01', password: 'right' })).ok).toBe(true);
+    expect((await api.session.signIn({ username: 'khach01', password: 'right' })).ok).toBe(false);
+    expect(await api.session.current({})).toMatchObject({ ok: true, value: { operator: { username: 'tongdai01' } } });
+    expect(audit.filter((r) => r.action === 'session.signOut')).toEqual([]);
   });
 });

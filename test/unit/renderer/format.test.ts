@@ -93,3 +93,65 @@ describe('formatCount', () => {
     expect(formatCount(7, 'vi')).toBe('7');
   });
 });
+
+interface DashboardFormats {
+  vnMonth(d: Date): string;
+  formatDay(day: string, short?: boolean): string;
+  formatMonth(month: string): string;
+  formatMinutesSeconds(seconds: number | null): string;
+  formatPercent(share: number | null, locale: string): string;
+}
+const dash = await loadRenderer<DashboardFormats>('format.ts');
+
+describe('dashboard formats', () => {
+  it('vnMonth turns with the Vietnamese day', () => {
+    expect(dash.vnMonth(new Date('2026-01-31T16:59:59Z'))).toBe('2026-01');
+    expect(dash.vnMonth(new Date('2026-01-31T17:00:00Z'))).toBe('2026-02');
+  });
+
+  it('writes days and months the Vietnamese way', () => {
+    expect(dash.formatDay('2026-11-03')).toBe('03/11/2026');
+    expect(dash.formatDay('2026-11-03', true)).toBe('03/11');
+    expect(dash.formatDay('nonsense')).toBe('nonsense');
+    expect(dash.formatMonth('2026-02')).toBe('02/2026');
+  });
+
+  it('the median handling time as m:ss, "—" when there is none', () => {
+    expect(dash.formatMinutesSeconds(null)).toBe('—');
+    expect(dash.formatMinutesSeconds(0)).toBe('0:00');
+    expect(dash.formatMinutesSeconds(95)).toBe('1:35');
+    expect(dash.formatMinutesSeconds(59.6)).toBe('1:00');
+    expect(dash.formatMinutesSeconds(3725)).toBe('62:05');
+    expect(dash.formatMinutesSeconds(-1)).toBe('—');
+    expect(dash.formatMinutesSeconds(Number.NaN)).toBe('—');
+  });
+
+  it('a share as a percentage with one decimal in the UI language', () => {
+    expect(dash.formatPercent(0.148148, 'vi')).toMatch(/^14,8\s?%$/u);
+    expect(dash.formatPercent(0.148148, 'en')).toBe('14.8%');
+    expect(dash.formatPercent(1, 'en')).toBe('100.0%');
+    expect(dash.formatPercent(null, 'vi')).toBe('—');
+  });
+});
+
+const paths = await loadRenderer<{
+  joinPath(dir: string, name: string): string;
+  withFormat(path: string, format: 'csv' | 'xlsx'): string;
+  withPdf(path: string): string;
+}>('export-path.ts');
+
+describe('export paths', () => {
+  it('joins with the folder’s own separator', () => {
+    expect(paths.joinPath('/home/ha/Downloads/', 'a.csv')).toBe('/home/ha/Downloads/a.csv');
+    expect(paths.joinPath('C:\\Users\\ha\\Downloads', 'a.csv')).toBe('C:\\Users\\ha\\Downloads\\a.csv');
+  });
+
+  it('sets the extension of the format, and .pdf for a report', () => {
+    expect(paths.withFormat('/tmp/a.CSV', 'xlsx')).toBe('/tmp/a.xlsx');
+    expect(paths.withFormat('/tmp/a', 'csv')).toBe('/tmp/a.csv');
+    expect(paths.withFormat('  ', 'csv')).toBe('');
+    expect(paths.withPdf(' /tmp/bao-cao ')).toBe('/tmp/bao-cao.pdf');
+    expect(paths.withPdf('/tmp/bao-cao.PDF')).toBe('/tmp/bao-cao.PDF');
+    expect(paths.withPdf('')).toBe('');
+  });
+});

@@ -90,6 +90,12 @@ describe('renderer messages', () => {
           head: `1234:${'ab'.repeat(32)}`,
           seq: 1234,
           problem: 'nội dung bị sửa',
+          from: '01/06/2026',
+          to: '23/06/2026',
+          unit: 'Sở Tư pháp',
+          max: 12,
+          day: '05/06/2026',
+          values: 'Sở Tư pháp: 12',
         };
         for (const key of leafKeys(messages)) {
           const out = i18n.global.t(key, params, 3);
@@ -294,7 +300,7 @@ describe('renderer messages', () => {
       'khác đầu chuỗi đã lưu',
     ]);
     // Every audited action has a label in both languages (nested by its name: `case.open` → audit.actions.case.open).
-    const ACTIONS = ['session.signIn', 'session.signOut', 'directory.search', 'directory.view', 'settings.save', 'case.open', 'code.send', 'code.verify', 'case.close', 'case.override', 'account.unlock', 'account.reset', 'account.reset-unlock', 'contact.code', 'contact.verify', 'account.contact', 'access.denied', 'audit.verify', 'audit.export', 'audit.checkpoint', 'dashboard.scan', 'report.monthly'];
+    const ACTIONS = ['session.signIn', 'session.signOut', 'directory.search', 'directory.view', 'settings.save', 'case.open', 'code.send', 'code.verify', 'case.close', 'case.override', 'account.unlock', 'account.reset', 'account.reset-unlock', 'contact.code', 'contact.verify', 'account.contact', 'access.denied', 'audit.verify', 'audit.export', 'audit.checkpoint', 'dashboard.scan', 'dashboard.export', 'report.monthly'];
     for (const messages of [vi, en]) {
       for (const action of ACTIONS) expect(leaf(messages, `audit.actions.${action}`), action).toEqual(expect.stringMatching(/\S/u));
     }
@@ -302,6 +308,36 @@ describe('renderer messages', () => {
     const en18n = createI18n({ legacy: false, locale: 'en', messages: { en } });
     expect(en18n.global.t('audit.count', { n: '1' }, 1)).toBe('1 row');
     expect(en18n.global.t('audit.count', { n: '1,234' }, 1234)).toBe('1,234 rows');
+  });
+
+  it('words the dashboards as the brief does', () => {
+    const i18n = createI18n({ legacy: false, locale: 'vi', messages: { vi } });
+    const t = i18n.global.t;
+    expect(t('nav.dashboards')).toBe('Tổng quan');
+    expect(t('dashboards.title')).toBe('Tổng quan');
+    expect(t('dashboards.scan.start')).toBe('Quét thư mục');
+    expect(t('dashboards.scan.scanned', { n: '1.234' })).toBe('Đã đọc 1.234 tài khoản');
+    expect(t('dashboards.scan.stop')).toBe('Dừng');
+    expect(t('dashboards.scan.cancelled')).toBe('Đã dừng quét');
+    expect(['accounts', 'noMobile', 'noBackupEmail', 'noContact', 'locked', 'mustChangePassword', 'passwordExpired', 'disabled'].map((k) => t(`dashboards.counts.${k}`))).toEqual([
+      'Tổng số tài khoản',
+      'Chưa có số di động khôi phục',
+      'Chưa có thư dự phòng',
+      'Chưa có cả hai',
+      'Đang bị khóa',
+      'Phải đổi mật khẩu',
+      'Mật khẩu hết hạn',
+      'Bị quản trị viên khóa',
+    ]);
+    expect(t('dashboards.locked.open')).toBe('Mở phiên hỗ trợ');
+    expect(t('dashboards.locked.capped', { shown: '1.000', total: '1.234' })).toBe('Chỉ hiển thị 1.000 tài khoản bị khóa gần nhất / tổng 1.234');
+    expect(t('dashboards.stats.lastMonth')).toBe('Tháng trước');
+    expect(t('dashboards.report.done', { n: '3', path: '/tmp/bao-cao-2026-11.pdf' }, 3)).toBe('Đã tạo báo cáo 3 trang: /tmp/bao-cao-2026-11.pdf');
+    expect(t('audit.actions.dashboard.export')).toBe('Xuất số liệu thư mục');
+    const en18n = createI18n({ legacy: false, locale: 'en', messages: { en } });
+    expect(en18n.global.t('dashboards.report.done', { n: '1', path: '/tmp/a.pdf' }, 1)).toBe('Report created (1 page): /tmp/a.pdf');
+    expect(en18n.global.t('dashboards.report.done', { n: '2', path: '/tmp/a.pdf' }, 2)).toBe('Report created (2 pages): /tmp/a.pdf');
+    expect(en18n.global.t('dashboards.locked.count', { n: '1' }, 1)).toBe('1 account');
   });
 
   it('words the relay settings: provider names, the training note, placeholders passed as a parameter', () => {
