@@ -383,6 +383,8 @@ export function createHelpdesk(deps: HelpdeskDeps): HelpdeskApp {
           // The rows about this change go to the audit of the mode it was made in (and, when the mode
           // changes, to the new one as well); who made it, what roles and retention it sets.
           const previous = current();
+          // The mode switched to must be able to audit (keychain reachable, its key fits the chain).
+          if (modeChanged) deps.audit(modeOf(merged)).head();
           const row = {
             operator: operator?.username ?? null,
             action: 'settings.save',

@@ -15,7 +15,7 @@ import { OtpService } from '../domain/otp';
 import type { MessageTemplates } from './cases';
 import { testDirectoryConnection } from '../adapters/ldap/connection-test';
 import { LdapDirectory } from '../adapters/ldap/ldap-directory';
-import { newAuditKey, SqliteAuditLog } from '../adapters/store/audit-store';
+import { auditIsEmpty, keyFitsChain, newAuditKey, SqliteAuditLog } from '../adapters/store/audit-store';
 import { type Db, openDatabase } from '../adapters/store/database';
 import { HelpdeskError } from '../domain/errors';
 import { SettingsFile } from '../adapters/store/settings-file';
@@ -55,23 +55,16 @@ interface ModeStore {
 /** Keychain entry of the key that chains the production audit rows. */
 export const AUDIT_KEY_NAME = 'audit-hmac-key';
 
-/** Directory mode without a keychain: nothing can be audited, so nothing may happen. */
-const NO_AUDIT: AuditLog = {
-  append: () => {
-    throw new HelpdeskError('SECRET_STORE_UNAVAILABLE');
-  },
-  recent: () => [],
-  head: () => null,
-  query: () => ({ rows: [], nextBefore: null, total: 0, totalIsLowerBound: false }),
-  timeline: () => [],
-  scan: () => [],
-  purgeBefore: () => {
-    throw new HelpdeskError('SECRET_STORE_UNAVAILABLE');
-  },
-  verify: () => {
-    throw new HelpdeskError('SECRET_STORE_UNAVAILABLE');
-  },
-};
+/**
+ * Directory mode when the production audit cannot be opened (no keychain, or a key that does not fit
+ * the chain): nothing can be audited, so nothing may happen — and nothing is shown as if it were empty.
+ */
+function unavailableAudit(code: 'SECRET_STORE_UNAVAILABLE' | 'AUDIT_KEY_MISSING'): AuditLog {
+  const refuse = (): never => {
+    throw new HelpdeskError(code);
+  };
+  return { append: refuse, recent: refuse, head: refuse, query: refuse, timeline: refuse, scan: refuse, purgeBefore: refuse, verify: refuse };
+}
 
 export const systemClock: Clock = { now: () => new Date() };
 
@@ -118,16 +111,27 @@ export const OTP_KEY_NAME = 'otp-hmac-key';
  * The production store, when the keychain can hold the audit key. Without a keychain it is null: the
  * app still runs in training mode, and refuses directory work with SECRET_STORE_UNAVAILABLE.
  */
-async function openProductionStore(path: string, secrets: SecretStore, clock: Clock): Promise<ModeStore | null> {
-  if (!(await secrets.available())) return null;
-  let stored = await secrets.get(AUDIT_KEY_NAME);
-  if (!stored) {
-    stored = newAuditKey().toString('hex');
-    await secrets.set(AUDIT_KEY_NAME, stored);
-  }
+async function openProductionStore(path: string, secrets: SecretStore, clock: Clock): Promise<ModeStore | AuditLog> {
+  if (!(await secrets.available())) return unavailableAudit('SECRET_STORE_UNAVAILABLE');
   const db = openDatabase(path);
   try {
-    return { db, audit: new SqliteAuditLog(db, clock, Buffer.from(stored, 'hex')), otp: new SqliteOtpStore(db) };
+    let stored = await secrets.get(AUDIT_KEY_NAME);
+    if (!stored && !auditIsEmpty(db)) {
+      // Rows exist but their key is gone (another machine, a reset keychain): a new key would make every
+      // row look forged. Refuse, and say so, until the key is restored.
+      db.close();
+      return unavailableAudit('AUDIT_KEY_MISSING');
+    }
+    if (!stored) {
+      stored = newAuditKey().toString('hex');
+      await secrets.set(AUDIT_KEY_NAME, stored);
+    }
+    const key = /^[0-9a-f]{64,}$/iu.test(stored) ? Buffer.from(stored, 'hex') : null;
+    if (!key || !keyFitsChain(db, key)) {
+      db.close();
+      return unavailableAudit('AUDIT_KEY_MISSING');
+    }
+    return { db, audit: new SqliteAuditLog(db, clock, key), otp: new SqliteOtpStore(db) };
   } catch (err) {
     db.close();
     throw err;
@@ -153,7 +157,9 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
   const trainingDatabasePath = join(opts.dataDir, 'training.sqlite');
   const settingsPath = opts.settingsPath ?? join(opts.dataDir, 'settings.json');
   const clock = opts.clock ?? systemClock;
-  const production = await openProductionStore(databasePath, opts.secrets, clock);
+  const opened = await openProductionStore(databasePath, opts.secrets, clock);
+  const production = 'db' in opened ? opened : null;
+  const productionAudit = 'db' in opened ? opened.audit : opened;
   const training = openTrainingStore(trainingDatabasePath, clock);
   const store = (mode: AppMode): ModeStore | null => (mode === 'training' ? training : production);
   const outbox = new Outbox(() => clock.now());
@@ -194,7 +200,7 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
   const app = createHelpdesk({
     settings: new SettingsFile(settingsPath),
     secrets: opts.secrets,
-    audit: (mode) => store(mode)?.audit ?? NO_AUDIT,
+    audit: (mode) => (mode === 'training' ? training.audit : productionAudit),
     clock,
     directoryFactory: (profile, password) => new LdapDirectory(profile, password),
     startTraining: () => startTraining(opts.resourcesDir),

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'ldapts';
@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemorySecretStore } from '../../src-main/adapters/secrets/keytar-secret-store';
 import { createRuntime, type Runtime } from '../../src-main/app/runtime';
 import { TRAINING_OPERATOR_PASSWORD } from '../../scripts/training-data';
+import { directoryDefaults } from '../../src-main/common/settings';
 
 // Training mode end to end through the contract: the in-process directory and the Outbox relays.
 let runtime: Runtime;
@@ -202,5 +203,35 @@ describe('the monthly report through the contract', () => {
     expect(text).toContain('Võ Thanh Tâm');
     expect(await api.reports.monthly({ month: '2099-01', path })).toMatchObject({ ok: false, error: { code: 'VALIDATION_FAILED', field: 'month', reason: 'out_of_range' } });
     expect(await api.reports.monthly({ month: month, path: join(dataDir, 'x.docx') })).toMatchObject({ ok: false, error: { code: 'VALIDATION_FAILED', field: 'path' } });
+  });
+});
+
+describe('the production audit key', () => {
+  it('rows exist but the key is gone, or another key is there: directory mode is refused, nothing saved, training still works', async () => {
+    const { newAuditKey, SqliteAuditLog } = await import('../../src-main/adapters/store/audit-store');
+    const { openDatabase } = await import('../../src-main/adapters/store/database');
+    for (const keyInKeychain of [null, newAuditKey().toString('hex')]) {
+      const dir = mkdtempSync(join(tmpdir(), 'helpdesk-key-'));
+      try {
+        const db = openDatabase(join(dir, 'helpdesk.sqlite'));
+        new SqliteAuditLog(db, { now: () => new Date() }, newAuditKey()).append({ operator: 'x', action: 'session.signIn', outcome: 'ok' });
+        db.close();
+        const secrets = new MemorySecretStore();
+        if (keyInKeychain) await secrets.set('audit-hmac-key', keyInKeychain);
+        const rt = await createRuntime({ dataDir: dir, resourcesDir: join(process.cwd(), 'resources'), secrets, version: 'test' });
+        try {
+          expect((await rt.api.session.signIn({ username: 'giamsat01', password: TRAINING_OPERATOR_PASSWORD })).ok).toBe(true);
+          const profile = { ...directoryDefaults('openldap'), url: 'ldaps://ldap.example.gov.vn', baseDn: 'dc=x', serviceBindDn: 'cn=s,dc=x', roleGroups: { operator: [], supervisor: ['cn=g,dc=x'], auditor: [] } };
+          const r = await rt.api.settings.save({ settings: { version: 1, locale: 'vi', mode: 'directory', directory: profile }, servicePassword: 'svc' });
+          expect(r).toMatchObject({ ok: false, error: { code: 'AUDIT_KEY_MISSING' } });
+          expect(existsSync(rt.settingsPath)).toBe(false);
+          expect(await secrets.get('audit-hmac-key')).toBe(keyInKeychain); // never replaced
+        } finally {
+          await rt.close();
+        }
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    }
   });
 });

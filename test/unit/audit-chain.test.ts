@@ -39,6 +39,11 @@ function tamper(file: string, sql: string, ...params: unknown[]): void {
   raw.close();
 }
 
+/** The stored hash of one row, as a supervisor would have exported it as the head at that time. */
+function hashOf(log: SqliteAuditLog, seq: number): string {
+  return ((log as unknown as { db: Db }).db.prepare('SELECT hash FROM audit WHERE seq = ?').get(seq) as { hash: string }).hash;
+}
+
 /** One byte of a text changed (the same length, a different character). */
 const flip = (s: string, at: number) => s.slice(0, at) + (s[at] === 'x' ? 'y' : 'x') + s.slice(at + 1);
 
@@ -238,6 +243,45 @@ describe('retention purge with a checkpoint', () => {
       { seq: 11, problem: 'missing' },
       { seq: 13, problem: 'link' },
     ]);
+  });
+});
+
+describe('retention purge: what it must not do', () => {
+  function rowsAt(times: string[]) {
+    const dir = mkdtempSync(join(tmpdir(), 'audit-purge2-'));
+    dirs.push(dir);
+    const file = join(dir, 'helpdesk.sqlite');
+    let i = 0;
+    const key = newAuditKey();
+    // Each append takes the next time; the purge's checkpoint is written "now" (2026-07-01).
+    const log = new SqliteAuditLog(openDatabase(file), { now: () => new Date(times[i++] ?? '2026-07-01T00:00:00Z') }, key);
+    for (const _ of times) log.append({ operator: 'x', action: 'case.open', outcome: 'ok' });
+    return { file, key, log };
+  }
+
+  it('a clock set back later does not pull newer rows into the purge', () => {
+    const { log } = rowsAt(['2023-01-01T00:00:00Z', '2024-01-01T00:00:00Z', '2025-01-01T00:00:00Z', '2026-01-01T00:00:00Z', '2019-01-01T00:00:00Z', '2026-06-01T00:00:00Z']);
+    // Cutoff mid-2024: only the prefix before the first row written after it (2025) may go.
+    expect(log.purgeBefore('2024-06-01T00:00:00Z', 'giamsat01', '2024-06-01')).toMatchObject({ purged: 2, through: 2 });
+    expect(log.verify()).toMatchObject({ ok: true });
+    expect(log.recent(10).filter((r) => r.action === 'case.open').map((r) => r.seq)).toEqual([6, 5, 4, 3]);
+  });
+
+  it('a chain already tampered with is not purged (that would launder it): AUDIT_TAMPERED, nothing removed', () => {
+    const { file, key } = rowsAt(['2023-01-01T00:00:00Z', '2023-02-01T00:00:00Z', '2023-03-01T00:00:00Z', '2026-01-01T00:00:00Z']);
+    tamper(file, "UPDATE audit SET operator = 'y' WHERE seq = 2");
+    const log = new SqliteAuditLog(openDatabase(file), clock, key);
+    expect(() => log.purgeBefore('2025-01-01T00:00:00Z', 'giamsat01', '2025-01-01')).toThrow(expect.objectContaining({ code: 'AUDIT_TAMPERED' }));
+    expect(log.verify()).toMatchObject({ rows: 4, problems: [{ seq: 2, problem: 'hash' }] });
+  });
+
+  it('a head exported before a purge still checks out afterwards, against the checkpoint; a wrong one does not', () => {
+    const { log } = rowsAt(['2023-01-01T00:00:00Z', '2023-02-01T00:00:00Z', '2023-03-01T00:00:00Z', '2026-01-01T00:00:00Z']);
+    const exported = { seq: 3, hash: hashOf(log, 3) };
+    expect(log.purgeBefore('2025-01-01T00:00:00Z', 'giamsat01', '2025-01-01')).toMatchObject({ through: 3 });
+    expect(log.verify(exported)).toMatchObject({ ok: true });
+    expect(log.verify({ seq: 3, hash: 'ab'.repeat(32) })).toMatchObject({ ok: false, problems: [{ seq: 3, problem: 'head' }] });
+    expect(log.verify({ seq: 2, hash: 'ab'.repeat(32) })).toMatchObject({ ok: true }); // purged: nothing left to compare it with
   });
 });
 

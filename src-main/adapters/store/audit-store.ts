@@ -1,6 +1,7 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { AuditEntry, AuditPage, AuditPurgeResult } from '../../common/dto';
 import type { ResolvedAuditFilter } from '../../domain/audit-filter';
+import { HelpdeskError } from '../../domain/errors';
 import type { AuditChainReport, AuditHead, AuditLog, AuditRecord, Clock } from '../../domain/ports';
 import type { Db } from './database';
 
@@ -63,6 +64,19 @@ export function newAuditKey(): Buffer {
   return randomBytes(32);
 }
 
+/** No row yet, chained or not. */
+export function auditIsEmpty(db: Db): boolean {
+  const legacy = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'audit_unchained'").get();
+  if (legacy && db.prepare('SELECT 1 FROM audit_unchained LIMIT 1').get()) return false;
+  return !db.prepare('SELECT 1 FROM audit LIMIT 1').get();
+}
+
+/** Whether `key` wrote the chain's last row (an empty chain fits any key). */
+export function keyFitsChain(db: Db, key: Buffer): boolean {
+  const last = db.prepare('SELECT seq, at, operator, action, outcome, target, unit, case_id, detail, prev_hash, hash FROM audit ORDER BY seq DESC LIMIT 1').get() as AuditRow | undefined;
+  return !last || sameHex(last.hash, chainHash(key, last.prev_hash, last));
+}
+
 /**
  * Walks the chain in seq order: every row's hash recomputed, every link to the previous row checked,
  * every missing seq named. With an exported head, a shortened chain (rows cut from the end) is caught too.
@@ -91,7 +105,10 @@ export function verifyAuditChain(db: Db, key: Buffer, expectedHead?: AuditHead):
     if (expectedHead && r.seq === expectedHead.seq) headAtExpected = r.hash;
     prev = { seq: r.seq, hash: r.hash };
   }
-  if (expectedHead) {
+  if (expectedHead && expectedHead.seq <= start.through) {
+    // A head exported before a retention purge: only the checkpoint's own last row can be compared.
+    if (expectedHead.seq === start.through && !sameHex(start.hash, expectedHead.hash)) report(expectedHead.seq, 'head');
+  } else if (expectedHead) {
     if (!prev || prev.seq < expectedHead.seq) report(prev ? prev.seq + 1 : start.through + 1, 'truncated');
     else if (headAtExpected === null || !sameHex(headAtExpected, expectedHead.hash)) report(expectedHead.seq, 'head');
   }
@@ -244,15 +261,19 @@ export class SqliteAuditLog implements AuditLog {
    */
   purgeBefore(cutoffIso: string, operator: string, cutoffDay: string): AuditPurgeResult {
     const run = this.db.transaction((): AuditPurgeResult => {
-      const older = this.db.prepare('SELECT MAX(seq) AS seq FROM audit WHERE at < ?').get(cutoffIso) as { seq: number | null };
+      // A purge must not launder earlier tampering: the chain is checked first, in the same transaction.
+      const check = verifyAuditChain(this.db, this.key);
+      if (!check.ok) throw new HelpdeskError('AUDIT_TAMPERED', { detail: `first bad row ${check.firstBad}` });
       const first = this.db.prepare('SELECT MIN(seq) AS seq FROM audit').get() as { seq: number | null };
       const head = this.head();
-      if (older.seq === null || first.seq === null || !head) return { purged: 0, through: null, checkpoint: null };
-      // The newest row is never purged: the chain keeps a head to link the checkpoint to.
-      const through = Math.min(older.seq, head.seq - 1);
+      if (first.seq === null || !head) return { purged: 0, through: null, checkpoint: null };
+      // The prefix before the first row written on or after the cutoff (a clock set back later cannot
+      // pull newer rows in); never the newest row: the chain keeps a head to link the checkpoint to.
+      const kept = this.db.prepare('SELECT MIN(seq) AS seq FROM audit WHERE at >= ?').get(cutoffIso) as { seq: number | null };
+      const through = Math.min((kept.seq ?? head.seq + 1) - 1, head.seq - 1);
       if (through < first.seq) return { purged: 0, through: null, checkpoint: null };
       const last = this.db.prepare('SELECT seq, hash FROM audit WHERE seq = ?').get(through) as AuditHead;
-      const purged = last.seq - first.seq + 1;
+      const purged = last.seq - first.seq + 1; // no gaps: the chain was just verified
       this.insertNext({
         at: this.clock.now().toISOString(),
         operator: cleanField(operator),
@@ -265,8 +286,9 @@ export class SqliteAuditLog implements AuditLog {
       });
       const checkpoint = this.headCache!.seq;
       this.db.exec('DROP TRIGGER audit_no_delete');
-      this.db.prepare('DELETE FROM audit WHERE seq <= ?').run(last.seq);
+      const deleted = this.db.prepare('DELETE FROM audit WHERE seq <= ?').run(last.seq).changes;
       this.db.exec(NO_DELETE_TRIGGER);
+      if (deleted !== purged) throw new HelpdeskError('AUDIT_TAMPERED', { detail: 'row count changed during the purge' });
       return { purged, through: last.seq, checkpoint };
     });
     try {
