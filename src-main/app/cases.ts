@@ -7,7 +7,7 @@ import { type Case, checkGate, type ProvenContact, requireOpen } from '../domain
 import { sameCitizenId } from '../domain/identifiers';
 import { HelpdeskError } from '../domain/errors';
 import { maskEmail, maskPhone } from '../domain/masking';
-import type { OtpService, RandomSource } from '../domain/otp';
+import { type OtpService, type RandomSource, vnDayKey } from '../domain/otp';
 import { generateTemporaryPassword } from '../domain/password';
 import { toAccountDetail } from '../domain/account-view';
 import { normalizeVnMobile } from '../domain/phone';
@@ -108,7 +108,7 @@ export function createCases(deps: CaseDeps): {
   const accounts = new Map<string, DirectoryAccount>();
   /** Contact changes waiting for the code sent to the new value. */
   const pending = new Map<string, { kind: 'mobile' | 'backupEmail'; value: string; to: string; masked: string; expiresAt: Date }>();
-  /** Wrong CCCD numbers entered for an override, per case. */
+  /** Wrong CCCD numbers entered for overrides, per account and VN day (every case on it, every kind of check). */
   const mismatches = new Map<string, number>();
   const contactScope = (c: Case) => `${c.id}#contact`;
   /** Cases with an action or send in progress: one at a time per case. */
@@ -343,18 +343,20 @@ export function createCases(deps: CaseDeps): {
       audit(c, 'case.override', 'refused', { ...base, code: 'ACTION_NOT_PERMITTED', reasonCode: 'contact_available' });
       throw new HelpdeskError('ACTION_NOT_PERMITTED', { reason: 'contact_available' });
     }
+    // Three wrong CCCD numbers on an account end overrides for it that day, whatever check is chosen next.
+    const mismatchKey = `${c.accountKey}|${vnDayKey(now)}`;
+    const wrong = mismatches.get(mismatchKey) ?? 0;
+    if (wrong >= MAX_IDENTITY_MISMATCHES) {
+      audit(c, 'case.override', 'refused', { ...base, code: 'ACTION_NOT_PERMITTED', reasonCode: 'override_attempts' });
+      throw new HelpdeskError('ACTION_NOT_PERMITTED', { reason: 'override_attempts' });
+    }
     if (input.check === 'citizen-id') {
-      const wrong = mismatches.get(c.id) ?? 0;
-      if (wrong >= MAX_IDENTITY_MISMATCHES) {
-        audit(c, 'case.override', 'refused', { ...base, code: 'ACTION_NOT_PERMITTED', reasonCode: 'override_attempts' });
-        throw new HelpdeskError('ACTION_NOT_PERMITTED', { reason: 'override_attempts' });
-      }
       if (!account.citizenId) {
         audit(c, 'case.override', 'refused', { ...base, code: 'ACTION_NOT_PERMITTED', reasonCode: 'no_citizen_id' });
         throw new HelpdeskError('ACTION_NOT_PERMITTED', { reason: 'no_citizen_id' });
       }
       if (!sameCitizenId(input.citizenId ?? '', account.citizenId)) {
-        mismatches.set(c.id, wrong + 1);
+        mismatches.set(mismatchKey, wrong + 1);
         const left = MAX_IDENTITY_MISMATCHES - wrong - 1;
         audit(c, 'case.override', 'refused', { ...base, code: 'IDENTITY_MISMATCH', attemptsLeft: left });
         throw new HelpdeskError('IDENTITY_MISMATCH', { detail: String(left) });

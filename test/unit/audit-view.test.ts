@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ExcelJS from 'exceljs';
@@ -146,6 +146,18 @@ describe('audit exports', () => {
     expect(sheet.getRow(1).getCell(7).value).toBe('Đơn vị');
     expect(sheet.getRow(2).getCell(1).value).toBe(1);
     expect(sheet.getRow(2).getCell(7).value).toBe('Sở Nội vụ');
+  });
+
+  it('a link planted at the target is replaced, never written through; no temporary file is left', async () => {
+    const log = seeded();
+    const dir = tmp();
+    const victim = join(dir, 'victim.txt');
+    writeFileSync(victim, 'keep');
+    symlinkSync(victim, join(dir, 'out.csv'));
+    expect((await exportAuditRows(log.scan(all), 'csv', join(dir, 'out.csv'))).rows).toBe(60);
+    expect(readFileSync(victim, 'utf8')).toBe('keep');
+    expect(lstatSync(join(dir, 'out.csv')).isSymbolicLink()).toBe(false);
+    expect(readdirSync(dir).sort()).toEqual(['out.csv', 'victim.txt']);
   });
 
   it('a path that cannot be written: a clear error, nothing left behind, what was there untouched', async () => {

@@ -435,9 +435,20 @@ describe('supervisor override for a caller with no usable contact', () => {
       const r = await s.api.cases.override({ caseId: c.id, check: 'citizen-id', citizenId: '024681358', note });
       expect(r).toEqual({ ok: false, error: { code: 'IDENTITY_MISMATCH', detail: String(left) } });
     }
-    // Even the right number is refused now: three wrong ones end the override on this case.
+    // Even the right number is refused now, and so is any other check, on this case or a new one:
+    // three wrong numbers end overrides for this account for the day.
     const r = await s.api.cases.override({ caseId: c.id, check: 'citizen-id', citizenId: '024681357', note });
     expect(r).toEqual({ ok: false, error: { code: 'ACTION_NOT_PERMITTED', reason: 'override_attempts' } });
+    expect(await s.api.cases.override({ caseId: c.id, check: 'agency-letter', note })).toEqual({ ok: false, error: { code: 'ACTION_NOT_PERMITTED', reason: 'override_attempts' } });
+    const again = await s.api.cases.open({ accountId: noContact().dn, reason: 'Gọi lại' });
+    expect(await s.api.cases.override({ caseId: again.ok ? again.value.id : '', check: 'identity-document', note })).toEqual({
+      ok: false,
+      error: { code: 'ACTION_NOT_PERMITTED', reason: 'override_attempts' },
+    });
+    // The next day (VN) the supervisor may try again.
+    now = new Date(T0.getTime() + 24 * 3600_000);
+    const tomorrow = await s.api.cases.open({ accountId: noContact().dn, reason: 'Hôm sau' });
+    expect(await s.api.cases.override({ caseId: tomorrow.ok ? tomorrow.value.id : '', check: 'citizen-id', citizenId: '024681357', note })).toMatchObject({ ok: true });
     expect(JSON.stringify(s.audit)).not.toContain('024681357');
     expect(JSON.stringify(s.audit)).not.toContain('024681358');
   });
@@ -483,18 +494,16 @@ describe('supervisor override for a caller with no usable contact', () => {
   });
 
   it('a CCCD check on an account with no CCCD on record is refused; another check can be recorded', async () => {
-    const s = setup({ accounts: [noContact()] });
-    const dn = noContact().dn;
-    s.writes.length = 0;
-    const c = await signedIn(s, 'giamsat01', dn);
-    const withoutId = setup({ accounts: [{ ...noContact(), citizenId: null }] });
-    const c2 = await signedIn(withoutId, 'giamsat01', dn);
-    expect(await withoutId.api.cases.override({ caseId: c2.id, check: 'citizen-id', citizenId: '024681357', note })).toEqual({
+    const s = setup({ accounts: [{ ...noContact(), citizenId: null }] });
+    const c = await signedIn(s, 'giamsat01', noContact().dn);
+    expect(await s.api.cases.override({ caseId: c.id, check: 'citizen-id', citizenId: '024681357', note })).toEqual({
       ok: false,
       error: { code: 'ACTION_NOT_PERMITTED', reason: 'no_citizen_id' },
     });
-    expect(await withoutId.api.cases.override({ caseId: c2.id, check: 'agency-letter', note: 'Công văn 123/STTTT-VP ngày 20/11' })).toMatchObject({ ok: true });
-    expect(c.id).not.toBe(c2.id);
+    expect(await s.api.cases.override({ caseId: c.id, check: 'agency-letter', note: 'Công văn 123/STTTT-VP ngày 20/11' })).toMatchObject({
+      ok: true,
+      value: { verifiedBy: 'override', override: { check: 'agency-letter' } },
+    });
   });
 
   it('lasts one verification period (5 minutes), like a code', async () => {

@@ -1,4 +1,5 @@
-import { closeSync, fsyncSync, openSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { closeSync, createWriteStream, fsyncSync, openSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { basename, dirname, extname, isAbsolute, join } from 'node:path';
 import ExcelJS from 'exceljs';
 import type { AuditEntry, AuditExportResult } from '../../common/dto';
@@ -61,43 +62,53 @@ export function checkTarget(path: string, format: string): void {
  * Writes to a temporary file beside the target, then renames it into place: the target is the whole
  * export or untouched, never half a file.
  */
-export async function atomically(path: string, write: (tmp: string) => Promise<void>): Promise<number> {
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
+export async function atomically(path: string, write: (fd: number) => Promise<void>): Promise<number> {
+  // A random name created exclusively (O_EXCL): a file or link planted beside the target is never
+  // written through, and two exports never share a temporary file.
+  const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(8).toString('hex')}.tmp`);
+  let fd: number | null = null;
   try {
-    await write(tmp);
+    fd = openSync(tmp, 'wx', 0o600);
+    await write(fd);
+    fsyncSync(fd);
+    closeSync(fd);
+    fd = null;
     renameSync(tmp, path);
     return statSync(path).size;
   } catch (err) {
-    rmSync(tmp, { force: true });
+    if (fd !== null) {
+      closeSync(fd);
+    }
+    // Only a file this call created is removed.
+    if (fd !== null || (err as NodeJS.ErrnoException).syscall !== 'open') rmSync(tmp, { force: true });
     if (err instanceof HelpdeskError) throw err;
     throw new HelpdeskError('EXPORT_WRITE_FAILED', { detail: (err as NodeJS.ErrnoException).code ?? 'write', cause: err });
   }
 }
 
-async function writeCsv(table: ExportTable, tmp: string): Promise<number> {
-  const fd = openSync(tmp, 'w', 0o600);
+async function writeCsv(table: ExportTable, fd: number): Promise<number> {
   let n = 0;
-  try {
-    // BOM: Excel then reads the Vietnamese text as UTF-8.
-    let chunk = `\uFEFF${table.columns.map((c) => csvCell(c.title)).join(',')}\r\n`;
-    for (const row of table.rows) {
-      chunk += `${row.map((v) => csvCell(String(v))).join(',')}\r\n`;
-      n++;
-      if (chunk.length > 1 << 20) {
-        writeSync(fd, chunk);
-        chunk = '';
-      }
+  // BOM: Excel then reads the Vietnamese text as UTF-8.
+  let chunk = `\uFEFF${table.columns.map((c) => csvCell(c.title)).join(',')}\r\n`;
+  for (const row of table.rows) {
+    chunk += `${row.map((v) => csvCell(String(v))).join(',')}\r\n`;
+    n++;
+    if (chunk.length > 1 << 20) {
+      writeSync(fd, chunk);
+      chunk = '';
     }
-    writeSync(fd, chunk);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
   }
+  writeSync(fd, chunk);
   return n;
 }
 
-async function writeXlsx(table: ExportTable, tmp: string): Promise<number> {
-  const book = new ExcelJS.stream.xlsx.WorkbookWriter({ filename: tmp, useStyles: true, useSharedStrings: false });
+async function writeXlsx(table: ExportTable, fd: number): Promise<number> {
+  const stream = createWriteStream('', { fd, autoClose: false });
+  const finished = new Promise<void>((resolve, reject) => {
+    stream.once('finish', resolve);
+    stream.once('error', reject);
+  });
+  const book = new ExcelJS.stream.xlsx.WorkbookWriter({ stream, useStyles: true, useSharedStrings: false });
   const sheet = book.addWorksheet(table.sheet, { views: [{ state: 'frozen', ySplit: 1 }] });
   sheet.columns = table.columns.map((c) => ({ header: c.title, width: c.width }));
   sheet.getRow(1).font = { bold: true };
@@ -110,6 +121,7 @@ async function writeXlsx(table: ExportTable, tmp: string): Promise<number> {
   sheet.autoFilter = { from: { row: 1, column: 1 }, to: { row: 1, column: table.columns.length } };
   sheet.commit();
   await book.commit();
+  await finished;
   return n;
 }
 
@@ -117,8 +129,8 @@ async function writeXlsx(table: ExportTable, tmp: string): Promise<number> {
 export async function exportTable(table: ExportTable, format: ExportFormat, path: string): Promise<AuditExportResult> {
   checkTarget(path, format);
   let count = 0;
-  const bytes = await atomically(path, async (tmp) => {
-    count = format === 'csv' ? await writeCsv(table, tmp) : await writeXlsx(table, tmp);
+  const bytes = await atomically(path, async (fd) => {
+    count = format === 'csv' ? await writeCsv(table, fd) : await writeXlsx(table, fd);
   });
   return { path, rows: count, bytes };
 }

@@ -1,4 +1,4 @@
-import { closeSync, fsyncSync, openSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type * as PdfMake from 'pdfmake';
 import type { CanvasElement, Content, TableCell, TDocumentDefinitions, TFontDictionary } from 'pdfmake/interfaces';
@@ -362,15 +362,8 @@ export async function writeMonthlyReportPdf(report: MonthlyReport, path: string)
   pdfmake.setFonts({ Roboto: { ...fonts } } satisfies TFontDictionary);
   pdfmake.setUrlAccessPolicy(() => false);
   pdfmake.setLocalAccessPolicy((file) => allowed.has(file));
-  const bytes = await atomically(path, async (tmp) => {
-    const buffer = await pdfmake.createPdf(doc).getBuffer();
-    const fd = openSync(tmp, 'w', 0o600);
-    try {
-      writeFileSync(fd, buffer);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
+  const bytes = await atomically(path, async (fd) => {
+    writeFileSync(fd, await pdfmake.createPdf(doc).getBuffer());
   });
   return { path, pages, bytes };
 }
