@@ -410,6 +410,7 @@ export function createCases(deps: CaseDeps): {
     let password: string | null = null;
     let dest: ProvenContact | null = null;
     let unlockToo = false;
+    let liftAdmin = false;
     const current = await dir.getAccount(c.accountDn);
     if (action === 'unlock' || action === 'reset-unlock') {
       const verdict = unlockVerdict(current);
@@ -421,6 +422,7 @@ export function createCases(deps: CaseDeps): {
         throw new HelpdeskError('ACTION_NOT_PERMITTED', { reason: refusal });
       }
       unlockToo = current.locked || verdict.liftAdmin;
+      liftAdmin = verdict.liftAdmin;
     }
     if (action === 'reset' || action === 'reset-unlock') {
       // The temporary password goes only where the caller proved they are in this case, and only
@@ -433,15 +435,21 @@ export function createCases(deps: CaseDeps): {
       const registered = dest.channel === 'sms' ? current.mobiles.map((m) => normalizeVnMobile(m)).flatMap((p) => (p.ok ? [p.gateway] : [])) : current.backupEmails;
       const to = dest.to.toLowerCase();
       if (!registered.some((r) => r.toLowerCase() === to)) {
+        audit(c, auditAction, 'refused', { ...base, code: 'CASE_NOT_VERIFIED', reasonCode: 'contact_changed' });
         throw new HelpdeskError('CASE_NOT_VERIFIED', { detail: 'contact changed' });
       }
       password = generateTemporaryPassword(deps.random, c.accountUsername);
     }
     // The reads above took time: the verification must still be live when the write goes out.
     checkGate(c, c.accountDn, deps.clock.now());
+    // Written before the directory is: if the audit cannot take a row, the account is not touched.
+    audit(c, 'account.write', 'ok', { ...base, write: action });
     let result;
     try {
-      result = action === 'unlock' ? await dir.unlock(c.accountDn) : await dir.resetPassword(c.accountDn, password!, { unlock: unlockToo });
+      result =
+        action === 'unlock'
+          ? await dir.unlock(c.accountDn, { allowAdministrative: liftAdmin })
+          : await dir.resetPassword(c.accountDn, password!, { unlock: unlockToo, allowAdministrative: liftAdmin });
       // A reset whose answer was lost but whose effect is visible (must-change now set) did happen.
       if (action !== 'unlock' && result.outcome === 'unknown' && result.account?.mustChangePassword && !current.mustChangePassword) {
         result = { outcome: 'done' as const, account: result.account };
@@ -551,6 +559,7 @@ export function createCases(deps: CaseDeps): {
     try {
       before = await dir.getAccount(c.accountDn);
       checkGate(c, c.accountDn, deps.clock.now());
+      audit(c, 'account.write', 'ok', { write: 'contact', kind: p.kind, dialect: deps.dialect(), dn: c.accountDn });
       result = await dir.updateContacts(c.accountDn, p.kind === 'mobile' ? { mobile: p.value } : { backupEmail: p.value });
     } catch (err) {
       audit(c, 'account.contact', 'error', { kind: p.kind, destination: p.masked, code: err instanceof HelpdeskError ? err.code : 'INTERNAL' });

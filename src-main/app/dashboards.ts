@@ -87,25 +87,37 @@ export function createDashboards(deps: DashboardDeps): HelpdeskApi['dashboards']
       status.state = state;
       status.finishedAt = deps.clock.now().toISOString();
       status.error = error ? error.toApiError() : null;
-      deps.audit.append({
-        operator: who.username,
-        action: 'dashboard.scan',
-        outcome: state === 'done' ? 'ok' : state === 'cancelled' ? 'refused' : 'error',
-        detail: { state, scanned: status.scanned, code: error?.code ?? null },
-      });
+      if (state !== 'done') status.result = null;
+      try {
+        deps.audit.append({
+          operator: who.username,
+          action: 'dashboard.scan',
+          outcome: state === 'failed' ? 'error' : 'ok',
+          detail: { state, scanned: status.scanned, code: error?.code ?? null },
+        });
+      } catch (err) {
+        // The audit refused the row: the scan's result is not shown either.
+        status.state = 'failed';
+        status.result = null;
+        status.error = (err instanceof HelpdeskError ? err : new HelpdeskError('INTERNAL')).toApiError();
+      }
     };
     void deps
       .directory()
       .then((dir) => dir.scanAccounts((a) => tally.add(a), (n) => (status.scanned = n), controller.signal))
-      .then((n) => {
-        status.scanned = n;
-        status.result = tally.result();
-        finish('done', null);
-      })
-      .catch((err: unknown) => {
-        const e = err instanceof HelpdeskError ? err : new HelpdeskError('INTERNAL');
-        finish(e.code === 'ABORTED' ? 'cancelled' : 'failed', e.code === 'ABORTED' ? null : e);
-      });
+      .then(
+        (n) => {
+          status.scanned = n;
+          status.result = tally.result();
+          finish('done', null);
+        },
+        (err: unknown) => {
+          // A cancel that also closed the connection (settings changed) is still a cancel.
+          const e = err instanceof HelpdeskError ? err : new HelpdeskError('INTERNAL');
+          if (controller.signal.aborted || e.code === 'ABORTED') finish('cancelled', null);
+          else finish('failed', e);
+        },
+      );
     return status;
   }
 
@@ -135,13 +147,19 @@ export function createDashboards(deps: DashboardDeps): HelpdeskApi['dashboards']
         const who = deps.requireOperator();
         const s = find(scanId).status;
         if (s.state !== 'done' || !s.result) throw new HelpdeskError('VALIDATION_FAILED', { field: 'scanId', reason: 'invalid_value', detail: 'scan not finished' });
-        const done = await deps.exportList(s.result, list, format, path);
-        deps.audit.append({ operator: who.username, action: 'dashboard.export', outcome: 'ok', detail: { list, format, rows: done.rows, file: basename(path) } });
-        return done;
+        try {
+          const done = await deps.exportList(s.result, list, format, path);
+          deps.audit.append({ operator: who.username, action: 'dashboard.export', outcome: 'ok', detail: { list, format, rows: done.rows, file: basename(path) } });
+          return done;
+        } catch (err) {
+          deps.audit.append({ operator: who.username, action: 'dashboard.export', outcome: 'error', detail: { list, format, code: err instanceof HelpdeskError ? err.code : 'INTERNAL' } });
+          throw err;
+        }
       }),
-    /** Settings changed or the app closes: a running scan stops. */
+    /** Settings changed or the app closes: a running scan stops, and no result of the old directory stays readable. */
     cancelAll() {
       scan?.controller.abort();
+      scan = null;
     },
   };
 }

@@ -63,13 +63,16 @@ export interface Directory {
   authenticate(username: string, password: string): Promise<OperatorInfo>;
   search(criteria: SearchCriterion[], limit: number): Promise<DirectorySearchResult>;
   getAccount(dn: string): Promise<DirectoryAccount>;
-  /** Ends a lockout without touching the password. */
-  unlock(dn: string): Promise<WriteResult>;
+  /**
+   * Ends a lockout without touching the password. An administrative lock is lifted only with
+   * `allowAdministrative` (the caller decided so); one found without it stops the write (state_changed).
+   */
+  unlock(dn: string, options?: { allowAdministrative?: boolean }): Promise<WriteResult>;
   /**
    * Sets a temporary password and must-change-at-next-login, in one modify where the dialect allows it.
    * With `unlock`, the same modify also ends the lockout read just before (reset and unlock in one step).
    */
-  resetPassword(dn: string, password: string, options?: { unlock?: boolean }): Promise<WriteResult>;
+  resetPassword(dn: string, password: string, options?: { unlock?: boolean; allowAdministrative?: boolean }): Promise<WriteResult>;
   /** Replaces the recovery mobile (national form) and/or backup e-mail. */
   updateContacts(dn: string, change: { mobile?: string; backupEmail?: string }): Promise<WriteResult>;
   /**

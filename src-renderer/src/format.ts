@@ -84,3 +84,38 @@ export function vnDay(value: Date): string {
 export function formatCount(n: number, locale: string): string {
   return new Intl.NumberFormat(locale === 'vi' ? 'vi-VN' : 'en-GB').format(n);
 }
+
+/** The Vietnamese month of an instant as `YYYY-MM`. */
+export function vnMonth(value: Date): string {
+  return vnDay(value).slice(0, 7);
+}
+
+/** A day `YYYY-MM-DD` as `dd/MM/yyyy` (`dd/MM` with `short`); other text is returned as given. */
+export function formatDay(day: string, short = false): string {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/u.exec(day);
+  if (!m) return day;
+  return short ? `${m[3]}/${m[2]}` : `${m[3]}/${m[2]}/${m[1]}`;
+}
+
+/** A month `YYYY-MM` as `MM/yyyy`; other text is returned as given. */
+export function formatMonth(month: string): string {
+  const m = /^(\d{4})-(\d{2})$/u.exec(month);
+  return m ? `${m[2]}/${m[1]}` : month;
+}
+
+/** A duration in seconds as `m:ss` (minutes not capped at 59: 1 h 2 min 5 s is 62:05); '—' for null. */
+export function formatMinutesSeconds(seconds: number | null): string {
+  if (seconds === null || !Number.isFinite(seconds) || seconds < 0) return '—';
+  const total = Math.round(seconds);
+  return `${Math.floor(total / 60)}:${String(total % 60).padStart(2, '0')}`;
+}
+
+/** A share (0…1) as a percentage with one decimal in the UI language (12,5% / 12.5%); '—' for null. */
+export function formatPercent(share: number | null, locale: string): string {
+  if (share === null || !Number.isFinite(share)) return '—';
+  return new Intl.NumberFormat(locale === 'vi' ? 'vi-VN' : 'en-GB', {
+    style: 'percent',
+    minimumFractionDigits: 1,
+    maximumFractionDigits: 1,
+  }).format(share);
+}

@@ -13,6 +13,8 @@ declare module 'vue-router' {
     desk?: boolean;
     /** The audit view (supervisor, auditor). */
     audit?: boolean;
+    /** The dashboards (supervisor, auditor). */
+    dashboards?: boolean;
   }
 }
 
@@ -30,6 +32,13 @@ export function createAppRouter(): Router {
         name: 'audit',
         component: () => import('./views/AuditView.vue'),
         meta: { requiresAuth: true, audit: true },
+      },
+      // Loaded with its charts (chart.js) only when opened: nothing of it is in the initial bundle.
+      {
+        path: '/dashboards',
+        name: 'dashboards',
+        component: () => import('./views/DashboardsView.vue'),
+        meta: { requiresAuth: true, dashboards: true },
       },
       // Always reachable: the main process decides who may change what.
       // Training mode only (the view says so otherwise): what the training relays "sent".
@@ -56,6 +65,7 @@ export function createAppRouter(): Router {
     // An auditor's home is the audit view; a role with neither gets the search page's notice.
     if (to.meta.desk && !desk) return audit ? { name: 'audit' } : to.name === 'search' ? true : { name: 'search' };
     if (to.meta.audit && !audit) return { name: 'search' };
+    if (to.meta.dashboards && !session.allows('dashboards', 'scanStart')) return { name: 'search' };
     return true;
   });
 

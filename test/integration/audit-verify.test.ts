@@ -65,7 +65,13 @@ describe('durable append', () => {
     }
     expect(await exited).toBe('SIGKILL');
     expect(acked.length).toBeGreaterThanOrEqual(killAfter);
-    const log = new SqliteAuditLog(openDatabase(file), { now: () => new Date() }, key);
+    const db = openDatabase(file);
+    // SIGKILL keeps the OS page cache, so this run alone cannot tell a synced write from an unsynced
+    // one: the durability comes from these two settings (WAL is kept in the file; synchronous=FULL is
+    // set by openDatabase, which the writer uses too).
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(db.pragma('synchronous', { simple: true })).toBe(2); // FULL
+    const log = new SqliteAuditLog(db, { now: () => new Date() }, key);
     const report = log.verify();
     expect(report.ok).toBe(true);
     // Every acknowledged event is there (and possibly a few the child wrote but had not yet said so).

@@ -67,7 +67,7 @@ describe('directory scan (app)', () => {
     const st = await d.scanStatus({ scanId: id });
     expect(st).toMatchObject({ ok: true, value: { state: 'cancelled', result: null, error: null } });
     expect(reads()).toBeLessThan(20);
-    expect(records.at(-1)).toMatchObject({ action: 'dashboard.scan', outcome: 'refused', detail: { state: 'cancelled' } });
+    expect(records.at(-1)).toMatchObject({ action: 'dashboard.scan', outcome: 'ok', detail: { state: 'cancelled' } });
     // A new scan can start afterwards.
     const again = await d.scanStart({});
     expect(again.ok && again.value.scanId).not.toBe(id);

@@ -225,8 +225,8 @@ export class LdapDirectory implements Directory {
     });
   }
 
-  async unlock(dn: string): Promise<WriteResult> {
-    const entry = await this.stateEntry(dn);
+  async unlock(dn: string, options: { allowAdministrative?: boolean } = {}): Promise<WriteResult> {
+    const entry = await this.lockToEnd(dn, options.allowAdministrative === true);
     try {
       return await this.write(dn, this.dialect.unlockChanges(entry), [], 'write');
     } catch (err) {
@@ -238,7 +238,7 @@ export class LdapDirectory implements Directory {
     }
   }
 
-  async resetPassword(dn: string, password: string, options: { unlock?: boolean } = {}): Promise<WriteResult> {
+  async resetPassword(dn: string, password: string, options: { unlock?: boolean; allowAdministrative?: boolean } = {}): Promise<WriteResult> {
     // AD accepts unicodePwd only over TLS: refuse before any write rather than let the server refuse.
     if (this.dialect.resetNeedsTls && !this.s.url.startsWith('ldaps:') && !this.s.startTls) {
       throw new HelpdeskError('INSECURE_CONNECTION', { detail: 'ldaps or StartTLS required' });
@@ -246,7 +246,7 @@ export class LdapDirectory implements Directory {
     const changes = this.dialect.resetChanges(password);
     if (options.unlock) {
       // The lock as it is now, ended in the same modify as the reset: both happen or neither.
-      const entry = await this.stateEntry(dn);
+      const entry = await this.lockToEnd(dn, options.allowAdministrative === true);
       changes.push(...this.dialect.unlockChanges(entry));
     }
     try {
@@ -257,6 +257,18 @@ export class LdapDirectory implements Directory {
       }
       throw err;
     }
+  }
+
+  /**
+   * The lock state the unlock changes are built from, read now. An administrative lock found here
+   * that the caller did not decide to lift (it was set after the caller's own read) stops the write.
+   */
+  private async lockToEnd(dn: string, allowAdministrative: boolean): Promise<EntryView> {
+    const entry = await this.stateEntry(dn);
+    if (this.dialect.readState(entry).disabled && !allowAdministrative) {
+      throw new HelpdeskError('ACTION_NOT_PERMITTED', { reason: 'state_changed' });
+    }
+    return entry;
   }
 
   /** The entry's lock/password state attributes, read now. */

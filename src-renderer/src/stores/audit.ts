@@ -4,6 +4,7 @@ import { defineStore } from 'pinia';
 import { computed, reactive, ref, watch } from 'vue';
 import { createLatestGate } from '../async';
 import { api } from '../bridge';
+import { type ExportFormat, joinPath, withFormat } from '../export-path';
 import { useSessionStore } from './session';
 
 /** Rows a page of the audit view shows (only that page is ever in the DOM). */
@@ -32,12 +33,13 @@ export const AUDIT_ACTIONS = [
   'audit.export',
   'audit.checkpoint',
   'dashboard.scan',
+  'dashboard.export',
   'report.monthly',
 ] as const;
 
 export const AUDIT_OUTCOMES = ['ok', 'error', 'refused'] as const;
 export type AuditOutcome = (typeof AUDIT_OUTCOMES)[number];
-export type ExportFormat = 'csv' | 'xlsx';
+export type { ExportFormat };
 
 /** The filter form as typed: every field a string, '' for "not filtered". */
 export interface AuditForm {
@@ -100,17 +102,10 @@ export function parseHead(text: string): AuditHead | null | 'invalid' {
 
 /** The file name proposed for an export: `<dir>/nhat-ky-kiem-tra-<day>.<format>`, with the folder's own separator. */
 export function suggestExportPath(dir: string, format: ExportFormat, day: string): string {
-  const sep = dir.includes('\\') && !dir.includes('/') ? '\\' : '/';
-  const base = dir.replace(/[\\/]+$/u, '');
-  return `${base}${sep}nhat-ky-kiem-tra-${day}.${format}`;
+  return joinPath(dir, `nhat-ky-kiem-tra-${day}.${format}`);
 }
 
-/** The path with the format's extension: a `.csv`/`.xlsx` ending is swapped, any other path gets one. */
-export function withFormat(path: string, format: ExportFormat): string {
-  const trimmed = path.trim();
-  if (trimmed === '') return trimmed;
-  return /\.(csv|xlsx)$/iu.test(trimmed) ? trimmed.replace(/\.(csv|xlsx)$/iu, `.${format}`) : `${trimmed}.${format}`;
-}
+export { withFormat };
 
 /**
  * The audit view: the filter, the page shown (keyset paging: a stack of `before` cursors to go back),

@@ -1,0 +1,484 @@
+import type { AuditExportResult, AuditStats, DashboardCounts, ReportResult, ScanStatus, UnitCounts } from '@common/dto';
+import type { ApiError, Result } from '@common/result';
+import { defineStore } from 'pinia';
+import { computed, reactive, ref, watch } from 'vue';
+import { createLatestGate } from '../async';
+import { api } from '../bridge';
+import { type ExportFormat, joinPath, withFormat, withPdf } from '../export-path';
+import { vnDay, vnMonth } from '../format';
+import { useSessionStore } from './session';
+
+/** The view asks for the scan's progress this often while it runs. */
+export const SCAN_POLL_MS = 500;
+/** Failed progress reads in a row (network, INTERNAL) before the view stops following the scan. */
+export const POLL_RETRIES = 3;
+
+export type ScanList = 'units' | 'locked';
+export const SCAN_LISTS = ['units', 'locked'] as const satisfies readonly ScanList[];
+
+// ---------------------------------------------------------------------------------------------
+// Per-unit table
+
+/** The counters of the per-unit table, in the order of its columns. */
+export const COUNT_KEYS = [
+  'accounts',
+  'noMobile',
+  'noBackupEmail',
+  'noContact',
+  'locked',
+  'disabled',
+  'mustChangePassword',
+  'passwordNeverChanged',
+  'passwordExpired',
+] as const satisfies readonly (keyof DashboardCounts)[];
+export type CountKey = (typeof COUNT_KEYS)[number];
+
+/** A row of the per-unit table: the unit's counters and its share of accounts without a usable recovery mobile. */
+export interface UnitRow extends UnitCounts {
+  /** noMobile / accounts (0…1); null for a unit with no account. */
+  noMobileShare: number | null;
+  /** The row's place in the main process's order (unit names in Vietnamese order, NO_UNIT last). */
+  order: number;
+}
+
+export type UnitSortKey = 'unit' | 'noMobileShare' | CountKey;
+export type SortDirection = 'asc' | 'desc';
+export const UNIT_SORT_KEYS = ['unit', ...COUNT_KEYS, 'noMobileShare'] as const satisfies readonly UnitSortKey[];
+
+/** The share of accounts without a usable recovery mobile (campaign 001: every account gets one); null without accounts. */
+export function noMobileShare(c: Pick<DashboardCounts, 'accounts' | 'noMobile'>): number | null {
+  return c.accounts > 0 ? c.noMobile / c.accounts : null;
+}
+
+export function unitRows(units: readonly UnitCounts[]): UnitRow[] {
+  return units.map((u, order) => ({ ...u, noMobileShare: noMobileShare(u), order }));
+}
+
+/**
+ * The rows sorted by a column. `unit` keeps the main process's order (Vietnamese collation, NO_UNIT
+ * last) or reverses it; numbers sort by value, ties in unit order, and a unit without accounts (no
+ * share) always last. Returns a new array.
+ */
+export function sortUnits(rows: readonly UnitRow[], key: UnitSortKey, direction: SortDirection): UnitRow[] {
+  const sign = direction === 'asc' ? 1 : -1;
+  return [...rows].sort((a, b) => {
+    if (key === 'unit') return sign * (a.order - b.order);
+    const x = a[key];
+    const y = b[key];
+    if (x === null || y === null) return x === y ? a.order - b.order : x === null ? 1 : -1;
+    return x !== y ? sign * (x - y) : a.order - b.order;
+  });
+}
+
+/** The direction a column starts in when first clicked: names A→Z, figures largest first. */
+export function defaultDirection(key: UnitSortKey): SortDirection {
+  return key === 'unit' ? 'asc' : 'desc';
+}
+
+// ---------------------------------------------------------------------------------------------
+// Periods (Vietnamese days)
+
+export interface Period {
+  from: string;
+  to: string;
+}
+
+/** This month in Vietnam: from its 1st to today (both VN days). */
+export function currentMonthPeriod(now: Date): Period {
+  const today = vnDay(now);
+  return { from: `${today.slice(0, 7)}-01`, to: today };
+}
+
+/** `YYYY-MM` of the month before a `YYYY-MM`. */
+export function previousMonth(month: string): string {
+  const [y, m] = month.split('-').map(Number) as [number, number];
+  return m === 1 ? `${y - 1}-12` : `${y}-${String(m - 1).padStart(2, '0')}`;
+}
+
+/** The last day of a `YYYY-MM` (`YYYY-MM-DD`). */
+export function lastDayOf(month: string): string {
+  const [y, m] = month.split('-').map(Number) as [number, number];
+  return `${month}-${String(new Date(Date.UTC(y, m, 0)).getUTCDate()).padStart(2, '0')}`;
+}
+
+/** Last month in Vietnam, whole: from its 1st to its last day. */
+export function previousMonthPeriod(now: Date): Period {
+  const month = previousMonth(vnMonth(now));
+  return { from: `${month}-01`, to: lastDayOf(month) };
+}
+
+// ---------------------------------------------------------------------------------------------
+// File names and error places
+
+/** The file proposed for a scan list: `<dir>/thong-ke-theo-don-vi-<day>.<format>` or `<dir>/tai-khoan-bi-khoa-<day>.<format>`. */
+export function scanExportPath(dir: string, list: ScanList, format: ExportFormat, day: string): string {
+  return joinPath(dir, `${list === 'units' ? 'thong-ke-theo-don-vi' : 'tai-khoan-bi-khoa'}-${day}.${format}`);
+}
+
+/** The file proposed for a monthly report: `<dir>/bao-cao-<yyyy-mm>.pdf`. */
+export function reportPath(dir: string, month: string): string {
+  return joinPath(dir, `bao-cao-${month}.pdf`);
+}
+
+export type StatsField = 'from' | 'to' | 'unit';
+export type ReportField = 'month' | 'unit' | 'path';
+
+/** The period field an audit-stats error belongs to (the schema names `from`, the calendar check `filter.from`). */
+export function statsErrorField(error: ApiError | null): StatsField | null {
+  const field = error?.field?.replace(/^filter\./u, '');
+  return field === 'from' || field === 'to' || field === 'unit' ? field : null;
+}
+
+/** The report field an error belongs to. */
+export function reportErrorField(error: ApiError | null): ReportField | null {
+  const field = error?.field;
+  return field === 'month' || field === 'unit' || field === 'path' ? field : null;
+}
+
+const invalid = (field: string, reason: string): ApiError => ({ code: 'VALIDATION_FAILED', field, reason });
+
+interface ListExport {
+  path: string;
+  exporting: ExportFormat | null;
+  result: AuditExportResult | null;
+  error: ApiError | null;
+}
+
+const emptyExport = (): ListExport => ({ path: '', exporting: null, result: null, error: null });
+
+/**
+ * The dashboards: the directory scan (started here, then polled every SCAN_POLL_MS while it runs and
+ * the view is open; cancellable), its tables and exports; the audit's figures for a period; the monthly
+ * report. Answers to requests made before a sign-out or a newer request are dropped.
+ */
+export const useDashboardsStore = defineStore('dashboards', () => {
+  // --- Directory scan ---
+  /** The scan followed now: its last known status. */
+  const scan = ref<ScanStatus | null>(null);
+  /** The last scan that finished (`done`, with its result): what the tables and exports show. */
+  const finished = ref<ScanStatus | null>(null);
+  const scanError = ref<ApiError | null>(null);
+  const starting = ref(false);
+  const cancelling = ref(false);
+  /** The view is closed: no progress reads until it opens again. */
+  const paused = ref(false);
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  let failures = 0;
+  const scans = createLatestGate();
+
+  const running = computed(() => scan.value?.state === 'running');
+  const result = computed(() => finished.value?.result ?? null);
+  /** The result shown is the scan the main process holds now (a newer scan replaces it there): its lists can be exported. */
+  const exportable = computed(() => finished.value !== null && scan.value?.scanId === finished.value.scanId && scan.value.state === 'done');
+
+  const sortKey = ref<UnitSortKey>('noMobileShare');
+  const sortDirection = ref<SortDirection>('desc');
+  const units = computed<UnitRow[]>(() => sortUnits(unitRows(result.value?.units ?? []), sortKey.value, sortDirection.value));
+
+  const exportDir = ref<string | null>(null);
+  const exports = reactive<Record<ScanList, ListExport>>({ units: emptyExport(), locked: emptyExport() });
+
+  // --- Audit figures ---
+  const statsForm = reactive<Period & { unit: string }>({ ...currentMonthPeriod(new Date()), unit: '' });
+  const stats = ref<AuditStats | null>(null);
+  const statsLoading = ref(false);
+  const statsError = ref<ApiError | null>(null);
+  const statsGate = createLatestGate();
+  const statsField = computed(() => statsErrorField(statsError.value));
+
+  // --- Monthly report ---
+  const reportForm = reactive({ month: vnMonth(new Date()), unit: '', path: '' });
+  const reportRunning = ref(false);
+  const reportResult = ref<ReportResult | null>(null);
+  const reportError = ref<ApiError | null>(null);
+  const reportField = computed(() => reportErrorField(reportError.value));
+
+  function settle<T>(r: Result<T>): Result<T> {
+    if (!r.ok && r.error.code === 'NOT_SIGNED_IN') useSessionStore().expired();
+    return r;
+  }
+
+  function stopTimer(): void {
+    if (timer !== null) clearTimeout(timer);
+    timer = null;
+  }
+
+  function schedule(): void {
+    stopTimer();
+    if (paused.value || !running.value) return;
+    timer = setTimeout(() => {
+      timer = null;
+      void poll();
+    }, SCAN_POLL_MS);
+  }
+
+  /** Takes a status of the scan followed; a finished scan never goes back to running (a late answer). */
+  function take(status: ScanStatus): void {
+    const known = scan.value;
+    if (known && known.scanId === status.scanId && known.state !== 'running' && status.state === 'running') return;
+    scan.value = status;
+    if (status.state === 'done' && status.result) finished.value = status;
+    if (status.state !== 'running') {
+      cancelling.value = false;
+      stopTimer();
+    }
+  }
+
+  /** "Quét thư mục": starts a scan (or follows the one already running). */
+  async function start(): Promise<boolean> {
+    if (starting.value || running.value) return false;
+    const ticket = scans.next();
+    starting.value = true;
+    scanError.value = null;
+    cancelling.value = false;
+    failures = 0;
+    const r = settle(await api.dashboards.scanStart({}));
+    if (!scans.isCurrent(ticket)) return false;
+    starting.value = false;
+    if (!r.ok) {
+      scanError.value = r.error;
+      return false;
+    }
+    scan.value = null;
+    take(r.value);
+    schedule();
+    return true;
+  }
+
+  /** One progress read; schedules the next while the scan runs. */
+  async function poll(): Promise<void> {
+    const current = scan.value;
+    if (!current || current.state !== 'running') return;
+    const ticket = scans.next();
+    const r = settle(await api.dashboards.scanStatus({ scanId: current.scanId }));
+    if (!scans.isCurrent(ticket) || scan.value?.scanId !== current.scanId) return;
+    if (r.ok) {
+      failures = 0;
+      take(r.value);
+      schedule();
+      return;
+    }
+    // A passing failure (network, INTERNAL) is read again; anything else ends the following.
+    failures++;
+    if ((r.error.code === 'INTERNAL' || r.error.code === 'DIRECTORY_TIMEOUT') && failures < POLL_RETRIES) {
+      schedule();
+      return;
+    }
+    scanError.value = r.error;
+    scan.value = null;
+    cancelling.value = false;
+    stopTimer();
+  }
+
+  /** "Dừng": asks the main process to stop; the scan becomes `cancelled` within a page (polling goes on until it says so). */
+  async function cancel(): Promise<boolean> {
+    const current = scan.value;
+    if (!current || current.state !== 'running' || cancelling.value) return false;
+    cancelling.value = true;
+    const r = settle(await api.dashboards.scanCancel({ scanId: current.scanId }));
+    if (scan.value?.scanId !== current.scanId) return false;
+    if (!r.ok) {
+      cancelling.value = false;
+      scanError.value = r.error;
+      return false;
+    }
+    take(r.value);
+    if (running.value && timer === null) schedule();
+    return true;
+  }
+
+  /** The view closed: no more progress reads (the scan goes on in the main process). */
+  function pause(): void {
+    paused.value = true;
+    stopTimer();
+  }
+
+  /** The view opened (again): follows a scan still running. */
+  function resume(): void {
+    paused.value = false;
+    if (running.value && timer === null) schedule();
+  }
+
+  function setSort(key: UnitSortKey): void {
+    if (sortKey.value === key) sortDirection.value = sortDirection.value === 'asc' ? 'desc' : 'asc';
+    else {
+      sortKey.value = key;
+      sortDirection.value = defaultDirection(key);
+    }
+  }
+
+  /** The app's export folder is known: the export and report paths are proposed (never over typed ones). */
+  function proposePaths(dir: string, now: Date): void {
+    exportDir.value = dir;
+    const day = vnDay(now);
+    if (exports.units.path.trim() === '') exports.units.path = scanExportPath(dir, 'units', 'xlsx', day);
+    if (exports.locked.path.trim() === '') exports.locked.path = scanExportPath(dir, 'locked', 'csv', day);
+    if (reportForm.path.trim() === '') reportForm.path = reportPath(dir, reportForm.month);
+  }
+
+  /** Writes one list of the finished scan to the path typed, with the format's extension. */
+  async function exportList(list: ScanList, format: ExportFormat): Promise<boolean> {
+    const e = exports[list];
+    const done = finished.value;
+    if (e.exporting !== null || !done || !exportable.value) return false;
+    const path = withFormat(e.path, format);
+    e.path = path;
+    e.result = null;
+    e.error = null;
+    if (path === '') {
+      e.error = invalid('path', 'required');
+      return false;
+    }
+    e.exporting = format;
+    try {
+      const r = settle(await api.dashboards.exportScan({ scanId: done.scanId, list, format, path }));
+      if (r.ok) e.result = r.value;
+      else e.error = r.error;
+      return r.ok;
+    } finally {
+      e.exporting = null;
+    }
+  }
+
+  /** "Tháng này" / "Tháng trước": sets the period (the unit stays). */
+  function choosePeriod(which: 'current' | 'previous', now = new Date()): void {
+    Object.assign(statsForm, which === 'current' ? currentMonthPeriod(now) : previousMonthPeriod(now));
+  }
+
+  /** The audit's figures for the period (and unit) typed. A refusal leaves the figures shown in place. */
+  async function loadStats(): Promise<boolean> {
+    const from = statsForm.from.trim();
+    const to = statsForm.to.trim();
+    const unit = statsForm.unit.trim();
+    if (from === '' || to === '') {
+      statsGate.cancel();
+      statsLoading.value = false;
+      statsError.value = invalid(from === '' ? 'from' : 'to', 'required');
+      return false;
+    }
+    const ticket = statsGate.next();
+    statsLoading.value = true;
+    const r = settle(await api.dashboards.auditStats(unit === '' ? { from, to } : { from, to, unit }));
+    if (!statsGate.isCurrent(ticket)) return false;
+    statsLoading.value = false;
+    if (!r.ok) {
+      statsError.value = r.error;
+      return false;
+    }
+    stats.value = r.value;
+    statsError.value = null;
+    return true;
+  }
+
+  /** The view opened: the figures of the default period the first time. */
+  async function ensureStats(): Promise<void> {
+    if (stats.value === null && !statsLoading.value) await loadStats();
+  }
+
+  // A path still the one proposed for the previous month follows the month picked.
+  watch(
+    () => reportForm.month,
+    (month, was) => {
+      const dir = exportDir.value;
+      if (dir && was && reportForm.path === reportPath(dir, was)) reportForm.path = reportPath(dir, month);
+    },
+  );
+
+  /** "Tạo báo cáo": the month's PDF at the path typed. */
+  async function createReport(now = new Date()): Promise<boolean> {
+    if (reportRunning.value) return false;
+    reportResult.value = null;
+    reportError.value = null;
+    const month = reportForm.month.trim();
+    const unit = reportForm.unit.trim();
+    const path = withPdf(reportForm.path);
+    reportForm.path = path;
+    if (month === '') reportError.value = invalid('month', 'required');
+    else if (!/^\d{4}-(0[1-9]|1[0-2])$/u.test(month)) reportError.value = invalid('month', 'invalid_format');
+    else if (month > vnMonth(now)) reportError.value = invalid('month', 'out_of_range');
+    else if (path === '') reportError.value = invalid('path', 'required');
+    if (reportError.value) return false;
+    reportRunning.value = true;
+    try {
+      const r = settle(await api.reports.monthly(unit === '' ? { month, path } : { month, unit, path }));
+      if (r.ok) reportResult.value = r.value;
+      else reportError.value = r.error;
+      return r.ok;
+    } finally {
+      reportRunning.value = false;
+    }
+  }
+
+  /** Forgets everything (sign-out: nothing stays on screen for the next user). */
+  function clear(): void {
+    scans.cancel();
+    statsGate.cancel();
+    stopTimer();
+    scan.value = null;
+    finished.value = null;
+    scanError.value = null;
+    starting.value = false;
+    cancelling.value = false;
+    failures = 0;
+    sortKey.value = 'noMobileShare';
+    sortDirection.value = 'desc';
+    exports.units = emptyExport();
+    exports.locked = emptyExport();
+    exportDir.value = null;
+    Object.assign(statsForm, { ...currentMonthPeriod(new Date()), unit: '' });
+    stats.value = null;
+    statsLoading.value = false;
+    statsError.value = null;
+    Object.assign(reportForm, { month: vnMonth(new Date()), unit: '', path: '' });
+    reportRunning.value = false;
+    reportResult.value = null;
+    reportError.value = null;
+  }
+
+  watch(
+    () => useSessionStore().signedIn,
+    (signedIn) => {
+      if (!signedIn) clear();
+    },
+  );
+
+  return {
+    scan,
+    finished,
+    scanError,
+    starting,
+    cancelling,
+    paused,
+    running,
+    result,
+    exportable,
+    units,
+    sortKey,
+    sortDirection,
+    start,
+    poll,
+    cancel,
+    pause,
+    resume,
+    setSort,
+    exportDir,
+    exports,
+    proposePaths,
+    exportList,
+    statsForm,
+    stats,
+    statsLoading,
+    statsError,
+    statsField,
+    choosePeriod,
+    loadStats,
+    ensureStats,
+    reportForm,
+    reportRunning,
+    reportResult,
+    reportError,
+    reportField,
+    createReport,
+    clear,
+  };
+});
