@@ -906,7 +906,7 @@ export const en: Messages = {
     ABORTED: 'The operation was stopped as requested; it did not finish.',
     SCAN_NOT_FOUND: 'This directory scan is not known (it ended earlier or the application restarted).',
     AUDIT_TAMPERED: 'The audit log is not intact (rows were changed or removed): nothing was done. Run “Check integrity” and tell the system administrator.',
-    AUDIT_KEY_MISSING: "The audit log's key is not on this machine (the keychain was reset or the data moved to another machine): nothing can be audited, so every action is blocked. Restore the key or contact the system administrator.",
+    AUDIT_KEY_MISSING: "The audit log's key is not on this machine or does not fit the log (the keychain was reset, the data moved to another machine, or the log's last row was changed): nothing can be audited, so every action on the real directory is blocked. Restore the key or contact the system administrator.",
     INTERNAL: 'Something unexpected went wrong. Please try again.',
   },
   reasons: {

@@ -890,7 +890,7 @@ export const vi = {
     ABORTED: 'Thao tác đã dừng theo yêu cầu; chưa hoàn tất.',
     SCAN_NOT_FOUND: 'Không tìm thấy lượt quét thư mục này (đã kết thúc từ trước hoặc ứng dụng đã khởi động lại).',
     AUDIT_TAMPERED: 'Nhật ký kiểm tra không toàn vẹn (có dòng bị sửa hoặc bị xóa): thao tác không được thực hiện. Hãy chạy “Kiểm tra toàn vẹn” và báo quản trị hệ thống.',
-    AUDIT_KEY_MISSING: 'Không có khóa của nhật ký kiểm tra trên máy này (kho khóa đã bị đặt lại hoặc dữ liệu được chuyển sang máy khác): không ghi được nhật ký nên mọi thao tác bị chặn. Hãy khôi phục khóa hoặc liên hệ quản trị hệ thống.',
+    AUDIT_KEY_MISSING: 'Khóa của nhật ký kiểm tra không có trên máy này hoặc không khớp với nhật ký (kho khóa đã bị đặt lại, dữ liệu được chuyển sang máy khác, hoặc dòng cuối của nhật ký đã bị sửa): không ghi được nhật ký nên mọi thao tác với thư mục thật bị chặn. Hãy khôi phục khóa hoặc liên hệ quản trị hệ thống.',
     CASE_NOT_FOUND: 'Không tìm thấy yêu cầu hỗ trợ.',
     CASE_CLOSED: 'Yêu cầu hỗ trợ đã đóng.',
     CASE_NOT_VERIFIED: 'Cần xác minh người gọi trước.',
