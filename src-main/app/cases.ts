@@ -101,7 +101,6 @@ export function createCases(deps: CaseDeps): {
   api: HelpdeskApi['cases'];
   actions: HelpdeskApi['actions'];
   closeAll: (why: string) => void;
-  requireGate: (caseId: string, accountDn: string) => Case;
 } {
   const cases = new Map<string, Case>();
   /** The account as read when the case was opened (contacts are re-read before each send). */
@@ -634,11 +633,5 @@ export function createCases(deps: CaseDeps): {
     api,
     actions,
     closeAll,
-    /** For the account actions: the gate, checked here in the main process. */
-    requireGate(caseId: string, accountDn: string): Case {
-      const c = own(caseId);
-      checkGate(c, accountDn, deps.clock.now());
-      return c;
-    },
   };
 }

@@ -114,6 +114,9 @@ export function createHelpdesk(deps: HelpdeskDeps): HelpdeskApp {
   let directory: Directory | null = null;
   let training: TrainingBackend | null = null;
 
+  /** The agency's name in messages and reports (unaccented fallback: it also goes into SMS). */
+  const agencyName = () => settings.agencyName || 'Tong dai ho tro';
+
   /** Every row goes to the audit of the mode in effect when it is written. */
   const current = () => deps.audit(modeOf(settings));
   const auditLog: AuditLog = {
@@ -210,7 +213,7 @@ export function createHelpdesk(deps: HelpdeskDeps): HelpdeskApp {
     clock: deps.clock,
     audit: auditLog,
     templates: deps.templates,
-    agencyName: () => settings.agencyName || 'Tong dai ho tro',
+    agencyName,
     requireOperator,
     directory: activeDirectory,
     otp: () => deps.otpService(modeOf(settings)),
@@ -227,7 +230,7 @@ export function createHelpdesk(deps: HelpdeskDeps): HelpdeskApp {
 
   const dashboardDeps = { clock: deps.clock, audit: auditLog, requireOperator, directory: activeDirectory, run: guarded, exportList: deps.exportDashboardList };
   const dashboards = createDashboards(dashboardDeps);
-  const reports = createReports({ ...dashboardDeps, agencyName: () => settings.agencyName || 'Tong dai ho tro', writeReport: deps.writeReport });
+  const reports = createReports({ ...dashboardDeps, agencyName, writeReport: deps.writeReport });
 
   const api: HelpdeskApi = {
     app: {

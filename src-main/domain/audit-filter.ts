@@ -1,8 +1,7 @@
 import type { AuditFilter } from '../common/dto';
 import { HelpdeskError } from './errors';
+import { vnDate, vnDay, vnDayStartMs } from './vn-time';
 
-/** The audit's days are Vietnamese days (Asia/Ho_Chi_Minh, UTC+7, no daylight saving). */
-const VN_OFFSET_MS = 7 * 3600_000;
 /** Nothing was audited before this app existed; a range reaching further back is a typo. */
 const EARLIEST = '2020-01-01';
 const DAY_MS = 86_400_000;
@@ -19,13 +18,13 @@ export interface ResolvedAuditFilter {
   caseId: string | null;
 }
 
-/** 00:00 of a VN day, as a UTC instant. */
+/** 00:00 of a VN day, as a UTC instant; a day that does not exist is refused. */
 function vnDayStart(day: string): number {
   const [y, m, d] = day.split('-').map(Number) as [number, number, number];
-  const ms = Date.UTC(y, m - 1, d) - VN_OFFSET_MS;
-  // 2026-02-30 parses as March 2nd: refuse days that do not exist.
-  const back = new Date(ms + VN_OFFSET_MS);
-  if (back.getUTCFullYear() !== y || back.getUTCMonth() !== m - 1 || back.getUTCDate() !== d) {
+  const ms = vnDayStartMs(day);
+  // 2026-02-30 parses as March 2nd (or not at all): refuse days that do not exist.
+  const back = Number.isNaN(ms) ? null : vnDate(new Date(ms));
+  if (!back || back.year !== y || back.month !== m || back.day !== d) {
     throw new HelpdeskError('VALIDATION_FAILED', { field: 'filter', reason: 'invalid_value', detail: 'no such day' });
   }
   return ms;
@@ -33,7 +32,7 @@ function vnDayStart(day: string): number {
 
 /** Today's VN day as YYYY-MM-DD. */
 export function vnToday(now: Date): string {
-  return new Date(now.getTime() + VN_OFFSET_MS).toISOString().slice(0, 10);
+  return vnDay(now);
 }
 
 /**

@@ -1,9 +1,6 @@
 import type { AuditEntry, AuditStats } from '../common/dto';
+import { vnDay } from './vn-time';
 
-/** VN day (YYYY-MM-DD) of an instant. */
-function vnDay(iso: string): string {
-  return new Date(new Date(iso).getTime() + 7 * 3600_000).toISOString().slice(0, 10);
-}
 
 /** The account actions counted in the reports, by their audit action. */
 const ACTIONS = {

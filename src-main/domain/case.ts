@@ -52,11 +52,6 @@ export interface Case {
   deliveryContact: ProvenContact | null;
 }
 
-/** The verification of a case lives as long as its code: 5 minutes from the send (seed 000). */
-export function verificationLive(c: Case, now: Date): boolean {
-  return c.state.kind === 'verified' && now.getTime() < c.state.expiresAt.getTime();
-}
-
 /**
  * The gate every account action passes in the main process: the case is open, verified, not expired,
  * and about the very account the action targets.

@@ -1,5 +1,6 @@
 import { HelpdeskError } from './errors';
 import type { Clock } from './ports';
+import { vnDay, vnDayStartMs } from './vn-time';
 
 /** The limits of the seeds (000, 001, 002) and NIST 800-63B; every value configurable. */
 export interface OtpPolicy {
@@ -66,9 +67,7 @@ export interface OtpStore {
 }
 
 /** The Asia/Ho_Chi_Minh calendar day (UTC+7, no daylight saving) of an instant: `2026-11-23`. */
-export function vnDayKey(at: Date): string {
-  return new Date(at.getTime() + 7 * 3_600_000).toISOString().slice(0, 10);
-}
+export const vnDayKey = (at: Date): string => vnDay(at);
 
 /** Only exactly six ASCII digits, after trimming spaces; full-width digits and letters are refused. */
 export function normalizeCode(input: string): string | null {
@@ -171,6 +170,5 @@ export class OtpService {
 
 /** Midnight of the next Asia/Ho_Chi_Minh day. */
 export function nextVnMidnight(at: Date): Date {
-  const day = vnDayKey(at);
-  return new Date(Date.parse(`${day}T00:00:00+07:00`) + 86_400_000);
+  return new Date(vnDayStartMs(vnDay(at)) + 86_400_000);
 }

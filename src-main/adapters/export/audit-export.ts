@@ -4,6 +4,7 @@ import { basename, dirname, extname, isAbsolute, join } from 'node:path';
 import ExcelJS from 'exceljs';
 import type { AuditEntry, AuditExportResult } from '../../common/dto';
 import { HelpdeskError } from '../../domain/errors';
+import { vnDateTime } from '../../domain/vn-time';
 
 export type ExportFormat = 'csv' | 'xlsx';
 
@@ -27,9 +28,7 @@ const AUDIT_COLUMNS = [
 ];
 
 /** 2026-11-23T02:00:05.123Z → "2026-11-23 09:00:05" (Asia/Ho_Chi_Minh). */
-export function vnTime(iso: string): string {
-  return new Date(new Date(iso).getTime() + 7 * 3600_000).toISOString().slice(0, 19).replace('T', ' ');
-}
+export const vnTime = (iso: string): string => vnDateTime(iso);
 
 function* auditCells(rows: Iterable<AuditEntry>): Iterable<(string | number)[]> {
   for (const r of rows) yield [r.seq, vnTime(r.at), r.operator ?? '', r.action, r.outcome, r.target ?? '', r.unit ?? '', r.caseId ?? '', JSON.stringify(r.detail)];

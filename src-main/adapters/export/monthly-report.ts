@@ -4,6 +4,7 @@ import type * as PdfMake from 'pdfmake';
 import type { CanvasElement, Content, TableCell, TDocumentDefinitions, TFontDictionary } from 'pdfmake/interfaces';
 import type { AuditStats, MonthlyReport } from '../../common/dto';
 import { HelpdeskError } from '../../domain/errors';
+import { vnDate } from '../../domain/vn-time';
 import { atomically, checkTarget } from './audit-export';
 
 /*
@@ -89,10 +90,9 @@ function dmy(day: string, field: string): string {
 function placeAndDate(iso: string): string {
   const t = Date.parse(iso);
   if (Number.isNaN(t)) throw new HelpdeskError('VALIDATION_FAILED', { field: 'generatedAt', reason: 'invalid_format' });
-  const vn = new Date(t + 7 * 3600_000);
-  const day = String(vn.getUTCDate()).padStart(2, '0');
-  const month = vn.getUTCMonth() + 1;
-  return `……………, ngày ${day} tháng ${month <= 2 ? `0${month}` : month} năm ${vn.getUTCFullYear()}`;
+  const vn = vnDate(new Date(t));
+  const day = String(vn.day).padStart(2, '0');
+  return `……………, ngày ${day} tháng ${vn.month <= 2 ? `0${vn.month}` : vn.month} năm ${vn.year}`;
 }
 
 /** 245.5 → "4:06" (minutes:seconds); null → "—". */

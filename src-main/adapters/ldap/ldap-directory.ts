@@ -120,7 +120,8 @@ export class LdapDirectory implements Directory {
 
   /**
    * The roles whose groups (profile `roleGroups`) count the user as a member, read with the service
-   * account on each group entry. A group that does not exist or cannot be read gives nothing.
+   * account on each group entry. A group that does not exist gives nothing; any other error (no right to
+   * read it, a referral) fails the sign-in: roles are never guessed.
    */
   private async rolesOf(userDn: string, username: string): Promise<Role[]> {
     const filter = this.dialect.memberFilter?.(userDn, username) ?? directMemberFilter(userDn, username);

@@ -3,7 +3,7 @@ import type { AuditEntry, AuditPage, AuditPurgeResult } from '../../common/dto';
 import type { ResolvedAuditFilter } from '../../domain/audit-filter';
 import { HelpdeskError } from '../../domain/errors';
 import type { AuditChainReport, AuditHead, AuditLog, AuditRecord, Clock } from '../../domain/ports';
-import type { Db } from './database';
+import { AUDIT_NO_DELETE_TRIGGER, type Db } from './database';
 
 type Scalar = string | number | boolean | null;
 
@@ -14,8 +14,7 @@ const MAX_LISTED_PROBLEMS = 1000;
 /** Matches counted at most for the audit view's total. */
 const COUNT_CAP = 100_000;
 const ENTRY_COLUMNS = 'seq, at, operator, action, outcome, target, unit, case_id, detail';
-/** Same text as migration 3: recreated after a retention purge. */
-const NO_DELETE_TRIGGER = "CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END;";
+
 
 /** Removes CR/LF and other control characters so a logged field cannot forge a line. */
 export function cleanField(value: string): string {
@@ -287,7 +286,7 @@ export class SqliteAuditLog implements AuditLog {
       const checkpoint = this.headCache!.seq;
       this.db.exec('DROP TRIGGER audit_no_delete');
       const deleted = this.db.prepare('DELETE FROM audit WHERE seq <= ?').run(last.seq).changes;
-      this.db.exec(NO_DELETE_TRIGGER);
+      this.db.exec(AUDIT_NO_DELETE_TRIGGER);
       if (deleted !== purged) throw new HelpdeskError('AUDIT_TAMPERED', { detail: 'row count changed during the purge' });
       return { purged, through: last.seq, checkpoint };
     });

@@ -2,6 +2,9 @@ import Database from 'better-sqlite3';
 
 export type Db = Database.Database;
 
+/** The trigger that keeps rows from being deleted (dropped and recreated only by a retention purge). */
+export const AUDIT_NO_DELETE_TRIGGER = "CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END;";
+
 /** Schema versions, applied in order inside one transaction each; `user_version` records the last. */
 const MIGRATIONS: readonly string[] = [
   // 1: append-only audit
@@ -68,7 +71,7 @@ const MIGRATIONS: readonly string[] = [
    CREATE INDEX audit_unit ON audit (unit, seq);
    CREATE INDEX audit_action ON audit (action, seq);
    CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END;
-   CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END;`,
+   ${AUDIT_NO_DELETE_TRIGGER}`,
 ];
 
 /** Opens (and migrates) the app database: WAL journal, synchronous FULL so an audit row survives a crash. */
