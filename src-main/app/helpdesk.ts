@@ -472,7 +472,17 @@ export function createHelpdesk(deps: HelpdeskDeps): HelpdeskApp {
           const who = requireOperator();
           const months = settings.audit?.retentionMonths ?? DEFAULT_RETENTION_MONTHS;
           const cutoff = retentionCutoff(deps.clock.now(), months);
-          return auditLog.purgeBefore(cutoff.iso, who.username, cutoff.day);
+          // A purge that removes rows records itself in its checkpoint row; one that removes nothing, or
+          // is refused (a broken chain), is recorded here.
+          try {
+            const done = auditLog.purgeBefore(cutoff.iso, who.username, cutoff.day);
+            if (done.purged === 0) auditLog.append({ operator: who.username, action: 'audit.purge', outcome: 'ok', detail: { purged: 0, before: cutoff.day } });
+            return done;
+          } catch (err) {
+            const code = err instanceof HelpdeskError ? err.code : 'INTERNAL';
+            auditLog.append({ operator: who.username, action: 'audit.purge', outcome: code === 'AUDIT_TAMPERED' ? 'refused' : 'error', detail: { code, before: cutoff.day } });
+            throw err;
+          }
         }),
       timeline: ({ caseId }) =>
         guarded(async () => {

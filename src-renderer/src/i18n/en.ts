@@ -498,6 +498,8 @@ export const en: Messages = {
       headHint: 'Keep this head somewhere else (print it, attach it to an official letter) to detect a shortened log',
       copy: 'Copy',
       copied: 'Copied',
+      download: 'Download',
+      print: 'Print',
       savedHead: 'Saved head (optional)',
       savedHeadHint: 'As number:hash, as printed or saved before. Leave empty to check the chain as it stands.',
       savedHeadInvalid: 'A head reads number:hash (a hash of 64 characters 0–9, a–f).',
@@ -516,6 +518,22 @@ export const en: Messages = {
         truncated: 'rows cut from the end, compared with the saved head',
         head: 'differs from the saved head',
       },
+    },
+    purge: {
+      intro: 'Removes the audit rows kept longer than the retention set in Settings. You confirm before anything is removed.',
+      button: 'Remove expired audit rows',
+      confirmTitle: 'Remove expired audit rows?',
+      effect:
+        'Audit rows older than {n} months will be removed; a checkpoint row records the range removed and the hash of its last row, so the chain can still be checked. This cannot be undone.',
+      effectUnknown:
+        'Audit rows older than the retention set in Settings will be removed; a checkpoint row records the range removed and the hash of its last row, so the chain can still be checked. This cannot be undone.',
+      confirm: 'Remove',
+      cancel: 'Cancel',
+      purging: 'Removing…',
+      done: 'Removed {n} row (through row {seq}); checkpoint row {checkpoint} | Removed {n} rows (through row {seq}); checkpoint row {checkpoint}',
+      nothing: 'No row is past the retention.',
+      tampered:
+        'The audit log is not intact (rows changed or deleted): nothing was removed. Run “Check integrity” and tell the system administrator.',
     },
   },
   dashboards: {
@@ -764,6 +782,15 @@ export const en: Messages = {
       'Starts the SMS and e-mail sent to the caller, for example: So TTTT (SMS are sent without diacritics). Leave empty to use “Tong dai ho tro”.',
     relaysTraining: 'Training mode: messages and e-mails go to the Outbox and are not really sent.',
     relayKeychainUnavailableHint: 'The relay keys and passwords cannot be stored on this machine.',
+    audit: {
+      title: 'Audit log',
+      retention: 'Audit retention (months)',
+      retentionHint:
+        'From {min} to {max} months; leave empty for the default of {n} months. Supervisors remove older rows on the Audit log page (“Remove expired audit rows”).',
+      too_short: 'The retention is at least {n} months.',
+      too_long: 'The retention is at most {n} months.',
+      invalid: 'Enter a whole number of months from {min} to {max}.',
+    },
     sms: {
       title: 'SMS channel',
       provider: 'Provider',

@@ -506,6 +506,8 @@ export const vi = {
       headHint: 'Lưu đầu chuỗi này ở nơi khác (in ra, gửi kèm công văn) để phát hiện việc cắt bớt nhật ký',
       copy: 'Sao chép',
       copied: 'Đã sao chép',
+      download: 'Tải về',
+      print: 'In',
       savedHead: 'Đầu chuỗi đã lưu (không bắt buộc)',
       savedHeadHint: 'Dạng số:mã, như đã in hoặc lưu trước đây. Để trống để chỉ kiểm tra chuỗi hiện có.',
       savedHeadInvalid: 'Đầu chuỗi phải có dạng số:mã (mã gồm 64 ký tự 0–9, a–f).',
@@ -524,6 +526,23 @@ export const vi = {
         truncated: 'bị cắt bớt phần cuối so với đầu chuỗi đã lưu',
         head: 'khác đầu chuỗi đã lưu',
       },
+    },
+    /** Retention purge (supervisor): the rows older than the retention setting go, a checkpoint row keeps the chain checkable. */
+    purge: {
+      intro: 'Xóa các dòng nhật ký đã quá thời gian lưu trong Cài đặt. Cần xác nhận trước khi xóa.',
+      button: 'Xóa nhật ký quá hạn',
+      confirmTitle: 'Xóa nhật ký quá hạn?',
+      effect:
+        'Các dòng nhật ký cũ hơn {n} tháng sẽ bị xóa; một dòng mốc (checkpoint) ghi lại phạm vi đã xóa và mã băm của dòng cuối, để chuỗi vẫn kiểm tra được. Không thể hoàn tác.',
+      effectUnknown:
+        'Các dòng nhật ký cũ hơn thời gian lưu đã cài đặt sẽ bị xóa; một dòng mốc (checkpoint) ghi lại phạm vi đã xóa và mã băm của dòng cuối, để chuỗi vẫn kiểm tra được. Không thể hoàn tác.',
+      confirm: 'Xác nhận xóa',
+      cancel: 'Hủy',
+      purging: 'Đang xóa…',
+      done: 'Đã xóa {n} dòng (đến dòng số {seq}); dòng mốc số {checkpoint}',
+      nothing: 'Không có dòng nào quá hạn.',
+      tampered:
+        'Chuỗi nhật ký không toàn vẹn (có dòng bị sửa hoặc bị xóa): không dòng nào bị xóa. Hãy chạy “Kiểm tra toàn vẹn” và báo quản trị hệ thống.',
     },
   },
   /** The dashboards ("Tổng quan"): the directory scan for the seeds' campaign, the audit's figures, the monthly report. */
@@ -775,6 +794,15 @@ export const vi = {
       'Đứng đầu tin nhắn SMS và thư gửi người gọi, ví dụ: So TTTT (tin nhắn SMS được gửi không dấu). Để trống để dùng “Tong dai ho tro”.',
     relaysTraining: 'Chế độ đào tạo: tin nhắn và thư được đưa vào Hộp thư đi, không gửi thật.',
     relayKeychainUnavailableHint: 'Không thể lưu khóa và mật khẩu của kênh gửi trên máy này.',
+    audit: {
+      title: 'Nhật ký kiểm tra',
+      retention: 'Thời gian lưu nhật ký (tháng)',
+      retentionHint:
+        'Từ {min} đến {max} tháng; để trống để dùng mặc định {n} tháng. Giám sát viên xóa các dòng cũ hơn ở trang Nhật ký kiểm tra (“Xóa nhật ký quá hạn”).',
+      too_short: 'Thời gian lưu tối thiểu là {n} tháng.',
+      too_long: 'Thời gian lưu tối đa là {n} tháng.',
+      invalid: 'Nhập số tháng (số nguyên) từ {min} đến {max}.',
+    },
     sms: {
       title: 'Kênh gửi tin nhắn SMS',
       provider: 'Nhà cung cấp',

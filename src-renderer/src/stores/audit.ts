@@ -1,10 +1,12 @@
-import type { AuditChainReport, AuditEntry, AuditExportResult, AuditFilter, AuditHead, AuditPage } from '@common/dto';
+import type { AuditChainReport, AuditEntry, AuditExportResult, AuditFilter, AuditHead, AuditPage, AuditPurgeResult } from '@common/dto';
 import type { ApiError, Result } from '@common/result';
 import { defineStore } from 'pinia';
 import { computed, reactive, ref, watch } from 'vue';
 import { createLatestGate } from '../async';
 import { api } from '../bridge';
 import { type ExportFormat, joinPath, withFormat } from '../export-path';
+import { formatDateTimeSeconds } from '../format';
+import { DEFAULT_RETENTION_MONTHS } from '../retention';
 import { useSessionStore } from './session';
 
 /** Rows a page of the audit view shows (only that page is ever in the DOM). */
@@ -89,6 +91,30 @@ export function headText(head: AuditHead): string {
   return `${head.seq}:${head.hash}`;
 }
 
+/** The file a head is saved to: `dau-chuoi-nhat-ky-<seq>.txt`. */
+export function headFileName(head: AuditHead): string {
+  return `dau-chuoi-nhat-ky-${head.seq}.txt`;
+}
+
+/**
+ * The head as it is kept on paper or in a file, in Vietnamese whatever the UI language (a record for
+ * the agency's files) and naming no agency; the last line is what "Đầu chuỗi đã lưu" takes back.
+ */
+export function headRecordLines(head: AuditHead, at: Date): string[] {
+  return [
+    'Đầu chuỗi nhật ký kiểm tra Helpdesk',
+    `Số thứ tự: ${head.seq}`,
+    `Mã băm: ${head.hash}`,
+    `Thời điểm: ${formatDateTimeSeconds(at)} (giờ Việt Nam)`,
+    `Nhập khi kiểm tra: ${headText(head)}`,
+  ];
+}
+
+/** The head file's text: UTF-8 with a BOM and CRLF line ends, so that any Windows editor shows the diacritics. */
+export function headFileText(head: AuditHead, at: Date): string {
+  return `\uFEFF${headRecordLines(head, at).join('\r\n')}\r\n`;
+}
+
 /** A head typed back (`seq:hash`, spaces and letter case forgiven); null for an empty field, 'invalid' otherwise. */
 export function parseHead(text: string): AuditHead | null | 'invalid' {
   const trimmed = text.trim();
@@ -143,9 +169,18 @@ export const useAuditStore = defineStore('audit', () => {
   /** The typed head is not `seq:hash`: nothing was sent. */
   const verifyHeadInvalid = ref(false);
 
+  /** The purge's confirmation step is shown (after the retention was read). */
+  const purgeConfirming = ref(false);
+  /** The retention the purge will apply, in months; null when the settings cannot be read here. */
+  const retentionMonths = ref<number | null>(null);
+  const purging = ref(false);
+  const purgeResult = ref<AuditPurgeResult | null>(null);
+  const purgeError = ref<ApiError | null>(null);
+
   const queries = createLatestGate();
   const timelines = createLatestGate();
   const heads = createLatestGate();
+  const purgeSteps = createLatestGate();
 
   const rows = computed<AuditEntry[]>(() => page.value?.rows ?? []);
   const pageNumber = computed(() => cursors.value.length + 1);
@@ -297,11 +332,68 @@ export const useAuditStore = defineStore('audit', () => {
     }
   }
 
+  /** The retention in the settings (its default when unset), or null when this user cannot read them. */
+  async function readRetention(): Promise<number | null> {
+    if (!useSessionStore().allows('settings', 'get')) return null;
+    const r = settle(await api.settings.get({}));
+    return r.ok ? (r.value.settings.audit?.retentionMonths ?? DEFAULT_RETENTION_MONTHS) : null;
+  }
+
+  /** "Xóa nhật ký quá hạn": reads the retention for the explanation, then shows the confirmation step. */
+  async function askPurge(): Promise<void> {
+    if (purging.value) return;
+    const ticket = purgeSteps.next();
+    purgeResult.value = null;
+    purgeError.value = null;
+    const months = await readRetention();
+    if (!purgeSteps.isCurrent(ticket)) return;
+    retentionMonths.value = months;
+    purgeConfirming.value = true;
+  }
+
+  function cancelPurge(): void {
+    purgeSteps.cancel();
+    purgeConfirming.value = false;
+  }
+
+  /**
+   * Confirmed: removes the rows older than the retention (the main process reads it and checks the
+   * chain first). Then the head and the page shown are read again; a page whose rows are all gone
+   * gives way to the first page.
+   */
+  async function purge(): Promise<boolean> {
+    if (purging.value) return false;
+    purgeSteps.cancel();
+    purging.value = true;
+    purgeResult.value = null;
+    purgeError.value = null;
+    try {
+      const r = settle(await api.audit.purge({}));
+      if (!r.ok) {
+        purgeError.value = r.error;
+        return false;
+      }
+      purgeResult.value = r.value;
+      // A report from before the purge describes rows that may be gone.
+      if (r.value.purged > 0) report.value = null;
+      if (page.value !== null) {
+        await refresh();
+        if (rows.value.length === 0 && cursors.value.length > 0) await fetchPage(applied.value, []);
+      }
+      return true;
+    } finally {
+      purging.value = false;
+      purgeConfirming.value = false;
+      await loadHead();
+    }
+  }
+
   /** Forgets everything (sign-out: nothing of the audit stays on screen for the next user). */
   function clear(): void {
     queries.cancel();
     timelines.cancel();
     heads.cancel();
+    purgeSteps.cancel();
     resetForm();
     applied.value = {};
     cursors.value = [];
@@ -321,6 +413,11 @@ export const useAuditStore = defineStore('audit', () => {
     report.value = null;
     verifyError.value = null;
     verifyHeadInvalid.value = false;
+    purgeConfirming.value = false;
+    retentionMonths.value = null;
+    purging.value = false;
+    purgeResult.value = null;
+    purgeError.value = null;
   }
 
   watch(
@@ -370,6 +467,14 @@ export const useAuditStore = defineStore('audit', () => {
     verifyError,
     verifyHeadInvalid,
     verify,
+    purgeConfirming,
+    retentionMonths,
+    purging,
+    purgeResult,
+    purgeError,
+    askPurge,
+    cancelPurge,
+    purge,
     clear,
   };
 });

@@ -6,6 +6,7 @@ import type { DirectorySettings, MailSettings, Settings, SmsSettings } from '@co
 import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
 import { api } from '../bridge';
+import { DEFAULT_RETENTION_MONTHS } from '../retention';
 import { useAppStore } from './app';
 import { useSessionStore } from './session';
 
@@ -107,6 +108,8 @@ export interface SettingsForm {
   directory: DirectoryForm;
   sms: SmsForm;
   mail: MailForm;
+  /** Months the audit rows are kept before a purge; '' (empty field): the default, 24. */
+  auditRetention: number | string;
   /** Typed by the operator; sent only when not empty, never filled from the main process. */
   servicePassword: string;
   /** SpeedSMS access token, generic HTTP secret header value or SMPP password (typed, never filled). */
@@ -216,6 +219,7 @@ function formOf(view: SettingsView | null): SettingsForm {
     directory: d ? directoryFormOf(d) : blankDirectory(),
     sms: smsFormOf(view?.settings.sms),
     mail: mailFormOf(view?.settings.mail),
+    auditRetention: view?.settings.audit?.retentionMonths ?? '',
     servicePassword: '',
     smsSecret: '',
     smsApiKey: '',
@@ -232,6 +236,15 @@ function formOf(view: SettingsView | null): SettingsForm {
 function num(value: number | string, fallback: number): number {
   if (typeof value === 'number') return value;
   return value.trim() === '' ? fallback : Number(value);
+}
+
+/**
+ * The retention field as months: null when empty (the default applies), NaN for anything that is not
+ * a number (sent as null: the main process refuses it next to the field).
+ */
+export function retentionOf(value: number | string): number | null {
+  if (typeof value === 'number') return value;
+  return value.trim() === '' ? null : Number(value);
 }
 
 /** The chosen provider's settings, and nothing of the others. */
@@ -375,9 +388,10 @@ export const useSettingsStore = defineStore('settings', () => {
 
   /**
    * The Settings to send: the profile goes along in directory mode, or when the operator filled it in.
-   * With `relays`, the agency name and the SMS and mail relays too: a relay is sent when one is chosen,
-   * or as `{ provider: 'none' }` when the operator turns a saved one off; left out otherwise, so the
-   * main process keeps what it has.
+   * With `relays`, the agency name, the SMS and mail relays and the audit retention too: a relay is
+   * sent when one is chosen, or as `{ provider: 'none' }` when the operator turns a saved one off; left
+   * out otherwise, so the main process keeps what it has. The retention goes when typed (or when a
+   * saved one is emptied: as the default).
    */
   function settingsOf(withDirectory: boolean, relays: boolean): Settings {
     const f = form.value;
@@ -392,6 +406,10 @@ export const useSettingsStore = defineStore('settings', () => {
     else if (saved?.agencyName) s.agencyName = ''; // cleared: '' survives JSON (undefined would be dropped)
     if (f.sms.provider !== 'none' || (saved?.sms && saved.sms.provider !== 'none')) s.sms = smsSettingsOf(f.sms);
     if (f.mail.provider !== 'none' || (saved?.mail && saved.mail.provider !== 'none')) s.mail = mailSettingsOf(f.mail);
+    const retention = retentionOf(f.auditRetention);
+    if (retention !== null) s.audit = { retentionMonths: retention };
+    // Emptied: back to the default. Left out, the main process would keep the saved value.
+    else if (saved?.audit) s.audit = { retentionMonths: DEFAULT_RETENTION_MONTHS };
     return s;
   }
 

@@ -1,14 +1,15 @@
 import { createPinia, setActivePinia } from 'pinia';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { nextTick } from 'vue';
-import type { AuditChainReport, AuditEntry, AuditExportResult, AuditFilter, AuditHead, AuditPage } from '../../../src-main/common/dto';
+import type { AuditChainReport, AuditEntry, AuditExportResult, AuditFilter, AuditHead, AuditPage, AuditPurgeResult } from '../../../src-main/common/dto';
 import type { ApiError, Result } from '../../../src-main/common/result';
 import { INPUT_SCHEMAS } from '../../../src-main/common/schemas';
 import { loadRenderer } from './load-renderer';
 
 // The store talks to the contract through bridge.ts; here the bridge is a set of mocks.
 const api = vi.hoisted(() => ({
-  audit: { query: vi.fn(), timeline: vi.fn(), export: vi.fn(), head: vi.fn(), verify: vi.fn() },
+  audit: { query: vi.fn(), timeline: vi.fn(), export: vi.fn(), head: vi.fn(), verify: vi.fn(), purge: vi.fn() },
+  settings: { get: vi.fn() },
   session: { current: vi.fn(), signIn: vi.fn(), signOut: vi.fn() },
 }));
 vi.mock('../../../src-renderer/src/bridge', () => ({ api, inElectron: false }));
@@ -52,6 +53,14 @@ interface AuditStore {
   report: AuditChainReport | null;
   verifyError: ApiError | null;
   verify(): Promise<boolean>;
+  purgeConfirming: boolean;
+  retentionMonths: number | null;
+  purging: boolean;
+  purgeResult: AuditPurgeResult | null;
+  purgeError: ApiError | null;
+  askPurge(): Promise<void>;
+  cancelPurge(): void;
+  purge(): Promise<boolean>;
 }
 interface StoreModule {
   useAuditStore: () => AuditStore;
@@ -64,6 +73,9 @@ interface StoreModule {
   headText(head: AuditHead): string;
   suggestExportPath(dir: string, format: 'csv' | 'xlsx', day: string): string;
   withFormat(path: string, format: 'csv' | 'xlsx'): string;
+  headFileName(head: AuditHead): string;
+  headRecordLines(head: AuditHead, at: Date): string[];
+  headFileText(head: AuditHead, at: Date): string;
 }
 interface SessionStore {
   current: unknown;
@@ -107,11 +119,11 @@ function deferred<T>() {
   return { promise, resolve };
 }
 
-function signInAs(roles: string[]): void {
+function signInAs(roles: string[], mode: 'training' | 'directory' = 'training'): void {
   useSessionStore().current = {
     operator: { username: 'giamsat01', displayName: 'Võ Thanh Tâm', dn: 'uid=giamsat01', roles },
     since: '2026-11-23T01:00:00.000Z',
-    mode: 'training',
+    mode,
   };
 }
 
@@ -119,7 +131,7 @@ let store: AuditStore;
 
 beforeEach(() => {
   setActivePinia(createPinia());
-  for (const f of Object.values(api.audit)) f.mockReset();
+  for (const f of [...Object.values(api.audit), ...Object.values(api.settings)]) f.mockReset();
   api.audit.head.mockResolvedValue(ok({ seq: 900, hash: HASH }));
   signInAs(['supervisor']);
   store = useAuditStore();
@@ -448,5 +460,168 @@ describe('audit store: timeline, export, verify', () => {
     expect(store.verifyHeadInvalid).toBe(false);
     expect(store.verifyError?.code).toBe('ROLE_NOT_ALLOWED');
     expect(store.report).toBeNull();
+  });
+});
+
+describe('head file and print record', () => {
+  const head = { seq: 1234, hash: HASH };
+  // 23/11/2026 09:05:07 in Vietnam (UTC+7).
+  const at = new Date(Date.UTC(2026, 10, 23, 2, 5, 7));
+
+  it('names the file after the seq', () => {
+    expect(audit.headFileName(head)).toBe('dau-chuoi-nhat-ky-1234.txt');
+  });
+
+  it('writes agency-neutral Vietnamese lines, the time in Vietnam, and the form the verify field takes back', () => {
+    expect(audit.headRecordLines(head, at)).toEqual([
+      'Đầu chuỗi nhật ký kiểm tra Helpdesk',
+      'Số thứ tự: 1234',
+      `Mã băm: ${HASH}`,
+      'Thời điểm: 23/11/2026 09:05:07 (giờ Việt Nam)',
+      `Nhập khi kiểm tra: 1234:${HASH}`,
+    ]);
+    // What the file says can be typed back into "Đầu chuỗi đã lưu".
+    const typedBack = audit.headRecordLines(head, at).at(-1)!.replace('Nhập khi kiểm tra: ', '');
+    expect(parseHead(typedBack)).toEqual(head);
+  });
+
+  it('the file: UTF-8 BOM, CRLF line ends, a final line end', () => {
+    const text = audit.headFileText(head, at);
+    expect(text.startsWith('\uFEFFĐầu chuỗi nhật ký kiểm tra Helpdesk\r\nSố thứ tự: 1234\r\n')).toBe(true);
+    expect(text.endsWith(`Nhập khi kiểm tra: 1234:${HASH}\r\n`)).toBe(true);
+    expect(text.split('\r\n')).toHaveLength(6);
+    expect(text.replace(/\r\n/gu, '')).not.toMatch(/\n/u);
+  });
+});
+
+describe('audit store: purge', () => {
+  const settingsView = (audit?: { retentionMonths: number }) =>
+    ok({
+      settings: { version: 1, locale: 'vi', mode: 'training', ...(audit ? { audit } : {}) },
+      servicePasswordStored: false,
+      smsSecretStored: false,
+      mailPasswordStored: false,
+      keychainAvailable: true,
+    });
+
+  it('asks first: reads the retention from the settings (or its default), then shows the confirmation', async () => {
+    api.settings.get.mockResolvedValueOnce(settingsView({ retentionMonths: 36 }));
+    await store.askPurge();
+    expect(store.purgeConfirming).toBe(true);
+    expect(store.retentionMonths).toBe(36);
+    expect(api.audit.purge).not.toHaveBeenCalled();
+    store.cancelPurge();
+    expect(store.purgeConfirming).toBe(false);
+
+    api.settings.get.mockResolvedValueOnce(settingsView());
+    await store.askPurge();
+    expect(store.retentionMonths).toBe(24);
+  });
+
+  it('keeps the default renderer constants equal to the settings schema', async () => {
+    const common = await import('../../../src-main/common/settings');
+    const r = await loadRenderer<{ DEFAULT_RETENTION_MONTHS: number; MIN_RETENTION_MONTHS: number; MAX_RETENTION_MONTHS: number }>('retention.ts');
+    expect(r.DEFAULT_RETENTION_MONTHS).toBe(common.DEFAULT_RETENTION_MONTHS);
+    const valid = (n: number) => common.settingsSchema.safeParse({ audit: { retentionMonths: n } }).success;
+    expect([r.MIN_RETENTION_MONTHS - 1, r.MIN_RETENTION_MONTHS, r.MAX_RETENTION_MONTHS, r.MAX_RETENTION_MONTHS + 1].map(valid)).toEqual([false, true, true, false]);
+    expect(valid(r.DEFAULT_RETENTION_MONTHS)).toBe(true);
+  });
+
+  it('without the settings (refused, or a role that cannot read them): no number of months', async () => {
+    api.settings.get.mockResolvedValueOnce(err('ROLE_NOT_ALLOWED'));
+    await store.askPurge();
+    expect(store.purgeConfirming).toBe(true);
+    expect(store.retentionMonths).toBeNull();
+
+    setActivePinia(createPinia());
+    signInAs(['auditor'], 'directory');
+    const other = useAuditStore();
+    await other.askPurge();
+    expect(other.retentionMonths).toBeNull();
+    expect(api.settings.get).toHaveBeenCalledTimes(1);
+  });
+
+  it('a cancelled confirmation stays closed when the settings answer late', async () => {
+    const slow = deferred<Result<unknown>>();
+    api.settings.get.mockReturnValueOnce(slow.promise);
+    const asking = store.askPurge();
+    store.cancelPurge();
+    slow.resolve(settingsView({ retentionMonths: 12 }));
+    await asking;
+    expect(store.purgeConfirming).toBe(false);
+  });
+
+  it('purges with {}, says what went, then reads the head and the page shown again', async () => {
+    api.audit.query.mockResolvedValue(ok(pageOf(300, 50, true)));
+    await store.apply();
+    store.report = { ok: true, rows: 300, head: { seq: 300, hash: HASH }, problemCount: 0, problems: [], firstBad: null };
+    api.settings.get.mockResolvedValueOnce(settingsView({ retentionMonths: 6 }));
+    await store.askPurge();
+    api.audit.query.mockClear();
+    api.audit.head.mockClear();
+    api.audit.purge.mockResolvedValueOnce(ok({ purged: 120, through: 120, checkpoint: 301 }));
+    expect(await store.purge()).toBe(true);
+    expect(api.audit.purge).toHaveBeenCalledWith({});
+    expect(INPUT_SCHEMAS.audit.purge.safeParse(api.audit.purge.mock.lastCall?.[0]).success).toBe(true);
+    expect(store.purgeResult).toEqual({ purged: 120, through: 120, checkpoint: 301 });
+    expect(store.purgeConfirming).toBe(false);
+    expect(store.purging).toBe(false);
+    expect(store.report).toBeNull(); // described rows that may be gone
+    expect(api.audit.query).toHaveBeenCalledWith({ filter: {}, limit: 50 });
+    expect(api.audit.head).toHaveBeenCalled();
+  });
+
+  it('nothing past the retention: said so, the verification report kept', async () => {
+    const report: AuditChainReport = { ok: true, rows: 30, head: { seq: 30, hash: HASH }, problemCount: 0, problems: [], firstBad: null };
+    store.report = report;
+    api.audit.purge.mockResolvedValueOnce(ok({ purged: 0, through: null, checkpoint: null }));
+    expect(await store.purge()).toBe(true);
+    expect(store.purgeResult?.purged).toBe(0);
+    expect(store.report).toEqual(report);
+    // No page was open: none is asked for.
+    expect(api.audit.query).not.toHaveBeenCalled();
+  });
+
+  it('a page whose rows all went gives way to the first page', async () => {
+    api.audit.query.mockResolvedValueOnce(ok(pageOf(300, 50, true))).mockResolvedValueOnce(ok(pageOf(250, 50, true)));
+    await store.apply();
+    await store.next();
+    api.audit.query.mockResolvedValueOnce(ok({ rows: [], nextBefore: null, total: 0, totalIsLowerBound: false }));
+    api.audit.query.mockResolvedValueOnce(ok(pageOf(301, 50, false, 50)));
+    api.audit.purge.mockResolvedValueOnce(ok({ purged: 250, through: 250, checkpoint: 301 }));
+    await store.purge();
+    expect(api.audit.query).toHaveBeenNthCalledWith(3, { filter: {}, before: 251, limit: 50 });
+    expect(api.audit.query).toHaveBeenLastCalledWith({ filter: {}, limit: 50 });
+    expect(store.pageNumber).toBe(1);
+    expect(store.rows[0]!.seq).toBe(301);
+  });
+
+  it('a broken chain: the refusal kept, nothing else changes, once at a time', async () => {
+    const answer = deferred<Result<AuditPurgeResult>>();
+    api.audit.purge.mockReturnValueOnce(answer.promise);
+    const running = store.purge();
+    expect(store.purging).toBe(true);
+    expect(await store.purge()).toBe(false);
+    answer.resolve(err('AUDIT_TAMPERED', { detail: 'first bad row 17' }));
+    expect(await running).toBe(false);
+    expect(api.audit.purge).toHaveBeenCalledTimes(1);
+    expect(store.purgeError).toEqual({ code: 'AUDIT_TAMPERED', detail: 'first bad row 17' });
+    expect(store.purgeResult).toBeNull();
+    expect(store.purgeConfirming).toBe(false);
+
+    // Asking again clears the last outcome.
+    api.settings.get.mockResolvedValueOnce(settingsView());
+    await store.askPurge();
+    expect(store.purgeError).toBeNull();
+  });
+
+  it('signing out forgets the purge state', async () => {
+    api.audit.purge.mockResolvedValueOnce(ok({ purged: 3, through: 3, checkpoint: 40 }));
+    await store.purge();
+    api.audit.query.mockResolvedValueOnce(err('NOT_SIGNED_IN'));
+    await store.apply();
+    await nextTick();
+    expect(store.purgeResult).toBeNull();
+    expect(store.retentionMonths).toBeNull();
   });
 });

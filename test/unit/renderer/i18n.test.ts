@@ -94,6 +94,8 @@ describe('renderer messages', () => {
           to: '23/06/2026',
           unit: 'Sở Tư pháp',
           max: 12,
+          min: 6,
+          checkpoint: 1301,
           day: '05/06/2026',
           values: 'Sở Tư pháp: 12',
         };
@@ -308,6 +310,28 @@ describe('renderer messages', () => {
     const en18n = createI18n({ legacy: false, locale: 'en', messages: { en } });
     expect(en18n.global.t('audit.count', { n: '1' }, 1)).toBe('1 row');
     expect(en18n.global.t('audit.count', { n: '1,234' }, 1234)).toBe('1,234 rows');
+  });
+
+  it('words the retention setting, the purge and the head export as the brief does', () => {
+    const i18n = createI18n({ legacy: false, locale: 'vi', messages: { vi } });
+    const t = i18n.global.t;
+    expect(t('settings.audit.title')).toBe('Nhật ký kiểm tra');
+    expect(t('settings.audit.retention')).toBe('Thời gian lưu nhật ký (tháng)');
+    expect(t('settings.audit.too_short', { n: 6 })).toBe('Thời gian lưu tối thiểu là 6 tháng.');
+    expect(t('settings.audit.too_long', { n: 120 })).toBe('Thời gian lưu tối đa là 120 tháng.');
+    expect(t('audit.purge.button')).toBe('Xóa nhật ký quá hạn');
+    expect(t('audit.purge.effect', { n: 24 })).toBe(
+      'Các dòng nhật ký cũ hơn 24 tháng sẽ bị xóa; một dòng mốc (checkpoint) ghi lại phạm vi đã xóa và mã băm của dòng cuối, để chuỗi vẫn kiểm tra được. Không thể hoàn tác.',
+    );
+    expect(t('audit.purge.effectUnknown')).toContain('Các dòng nhật ký cũ hơn thời gian lưu đã cài đặt sẽ bị xóa');
+    expect(t('audit.purge.done', { n: '1.200', seq: 1200, checkpoint: 1301 }, 1200)).toBe('Đã xóa 1.200 dòng (đến dòng số 1200); dòng mốc số 1301');
+    expect(t('audit.purge.nothing')).toBe('Không có dòng nào quá hạn.');
+    expect(t('audit.purge.tampered')).toContain('không dòng nào bị xóa');
+    expect(t('audit.integrity.download')).toBe('Tải về');
+    expect(t('audit.integrity.print')).toBe('In');
+    const en18n = createI18n({ legacy: false, locale: 'en', messages: { en } });
+    expect(en18n.global.t('audit.purge.done', { n: '1', seq: 1, checkpoint: 9 }, 1)).toBe('Removed 1 row (through row 1); checkpoint row 9');
+    expect(en18n.global.t('audit.purge.done', { n: '5', seq: 5, checkpoint: 9 }, 5)).toBe('Removed 5 rows (through row 5); checkpoint row 9');
   });
 
   it('words the dashboards as the brief does', () => {

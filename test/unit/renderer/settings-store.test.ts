@@ -4,7 +4,15 @@ import type { SettingsView } from '../../../src-main/common/dto';
 import type { ApiError, Result } from '../../../src-main/common/result';
 import { INPUT_SCHEMAS } from '../../../src-main/common/schemas';
 import { directoryDefaults } from '../../../src-main/common/dialects';
-import { mailSettingsSchema, type MailSettings, type Settings, smsSettingsSchema, type SmsSettings } from '../../../src-main/common/settings';
+import {
+  DEFAULT_RETENTION_MONTHS,
+  mailSettingsSchema,
+  type MailSettings,
+  type Settings,
+  settingsSchema,
+  smsSettingsSchema,
+  type SmsSettings,
+} from '../../../src-main/common/settings';
 import { loadRenderer } from './load-renderer';
 
 // The store talks to the contract through bridge.ts; here the bridge is a set of mocks.
@@ -32,6 +40,7 @@ interface SettingsForm {
   directory: { url: string; baseDn: string; serviceBindDn: string; roleGroups: { operator: string; supervisor: string; auditor: string } };
   sms: SmsForm;
   mail: { provider: MailSettings['provider']; smtp: Record<string, string | number> & { port: number | string; security: string; user: string; host: string } };
+  auditRetention: number | string;
   servicePassword: string;
   smsSecret: string;
   smsApiKey: string;
@@ -60,6 +69,7 @@ interface StoreModule {
   textLines(text: string): string[];
   linesText(lines: readonly string[]): string;
   headersText(h: Record<string, string>): string;
+  retentionOf(value: number | string): number | null;
 }
 
 const mod = await loadRenderer<StoreModule>('stores/settings.ts');
@@ -390,5 +400,63 @@ describe('settings store: role groups', () => {
     expect(lastSave().settings.directory?.roleGroups.supervisor).toEqual([]);
     expect(store.saveError).toMatchObject({ field: 'settings.directory.roleGroups.supervisor', reason: 'required' });
     expect(store.form.directory.roleGroups.supervisor).toBe('  \n');
+  });
+});
+
+describe('settings store: audit retention', () => {
+  it('the field as months: empty is the default (null), numbers as typed, anything else NaN', () => {
+    expect(mod.retentionOf('')).toBeNull();
+    expect(mod.retentionOf('   ')).toBeNull();
+    expect(mod.retentionOf(36)).toBe(36);
+    expect(mod.retentionOf(' 48 ')).toBe(48);
+    expect(mod.retentionOf('abc')).toBeNaN();
+  });
+
+  it('not set: the field is empty and `audit` is left out', async () => {
+    await loaded(viewOf({}));
+    expect(store.form.auditRetention).toBe('');
+    expect(await store.save()).toBe(true);
+    expect(lastSave().settings).not.toHaveProperty('audit');
+  });
+
+  it('typed: sent as settings.audit.retentionMonths, shown again from the answer', async () => {
+    await loaded(viewOf({}));
+    store.form.auditRetention = 6;
+    expect(await store.save()).toBe(true);
+    const input = lastSave();
+    expect(input.settings.audit).toEqual({ retentionMonths: 6 });
+    expect(settingsSchema.safeParse(input.settings).success).toBe(true);
+    expect(store.form.auditRetention).toBe(6);
+  });
+
+  it('a saved retention fills the field; emptied, the default goes (left out, the saved one would stay)', async () => {
+    await loaded(viewOf({ audit: { retentionMonths: 60 } }));
+    expect(store.form.auditRetention).toBe(60);
+    expect(await store.save()).toBe(true);
+    expect(lastSave().settings.audit).toEqual({ retentionMonths: 60 });
+    store.form.auditRetention = '';
+    expect(await store.save()).toBe(true);
+    expect(lastSave().settings.audit).toEqual({ retentionMonths: DEFAULT_RETENTION_MONTHS });
+  });
+
+  it('out of range: the refusal names the field; the value typed stays', async () => {
+    await loaded(viewOf({}));
+    store.form.auditRetention = 3;
+    // The main process's own answer for 3 (the contract schema, as it checks the input).
+    const parsed = INPUT_SCHEMAS.settings.save.safeParse({ settings: { version: 1, locale: 'vi', mode: 'training', audit: { retentionMonths: 3 } } });
+    expect(parsed.success).toBe(false);
+    expect(parsed.error?.issues[0]).toMatchObject({ path: ['settings', 'audit', 'retentionMonths'], message: 'too_short' });
+    api.settings.save.mockResolvedValueOnce({ ok: false, error: { code: 'VALIDATION_FAILED', field: 'settings.audit.retentionMonths', reason: 'too_short' } });
+    expect(await store.save()).toBe(false);
+    expect((api.settings.save.mock.lastCall?.[0] as SaveInput).settings.audit).toEqual({ retentionMonths: 3 });
+    expect(store.saveError).toMatchObject({ field: 'settings.audit.retentionMonths', reason: 'too_short' });
+    expect(store.form.auditRetention).toBe(3);
+  });
+
+  it('"Kiểm tra kết nối" never sends the retention', async () => {
+    await loaded(viewOf({ audit: { retentionMonths: 60 } }));
+    api.settings.testConnection.mockResolvedValueOnce(ok({ ok: true, steps: [] }));
+    await store.testConnection();
+    expect((api.settings.testConnection.mock.lastCall?.[0] as { settings: Settings }).settings).not.toHaveProperty('audit');
   });
 });
