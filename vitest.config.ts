@@ -1,6 +1,9 @@
+import { resolve } from 'node:path';
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
+  // The renderer imports the contract as `@common/…`, as in electron.vite.config.ts.
+  resolve: { alias: { '@common': resolve(import.meta.dirname, 'src-main/common') } },
   test: {
     projects: [
       {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { HelpdeskApi } from '../common/api';
-import type { ActionResult, CaseView, OperatorInfo, OverrideInput, VerificationChannel } from '../common/dto';
+import type { ActionResult, AuditAction, CaseView, OperatorInfo, OverrideInput, VerificationChannel } from '../common/dto';
 import type { Result } from '../common/result';
 import { backupEmailContact, mobileContact } from '../domain/account-view';
 import { type Case, checkGate, type ProvenContact, requireOpen } from '../domain/case';
@@ -198,7 +198,7 @@ export function createCases(deps: CaseDeps): {
     };
   }
 
-  function audit(c: Case, action: string, outcome: 'ok' | 'error' | 'refused', detail: Record<string, string | number | boolean | null> = {}) {
+  function audit(c: Case, action: AuditAction, outcome: 'ok' | 'error' | 'refused', detail: Record<string, string | number | boolean | null> = {}) {
     deps.audit.append({ operator: c.operator, action, outcome, target: c.accountUsername, unit: c.accountUnit, detail: { case: c.id, reason: c.reason, ...detail } });
   }
 
@@ -405,7 +405,7 @@ export function createCases(deps: CaseDeps): {
     const verified = c.state as Extract<Case['state'], { kind: 'verified' }>;
     const dir = await deps.directory();
     const base = { dialect: deps.dialect(), dn: c.accountDn, verification: verificationRef(verified) };
-    const auditAction = `account.${action}`;
+    const auditAction = `account.${action}` as const;
     let password: string | null = null;
     let dest: ProvenContact | null = null;
     let unlockToo = false;

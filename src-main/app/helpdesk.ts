@@ -390,7 +390,7 @@ export function createHelpdesk(deps: HelpdeskDeps): HelpdeskApp {
           if (modeChanged) deps.audit(modeOf(merged)).head();
           const row = {
             operator: operator?.username ?? null,
-            action: 'settings.save',
+            action: 'settings.save' as const,
             outcome: 'ok' as const,
             detail: {
               mode: modeOf(merged),

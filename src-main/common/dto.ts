@@ -131,6 +131,39 @@ export interface SettingsView {
   keychainAvailable: boolean;
 }
 
+/**
+ * Every action the main process audits (the audit view's filter lists them, each has a label). The
+ * audit log accepts no other: a new action is added here first.
+ */
+export const AUDIT_ACTIONS = [
+  'session.signIn',
+  'session.signOut',
+  'directory.search',
+  'directory.view',
+  'settings.save',
+  'case.open',
+  'code.send',
+  'code.verify',
+  'case.close',
+  'case.override',
+  'account.write',
+  'account.unlock',
+  'account.reset',
+  'account.reset-unlock',
+  'contact.code',
+  'contact.verify',
+  'account.contact',
+  'access.denied',
+  'audit.verify',
+  'audit.export',
+  'audit.purge',
+  'audit.checkpoint',
+  'dashboard.scan',
+  'dashboard.export',
+  'report.monthly',
+] as const;
+export type AuditAction = (typeof AUDIT_ACTIONS)[number];
+
 export interface AuditEntry {
   seq: number;
   at: string;

@@ -1,4 +1,4 @@
-import type { AuditChainReport, AuditEntry, AuditHead, AuditPage, AuditPurgeResult, OperatorInfo } from '../common/dto';
+import type { AuditAction, AuditChainReport, AuditEntry, AuditHead, AuditPage, AuditPurgeResult, OperatorInfo } from '../common/dto';
 import type { ResolvedAuditFilter } from './audit-filter';
 import type { DirectorySettings } from '../common/settings';
 import type { SearchCriterion } from './search-query';
@@ -144,7 +144,7 @@ export interface MailRelay {
 
 export interface AuditRecord {
   operator: string | null;
-  action: string;
+  action: AuditAction;
   outcome: 'ok' | 'error' | 'refused';
   target?: string | null;
   /** The unit (đơn vị) of the account the row is about, for per-unit reports. */

@@ -122,8 +122,8 @@ describe('tamper-evident audit', () => {
     db.close();
     tamper(file, 'DELETE FROM audit WHERE seq > 8');
     const regrown = new SqliteAuditLog(openDatabase(file), clock, key);
-    regrown.append({ operator: 'x', action: 'a', outcome: 'ok' });
-    regrown.append({ operator: 'x', action: 'b', outcome: 'ok' });
+    regrown.append({ operator: 'x', action: 'directory.search', outcome: 'ok' });
+    regrown.append({ operator: 'x', action: 'directory.view', outcome: 'ok' });
     expect(regrown.verify(exported)).toMatchObject({ ok: false, problems: [{ seq: 10, problem: 'head' }] });
   });
 
@@ -137,9 +137,9 @@ describe('tamper-evident audit', () => {
 
   it('CR/LF and control characters are stripped from every logged field', () => {
     const { log } = fresh(0);
-    log.append({ operator: 'a\r\nFAKE', action: 'x\ny', outcome: 'ok', target: 't\u0000u', detail: { 'k\n': 'v\r\nw' } });
+    log.append({ operator: 'a\r\nFAKE', action: 'directory.view', outcome: 'ok', target: 't\u0000u', unit: 'S\u2028X', detail: { 'k\n': 'v\r\nw' } });
     const [row] = log.recent(1);
-    expect(row).toMatchObject({ operator: 'a FAKE', action: 'x y', target: 't u', detail: { 'k ': 'v w' } });
+    expect(row).toMatchObject({ operator: 'a FAKE', action: 'directory.view', target: 't u', unit: 'S X', detail: { 'k ': 'v w' } });
     expect(log.verify().ok).toBe(true);
   });
 
@@ -173,7 +173,7 @@ describe('two writers on one file', () => {
   it('appends interleaved from two connections still form one chain (no fork)', () => {
     const { file, log: a, key } = fresh(1);
     const b = new SqliteAuditLog(openDatabase(file), clock, key);
-    for (let i = 0; i < 20; i++) (i % 2 ? a : b).append({ operator: i % 2 ? 'a' : 'b', action: 'x', outcome: 'ok' });
+    for (let i = 0; i < 20; i++) (i % 2 ? a : b).append({ operator: i % 2 ? 'a' : 'b', action: 'directory.search', outcome: 'ok' });
     expect(a.verify()).toMatchObject({ ok: true, rows: 21 });
     expect(b.head()).toEqual(a.head());
   });

@@ -30,7 +30,7 @@ function seeded() {
   for (let i = 0; i < 60; i++) {
     log.append({
       operator: i % 3 === 0 ? 'giamsat01' : 'tongdai01',
-      action: ['case.open', 'code.send', 'code.verify', 'account.unlock', 'case.close'][i % 5]!,
+      action: (['case.open', 'code.send', 'code.verify', 'account.unlock', 'case.close'] as const)[i % 5]!,
       outcome: i % 7 === 0 ? 'refused' : 'ok',
       target: `user${Math.floor(i / 5)}`,
       unit: units[Math.floor(i / 5) % 2]!,

@@ -397,6 +397,7 @@ export const en: Messages = {
         verify: 'Code entered',
       },
       account: {
+        write: 'Directory write started',
         unlock: 'Account unlocked',
         reset: 'Password reset',
         'reset-unlock': 'Unlock and password reset',
@@ -413,6 +414,7 @@ export const en: Messages = {
         verify: 'Audit integrity check',
         export: 'Audit export',
         checkpoint: 'Rows past retention removed (checkpoint)',
+        purge: 'Purge requested (no row removed)',
       },
       dashboard: {
         scan: 'Directory scan (dashboard)',

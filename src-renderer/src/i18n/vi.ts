@@ -405,6 +405,7 @@ export const vi = {
         verify: 'Nhập mã xác nhận',
       },
       account: {
+        write: 'Bắt đầu ghi vào thư mục',
         unlock: 'Mở khóa tài khoản',
         reset: 'Đặt lại mật khẩu',
         'reset-unlock': 'Mở khóa và đặt lại mật khẩu',
@@ -421,6 +422,7 @@ export const vi = {
         verify: 'Kiểm tra toàn vẹn nhật ký',
         export: 'Xuất nhật ký',
         checkpoint: 'Xóa dòng quá hạn lưu trữ (điểm mốc)',
+        purge: 'Yêu cầu xóa nhật ký quá hạn (không xóa dòng nào)',
       },
       dashboard: {
         scan: 'Quét thư mục (thống kê)',

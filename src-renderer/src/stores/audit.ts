@@ -12,32 +12,8 @@ import { useSessionStore } from './session';
 /** Rows a page of the audit view shows (only that page is ever in the DOM). */
 export const AUDIT_PAGE_SIZE = 50;
 
-/** The actions the main process audits, in the order the filter lists them. */
-export const AUDIT_ACTIONS = [
-  'session.signIn',
-  'session.signOut',
-  'directory.search',
-  'directory.view',
-  'settings.save',
-  'case.open',
-  'code.send',
-  'code.verify',
-  'case.close',
-  'case.override',
-  'account.unlock',
-  'account.reset',
-  'account.reset-unlock',
-  'contact.code',
-  'contact.verify',
-  'account.contact',
-  'access.denied',
-  'audit.verify',
-  'audit.export',
-  'audit.checkpoint',
-  'dashboard.scan',
-  'dashboard.export',
-  'report.monthly',
-] as const;
+/** The actions the main process audits, in the order the filter lists them (one list, in the contract). */
+export { AUDIT_ACTIONS } from '@common/dto';
 
 export const AUDIT_OUTCOMES = ['ok', 'error', 'refused'] as const;
 export type AuditOutcome = (typeof AUDIT_OUTCOMES)[number];

@@ -15,7 +15,6 @@ const api = vi.hoisted(() => ({
 }));
 vi.mock('../../../src-renderer/src/bridge', () => ({ api, inElectron: false }));
 // The renderer's `@common/*` alias is the bundler's (tsconfig.web.json); here it points at the same file.
-vi.mock('@common/roles', () => import('../../../src-main/common/roles'));
 
 interface OverrideForm {
   check: 'citizen-id' | 'identity-document' | 'agency-letter';

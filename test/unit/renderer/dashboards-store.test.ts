@@ -14,7 +14,6 @@ const api = vi.hoisted(() => ({
 }));
 vi.mock('../../../src-renderer/src/bridge', () => ({ api, inElectron: false }));
 // The renderer's `@common/*` alias is the bundler's (tsconfig.web.json); here it points at the same file.
-vi.mock('@common/roles', () => import('../../../src-main/common/roles'));
 
 type SortKey = 'unit' | 'noMobileShare' | keyof DashboardCounts;
 interface UnitRow extends UnitCounts {
