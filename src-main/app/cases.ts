@@ -4,7 +4,7 @@ import type { ActionResult, AuditAction, CaseView, OperatorInfo, OverrideInput, 
 import type { Result } from '../common/result';
 import { backupEmailContact, mobileContact } from '../domain/account-view';
 import { type Case, checkGate, type ProvenContact, requireOpen } from '../domain/case';
-import { sameCitizenId } from '../domain/identifiers';
+import { containsIdentifier, sameCitizenId } from '../domain/identifiers';
 import { HelpdeskError } from '../domain/errors';
 import { maskEmail, maskPhone } from '../domain/masking';
 import { type OtpService, type RandomSource, vnDayKey } from '../domain/otp';
@@ -328,6 +328,7 @@ export function createCases(deps: CaseDeps): {
     const who = deps.requireOperator();
     const c = own(input.caseId);
     requireOpen(c);
+    if (containsIdentifier(input.note)) throw new HelpdeskError('VALIDATION_FAILED', { field: 'note', reason: 'contains_identifier' });
     const now = deps.clock.now();
     if (c.state.kind === 'verified' && now < c.state.expiresAt) {
       throw new HelpdeskError('VALIDATION_FAILED', { field: 'caseId', reason: 'invalid_value', detail: 'already verified' });

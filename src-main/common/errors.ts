@@ -76,5 +76,6 @@ export const VALIDATION_REASONS = [
   'same_as_mail',
   'out_of_range',
   'reversed_range',
+  'contains_identifier',
 ] as const;
 export type ValidationReason = (typeof VALIDATION_REASONS)[number];

@@ -29,6 +29,14 @@ export function normalizeCitizenId(input: string): string | null {
 }
 
 /**
+ * A free text that carries a CCCD/CMND, a phone or a similar number (nine digits or more, spaced or
+ * not): such a note would put the identifier into the audit, which must never hold it.
+ */
+export function containsIdentifier(text: string): boolean {
+  return /\d(?:[\s.-]?\d){8,}/u.test(text);
+}
+
+/**
  * Whether the ID a caller gives is the one the directory holds (both normalised). Compared in full,
  * in constant time for equal lengths: a supervisor's override must not reveal how much matched.
  */

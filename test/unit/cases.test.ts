@@ -506,6 +506,19 @@ describe('supervisor override for a caller with no usable contact', () => {
     });
   });
 
+  it('a note carrying a CCCD or phone number is refused: the audit must never hold it', async () => {
+    const s = setup({ accounts: [noContact()] });
+    const c = await signedIn(s, 'giamsat01', noContact().dn);
+    for (const note of ['CCCD 024681357 khớp', 'số 024 681 357', 'gọi lại 0912.345.698']) {
+      expect(await s.api.cases.override({ caseId: c.id, check: 'agency-letter', note })).toEqual({
+        ok: false,
+        error: { code: 'VALIDATION_FAILED', field: 'note', reason: 'contains_identifier' },
+      });
+    }
+    expect(JSON.stringify(s.audit)).not.toMatch(/024 ?681 ?357|0912/u);
+    expect((await s.api.cases.override({ caseId: c.id, check: 'agency-letter', note: 'Công văn 123/STTTT-VP ngày 20/11/2026' })).ok).toBe(true);
+  });
+
   it('lasts one verification period (5 minutes), like a code', async () => {
     const s = setup({ accounts: [noContact()] });
     const c = await signedIn(s, 'giamsat01', noContact().dn);

@@ -972,6 +972,7 @@ export const en: Messages = {
     same_as_mail: 'The backup e-mail must differ from the account’s own mail.',
     out_of_range: 'The day is out of range (from 1 January 2020 to today).',
     reversed_range: '“To” must be on or after “From”.',
+    contains_identifier: 'Do not put an ID card, phone or document number in the note (the audit must not hold them); describe the check instead, e.g. “ID matched the record”.',
     not_code: 'The code is exactly 6 digits.',
     invalid_characters: 'Contains characters that cannot be searched: ( ) * \\',
     invalid_value: 'Invalid value.',

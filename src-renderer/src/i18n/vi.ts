@@ -991,6 +991,7 @@ export const vi = {
     same_as_mail: 'Thư điện tử dự phòng phải khác địa chỉ thư của chính tài khoản.',
     out_of_range: 'Ngày nằm ngoài khoảng cho phép (từ 01/01/2020 đến hôm nay).',
     reversed_range: '“Đến ngày” phải sau hoặc bằng “Từ ngày”.',
+    contains_identifier: 'Không ghi số CCCD/CMND, số điện thoại hay số giấy tờ vào ghi chú (nhật ký không được lưu các số này); hãy mô tả việc đã kiểm tra, ví dụ “CCCD khớp hồ sơ”.',
     not_code: 'Mã xác nhận gồm đúng 6 chữ số.',
     invalid_characters: 'Có ký tự không dùng được khi tìm kiếm: ( ) * \\',
     not_phone: 'Không phải số điện thoại di động Việt Nam hợp lệ.',
