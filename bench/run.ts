@@ -165,7 +165,7 @@ async function main(): Promise<void> {
         caseUids.push(uid);
         // Locked as failed logins would leave it (not timed): the case ends with a real unlock.
         if (!a.state.locked) {
-          const lockedAt = new Date().toISOString().replace(/[-:]/gu, '').replace(/\.\d+Z$/u, 'Z');
+          const lockedAt = new Date().toISOString().replace(/[-:T]/gu, '').replace(/\.\d+Z$/u, 'Z'); // 20261123155712Z
           await raw.modify(a.id, [new Change({ operation: 'replace', modification: new Attribute({ type: 'pwdAccountLockedTime', values: [lockedAt] }) })]);
         }
       }
