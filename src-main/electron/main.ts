@@ -1,4 +1,4 @@
-import { app, BrowserWindow, dialog, session, shell } from 'electron';
+import { app, BrowserWindow, dialog, session } from 'electron';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { KeytarSecretStore } from '../adapters/secrets/keytar-secret-store';
@@ -44,13 +44,11 @@ function createWindow(): BrowserWindow {
   const id = win.webContents.id;
   win.on('closed', () => trusted.delete(id));
   win.once('ready-to-show', () => win.show());
-  // No navigation away from the app, no new windows: links open in the system browser only if https.
+  // No navigation away from the app, no new windows, nothing handed to the system browser (the app
+  // has no external links; an allowlist comes with the first one that is needed).
   win.webContents.on('will-navigate', (e) => e.preventDefault());
   win.webContents.on('will-redirect', (e) => e.preventDefault());
-  win.webContents.setWindowOpenHandler(({ url }) => {
-    if (url.startsWith('https://')) void shell.openExternal(url);
-    return { action: 'deny' };
-  });
+  win.webContents.setWindowOpenHandler(() => ({ action: 'deny' }));
   if (devUrl) void win.loadURL(devUrl);
   else void win.loadFile(rendererFile);
   return win;

@@ -19,7 +19,8 @@ import { atomically, checkTarget } from './audit-export';
  * other local file may be read.
  */
 
-const require = createRequire(import.meta.url);
+// Not named `require`: electron-vite's ESM bundle declares its own top-level `require` shim.
+const requireCjs = createRequire(import.meta.url);
 
 /** 1 cm in PDF points. */
 const CM = 72 / 2.54;
@@ -45,9 +46,9 @@ interface PdfMakeEngine {
 function loadEngine(): PdfMakeEngine {
   if (!engine) {
     const fonts = Object.fromEntries(
-      Object.entries(ROBOTO).map(([style, file]) => [style, require.resolve(`pdfmake/fonts/Roboto/${file}`)]),
+      Object.entries(ROBOTO).map(([style, file]) => [style, requireCjs.resolve(`pdfmake/fonts/Roboto/${file}`)]),
     ) as PdfMakeEngine['fonts'];
-    engine = { pdfmake: require('pdfmake') as typeof PdfMake, fonts };
+    engine = { pdfmake: requireCjs('pdfmake') as typeof PdfMake, fonts };
   }
   return engine;
 }
