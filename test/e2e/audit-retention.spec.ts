@@ -78,8 +78,11 @@ test('supervisor: retention 6 months saved; the purge finds nothing past it and 
   await page.getByTestId('audit-purge-confirm-button').click();
   await expect(page.getByTestId('audit-purge-result')).toHaveText('Không có dòng nào quá hạn.');
   await expect(confirm).toHaveCount(0);
-  // Nothing removed, nothing written: the same head, and the chain whole.
-  await expect(page.getByTestId('audit-head-value')).toHaveText(before!);
+  // Nothing removed: the head moves by exactly the row that records the attempt, and the chain is whole.
+  const seqBefore = Number(before!.split(':')[0]);
+  await expect(page.getByTestId('audit-head-value')).toHaveText(new RegExp(`^${seqBefore + 1}:[0-9a-f]{64}$`, 'u'));
+  const last = await page.request.post('/api/audit/recent', { data: { limit: 1 }, headers: auth });
+  expect((await last.json()).value[0]).toMatchObject({ seq: seqBefore + 1, action: 'audit.purge', outcome: 'ok', detail: { purged: 0 } });
   await page.getByTestId('audit-verify').click();
   await expect(page.getByTestId('audit-verify-report')).toHaveAttribute('data-ok', 'true');
   await expect(page.getByTestId('audit-verify-summary')).toHaveText(/^Nhật ký toàn vẹn: [\d.]+ dòng, đầu chuỗi \d+:[0-9a-f]{64}$/u);

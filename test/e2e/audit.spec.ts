@@ -198,8 +198,11 @@ test('auditor: lands on the audit view, filters by operator, sees the head; no i
   await page.getByTestId('audit-action').selectOption('case.close');
   await page.getByTestId('audit-apply').click();
   await expect(page.getByTestId('audit-row').first()).toBeVisible();
-  for (const cell of await page.getByTestId('audit-operator-cell').all()) await expect(cell).toHaveText('giamsat01');
-  for (const cell of await page.getByTestId('audit-action-cell').all()) await expect(cell).toHaveText('Đóng phiên xử lý');
+  // The old page stays on screen while the filtered one loads: wait until only filtered rows are shown.
+  await expect
+    .poll(async () => [...new Set(await page.getByTestId('audit-operator-cell').allTextContents())])
+    .toEqual(['giamsat01']);
+  await expect.poll(async () => [...new Set(await page.getByTestId('audit-action-cell').allTextContents())]).toEqual(['Đóng phiên xử lý']);
 
   await expect(page.getByTestId('audit-head-value')).toHaveText(/^\d+:[0-9a-f]{64}$/u);
   await expect(page.getByTestId('audit-verify')).toHaveCount(0);
