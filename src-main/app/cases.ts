@@ -7,7 +7,7 @@ import { type Case, checkGate, type ProvenContact, requireOpen } from '../domain
 import { containsIdentifier, sameCitizenId } from '../domain/identifiers';
 import { HelpdeskError } from '../domain/errors';
 import { maskEmail, maskPhone } from '../domain/masking';
-import { type OtpService, type RandomSource, vnDayKey } from '../domain/otp';
+import type { OtpService, RandomSource } from '../domain/otp';
 import { generateTemporaryPassword } from '../domain/password';
 import { toAccountDetail } from '../domain/account-view';
 import { normalizeVnMobile } from '../domain/phone';
@@ -107,8 +107,6 @@ export function createCases(deps: CaseDeps): {
   const accounts = new Map<string, DirectoryAccount>();
   /** Contact changes waiting for the code sent to the new value. */
   const pending = new Map<string, { kind: 'mobile' | 'backupEmail'; value: string; to: string; masked: string; expiresAt: Date }>();
-  /** Wrong CCCD numbers entered for overrides, per account and VN day (every case on it, every kind of check). */
-  const mismatches = new Map<string, number>();
   const contactScope = (c: Case) => `${c.id}#contact`;
   /** Cases with an action or send in progress: one at a time per case. */
   const busy = new Set<string>();
@@ -343,9 +341,10 @@ export function createCases(deps: CaseDeps): {
       audit(c, 'case.override', 'refused', { ...base, code: 'ACTION_NOT_PERMITTED', reasonCode: 'contact_available' });
       throw new HelpdeskError('ACTION_NOT_PERMITTED', { reason: 'contact_available' });
     }
-    // Three wrong CCCD numbers on an account end overrides for it that day, whatever check is chosen next.
-    const mismatchKey = `${c.accountKey}|${vnDayKey(now)}`;
-    const wrong = mismatches.get(mismatchKey) ?? 0;
+    // Three wrong CCCD numbers on an account end overrides for it that day (every case, every kind of
+    // check, across restarts: counted in the OTP store).
+    const otp = await deps.otp();
+    const wrong = otp.identityMismatches(c.accountKey);
     if (wrong >= MAX_IDENTITY_MISMATCHES) {
       audit(c, 'case.override', 'refused', { ...base, code: 'ACTION_NOT_PERMITTED', reasonCode: 'override_attempts' });
       throw new HelpdeskError('ACTION_NOT_PERMITTED', { reason: 'override_attempts' });
@@ -356,13 +355,11 @@ export function createCases(deps: CaseDeps): {
         throw new HelpdeskError('ACTION_NOT_PERMITTED', { reason: 'no_citizen_id' });
       }
       if (!sameCitizenId(input.citizenId ?? '', account.citizenId)) {
-        mismatches.set(mismatchKey, wrong + 1);
-        const left = MAX_IDENTITY_MISMATCHES - wrong - 1;
+        const left = Math.max(0, MAX_IDENTITY_MISMATCHES - otp.recordIdentityMismatch(c.accountKey));
         audit(c, 'case.override', 'refused', { ...base, code: 'IDENTITY_MISMATCH', attemptsLeft: left });
         throw new HelpdeskError('IDENTITY_MISMATCH', { detail: String(left) });
       }
     }
-    const otp = await deps.otp();
     c.state = {
       kind: 'verified',
       by: 'override',

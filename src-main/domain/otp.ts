@@ -151,6 +151,21 @@ export class OtpService {
     return { verified: true };
   }
 
+  /**
+   * Wrong CCCD/CMND numbers given for a supervisor override on the account today: counted in the same
+   * persistent store as wrong codes (across cases, operators and restarts), under their own key.
+   */
+  identityMismatches(accountKey: string): number {
+    return this.store.wrongCount(`${accountKey}#identity`, vnDayKey(this.clock.now()));
+  }
+
+  /** Records one wrong CCCD/CMND for the account today; returns the day's total. */
+  recordIdentityMismatch(accountKey: string): number {
+    const now = this.clock.now();
+    // No code belongs to this scope: nothing is voided, only counted.
+    return this.store.recordWrong(`${accountKey}#identity`, vnDayKey(now), '', now, Number.MAX_SAFE_INTEGER);
+  }
+
   attemptsLeft(accountKey: string): number {
     return Math.max(0, this.policy.maxWrong - this.store.wrongCount(accountKey, vnDayKey(this.clock.now())));
   }
