@@ -1,26 +1,36 @@
 const TIME_ZONE = 'Asia/Ho_Chi_Minh';
 
-const parts = new Intl.DateTimeFormat('en-GB', {
-  timeZone: TIME_ZONE,
-  year: 'numeric',
-  month: '2-digit',
-  day: '2-digit',
-  hour: '2-digit',
-  minute: '2-digit',
-  hourCycle: 'h23',
-});
+const dateTimeFormat = (seconds: boolean) =>
+  new Intl.DateTimeFormat('en-GB', {
+    timeZone: TIME_ZONE,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    ...(seconds ? { second: '2-digit' as const } : {}),
+    hourCycle: 'h23',
+  });
+const toMinutes = dateTimeFormat(false);
+const toSeconds = dateTimeFormat(true);
+
+/** The parts of a date in Vietnam's time zone, or null for null and for text that is not a date. */
+function vnParts(value: string | Date | null | undefined, format: Intl.DateTimeFormat): Record<string, string> | null {
+  if (value === null || value === undefined) return null;
+  const date = value instanceof Date ? value : new Date(value);
+  if (Number.isNaN(date.getTime())) return null;
+  const p: Record<string, string> = {};
+  for (const { type, value: v } of format.formatToParts(date)) p[type] = v;
+  return p;
+}
 
 /**
  * `dd/MM/yyyy HH:mm` in Vietnam's time zone, whatever the machine's zone and the UI language.
  * Returns '' for null and for text that is not a date.
  */
 export function formatDateTime(value: string | Date | null | undefined): string {
-  if (value === null || value === undefined) return '';
-  const date = value instanceof Date ? value : new Date(value);
-  if (Number.isNaN(date.getTime())) return '';
-  const p: Record<string, string> = {};
-  for (const { type, value: v } of parts.formatToParts(date)) p[type] = v;
-  return `${p.day}/${p.month}/${p.year} ${p.hour}:${p.minute}`;
+  const p = vnParts(value, toMinutes);
+  return p ? `${p.day}/${p.month}/${p.year} ${p.hour}:${p.minute}` : '';
 }
 
 const clock = new Intl.DateTimeFormat('en-GB', {
@@ -54,25 +64,10 @@ export function formatCountdown(ms: number): string {
   return h > 0 ? `${h}:${two(m)}:${two(s)}` : `${two(m)}:${two(s)}`;
 }
 
-const withSeconds = new Intl.DateTimeFormat('en-GB', {
-  timeZone: TIME_ZONE,
-  year: 'numeric',
-  month: '2-digit',
-  day: '2-digit',
-  hour: '2-digit',
-  minute: '2-digit',
-  second: '2-digit',
-  hourCycle: 'h23',
-});
-
 /** `dd/MM/yyyy HH:mm:ss` in Vietnam's time zone (the audit log); '' for null or nonsense. */
 export function formatDateTimeSeconds(value: string | Date | null | undefined): string {
-  if (value === null || value === undefined) return '';
-  const date = value instanceof Date ? value : new Date(value);
-  if (Number.isNaN(date.getTime())) return '';
-  const p: Record<string, string> = {};
-  for (const { type, value: v } of withSeconds.formatToParts(date)) p[type] = v;
-  return `${p.day}/${p.month}/${p.year} ${p.hour}:${p.minute}:${p.second}`;
+  const p = vnParts(value, toSeconds);
+  return p ? `${p.day}/${p.month}/${p.year} ${p.hour}:${p.minute}:${p.second}` : '';
 }
 
 /** The Vietnamese day of an instant as `YYYY-MM-DD` (Vietnam has no daylight saving: UTC+7 all year). */
