@@ -2,7 +2,7 @@ import type { HelpdeskApi } from '../common/api';
 import type { OperatorInfo } from '../common/dto';
 import { API_MANIFEST } from '../common/manifest';
 import { fail, type Result } from '../common/result';
-import { type Access, checkAccess, PERMISSIONS } from '../common/roles';
+import { type Access, checkAccess, PASSIVE_METHODS, PERMISSIONS } from '../common/roles';
 
 type AnyCall = (input: unknown) => Promise<Result<unknown>>;
 
@@ -13,6 +13,10 @@ export interface AccessContext {
   setup(): boolean;
   /** A signed-in user asked for something their roles do not allow (audited by the caller). */
   denied(who: OperatorInfo, method: string): void;
+  /** Whether the session is locked (it locks here once the idle time has passed). */
+  locked(): boolean;
+  /** The operator did something: the idle time starts again. */
+  active(): void;
 }
 
 /**
@@ -28,10 +32,16 @@ export function enforceAccess(api: HelpdeskApi, ctx: AccessContext): HelpdeskApi
     for (const method of API_MANIFEST[group] as readonly string[]) {
       const call = calls[method]!;
       const rule = rules[method]!;
+      const passive = PASSIVE_METHODS.has(`${group}.${method}`);
       wrapped[method] = async (input) => {
         const who = ctx.operator();
+        // A locked session reaches nothing but the public methods (sign-in, sign-out, unlock).
+        if (rule !== 'public' && who && ctx.locked()) return fail('SESSION_LOCKED');
         const verdict = checkAccess(rule, who, ctx.setup());
-        if (verdict === 'allowed') return call(input);
+        if (verdict === 'allowed') {
+          if (who && rule !== 'public' && !passive) ctx.active();
+          return call(input);
+        }
         if (verdict === 'ROLE_NOT_ALLOWED' && who) ctx.denied(who, `${group}.${method}`);
         return fail(verdict);
       };

@@ -17,7 +17,7 @@ import type {
 } from '../common/dto';
 import { resolveAuditFilter, retentionCutoff } from '../domain/audit-filter';
 import { fail, ok, type Result } from '../common/result';
-import { DEFAULT_RETENTION_MONTHS, type DirectorySettings, mailSecretKey, type Settings, smsSecretKey } from '../common/settings';
+import { DEFAULT_IDLE_LOCK_MINUTES, DEFAULT_RETENTION_MONTHS, type DirectorySettings, mailSecretKey, type Settings, smsSecretKey } from '../common/settings';
 import { toAccountDetail, toAccountSummary } from '../domain/account-view';
 import { HelpdeskError } from '../domain/errors';
 import type { OtpService, RandomSource } from '../domain/otp';
@@ -130,10 +130,29 @@ export function createHelpdesk(deps: HelpdeskDeps): HelpdeskApp {
     purgeBefore: (iso, who, day) => current().purgeBefore(iso, who, day),
   };
 
+  /** Idle lock: the last time the operator did something, and whether the session is locked. */
+  let lastActive = 0;
+  let locked = false;
+  const idleLockMinutes = () => settings.session?.idleLockMinutes ?? DEFAULT_IDLE_LOCK_MINUTES;
+
+  /** Locks the session once the idle time has passed since the last activity (audited once). */
+  function isLocked(): boolean {
+    if (operator && !locked && deps.clock.now().getTime() - lastActive >= idleLockMinutes() * 60_000) lock('idle');
+    return locked;
+  }
+
+  function lock(reason: 'idle' | 'requested'): void {
+    if (!operator || locked) return;
+    locked = true;
+    auditLog.append({ operator: operator.username, action: 'session.lock', outcome: 'ok', detail: { reason } });
+  }
+
   const session = (): SessionInfo => ({
     operator,
     since: since ? since.toISOString() : null,
     mode: modeOf(settings),
+    locked: operator !== null && isLocked(),
+    idleLockMinutes: idleLockMinutes(),
   });
 
   /** Bumped whenever settings change: a directory built for an older generation is discarded. */
@@ -280,6 +299,8 @@ export function createHelpdesk(deps: HelpdeskDeps): HelpdeskApp {
           auditLog.append({ operator: who.username, action: 'session.signIn', outcome: 'ok', target: who.username, detail: { roles: who.roles.join(',') } });
           operator = who;
           since = deps.clock.now();
+          lastActive = since.getTime();
+          locked = false;
           return session();
         }),
       signOut: () =>
@@ -287,6 +308,41 @@ export function createHelpdesk(deps: HelpdeskDeps): HelpdeskApp {
           if (operator) auditLog.append({ operator: operator.username, action: 'session.signOut', outcome: 'ok' });
           operator = null;
           since = null;
+          locked = false;
+          return session();
+        }),
+      lock: () =>
+        guarded(async () => {
+          requireOperator();
+          lock('requested');
+          return session();
+        }),
+      unlock: ({ password }) =>
+        guarded(async () => {
+          const current = requireOperator();
+          if (!isLocked()) return session();
+          const dir = await activeDirectory();
+          let who: OperatorInfo;
+          try {
+            who = await dir.authenticate(current.username, password);
+          } catch (err) {
+            const code = err instanceof HelpdeskError ? err.code : 'INTERNAL';
+            auditLog.append({ operator: current.username, action: 'session.unlock', outcome: code === 'INVALID_CREDENTIALS' ? 'refused' : 'error', detail: { code } });
+            throw err;
+          }
+          // The roles are read again: someone taken out of every group while away is signed out.
+          if (who.roles.length === 0) {
+            auditLog.append({ operator: current.username, action: 'session.unlock', outcome: 'refused', detail: { code: 'NO_ROLE' } });
+            auditLog.append({ operator: current.username, action: 'session.signOut', outcome: 'ok', detail: { reason: 'no role' } });
+            operator = null;
+            since = null;
+            locked = false;
+            throw new HelpdeskError('NO_ROLE');
+          }
+          auditLog.append({ operator: who.username, action: 'session.unlock', outcome: 'ok', detail: { roles: who.roles.join(',') } });
+          operator = who;
+          locked = false;
+          lastActive = deps.clock.now().getTime();
           return session();
         }),
     },
@@ -515,6 +571,10 @@ export function createHelpdesk(deps: HelpdeskDeps): HelpdeskApp {
       operator: () => operator,
       setup: () => modeOf(settings) === 'training',
       denied: (who, method) => auditLog.append({ operator: who.username, action: 'access.denied', outcome: 'refused', detail: { method } }),
+      locked: isLocked,
+      active: () => {
+        lastActive = deps.clock.now().getTime();
+      },
     }),
     async close() {
       await resetDirectory();

@@ -46,6 +46,10 @@ export interface HelpdeskApi {
     signIn: Call<{ username: string; password: string }, SessionInfo>;
     /** Signs the operator out. */
     signOut: Call<Empty, SessionInfo>;
+    /** Locks the session now (the UI does it after the idle time; the main process also does on its own). */
+    lock: Call<Empty, SessionInfo>;
+    /** Unlocks with the same operator's password; the roles are read again. */
+    unlock: Call<{ password: string }, SessionInfo>;
   };
   directory: {
     /** Finds accounts by username, e-mail, mobile, CCCD/CMND, tax code, BHXH code or name. */

@@ -30,6 +30,9 @@ export interface SessionInfo {
   /** ISO time the operator signed in. */
   since: string | null;
   mode: AppMode;
+  /** Locked after `idleLockMinutes` without activity (or on request): only `session.unlock` and sign-out work. */
+  locked: boolean;
+  idleLockMinutes: number;
 }
 
 /** How to read the search box. `auto` guesses from the shape of the text. */
@@ -138,6 +141,8 @@ export interface SettingsView {
 export const AUDIT_ACTIONS = [
   'session.signIn',
   'session.signOut',
+  'session.lock',
+  'session.unlock',
   'directory.search',
   'directory.view',
   'settings.save',

@@ -6,7 +6,7 @@ import type { HelpdeskApi } from './api';
  */
 export const API_MANIFEST = {
   app: ['info'],
-  session: ['current', 'signIn', 'signOut'],
+  session: ['current', 'signIn', 'signOut', 'lock', 'unlock'],
   directory: ['search', 'getAccount'],
   settings: ['get', 'save', 'testConnection'],
   audit: ['recent', 'head', 'verify', 'query', 'timeline', 'export', 'purge'],

@@ -23,7 +23,7 @@ const AUDIT: Access = { roles: ['supervisor', 'auditor'] };
 /** The access rule of every contract method (a type check keeps it complete). */
 export const PERMISSIONS: { [G in ApiGroup]: { [M in ApiMethod<G>]: Access } } = {
   app: { info: 'public' },
-  session: { current: 'public', signIn: 'public', signOut: 'public' },
+  session: { current: 'public', signIn: 'public', signOut: 'public', lock: 'public', unlock: 'public' },
   directory: { search: DESK, getAccount: DESK },
   settings: { get: SETTINGS, save: SETTINGS, testConnection: SETTINGS },
   audit: { recent: AUDIT, head: AUDIT, verify: SUPERVISOR, query: AUDIT, timeline: AUDIT, export: AUDIT, purge: SUPERVISOR },
@@ -33,6 +33,12 @@ export const PERMISSIONS: { [G in ApiGroup]: { [M in ApiMethod<G>]: Access } } =
   reports: { monthly: AUDIT },
   outbox: { list: DESK },
 };
+
+/**
+ * Calls the UI makes on its own (polling a list, a scan, a countdown): they do not count as the
+ * operator's activity, so a screen left open still locks after the idle time.
+ */
+export const PASSIVE_METHODS: ReadonlySet<string> = new Set(['outbox.list', 'dashboards.scanStatus', 'cases.get', 'cases.gate', 'audit.head']);
 
 /** What a rule says for a session: allowed, or why not. */
 export function checkAccess(access: Access, who: { roles: readonly Role[] } | null, setup: boolean): 'allowed' | 'NOT_SIGNED_IN' | 'ROLE_NOT_ALLOWED' {

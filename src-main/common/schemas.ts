@@ -27,6 +27,8 @@ export const INPUT_SCHEMAS = {
     current: empty,
     signIn: z.strictObject({ username: lineText(128), password: secretText(256) }),
     signOut: empty,
+    lock: empty,
+    unlock: z.strictObject({ password: secretText(256) }),
   },
   directory: {
     search: z.strictObject({ query: lineText(200), kind: z.enum(QUERY_KINDS).optional() }),

@@ -230,11 +230,14 @@ export const settingsSchema = z.strictObject({
   sms: smsSettingsSchema.optional(),
   /** Absent: no mail relay (training mode uses the Outbox). */
   mail: mailSettingsSchema.optional(),
+  /** Minutes without activity before the session locks (default 10). */
+  session: z.strictObject({ idleLockMinutes: z.number().int().min(1, { error: 'too_short' }).max(240, { error: 'too_long' }) }).optional(),
   /** How long audit rows are kept before a supervisor may purge them (default 24 months). */
   audit: z.strictObject({ retentionMonths: z.number().int().min(6, { error: 'too_short' }).max(120, { error: 'too_long' }) }).optional(),
 });
 
 export const DEFAULT_RETENTION_MONTHS = 24;
+export const DEFAULT_IDLE_LOCK_MINUTES = 10;
 export type Settings = z.infer<typeof settingsSchema>;
 
 export const DEFAULT_SETTINGS: Settings = { version: 1, locale: 'vi', mode: 'training' };

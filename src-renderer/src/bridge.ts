@@ -20,11 +20,36 @@ function choose(): HelpdeskApi {
   return createHttpBridge({ manifest: API_MANIFEST, token: readToken });
 }
 
+type LockListener = () => void;
+const lockListeners = new Set<LockListener>();
+
+/** Called whenever the main process answers SESSION_LOCKED, whichever view made the call. */
+export function onSessionLocked(listener: LockListener): void {
+  lockListeners.add(listener);
+}
+
+/** Every method of the contract, watched for SESSION_LOCKED on the way back. */
+function watched(raw: HelpdeskApi): HelpdeskApi {
+  const out: Record<string, Record<string, (input: unknown) => Promise<unknown>>> = {};
+  for (const group of Object.keys(API_MANIFEST) as (keyof HelpdeskApi)[]) {
+    const calls = raw[group] as unknown as Record<string, (input: unknown) => Promise<{ ok: boolean; error?: { code: string } }>>;
+    out[group] = {};
+    for (const method of API_MANIFEST[group] as readonly string[]) {
+      out[group][method] = async (input) => {
+        const r = await calls[method]!(input);
+        if (!r.ok && r.error?.code === 'SESSION_LOCKED') for (const l of lockListeners) l();
+        return r;
+      };
+    }
+  }
+  return out as unknown as HelpdeskApi;
+}
+
 /**
  * The contract as the UI sees it: the Electron preload's `window.helpdesk` when present, otherwise the
  * HTTP bridge to the web harness. Import this, never `window.helpdesk` directly.
  */
-export const api: HelpdeskApi = choose();
+export const api: HelpdeskApi = watched(choose());
 
 /** True when running inside Electron (the preload exposed the API). */
 export const inElectron = window.helpdesk !== undefined;

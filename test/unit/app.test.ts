@@ -281,7 +281,7 @@ describe('app: roles, enforced per contract method in the main process', () => {
       await secrets.set(servicePasswordKey(profile), 'svc');
       expect(await api.session.signIn({ username: user, password: 'right' })).toMatchObject({ ok: true, value: { operator: { roles: [roleName] } } });
       for (const path of methods) {
-        if (path === 'session.signOut' || path === 'session.signIn' || path === 'settings.save') continue; // would end the session
+        if (['session.signOut', 'session.signIn', 'session.lock', 'session.unlock', 'settings.save'].includes(path)) continue; // would end or lock the session
         const allowed =
           PUBLIC.includes(path) ||
           (SUPERVISOR_OR_AUDITOR.includes(path) ? roleName !== 'operator' : roleName === 'supervisor' ? true : roleName === 'operator' ? !SUPERVISOR_ONLY.includes(path) : false);
@@ -365,5 +365,40 @@ describe('app: settings changes are owned and recorded where they happen', () =>
     expect((await api.session.signIn({ username: 'khach01', password: 'right' })).ok).toBe(false);
     expect(await api.session.current({})).toMatchObject({ ok: true, value: { operator: { username: 'tongdai01' } } });
     expect(audit.filter((r) => r.action === 'session.signOut')).toEqual([]);
+  });
+});
+
+describe('app: idle lock', () => {
+  async function signedIn(user = 'tongdai01') {
+    const s = setup(directorySettings);
+    await s.secrets.set(servicePasswordKey(profile), 'svc');
+    let t = Date.parse('2026-11-23T03:00:00Z');
+    s.deps.clock.now = () => new Date(t);
+    expect((await s.api.session.signIn({ username: user, password: 'right' })).ok).toBe(true);
+    return { ...s, advance: (minutes: number) => (t += minutes * 60_000) };
+  }
+
+  it('locks after the idle time (polling does not count as activity); only the same password unlocks', async () => {
+    const { api, audit, advance } = await signedIn();
+    advance(6);
+    expect((await api.directory.search({ query: 'annv' })).ok).toBe(true); // activity: the clock starts again
+    advance(6);
+    expect((await api.outbox.list({})).ok).toBe(true); // a poll: not activity
+    advance(5); // 11 minutes since the search
+    expect(await api.directory.search({ query: 'annv' })).toEqual({ ok: false, error: { code: 'SESSION_LOCKED' } });
+    expect(await api.session.current({})).toMatchObject({ ok: true, value: { locked: true, operator: { username: 'tongdai01' } } });
+    expect(audit.filter((r) => r.action === 'session.lock')).toEqual([expect.objectContaining({ operator: 'tongdai01', detail: { reason: 'idle' } })]);
+    expect(await api.session.unlock({ password: 'wrong' })).toEqual({ ok: false, error: { code: 'INVALID_CREDENTIALS' } });
+    expect(audit.at(-1)).toMatchObject({ action: 'session.unlock', outcome: 'refused' });
+    expect(await api.session.unlock({ password: 'right' })).toMatchObject({ ok: true, value: { locked: false } });
+    expect((await api.directory.search({ query: 'annv' })).ok).toBe(true);
+  });
+
+  it('the UI can lock at once; while locked nothing but sign-out and unlock works', async () => {
+    const { api } = await signedIn();
+    expect(await api.session.lock({})).toMatchObject({ ok: true, value: { locked: true, idleLockMinutes: 10 } });
+    expect(await api.cases.open({ accountId: 'uid=annv,dc=agency,dc=gov,dc=vn', reason: 'x' })).toEqual({ ok: false, error: { code: 'SESSION_LOCKED' } });
+    // Signing out is always possible, and a new sign-in starts unlocked.
+    expect(await api.session.signOut({})).toMatchObject({ ok: true, value: { operator: null, locked: false } });
   });
 });

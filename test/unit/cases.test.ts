@@ -445,8 +445,10 @@ describe('supervisor override for a caller with no usable contact', () => {
       ok: false,
       error: { code: 'ACTION_NOT_PERMITTED', reason: 'override_attempts' },
     });
-    // The next day (VN) the supervisor may try again.
+    // The next day (VN) the supervisor may try again (after unlocking the session idle since yesterday).
     now = new Date(T0.getTime() + 24 * 3600_000);
+    expect(await s.api.cases.open({ accountId: noContact().dn, reason: 'x' })).toEqual({ ok: false, error: { code: 'SESSION_LOCKED' } });
+    expect((await s.api.session.unlock({ password: 'x' })).ok).toBe(true);
     const tomorrow = await s.api.cases.open({ accountId: noContact().dn, reason: 'Hôm sau' });
     expect(await s.api.cases.override({ caseId: tomorrow.ok ? tomorrow.value.id : '', check: 'citizen-id', citizenId: '024681357', note })).toMatchObject({ ok: true });
     expect(JSON.stringify(s.audit)).not.toContain('024681357');

@@ -17,6 +17,13 @@ export const en: Messages = {
     forgotPassword: 'Forgot password',
     otpCode: 'Confirmation code',
   },
+  lock: {
+    title: 'Session locked',
+    intro: 'Locked after {minutes} minutes without activity. Enter the password of {name} to go on.',
+    password: 'Password',
+    unlock: 'Unlock',
+    signOut: 'Sign out',
+  },
   nav: {
     main: 'Main navigation',
     search: 'Find account',
@@ -379,6 +386,8 @@ export const en: Messages = {
       session: {
         signIn: 'Sign in',
         signOut: 'Sign out',
+        lock: 'Session locked',
+        unlock: 'Session unlocked',
       },
       directory: {
         search: 'Account search',
@@ -886,6 +895,7 @@ export const en: Messages = {
     VALIDATION_FAILED: 'The input is not valid.',
     UNKNOWN_METHOD: 'This function is not supported.',
     FORBIDDEN_SENDER: 'Request refused: the sender is not allowed. Reopen the application.',
+    SESSION_LOCKED: 'The session locked after a while without activity: enter your password again to go on.',
     NOT_SIGNED_IN: 'Your session has ended. Please sign in again.',
     ROLE_NOT_ALLOWED: 'Your role does not allow this.',
     NO_ROLE: 'Your account is in none of the role groups of this application (operator, supervisor, auditor). Please contact the system administrator.',

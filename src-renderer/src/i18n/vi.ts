@@ -20,6 +20,13 @@ export const vi = {
     forgotPassword: 'Quên mật khẩu',
     otpCode: 'Mã xác nhận',
   },
+  lock: {
+    title: 'Phiên làm việc đã khóa',
+    intro: 'Đã khóa sau {minutes} phút không thao tác. Nhập mật khẩu của {name} để tiếp tục.',
+    password: 'Mật khẩu',
+    unlock: 'Mở khóa',
+    signOut: 'Đăng xuất',
+  },
   nav: {
     main: 'Điều hướng chính',
     search: 'Tìm tài khoản',
@@ -387,6 +394,8 @@ export const vi = {
       session: {
         signIn: 'Đăng nhập',
         signOut: 'Đăng xuất',
+        lock: 'Khóa phiên làm việc',
+        unlock: 'Mở khóa phiên làm việc',
       },
       directory: {
         search: 'Tìm tài khoản',
@@ -898,6 +907,7 @@ export const vi = {
     VALIDATION_FAILED: 'Dữ liệu nhập không hợp lệ.',
     UNKNOWN_METHOD: 'Chức năng này không được hỗ trợ.',
     FORBIDDEN_SENDER: 'Yêu cầu bị từ chối: nguồn gửi không được phép. Hãy mở lại ứng dụng.',
+    SESSION_LOCKED: 'Phiên làm việc đã khóa do lâu không thao tác: nhập lại mật khẩu để tiếp tục.',
     NOT_SIGNED_IN: 'Phiên làm việc đã kết thúc. Vui lòng đăng nhập lại.',
     ROLE_NOT_ALLOWED: 'Vai trò của bạn không được thực hiện thao tác này.',
     NO_ROLE:

@@ -4,7 +4,7 @@ import type { ApiError } from '@common/result';
 import { can, type Role } from '@common/roles';
 import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
-import { api } from '../bridge';
+import { api, onSessionLocked } from '../bridge';
 
 /** Who is signed in. The main process owns the session; this mirrors it. */
 export const useSessionStore = defineStore('session', () => {
@@ -16,6 +16,11 @@ export const useSessionStore = defineStore('session', () => {
   const signedIn = computed(() => operator.value !== null);
   /** The signed-in user's roles, from their directory groups. */
   const roles = computed<Role[]>(() => operator.value?.roles ?? []);
+  /** Locked after the idle time: only unlock (same password) or sign-out. */
+  const locked = computed(() => signedIn.value && current.value?.locked === true);
+  onSessionLocked(() => {
+    if (current.value?.operator) current.value = { ...current.value, locked: true };
+  });
 
   /**
    * Whether the signed-in user may call this contract method now, to hide what their role cannot do
@@ -69,5 +74,30 @@ export const useSessionStore = defineStore('session', () => {
     error.value = null;
   }
 
-  return { current, loaded, busy, error, operator, signedIn, roles, allows, load, ensureLoaded, signIn, signOut, expired, clearError };
+  /** Locks now (the idle timer in App.vue calls it; the main process locks by itself too). */
+  async function lock(): Promise<void> {
+    const r = await api.session.lock({});
+    if (r.ok) current.value = r.value;
+  }
+
+  /** Unlocks with the signed-in operator's own password. */
+  async function unlock(password: string): Promise<boolean> {
+    busy.value = true;
+    error.value = null;
+    try {
+      const r = await api.session.unlock({ password });
+      if (!r.ok) {
+        error.value = r.error;
+        // Taken out of every role group meanwhile: the main process signed them out.
+        if (r.error.code === 'NO_ROLE') await load();
+        return false;
+      }
+      current.value = r.value;
+      return true;
+    } finally {
+      busy.value = false;
+    }
+  }
+
+  return { current, loaded, busy, error, operator, signedIn, roles, locked, allows, load, ensureLoaded, signIn, signOut, expired, clearError, lock, unlock };
 });

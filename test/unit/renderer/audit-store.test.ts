@@ -12,7 +12,7 @@ const api = vi.hoisted(() => ({
   settings: { get: vi.fn() },
   session: { current: vi.fn(), signIn: vi.fn(), signOut: vi.fn() },
 }));
-vi.mock('../../../src-renderer/src/bridge', () => ({ api, inElectron: false }));
+vi.mock('../../../src-renderer/src/bridge', () => ({ api, inElectron: false, onSessionLocked: () => undefined }));
 // The renderer's `@common/*` alias is the bundler's (tsconfig.web.json); here it points at the same file.
 
 type Form = Record<'from' | 'to' | 'operator' | 'account' | 'action' | 'outcome' | 'unit', string>;
@@ -160,7 +160,7 @@ describe('cleanFilter', () => {
 
   it('lists every action the filter offers once', () => {
     expect(new Set(audit.AUDIT_ACTIONS).size).toBe(audit.AUDIT_ACTIONS.length);
-    expect(audit.AUDIT_ACTIONS).toHaveLength(25);
+    expect(audit.AUDIT_ACTIONS).toHaveLength(27);
     expect(audit.AUDIT_ACTIONS).toContain('dashboard.export');
     expect(audit.AUDIT_ACTIONS).toContain('account.reset-unlock');
   });

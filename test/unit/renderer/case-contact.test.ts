@@ -12,7 +12,7 @@ const api = vi.hoisted(() => ({
   directory: { search: vi.fn(), getAccount: vi.fn() },
   session: { current: vi.fn(), signIn: vi.fn(), signOut: vi.fn() },
 }));
-vi.mock('../../../src-renderer/src/bridge', () => ({ api, inElectron: false }));
+vi.mock('../../../src-renderer/src/bridge', () => ({ api, inElectron: false, onSessionLocked: () => undefined }));
 // The renderer's `@common/*` alias is the bundler's (tsconfig.web.json); here it points at the same file.
 
 type Kind = 'mobile' | 'backupEmail';

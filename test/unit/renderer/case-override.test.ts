@@ -13,7 +13,7 @@ const api = vi.hoisted(() => ({
   directory: { search: vi.fn(), getAccount: vi.fn() },
   session: { current: vi.fn(), signIn: vi.fn(), signOut: vi.fn() },
 }));
-vi.mock('../../../src-renderer/src/bridge', () => ({ api, inElectron: false }));
+vi.mock('../../../src-renderer/src/bridge', () => ({ api, inElectron: false, onSessionLocked: () => undefined }));
 // The renderer's `@common/*` alias is the bundler's (tsconfig.web.json); here it points at the same file.
 
 interface OverrideForm {
@@ -61,7 +61,7 @@ function user(username: string, roles: Role[]): OperatorInfo {
   return { username, displayName: username, dn: `uid=${username}`, roles };
 }
 function signedInAs(operator: OperatorInfo | null, mode: 'training' | 'directory' = 'training'): void {
-  useSessionStore().current = { operator, since: operator ? iso(T0) : null, mode };
+  useSessionStore().current = { operator, since: operator ? iso(T0) : null, mode, locked: false, idleLockMinutes: 10 };
 }
 
 let store: CaseStore;
