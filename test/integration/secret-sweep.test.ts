@@ -1,9 +1,8 @@
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, dirname, join, relative, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { basename, join, relative } from 'node:path';
 import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
 import { Client } from 'ldapts';
@@ -13,8 +12,8 @@ import { servicePasswordKey } from '../../src-main/app/helpdesk';
 import { AUDIT_KEY_NAME, OTP_KEY_NAME } from '../../src-main/app/runtime';
 import type { HelpdeskApi } from '../../src-main/common/api';
 import type { AccountSummary, CaseView } from '../../src-main/common/dto';
-import type { Result } from '../../src-main/common/result';
 import { mailSecretKey, type Settings, smsSecretKey } from '../../src-main/common/settings';
+import { call as harnessCall, type Harness, type In, killHarness, must as harnessMust, startHarness } from '../helpers/harness-process';
 import { generateDirectoryLdif, TRAINING_OPERATOR_PASSWORD } from '../../scripts/training-data';
 import { digitTokenOffsets, type Place, type Secret, sweep, zipEntries } from '../helpers/secret-sweep';
 import { type SlapdHandle, startSlapd, trainingProfile } from '../helpers/slapd';
@@ -28,7 +27,6 @@ import { type SmtpSink, startSmtpSink } from '../helpers/smtp-sink';
 // HTTP gateway, an SMTP server with STARTTLS + AUTH; the web harness as a child process, driven over
 // HTTP as an operator, a supervisor and an auditor; secrets in gnome-keyring (run under dbus-run-session).
 
-const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const BASE = 'dc=daotao,dc=gov,dc=vn';
 const TOKEN = randomBytes(24).toString('base64url');
 const ESMS = { apiKey: `esms-api-${randomBytes(12).toString('base64url')}`, secretKey: `esms-secret-${randomBytes(12).toString('base64url')}` };
@@ -52,72 +50,20 @@ let work: string;
 let dataDir: string;
 let exportDir: string;
 
-/** The web harness child: every byte of its stdout and stderr. */
-interface Harness {
-  child: ChildProcess;
-  base: string;
-  stdout: Buffer[];
-  stderr: Buffer[];
-  closed: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
 let harness: Harness | undefined;
 
 /** What the session issued or typed, collected as it goes. */
 const otps: { label: string; value: string }[] = [];
 const wrongCodes: { label: string; value: string }[] = [];
 const temps: { label: string; value: string }[] = [];
-/** Every answer body of the API (what the UI would be shown). */
-const answers: string[] = [];
 const timings: Record<string, number> = {};
 
-async function startHarness(): Promise<Harness> {
-  const env: NodeJS.ProcessEnv = { ...process.env, HELPDESK_DATA_DIR: dataDir, HELPDESK_EXPORT_DIR: exportDir, HELPDESK_TOKEN: TOKEN };
-  delete env.HELPDESK_CONFIG; // settings.json in the data folder, swept with it
-  delete env.HELPDESK_PORT; // a free port, read from the URL it prints
-  const child = spawn(process.execPath, ['--import', 'tsx', join(REPO, 'src-main', 'web', 'main.ts')], { cwd: REPO, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  const h: Harness = {
-    child,
-    base: '',
-    stdout: [],
-    stderr: [],
-    closed: new Promise((r) => child.once('close', (code, signal) => r({ code, signal }))),
-  };
-  child.stdout!.on('data', (c: Buffer) => h.stdout.push(c));
-  child.stderr!.on('data', (c: Buffer) => h.stderr.push(c));
-  let exited = false;
-  void h.closed.then(() => (exited = true));
-  const deadline = Date.now() + 30_000;
-  while (Date.now() < deadline && !exited) {
-    const m = /Helpdesk web harness: (http:\/\/127\.0\.0\.1:\d+)\/\?token=/u.exec(Buffer.concat(h.stdout).toString('utf8'));
-    if (m) return { ...h, base: m[1]! };
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  child.kill('SIGKILL');
-  throw new Error(`web harness did not start:\n${Buffer.concat(h.stdout).toString()}\n${Buffer.concat(h.stderr).toString()}`);
-}
-
-type In<G extends keyof HelpdeskApi, M extends keyof HelpdeskApi[G]> = HelpdeskApi[G][M] extends (input: infer I) => unknown ? I : never;
-type Out<G extends keyof HelpdeskApi, M extends keyof HelpdeskApi[G]> = HelpdeskApi[G][M] extends (input: never) => Promise<Result<infer O>> ? O : never;
-
-/** One contract call over HTTP, as the page makes it. */
-async function call<G extends keyof HelpdeskApi, M extends keyof HelpdeskApi[G] & string>(group: G, method: M, input: In<G, M>): Promise<Result<Out<G, M>>> {
-  const r = await fetch(`${harness!.base}/api/${group}/${method}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` },
-    body: JSON.stringify(input),
-  });
-  const text = await r.text();
-  answers.push(text);
-  expect([`${group}/${method}`, r.status]).toEqual([`${group}/${method}`, 200]);
-  return JSON.parse(text) as Result<Out<G, M>>;
-}
-
+/** One contract call over HTTP, as the page makes it (every answer kept in harness.answers). */
+const call = <G extends keyof HelpdeskApi, M extends keyof HelpdeskApi[G] & string>(group: G, method: M, input: In<G, M>) =>
+  harnessCall(harness!, group, method, input);
 /** A call that must succeed: its value. */
-async function must<G extends keyof HelpdeskApi, M extends keyof HelpdeskApi[G] & string>(group: G, method: M, input: In<G, M>): Promise<Out<G, M>> {
-  const r = await call(group, method, input);
-  if (!r.ok) throw new Error(`${group}/${method} failed: ${JSON.stringify(r.error)}`);
-  return r.value;
-}
+const must = <G extends keyof HelpdeskApi, M extends keyof HelpdeskApi[G] & string>(group: G, method: M, input: In<G, M>) =>
+  harnessMust(harness!, group, method, input);
 
 async function signIn(username: string): Promise<void> {
   const s = await must('session', 'signIn', { username, password: TRAINING_OPERATOR_PASSWORD });
@@ -266,15 +212,12 @@ beforeAll(async () => {
     },
   };
   timings.servers = Date.now() - t0;
-  harness = await startHarness();
+  harness = await startHarness({ dataDir, exportDir, token: TOKEN });
   timings.harnessStart = Date.now() - t0 - timings.servers;
 });
 
 afterAll(async () => {
-  if (harness && harness.child.exitCode === null && harness.child.signalCode === null) {
-    harness.child.kill('SIGKILL');
-    await harness.closed;
-  }
+  await killHarness(harness);
   if (settings) {
     // The entries this run made (tied to these throwaway endpoints); the audit/OTP keys stay, as the app's would.
     for (const k of [servicePasswordKey(settings.directory!), smsSecretKey(settings.sms!)!, mailSecretKey(settings.mail!)!]) {
@@ -506,7 +449,7 @@ describe('secret sweep after a full session through the web harness', () => {
     }
     places.push({ label: 'harness stdout', bytes: Buffer.concat(harness!.stdout) });
     places.push({ label: 'harness stderr', bytes: Buffer.concat(harness!.stderr) });
-    places.push({ label: 'API answers', bytes: Buffer.from(answers.join('\n'), 'utf8') });
+    places.push({ label: 'API answers', bytes: Buffer.from(harness!.answers.join('\n'), 'utf8') });
 
     // The places hold what they should (the sweep is not looking at empty or unreadable files).
     const text = (label: string) => places.find((p) => p.label === label)?.bytes.toString('utf8') ?? '';
