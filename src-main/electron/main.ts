@@ -1,13 +1,14 @@
-import { app, BrowserWindow, dialog, session } from 'electron';
+import { app, BrowserWindow, dialog, protocol, session } from 'electron';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { KeytarSecretStore } from '../adapters/secrets/keytar-secret-store';
 import { createRuntime, type Runtime } from '../app/runtime';
+import { answerAppRequest, APP_ENTRY_URL, APP_ORIGIN, APP_PATH, APP_SCHEME, APP_SCHEME_PRIVILEGES } from './app-protocol';
 import { registerIpc } from './ipc';
 import type { SenderPolicy } from './sender-guard';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
-const rendererFile = join(here, '..', 'renderer', 'index.html');
+const rendererDir = join(here, '..', 'renderer');
 // The dev server URL is honoured only in development builds, never in a packaged app.
 const devUrl = app.isPackaged ? undefined : process.env.ELECTRON_RENDERER_URL;
 const trusted = new Set<number>();
@@ -16,7 +17,7 @@ let runtime: Runtime | null = null;
 function senderPolicy(): SenderPolicy {
   return devUrl
     ? { trustedWebContents: trusted, appOrigin: new URL(devUrl).origin }
-    : { trustedWebContents: trusted, appOrigin: 'file://', appFile: rendererFile, platform: process.platform };
+    : { trustedWebContents: trusted, appOrigin: APP_ORIGIN, appPath: APP_PATH };
 }
 
 function createWindow(): BrowserWindow {
@@ -50,7 +51,7 @@ function createWindow(): BrowserWindow {
   win.webContents.on('will-redirect', (e) => e.preventDefault());
   win.webContents.setWindowOpenHandler(() => ({ action: 'deny' }));
   if (devUrl) void win.loadURL(devUrl);
-  else void win.loadFile(rendererFile);
+  else void win.loadURL(APP_ENTRY_URL);
   return win;
 }
 
@@ -64,12 +65,15 @@ if (!app.requestSingleInstanceLock()) {
       win.focus();
     }
   });
+  // Before 'ready': the page's own scheme, standard and secure (a real origin), nothing more.
+  protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { ...APP_SCHEME_PRIVILEGES } }]);
   app.on('web-contents-created', (_e, contents) => {
     contents.on('will-attach-webview', (e) => e.preventDefault());
   });
   void app.whenReady().then(async () => {
     session.defaultSession.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
     session.defaultSession.setPermissionCheckHandler(() => false);
+    protocol.handle(APP_SCHEME, (req) => answerAppRequest(req, rendererDir));
     runtime = await createRuntime({
       dataDir: app.getPath('userData'),
       resourcesDir: app.isPackaged ? join(process.resourcesPath, 'resources') : join(here, '..', '..', 'resources'),

@@ -1,6 +1,3 @@
-import { resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-
 /**
  * Who may call the contract over IPC (pure logic, unit-tested; electron/ipc.ts feeds it real events).
  * Only the app's own window, in its main frame, showing the app's own page.
@@ -17,32 +14,27 @@ export interface SenderFacts {
 export interface SenderPolicy {
   /** ids of the webContents the app created. */
   trustedWebContents: ReadonlySet<number>;
-  /** The renderer's origin: `file://` for the packaged page, `http://localhost:5173` in dev. */
+  /** Scheme and host of the page: `app://helpdesk` in the app (electron/app-protocol.ts), `http://localhost:5173` in dev. */
   appOrigin: string;
-  /** For file:// pages: the exact index.html path the app loaded. */
-  appFile?: string;
-  platform?: NodeJS.Platform;
+  /** When set, the page's path must be exactly this (`/index.html` under the app protocol; the router uses the hash). */
+  appPath?: string;
 }
 
+/**
+ * Compares scheme and host as written rather than `URL.origin`, which is the opaque "null" for a
+ * custom scheme such as `app:` in the WHATWG URL parser.
+ */
 export function isTrustedSender(f: SenderFacts, p: SenderPolicy): boolean {
   if (!p.trustedWebContents.has(f.webContentsId) || !f.isMainFrame || !f.frameUrl) return false;
   let url: URL;
+  let expected: URL;
   try {
     url = new URL(f.frameUrl);
+    expected = new URL(p.appOrigin);
   } catch {
     return false;
   }
-  if (p.appOrigin === 'file://') {
-    if (url.protocol !== 'file:' || p.appFile === undefined) return false;
-    let file: string;
-    try {
-      file = fileURLToPath(url);
-    } catch {
-      return false;
-    }
-    // Windows paths compare without regard to case (C:\App vs c:\app).
-    const same = (a: string, b: string) => (p.platform === 'win32' ? a.toLowerCase() === b.toLowerCase() : a === b);
-    return same(resolve(file), resolve(p.appFile));
-  }
-  return url.origin === p.appOrigin;
+  if (url.username !== '' || url.password !== '') return false;
+  if (url.protocol !== expected.protocol || url.host !== expected.host || url.host === '') return false;
+  return p.appPath === undefined || url.pathname === p.appPath;
 }

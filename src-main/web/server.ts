@@ -2,10 +2,11 @@ import { timingSafeEqual } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { extname, join, normalize, resolve, sep } from 'node:path';
+import { resolve } from 'node:path';
 import type { HelpdeskApi } from '../common/api';
 import { fail } from '../common/result';
 import { dispatch, pathEntry } from '../app/dispatch';
+import { PAGE_SECURITY_HEADERS, resolvePageAsset } from '../app/page-assets';
 
 export interface WebServerOptions {
   api: HelpdeskApi;
@@ -25,29 +26,8 @@ export interface WebServer {
 
 const MAX_BODY = 256 * 1024;
 
-const TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-  '.woff2': 'font/woff2',
-  '.json': 'application/json',
-};
-
-const SECURITY_HEADERS = {
-  'Content-Security-Policy':
-    "default-src 'self'; script-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'none'",
-  'X-Content-Type-Options': 'nosniff',
-  'Referrer-Policy': 'no-referrer',
-  'Cross-Origin-Opener-Policy': 'same-origin',
-  'Cross-Origin-Resource-Policy': 'same-origin',
-  'Cache-Control': 'no-store',
-};
-
 function send(res: ServerResponse, status: number, body: string | Buffer, type: string): void {
-  res.writeHead(status, { ...SECURITY_HEADERS, 'Content-Type': type, 'Content-Length': Buffer.byteLength(body) });
+  res.writeHead(status, { ...PAGE_SECURITY_HEADERS, 'Content-Type': type, 'Content-Length': Buffer.byteLength(body) });
   res.end(body);
 }
 
@@ -116,13 +96,13 @@ export function startWebServer(opts: WebServerOptions): Promise<WebServer> {
     }
 
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'Method Not Allowed', 'text/plain');
-    const rel = url.pathname === '/' ? 'index.html' : decodeURIComponent(url.pathname.slice(1));
-    const file = normalize(join(root, rel));
-    if (file !== root && !file.startsWith(root + sep)) return send(res, 404, 'Not Found', 'text/plain');
+    const asset = resolvePageAsset(root, url.pathname);
+    if (!asset.ok) return send(res, asset.status, asset.status === 400 ? 'Bad Request' : 'Not Found', 'text/plain');
+    const { file } = asset;
     try {
       const st = await stat(file);
       if (!st.isFile()) return send(res, 404, 'Not Found', 'text/plain');
-      send(res, 200, await readFile(file), TYPES[extname(file)] ?? 'application/octet-stream');
+      send(res, 200, await readFile(file), asset.type);
     } catch {
       send(res, 404, 'Not Found', 'text/plain');
     }

@@ -22,9 +22,8 @@ function spyApi() {
   return { api: api as unknown as HelpdeskApi, calls };
 }
 
-const APP_FILE = '/opt/helpdesk/out/renderer/index.html';
-const policy: SenderPolicy = { trustedWebContents: new Set([7]), appOrigin: 'file://', appFile: APP_FILE };
-const good: SenderFacts = { webContentsId: 7, frameUrl: `file://${APP_FILE}`, isMainFrame: true };
+const policy: SenderPolicy = { trustedWebContents: new Set([7]), appOrigin: 'app://helpdesk', appPath: '/index.html' };
+const good: SenderFacts = { webContentsId: 7, frameUrl: 'app://helpdesk/index.html#/search', isMainFrame: true };
 
 describe('IPC handler: sender validation', () => {
   let spy: ReturnType<typeof spyApi>;
@@ -41,7 +40,11 @@ describe('IPC handler: sender validation', () => {
   it.each<[string, SenderFacts]>([
     ['an unknown webContents', { ...good, webContentsId: 8 }],
     ['a sub-frame', { ...good, isMainFrame: false }],
-    ['another file', { ...good, frameUrl: 'file:///tmp/evil.html' }],
+    ['a local file, even the renderer itself', { ...good, frameUrl: 'file:///opt/helpdesk/out/renderer/index.html' }],
+    ['another page of the app scheme', { ...good, frameUrl: 'app://helpdesk/other.html' }],
+    ['another host of the app scheme', { ...good, frameUrl: 'app://evil/index.html' }],
+    ['the app scheme with credentials', { ...good, frameUrl: 'app://user@helpdesk/index.html' }],
+    ['the app host over another scheme', { ...good, frameUrl: 'http://helpdesk/index.html' }],
     ['a web origin', { ...good, frameUrl: 'https://evil.example/' }],
     ['a destroyed frame', { ...good, frameUrl: null }],
     ['a malformed URL', { ...good, frameUrl: 'not a url' }],
@@ -134,17 +137,6 @@ describe('contract', () => {
     expect(await api.directory!.search!({ query: 'annv' })).toEqual({ channel: 'helpdesk:directory:search', input: { query: 'annv' } });
     expect(Object.isFrozen(api)).toBe(true);
     vi.doUnmock('electron');
-  });
-});
-
-describe('sender guard on Windows paths', () => {
-  it('matches the app file whatever the case of the drive and folders', async () => {
-    const { isTrustedSender } = await import('../../src-main/electron/sender-guard');
-    if (process.platform === 'win32') return; // resolve() below is POSIX here; the case rule is what is tested
-    const p: SenderPolicy = { trustedWebContents: new Set([1]), appOrigin: 'file://', appFile: '/Opt/App/index.html', platform: 'win32' };
-    expect(isTrustedSender({ webContentsId: 1, frameUrl: 'file:///opt/app/index.html', isMainFrame: true }, p)).toBe(true);
-    expect(isTrustedSender({ webContentsId: 1, frameUrl: 'file:///opt/app/other.html', isMainFrame: true }, p)).toBe(false);
-    expect(isTrustedSender({ webContentsId: 1, frameUrl: 'file:///opt/app/index.html', isMainFrame: true }, { ...p, platform: 'linux' })).toBe(false);
   });
 });
 
