@@ -802,6 +802,15 @@ export const en: Messages = {
       too_long: 'The retention is at most {n} months.',
       invalid: 'Enter a whole number of months from {min} to {max}.',
     },
+    session: {
+      title: 'Session',
+      idleLock: 'Lock after inactivity (minutes)',
+      idleLockHint:
+        'From {min} to {max} minutes; leave empty for the default of {n} minutes. Once locked, the user types their own password again to go on.',
+      too_short: 'The time is at least {n} minutes.',
+      too_long: 'The time is at most {n} minutes.',
+      invalid: 'Enter a whole number of minutes from {min} to {max}.',
+    },
     sms: {
       title: 'SMS channel',
       provider: 'Provider',

@@ -814,6 +814,15 @@ export const vi = {
       too_long: 'Thời gian lưu tối đa là {n} tháng.',
       invalid: 'Nhập số tháng (số nguyên) từ {min} đến {max}.',
     },
+    session: {
+      title: 'Phiên làm việc',
+      idleLock: 'Tự khóa sau khi không thao tác (phút)',
+      idleLockHint:
+        'Từ {min} đến {max} phút; để trống để dùng mặc định {n} phút. Khi đã khóa, người dùng nhập lại mật khẩu của mình để tiếp tục.',
+      too_short: 'Thời gian tối thiểu là {n} phút.',
+      too_long: 'Thời gian tối đa là {n} phút.',
+      invalid: 'Nhập số phút (số nguyên) từ {min} đến {max}.',
+    },
     sms: {
       title: 'Kênh gửi tin nhắn SMS',
       provider: 'Nhà cung cấp',

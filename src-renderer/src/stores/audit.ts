@@ -1,13 +1,13 @@
 import type { AuditChainReport, AuditEntry, AuditExportResult, AuditFilter, AuditHead, AuditPage, AuditPurgeResult } from '@common/dto';
 import type { ApiError, Result } from '@common/result';
 import { defineStore } from 'pinia';
-import { computed, reactive, ref, watch } from 'vue';
+import { computed, reactive, ref } from 'vue';
 import { createLatestGate } from '../async';
 import { api } from '../bridge';
 import { type ExportFormat, joinPath, withFormat } from '../export-path';
 import { formatDateTimeSeconds } from '../format';
-import { DEFAULT_RETENTION_MONTHS } from '../retention';
-import { useSessionStore } from './session';
+import { DEFAULT_RETENTION_MONTHS } from '../setting-bounds';
+import { clearOnSignOut, useSessionStore } from './session';
 
 /** Rows a page of the audit view shows (only that page is ever in the DOM). */
 export const AUDIT_PAGE_SIZE = 50;
@@ -396,12 +396,7 @@ export const useAuditStore = defineStore('audit', () => {
     purgeError.value = null;
   }
 
-  watch(
-    () => useSessionStore().signedIn,
-    (signedIn) => {
-      if (!signedIn) clear();
-    },
-  );
+  clearOnSignOut(clear);
 
   return {
     form,

@@ -1,7 +1,7 @@
 import type { AccountDetail, ActionResult, CaseView, VerificationChannel } from '@common/dto';
 import type { ApiError, Result } from '@common/result';
 import { defineStore } from 'pinia';
-import { computed, ref, watch } from 'vue';
+import { computed, ref } from 'vue';
 import { createLatestGate } from '../async';
 import { api } from '../bridge';
 import { isGateRefusal, type ActionKind, type ActionOutcome } from '../flows/actions';
@@ -9,7 +9,7 @@ import { cleanContactValue, codeGone, type ContactKind } from '../flows/contacts
 import { overrideInput, type OverrideForm } from '../flows/override';
 import { defaultChannel } from '../flows/verification';
 import { useSearchStore } from './search';
-import { useSessionStore } from './session';
+import { clearOnSignOut, useSessionStore } from './session';
 
 /** What is in flight: one request at a time, so a double click never sends two codes. */
 export type CaseBusy = 'open' | 'send' | 'verify' | 'override' | 'close' | 'action' | 'contact-send' | 'contact-save' | null;
@@ -460,12 +460,7 @@ export const useCaseStore = defineStore('case', () => {
   }
 
   // Signed out (or the session ended): nothing of the last caller stays.
-  watch(
-    () => useSessionStore().signedIn,
-    (signedIn) => {
-      if (!signedIn) reset();
-    },
-  );
+  clearOnSignOut(reset);
 
   return {
     accountId,

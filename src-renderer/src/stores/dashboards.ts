@@ -6,7 +6,7 @@ import { createLatestGate } from '../async';
 import { api } from '../bridge';
 import { type ExportFormat, joinPath, withFormat, withPdf } from '../export-path';
 import { vnDay, vnMonth } from '../format';
-import { useSessionStore } from './session';
+import { clearOnSignOut, useSessionStore } from './session';
 
 /** The view asks for the scan's progress this often while it runs. */
 export const SCAN_POLL_MS = 500;
@@ -435,12 +435,7 @@ export const useDashboardsStore = defineStore('dashboards', () => {
     reportError.value = null;
   }
 
-  watch(
-    () => useSessionStore().signedIn,
-    (signedIn) => {
-      if (!signedIn) clear();
-    },
-  );
+  clearOnSignOut(clear);
 
   return {
     scan,

@@ -1,10 +1,10 @@
 import type { OutboxMessage } from '@common/dto';
 import type { ApiError } from '@common/result';
 import { defineStore } from 'pinia';
-import { ref, watch } from 'vue';
+import { ref } from 'vue';
 import { createLatestGate } from '../async';
 import { api } from '../bridge';
-import { useSessionStore } from './session';
+import { clearOnSignOut, useSessionStore } from './session';
 
 /** How many messages the Outbox view asks for (the training Outbox keeps 200). */
 export const OUTBOX_LIMIT = 50;
@@ -50,12 +50,7 @@ export const useOutboxStore = defineStore('outbox', () => {
     updatedAt.value = null;
   }
 
-  watch(
-    () => useSessionStore().signedIn,
-    (signedIn) => {
-      if (!signedIn) clear();
-    },
-  );
+  clearOnSignOut(clear);
 
   return { messages, loaded, loading, error, updatedAt, load, clear };
 });

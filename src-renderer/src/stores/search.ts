@@ -4,7 +4,7 @@ import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
 import { createLatestGate, debounce } from '../async';
 import { api } from '../bridge';
-import { useSessionStore } from './session';
+import { clearOnSignOut, useSessionStore } from './session';
 
 export const SEARCH_DEBOUNCE_MS = 250;
 export const MIN_QUERY_LENGTH = 2;
@@ -176,6 +176,8 @@ export const useSearchStore = defineStore('search', () => {
     accountLoading.value = false;
     accountError.value = null;
   }
+
+  clearOnSignOut(clear);
 
   return {
     query,

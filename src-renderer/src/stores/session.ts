@@ -3,7 +3,7 @@ import type { OperatorInfo, SessionInfo } from '@common/dto';
 import type { ApiError } from '@common/result';
 import { can, type Role } from '@common/roles';
 import { defineStore } from 'pinia';
-import { computed, ref } from 'vue';
+import { computed, ref, watch } from 'vue';
 import { api, onSessionLocked } from '../bridge';
 
 /** Who is signed in. The main process owns the session; this mirrors it. */
@@ -101,3 +101,19 @@ export const useSessionStore = defineStore('session', () => {
 
   return { current, loaded, busy, error, operator, signedIn, roles, locked, allows, load, ensureLoaded, signIn, signOut, expired, clearError, lock, unlock };
 });
+
+/**
+ * The one rule for sign-out: every store that holds something of a user or a caller registers its
+ * `clear` here, and it runs whenever the session ends (sign-out, expiry, a mode change, "no role" at
+ * unlock). A unit test dirties every store's state, ends the session and expects each back to new.
+ */
+export function clearOnSignOut(clear: () => void): void {
+  watch(
+    () => useSessionStore().signedIn,
+    (signedIn) => {
+      if (!signedIn) clear();
+    },
+    // At once, inside the call that ended the session: nothing of it is shown for a frame longer.
+    { flush: 'sync' },
+  );
+}

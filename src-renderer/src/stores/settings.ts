@@ -6,9 +6,9 @@ import type { DirectorySettings, MailSettings, Settings, SmsSettings } from '@co
 import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
 import { api } from '../bridge';
-import { DEFAULT_RETENTION_MONTHS } from '../retention';
+import { DEFAULT_IDLE_LOCK_MINUTES, DEFAULT_RETENTION_MONTHS } from '../setting-bounds';
 import { useAppStore } from './app';
-import { useSessionStore } from './session';
+import { clearOnSignOut, useSessionStore } from './session';
 
 export type SmsProvider = SmsSettings['provider'];
 export type MailProvider = MailSettings['provider'];
@@ -110,6 +110,8 @@ export interface SettingsForm {
   mail: MailForm;
   /** Months the audit rows are kept before a purge; '' (empty field): the default, 24. */
   auditRetention: number | string;
+  /** Minutes without activity before the session locks; '' (empty field): the default, 10. */
+  idleLockMinutes: number | string;
   /** Typed by the operator; sent only when not empty, never filled from the main process. */
   servicePassword: string;
   /** SpeedSMS access token, generic HTTP secret header value or SMPP password (typed, never filled). */
@@ -220,6 +222,7 @@ function formOf(view: SettingsView | null): SettingsForm {
     sms: smsFormOf(view?.settings.sms),
     mail: mailFormOf(view?.settings.mail),
     auditRetention: view?.settings.audit?.retentionMonths ?? '',
+    idleLockMinutes: view?.settings.session?.idleLockMinutes ?? '',
     servicePassword: '',
     smsSecret: '',
     smsApiKey: '',
@@ -239,10 +242,10 @@ function num(value: number | string, fallback: number): number {
 }
 
 /**
- * The retention field as months: null when empty (the default applies), NaN for anything that is not
- * a number (sent as null: the main process refuses it next to the field).
+ * An optional number field (retention months, idle minutes): null when empty (the default applies),
+ * NaN for anything that is not a number (sent as null: the main process refuses it next to the field).
  */
-export function retentionOf(value: number | string): number | null {
+export function optionalNumberOf(value: number | string): number | null {
   if (typeof value === 'number') return value;
   return value.trim() === '' ? null : Number(value);
 }
@@ -356,6 +359,8 @@ export const useSettingsStore = defineStore('settings', () => {
   const testing = ref(false);
   const report = ref<ConnectionReport | null>(null);
   const testError = ref<ApiError | null>(null);
+  /** True while a save reloads the session (a mode change ends it: see clear()). */
+  let sessionEndedBySave = false;
 
   async function load(): Promise<void> {
     loading.value = true;
@@ -388,10 +393,10 @@ export const useSettingsStore = defineStore('settings', () => {
 
   /**
    * The Settings to send: the profile goes along in directory mode, or when the operator filled it in.
-   * With `relays`, the agency name, the SMS and mail relays and the audit retention too: a relay is
-   * sent when one is chosen, or as `{ provider: 'none' }` when the operator turns a saved one off; left
-   * out otherwise, so the main process keeps what it has. The retention goes when typed (or when a
-   * saved one is emptied: as the default).
+   * With `relays`, the agency name, the SMS and mail relays, the audit retention and the idle lock too:
+   * a relay is sent when one is chosen, or as `{ provider: 'none' }` when the operator turns a saved one
+   * off; left out otherwise, so the main process keeps what it has. The retention and the idle minutes
+   * go when typed (or when a saved one is emptied: as the default).
    */
   function settingsOf(withDirectory: boolean, relays: boolean): Settings {
     const f = form.value;
@@ -406,10 +411,13 @@ export const useSettingsStore = defineStore('settings', () => {
     else if (saved?.agencyName) s.agencyName = ''; // cleared: '' survives JSON (undefined would be dropped)
     if (f.sms.provider !== 'none' || (saved?.sms && saved.sms.provider !== 'none')) s.sms = smsSettingsOf(f.sms);
     if (f.mail.provider !== 'none' || (saved?.mail && saved.mail.provider !== 'none')) s.mail = mailSettingsOf(f.mail);
-    const retention = retentionOf(f.auditRetention);
+    const retention = optionalNumberOf(f.auditRetention);
     if (retention !== null) s.audit = { retentionMonths: retention };
     // Emptied: back to the default. Left out, the main process would keep the saved value.
     else if (saved?.audit) s.audit = { retentionMonths: DEFAULT_RETENTION_MONTHS };
+    const idle = optionalNumberOf(f.idleLockMinutes);
+    if (idle !== null) s.session = { idleLockMinutes: idle };
+    else if (saved?.session) s.session = { idleLockMinutes: DEFAULT_IDLE_LOCK_MINUTES };
     return s;
   }
 
@@ -489,7 +497,12 @@ export const useSettingsStore = defineStore('settings', () => {
       view.value = r.value;
       form.value = formOf(r.value);
       // A changed mode restarts the directory and ends the session in the main process.
-      await Promise.all([useAppStore().load(), session.load()]);
+      sessionEndedBySave = true;
+      try {
+        await Promise.all([useAppStore().load(), session.load()]);
+      } finally {
+        sessionEndedBySave = false;
+      }
       saved.value = wasSignedIn && !session.signedIn ? 'signed-out' : 'saved';
       return true;
     } finally {
@@ -512,6 +525,28 @@ export const useSettingsStore = defineStore('settings', () => {
     }
   }
 
+  /**
+   * Sign-out: what was read or typed here (the settings, passwords and keys typed, a connection
+   * report) is forgotten; the screen reads the settings again when opened. Except when the save itself
+   * ended the session (a mode change): its answer stays, with `saved` saying so, and its form holds
+   * the saved settings with no secret (formOf never carries one).
+   */
+  function clear(): void {
+    if (sessionEndedBySave) return;
+    view.value = null;
+    form.value = formOf(null);
+    loading.value = false;
+    loadError.value = null;
+    saving.value = false;
+    saveError.value = null;
+    saved.value = null;
+    testing.value = false;
+    report.value = null;
+    testError.value = null;
+  }
+
+  clearOnSignOut(clear);
+
   return {
     view,
     form,
@@ -532,5 +567,6 @@ export const useSettingsStore = defineStore('settings', () => {
     chooseMailSecurity,
     save,
     testConnection,
+    clear,
   };
 });

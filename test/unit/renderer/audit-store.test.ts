@@ -517,15 +517,6 @@ describe('audit store: purge', () => {
     expect(store.retentionMonths).toBe(24);
   });
 
-  it('keeps the default renderer constants equal to the settings schema', async () => {
-    const common = await import('../../../src-main/common/settings');
-    const r = await loadRenderer<{ DEFAULT_RETENTION_MONTHS: number; MIN_RETENTION_MONTHS: number; MAX_RETENTION_MONTHS: number }>('retention.ts');
-    expect(r.DEFAULT_RETENTION_MONTHS).toBe(common.DEFAULT_RETENTION_MONTHS);
-    const valid = (n: number) => common.settingsSchema.safeParse({ audit: { retentionMonths: n } }).success;
-    expect([r.MIN_RETENTION_MONTHS - 1, r.MIN_RETENTION_MONTHS, r.MAX_RETENTION_MONTHS, r.MAX_RETENTION_MONTHS + 1].map(valid)).toEqual([false, true, true, false]);
-    expect(valid(r.DEFAULT_RETENTION_MONTHS)).toBe(true);
-  });
-
   it('without the settings (refused, or a role that cannot read them): no number of months', async () => {
     api.settings.get.mockResolvedValueOnce(err('ROLE_NOT_ALLOWED'));
     await store.askPurge();

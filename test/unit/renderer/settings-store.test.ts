@@ -5,6 +5,7 @@ import type { ApiError, Result } from '../../../src-main/common/result';
 import { INPUT_SCHEMAS } from '../../../src-main/common/schemas';
 import { directoryDefaults } from '../../../src-main/common/dialects';
 import {
+  DEFAULT_IDLE_LOCK_MINUTES,
   DEFAULT_RETENTION_MONTHS,
   mailSettingsSchema,
   type MailSettings,
@@ -39,6 +40,7 @@ interface SettingsForm {
   sms: SmsForm;
   mail: { provider: MailSettings['provider']; smtp: Record<string, string | number> & { port: number | string; security: string; user: string; host: string } };
   auditRetention: number | string;
+  idleLockMinutes: number | string;
   servicePassword: string;
   smsSecret: string;
   smsApiKey: string;
@@ -67,7 +69,7 @@ interface StoreModule {
   textLines(text: string): string[];
   linesText(lines: readonly string[]): string;
   headersText(h: Record<string, string>): string;
-  retentionOf(value: number | string): number | null;
+  optionalNumberOf(value: number | string): number | null;
 }
 
 const mod = await loadRenderer<StoreModule>('stores/settings.ts');
@@ -403,11 +405,11 @@ describe('settings store: role groups', () => {
 
 describe('settings store: audit retention', () => {
   it('the field as months: empty is the default (null), numbers as typed, anything else NaN', () => {
-    expect(mod.retentionOf('')).toBeNull();
-    expect(mod.retentionOf('   ')).toBeNull();
-    expect(mod.retentionOf(36)).toBe(36);
-    expect(mod.retentionOf(' 48 ')).toBe(48);
-    expect(mod.retentionOf('abc')).toBeNaN();
+    expect(mod.optionalNumberOf('')).toBeNull();
+    expect(mod.optionalNumberOf('   ')).toBeNull();
+    expect(mod.optionalNumberOf(36)).toBe(36);
+    expect(mod.optionalNumberOf(' 48 ')).toBe(48);
+    expect(mod.optionalNumberOf('abc')).toBeNaN();
   });
 
   it('not set: the field is empty and `audit` is left out', async () => {
@@ -456,5 +458,54 @@ describe('settings store: audit retention', () => {
     api.settings.testConnection.mockResolvedValueOnce(ok({ ok: true, steps: [] }));
     await store.testConnection();
     expect((api.settings.testConnection.mock.lastCall?.[0] as { settings: Settings }).settings).not.toHaveProperty('audit');
+  });
+});
+
+describe('settings store: idle lock minutes', () => {
+  it('not set: the field is empty and `session` is left out', async () => {
+    await loaded(viewOf({}));
+    expect(store.form.idleLockMinutes).toBe('');
+    expect(await store.save()).toBe(true);
+    expect(lastSave().settings).not.toHaveProperty('session');
+  });
+
+  it('typed: sent as settings.session.idleLockMinutes, valid for the contract', async () => {
+    await loaded(viewOf({}));
+    store.form.idleLockMinutes = 3;
+    expect(await store.save()).toBe(true);
+    expect(lastSave().settings.session).toEqual({ idleLockMinutes: 3 });
+    expect(INPUT_SCHEMAS.settings.save.safeParse(lastSave()).success).toBe(true);
+  });
+
+  it('a saved value fills the field; emptied, the default goes', async () => {
+    await loaded(viewOf({ session: { idleLockMinutes: 30 } }));
+    expect(store.form.idleLockMinutes).toBe(30);
+    store.form.idleLockMinutes = '';
+    expect(await store.save()).toBe(true);
+    expect(lastSave().settings.session).toEqual({ idleLockMinutes: DEFAULT_IDLE_LOCK_MINUTES });
+  });
+
+  it('out of range: refused by the contract at the field; what was typed stays', async () => {
+    await loaded(viewOf({}));
+    store.form.idleLockMinutes = 0;
+    const parsed = INPUT_SCHEMAS.settings.save.safeParse({ settings: { version: 1, locale: 'vi', mode: 'training', session: { idleLockMinutes: 0 } } });
+    expect(parsed.error?.issues[0]).toMatchObject({ path: ['settings', 'session', 'idleLockMinutes'], message: 'too_short' });
+    api.settings.save.mockResolvedValueOnce({ ok: false, error: { code: 'VALIDATION_FAILED', field: 'settings.session.idleLockMinutes', reason: 'too_short' } });
+    expect(await store.save()).toBe(false);
+    expect(store.form.idleLockMinutes).toBe(0);
+  });
+});
+
+describe('renderer bounds of the number settings (src-renderer/src/setting-bounds.ts)', () => {
+  it('equal the settings schema: defaults valid, each bound the last valid value', async () => {
+    const b = await loadRenderer<Record<string, number>>('setting-bounds.ts');
+    const valid = (s: Partial<Settings>) => settingsSchema.safeParse(s).success;
+    const months = (n: number) => valid({ audit: { retentionMonths: n } });
+    const minutes = (n: number) => valid({ session: { idleLockMinutes: n } });
+    expect(b.DEFAULT_RETENTION_MONTHS).toBe(DEFAULT_RETENTION_MONTHS);
+    expect(b.DEFAULT_IDLE_LOCK_MINUTES).toBe(DEFAULT_IDLE_LOCK_MINUTES);
+    expect([b.MIN_RETENTION_MONTHS! - 1, b.MIN_RETENTION_MONTHS!, b.MAX_RETENTION_MONTHS!, b.MAX_RETENTION_MONTHS! + 1].map(months)).toEqual([false, true, true, false]);
+    expect([b.MIN_IDLE_LOCK_MINUTES! - 1, b.MIN_IDLE_LOCK_MINUTES!, b.MAX_IDLE_LOCK_MINUTES!, b.MAX_IDLE_LOCK_MINUTES! + 1].map(minutes)).toEqual([false, true, true, false]);
+    expect(months(b.DEFAULT_RETENTION_MONTHS!) && minutes(b.DEFAULT_IDLE_LOCK_MINUTES!)).toBe(true);
   });
 });
