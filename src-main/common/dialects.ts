@@ -89,6 +89,7 @@ export function directoryDefaults(dialect: Dialect): Omit<DirectorySettings, 'ur
     maxResults: 50,
     operatorFilter: '',
     allowAdministrativeUnlock: false,
+    allowPlainLdap: false,
     roleGroups: { operator: [], supervisor: [], auditor: [] },
   };
 }

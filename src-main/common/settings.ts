@@ -73,6 +73,24 @@ export function isLoopbackHost(host: string): boolean {
   return /^(127\.\d{1,3}\.\d{1,3}\.\d{1,3}|localhost|\[::1\]|::1)$/u.test(host);
 }
 
+/**
+ * Whether passwords (the service account's, the operators', a temporary one) may cross this directory
+ * connection: over ldaps:// or StartTLS, to a loopback host, or over plain LDAP where the profile says
+ * so explicitly (`allowPlainLdap`) — never for Active Directory. The settings schema refuses a profile
+ * that fails it; the LDAP adapter checks again before every bind.
+ */
+export function passwordsMayCross(d: { url: string; startTls: boolean; dialect: string; allowPlainLdap?: boolean }): boolean {
+  let u: URL;
+  try {
+    u = new URL(d.url);
+  } catch {
+    return false;
+  }
+  if (u.protocol === 'ldaps:' || (u.protocol === 'ldap:' && d.startTls)) return true;
+  if (u.protocol !== 'ldap:') return false;
+  return isLoopbackHost(u.hostname) || (d.allowPlainLdap === true && d.dialect !== 'active-directory');
+}
+
 export const directorySettingsSchema = z.strictObject({
   url: ldapUrl,
   startTls: z.boolean().default(false),
@@ -95,6 +113,11 @@ export const directorySettingsSchema = z.strictObject({
    */
   allowAdministrativeUnlock: z.boolean().default(false),
   /**
+   * Let passwords cross plain `ldap://` (no TLS) to a host that is not loopback. Off by default, not
+   * recommended, refused for Active Directory (see passwordsMayCross).
+   */
+  allowPlainLdap: z.boolean().default(false),
+  /**
    * Directory groups (DNs) that give a role: members (direct `member` / `uniqueMember` / `memberUid`;
    * nested groups on AD) get it at sign-in. A user in none of them cannot sign in. Saving a directory
    * profile needs at least one supervisor group, so that someone can still change the settings.
@@ -107,14 +130,12 @@ export const directorySettingsSchema = z.strictObject({
     })
     .default({ operator: [], supervisor: [], auditor: [] }),
 }).superRefine((d, ctx) => {
-  // Passwords (service and operators') never cross a network in clear: ldaps:// or StartTLS off loopback.
-  try {
-    const u = new URL(d.url);
-    if (u.protocol === 'ldap:' && !d.startTls && !isLoopbackHost(u.hostname)) {
-      ctx.addIssue({ code: 'custom', path: ['url'], message: 'insecure_transport' });
-    }
-  } catch {
-    // the url field reports its own format error
+  // Passwords (service and operators') never cross a network in clear unless the profile explicitly
+  // allows it — and never to Active Directory.
+  if (d.allowPlainLdap && d.dialect === 'active-directory') {
+    ctx.addIssue({ code: 'custom', path: ['allowPlainLdap'], message: 'insecure_transport' });
+  } else if (/^ldaps?:\/\//iu.test(d.url) && !passwordsMayCross(d)) {
+    ctx.addIssue({ code: 'custom', path: ['url'], message: 'insecure_transport' });
   }
 });
 export type DirectorySettings = z.infer<typeof directorySettingsSchema>;

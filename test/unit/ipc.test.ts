@@ -156,6 +156,15 @@ describe('settings schema: transport security', () => {
     expect(await reason({ url: 'ldap://ldap.agency.gov.vn', startTls: true })).toBe('ok');
     expect(await reason({ url: 'ldap://127.0.0.1:3389' })).toBe('ok');
   });
+  it('plain ldap:// to another host only where the profile explicitly allows it, never for Active Directory', async () => {
+    expect(await reason({ url: 'ldap://ldap.agency.gov.vn', allowPlainLdap: true })).toBe('ok');
+    expect(await reason({ url: 'ldap://zimbra.agency.gov.vn', dialect: 'zimbra', allowPlainLdap: true })).toBe('ok');
+    expect(await reason({ url: 'ldap://dc1.agency.gov.vn', dialect: 'active-directory' })).toBe('settings.directory.url:insecure_transport');
+    // AD: the switch itself is refused, whatever the URL (so it cannot sit there waiting for a plain URL).
+    expect(await reason({ url: 'ldap://dc1.agency.gov.vn', dialect: 'active-directory', allowPlainLdap: true })).toBe('settings.directory.allowPlainLdap:insecure_transport');
+    expect(await reason({ url: 'ldaps://dc1.agency.gov.vn', dialect: 'active-directory', allowPlainLdap: true })).toBe('settings.directory.allowPlainLdap:insecure_transport');
+    expect(await reason({ url: 'ldaps://dc1.agency.gov.vn', dialect: 'active-directory' })).toBe('ok');
+  });
   it('refuses credentials in the URL and filters that are not one expression', async () => {
     expect(await reason({ url: 'ldaps://user:pass@ldap.agency.gov.vn' })).toBe('settings.directory.url:invalid_format');
     expect(await reason({ url: 'ldaps://ldap.agency.gov.vn', userFilter: '(objectClass=*)(uid=*)' })).toBe('settings.directory.userFilter:invalid_format');

@@ -1,7 +1,8 @@
 import { isIP } from 'node:net';
 import type { ConnectionOptions } from 'node:tls';
 import { Client } from 'ldapts';
-import type { DirectorySettings } from '../../common/settings';
+import { type DirectorySettings, passwordsMayCross } from '../../common/settings';
+import { HelpdeskError } from '../../domain/errors';
 
 /** TLS options for a profile: certificate always verified, the agency's CA when given, TLS 1.2+. */
 export function tlsOptionsFor(s: DirectorySettings): ConnectionOptions {
@@ -24,8 +25,9 @@ export function newClient(s: DirectorySettings): Client {
   });
 }
 
-/** Opens a client, upgrades with StartTLS when configured, and binds. */
+/** Opens a client, upgrades with StartTLS when configured, and binds (never a password in clear, unless allowed). */
 export async function openBound(s: DirectorySettings, dn: string, password: string): Promise<Client> {
+  if (!passwordsMayCross(s)) throw new HelpdeskError('INSECURE_CONNECTION', { detail: 'ldaps or StartTLS required' });
   const client = newClient(s);
   try {
     if (s.startTls && s.url.startsWith('ldap:')) await client.startTLS(tlsOptionsFor(s));

@@ -711,6 +711,9 @@ export const en: Messages = {
     url: 'Server address (URL)',
     urlHint: 'For example: ldaps://ldap.tphcm.gov.vn or ldap://10.0.0.5:389',
     startTls: 'Use StartTLS (upgrade an ldap:// connection to TLS)',
+    allowPlainLdap: 'Allow unencrypted ldap:// (not recommended)',
+    allowPlainLdapHint:
+      "The service account's and the officers' passwords will cross the network in readable form. Turn on only while the directory server has no TLS and the network path is protected; never applies to Active Directory.",
     caCertificate: 'CA certificate (PEM)',
     caCertificateHint: "Paste the root certificate if the server uses an internal CA. Leave empty to use the operating system's certificates.",
     baseDn: 'Base DN',
@@ -985,7 +988,8 @@ export const en: Messages = {
     control_characters: 'Contains control characters, which are not allowed.',
     invalid_format: 'Wrong format.',
     unknown_field: 'Unsupported field.',
-    insecure_transport: 'Unencrypted connection: use ldaps:// or enable StartTLS (plain ldap:// only on loopback).',
+    insecure_transport:
+      'Unencrypted connection: use ldaps:// or enable StartTLS (plain ldap:// only on loopback, or where explicitly allowed — never for Active Directory).',
     landline: 'This is a landline; a mobile number is needed.',
     old_format: 'Old 11-digit mobile numbers were renumbered to 10 digits in 2018.',
     same_as_mail: 'The backup e-mail must differ from the account’s own mail.',

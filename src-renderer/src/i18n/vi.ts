@@ -721,6 +721,9 @@ export const vi = {
     url: 'Địa chỉ máy chủ (URL)',
     urlHint: "Ví dụ: ldaps://ldap.tphcm.gov.vn hoặc ldap://10.0.0.5:389",
     startTls: 'Dùng StartTLS (nâng cấp kết nối ldap:// lên TLS)',
+    allowPlainLdap: 'Cho phép ldap:// không mã hóa (không khuyến nghị)',
+    allowPlainLdapHint:
+      'Mật khẩu của tài khoản dịch vụ và của cán bộ sẽ đi qua mạng ở dạng đọc được. Chỉ bật khi máy chủ thư mục chưa có TLS và đường mạng được bảo vệ; không bao giờ áp dụng cho Active Directory.',
     caCertificate: 'Chứng chỉ CA (PEM)',
     caCertificateHint: 'Dán chứng chỉ gốc nếu máy chủ dùng chứng chỉ nội bộ. Để trống để dùng chứng chỉ của hệ điều hành.',
     baseDn: 'DN gốc (base DN)',
@@ -1004,7 +1007,8 @@ export const vi = {
     invalid_format: 'Sai định dạng.',
     unknown_field: 'Trường không được hỗ trợ.',
     invalid_value: 'Giá trị không hợp lệ.',
-    insecure_transport: 'Kết nối không mã hóa: dùng ldaps:// hoặc bật StartTLS (chỉ máy cục bộ mới được dùng ldap:// thường).',
+    insecure_transport:
+      'Kết nối không mã hóa: dùng ldaps:// hoặc bật StartTLS (ldap:// thường chỉ dùng cho máy cục bộ, hoặc khi đã chọn cho phép — không bao giờ với Active Directory).',
     landline: 'Đây là số máy bàn; cần số điện thoại di động.',
     old_format: 'Số di động 11 số cũ đã được chuyển sang 10 số từ năm 2018.',
     same_as_mail: 'Thư điện tử dự phòng phải khác địa chỉ thư của chính tài khoản.',

@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+import { openBound } from '../../src-main/adapters/ldap/connection';
+import { directoryDefaults } from '../../src-main/common/dialects';
+import { type DirectorySettings, passwordsMayCross } from '../../src-main/common/settings';
+import { HelpdeskError } from '../../src-main/domain/errors';
+
+// Issue #6 item 4: passwords never cross plain LDAP unless the profile explicitly allows it, never to
+// Active Directory — one rule (passwordsMayCross) for the settings schema and for every bind.
+const profile = (over: Partial<DirectorySettings>): DirectorySettings => ({
+  ...directoryDefaults('openldap'),
+  url: 'ldap://ldap.agency.gov.vn',
+  baseDn: 'dc=agency,dc=gov,dc=vn',
+  serviceBindDn: 'cn=helpdesk,dc=agency,dc=gov,dc=vn',
+  ...over,
+});
+
+describe('passwordsMayCross', () => {
+  it.each<[string, Partial<DirectorySettings>, boolean]>([
+    ['ldaps', { url: 'ldaps://ldap.agency.gov.vn' }, true],
+    ['StartTLS', { startTls: true }, true],
+    ['plain to another host', {}, false],
+    ['plain to another host, explicitly allowed', { allowPlainLdap: true }, true],
+    ['plain to AD, even if allowed', { dialect: 'active-directory', allowPlainLdap: true }, false],
+    ['plain to Zimbra, allowed', { dialect: 'zimbra', allowPlainLdap: true }, true],
+    ['plain to loopback', { url: 'ldap://127.0.0.1:3389' }, true],
+    ['plain to IPv6 loopback', { url: 'ldap://[::1]:3389' }, true],
+    ['plain to a name that only starts like loopback', { url: 'ldap://127.0.0.1.evil.example' }, false],
+    ['another scheme', { url: 'http://ldap.agency.gov.vn' }, false],
+    ['no URL', { url: 'not a url' }, false],
+  ])('%s → %s', (_what, over, expected) => {
+    expect(passwordsMayCross(profile(over))).toBe(expected);
+  });
+});
+
+describe('openBound', () => {
+  it('refuses before connecting when a password would cross plain LDAP (no socket is opened)', async () => {
+    // 192.0.2.1 (TEST-NET-1) answers nothing: a connection attempt would wait for the timeout.
+    const started = Date.now();
+    const err = await openBound(profile({ url: 'ldap://192.0.2.1:389', connectTimeoutMs: 5000 }), 'cn=helpdesk', 'secret').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(HelpdeskError);
+    expect((err as HelpdeskError).code).toBe('INSECURE_CONNECTION');
+    expect(String((err as Error).message)).not.toContain('secret');
+    expect(Date.now() - started).toBeLessThan(1000);
+  });
+
+  it('with plain LDAP explicitly allowed, it does try the server (here: nobody answers)', async () => {
+    const err = await openBound(profile({ url: 'ldap://192.0.2.1:389', allowPlainLdap: true, connectTimeoutMs: 500, timeoutMs: 1000 }), 'cn=helpdesk', 'secret').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(Error);
+    expect((err as { code?: string }).code).not.toBe('INSECURE_CONNECTION');
+  });
+});
