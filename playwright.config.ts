@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { defineConfig } from '@playwright/test';
 
 // Evaluated in the runner and again in each worker: the env set here on first evaluation is inherited.
@@ -13,11 +13,16 @@ process.env.HELPDESK_E2E_DATA ??= mkdtempSync(join(tmpdir(), 'helpdesk-e2e-'));
 process.env.HELPDESK_E2E_EXPORT ??= mkdtempSync(join(tmpdir(), 'helpdesk-e2e-export-'));
 const port = process.env.HELPDESK_E2E_PORT;
 
-/** The Electron binary, when this machine has it (it cannot be downloaded everywhere). */
+/**
+ * Whether this machine has the Electron binary (it cannot be downloaded everywhere). Looked up without
+ * `require('electron')`, which in Electron 45 starts a download when the binary is missing.
+ */
 function electronBinary(): string | null {
   try {
-    const path = createRequire(import.meta.url)('electron') as unknown;
-    return typeof path === 'string' && existsSync(path) ? path : null;
+    const dir = dirname(createRequire(import.meta.url).resolve('electron/package.json'));
+    const rel = readFileSync(join(dir, 'path.txt'), 'utf8').trim();
+    const path = join(dir, 'dist', rel);
+    return rel !== '' && existsSync(path) ? path : null;
   } catch {
     return null;
   }

@@ -2,6 +2,7 @@ import { _electron as electron, expect, test } from '@playwright/test';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { API_MANIFEST } from '../../src-main/common/manifest';
 
 // @electron: launches the real Electron binary on the built app (`npm run build`). Runs only where the
 // binary exists (playwright.config.ts adds the project then); the web project proves the same UI in Chromium.
@@ -15,9 +16,11 @@ test('@electron the desktop window is sandboxed, exposes only window.helpdesk, a
       'undefined',
       'undefined',
     ]);
-    expect(await win.evaluate(() => Object.keys((globalThis as unknown as { helpdesk: object }).helpdesk).sort())).toEqual(
-      ['app', 'audit', 'directory', 'session', 'settings'],
-    );
+    expect(await win.evaluate(() => Object.keys((globalThis as unknown as { helpdesk: object }).helpdesk).sort())).toEqual(Object.keys(API_MANIFEST).sort());
+    // The page comes from the app's own scheme (checklist item 18), not file://, and cannot read files.
+    expect(win.url()).toMatch(/^app:\/\/helpdesk\/index\.html(#.*)?$/u);
+    expect(await win.evaluate(() => fetch('file:///etc/hostname').then(() => 'read', () => 'refused'))).toBe('refused');
+    expect(await win.evaluate(() => fetch('app://helpdesk/..%2f..%2fpackage.json').then((r) => r.status, () => 'refused'))).not.toBe(200);
     await expect(win.getByTestId('training-banner')).toBeVisible();
     await win.getByTestId('signin-username').fill('tongdai01');
     await win.getByTestId('signin-password').fill('DaoTao@2026');
