@@ -254,9 +254,10 @@ export function createCases(deps: CaseDeps): {
           state: { kind: 'open' },
           deliveryContact: null,
         };
+        // Audited first: a case whose opening could not be recorded (a full disk) does not exist.
+        audit(c, 'case.open', 'ok');
         cases.set(c.id, c);
         accounts.set(c.id, account);
-        audit(c, 'case.open', 'ok');
         return view(c);
       }),
     get: ({ caseId }) => deps.run(async () => view(own(caseId))),

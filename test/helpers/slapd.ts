@@ -6,6 +6,9 @@
  *   const ldap = await startSlapd({ ldif });
  *   try { ... new Client({ url: ldap.url }) ... } finally { await ldap.stop(); }
  *
+ * Outages for fault tests: `halt()` stops the server (SIGTERM, or SIGKILL) keeping its port, config and
+ * data; `start()` brings it back on the same port(s) with the same data; `signal('SIGSTOP')` makes it hang.
+ *
  * Nothing is registered globally: the caller must call stop().
  */
 import { execFile, spawn } from 'node:child_process';
@@ -60,6 +63,14 @@ export interface SlapdHandle {
   policyDn: string;
   /** The temp dir (config, database, certificates). */
   dir: string;
+  /** The pid of the slapd running now; null while halted. */
+  pid(): number | null;
+  /** Sends a signal to the slapd running now (SIGSTOP: it hangs, connections are accepted but never answered; SIGCONT). */
+  signal(signal: NodeJS.Signals): void;
+  /** Stops the server (SIGTERM, or the given signal, e.g. SIGKILL) and waits for it to exit; port, config and data stay for start(). */
+  halt(signal?: NodeJS.Signals): Promise<void>;
+  /** Starts the server again on the same port(s) with the same config and data, and waits until it answers. */
+  start(): Promise<void>;
   /** SIGTERM, wait for exit, remove the dir. Idempotent. */
   stop(): Promise<void>;
 }
@@ -130,22 +141,38 @@ export async function startSlapd(opts: SlapdOptions = {}): Promise<SlapdHandle> 
       const url = `ldap://127.0.0.1:${port}`;
       const ldapsUrl = ldapsPort === undefined ? undefined : `ldaps://127.0.0.1:${ldapsPort}`;
       const listeners = [`${url}/`, ...(ldapsUrl ? [`${ldapsUrl}/`] : [])].join(' ');
-      // -d 32768 ("none"): stay in the foreground and print only the messages logged whatever
-      // the level (startup banner, fatal errors such as a failed bind(2)). -d 0 also stays in
-      // the foreground but prints nothing at all, not even why slapd exited.
-      const child = spawn(slapdBin, ['-f', confPath, '-h', listeners, '-d', '32768'], {
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      const proc = watch(child);
+      const launch = async (): Promise<Watched> => {
+        // -d 32768 ("none"): stay in the foreground and print only the messages logged whatever
+        // the level (startup banner, fatal errors such as a failed bind(2)). -d 0 also stays in
+        // the foreground but prints nothing at all, not even why slapd exited.
+        const child = spawn(slapdBin, ['-f', confPath, '-h', listeners, '-d', '32768'], {
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
+        const w = watch(child);
+        try {
+          await waitReady(w, port, ldapsPort, rootDn, rootPassword);
+        } catch (err) {
+          await terminate(w);
+          throw Object.assign(err instanceof Error ? err : new Error(String(err)), { portInUse: w.exited && /Address already in use/.test(w.output()) });
+        }
+        return w;
+      };
+      let proc: Watched;
       try {
-        await waitReady(proc, port, ldapsPort, rootDn, rootPassword);
+        proc = await launch();
       } catch (err) {
         lastError = err;
-        await terminate(proc);
-        if (proc.exited && /Address already in use/.test(proc.output())) continue;
+        if ((err as { portInUse?: boolean }).portInUse) continue;
         throw err;
       }
       let stopped: Promise<void> | undefined;
+      /** Stops the current process; a stopped (SIGSTOP) one is continued so that it can end. */
+      const end = async (signal: NodeJS.Signals): Promise<void> => {
+        if (proc.exited) return;
+        proc.child.kill(signal);
+        proc.child.kill('SIGCONT');
+        await terminate(proc);
+      };
       return {
         url,
         ldapsUrl,
@@ -157,9 +184,29 @@ export async function startSlapd(opts: SlapdOptions = {}): Promise<SlapdHandle> 
         servicePassword,
         policyDn,
         dir,
+        pid: () => (proc.exited ? null : (proc.child.pid ?? null)),
+        signal(signal) {
+          if (proc.exited) throw new Error('slapd is not running');
+          proc.child.kill(signal);
+        },
+        halt: (signal = 'SIGTERM') => end(signal),
+        async start() {
+          if (stopped) throw new Error('slapd was stopped for good');
+          if (!proc.exited) return;
+          // The port was just released: a socket of the old process may hold it for a moment.
+          for (let attempt = 0; ; attempt++) {
+            try {
+              proc = await launch();
+              return;
+            } catch (err) {
+              if (!(err as { portInUse?: boolean }).portInUse || attempt >= 20) throw err;
+              await new Promise((r) => setTimeout(r, 250));
+            }
+          }
+        },
         stop() {
           stopped ??= (async () => {
-            await terminate(proc);
+            await end('SIGTERM');
             await rm(dir, { recursive: true, force: true });
           })();
           return stopped;

@@ -3,7 +3,7 @@ import type { AuditEntry, AuditPage, AuditPurgeResult } from '../../common/dto';
 import type { ResolvedAuditFilter } from '../../domain/audit-filter';
 import { HelpdeskError } from '../../domain/errors';
 import type { AuditChainReport, AuditHead, AuditLog, AuditRecord, Clock } from '../../domain/ports';
-import { AUDIT_NO_DELETE_TRIGGER, type Db } from './database';
+import { AUDIT_NO_DELETE_TRIGGER, type Db, storageError } from './database';
 
 type Scalar = string | number | boolean | null;
 
@@ -184,7 +184,7 @@ export class SqliteAuditLog implements AuditLog {
       } catch (err) {
         if (attempt < 3 && (err as { code?: string }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY') continue;
         this.headCache = null;
-        throw err;
+        throw storageError(err);
       }
       this.headCache = { seq: full.seq, hash };
       return;
@@ -294,7 +294,7 @@ export class SqliteAuditLog implements AuditLog {
       return run.immediate();
     } catch (err) {
       this.headCache = null; // the checkpoint row was rolled back with the rest
-      throw err;
+      throw storageError(err);
     }
   }
 

@@ -1,6 +1,31 @@
 import Database from 'better-sqlite3';
+import { HelpdeskError } from '../../domain/errors';
 
 export type Db = Database.Database;
+
+/**
+ * A write SQLite could not make, as a contract error: STORAGE_FULL when the disk (or the quota) is full,
+ * STORAGE_ERROR when the file could not be written (I/O error, read-only). The failed statement or
+ * transaction was rolled back by SQLite: nothing of it is in the file. Anything else is returned as is.
+ */
+export function storageError(err: unknown): unknown {
+  if (!(err instanceof Database.SqliteError)) return err;
+  const code = err.code;
+  if (code === 'SQLITE_FULL') return new HelpdeskError('STORAGE_FULL', { detail: code, cause: err });
+  if (code.startsWith('SQLITE_IOERR') || code.startsWith('SQLITE_READONLY') || code === 'SQLITE_CANTOPEN') {
+    return new HelpdeskError('STORAGE_ERROR', { detail: code, cause: err });
+  }
+  return err;
+}
+
+/** Runs a write, with its SQLite failures mapped by storageError. */
+export function writing<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    throw storageError(err);
+  }
+}
 
 /** The trigger that keeps rows from being deleted (dropped and recreated only by a retention purge). */
 export const AUDIT_NO_DELETE_TRIGGER = "CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END;";

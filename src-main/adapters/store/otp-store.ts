@@ -1,5 +1,5 @@
 import type { OtpPolicy, OtpStore, Reservation, StoredCode } from '../../domain/otp';
-import type { Db } from './database';
+import { type Db, writing } from './database';
 
 interface CodeRow {
   case_id: string;
@@ -17,7 +17,8 @@ const date = (ms: number | null) => (ms === null ? null : new Date(ms));
 /**
  * OTP state in SQLite. Reservations and sends count alike (an in-flight send holds its slot), so two
  * operators racing for one account cannot both pass the limits; IMMEDIATE transactions make each
- * step atomic across processes too. Only keyed hashes of codes are stored.
+ * step atomic across processes too. Only keyed hashes of codes are stored. A write the disk cannot take
+ * fails with STORAGE_FULL / STORAGE_ERROR (storageError), rolled back whole.
  */
 export class SqliteOtpStore implements OtpStore {
   constructor(private readonly db: Db) {}
@@ -41,28 +42,27 @@ export class SqliteOtpStore implements OtpStore {
         .run(accountKey, dayKey, now.getTime());
       return { ok: true, id: Number(r.lastInsertRowid) };
     });
-    return run.immediate();
+    return writing(() => run.immediate());
   }
 
   releaseSend(reservationId: number): void {
-    this.db.prepare(`UPDATE otp_sends SET state = 'released' WHERE id = ? AND state = 'reserved'`).run(reservationId);
+    writing(() => this.db.prepare(`UPDATE otp_sends SET state = 'released' WHERE id = ? AND state = 'reserved'`).run(reservationId));
   }
 
   storeCode(reservationId: number, c: StoredCode): void {
-    this.db
-      .transaction(() => {
-        this.db.prepare(`UPDATE otp_sends SET state = 'sent', at_ms = ? WHERE id = ?`).run(c.sentAt.getTime(), reservationId);
-        this.db
-          .prepare(
-            `INSERT INTO otp_codes (case_id, account_key, channel, code_hash, sent_ms, expires_ms, used_ms, void_ms)
-             VALUES (?, ?, ?, ?, ?, ?, NULL, NULL)
-             ON CONFLICT (case_id) DO UPDATE SET account_key = excluded.account_key, channel = excluded.channel,
-               code_hash = excluded.code_hash, sent_ms = excluded.sent_ms, expires_ms = excluded.expires_ms,
-               used_ms = NULL, void_ms = NULL`,
-          )
-          .run(c.caseId, c.accountKey, c.channel, c.codeHash, c.sentAt.getTime(), c.expiresAt.getTime());
-      })
-      .immediate();
+    const run = this.db.transaction(() => {
+      this.db.prepare(`UPDATE otp_sends SET state = 'sent', at_ms = ? WHERE id = ?`).run(c.sentAt.getTime(), reservationId);
+      this.db
+        .prepare(
+          `INSERT INTO otp_codes (case_id, account_key, channel, code_hash, sent_ms, expires_ms, used_ms, void_ms)
+           VALUES (?, ?, ?, ?, ?, ?, NULL, NULL)
+           ON CONFLICT (case_id) DO UPDATE SET account_key = excluded.account_key, channel = excluded.channel,
+             code_hash = excluded.code_hash, sent_ms = excluded.sent_ms, expires_ms = excluded.expires_ms,
+             used_ms = NULL, void_ms = NULL`,
+        )
+        .run(c.caseId, c.accountKey, c.channel, c.codeHash, c.sentAt.getTime(), c.expiresAt.getTime());
+    });
+    writing(() => run.immediate());
   }
 
   currentCode(caseId: string): StoredCode | null {
@@ -81,18 +81,17 @@ export class SqliteOtpStore implements OtpStore {
   }
 
   recordWrong(accountKey: string, dayKey: string, caseId: string, now: Date, maxWrong: number): number {
-    return this.db
-      .transaction(() => {
-        this.db
-          .prepare(`INSERT INTO otp_wrong (account_key, day, count) VALUES (?, ?, 1) ON CONFLICT (account_key, day) DO UPDATE SET count = count + 1`)
-          .run(accountKey, dayKey);
-        const total = this.wrongCount(accountKey, dayKey);
-        if (total >= maxWrong) {
-          this.db.prepare(`UPDATE otp_codes SET void_ms = ? WHERE case_id = ? AND void_ms IS NULL`).run(now.getTime(), caseId);
-        }
-        return total;
-      })
-      .immediate();
+    const run = this.db.transaction(() => {
+      this.db
+        .prepare(`INSERT INTO otp_wrong (account_key, day, count) VALUES (?, ?, 1) ON CONFLICT (account_key, day) DO UPDATE SET count = count + 1`)
+        .run(accountKey, dayKey);
+      const total = this.wrongCount(accountKey, dayKey);
+      if (total >= maxWrong) {
+        this.db.prepare(`UPDATE otp_codes SET void_ms = ? WHERE case_id = ? AND void_ms IS NULL`).run(now.getTime(), caseId);
+      }
+      return total;
+    });
+    return writing(() => run.immediate());
   }
 
   wrongCount(accountKey: string, dayKey: string): number {
@@ -103,9 +102,8 @@ export class SqliteOtpStore implements OtpStore {
   }
 
   markUsed(caseId: string, codeHash: string, now: Date): boolean {
-    const r = this.db
-      .prepare(`UPDATE otp_codes SET used_ms = ? WHERE case_id = ? AND code_hash = ? AND used_ms IS NULL AND void_ms IS NULL`)
-      .run(now.getTime(), caseId, codeHash);
+    const mark = this.db.prepare(`UPDATE otp_codes SET used_ms = ? WHERE case_id = ? AND code_hash = ? AND used_ms IS NULL AND void_ms IS NULL`);
+    const r = writing(() => mark.run(now.getTime(), caseId, codeHash));
     return r.changes === 1;
   }
 
