@@ -955,9 +955,9 @@ export const en: Messages = {
     SETTINGS_WRITE_FAILED: 'The settings file could not be written.',
     EXPORT_WRITE_FAILED: 'The export could not be written where you chose (the folder does not exist or cannot be written). No partial file was left.',
     STORAGE_FULL:
-      "The disk holding the application's data is full, so the audit log could not be written: the operation stopped before the step that needed it. Free some disk space (or tell the system administrator), check the account again, then retry.",
+      "The disk holding the application's data is full, so the audit log could not be written. The operation may have stopped before or just after changing the account: check the account before retrying, and free some disk space (or tell the system administrator).",
     STORAGE_ERROR:
-      "The application's database could not be written (disk read/write error), so the audit log could not be written: the operation stopped before the step that needed it. Tell the system administrator.",
+      "The application's database could not be written (disk read/write error), so the audit log could not be written. The operation may have stopped before or just after changing the account: check the account and tell the system administrator.",
     ABORTED: 'The operation was stopped as requested; it did not finish.',
     SCAN_NOT_FOUND: 'This directory scan is not known (it ended earlier or the application restarted).',
     AUDIT_TAMPERED: 'The audit log is not intact (rows were changed or removed): nothing was done. Run “Check integrity” and tell the system administrator.',

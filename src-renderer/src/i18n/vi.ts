@@ -940,9 +940,9 @@ export const vi = {
     SETTINGS_WRITE_FAILED: 'Không ghi được tệp cài đặt.',
     EXPORT_WRITE_FAILED: 'Không ghi được tệp xuất ra vị trí đã chọn (thư mục không tồn tại hoặc không có quyền ghi). Không có tệp nào bị ghi dở.',
     STORAGE_FULL:
-      'Ổ đĩa chứa dữ liệu của ứng dụng đã đầy nên không ghi được nhật ký: thao tác dừng lại trước bước cần ghi nhật ký. Hãy giải phóng dung lượng ổ đĩa (hoặc báo quản trị hệ thống), xem lại tài khoản rồi thử lại.',
+      'Ổ đĩa chứa dữ liệu của ứng dụng đã đầy nên không ghi được nhật ký. Thao tác có thể đã dừng trước hoặc ngay sau khi thay đổi tài khoản: hãy xem lại tài khoản trước khi thử lại, và giải phóng dung lượng ổ đĩa (hoặc báo quản trị hệ thống).',
     STORAGE_ERROR:
-      'Không ghi được vào cơ sở dữ liệu của ứng dụng (lỗi đọc/ghi ổ đĩa) nên không ghi được nhật ký: thao tác dừng lại trước bước cần ghi nhật ký. Hãy báo quản trị hệ thống.',
+      'Không ghi được vào cơ sở dữ liệu của ứng dụng (lỗi đọc/ghi ổ đĩa) nên không ghi được nhật ký. Thao tác có thể đã dừng trước hoặc ngay sau khi thay đổi tài khoản: hãy xem lại tài khoản và báo quản trị hệ thống.',
     ABORTED: 'Thao tác đã dừng theo yêu cầu; chưa hoàn tất.',
     SCAN_NOT_FOUND: 'Không tìm thấy lượt quét thư mục này (đã kết thúc từ trước hoặc ứng dụng đã khởi động lại).',
     AUDIT_TAMPERED: 'Nhật ký kiểm tra không toàn vẹn (có dòng bị sửa hoặc bị xóa): thao tác không được thực hiện. Hãy chạy “Kiểm tra toàn vẹn” và báo quản trị hệ thống.',
