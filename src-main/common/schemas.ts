@@ -3,7 +3,7 @@ import type { HelpdeskApi } from './api';
 import { IDENTITY_CHECKS, QUERY_KINDS } from './dto';
 import type { ApiError } from './result';
 import { settingsSchema } from './settings';
-import { dnText, lineText, secretText } from './text-rules';
+import { dnText, lineText, plainText, secretText } from './text-rules';
 
 const empty = z.strictObject({});
 const caseId = z.string().regex(/^[0-9a-f-]{36}$/u, { error: 'invalid_format' });
@@ -80,7 +80,7 @@ export const INPUT_SCHEMAS = {
       .strictObject({
         caseId: caseId,
         check: z.enum(IDENTITY_CHECKS),
-        citizenId: z.string().max(32, { error: 'too_long' }).optional(),
+        citizenId: plainText(32).optional(),
         note: lineText(500),
         contactsUnreachable: z.boolean().optional(),
       })
@@ -112,15 +112,19 @@ export const INPUT_SCHEMAS = {
   },
 } as const satisfies { [G in keyof HelpdeskApi]: { [M in keyof HelpdeskApi[G]]: z.ZodType } };
 
-const KNOWN_REASONS = new Set(['required', 'too_long', 'too_short', 'control_characters', 'invalid_format', 'insecure_transport']);
+const KNOWN_REASONS = new Set(['required', 'too_long', 'too_short', 'control_characters', 'invalid_format', 'insecure_transport', 'unknown_field', 'invalid_value']);
 
 /** Turns the first schema issue into a contract error: a field path and a reason key, no echo of the value. */
 export function validationError(error: z.ZodError): ApiError {
   const issue = error.issues[0];
   if (!issue) return { code: 'VALIDATION_FAILED', reason: 'invalid_value' };
-  const field = issue.path.map(String).join('.') || undefined;
+  // A record's key that failed its rule is input, not a field name: the record is named instead.
+  const path = issue.code === 'invalid_key' ? issue.path.slice(0, -1) : issue.path;
+  const field = path.map(String).join('.') || undefined;
+  const inner = issue.code === 'invalid_key' ? issue.issues[0]?.message : undefined;
   let reason: string;
   if (KNOWN_REASONS.has(issue.message)) reason = issue.message;
+  else if (inner !== undefined && KNOWN_REASONS.has(inner)) reason = inner;
   else if (issue.code === 'invalid_type') reason = /received undefined/u.test(issue.message) ? 'required' : 'invalid_type';
   else if (issue.code === 'too_big') reason = 'too_long';
   else if (issue.code === 'too_small') reason = 'too_short';

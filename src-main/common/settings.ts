@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { type AttributeMapping as PlainMapping, DIALECTS } from './dialects';
-import { attributeName, dnText, lineText } from './text-rules';
+import { attributeName, dnText, lineText, multilineText, plainText } from './text-rules';
 
 export * from './dialects';
 
@@ -42,10 +42,7 @@ const ldapUrl = lineText(512).refine(
   { error: 'invalid_format' },
 );
 
-const pemCertificates = z
-  .string()
-  .max(64 * 1024, { error: 'too_long' })
-  .refine((s) => s.trim() === '' || /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/u.test(s), {
+const pemCertificates = multilineText(64 * 1024).refine((s) => s.trim() === '' || /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/u.test(s), {
     error: 'invalid_format',
   });
 
@@ -182,17 +179,20 @@ export const smsSettingsSchema = z.discriminatedUnion('provider', [
     url: httpUrl,
     method: z.enum(['POST', 'GET']).default('POST'),
     contentType: z.enum(['application/json', 'application/x-www-form-urlencoded']).default('application/json'),
-    /** Non-secret headers. */
-    headers: z.record(headerName, lineText(512)).default({}),
+    /** Non-secret headers. A "__proto__" key (JSON.parse keeps one as an own key; a record would drop it without a word) is refused. */
+    headers: z
+      .custom<object>((v) => typeof v !== 'object' || v === null || !Object.hasOwn(v, '__proto__'), { error: 'unknown_field' })
+      .pipe(z.record(headerName, lineText(512)))
+      .default({}),
     /** Header that carries the keychain secret (e.g. Authorization), and its prefix (e.g. "Bearer "). */
     secretHeader: z.union([headerName, z.literal('')]).default(''),
-    secretPrefix: z.string().max(32).default(''),
+    secretPrefix: plainText(32).default(''),
     /** Body (POST) or query (GET) template: {{to}}, {{text}}, {{requestId}} — JSON-escaped or URL-encoded as fits. */
-    bodyTemplate: z.string().max(4096).default('{"to":"{{to}}","text":"{{text}}","requestId":"{{requestId}}"}'),
+    bodyTemplate: multilineText(4096).default('{"to":"{{to}}","text":"{{text}}","requestId":"{{requestId}}"}'),
     /** Accepted when the JSON value at this dotted path equals successValue (empty path: any 2xx). */
-    successPath: z.string().max(128).default(''),
-    successValue: z.string().max(128).default(''),
-    messageIdPath: z.string().max(128).default(''),
+    successPath: plainText(128).default(''),
+    successValue: plainText(128).default(''),
+    messageIdPath: plainText(128).default(''),
     timeoutMs: timeout,
   }),
   z.strictObject({
@@ -200,11 +200,11 @@ export const smsSettingsSchema = z.discriminatedUnion('provider', [
     /** smpp://host:2775 or ssmpp://host:3550 (TLS). */
     url: lineText(512).refine((s) => /^s?smpp:\/\/[^/\s]+:\d+\/?$/u.test(s), { error: 'invalid_format' }),
     systemId: lineText(16),
-    systemType: z.string().max(13).default(''),
+    systemType: plainText(13).default(''),
     sourceAddr: lineText(21),
     sourceTon: z.number().int().min(0).max(6).default(5),
     sourceNpi: z.number().int().min(0).max(18).default(0),
-    caCertificate: z.string().max(64 * 1024).default(''),
+    caCertificate: multilineText(64 * 1024).default(''),
     timeoutMs: timeout,
   }),
 ]);
@@ -222,7 +222,7 @@ export const mailSettingsSchema = z.discriminatedUnion('provider', [
     user: z.union([lineText(255), z.literal('')]).default(''),
     fromName: lineText(128).default('Bàn trợ giúp tài khoản'),
     fromAddress: lineText(255).refine((s) => /^[^\s@]+@[^\s@]+\.[^\s@]+$/u.test(s), { error: 'invalid_format' }),
-    caCertificate: z.string().max(64 * 1024).default(''),
+    caCertificate: multilineText(64 * 1024).default(''),
     timeoutMs: timeout,
   }),
 ]);

@@ -43,15 +43,25 @@ function tokenMatches(header: string | undefined, token: string): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
+/** Past MAX_BODY the body is read and dropped up to this much more (so the client gets its 413), then cut. */
+const MAX_DRAIN = 16 * 1024 * 1024;
+
+/** The body, or null once it passes MAX_BODY (answered 413 at once; the rest is drained, not cut mid-send). */
 function readBody(req: IncomingMessage): Promise<Buffer | null> {
   return new Promise((resolveBody, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
+    let over = false;
     req.on('data', (c: Buffer) => {
       size += c.length;
+      if (over) {
+        if (size > MAX_BODY + MAX_DRAIN) req.destroy();
+        return;
+      }
       if (size > MAX_BODY) {
+        over = true;
+        chunks.length = 0;
         resolveBody(null);
-        req.destroy();
         return;
       }
       chunks.push(c);

@@ -166,7 +166,9 @@ describe('LDAP directory against a real slapd (ppolicy)', () => {
       [{}, 'wrong-service-password', 'DIRECTORY_BIND'],
       [{ url: slapd.ldapsUrl! }, slapd.servicePassword, 'DIRECTORY_TLS'], // no CA given: certificate refused
       [{ startTls: true }, slapd.servicePassword, 'DIRECTORY_TLS'],
-      [{ url: 'ldap://no-such-host.invalid:389' }, slapd.servicePassword, 'DIRECTORY_DNS'],
+      // Plain LDAP off loopback must be allowed explicitly (otherwise INSECURE_CONNECTION before any lookup).
+      [{ url: 'ldap://no-such-host.invalid:389', allowPlainLdap: true }, slapd.servicePassword, 'DIRECTORY_DNS'],
+      [{ url: 'ldap://no-such-host.invalid:389' }, slapd.servicePassword, 'INSECURE_CONNECTION'],
       [{ baseDn: 'dc=nowhere,dc=vn' }, slapd.servicePassword, 'DIRECTORY_BASE_DN'],
     ];
     for (const [over, pw, code] of cases) {

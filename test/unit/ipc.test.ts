@@ -73,6 +73,8 @@ describe('IPC handler: input validation', () => {
     ['directory', 'search', { query: big }, 'too_long', 'query'],
     ['directory', 'search', { query: '   ' }, 'required', 'query'],
     ['directory', 'search', { query: 'a\u0000b' }, 'control_characters', 'query'],
+    ['cases', 'open', { accountId: 'uid=annv,dc=x', reason: 'Quên mật khẩu \u202egnp.exe' }, 'control_characters', 'reason'],
+    ['cases', 'open', { accountId: 'uid=annv,dc=x', reason: 'Quên \u2067mật khẩu\u2069' }, 'control_characters', 'reason'],
     ['directory', 'search', { query: 'annv', kind: 'sql' }, 'invalid_value', 'kind'],
     ['directory', 'search', null, 'invalid_type', undefined],
     ['directory', 'search', 'annv', 'invalid_type', undefined],

@@ -3,6 +3,7 @@ import {
   ConstraintViolationError,
   InsufficientAccessError,
   InvalidCredentialsError,
+  InvalidDNSyntaxError,
   NoSuchObjectError,
   ResultCodeError,
   UnwillingToPerformError,
@@ -51,6 +52,8 @@ export function toHelpdeskError(err: unknown, phase: LdapPhase): HelpdeskError {
   if (err instanceof NoSuchObjectError) {
     return make(phase === 'read' ? 'ACCOUNT_NOT_FOUND' : 'DIRECTORY_BASE_DN', 'noSuchObject');
   }
+  // A DN the server cannot parse (a bad escape, an unknown attribute type) names no account.
+  if (err instanceof InvalidDNSyntaxError && phase === 'read') return make('ACCOUNT_NOT_FOUND', 'invalidDNSyntax');
   if (err instanceof ResultCodeError && (phase === 'write' || phase === 'write-password')) {
     const mapped = writeError(err, phase === 'write-password');
     if (mapped) return new HelpdeskError(mapped.code, { detail: mapped.detail, ...(mapped.reason ? { reason: mapped.reason } : {}), cause: err });
