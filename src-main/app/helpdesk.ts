@@ -416,9 +416,11 @@ export function createHelpdesk(deps: HelpdeskDeps): HelpdeskApp {
           if (modeOf(settings) === 'training' && next.mode === 'directory' && servicePassword === undefined) {
             throw new HelpdeskError('VALIDATION_FAILED', { field: 'servicePassword', reason: 'required' });
           }
+          // Every check first, then the writes: a refused save changes nothing, in the keychain either.
+          const secretWrites: { key: string; value: string }[] = [];
           if (servicePassword !== undefined) {
             if (!next.directory) throw new HelpdeskError('VALIDATION_FAILED', { field: 'settings.directory', reason: 'required' });
-            await deps.secrets.set(servicePasswordKey(next.directory), servicePassword);
+            secretWrites.push({ key: servicePasswordKey(next.directory), value: servicePassword });
           }
           if (smsSecret !== undefined) {
             const key = next.sms ? smsSecretKey(next.sms) : null;
@@ -426,12 +428,12 @@ export function createHelpdesk(deps: HelpdeskDeps): HelpdeskApp {
             if (next.sms?.provider === 'esms' && !validEsmsSecret(smsSecret)) {
               throw new HelpdeskError('VALIDATION_FAILED', { field: 'smsSecret', reason: 'invalid_format' });
             }
-            await deps.secrets.set(key, smsSecret);
+            secretWrites.push({ key, value: smsSecret });
           }
           if (mailPassword !== undefined) {
             const key = next.mail ? mailSecretKey(next.mail) : null;
             if (!key) throw new HelpdeskError('VALIDATION_FAILED', { field: 'settings.mail.user', reason: 'required' });
-            await deps.secrets.set(key, mailPassword);
+            secretWrites.push({ key, value: mailPassword });
           }
           // Keys the caller left out (e.g. relays edited elsewhere) keep their saved values.
           const merged: Settings = { ...settings, ...next };
@@ -460,10 +462,27 @@ export function createHelpdesk(deps: HelpdeskDeps): HelpdeskApp {
               mail: merged.mail?.provider ?? 'none',
             },
           };
-          previous.append(row);
+          // The secrets, each remembered as it was: if a later step fails, the keychain is put back.
+          const before: { key: string; value: string | null }[] = [];
+          const restore = async () => {
+            for (const b of before.reverse()) {
+              await (b.value === null ? deps.secrets.delete(b.key) : deps.secrets.set(b.key, b.value)).catch(() => undefined);
+            }
+          };
+          try {
+            for (const w of secretWrites) {
+              before.push({ key: w.key, value: await deps.secrets.get(w.key) });
+              await deps.secrets.set(w.key, w.value);
+            }
+            previous.append(row);
+          } catch (err) {
+            await restore();
+            throw err;
+          }
           try {
             deps.settings.save(merged);
           } catch (err) {
+            await restore();
             previous.append({ ...row, outcome: 'error', detail: { ...row.detail, code: err instanceof HelpdeskError ? err.code : 'INTERNAL' } });
             throw err;
           }

@@ -230,6 +230,51 @@ describe('app: settings and the service password', () => {
   });
 });
 
+describe('app: a refused or failed settings save changes nothing, in the keychain either', () => {
+  const sms = { provider: 'esms' as const, url: 'https://rest.esms.vn/MainService.svc/json/SendMultipleMessage_V4_post_json/', brandname: 'STTTT', smsType: '2' as const, timeoutMs: 10_000 };
+  const mail = { provider: 'smtp' as const, host: 'mail.stttt.gov.vn', port: 587, security: 'starttls' as const, user: 'hotro', fromName: 'Hỗ trợ', fromAddress: 'hotro@stttt.gov.vn', caCertificate: '', timeoutMs: 10_000 };
+
+  it('a check that fails after the service password (a bad eSMS secret) leaves the stored password as it was', async () => {
+    const { api, secrets, stored } = setup();
+    await secrets.set(servicePasswordKey(profile), 'Old-Svc');
+    const r = await api.settings.save({ settings: { ...directorySettings, sms }, servicePassword: 'New-Svc', smsSecret: 'only-one-key' });
+    expect(r).toEqual({ ok: false, error: { code: 'VALIDATION_FAILED', field: 'smsSecret', reason: 'invalid_format' } });
+    expect(await secrets.get(servicePasswordKey(profile))).toBe('Old-Svc');
+    expect(stored()).toEqual(DEFAULT_SETTINGS);
+  });
+
+  it('a keychain write failing half-way puts back the secrets already written (and deletes the new ones)', async () => {
+    const { api, secrets, stored } = setup();
+    await secrets.set(servicePasswordKey(profile), 'Old-Svc');
+    const secret = JSON.stringify({ apiKey: 'AK-1', secretKey: 'SK-2' });
+    const real = secrets.set.bind(secrets);
+    let calls = 0;
+    vi.spyOn(secrets, 'set').mockImplementation(async (k, v) => {
+      calls += 1;
+      if (calls === 3) throw new HelpdeskError('SECRET_STORE_UNAVAILABLE'); // the mail password
+      return real(k, v);
+    });
+    const r = await api.settings.save({ settings: { ...directorySettings, sms, mail }, servicePassword: 'New-Svc', smsSecret: secret, mailPassword: 'Mail-P@ss' });
+    expect(r).toEqual({ ok: false, error: { code: 'SECRET_STORE_UNAVAILABLE' } });
+    expect(await secrets.get(servicePasswordKey(profile))).toBe('Old-Svc');
+    expect(await secrets.get(`sms-esms:${sms.url}`)).toBeNull();
+    expect(await secrets.get('mail-smtp:hotro@mail.stttt.gov.vn:587')).toBeNull();
+    expect(stored()).toEqual(DEFAULT_SETTINGS);
+  });
+
+  it('the settings file failing to write puts the keychain back too', async () => {
+    const { api, secrets, stored, deps } = setup();
+    await secrets.set(servicePasswordKey(profile), 'Old-Svc');
+    vi.spyOn(deps.settings, 'save').mockImplementationOnce(() => {
+      throw new HelpdeskError('SETTINGS_WRITE_FAILED');
+    });
+    const r = await api.settings.save({ settings: directorySettings, servicePassword: 'New-Svc' });
+    expect(r).toEqual({ ok: false, error: { code: 'SETTINGS_WRITE_FAILED' } });
+    expect(await secrets.get(servicePasswordKey(profile))).toBe('Old-Svc');
+    expect(stored()).toEqual(DEFAULT_SETTINGS);
+  });
+});
+
 describe('app: roles, enforced per contract method in the main process', () => {
   // The expectation is written out here, not derived from PERMISSIONS: a changed rule must change this test.
   const PUBLIC = ['app.info', 'session.current', 'session.signIn', 'session.signOut'];
