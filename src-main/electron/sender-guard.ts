@@ -21,20 +21,34 @@ export interface SenderPolicy {
 }
 
 /**
- * Compares scheme and host as written rather than `URL.origin`, which is the opaque "null" for a
- * custom scheme such as `app:` in the WHATWG URL parser.
+ * Whether a URL (or an origin) is on the app's page origin. Compares scheme and host as written rather
+ * than `URL.origin`, which is the opaque "null" for a custom scheme such as `app:` in the WHATWG parser.
  */
-export function isTrustedSender(f: SenderFacts, p: SenderPolicy): boolean {
-  if (!p.trustedWebContents.has(f.webContentsId) || !f.isMainFrame || !f.frameUrl) return false;
+export function onAppOrigin(urlText: string, appOrigin: string): URL | null {
   let url: URL;
   let expected: URL;
   try {
-    url = new URL(f.frameUrl);
-    expected = new URL(p.appOrigin);
+    url = new URL(urlText);
+    expected = new URL(appOrigin);
   } catch {
-    return false;
+    return null;
   }
-  if (url.username !== '' || url.password !== '') return false;
-  if (url.protocol !== expected.protocol || url.host !== expected.host || url.host === '') return false;
+  if (url.username !== '' || url.password !== '') return null;
+  if (url.protocol !== expected.protocol || url.host !== expected.host || url.host === '') return null;
+  return url;
+}
+
+export function isTrustedSender(f: SenderFacts, p: SenderPolicy): boolean {
+  if (!p.trustedWebContents.has(f.webContentsId) || !f.isMainFrame || !f.frameUrl) return false;
+  const url = onAppOrigin(f.frameUrl, p.appOrigin);
+  if (!url) return false;
   return p.appPath === undefined || url.pathname === p.appPath;
+}
+
+/**
+ * The one permission the page gets: writing text to the clipboard (the audit head's "Sao chép"), and
+ * only for the app's own page. Every other permission, and every other origin, is refused.
+ */
+export function permissionAllowed(permission: string, requestingUrl: string | undefined, appOrigin: string): boolean {
+  return permission === 'clipboard-sanitized-write' && requestingUrl !== undefined && onAppOrigin(requestingUrl, appOrigin) !== null;
 }
