@@ -40,7 +40,7 @@ const ldapUrl = lineText(512).refine(
     }
   },
   { error: 'invalid_format' },
-);
+).transform((s) => s.replace(/^ldaps?:/iu, (scheme) => scheme.toLowerCase())); // LDAPS:// → ldaps://: one spelling for every check
 
 const pemCertificates = multilineText(64 * 1024).refine((s) => s.trim() === '' || /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/u.test(s), {
     error: 'invalid_format',
@@ -77,15 +77,27 @@ export function isLoopbackHost(host: string): boolean {
  * that fails it; the LDAP adapter checks again before every bind.
  */
 export function passwordsMayCross(d: { url: string; startTls: boolean; dialect: string; allowPlainLdap?: boolean }): boolean {
-  let u: URL;
+  const t = ldapTransport(d);
+  if (t === 'ldaps' || t === 'starttls') return true;
+  if (t !== 'plain') return false;
+  return isLoopbackHost(new URL(d.url).hostname) || (d.allowPlainLdap === true && d.dialect !== 'active-directory');
+}
+
+/**
+ * How a profile's connection is protected, whatever the spelling of its scheme (`LDAPS://` is ldaps):
+ * TLS from the start, StartTLS on a plain connection, nothing, or not an LDAP URL at all. The one
+ * place the adapters and the rules above read it from.
+ */
+export function ldapTransport(d: { url: string; startTls: boolean }): 'ldaps' | 'starttls' | 'plain' | null {
+  let protocol: string;
   try {
-    u = new URL(d.url);
+    protocol = new URL(d.url).protocol; // lower-case, as the WHATWG parser gives it
   } catch {
-    return false;
+    return null;
   }
-  if (u.protocol === 'ldaps:' || (u.protocol === 'ldap:' && d.startTls)) return true;
-  if (u.protocol !== 'ldap:') return false;
-  return isLoopbackHost(u.hostname) || (d.allowPlainLdap === true && d.dialect !== 'active-directory');
+  if (protocol === 'ldaps:') return 'ldaps';
+  if (protocol === 'ldap:') return d.startTls ? 'starttls' : 'plain';
+  return null;
 }
 
 export const directorySettingsSchema = z.strictObject({

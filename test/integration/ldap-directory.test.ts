@@ -166,6 +166,9 @@ describe('LDAP directory against a real slapd (ppolicy)', () => {
       [{}, 'wrong-service-password', 'DIRECTORY_BIND'],
       [{ url: slapd.ldapsUrl! }, slapd.servicePassword, 'DIRECTORY_TLS'], // no CA given: certificate refused
       [{ startTls: true }, slapd.servicePassword, 'DIRECTORY_TLS'],
+      // An upper-case scheme is still StartTLS (the upgrade is tried, and fails without the CA), never a bind in clear.
+      [{ startTls: true, url: slapd.url.replace(/^ldap:/u, 'LDAP:') }, slapd.servicePassword, 'DIRECTORY_TLS'],
+      [{ url: slapd.ldapsUrl!.replace(/^ldaps:/u, 'LDAPS:') }, slapd.servicePassword, 'DIRECTORY_TLS'],
       // Plain LDAP off loopback must be allowed explicitly (otherwise INSECURE_CONNECTION before any lookup).
       [{ url: 'ldap://no-such-host.invalid:389', allowPlainLdap: true }, slapd.servicePassword, 'DIRECTORY_DNS'],
       [{ url: 'ldap://no-such-host.invalid:389' }, slapd.servicePassword, 'INSECURE_CONNECTION'],

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { openBound } from '../../src-main/adapters/ldap/connection';
 import { directoryDefaults } from '../../src-main/common/dialects';
-import { type DirectorySettings, passwordsMayCross } from '../../src-main/common/settings';
+import { type DirectorySettings, directorySettingsSchema, ldapTransport, passwordsMayCross } from '../../src-main/common/settings';
 import { HelpdeskError } from '../../src-main/domain/errors';
 
 // Issue #6 item 4: passwords never cross plain LDAP unless the profile explicitly allows it, never to
@@ -27,8 +27,27 @@ describe('passwordsMayCross', () => {
     ['plain to a name that only starts like loopback', { url: 'ldap://127.0.0.1.evil.example' }, false],
     ['another scheme', { url: 'http://ldap.agency.gov.vn' }, false],
     ['no URL', { url: 'not a url' }, false],
+    ['upper-case scheme, plain', { url: 'LDAP://ldap.agency.gov.vn' }, false],
+    ['upper-case scheme, StartTLS', { url: 'LDAP://ldap.agency.gov.vn', startTls: true }, true],
   ])('%s → %s', (_what, over, expected) => {
     expect(passwordsMayCross(profile(over))).toBe(expected);
+  });
+});
+
+describe('ldapTransport and the schema: one spelling of the scheme', () => {
+  it('reads the scheme whatever its case', () => {
+    expect(ldapTransport({ url: 'LDAPS://dc1.agency.gov.vn', startTls: false })).toBe('ldaps');
+    expect(ldapTransport({ url: 'LdAp://dc1.agency.gov.vn', startTls: true })).toBe('starttls');
+    expect(ldapTransport({ url: 'Ldap://dc1.agency.gov.vn', startTls: false })).toBe('plain');
+    expect(ldapTransport({ url: 'https://dc1.agency.gov.vn', startTls: true })).toBeNull();
+  });
+
+  it('stores the URL with a lower-case scheme, so every later check and the client see the same one', () => {
+    const parsed = directorySettingsSchema.parse(profile({ url: 'LDAP://ldap.agency.gov.vn', startTls: true }));
+    expect(parsed.url).toBe('ldap://ldap.agency.gov.vn');
+    expect(directorySettingsSchema.parse(profile({ url: 'LDAPS://ldap.agency.gov.vn:636' })).url).toBe('ldaps://ldap.agency.gov.vn:636');
+    // Plain, upper-case, to another host: still refused.
+    expect(directorySettingsSchema.safeParse(profile({ url: 'LDAP://ldap.agency.gov.vn' })).success).toBe(false);
   });
 });
 

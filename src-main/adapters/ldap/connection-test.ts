@@ -2,7 +2,7 @@ import { lookup } from 'node:dns/promises';
 import { isIP, Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import type { ConnectionReport, ConnectionStep, ConnectionStepReport } from '../../common/dto';
-import type { DirectorySettings } from '../../common/settings';
+import { type DirectorySettings, ldapTransport } from '../../common/settings';
 import { HelpdeskError } from '../../domain/errors';
 import type { Client } from 'ldapts';
 import { newClient, openBound, tlsOptionsFor } from './connection';
@@ -16,7 +16,7 @@ export async function testDirectoryConnection(s: DirectorySettings, servicePassw
   const steps: ConnectionStepReport[] = [];
   const url = new URL(s.url);
   const host = url.hostname.replace(/^\[|\]$/gu, '');
-  const secure = url.protocol === 'ldaps:';
+  const secure = ldapTransport(s) === 'ldaps';
   const port = Number(url.port || (secure ? 636 : 389));
 
   const run = async (step: ConnectionStep, fn: () => Promise<void>): Promise<boolean> => {

@@ -1,7 +1,7 @@
 import { isIP } from 'node:net';
 import type { ConnectionOptions } from 'node:tls';
 import { Client } from 'ldapts';
-import { type DirectorySettings, passwordsMayCross } from '../../common/settings';
+import { type DirectorySettings, ldapTransport, passwordsMayCross } from '../../common/settings';
 import { HelpdeskError } from '../../domain/errors';
 
 /** TLS options for a profile: certificate always verified, the agency's CA when given, TLS 1.2+. */
@@ -20,7 +20,7 @@ export function newClient(s: DirectorySettings): Client {
     url: s.url,
     timeout: s.timeoutMs,
     connectTimeout: s.connectTimeoutMs,
-    ...(s.url.startsWith('ldaps:') ? { tlsOptions: tlsOptionsFor(s) } : {}),
+    ...(ldapTransport(s) === 'ldaps' ? { tlsOptions: tlsOptionsFor(s) } : {}),
     strictDN: true,
   });
 }
@@ -30,7 +30,7 @@ export async function openBound(s: DirectorySettings, dn: string, password: stri
   if (!passwordsMayCross(s)) throw new HelpdeskError('INSECURE_CONNECTION', { detail: 'ldaps or StartTLS required' });
   const client = newClient(s);
   try {
-    if (s.startTls && s.url.startsWith('ldap:')) await client.startTLS(tlsOptionsFor(s));
+    if (ldapTransport(s) === 'starttls') await client.startTLS(tlsOptionsFor(s));
     await client.bind(dn, password);
     return client;
   } catch (err) {

@@ -2,7 +2,7 @@ import type { Change, Client, Control, Filter } from 'ldapts';
 import { EqualityFilter, NoSuchAttributeError, NoSuchObjectError } from 'ldapts';
 import type { OperatorInfo } from '../../common/dto';
 import { ROLES, type Role } from '../../common/roles';
-import type { DirectorySettings } from '../../common/settings';
+import { type DirectorySettings, ldapTransport } from '../../common/settings';
 import { HelpdeskError } from '../../domain/errors';
 import { normalizeTaxCode } from '../../domain/identifiers';
 import { normalizeVnMobile } from '../../domain/phone';
@@ -241,7 +241,8 @@ export class LdapDirectory implements Directory {
 
   async resetPassword(dn: string, password: string, options: { unlock?: boolean; allowAdministrative?: boolean } = {}): Promise<WriteResult> {
     // AD accepts unicodePwd only over TLS: refuse before any write rather than let the server refuse.
-    if (this.dialect.resetNeedsTls && !this.s.url.startsWith('ldaps:') && !this.s.startTls) {
+    const transport = ldapTransport(this.s);
+    if (this.dialect.resetNeedsTls && transport !== 'ldaps' && transport !== 'starttls') {
       throw new HelpdeskError('INSECURE_CONNECTION', { detail: 'ldaps or StartTLS required' });
     }
     const changes = this.dialect.resetChanges(password);
