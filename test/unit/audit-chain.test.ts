@@ -143,6 +143,16 @@ describe('tamper-evident audit', () => {
     expect(log.verify().ok).toBe(true);
   });
 
+  it('bidi overrides, lone surrogates and a pair cut at the length limit never reach the store (the chain still verifies)', () => {
+    const { log } = fresh(0);
+    const longWithEmoji = `${'x'.repeat(511)}😀tail`; // the pair straddles the 512-unit cut
+    log.append({ operator: 'a\u202egnp.exe', action: 'directory.view', outcome: 'ok', target: 'lone\ud800x', unit: longWithEmoji, detail: { name: 'Nguy\u2067ễn' } });
+    const [row] = log.recent(1);
+    expect(row).toMatchObject({ operator: 'a gnp.exe', target: 'lone\ufffdx', detail: { name: 'Nguy ễn' } });
+    expect(row!.unit).toBe(`${'x'.repeat(511)}\ufffd`);
+    expect(log.verify().ok).toBe(true);
+  });
+
   it('rows written before the chain existed (schema 2) join it, in order, when the log first opens', () => {
     const dir = mkdtempSync(join(tmpdir(), 'audit-legacy-'));
     dirs.push(dir);

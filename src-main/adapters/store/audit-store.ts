@@ -1,6 +1,7 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { AuditEntry, AuditPage, AuditPurgeResult } from '../../common/dto';
 import type { ResolvedAuditFilter } from '../../domain/audit-filter';
+import { loggableText } from '../../common/text-rules';
 import { HelpdeskError } from '../../domain/errors';
 import type { AuditChainReport, AuditHead, AuditLog, AuditRecord, Clock } from '../../domain/ports';
 import { AUDIT_NO_DELETE_TRIGGER, type Db, storageError } from './database';
@@ -16,9 +17,13 @@ const COUNT_CAP = 100_000;
 const ENTRY_COLUMNS = 'seq, at, operator, action, outcome, target, unit, case_id, detail';
 
 
-/** Removes CR/LF and other control characters so a logged field cannot forge a line. */
+/**
+ * Removes CR/LF and the other control characters (bidi overrides included) so a logged field cannot
+ * forge a line or display in another order than stored; lone surrogates become U+FFFD before hashing,
+ * so what SQLite stores is what was hashed.
+ */
 export function cleanField(value: string): string {
-  return value.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/gu, ' ').slice(0, 512);
+  return loggableText(value, 512);
 }
 
 function cleanDetail(detail: Record<string, Scalar> | undefined): Record<string, Scalar> {
