@@ -462,12 +462,25 @@ export function createHelpdesk(deps: HelpdeskDeps): HelpdeskApp {
               mail: merged.mail?.provider ?? 'none',
             },
           };
-          // The secrets, each remembered as it was: if a later step fails, the keychain is put back.
+          // The secrets, each remembered as it was: if a later step fails, the keychain is put back, and
+          // the failure is audited with whether that worked (the audit itself may be what failed).
           const before: { key: string; value: string | null }[] = [];
-          const restore = async () => {
+          const fail = async (err: unknown): Promise<never> => {
+            let keychainRestored = true;
             for (const b of before.reverse()) {
-              await (b.value === null ? deps.secrets.delete(b.key) : deps.secrets.set(b.key, b.value)).catch(() => undefined);
+              try {
+                await (b.value === null ? deps.secrets.delete(b.key) : deps.secrets.set(b.key, b.value));
+              } catch {
+                keychainRestored = false;
+              }
             }
+            const code = err instanceof HelpdeskError ? err.code : 'INTERNAL';
+            try {
+              previous.append({ ...row, outcome: 'error', detail: { ...row.detail, code, keychainRestored } });
+            } catch {
+              // nothing more can be recorded; the caller gets the first error
+            }
+            throw err;
           };
           try {
             for (const w of secretWrites) {
@@ -475,16 +488,9 @@ export function createHelpdesk(deps: HelpdeskDeps): HelpdeskApp {
               await deps.secrets.set(w.key, w.value);
             }
             previous.append(row);
-          } catch (err) {
-            await restore();
-            throw err;
-          }
-          try {
             deps.settings.save(merged);
           } catch (err) {
-            await restore();
-            previous.append({ ...row, outcome: 'error', detail: { ...row.detail, code: err instanceof HelpdeskError ? err.code : 'INTERNAL' } });
-            throw err;
+            await fail(err);
           }
           if (directoryChanged) {
             cases.closeAll('directory settings changed');

@@ -263,7 +263,7 @@ describe('app: a refused or failed settings save changes nothing, in the keychai
   });
 
   it('the settings file failing to write puts the keychain back too', async () => {
-    const { api, secrets, stored, deps } = setup();
+    const { api, secrets, stored, deps, audit } = setup();
     await secrets.set(servicePasswordKey(profile), 'Old-Svc');
     vi.spyOn(deps.settings, 'save').mockImplementationOnce(() => {
       throw new HelpdeskError('SETTINGS_WRITE_FAILED');
@@ -271,7 +271,23 @@ describe('app: a refused or failed settings save changes nothing, in the keychai
     const r = await api.settings.save({ settings: directorySettings, servicePassword: 'New-Svc' });
     expect(r).toEqual({ ok: false, error: { code: 'SETTINGS_WRITE_FAILED' } });
     expect(await secrets.get(servicePasswordKey(profile))).toBe('Old-Svc');
-    expect(stored()).toEqual(DEFAULT_SETTINGS);
+    expect(stored()).toEqual(DEFAULT_SETTINGS);    expect(audit.at(-1)).toMatchObject({ action: 'settings.save', outcome: 'error', detail: { code: 'SETTINGS_WRITE_FAILED', keychainRestored: true } });
+  });
+
+  it('a keychain that cannot be put back is said so in the audit row', async () => {
+    const { api, secrets, deps, audit } = setup();
+    await secrets.set(servicePasswordKey(profile), 'Old-Svc');
+    vi.spyOn(deps.settings, 'save').mockImplementationOnce(() => {
+      throw new HelpdeskError('SETTINGS_WRITE_FAILED');
+    });
+    const real = secrets.set.bind(secrets);
+    vi.spyOn(secrets, 'set').mockImplementation(async (k, v) => {
+      if (v === 'Old-Svc') throw new HelpdeskError('SECRET_STORE_UNAVAILABLE'); // the put-back fails
+      return real(k, v);
+    });
+    expect(await api.settings.save({ settings: directorySettings, servicePassword: 'New-Svc' })).toEqual({ ok: false, error: { code: 'SETTINGS_WRITE_FAILED' } });
+    expect(audit.at(-1)).toMatchObject({ action: 'settings.save', outcome: 'error', detail: { keychainRestored: false } });
+    expect(JSON.stringify(audit)).not.toMatch(/Old-Svc|New-Svc/u);
   });
 });
 
