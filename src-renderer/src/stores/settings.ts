@@ -361,10 +361,14 @@ export const useSettingsStore = defineStore('settings', () => {
   const testError = ref<ApiError | null>(null);
   /** True while a save reloads the session (a mode change ends it: see clear()). */
   let sessionEndedBySave = false;
+  /** Moves on at every clear(): an answer that arrives for an earlier session is dropped. */
+  let epoch = 0;
 
   async function load(): Promise<void> {
+    const at = epoch;
     loading.value = true;
     const r = await api.settings.get({});
+    if (at !== epoch) return;
     loading.value = false;
     if (r.ok) {
       view.value = r.value;
@@ -489,7 +493,9 @@ export const useSettingsStore = defineStore('settings', () => {
         saveError.value = secrets;
         return false;
       }
+      const at = epoch;
       const r = await api.settings.save({ settings: settingsOf(false, true), ...passwordInput(), ...secrets });
+      if (at !== epoch) return false; // signed out meanwhile: the answer belongs to a screen that is gone
       if (!r.ok) {
         saveError.value = r.error;
         return false;
@@ -517,7 +523,9 @@ export const useSettingsStore = defineStore('settings', () => {
     saveError.value = null;
     saved.value = null;
     try {
+      const at = epoch;
       const r = await api.settings.testConnection({ settings: settingsOf(true, false), ...passwordInput() });
+      if (at !== epoch) return;
       if (r.ok) report.value = r.value;
       else testError.value = r.error;
     } finally {
@@ -533,6 +541,7 @@ export const useSettingsStore = defineStore('settings', () => {
    */
   function clear(): void {
     if (sessionEndedBySave) return;
+    epoch += 1;
     view.value = null;
     form.value = formOf(null);
     loading.value = false;

@@ -509,3 +509,24 @@ describe('renderer bounds of the number settings (src-renderer/src/setting-bound
     expect(months(b.DEFAULT_RETENTION_MONTHS!) && minutes(b.DEFAULT_IDLE_LOCK_MINUTES!)).toBe(true);
   });
 });
+
+describe('settings store: answers that arrive after sign-out', () => {
+  it('a connection report or a load answered after the session ended is dropped, not shown to the next user', async () => {
+    const { useSessionStore } = await loadRenderer<{ useSessionStore: () => { current: unknown; expired(): void } }>('stores/session.ts');
+    useSessionStore().current = { operator: { username: 'giamsat01', displayName: 'Võ Thanh Tâm', dn: 'uid=giamsat01', roles: ['supervisor'] }, since: '2026-11-23T01:00:00.000Z', mode: 'directory' };
+    await loaded(viewOf({}));
+    let answerTest!: (v: unknown) => void;
+    api.settings.testConnection.mockReturnValueOnce(new Promise((r) => (answerTest = r)));
+    let answerLoad!: (v: unknown) => void;
+    api.settings.get.mockReturnValueOnce(new Promise((r) => (answerLoad = r)));
+    const testing = store.testConnection();
+    const loading = store.load();
+    useSessionStore().expired();
+    answerTest(ok({ ok: true, steps: [{ step: 'dns', ok: true, ms: 1 }] }));
+    answerLoad(ok(viewOf({ agencyName: 'Sở của người trước' })));
+    await Promise.all([testing, loading]);
+    expect((store as unknown as { report: unknown }).report).toBeNull();
+    expect(store.view).toBeNull();
+    expect(store.form.agencyName).toBe('');
+  });
+});
