@@ -26,7 +26,11 @@ const DESCRIPTION = [
  * root one without the platform's exclusions, and an exclude-only platform list gets a match-everything
  * pattern, which packages the whole project (scripts/check-packaging.ts fails on both).
  */
-function appFiles(otherPrebuilds: string): string[] {
+/** better-sqlite3's prebuilds (node_modules/better-sqlite3/prebuilds/<name>.node): one ships, for its target. */
+const PREBUILDS = ['darwin-arm64', 'darwin-x64', 'linux-arm64', 'linux-x64', 'linuxmusl-arm64', 'linuxmusl-x64', 'win32-arm64', 'win32-x64'];
+
+function appFiles(keptPrebuild: 'linux-x64' | 'win32-x64'): string[] {
+  const others = PREBUILDS.filter((p) => p !== keptPrebuild).join(',');
   return [
     'out/main/**',
     'out/preload/**',
@@ -36,8 +40,8 @@ function appFiles(otherPrebuilds: string): string[] {
     // better-sqlite3 ships the SQLite amalgamation and its C++ sources (~10 MB): never loaded.
     '!**/node_modules/better-sqlite3/{deps,src}/**',
     '!**/node_modules/better-sqlite3/binding.gyp',
-    // …and a prebuilt binary for every OS (~2 MB each): keep only the target's.
-    `!**/node_modules/better-sqlite3/prebuilds/{${otherPrebuilds}}-*.node`,
+    // …and a prebuilt binary for every OS and architecture (~2 MB each): keep only the target's.
+    `!**/node_modules/better-sqlite3/prebuilds/{${others}}.node`,
   ];
 }
 
@@ -81,7 +85,7 @@ const config: Configuration = {
   win: {
     target: [{ target: 'nsis', arch: ['x64'] }],
     icon: 'resources/icons/icon.ico',
-    files: appFiles('darwin,linux,linuxmusl'),
+    files: appFiles('win32-x64'),
     // Code signing is left to the agency (docs/packaging.md): no certificate is configured here.
   },
   nsis: {
@@ -123,7 +127,7 @@ const config: Configuration = {
         Keywords: 'helpdesk;ldap;password;unlock;tài khoản;mật khẩu;',
       },
     },
-    files: appFiles('darwin,linuxmusl,win32'),
+    files: appFiles('linux-x64'),
   },
   deb: {
     // electron-builder's default list (it already names libsecret-1-0) spelled out, so the keychain

@@ -631,8 +631,8 @@ export async function checkPackaging(config: Configuration, options: CheckOption
         for (const f of natives) {
           if (keep(f) && !unpack(f)) p.push(`${f} is packaged but not matched by asarUnpack`);
         }
-        // better-sqlite3 carries a prebuild for every OS: only the target's (and its arm64 sibling) may ship
-        const foreign = natives.filter((f) => f.includes('/prebuilds/') && !f.includes(`/prebuilds/${target === 'win' ? 'win32' : 'linux'}-`) && keep(f));
+        // better-sqlite3 carries a prebuild for every OS and architecture: only the target's (x64) may ship
+        const foreign = natives.filter((f) => f.includes('/prebuilds/') && !f.endsWith(`/prebuilds/${target === 'win' ? 'win32' : 'linux'}-x64.node`) && keep(f));
         if (foreign.length > 0) p.push(`other platforms' prebuilds would be packaged: ${foreign.join(', ')}`);
       }
     });

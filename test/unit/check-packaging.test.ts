@@ -186,8 +186,8 @@ describe('packaging check (scripts/check-packaging.ts)', () => {
     // electron-builder would match the platform list with a `**` pattern and package the whole project
     const leaky = mutate((x) => {
       x.files = [{ filter: ['out/**', 'package.json', '!**/*.map'] }];
-      section(x, 'linux').files = ['!**/node_modules/better-sqlite3/prebuilds/{darwin,linuxmusl,win32}-*.node'];
-      section(x, 'win').files = ['!**/node_modules/better-sqlite3/prebuilds/{darwin,linux,linuxmusl}-*.node'];
+      section(x, 'linux').files = ['!**/node_modules/better-sqlite3/prebuilds/{darwin-arm64,darwin-x64,linux-arm64,linuxmusl-arm64,linuxmusl-x64,win32-arm64,win32-x64}.node'];
+      section(x, 'win').files = ['!**/node_modules/better-sqlite3/prebuilds/{darwin-arm64,darwin-x64,linux-arm64,linux-x64,linuxmusl-arm64,linuxmusl-x64,win32-arm64}.node'];
     });
     expect(await failing(leaky)).toEqual([expect.stringContaining('linux: app.asar'), expect.stringContaining('win: app.asar')]);
     expect(await problemsOf(leaky, 'linux: app.asar')).toMatch(/src-main\/ \(1 file\).*test\/ \(1 file\)/);
@@ -210,6 +210,9 @@ describe('packaging check (scripts/check-packaging.ts)', () => {
     expect(p).not.toContain('better-sqlite3/prebuilds/win32-x64.node is packaged but not matched');
     const allPrebuilds = mutate((x) => (section(x, 'linux').files = (section(x, 'linux').files as string[]).filter((q) => !q.includes('/prebuilds/'))));
     expect(await problemsOf(allPrebuilds, 'linux: native')).toContain('prebuilds/win32-x64.node');
+    // the target OS for another architecture (x64-only packages) counts as foreign too
+    const arm = mutate((x) => (section(x, 'linux').files = (section(x, 'linux').files as string[]).map((q) => q.replace('linux-arm64,', ''))));
+    expect(await problemsOf(arm, 'linux: native')).toContain('prebuilds/linux-arm64.node');
     const noTargetPrebuild = mutate((x) => (section(x, 'win').files = [...(section(x, 'win').files as string[]), '!**/node_modules/better-sqlite3/prebuilds/win32-*.node']));
     expect(await problemsOf(noTargetPrebuild, 'win: native')).toContain('prebuilds/win32-x64.node would be left out of the package');
   });
