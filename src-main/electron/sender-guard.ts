@@ -42,7 +42,8 @@ export function isTrustedSender(f: SenderFacts, p: SenderPolicy): boolean {
   if (!p.trustedWebContents.has(f.webContentsId) || !f.isMainFrame || !f.frameUrl) return false;
   const url = onAppOrigin(f.frameUrl, p.appOrigin);
   if (!url) return false;
-  return p.appPath === undefined || url.pathname === p.appPath;
+  // Exactly the page: its path, no query (the router keeps its state in the hash).
+  return p.appPath === undefined || (url.pathname === p.appPath && url.search === '');
 }
 
 /**

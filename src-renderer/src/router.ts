@@ -18,7 +18,7 @@ declare module 'vue-router' {
   }
 }
 
-/** Hash history: the Electron build loads index.html from file://. */
+/** Hash history: the page is one file (app://helpdesk/index.html, or / in the web harness); the route lives in the hash. */
 export function createAppRouter(): Router {
   const router = createRouter({
     history: createWebHashHistory(),

@@ -20,7 +20,11 @@ test('@electron the desktop window is sandboxed, exposes only window.helpdesk, a
     // The page comes from the app's own scheme (checklist item 18), not file://, and cannot read files.
     expect(win.url()).toMatch(/^app:\/\/helpdesk\/index\.html(#.*)?$/u);
     expect(await win.evaluate(() => fetch('file:///etc/hostname').then(() => 'read', () => 'refused'))).toBe('refused');
-    expect(await win.evaluate(() => fetch('app://helpdesk/..%2f..%2fpackage.json').then((r) => r.status, () => 'refused'))).not.toBe(200);
+    // The protocol handler itself, through the main process's net.fetch (the page cannot fetch app:// at all).
+    const statusOf = (url: string) => app.evaluate(async ({ net }, u) => (await net.fetch(u)).status, url);
+    expect(await statusOf('app://helpdesk/index.html')).toBe(200);
+    expect(await statusOf('app://helpdesk/..%2f..%2fpackage.json')).toBe(404);
+    expect(await statusOf('app://helpdesk/..%2fmain%2fmain.js')).toBe(404);
     await expect(win.getByTestId('training-banner')).toBeVisible();
     await win.getByTestId('signin-username').fill('tongdai01');
     await win.getByTestId('signin-password').fill('DaoTao@2026');

@@ -42,6 +42,7 @@ describe('IPC handler: sender validation', () => {
     ['a sub-frame', { ...good, isMainFrame: false }],
     ['a local file, even the renderer itself', { ...good, frameUrl: 'file:///opt/helpdesk/out/renderer/index.html' }],
     ['another page of the app scheme', { ...good, frameUrl: 'app://helpdesk/other.html' }],
+    ['the app page with a query', { ...good, frameUrl: 'app://helpdesk/index.html?next=evil#/search' }],
     ['another host of the app scheme', { ...good, frameUrl: 'app://evil/index.html' }],
     ['the app scheme with credentials', { ...good, frameUrl: 'app://user@helpdesk/index.html' }],
     ['the app host over another scheme', { ...good, frameUrl: 'http://helpdesk/index.html' }],
