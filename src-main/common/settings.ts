@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { type AttributeMapping as PlainMapping, DIALECTS } from './dialects';
+import { MAX_IDLE_LOCK_MINUTES, MAX_RETENTION_MONTHS, MIN_IDLE_LOCK_MINUTES, MIN_RETENTION_MONTHS } from './setting-bounds';
 import { attributeName, dnText, lineText, multilineText, plainText } from './text-rules';
 
 export * from './dialects';
@@ -264,13 +265,16 @@ export const settingsSchema = z.strictObject({
   /** Absent: no mail relay (training mode uses the Outbox). */
   mail: mailSettingsSchema.optional(),
   /** Minutes without activity before the session locks (default 10). */
-  session: z.strictObject({ idleLockMinutes: z.number().int().min(1, { error: 'too_short' }).max(240, { error: 'too_long' }) }).optional(),
+  session: z
+    .strictObject({ idleLockMinutes: z.number().int().min(MIN_IDLE_LOCK_MINUTES, { error: 'too_short' }).max(MAX_IDLE_LOCK_MINUTES, { error: 'too_long' }) })
+    .optional(),
   /** How long audit rows are kept before a supervisor may purge them (default 24 months). */
-  audit: z.strictObject({ retentionMonths: z.number().int().min(6, { error: 'too_short' }).max(120, { error: 'too_long' }) }).optional(),
+  audit: z
+    .strictObject({ retentionMonths: z.number().int().min(MIN_RETENTION_MONTHS, { error: 'too_short' }).max(MAX_RETENTION_MONTHS, { error: 'too_long' }) })
+    .optional(),
 });
 
-export const DEFAULT_RETENTION_MONTHS = 24;
-export const DEFAULT_IDLE_LOCK_MINUTES = 10;
+export { DEFAULT_IDLE_LOCK_MINUTES, DEFAULT_RETENTION_MONTHS } from './setting-bounds';
 export type Settings = z.infer<typeof settingsSchema>;
 
 export const DEFAULT_SETTINGS: Settings = { version: 1, locale: 'vi', mode: 'training' };

@@ -6,7 +6,7 @@ import { createLatestGate } from '../async';
 import { api } from '../bridge';
 import { type ExportFormat, joinPath, withFormat } from '../export-path';
 import { formatDateTimeSeconds } from '../format';
-import { DEFAULT_RETENTION_MONTHS } from '../setting-bounds';
+import { DEFAULT_RETENTION_MONTHS } from '@common/setting-bounds';
 import { clearOnSignOut, useSessionStore } from './session';
 
 /** Rows a page of the audit view shows (only that page is ever in the DOM). */

@@ -6,7 +6,7 @@ import type { DirectorySettings, MailSettings, Settings, SmsSettings } from '@co
 import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
 import { api } from '../bridge';
-import { DEFAULT_IDLE_LOCK_MINUTES, DEFAULT_RETENTION_MONTHS } from '../setting-bounds';
+import { DEFAULT_IDLE_LOCK_MINUTES, DEFAULT_RETENTION_MONTHS } from '@common/setting-bounds';
 import { useAppStore } from './app';
 import { clearOnSignOut, useSessionStore } from './session';
 

@@ -496,17 +496,15 @@ describe('settings store: idle lock minutes', () => {
   });
 });
 
-describe('renderer bounds of the number settings (src-renderer/src/setting-bounds.ts)', () => {
-  it('equal the settings schema: defaults valid, each bound the last valid value', async () => {
-    const b = await loadRenderer<Record<string, number>>('setting-bounds.ts');
+describe('bounds of the number settings (common/setting-bounds.ts)', () => {
+  it('are the schema\'s own: each default valid, each bound the last valid value', async () => {
+    const b = await import('../../../src-main/common/setting-bounds');
     const valid = (s: Partial<Settings>) => settingsSchema.safeParse(s).success;
     const months = (n: number) => valid({ audit: { retentionMonths: n } });
     const minutes = (n: number) => valid({ session: { idleLockMinutes: n } });
-    expect(b.DEFAULT_RETENTION_MONTHS).toBe(DEFAULT_RETENTION_MONTHS);
-    expect(b.DEFAULT_IDLE_LOCK_MINUTES).toBe(DEFAULT_IDLE_LOCK_MINUTES);
-    expect([b.MIN_RETENTION_MONTHS! - 1, b.MIN_RETENTION_MONTHS!, b.MAX_RETENTION_MONTHS!, b.MAX_RETENTION_MONTHS! + 1].map(months)).toEqual([false, true, true, false]);
-    expect([b.MIN_IDLE_LOCK_MINUTES! - 1, b.MIN_IDLE_LOCK_MINUTES!, b.MAX_IDLE_LOCK_MINUTES!, b.MAX_IDLE_LOCK_MINUTES! + 1].map(minutes)).toEqual([false, true, true, false]);
-    expect(months(b.DEFAULT_RETENTION_MONTHS!) && minutes(b.DEFAULT_IDLE_LOCK_MINUTES!)).toBe(true);
+    expect([b.MIN_RETENTION_MONTHS - 1, b.MIN_RETENTION_MONTHS, b.MAX_RETENTION_MONTHS, b.MAX_RETENTION_MONTHS + 1].map(months)).toEqual([false, true, true, false]);
+    expect([b.MIN_IDLE_LOCK_MINUTES - 1, b.MIN_IDLE_LOCK_MINUTES, b.MAX_IDLE_LOCK_MINUTES, b.MAX_IDLE_LOCK_MINUTES + 1].map(minutes)).toEqual([false, true, true, false]);
+    expect(months(b.DEFAULT_RETENTION_MONTHS) && minutes(b.DEFAULT_IDLE_LOCK_MINUTES)).toBe(true);
   });
 });
 

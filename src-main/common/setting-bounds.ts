@@ -1,6 +1,7 @@
 /**
- * Bounds and defaults of the number fields of `settingsSchema` (common/settings.ts, which the renderer
- * does not import at run time: it would bring zod along). A unit test keeps them equal.
+ * Bounds and defaults of the number settings: the settings schema (settings.ts) builds its rules from
+ * these, and the renderer shows them (field hints, placeholders, its idle timer). No zod here, so the
+ * renderer can import this file without pulling the schemas into its bundle.
  */
 /** `audit.retentionMonths`. */
 export const DEFAULT_RETENTION_MONTHS = 24;
