@@ -1,3 +1,4 @@
+import { readFile, stat } from 'node:fs/promises';
 import { extname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 
 /**
@@ -5,10 +6,15 @@ import { extname, isAbsolute, join, relative, resolve, sep } from 'node:path';
  * web harness over HTTP. One place for which files may be served, with which type and headers.
  */
 
-/** Response headers of every page asset. The page also carries its own CSP meta tag (index.html). */
+/**
+ * The page's Content-Security-Policy as the meta tag of src-renderer/index.html states it (a unit test
+ * keeps the two equal), sent as a header too with what only a header can carry (frame-ancestors).
+ */
+export const PAGE_CSP = "default-src 'self'; script-src 'self'; style-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'";
+
+/** Response headers of every page asset. */
 export const PAGE_SECURITY_HEADERS: Readonly<Record<string, string>> = {
-  'Content-Security-Policy':
-    "default-src 'self'; script-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'none'",
+  'Content-Security-Policy': `${PAGE_CSP}; frame-ancestors 'none'`,
   'X-Content-Type-Options': 'nosniff',
   'Referrer-Policy': 'no-referrer',
   'Cross-Origin-Opener-Policy': 'same-origin',
@@ -50,4 +56,24 @@ export function resolvePageAsset(root: string, pathname: string): PageAsset {
   const type = PAGE_CONTENT_TYPES[extname(file).toLowerCase()];
   if (type === undefined) return { ok: false, status: 404 };
   return { ok: true, file, type };
+}
+
+/** What to answer for a page asset: the file with its type, or a plain-text 400/404. */
+export interface PageAnswer {
+  status: number;
+  type: string;
+  body: Uint8Array<ArrayBuffer> | string;
+}
+
+/** Reads the asset a URL path names (resolvePageAsset), or says why not; never throws. */
+export async function readPageAsset(root: string, pathname: string): Promise<PageAnswer> {
+  const asset = resolvePageAsset(root, pathname);
+  const refused = (status: 400 | 404): PageAnswer => ({ status, type: 'text/plain; charset=utf-8', body: status === 400 ? 'Bad Request' : 'Not Found' });
+  if (!asset.ok) return refused(asset.status);
+  try {
+    if (!(await stat(asset.file)).isFile()) return refused(404);
+    return { status: 200, type: asset.type, body: await readFile(asset.file) };
+  } catch {
+    return refused(404);
+  }
 }

@@ -1,5 +1,4 @@
-import { readFile, stat } from 'node:fs/promises';
-import { PAGE_SECURITY_HEADERS, resolvePageAsset } from '../app/page-assets';
+import { PAGE_SECURITY_HEADERS, readPageAsset } from '../app/page-assets';
 
 /**
  * The desktop app's page is served from `app://helpdesk/`, a custom scheme registered as standard and
@@ -30,13 +29,6 @@ export async function answerAppRequest(req: { method: string; url: string }, ren
     return plain(400, 'Bad Request');
   }
   if (url.protocol !== `${APP_SCHEME}:` || url.host !== APP_HOST || url.username !== '' || url.password !== '') return plain(404, 'Not Found');
-  const asset = resolvePageAsset(rendererDir, url.pathname);
-  if (!asset.ok) return plain(asset.status, asset.status === 400 ? 'Bad Request' : 'Not Found');
-  try {
-    if (!(await stat(asset.file)).isFile()) return plain(404, 'Not Found');
-    const body = req.method === 'HEAD' ? null : await readFile(asset.file);
-    return new Response(body, { status: 200, headers: { ...PAGE_SECURITY_HEADERS, 'Content-Type': asset.type } });
-  } catch {
-    return plain(404, 'Not Found');
-  }
+  const a = await readPageAsset(rendererDir, url.pathname);
+  return new Response(req.method === 'HEAD' ? null : a.body, { status: a.status, headers: { ...PAGE_SECURITY_HEADERS, 'Content-Type': a.type } });
 }

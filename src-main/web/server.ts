@@ -1,12 +1,11 @@
 import { timingSafeEqual } from 'node:crypto';
-import { readFile, stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import type { HelpdeskApi } from '../common/api';
 import { fail } from '../common/result';
 import { dispatch, pathEntry } from '../app/dispatch';
-import { PAGE_SECURITY_HEADERS, resolvePageAsset } from '../app/page-assets';
+import { PAGE_SECURITY_HEADERS, readPageAsset } from '../app/page-assets';
 
 export interface WebServerOptions {
   api: HelpdeskApi;
@@ -26,7 +25,7 @@ export interface WebServer {
 
 const MAX_BODY = 256 * 1024;
 
-function send(res: ServerResponse, status: number, body: string | Buffer, type: string): void {
+function send(res: ServerResponse, status: number, body: string | Uint8Array, type: string): void {
   res.writeHead(status, { ...PAGE_SECURITY_HEADERS, 'Content-Type': type, 'Content-Length': Buffer.byteLength(body) });
   res.end(body);
 }
@@ -106,16 +105,8 @@ export function startWebServer(opts: WebServerOptions): Promise<WebServer> {
     }
 
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'Method Not Allowed', 'text/plain');
-    const asset = resolvePageAsset(root, url.pathname);
-    if (!asset.ok) return send(res, asset.status, asset.status === 400 ? 'Bad Request' : 'Not Found', 'text/plain');
-    const { file } = asset;
-    try {
-      const st = await stat(file);
-      if (!st.isFile()) return send(res, 404, 'Not Found', 'text/plain');
-      send(res, 200, await readFile(file), asset.type);
-    } catch {
-      send(res, 404, 'Not Found', 'text/plain');
-    }
+    const page = await readPageAsset(root, url.pathname);
+    send(res, page.status, page.body, page.type);
   };
 
   const server = createServer((req, res) => {

@@ -1,8 +1,8 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { resolvePageAsset } from '../../src-main/app/page-assets';
+import { PAGE_CSP, PAGE_SECURITY_HEADERS, resolvePageAsset } from '../../src-main/app/page-assets';
 import { answerAppRequest, APP_ENTRY_URL } from '../../src-main/electron/app-protocol';
 
 // Checklist item 18: the desktop page comes from app://helpdesk/, which reaches the built renderer
@@ -92,5 +92,14 @@ describe('resolvePageAsset (shared with the web harness)', () => {
     expect(resolvePageAsset(root, '/..%2f..%2fetc%2fpasswd')).toEqual({ ok: false, status: 404 });
     expect(resolvePageAsset(root, '/%2e%2e%2fsecret.html')).toEqual({ ok: false, status: 404 });
     expect(resolvePageAsset(root, '/ASSETS/INDEX-ABC.JS')).toMatchObject({ ok: true, type: 'text/javascript; charset=utf-8' });
+  });
+});
+
+describe('the page CSP is one policy', () => {
+  it('the meta tag of index.html states exactly PAGE_CSP; the header adds only what a meta tag cannot carry', () => {
+    const html = readFileSync(join(__dirname, '..', '..', 'src-renderer', 'index.html'), 'utf8');
+    const meta = /http-equiv="Content-Security-Policy"\s+content="([^"]+)"/u.exec(html)?.[1];
+    expect(meta).toBe(PAGE_CSP);
+    expect(PAGE_SECURITY_HEADERS['Content-Security-Policy']).toBe(`${PAGE_CSP}; frame-ancestors 'none'`);
   });
 });
