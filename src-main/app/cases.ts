@@ -200,6 +200,20 @@ export function createCases(deps: CaseDeps): {
     deps.audit.append({ operator: c.operator, action, outcome, target: c.accountUsername, unit: c.accountUnit, detail: { case: c.id, reason: c.reason, ...detail } });
   }
 
+  /**
+   * The outcome row of a directory write that already happened. The storage failing now must not turn
+   * a done action into an error the operator would retry: it is reported with the result instead.
+   */
+  function auditOutcome(c: Case, action: AuditAction, outcome: 'ok' | 'error', detail: Record<string, string | number | boolean | null>): { auditRecorded?: false } {
+    try {
+      audit(c, action, outcome, detail);
+      return {};
+    } catch (err) {
+      if (err instanceof HelpdeskError && (err.code === 'STORAGE_FULL' || err.code === 'STORAGE_ERROR')) return { auditRecorded: false };
+      throw err;
+    }
+  }
+
   async function send(c: Case, channel: VerificationChannel): Promise<void> {
     requireOpen(c);
     if (c.state.kind === 'verified' && deps.clock.now() < c.state.expiresAt) {
@@ -466,14 +480,14 @@ export function createCases(deps: CaseDeps): {
     if (action !== 'unlock' && result.outcome === 'done' && dest && password) {
       delivery = await deliverPassword(c, dest, password);
     }
-    audit(c, auditAction, result.outcome === 'done' ? 'ok' : 'error', {
+    const recorded = auditOutcome(c, auditAction, result.outcome === 'done' ? 'ok' : 'error', {
       ...base,
       ...(action === 'reset-unlock' ? { unlocked: unlockToo } : {}),
       outcome: result.outcome,
       delivery: delivery ? delivery.status : null,
       deliveryCode: delivery && delivery.status !== 'sent' ? delivery.code : null,
     });
-    return { action, outcome: result.outcome, account, delivery };
+    return { action, outcome: result.outcome, account, delivery, ...recorded };
   }
 
   /**
@@ -569,7 +583,7 @@ export function createCases(deps: CaseDeps): {
     if (result.outcome === 'done') c.deliveryContact = { channel: p.kind === 'mobile' ? 'sms' : 'email', to: p.to, masked: p.masked };
     let notice: NonNullable<ActionResult['notice']> = { status: 'none', destination: null };
     if (result.outcome === 'done') notice = await noticeOldContact(c, p.kind, before);
-    audit(c, 'account.contact', result.outcome === 'done' ? 'ok' : 'error', {
+    const recorded = auditOutcome(c, 'account.contact', result.outcome === 'done' ? 'ok' : 'error', {
       kind: p.kind,
       destination: p.masked,
       outcome: result.outcome,
@@ -583,6 +597,7 @@ export function createCases(deps: CaseDeps): {
       account: result.account ? toAccountDetail(result.account, deps.clock.now()) : null,
       delivery: null,
       notice,
+      ...recorded,
     };
   }
 

@@ -49,7 +49,7 @@ const account = (over: Partial<DirectoryAccount> = {}): DirectoryAccount => ({
   ...over,
 });
 
-function setup(opts: { failSms?: HelpdeskError | ((m: SmsMessage) => HelpdeskError | null); accounts?: DirectoryAccount[]; unknownReset?: boolean; settings?: Settings; secrets?: MemorySecretStore } = {}) {
+function setup(opts: { failSms?: HelpdeskError | ((m: SmsMessage) => HelpdeskError | null); accounts?: DirectoryAccount[]; unknownReset?: boolean; settings?: Settings; secrets?: MemorySecretStore; failAudit?: (r: AuditRecord) => HelpdeskError | null } = {}) {
   const writes: string[] = [];
   const dir = mkdtempSync(join(tmpdir(), 'cases-'));
   dirs.push(dir);
@@ -88,7 +88,17 @@ function setup(opts: { failSms?: HelpdeskError | ((m: SmsMessage) => HelpdeskErr
   const app = createHelpdesk({
     settings: { load: () => opts.settings ?? DEFAULT_SETTINGS, save: () => undefined },
     secrets: opts.secrets ?? new MemorySecretStore(),
-    audit: () => recordingAudit(audit),
+    audit: () => {
+      const log = recordingAudit(audit);
+      return {
+        ...log,
+        append: (r: AuditRecord) => {
+          const e = opts.failAudit?.(r);
+          if (e) throw e;
+          log.append(r);
+        },
+      };
+    },
     clock: { now: () => now },
     directoryFactory: () => directory,
     startTraining: async () => ({
@@ -278,6 +288,27 @@ describe('account actions behind the gate', () => {
     expect(s.sent.at(-1)!.text).toContain(password);
     expect(JSON.stringify(r)).not.toContain(password);
     expect(JSON.stringify(s.audit)).not.toContain(password);
+  });
+
+  it('a full disk after the write: the done action is reported as done, with auditRecorded false (not an error to retry)', async () => {
+    let diskFull = false;
+    const s = setup({ failAudit: (r) => (diskFull && r.action === 'account.reset' ? new HelpdeskError('STORAGE_FULL') : null) });
+    const c = await verified(s);
+    diskFull = true;
+    const r = await s.api.actions.resetPassword({ caseId: c.id });
+    expect(r).toMatchObject({ ok: true, value: { action: 'reset', outcome: 'done', delivery: { status: 'sent' }, auditRecorded: false } });
+    expect(s.writes).toHaveLength(1);
+    // The row written before the directory was is there: the audit knows a reset was attempted.
+    expect(s.audit.at(-1)).toMatchObject({ action: 'account.write', outcome: 'ok', detail: { write: 'reset' } });
+  });
+
+  it('a full disk before the write: STORAGE_FULL and the directory is not touched', async () => {
+    let diskFull = false;
+    const s = setup({ failAudit: (r) => (diskFull ? new HelpdeskError('STORAGE_FULL') : null) });
+    const c = await verified(s);
+    diskFull = true;
+    expect(await s.api.actions.unlock({ caseId: c.id })).toEqual({ ok: false, error: { code: 'STORAGE_FULL' } });
+    expect(s.writes).toEqual([]);
   });
 
   it('an unknown outcome is reported as unknown and nothing is delivered', async () => {

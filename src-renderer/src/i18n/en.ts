@@ -271,6 +271,8 @@ export const en: Messages = {
       'The account was unlocked and the password reset. It is not known whether the temporary password went to {destination} — ask the caller whether it arrived before resetting again',
     resetSentDetail: 'Ask the caller to sign in with the temporary password in the message. The operator never sees this password.',
     mustChange: 'The user must change the password at the next sign-in.',
+    auditMissing:
+      'The action was carried out on the account, but its result could not be written to the audit log (disk full or write error). Do not repeat it; tell the system administrator.',
     resetUndelivered: 'The password was reset but the temporary password could not be sent: {reason}. Reset it again.',
     unknown: 'Unknown — please check',
     unknownDetail: {

@@ -277,6 +277,8 @@ export const vi = {
       'Đã mở khóa và đặt lại mật khẩu. Không xác định được mật khẩu tạm thời đã gửi tới {destination} hay chưa — hỏi người gọi nhận được chưa trước khi đặt lại lần nữa',
     resetSentDetail: 'Mời người gọi đăng nhập bằng mật khẩu tạm thời trong tin nhắn hoặc thư. Tổng đài viên không nhìn thấy mật khẩu này.',
     mustChange: 'Người dùng phải đổi mật khẩu ở lần đăng nhập tiếp theo.',
+    auditMissing:
+      'Thao tác đã được thực hiện trên tài khoản nhưng không ghi được kết quả vào nhật ký kiểm tra (ổ đĩa đầy hoặc lỗi ghi). Đừng thực hiện lại; hãy báo quản trị hệ thống.',
     resetUndelivered: 'Đã đặt lại mật khẩu nhưng chưa gửi được mật khẩu tạm thời: {reason}. Hãy đặt lại lần nữa.',
     unknown: 'Không xác định — hãy kiểm tra',
     unknownDetail: {
