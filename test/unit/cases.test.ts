@@ -304,7 +304,7 @@ describe('account actions behind the gate', () => {
 
   it('a full disk before the write: STORAGE_FULL and the directory is not touched', async () => {
     let diskFull = false;
-    const s = setup({ failAudit: (r) => (diskFull ? new HelpdeskError('STORAGE_FULL') : null) });
+    const s = setup({ failAudit: () => (diskFull ? new HelpdeskError('STORAGE_FULL') : null) });
     const c = await verified(s);
     diskFull = true;
     expect(await s.api.actions.unlock({ caseId: c.id })).toEqual({ ok: false, error: { code: 'STORAGE_FULL' } });
