@@ -34,6 +34,7 @@ import { builtinModules, createRequire } from 'node:module';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Configuration } from 'electron-builder';
+import { icoImages, pngSize } from './image-headers';
 
 export type Target = 'linux' | 'win';
 export const TARGETS: readonly Target[] = ['linux', 'win'];
@@ -240,36 +241,9 @@ export async function loadBuilderConfig(projectDir: string): Promise<Configurati
 // ---------------------------------------------------------------------------------------------------
 // helpers
 
-/** Width and height from a PNG's IHDR chunk. */
-export function pngSize(png: Buffer): { width: number; height: number } {
-  const signature = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
-  if (png.length < 24 || !png.subarray(0, 8).equals(signature) || png.toString('latin1', 12, 16) !== 'IHDR') {
-    throw new Error('not a PNG file');
-  }
-  return { width: png.readUInt32BE(16), height: png.readUInt32BE(20) };
-}
-
-/** Sizes of the images in an ICO file (PNG entries measured from their header). */
+/** Sizes of the images in an ICO file (PNG entries measured from their header); -1 for a non-square one. */
 export function icoSizes(ico: Buffer): number[] {
-  if (ico.length < 6 || ico.readUInt16LE(0) !== 0 || ico.readUInt16LE(2) !== 1) throw new Error('not an ICO file');
-  const sizes: number[] = [];
-  for (let i = 0; i < ico.readUInt16LE(4); i++) {
-    const at = 6 + 16 * i;
-    if (at + 16 > ico.length) throw new Error('ICO directory truncated');
-    const size = ico.readUInt32LE(at + 8);
-    const offset = ico.readUInt32LE(at + 12);
-    if (offset + size > ico.length) throw new Error(`ICO image ${i} runs past the end of the file`);
-    const data = ico.subarray(offset, offset + size);
-    let w = ico.readUInt8(at) || 256;
-    let h = ico.readUInt8(at + 1) || 256;
-    try {
-      ({ width: w, height: h } = pngSize(data));
-    } catch {
-      // a BMP entry: the directory's size stands
-    }
-    sizes.push(w === h ? w : -1);
-  }
-  return sizes;
+  return icoImages(ico).map((i) => (i.width === i.height ? i.width : -1));
 }
 
 /** The OS and CPU a native binary was built for, from its ELF or PE header. */

@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import type { Configuration } from 'electron-builder';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { icoFromPngs } from '../../scripts/make-icons';
+import { pngSize } from '../../scripts/image-headers';
 import {
   BrokenCheck,
   REQUIRED_FUSES,
@@ -12,7 +13,6 @@ import {
   checkPackaging,
   icoSizes,
   loadBuilderConfig,
-  pngSize,
   verifyPackaged,
   type CheckOptions,
   type CheckResult,
