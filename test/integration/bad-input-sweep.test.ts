@@ -32,7 +32,8 @@ import {
 } from '../helpers/bad-input';
 import { type Harness, type In, killHarness, must as harnessMust, startHarness } from '../helpers/harness-process';
 import { type HttpSmsSink, startHttpSmsSink } from '../helpers/sms-sinks';
-import { type SlapdHandle, startSlapd, trainingProfile } from '../helpers/slapd';
+import { sessionSettings } from '../helpers/session-settings';
+import { type SlapdHandle, startSlapd } from '../helpers/slapd';
 
 // Issue #6 item 6: the bad-input sweep. The contract is driven over HTTP through the web harness (a child
 // process), against a real slapd loaded with the generated training directory plus planted entries: decoys
@@ -288,14 +289,7 @@ beforeAll(async () => {
   dataDir = join(work, 'data');
   exportDir = join(work, 'exports');
   mkdirSync(exportDir);
-  settings = {
-    version: 1,
-    locale: 'vi',
-    mode: 'directory',
-    agencyName: 'So TTTT',
-    directory: trainingProfile(slapd, BASE),
-    sms: { provider: 'esms', url: sms.esmsUrl, brandname: 'STTTT', smsType: '2', timeoutMs: 3000 },
-  };
+  settings = sessionSettings({ slapd, baseDn: BASE, sms, smsTimeoutMs: 3000 });
   harness = await startHarness({ dataDir, exportDir, token: TOKEN });
   // Training mode, before any directory: anyone at the desk saves the profile; the secrets go to the keychain.
   await must('settings', 'save', { settings, servicePassword: slapd.servicePassword, smsSecret: JSON.stringify(ESMS) });

@@ -18,7 +18,8 @@ import { type MailSettings, mailSecretKey, type Settings, type SmsSettings, smsS
 import { normalizeVnMobile } from '../../src-main/domain/phone';
 import { DISABLED_LOCK_TIME, generateDirectoryLdif, TRAINING_FIXTURES, TRAINING_OPERATOR_PASSWORD, TRAINING_OPERATORS } from '../../scripts/training-data';
 import { call as harnessCall, type Harness, type In, killHarness, must as harnessMust, startHarness } from '../helpers/harness-process';
-import { type SlapdHandle, startSlapd, trainingProfile } from '../helpers/slapd';
+import { sessionSettings, smtpRelay } from '../helpers/session-settings';
+import { type SlapdHandle, startSlapd } from '../helpers/slapd';
 import { type HttpSmsSink, type SmppSink, startHttpSmsSink, startSmppSink } from '../helpers/sms-sinks';
 import { type SinkFault, type SmtpSink, startSmtpSink } from '../helpers/smtp-sink';
 import { loadRenderer } from '../unit/renderer/load-renderer';
@@ -308,26 +309,15 @@ beforeAll(async () => {
   // The data folder (settings, databases) on its own small file system, to be filled up.
   execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=16m,mode=0700', 'tmpfs', dataDir]);
   mounted = true;
-  settings = {
-    version: 1,
-    locale: 'vi',
-    mode: 'directory',
-    agencyName: 'So TTTT',
-    directory: { ...trainingProfile(slapd, BASE), timeoutMs: DIRECTORY_TIMEOUT_MS, connectTimeoutMs: DIRECTORY_CONNECT_TIMEOUT_MS },
-    sms: { provider: 'esms', url: sms.esmsUrl, brandname: 'STTTT', smsType: '2', timeoutMs: SMS_TIMEOUT_MS },
-  };
-  smtpSettings = {
-    provider: 'smtp',
-    host: '127.0.0.1',
-    port: smtp.port,
-    security: 'starttls',
-    user: SMTP_USER,
-    fromName: 'Sở Thông tin và Truyền thông',
-    fromAddress: 'hotro@stttt.gov.vn',
-    caCertificate: smtp.caPem,
-    timeoutMs: MAIL_TIMEOUT_MS,
-  };
-  settings.mail = smtpSettings;
+  settings = sessionSettings({
+    slapd,
+    baseDn: BASE,
+    sms,
+    smsTimeoutMs: SMS_TIMEOUT_MS,
+    smtp: { sink: smtp, user: SMTP_USER, timeoutMs: MAIL_TIMEOUT_MS },
+    directory: { timeoutMs: DIRECTORY_TIMEOUT_MS, connectTimeoutMs: DIRECTORY_CONNECT_TIMEOUT_MS },
+  });
+  smtpSettings = smtpRelay(smtp, SMTP_USER, MAIL_TIMEOUT_MS);
   smppSettings = { provider: 'smpp', url: smsc.url, systemId: 'helpdesk', systemType: '', sourceAddr: 'STTTT', sourceTon: 5, sourceNpi: 0, caCertificate: '', timeoutMs: SMS_TIMEOUT_MS };
   harness = await startHarness({ dataDir, exportDir: work, token: TOKEN });
 });

@@ -16,7 +16,8 @@ import { mailSecretKey, type Settings, smsSecretKey } from '../../src-main/commo
 import { call as harnessCall, type Harness, type In, killHarness, must as harnessMust, startHarness } from '../helpers/harness-process';
 import { generateDirectoryLdif, TRAINING_OPERATOR_PASSWORD } from '../../scripts/training-data';
 import { digitTokenOffsets, type Place, type Secret, sweep, zipEntries } from '../helpers/secret-sweep';
-import { type SlapdHandle, startSlapd, trainingProfile } from '../helpers/slapd';
+import { sessionSettings } from '../helpers/session-settings';
+import { type SlapdHandle, startSlapd } from '../helpers/slapd';
 import { type HttpSmsSink, startHttpSmsSink } from '../helpers/sms-sinks';
 import { type SmtpSink, startSmtpSink } from '../helpers/smtp-sink';
 
@@ -192,25 +193,7 @@ beforeAll(async () => {
   dataDir = join(work, 'data');
   exportDir = join(work, 'exports');
   mkdirSync(exportDir);
-  settings = {
-    version: 1,
-    locale: 'vi',
-    mode: 'directory',
-    agencyName: 'So TTTT',
-    directory: trainingProfile(slapd, BASE),
-    sms: { provider: 'esms', url: sms.esmsUrl, brandname: 'STTTT', smsType: '2', timeoutMs: 3000 },
-    mail: {
-      provider: 'smtp',
-      host: '127.0.0.1',
-      port: smtp.port,
-      security: 'starttls',
-      user: SMTP_USER,
-      fromName: 'Sở Thông tin và Truyền thông',
-      fromAddress: 'hotro@stttt.gov.vn',
-      caCertificate: smtp.caPem,
-      timeoutMs: 5000,
-    },
-  };
+  settings = sessionSettings({ slapd, baseDn: BASE, sms, smsTimeoutMs: 3000, smtp: { sink: smtp, user: SMTP_USER, timeoutMs: 5000 } });
   timings.servers = Date.now() - t0;
   harness = await startHarness({ dataDir, exportDir, token: TOKEN });
   timings.harnessStart = Date.now() - t0 - timings.servers;

@@ -8,7 +8,8 @@ import type { AccountSummary, CaseView } from '../../src-main/common/dto';
 import { mailSecretKey, type Settings, smsSecretKey } from '../../src-main/common/settings';
 import { generateDirectoryLdif, TRAINING_OPERATOR_PASSWORD } from '../../scripts/training-data';
 import { type HttpSmsSink, type SmppSink, startHttpSmsSink, startSmppSink } from '../helpers/sms-sinks';
-import { type SlapdHandle, startSlapd, trainingProfile } from '../helpers/slapd';
+import { sessionSettings } from '../helpers/session-settings';
+import { type SlapdHandle, startSlapd } from '../helpers/slapd';
 import { type SmtpSink, startSmtpSink } from '../helpers/smtp-sink';
 
 // The whole verification through the contract, against real servers: slapd, an eSMS-speaking HTTP
@@ -33,25 +34,7 @@ beforeAll(async () => {
     startSmtpSink({ tls: 'starttls', users: { helpdesk: 'smtp-pass' } }),
   ]);
   dataDir = mkdtempSync(join(tmpdir(), 'helpdesk-verify-'));
-  settings = {
-    version: 1,
-    locale: 'vi',
-    mode: 'directory',
-    agencyName: 'So TTTT',
-    directory: trainingProfile(slapd, BASE),
-    sms: { provider: 'esms', url: http.esmsUrl, brandname: 'STTTT', smsType: '2', timeoutMs: 2000 },
-    mail: {
-      provider: 'smtp',
-      host: '127.0.0.1',
-      port: smtp.port,
-      security: 'starttls',
-      user: 'helpdesk',
-      fromName: 'Sở Thông tin và Truyền thông',
-      fromAddress: 'hotro@stttt.gov.vn',
-      caCertificate: smtp.caPem,
-      timeoutMs: 3000,
-    },
-  };
+  settings = sessionSettings({ slapd, baseDn: BASE, sms: http, smsTimeoutMs: 2000, smtp: { sink: smtp, user: 'helpdesk', timeoutMs: 3000 } });
   await secrets.set(smsSecretKey(settings.sms!)!, JSON.stringify(ESMS));
   await secrets.set(mailSecretKey(settings.mail!)!, 'smtp-pass');
   runtime = await createRuntime({ dataDir, resourcesDir: join(process.cwd(), 'resources'), secrets, version: 'test' });
