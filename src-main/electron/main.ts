@@ -5,7 +5,7 @@ import { KeytarSecretStore } from '../adapters/secrets/keytar-secret-store';
 import { createRuntime, type Runtime } from '../app/runtime';
 import { answerAppRequest, APP_ENTRY_URL, APP_ORIGIN, APP_PATH, APP_SCHEME, APP_SCHEME_PRIVILEGES } from './app-protocol';
 import { registerIpc } from './ipc';
-import { permissionAllowed, type SenderPolicy } from './sender-guard';
+import type { SenderPolicy } from './sender-guard';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const rendererDir = join(here, '..', 'renderer');
@@ -71,12 +71,9 @@ if (!app.requestSingleInstanceLock()) {
     contents.on('will-attach-webview', (e) => e.preventDefault());
   });
   void app.whenReady().then(async () => {
-    // Every permission refused, but clipboard text writes from the app's own page (sender-guard.ts).
-    const appOrigin = senderPolicy().appOrigin;
-    session.defaultSession.setPermissionRequestHandler((_wc, permission, callback, details) =>
-      callback(permissionAllowed(permission, details.requestingUrl, appOrigin)),
-    );
-    session.defaultSession.setPermissionCheckHandler((_wc, permission, requestingOrigin) => permissionAllowed(permission, requestingOrigin, appOrigin));
+    // Every permission request and check refused (the page needs none; "Sao chép" falls back to a selectable box).
+    session.defaultSession.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
+    session.defaultSession.setPermissionCheckHandler(() => false);
     protocol.handle(APP_SCHEME, (req) => answerAppRequest(req, rendererDir));
     runtime = await createRuntime({
       dataDir: app.getPath('userData'),

@@ -45,11 +45,3 @@ export function isTrustedSender(f: SenderFacts, p: SenderPolicy): boolean {
   // Exactly the page: its path, no query (the router keeps its state in the hash).
   return p.appPath === undefined || (url.pathname === p.appPath && url.search === '');
 }
-
-/**
- * The one permission the page gets: writing text to the clipboard (the audit head's "Sao chép"), and
- * only for the app's own page. Every other permission, and every other origin, is refused.
- */
-export function permissionAllowed(permission: string, requestingUrl: string | undefined, appOrigin: string): boolean {
-  return permission === 'clipboard-sanitized-write' && requestingUrl !== undefined && onAppOrigin(requestingUrl, appOrigin) !== null;
-}

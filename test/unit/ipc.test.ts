@@ -143,21 +143,6 @@ describe('contract', () => {
   });
 });
 
-describe('permissions (session handlers in main.ts)', () => {
-  it('grants only clipboard text writes, only to the app page', async () => {
-    const { permissionAllowed } = await import('../../src-main/electron/sender-guard');
-    const app = 'app://helpdesk';
-    expect(permissionAllowed('clipboard-sanitized-write', 'app://helpdesk/index.html#/audit', app)).toBe(true);
-    expect(permissionAllowed('clipboard-sanitized-write', 'app://helpdesk', app)).toBe(true);
-    for (const p of ['clipboard-read', 'media', 'geolocation', 'notifications', 'openExternal', 'fullscreen', 'pointerLock', 'hid', 'serial', 'usb']) {
-      expect([p, permissionAllowed(p, 'app://helpdesk/index.html', app)]).toEqual([p, false]);
-    }
-    for (const from of ['https://evil.example/', 'file:///opt/helpdesk/out/renderer/index.html', 'app://evil/index.html', 'app://u@helpdesk/', 'not a url', undefined]) {
-      expect([from, permissionAllowed('clipboard-sanitized-write', from, app)]).toEqual([from, false]);
-    }
-  });
-});
-
 describe('settings schema: transport security', () => {
   const base = { version: 1, locale: 'vi', mode: 'directory' } as const;
   const dir = { baseDn: 'dc=a,dc=vn', serviceBindDn: 'cn=s,dc=a,dc=vn', dialect: 'openldap', userFilter: '(objectClass=inetOrgPerson)', attributes: {
