@@ -16,15 +16,18 @@ const CONTROL_CHARS_BUT_LINES = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\
  */
 const LONE_SURROGATE = /[\ud800-\udfff]/u;
 
+const CONTROL_RUNS = new RegExp(`${CONTROL_CHARS.source}+`, 'gu');
+const LONE_SURROGATES = new RegExp(LONE_SURROGATE.source, 'gu');
+
 /**
  * Text from elsewhere (a directory value, an error detail) made safe to log and show: every run of
  * the control characters above becomes one space, every lone surrogate U+FFFD, and it is cut to `max`
  * UTF-16 units without splitting a pair. The audit log and relay receipts use it.
  */
 export function loggableText(value: string, max: number): string {
-  const cut = value.replace(new RegExp(`${CONTROL_CHARS.source}+`, 'gu'), ' ').slice(0, max);
-  return cut.replace(new RegExp(LONE_SURROGATE.source, 'gu'), '\ufffd');
+  return value.replace(CONTROL_RUNS, ' ').slice(0, max).replace(LONE_SURROGATES, '\ufffd');
 }
+
 
 const wellFormed = <T extends z.ZodType<string>>(s: T) => s.refine((v) => !LONE_SURROGATE.test(v), { error: 'invalid_value' });
 
