@@ -22,12 +22,11 @@ const LONE_SURROGATES = new RegExp(LONE_SURROGATE.source, 'gu');
 /**
  * Text from elsewhere (a directory value, an error detail) made safe to log and show: every run of
  * the control characters above becomes one space, every lone surrogate U+FFFD, and it is cut to `max`
- * UTF-16 units without splitting a pair. The audit log and relay receipts use it.
+ * UTF-16 units without splitting a pair (audit-store.ts cleans every field with it).
  */
 export function loggableText(value: string, max: number): string {
   return value.replace(CONTROL_RUNS, ' ').slice(0, max).replace(LONE_SURROGATES, '\ufffd');
 }
-
 
 const wellFormed = <T extends z.ZodType<string>>(s: T) => s.refine((v) => !LONE_SURROGATE.test(v), { error: 'invalid_value' });
 
