@@ -6,6 +6,7 @@
  * packaging tools, which electron-builder downloads: `npm run dist` runs on a connected machine.
  */
 import type { Configuration } from 'electron-builder';
+import { APP_ID, PRODUCT_NAME } from './src-main/electron/identity';
 
 const SYNOPSIS = 'Bàn trợ giúp tài khoản / account helpdesk for hotline operators';
 const DESCRIPTION = [
@@ -46,8 +47,8 @@ function appFiles(keptPrebuild: 'linux-x64' | 'win32-x64'): string[] {
 }
 
 const config: Configuration = {
-  appId: 'vn.gov.helpdesk', // also the seed of the Windows uninstall GUID: never change it between releases
-  productName: 'Helpdesk',
+  appId: APP_ID, // also the seed of the Windows uninstall GUID: never change it between releases
+  productName: PRODUCT_NAME,
   copyright: 'Copyright © 2026 Helpdesk',
   directories: { output: 'dist' },
   publish: null, // nothing is uploaded anywhere

@@ -4,11 +4,14 @@ import { fileURLToPath } from 'node:url';
 import { KeytarSecretStore } from '../adapters/secrets/keytar-secret-store';
 import { createRuntime, type Runtime } from '../app/runtime';
 import { answerAppRequest, APP_ENTRY_URL, APP_ORIGIN, APP_PATH, APP_SCHEME, APP_SCHEME_PRIVILEGES } from './app-protocol';
+import { APP_ID, PRODUCT_NAME } from './identity';
 import { registerIpc } from './ipc';
 import type { SenderPolicy } from './sender-guard';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const rendererDir = join(here, '..', 'renderer');
+/** resources/ (LDAP schemas, templates, training data, icons): beside the app when packaged (electron-builder extraResources). */
+const resourcesDir = app.isPackaged ? join(process.resourcesPath, 'resources') : join(here, '..', '..', 'resources');
 // The dev server URL is honoured only in development builds, never in a packaged app.
 const devUrl = app.isPackaged ? undefined : process.env.ELECTRON_RENDERER_URL;
 const trusted = new Set<number>();
@@ -27,8 +30,10 @@ function createWindow(): BrowserWindow {
     minWidth: 960,
     minHeight: 640,
     show: false,
-    title: 'Helpdesk',
+    title: PRODUCT_NAME,
     autoHideMenuBar: true,
+    // Windows and macOS take the icon from the executable; Linux windows need it given.
+    ...(process.platform === 'linux' ? { icon: join(resourcesDir, 'icons', '512x512.png') } : {}),
     webPreferences: {
       preload: join(here, '..', 'preload', 'index.cjs'),
       sandbox: true,
@@ -65,6 +70,8 @@ if (!app.requestSingleInstanceLock()) {
       win.focus();
     }
   });
+  // Windows ties the running app to its Start-menu shortcut and taskbar pin by the installer's appId.
+  if (process.platform === 'win32') app.setAppUserModelId(APP_ID);
   // Before 'ready': the page's own scheme, standard and secure (a real origin), nothing more.
   protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { ...APP_SCHEME_PRIVILEGES } }]);
   app.on('web-contents-created', (_e, contents) => {
@@ -77,7 +84,7 @@ if (!app.requestSingleInstanceLock()) {
     protocol.handle(APP_SCHEME, (req) => answerAppRequest(req, rendererDir));
     runtime = await createRuntime({
       dataDir: app.getPath('userData'),
-      resourcesDir: app.isPackaged ? join(process.resourcesPath, 'resources') : join(here, '..', '..', 'resources'),
+      resourcesDir,
       secrets: new KeytarSecretStore(),
       version: app.getVersion(),
       exportDir: app.getPath('downloads'),
