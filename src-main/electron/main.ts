@@ -70,6 +70,8 @@ if (!app.requestSingleInstanceLock()) {
       win.focus();
     }
   });
+  // Chromium's own widgets (date fields: dd/mm/yyyy) in Vietnamese, like the UI's default language.
+  app.commandLine.appendSwitch('lang', 'vi');
   // Windows ties the running app to its Start-menu shortcut and taskbar pin by the installer's appId.
   if (process.platform === 'win32') app.setAppUserModelId(APP_ID);
   // Before 'ready': the page's own scheme, standard and secure (a real origin), nothing more.
