@@ -19,17 +19,17 @@ const DESCRIPTION = [
   'mobile or e-mail, unlock, reset to a temporary password, change recovery contacts; every step is audited.',
 ].join('\n');
 
+/** better-sqlite3's prebuilds (node_modules/better-sqlite3/prebuilds/<name>.node): one ships, for its target. */
+const PREBUILDS = ['darwin-arm64', 'darwin-x64', 'linux-arm64', 'linux-x64', 'linuxmusl-arm64', 'linuxmusl-x64', 'win32-arm64', 'win32-x64'];
+
 /**
  * What goes into app.asar: the built bundle and package.json only (no sources, tests, maps).
  * Production dependencies (node_modules) are added by electron-builder itself; only the `!` patterns
- * apply to them. Given per platform, with the better-sqlite3 prebuilds of the other OSes left out.
+ * apply to them. Given per platform, with every better-sqlite3 prebuild but the target's (OS and x64) left out.
  * Never add a root-level `files` as well: electron-builder then matches the two lists separately, the
  * root one without the platform's exclusions, and an exclude-only platform list gets a match-everything
  * pattern, which packages the whole project (scripts/check-packaging.ts fails on both).
  */
-/** better-sqlite3's prebuilds (node_modules/better-sqlite3/prebuilds/<name>.node): one ships, for its target. */
-const PREBUILDS = ['darwin-arm64', 'darwin-x64', 'linux-arm64', 'linux-x64', 'linuxmusl-arm64', 'linuxmusl-x64', 'win32-arm64', 'win32-x64'];
-
 function appFiles(keptPrebuild: 'linux-x64' | 'win32-x64'): string[] {
   const others = PREBUILDS.filter((p) => p !== keptPrebuild).join(',');
   return [
@@ -100,7 +100,7 @@ const config: Configuration = {
     deleteAppDataOnUninstall: false, // the audit database must survive an uninstall
     createDesktopShortcut: true,
     createStartMenuShortcut: true,
-    shortcutName: 'Helpdesk',
+    shortcutName: PRODUCT_NAME,
     installerLanguages: ['vi_VN', 'en_US'],
     language: '1066', // Vietnamese when the OS language is neither
     artifactName: '${productName}-Setup-${version}-${arch}.${ext}',
@@ -115,12 +115,12 @@ const config: Configuration = {
     executableName: 'helpdesk',
     category: 'Office',
     maintainer: 'Helpdesk <helpdesk@example.invalid>', // set the agency's team and address before release
-    vendor: 'Helpdesk',
+    vendor: PRODUCT_NAME,
     synopsis: SYNOPSIS,
     description: DESCRIPTION,
     desktop: {
       entry: {
-        Name: 'Helpdesk',
+        Name: PRODUCT_NAME,
         'GenericName[vi]': 'Bàn trợ giúp tài khoản',
         GenericName: 'Account helpdesk',
         'Comment[vi]': 'Tra cứu, xác minh người gọi, mở khóa và đặt lại mật khẩu tài khoản',

@@ -441,9 +441,9 @@ export interface ActionResult {
   /** Contact change only: whether the previous contact was notified. */
   notice?: { status: 'sent' | 'failed' | 'none'; destination: string | null };
   /**
-   * False when the directory was written but the audit could not take the outcome row (a full disk,
-   * STORAGE_FULL / STORAGE_ERROR): the action happened — do not repeat it — and the row written before
-   * the write (`account.write`) is the audit's record of it. Absent otherwise.
+   * False when the directory write was sent but the audit could not take the outcome row (a full disk,
+   * STORAGE_FULL / STORAGE_ERROR): the result above stands as it is (`outcome`, `delivery`), and the
+   * row written before the write (`account.write`) is the audit's record of it. Absent otherwise.
    */
   auditRecorded?: false;
 }

@@ -41,7 +41,7 @@ const ldapUrl = lineText(512).refine(
     }
   },
   { error: 'invalid_format' },
-).transform((s) => s.replace(/^ldaps?:/iu, (scheme) => scheme.toLowerCase())); // LDAPS:// → ldaps://: one spelling for every check
+);
 
 const pemCertificates = multilineText(64 * 1024).refine((s) => s.trim() === '' || /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/u.test(s), {
     error: 'invalid_format',

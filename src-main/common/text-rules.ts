@@ -21,8 +21,9 @@ const LONE_SURROGATES = new RegExp(LONE_SURROGATE.source, 'gu');
 
 /**
  * Text from elsewhere (a directory value, an error detail) made safe to log and show: every run of
- * the control characters above becomes one space, every lone surrogate U+FFFD, and it is cut to `max`
- * UTF-16 units without splitting a pair (audit-store.ts cleans every field with it).
+ * the control characters above becomes one space, and it is cut to `max` UTF-16 units; a lone
+ * surrogate (given, or half of a pair the cut split) becomes U+FFFD, so the text stores as it is
+ * (audit-store.ts cleans every field with it: what is hashed is what SQLite keeps).
  */
 export function loggableText(value: string, max: number): string {
   return value.replace(CONTROL_RUNS, ' ').slice(0, max).replace(LONE_SURROGATES, '\ufffd');

@@ -98,7 +98,7 @@ if (!app.requestSingleInstanceLock()) {
     });
   }).catch((err: unknown) => {
     // A broken settings file or database must not leave a silent, windowless process.
-    dialog.showErrorBox('Helpdesk', `Không khởi động được / Cannot start:\n${err instanceof Error ? err.message : String(err)}`);
+    dialog.showErrorBox(PRODUCT_NAME, `Không khởi động được / Cannot start:\n${err instanceof Error ? err.message : String(err)}`);
     app.exit(1);
   });
   app.on('window-all-closed', () => {

@@ -107,7 +107,11 @@ test('supervisor: a case shows up in the audit, filtered by its account, with it
   const head = page.getByTestId('audit-head-value');
   await expect(head).toHaveText(/^\d+:[0-9a-f]{64}$/u);
   await expect(page.getByTestId('audit-head')).toContainText('Lưu đầu chuỗi này ở nơi khác (in ra, gửi kèm công văn) để phát hiện việc cắt bớt nhật ký');
+  // The clipboard refused, as in the desktop app (every permission denied): the head is selected for Ctrl+C.
+  await page.evaluate(() => Object.defineProperty(navigator, 'clipboard', { value: { writeText: () => Promise.reject(new Error('denied')) }, configurable: true }));
   await page.getByTestId('audit-head-copy').click();
+  await expect(page.getByTestId('audit-head-copied')).toHaveText('Đã chọn sẵn: nhấn Ctrl+C để sao chép');
+  expect(await page.evaluate(() => window.getSelection()?.toString())).toBe(await head.textContent());
   await page.getByTestId('audit-verify').click();
   const summary = page.getByTestId('audit-verify-summary');
   await expect(summary).toHaveText(/^Nhật ký toàn vẹn: [\d.]+ dòng, đầu chuỗi \d+:[0-9a-f]{64}$/u);

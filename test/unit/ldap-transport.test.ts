@@ -42,13 +42,13 @@ describe('ldapTransport and the schema: one spelling of the scheme', () => {
     expect(ldapTransport({ url: 'https://dc1.agency.gov.vn', startTls: true })).toBeNull();
   });
 
-  it('stores the URL with a lower-case scheme, so every later check and the client see the same one', () => {
-    const parsed = directorySettingsSchema.parse(profile({ url: 'LDAP://ldap.agency.gov.vn', startTls: true }));
-    expect(parsed.url).toBe('ldap://ldap.agency.gov.vn');
-    expect(directorySettingsSchema.parse(profile({ url: 'LDAPS://ldap.agency.gov.vn:636' })).url).toBe('ldaps://ldap.agency.gov.vn:636');
+  it('the schema judges the scheme whatever its case, and keeps the URL as written (the keychain entry is keyed to it)', () => {
+    expect(directorySettingsSchema.parse(profile({ url: 'LDAP://ldap.agency.gov.vn', startTls: true })).url).toBe('LDAP://ldap.agency.gov.vn');
+    expect(directorySettingsSchema.safeParse(profile({ url: 'LDAPS://ldap.agency.gov.vn:636' })).success).toBe(true);
     // Plain, upper-case, to another host: still refused.
     expect(directorySettingsSchema.safeParse(profile({ url: 'LDAP://ldap.agency.gov.vn' })).success).toBe(false);
   });
+
 });
 
 describe('openBound', () => {

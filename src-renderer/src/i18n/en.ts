@@ -272,7 +272,7 @@ export const en: Messages = {
     resetSentDetail: 'Ask the caller to sign in with the temporary password in the message. The operator never sees this password.',
     mustChange: 'The user must change the password at the next sign-in.',
     auditMissing:
-      'The action was carried out on the account, but its result could not be written to the audit log (disk full or write error). Do not repeat it; tell the system administrator.',
+      'The result of this action could not be written to the audit log (disk full or write error); the log holds only the row written before the account was changed. Tell the system administrator.',
     resetUndelivered: 'The password was reset but the temporary password could not be sent: {reason}. Reset it again.',
     unknown: 'Unknown — please check',
     unknownDetail: {
@@ -511,6 +511,7 @@ export const en: Messages = {
       headHint: 'Keep this head somewhere else (print it, attach it to an official letter) to detect a shortened log',
       copy: 'Copy',
       copied: 'Copied',
+      selectedForCopy: 'Selected: press Ctrl+C to copy',
       download: 'Download',
       print: 'Print',
       savedHead: 'Saved head (optional)',

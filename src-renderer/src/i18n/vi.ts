@@ -278,7 +278,7 @@ export const vi = {
     resetSentDetail: 'Mời người gọi đăng nhập bằng mật khẩu tạm thời trong tin nhắn hoặc thư. Tổng đài viên không nhìn thấy mật khẩu này.',
     mustChange: 'Người dùng phải đổi mật khẩu ở lần đăng nhập tiếp theo.',
     auditMissing:
-      'Thao tác đã được thực hiện trên tài khoản nhưng không ghi được kết quả vào nhật ký kiểm tra (ổ đĩa đầy hoặc lỗi ghi). Đừng thực hiện lại; hãy báo quản trị hệ thống.',
+      'Không ghi được kết quả của thao tác này vào nhật ký kiểm tra (ổ đĩa đầy hoặc lỗi ghi); nhật ký chỉ có dòng ghi trước khi thay đổi tài khoản. Hãy báo quản trị hệ thống.',
     resetUndelivered: 'Đã đặt lại mật khẩu nhưng chưa gửi được mật khẩu tạm thời: {reason}. Hãy đặt lại lần nữa.',
     unknown: 'Không xác định — hãy kiểm tra',
     unknownDetail: {
@@ -519,6 +519,7 @@ export const vi = {
       headHint: 'Lưu đầu chuỗi này ở nơi khác (in ra, gửi kèm công văn) để phát hiện việc cắt bớt nhật ký',
       copy: 'Sao chép',
       copied: 'Đã sao chép',
+      selectedForCopy: 'Đã chọn sẵn: nhấn Ctrl+C để sao chép',
       download: 'Tải về',
       print: 'In',
       savedHead: 'Đầu chuỗi đã lưu (không bắt buộc)',

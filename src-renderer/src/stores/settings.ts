@@ -495,7 +495,16 @@ export const useSettingsStore = defineStore('settings', () => {
       }
       const at = epoch;
       const r = await api.settings.save({ settings: settingsOf(false, true), ...passwordInput(), ...secrets });
-      if (at !== epoch) return false; // signed out meanwhile: the answer belongs to a screen that is gone
+      if (at !== epoch) {
+        // The session ended while the save was on its way (a mode change ends it before the answer):
+        // a save that took effect still says so; the screen holds the saved settings, no secret.
+        if (r.ok) {
+          view.value = r.value;
+          form.value = formOf(r.value);
+          saved.value = 'signed-out';
+        }
+        return r.ok;
+      }
       if (!r.ok) {
         saveError.value = r.error;
         return false;

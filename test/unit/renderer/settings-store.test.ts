@@ -528,3 +528,24 @@ describe('settings store: answers that arrive after sign-out', () => {
     expect(store.form.agencyName).toBe('');
   });
 });
+
+describe('settings store: a save that ends the session before its answer arrives', () => {
+  it('still says it was saved (and that the session ended), showing the saved settings with no secret', async () => {
+    const { useSessionStore } = await loadRenderer<{ useSessionStore: () => { current: unknown; expired(): void } }>('stores/session.ts');
+    useSessionStore().current = { operator: { username: 'giamsat01', displayName: 'Võ Thanh Tâm', dn: 'uid=giamsat01', roles: ['supervisor'] }, since: '2026-11-23T01:00:00.000Z', mode: 'training' };
+    await loaded(viewOf({}));
+    store.form.agencyName = 'So TTTT';
+    store.form.servicePassword = 'typed-secret';
+    let answer!: (v: unknown) => void;
+    api.settings.save.mockReturnValueOnce(new Promise((r) => (answer = r)));
+    const saving = store.save();
+    // A poll answered NOT_SIGNED_IN while the save was on its way: the main process had ended the session.
+    useSessionStore().expired();
+    expect(store.form.servicePassword).toBe('');
+    answer(ok(viewOf({ agencyName: 'So TTTT' })));
+    expect(await saving).toBe(true);
+    expect(store.saved).toBe('signed-out');
+    expect(store.form.agencyName).toBe('So TTTT');
+    expect(store.form.servicePassword).toBe('');
+  });
+});
