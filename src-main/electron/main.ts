@@ -80,7 +80,7 @@ if (!app.requestSingleInstanceLock()) {
     contents.on('will-attach-webview', (e) => e.preventDefault());
   });
   void app.whenReady().then(async () => {
-    // Every permission request and check refused (the page needs none; "Sao chép" falls back to a selectable box).
+    // Every permission request and check refused (the page needs none; "Sao chép" then selects the head for Ctrl+C).
     session.defaultSession.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
     session.defaultSession.setPermissionCheckHandler(() => false);
     protocol.handle(APP_SCHEME, (req) => answerAppRequest(req, rendererDir));
