@@ -77,7 +77,7 @@ test('the directory stops, hangs and comes back: the page says so, never hangs, 
   await expect(page.getByTestId('operator-name')).toContainText('Đặng Thu Hà');
 
   // Hung (accepts, never answers): the timeout's message within the timeout and a margin, no endless spinner.
-  slapd!.signal('SIGSTOP');
+  await slapd!.pause();
   try {
     const t0 = Date.now();
     await input.fill('le thi');
@@ -85,7 +85,7 @@ test('the directory stops, hangs and comes back: the page says so, never hangs, 
     expect(Date.now() - t0).toBeLessThan(TIMEOUT_MS + 5000);
     await expect(page.locator('.search-results .spinner')).toHaveCount(0);
   } finally {
-    slapd!.signal('SIGCONT');
+    slapd!.resume();
   }
 
   // And again it recovers by itself.

@@ -14,7 +14,7 @@
 import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join, resolve } from 'node:path';
@@ -69,6 +69,14 @@ export interface SlapdHandle {
   signal(signal: NodeJS.Signals): void;
   /** Stops the server (SIGTERM, or the given signal, e.g. SIGKILL) and waits for it to exit; port, config and data stay for start(). */
   halt(signal?: NodeJS.Signals): Promise<void>;
+  /**
+   * Hangs the server (SIGSTOP) and returns once the kernel shows every thread stopped (state T in
+   * /proc/<pid>/stat): a request sent after this is never answered until resume(). SIGSTOP alone
+   * returns before a thread running on another core has stopped.
+   */
+  pause(): Promise<void>;
+  /** SIGCONT after pause(). */
+  resume(): void;
   /** Starts the server again on the same port(s) with the same config and data, and waits until it answers. */
   start(): Promise<void>;
   /** SIGTERM, wait for exit, remove the dir. Idempotent. */
@@ -190,6 +198,23 @@ export async function startSlapd(opts: SlapdOptions = {}): Promise<SlapdHandle> 
           proc.child.kill(signal);
         },
         halt: (signal = 'SIGTERM') => end(signal),
+        async pause() {
+          if (proc.exited || proc.child.pid === undefined) throw new Error('slapd is not running');
+          const pid = proc.child.pid;
+          proc.child.kill('SIGSTOP');
+          const deadline = Date.now() + 5000;
+          for (;;) {
+            // Every thread (task) stopped: /proc/<pid>/task/<tid>/stat has state T for each.
+            const tasks = await readdir(`/proc/${pid}/task`);
+            const states = await Promise.all(tasks.map(async (t) => (await readFile(`/proc/${pid}/task/${t}/stat`, 'utf8')).replace(/^.*\) /su, '')[0]));
+            if (states.every((st) => st === 'T' || st === 't')) return;
+            if (Date.now() > deadline) throw new Error(`slapd did not stop: thread states ${states.join('')}`);
+            await new Promise((r) => setTimeout(r, 10));
+          }
+        },
+        resume() {
+          if (!proc.exited) proc.child.kill('SIGCONT');
+        },
         async start() {
           if (stopped) throw new Error('slapd was stopped for good');
           if (!proc.exited) return;

@@ -589,7 +589,7 @@ describe('fault sweep through the web harness', () => {
     const dirBound = DIRECTORY_TIMEOUT_MS + MARGIN_MS;
     const isDirectory = (c: string) => c.startsWith('DIRECTORY_');
 
-    slapd.signal('SIGSTOP');
+    await slapd.pause();
     const hung = await timed(() => call('directory', 'search', { query: 'tran thi' }));
     const hungCode = codeOf(hung.value);
     durations['hung: search'] = hung.ms;
