@@ -10,6 +10,7 @@
 import type { Role } from '../src-main/common/roles';
 import { sshaHash, trainingRoleGroups } from '../src-main/adapters/training/training-directory';
 import { taxCodeCheckDigit } from '../src-main/domain/identifiers';
+import { normalizeVnMobile } from '../src-main/domain/phone';
 import { foldDiacritics } from '../src-main/domain/text';
 
 // ---------------------------------------------------------------------------------------------
@@ -536,9 +537,19 @@ class GenerationContext {
     return claimUnique(this.taxCodes, make);
   }
 
-  /** A unique national number: 0 + 9 digits. */
+  /**
+   * A unique national number: 0 + 9 digits that the app's own phone rule accepts. Parts of the 089 and
+   * 099 ranges are not allocated (libphonenumber refuses them): such a draw moves to 088 / 098 with the
+   * same digits, so no extra random draw shifts the rest of the directory.
+   */
   claimNationalMobile(random: SeededRandom): string {
-    return claimUnique(this.mobiles, () => random.pick(MOBILE_PREFIXES) + random.digits(7));
+    return claimUnique(this.mobiles, () => {
+      const drawn = random.pick(MOBILE_PREFIXES) + random.digits(7);
+      if (normalizeVnMobile(drawn).ok) return drawn;
+      const moved = drawn.replace(/^089/u, '088').replace(/^099/u, '098');
+      if (!normalizeVnMobile(moved).ok) throw new Error(`training data: no valid mobile for ${drawn}`);
+      return moved;
+    });
   }
 
   /** A unique mobile, written in one of the common formats. */

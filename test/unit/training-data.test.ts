@@ -9,6 +9,7 @@ import {
   sshaHash,
 } from '../../scripts/training-data';
 import { trainingRoleGroups } from '../../src-main/adapters/training/training-directory';
+import { normalizeVnMobile } from '../../src-main/domain/phone';
 
 // ---------------------------------------------------------------------------------------------
 // A minimal RFC 2849 reader, independent of the generator
@@ -80,7 +81,8 @@ function validMobile(mobile: string): boolean {
   if (!MOBILE_FORMATS.some((format) => format.test(mobile))) return false;
   const digits = mobile.replace(/\D/g, '');
   const national = digits.startsWith('84') ? `0${digits.slice(2)}` : digits;
-  return MOBILE_PREFIX.test(national);
+  // …and the app's own rule (libphonenumber) accepts it: a training mobile is always a usable one.
+  return MOBILE_PREFIX.test(national) && normalizeVnMobile(mobile).ok;
 }
 
 function sshaMatches(hash: string, password: string): boolean {
