@@ -4,6 +4,7 @@
  * on 1,000,000 rows, 100,000-row exports), and the renderer's initial JavaScript gzipped.
  * Figures are ratios against a floor measured in the same run, plus absolute values.
  */
+import { smsSecretKey } from '../src-main/app/secret-keys';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,7 +18,7 @@ import { parseSearchQuery } from '../src-main/domain/search-query';
 import { MemorySecretStore } from '../src-main/adapters/secrets/keytar-secret-store';
 import { dispatch, pathEntry } from '../src-main/app/dispatch';
 import { createRuntime } from '../src-main/app/runtime';
-import { type Settings, smsSecretKey } from '../src-main/common/settings';
+import { type Settings } from '../src-main/common/settings';
 import { startHttpSmsSink } from '../test/helpers/sms-sinks';
 import { generateDirectoryLdif, TRAINING_OPERATOR_PASSWORD } from '../scripts/training-data';
 import { startSlapd, trainingProfile } from '../test/helpers/slapd';

@@ -3,7 +3,8 @@ import type { HelpdeskApi } from '../common/api';
 import type { ActionResult, AuditAction, CaseView, OperatorInfo, OverrideInput, VerificationChannel } from '../common/dto';
 import type { Result } from '../common/result';
 import { backupEmailContact, mobileContact } from '../domain/account-view';
-import { type Case, checkGate, type ProvenContact, requireOpen } from '../domain/case';
+import { type Case, checkGate, checkVerified, type ProvenContact, requireOpen, spendVerification } from '../domain/case';
+import { accountKeyOf } from '../domain/dn';
 import { containsIdentifier, sameCitizenId } from '../domain/identifiers';
 import { HelpdeskError } from '../domain/errors';
 import { maskEmail, maskPhone } from '../domain/masking';
@@ -13,7 +14,6 @@ import { toAccountDetail } from '../domain/account-view';
 import { normalizeVnMobile } from '../domain/phone';
 import type { AuditLog, Clock, Directory, DirectoryAccount, MailRelay, SmsRelay } from '../domain/ports';
 import { escapeHtml, fillTemplate, smsSegments, unaccentedSms } from '../domain/sms-text';
-import { dnKey } from '../adapters/ldap/ldap-directory';
 
 /** Message templates from resources/templates (placeholders {{agency}} {{username}} {{name}} {{code}} {{minutes}} {{operator}}). */
 export interface MessageTemplates {
@@ -179,7 +179,7 @@ export function createCases(deps: CaseDeps): {
       sentAt: byCode ? byCode.sentAt.toISOString() : null,
       expiresAt: s.kind === 'code-sent' || s.kind === 'verified' ? s.expiresAt.toISOString() : null,
       verifiedAt: s.kind === 'verified' ? s.verifiedAt.toISOString() : null,
-      attemptsLeft: otp.attemptsLeft(key),
+      attemptsLeft: otp.attemptsLeft(key, c.id),
       resend: { availableAt: resend.availableAt?.toISOString() ?? null, remainingToday: resend.remainingToday },
       channels: { sms: mobileContact(account.mobiles), email: backupEmailContact(account.backupEmails, account.mail) },
       smsPreview: { text: smsText, characters: seg.characters, segments: seg.segments, encoding: seg.encoding },
@@ -193,6 +193,8 @@ export function createCases(deps: CaseDeps): {
           ? { check: s.override.check, supervisor: s.override.supervisor, at: s.verifiedAt.toISOString() }
           : null,
       deliveryContact: c.deliveryContact ? { channel: c.deliveryContact.channel, destination: c.deliveryContact.masked } : null,
+      verificationSpent: s.kind === 'verified' ? (s.spentBy === 'contact' ? 'contact' : s.spentBy ? 'reset' : null) : null,
+      codeDelivery: s.kind === 'code-sent' ? (s.uncertain ? 'unknown' : 'accepted') : null,
     };
   }
 
@@ -216,7 +218,7 @@ export function createCases(deps: CaseDeps): {
 
   async function send(c: Case, channel: VerificationChannel): Promise<void> {
     requireOpen(c);
-    if (c.state.kind === 'verified' && deps.clock.now() < c.state.expiresAt) {
+    if (c.state.kind === 'verified' && !c.state.spentBy && deps.clock.now() < c.state.expiresAt) {
       throw new HelpdeskError('VALIDATION_FAILED', { field: 'caseId', reason: 'invalid_value', detail: 'already verified' });
     }
     const dir = await deps.directory();
@@ -230,23 +232,27 @@ export function createCases(deps: CaseDeps): {
     const code = otp.generate();
     const minutes = Math.round(otp.policy.validityMs / 60_000);
     const requestId = randomUUID();
-    let messageId: string | null;
+    let messageId: string | null = null;
+    let uncertain = false;
     try {
       messageId = await deliver(codeTemplates(deps.templates), channel, dest.to, values(c, code, minutes), requestId);
     } catch (err) {
-      otp.release(reservation);
-      audit(c, 'code.send', 'error', {
-        channel,
-        destination: dest.masked,
-        code: err instanceof HelpdeskError ? err.code : 'INTERNAL',
-        relayDetail: err instanceof HelpdeskError ? (err.detail ?? null) : null,
-      });
-      throw err;
+      const errorCode = err instanceof HelpdeskError ? err.code : 'INTERNAL';
+      const detail = { channel, destination: dest.masked, code: errorCode, relayDetail: err instanceof HelpdeskError ? (err.detail ?? null) : null };
+      // A timeout is not a refusal: the gateway may have taken the message and the caller may read the
+      // code back. The slot stays used and the code stays valid; the operator asks before sending again.
+      if (errorCode !== 'RELAY_TIMEOUT') {
+        otp.release(reservation);
+        audit(c, 'code.send', 'error', detail);
+        throw err;
+      }
+      uncertain = true;
+      audit(c, 'code.send', 'error', { ...detail, slotKept: true, requestId });
     }
     const expiresAt = otp.commit(reservation, c.id, key, channel, code);
     const sentAt = new Date(expiresAt.getTime() - otp.policy.validityMs);
-    c.state = { kind: 'code-sent', channel, destination: dest.masked, to: dest.to, sentAt, expiresAt, messageId };
-    audit(c, 'code.send', 'ok', { channel, destination: dest.masked, messageId, requestId });
+    c.state = { kind: 'code-sent', channel, destination: dest.masked, to: dest.to, sentAt, expiresAt, messageId, uncertain };
+    if (!uncertain) audit(c, 'code.send', 'ok', { channel, destination: dest.masked, messageId, requestId });
   }
 
   const api: HelpdeskApi['cases'] = {
@@ -258,7 +264,7 @@ export function createCases(deps: CaseDeps): {
         const c: Case = {
           id: randomUUID(),
           accountDn: account.dn,
-          accountKey: account.stableId ? `id:${account.stableId.toLowerCase()}` : dnKey(account.dn),
+          accountKey: accountKeyOf(account),
           accountUsername: account.username,
           accountUnit: account.unit,
           accountDisplayName: account.displayName,
@@ -305,13 +311,14 @@ export function createCases(deps: CaseDeps): {
         const s = c.state;
         if (outcome.verified) {
           if (s.kind !== 'code-sent') throw new HelpdeskError('OTP_NOT_SENT');
+          // A code read back answers the question an uncertain send left open: it arrived.
           c.state = { kind: 'verified', by: 'code', channel: s.channel, destination: s.destination, sentAt: s.sentAt, expiresAt: s.expiresAt, verifiedAt: deps.clock.now() };
           c.deliveryContact = { channel: s.channel, to: s.to, masked: s.destination };
           audit(c, 'code.verify', 'ok', { channel: s.channel });
         } else {
           audit(c, 'code.verify', 'refused', { code: 'OTP_WRONG', attemptsLeft: outcome.attemptsLeft });
         }
-        return { verified: outcome.verified, attemptsLeft: outcome.verified ? otp.attemptsLeft(c.accountKey) : outcome.attemptsLeft, case: await view(c) };
+        return { verified: outcome.verified, attemptsLeft: outcome.verified ? otp.attemptsLeft(c.accountKey, c.id) : outcome.attemptsLeft, case: await view(c) };
       }),
     close: ({ caseId, outcome }) =>
       deps.run(async () => {
@@ -326,8 +333,7 @@ export function createCases(deps: CaseDeps): {
     gate: ({ caseId }) =>
       deps.run(async () => {
         const c = own(caseId);
-        checkGate(c, c.accountDn, deps.clock.now());
-        return { allowed: true as const, expiresAt: (c.state as Extract<Case['state'], { kind: 'verified' }>).expiresAt.toISOString() };
+        return { allowed: true as const, expiresAt: checkVerified(c, deps.clock.now()).expiresAt.toISOString() };
       }),
     override: (input) => deps.run(() => exclusive(input.caseId, () => override(input))),
   };
@@ -412,10 +418,24 @@ export function createCases(deps: CaseDeps): {
     return { liftAdmin, refusal: null };
   }
 
+  /**
+   * The gate against the entry as it is now: the DN and permanent id read just before the write must be
+   * the case's account (an entry deleted and re-created at the same DN is another account). Audited.
+   */
+  function gateOn(c: Case, current: DirectoryAccount, action: ActionKind | 'contact', auditAction: AuditAction) {
+    try {
+      return checkGate(c, { dn: current.dn, key: accountKeyOf(current) }, deps.clock.now(), action);
+    } catch (err) {
+      if (err instanceof HelpdeskError && err.code === 'CASE_ACCOUNT_MISMATCH') {
+        audit(c, auditAction, 'refused', { dn: c.accountDn, code: err.code, reasonCode: 'entry_replaced' });
+      }
+      throw err;
+    }
+  }
+
   async function actNow(caseId: string, action: ActionKind): Promise<ActionResult> {
     const c = own(caseId);
-    checkGate(c, c.accountDn, deps.clock.now());
-    const verified = c.state as Extract<Case['state'], { kind: 'verified' }>;
+    const verified = checkVerified(c, deps.clock.now(), action);
     const dir = await deps.directory();
     const base = { dialect: deps.dialect(), dn: c.accountDn, verification: verificationRef(verified) };
     const auditAction = `account.${action}` as const;
@@ -424,15 +444,19 @@ export function createCases(deps: CaseDeps): {
     let unlockToo = false;
     let liftAdmin = false;
     const current = await dir.getAccount(c.accountDn);
+    gateOn(c, current, action, auditAction);
+    const verdict = unlockVerdict(current);
+    // Unlock: the verdict as it stands. Reset and unlock: an administrative lock the supervisor may not
+    // lift refuses the whole action (never the reset without the unlock). A plain reset never ends an
+    // administrative lock — on OpenLDAP replacing the password would delete even the permanent
+    // 000001010000Z — so it is refused whoever asks (a supervisor who may lift it resets and unlocks).
+    const refusal =
+      action === 'unlock' ? verdict.refusal : action === 'reset-unlock' ? (verdict.refusal === 'administrative_lock' ? verdict.refusal : null) : current.disabled ? 'administrative_lock' : null;
+    if (refusal) {
+      audit(c, auditAction, 'refused', { ...base, code: 'ACTION_NOT_PERMITTED', reasonCode: refusal });
+      throw new HelpdeskError('ACTION_NOT_PERMITTED', { reason: refusal });
+    }
     if (action === 'unlock' || action === 'reset-unlock') {
-      const verdict = unlockVerdict(current);
-      // Reset-and-unlock on an account that is not locked is just a reset; an administrative lock the
-      // supervisor may not lift refuses the whole action (never the reset without the unlock).
-      const refusal = action === 'unlock' ? verdict.refusal : verdict.refusal === 'administrative_lock' ? verdict.refusal : null;
-      if (refusal) {
-        audit(c, auditAction, 'refused', { ...base, code: 'ACTION_NOT_PERMITTED', reasonCode: refusal });
-        throw new HelpdeskError('ACTION_NOT_PERMITTED', { reason: refusal });
-      }
       unlockToo = current.locked || verdict.liftAdmin;
       liftAdmin = verdict.liftAdmin;
     }
@@ -453,7 +477,7 @@ export function createCases(deps: CaseDeps): {
       password = generateTemporaryPassword(deps.random, c.accountUsername);
     }
     // The reads above took time: the verification must still be live when the write goes out.
-    checkGate(c, c.accountDn, deps.clock.now());
+    checkVerified(c, deps.clock.now(), action);
     // Written before the directory is: if the audit cannot take a row, the account is not touched.
     audit(c, 'account.write', 'ok', { ...base, write: action });
     let result;
@@ -475,7 +499,11 @@ export function createCases(deps: CaseDeps): {
       });
       throw err;
     }
+    // A reset that went out (or may have) used the verification: anything further needs a new code.
+    if (action !== 'unlock') spendVerification(c, action);
     const account = result.account ? toAccountDetail(result.account, deps.clock.now()) : null;
+    // Judged from the entry read again: a lockout that a reset ended (ppolicy) is said and audited.
+    const lockoutEnded = action === 'reset' && current.locked && result.account !== null && !result.account.locked;
     let delivery: ActionResult['delivery'] = null;
     if (action !== 'unlock' && result.outcome === 'done' && dest && password) {
       delivery = await deliverPassword(c, dest, password);
@@ -483,11 +511,12 @@ export function createCases(deps: CaseDeps): {
     const recorded = auditOutcome(c, auditAction, result.outcome === 'done' ? 'ok' : 'error', {
       ...base,
       ...(action === 'reset-unlock' ? { unlocked: unlockToo } : {}),
+      ...(lockoutEnded ? { lockoutEnded } : {}),
       outcome: result.outcome,
       delivery: delivery ? delivery.status : null,
       deliveryCode: delivery && delivery.status !== 'sent' ? delivery.code : null,
     });
-    return { action, outcome: result.outcome, account, delivery, ...recorded };
+    return { action, outcome: result.outcome, account, delivery, ...(lockoutEnded ? { lockoutEnded } : {}), ...recorded };
   }
 
   /**
@@ -521,9 +550,10 @@ export function createCases(deps: CaseDeps): {
 
   async function sendContactCode(caseId: string, kind: 'mobile' | 'backupEmail', value: string): Promise<CaseView> {
     const c = own(caseId);
-    checkGate(c, c.accountDn, deps.clock.now());
+    checkVerified(c, deps.clock.now(), 'contact');
     const dir = await deps.directory();
     const account = await dir.getAccount(c.accountDn);
+    gateOn(c, account, 'contact', 'contact.code');
     const contact = newContact(kind, value, account);
     const otp = await deps.otp();
     // Codes to a NEW contact have their own count (same limits) so that verifying the caller first
@@ -549,7 +579,7 @@ export function createCases(deps: CaseDeps): {
 
   async function updateContact(caseId: string, code: string): Promise<ActionResult> {
     const c = own(caseId);
-    checkGate(c, c.accountDn, deps.clock.now());
+    checkVerified(c, deps.clock.now(), 'contact');
     const p = pending.get(c.id);
     if (!p) throw new HelpdeskError('OTP_NOT_SENT');
     const otp = await deps.otp();
@@ -570,17 +600,23 @@ export function createCases(deps: CaseDeps): {
     let result;
     try {
       before = await dir.getAccount(c.accountDn);
-      checkGate(c, c.accountDn, deps.clock.now());
+      gateOn(c, before, 'contact', 'account.contact');
       audit(c, 'account.write', 'ok', { write: 'contact', kind: p.kind, dialect: deps.dialect(), dn: c.accountDn });
       result = await dir.updateContacts(c.accountDn, p.kind === 'mobile' ? { mobile: p.value } : { backupEmail: p.value });
+      // The answer was lost but the entry read again holds the new value: the change happened.
+      if (result.outcome === 'unknown' && result.account && holdsContact(result.account, p.kind, p.value)) {
+        result = { outcome: 'done' as const, account: result.account };
+      }
     } catch (err) {
       audit(c, 'account.contact', 'error', { kind: p.kind, destination: p.masked, code: err instanceof HelpdeskError ? err.code : 'INTERNAL' });
       throw err;
     }
     pending.delete(c.id);
     if (result.account) accounts.set(c.id, result.account);
-    // The new contact proved itself with its own code: a temporary password may now go there.
-    if (result.outcome === 'done') c.deliveryContact = { channel: p.kind === 'mobile' ? 'sms' : 'email', to: p.to, masked: p.masked };
+    // The change (done, or possibly done) used the verification: what may follow is a reset to the new
+    // contact, which proved itself with its own code — a temporary password may go there, nowhere else.
+    spendVerification(c, 'contact');
+    c.deliveryContact = result.outcome === 'done' ? { channel: p.kind === 'mobile' ? 'sms' : 'email', to: p.to, masked: p.masked } : null;
     let notice: NonNullable<ActionResult['notice']> = { status: 'none', destination: null };
     if (result.outcome === 'done') notice = await noticeOldContact(c, p.kind, before);
     const recorded = auditOutcome(c, 'account.contact', result.outcome === 'done' ? 'ok' : 'error', {
@@ -599,6 +635,15 @@ export function createCases(deps: CaseDeps): {
       notice,
       ...recorded,
     };
+  }
+
+  /** Whether the entry holds `value` as its recovery mobile or backup e-mail (as normalised when it was saved). */
+  function holdsContact(a: DirectoryAccount, kind: 'mobile' | 'backupEmail', value: string): boolean {
+    if (kind === 'backupEmail') return a.backupEmails.some((e) => e.toLowerCase() === value.toLowerCase());
+    return a.mobiles.some((m) => {
+      const p = normalizeVnMobile(m);
+      return p.ok && p.national === value;
+    });
   }
 
   /** Tells the previous contact (if any) that it no longer recovers the account. */

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { basename } from 'node:path';
 import type { HelpdeskApi } from '../common/api';
 import type {
@@ -17,7 +16,8 @@ import type {
 } from '../common/dto';
 import { resolveAuditFilter, retentionCutoff } from '../domain/audit-filter';
 import { fail, ok, type Result } from '../common/result';
-import { DEFAULT_IDLE_LOCK_MINUTES, DEFAULT_RETENTION_MONTHS, type DirectorySettings, mailSecretKey, type Settings, smsSecretKey } from '../common/settings';
+import { DEFAULT_IDLE_LOCK_MINUTES, DEFAULT_RETENTION_MONTHS, type DirectorySettings, type Settings } from '../common/settings';
+import { mailSecretKey, servicePasswordKey, smsSecretKey } from './secret-keys';
 import { toAccountDetail, toAccountSummary } from '../domain/account-view';
 import { HelpdeskError } from '../domain/errors';
 import type { OtpService, RandomSource } from '../domain/otp';
@@ -71,15 +71,6 @@ export interface HelpdeskDeps {
 export interface HelpdeskApp {
   api: HelpdeskApi;
   close(): Promise<void>;
-}
-
-/**
- * Keychain entry of a profile's service password: tied to the URL, the bind DN AND the transport
- * (StartTLS, trusted CA), so a changed server or a weaker connection never receives it.
- */
-export function servicePasswordKey(s: Pick<DirectorySettings, 'url' | 'serviceBindDn' | 'startTls' | 'caCertificate'>): string {
-  const transport = createHash('sha256').update(`${s.startTls ? 'starttls' : 'plain'}\n${s.caCertificate.trim()}`).digest('hex').slice(0, 16);
-  return `directory-service:${s.serviceBindDn}@${s.url}#${transport}`;
 }
 
 /** eSMS needs two keys, kept as one keychain entry: `{"apiKey":"…","secretKey":"…"}`. */

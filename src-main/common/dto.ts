@@ -391,6 +391,17 @@ export interface CaseView {
    * code was read back from, or a new contact saved with its own code. Null: no reset possible yet.
    */
   deliveryContact: { channel: VerificationChannel; destination: string } | null;
+  /**
+   * The verification was used: `reset` — by a password reset, a new code is needed before anything
+   * else changes the account; `contact` — by a contact change, only a reset to the contact just proven
+   * may follow. Null while it is unused.
+   */
+  verificationSpent: 'reset' | 'contact' | null;
+  /**
+   * The last code's relay timed out: the message may have reached the caller (its send counts). The
+   * operator asks whether it arrived before sending another. Null when no code is pending.
+   */
+  codeDelivery: 'accepted' | 'unknown' | null;
 }
 
 /** The identity check a supervisor records when overriding: CCCD compared with the directory, a document seen, an agency letter. */
@@ -440,6 +451,11 @@ export interface ActionResult {
     | null;
   /** Contact change only: whether the previous contact was notified. */
   notice?: { status: 'sent' | 'failed' | 'none'; destination: string | null };
+  /**
+   * Reset only: the account was locked after failed logins before the write and, read again after it,
+   * is not (OpenLDAP ppolicy ends a lockout when the password is replaced). Absent when it did not change.
+   */
+  lockoutEnded?: true;
   /**
    * False when the directory write was sent but the audit could not take the outcome row (a full disk,
    * STORAGE_FULL / STORAGE_ERROR): the result above stands as it is (`outcome`, `delivery`), and the

@@ -73,15 +73,17 @@ export function isLoopbackHost(host: string): boolean {
 
 /**
  * Whether passwords (the service account's, the operators', a temporary one) may cross this directory
- * connection: over ldaps:// or StartTLS, to a loopback host, or over plain LDAP where the profile says
- * so explicitly (`allowPlainLdap`) — never for Active Directory. The settings schema refuses a profile
+ * connection: over ldaps:// or StartTLS; over plain LDAP only to a loopback host or where the profile
+ * says so explicitly (`allowPlainLdap`) — and never for Active Directory, loopback or not. The settings schema refuses a profile
  * that fails it; the LDAP adapter checks again before every bind.
  */
 export function passwordsMayCross(d: { url: string; startTls: boolean; dialect: string; allowPlainLdap?: boolean }): boolean {
   const t = ldapTransport(d);
   if (t === 'ldaps' || t === 'starttls') return true;
-  if (t !== 'plain') return false;
-  return isLoopbackHost(new URL(d.url).hostname) || (d.allowPlainLdap === true && d.dialect !== 'active-directory');
+  // Active Directory never takes plain LDAP, loopback included (a local proxy or tunnel end would
+  // still see the service and operator passwords in clear; AD itself refuses unicodePwd without TLS).
+  if (t !== 'plain' || d.dialect === 'active-directory') return false;
+  return isLoopbackHost(new URL(d.url).hostname) || d.allowPlainLdap === true;
 }
 
 /**
@@ -162,6 +164,13 @@ const httpUrl = lineText(1024).refine(
   { error: 'invalid_format' },
 );
 const timeout = z.number().int().min(1000).max(60_000).default(10_000);
+
+/** Whether an SMPP URL may carry codes and the bind password: TLS (ssmpp://), or plain to loopback. */
+export function smppMayCarrySecrets(url: string): boolean {
+  const m = /^(s?smpp):\/\/(\[[^\]]+\]|[^:/\s]+):\d+\/?$/u.exec(url);
+  if (!m) return false;
+  return m[1] === 'ssmpp' || isLoopbackHost(m[2]!);
+}
 const headerName = z.string().regex(/^[A-Za-z0-9-]{1,64}$/u, { error: 'invalid_format' });
 
 /**
@@ -210,8 +219,13 @@ export const smsSettingsSchema = z.discriminatedUnion('provider', [
   }),
   z.strictObject({
     provider: z.literal('smpp'),
-    /** smpp://host:2775 or ssmpp://host:3550 (TLS). */
-    url: lineText(512).refine((s) => /^s?smpp:\/\/[^/\s]+:\d+\/?$/u.test(s), { error: 'invalid_format' }),
+    /**
+     * ssmpp://host:3550 (TLS), or smpp://host:2775 to a loopback host only (a local SMSC or tunnel end):
+     * codes, temporary passwords and the bind password never cross a network in clear.
+     */
+    url: lineText(512)
+      .refine((s) => /^s?smpp:\/\/[^/\s]+:\d+\/?$/u.test(s), { error: 'invalid_format' })
+      .refine((s) => smppMayCarrySecrets(s), { error: 'insecure_transport' }),
     systemId: lineText(16),
     systemType: plainText(13).default(''),
     sourceAddr: lineText(21),
@@ -242,13 +256,6 @@ export const mailSettingsSchema = z.discriminatedUnion('provider', [
 export type MailSettings = z.infer<typeof mailSettingsSchema>;
 
 /** Keychain entry names of relay secrets: tied to the endpoint, so a changed URL never receives them. */
-export function smsSecretKey(s: SmsSettings): string | null {
-  return s.provider === 'none' ? null : `sms-${s.provider}:${s.url}`;
-}
-export function mailSecretKey(s: MailSettings): string | null {
-  return s.provider === 'none' || s.user === '' ? null : `mail-smtp:${s.user}@${s.host}:${s.port}`;
-}
-
 export const LOCALES = ['vi', 'en'] as const;
 export type Locale = (typeof LOCALES)[number];
 

@@ -6,7 +6,11 @@ import { vnDay, vnDayStartMs } from './vn-time';
 export interface OtpPolicy {
   /** A code is valid this long after it is sent (seed 002: "có hiệu lực trong vòng 5 phút"). */
   validityMs: number;
-  /** Wrong entries allowed per account and day; the code is void when they run out. Not reset by a resend. */
+  /**
+   * Wrong entries allowed for one code, and for one account in one day (a resend does not reset the
+   * day's count): the code is void when either runs out — across VN midnight a code still gets no more
+   * than this many guesses.
+   */
   maxWrong: number;
   /** Sends to one account at least this far apart (seed 001: "cách nhau 5 phút"). */
   minIntervalMs: number;
@@ -38,6 +42,8 @@ export interface StoredCode {
   expiresAt: Date;
   usedAt: Date | null;
   voidAt: Date | null;
+  /** Wrong entries against this very code. */
+  wrong: number;
 }
 
 export type Reservation = { ok: true; id: number } | { ok: false; reason: 'too_soon' | 'daily_limit'; retryAt: Date };
@@ -55,10 +61,10 @@ export interface OtpStore {
   storeCode(reservationId: number, code: StoredCode): void;
   currentCode(caseId: string): StoredCode | null;
   /**
-   * Adds one wrong entry for the account on that day (across cases and resends); voids the case's
-   * code when the total reaches maxWrong. Returns the day's total.
+   * Adds one wrong entry for the account on that day (across cases and resends) and one to the case's
+   * current code; voids that code when either count reaches maxWrong. Returns both counts.
    */
-  recordWrong(accountKey: string, dayKey: string, caseId: string, now: Date, maxWrong: number): number;
+  recordWrong(accountKey: string, dayKey: string, caseId: string, now: Date, maxWrong: number): { day: number; code: number };
   wrongCount(accountKey: string, dayKey: string): number;
   /** Marks the code used if it still is unused and not void; false when another verification won. */
   markUsed(caseId: string, codeHash: string, now: Date): boolean;
@@ -126,6 +132,7 @@ export class OtpService {
       expiresAt,
       usedAt: null,
       voidAt: null,
+      wrong: 0,
     });
     return expiresAt;
   }
@@ -145,7 +152,7 @@ export class OtpService {
     if (now.getTime() >= stored.expiresAt.getTime()) throw new HelpdeskError('OTP_EXPIRED');
     if (!this.hasher.equal(this.hasher.hash(caseId, code), stored.codeHash)) {
       const wrong = this.store.recordWrong(stored.accountKey, vnDayKey(now), caseId, now, this.policy.maxWrong);
-      return { verified: false, attemptsLeft: Math.max(0, this.policy.maxWrong - wrong) };
+      return { verified: false, attemptsLeft: this.left(Math.max(wrong.day, wrong.code)) };
     }
     if (!this.store.markUsed(caseId, stored.codeHash, now)) throw new HelpdeskError('OTP_USED');
     return { verified: true };
@@ -163,11 +170,18 @@ export class OtpService {
   recordIdentityMismatch(accountKey: string): number {
     const now = this.clock.now();
     // No code belongs to this scope: nothing is voided, only counted.
-    return this.store.recordWrong(`${accountKey}#identity`, vnDayKey(now), '', now, Number.MAX_SAFE_INTEGER);
+    return this.store.recordWrong(`${accountKey}#identity`, vnDayKey(now), '', now, Number.MAX_SAFE_INTEGER).day;
   }
 
-  attemptsLeft(accountKey: string): number {
-    return Math.max(0, this.policy.maxWrong - this.store.wrongCount(accountKey, vnDayKey(this.clock.now())));
+  private left(wrong: number): number {
+    return Math.max(0, this.policy.maxWrong - wrong);
+  }
+
+  /** Wrong entries left: the account's for today, and with a case, no more than its current code has left. */
+  attemptsLeft(accountKey: string, caseId?: string): number {
+    const day = this.store.wrongCount(accountKey, vnDayKey(this.clock.now()));
+    const code = caseId === undefined ? null : this.store.currentCode(caseId);
+    return this.left(Math.max(day, code && !code.usedAt && !code.voidAt ? code.wrong : 0));
   }
 
   resendInfo(accountKey: string): ResendInfo {

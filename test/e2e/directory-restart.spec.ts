@@ -1,10 +1,10 @@
+import { servicePasswordKey } from '../../src-main/app/secret-keys';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
 import { KeytarSecretStore } from '../../src-main/adapters/secrets/keytar-secret-store';
-import { servicePasswordKey } from '../../src-main/app/helpdesk';
 import type { Settings } from '../../src-main/common/settings';
 import { generateDirectoryLdif, TRAINING_OPERATOR_PASSWORD } from '../../scripts/training-data';
 import { type Harness, killHarness, must, startHarness } from '../helpers/harness-process';

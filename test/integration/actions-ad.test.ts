@@ -1,3 +1,4 @@
+import { smsSecretKey } from '../../src-main/app/secret-keys';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LdapDirectory } from '../../src-main/adapters/ldap/ldap-directory';
 import { MemorySecretStore } from '../../src-main/adapters/secrets/keytar-secret-store';
 import { createRuntime, type Runtime } from '../../src-main/app/runtime';
-import { directoryDefaults, type DirectorySettings, type Settings, smsSecretKey } from '../../src-main/common/settings';
+import { directoryDefaults, type DirectorySettings, type Settings } from '../../src-main/common/settings';
 import { HelpdeskError } from '../../src-main/domain/errors';
 import { type SambaAdHandle, startSambaAd } from '../helpers/samba-ad';
 import { type HttpSmsSink, startHttpSmsSink } from '../helpers/sms-sinks';

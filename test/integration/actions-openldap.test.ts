@@ -1,3 +1,4 @@
+import { smsSecretKey } from '../../src-main/app/secret-keys';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -7,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LdapDirectory } from '../../src-main/adapters/ldap/ldap-directory';
 import { MemorySecretStore } from '../../src-main/adapters/secrets/keytar-secret-store';
 import { createRuntime, type Runtime } from '../../src-main/app/runtime';
-import { directoryDefaults, type Settings, smsSecretKey } from '../../src-main/common/settings';
+import { directoryDefaults, type Settings } from '../../src-main/common/settings';
 import { HelpdeskError } from '../../src-main/domain/errors';
 import { generateDirectoryLdif, TRAINING_OPERATOR_PASSWORD } from '../../scripts/training-data';
 import { type HttpSmsSink, startHttpSmsSink } from '../helpers/sms-sinks';

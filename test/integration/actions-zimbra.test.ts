@@ -1,3 +1,4 @@
+import { smsSecretKey } from '../../src-main/app/secret-keys';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -5,7 +6,7 @@ import { Client } from 'ldapts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemorySecretStore } from '../../src-main/adapters/secrets/keytar-secret-store';
 import { createRuntime, type Runtime } from '../../src-main/app/runtime';
-import { directoryDefaults, type Settings, smsSecretKey } from '../../src-main/common/settings';
+import { directoryDefaults, type Settings } from '../../src-main/common/settings';
 import { type HttpSmsSink, startHttpSmsSink } from '../helpers/sms-sinks';
 import { type SlapdHandle, sshaHash, startSlapd } from '../helpers/slapd';
 

@@ -1,3 +1,4 @@
+import { servicePasswordKey, smsSecretKey } from '../../src-main/app/secret-keys';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -6,7 +7,6 @@ import Database from 'better-sqlite3';
 import { Client } from 'ldapts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KeytarSecretStore } from '../../src-main/adapters/secrets/keytar-secret-store';
-import { servicePasswordKey } from '../../src-main/app/helpdesk';
 import type { HelpdeskApi } from '../../src-main/common/api';
 import type { AccountSummary, AuditEntry, AuditStats, CaseView, QueryKind } from '../../src-main/common/dto';
 import { QUERY_KINDS } from '../../src-main/common/dto';
@@ -14,7 +14,7 @@ import { VALIDATION_REASONS } from '../../src-main/common/errors';
 import { API_MANIFEST } from '../../src-main/common/manifest';
 import type { ApiError } from '../../src-main/common/result';
 import { INPUT_SCHEMAS } from '../../src-main/common/schemas';
-import { type Settings, smsSecretKey } from '../../src-main/common/settings';
+import { type Settings } from '../../src-main/common/settings';
 import { vnToday } from '../../src-main/domain/audit-filter';
 import { generateDirectoryLdif, TRAINING_OPERATOR_PASSWORD } from '../../scripts/training-data';
 import {

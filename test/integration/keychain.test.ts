@@ -1,3 +1,4 @@
+import { servicePasswordKey } from '../../src-main/app/secret-keys';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -7,7 +8,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KeytarSecretStore } from '../../src-main/adapters/secrets/keytar-secret-store';
 import { createRuntime, type Runtime } from '../../src-main/app/runtime';
 import { AUDIT_KEY_NAME } from '../../src-main/app/runtime';
-import { servicePasswordKey } from '../../src-main/app/helpdesk';
 import { type Settings } from '../../src-main/common/settings';
 import { generateDirectoryLdif, TRAINING_OPERATOR_PASSWORD } from '../../scripts/training-data';
 import { type SlapdHandle, startSlapd, trainingProfile } from '../helpers/slapd';

@@ -1,3 +1,4 @@
+import { mailSecretKey, servicePasswordKey, smsSecretKey } from '../../src-main/app/secret-keys';
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -8,11 +9,10 @@ import Database from 'better-sqlite3';
 import { Client } from 'ldapts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KeytarSecretStore } from '../../src-main/adapters/secrets/keytar-secret-store';
-import { servicePasswordKey } from '../../src-main/app/helpdesk';
 import { AUDIT_KEY_NAME, OTP_KEY_NAME } from '../../src-main/app/runtime';
 import type { HelpdeskApi } from '../../src-main/common/api';
 import type { AccountSummary, CaseView } from '../../src-main/common/dto';
-import { mailSecretKey, type Settings, smsSecretKey } from '../../src-main/common/settings';
+import { type Settings } from '../../src-main/common/settings';
 import { call as harnessCall, type Harness, type In, killHarness, must as harnessMust, startHarness } from '../helpers/harness-process';
 import { generateDirectoryLdif, TRAINING_OPERATOR_PASSWORD } from '../../scripts/training-data';
 import { digitTokenOffsets, type Place, type Secret, sweep, zipEntries } from '../helpers/secret-sweep';

@@ -397,6 +397,21 @@ describe('SMPP', () => {
     expect(smsc.submits[0]).toMatchObject({ text: long, usedPayload: true, data_coding: 0 });
   });
 
+  it('plain smpp:// to a host off loopback is refused before any socket opens (TLS required); the schema refuses it too', async () => {
+    const port = new URL(smsc.url).port;
+    const offLoopback = `smpp://smsc.stttt.invalid:${port}`;
+    // Built past the schema, as a settings file edited by hand would be.
+    const relay = new SmppRelay({ ...settings({ provider: 'smpp', url: smsc.url, systemId: 'helpdesk', sourceAddr: 'TTCNTT', timeoutMs: 1000 }), url: offLoopback }, { password: SMPP_PASSWORD });
+    relays.push(relay);
+    await expectRelayError(relay, message(), 'RELAY_TLS', 'smpp:plain-off-loopback');
+    expect(smsc.binds).toHaveLength(0);
+    expect(smsSettingsSchema.safeParse({ provider: 'smpp', url: offLoopback, systemId: 'helpdesk', sourceAddr: 'TTCNTT' }).error?.issues[0]?.message).toBe('insecure_transport');
+    expect(smsSettingsSchema.safeParse({ provider: 'smpp', url: `ssmpp://smsc.stttt.invalid:${port}`, systemId: 'helpdesk', sourceAddr: 'TTCNTT' }).success).toBe(true);
+    // The same relay on loopback reaches the real SMSC (the check is about the network, not SMPP).
+    await smppRelay().send(message());
+    expect(smsc.binds).toHaveLength(1);
+  });
+
   it('wrong password → RELAY_AUTH smpp:0x0000000D (ESME_RBINDFAIL)', async () => {
     await expectRelayError(smppRelay({}, 'wrong'), message(), 'RELAY_AUTH', 'smpp:0x0000000D');
     expect(smsc.submits).toHaveLength(0);

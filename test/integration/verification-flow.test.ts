@@ -1,3 +1,4 @@
+import { mailSecretKey, smsSecretKey } from '../../src-main/app/secret-keys';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -5,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemorySecretStore } from '../../src-main/adapters/secrets/keytar-secret-store';
 import { createRuntime, type Runtime } from '../../src-main/app/runtime';
 import type { AccountSummary, CaseView } from '../../src-main/common/dto';
-import { mailSecretKey, type Settings, smsSecretKey } from '../../src-main/common/settings';
+import { type Settings } from '../../src-main/common/settings';
 import { generateDirectoryLdif, TRAINING_OPERATOR_PASSWORD } from '../../scripts/training-data';
 import { type HttpSmsSink, type SmppSink, startHttpSmsSink, startSmppSink } from '../helpers/sms-sinks';
 import { sessionSettings } from '../helpers/session-settings';

@@ -1,7 +1,8 @@
+import { mailSecretKey, servicePasswordKey, smsSecretKey } from '../../src-main/app/secret-keys';
 import { noExports, recordingAudit } from '../helpers/fake-audit';
 import { describe, expect, it, vi } from 'vitest';
 import { MemorySecretStore } from '../../src-main/adapters/secrets/keytar-secret-store';
-import { createHelpdesk, type HelpdeskDeps, servicePasswordKey } from '../../src-main/app/helpdesk';
+import { createHelpdesk, type HelpdeskDeps } from '../../src-main/app/helpdesk';
 import type { HelpdeskApi } from '../../src-main/common/api';
 import { API_MANIFEST } from '../../src-main/common/manifest';
 import type { Role } from '../../src-main/common/roles';
@@ -205,11 +206,21 @@ describe('app: settings and the service password', () => {
     const r = await api.settings.save({ settings: { ...DEFAULT_SETTINGS, sms, mail }, smsSecret: secret, mailPassword: 'Mail-P@ss' });
     expect(r).toMatchObject({ ok: true, value: { smsSecretStored: true, mailPasswordStored: true } });
     expect(await secrets.get(`sms-esms:${sms.url}`)).toBe(secret);
-    expect(await secrets.get('mail-smtp:hotro@mail.stttt.gov.vn:587')).toBe('Mail-P@ss');
+    expect(await secrets.get(mailSecretKey(mail)!)).toBe('Mail-P@ss');
     expect(JSON.stringify(stored())).not.toMatch(/AK-1|SK-2|Mail-P@ss/u);
     // Moving the gateway to another URL: the stored secret does not follow it.
     const moved = await api.settings.save({ settings: { ...DEFAULT_SETTINGS, sms: { ...sms, url: 'https://evil.example/send' }, mail } });
     expect(moved).toMatchObject({ ok: true, value: { smsSecretStored: false, mailPasswordStored: true } });
+    // Nor does the SMTP password follow another CA or another TLS mode: it is asked for again.
+    const ca = '-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIU\n-----END CERTIFICATE-----';
+    for (const changed of [{ ...mail, caCertificate: ca }, { ...mail, security: 'tls' as const, port: 587 }]) {
+      const r2 = await api.settings.save({ settings: { ...DEFAULT_SETTINGS, mail: changed } });
+      expect(r2).toMatchObject({ ok: true, value: { mailPasswordStored: false } });
+      expect(mailSecretKey(changed)).not.toBe(mailSecretKey(mail));
+    }
+    // An SMPP secret likewise follows its CA.
+    const smpp = { provider: 'smpp' as const, url: 'ssmpp://smsc.stttt.gov.vn:3550', systemId: 'hd', systemType: '', sourceAddr: 'STTTT', sourceTon: 5, sourceNpi: 0, caCertificate: '', timeoutMs: 10_000 };
+    expect(smsSecretKey(smpp)).not.toBe(smsSecretKey({ ...smpp, caCertificate: ca }));
   });
 
   it('a save keeps the settings the caller left out (relays)', async () => {

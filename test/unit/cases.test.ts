@@ -1,3 +1,4 @@
+import { servicePasswordKey } from '../../src-main/app/secret-keys';
 import { noExports, recordingAudit } from '../helpers/fake-audit';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,7 +11,6 @@ import { SqliteOtpStore } from '../../src-main/adapters/store/otp-store';
 import { Outbox } from '../../src-main/adapters/training/outbox';
 import { createHelpdesk } from '../../src-main/app/helpdesk';
 import { directoryDefaults, DEFAULT_SETTINGS, type Settings } from '../../src-main/common/settings';
-import { servicePasswordKey } from '../../src-main/app/helpdesk';
 import { HelpdeskError } from '../../src-main/domain/errors';
 import { OtpService } from '../../src-main/domain/otp';
 import type { AuditRecord, Directory, DirectoryAccount, SmsMessage } from '../../src-main/domain/ports';
@@ -49,7 +49,7 @@ const account = (over: Partial<DirectoryAccount> = {}): DirectoryAccount => ({
   ...over,
 });
 
-function setup(opts: { failSms?: HelpdeskError | ((m: SmsMessage) => HelpdeskError | null); accounts?: DirectoryAccount[]; unknownReset?: boolean; settings?: Settings; secrets?: MemorySecretStore; failAudit?: (r: AuditRecord) => HelpdeskError | null } = {}) {
+function setup(opts: { failSms?: HelpdeskError | ((m: SmsMessage) => HelpdeskError | null); accounts?: DirectoryAccount[]; unknownReset?: boolean; unknownContact?: boolean; settings?: Settings; secrets?: MemorySecretStore; failAudit?: (r: AuditRecord) => HelpdeskError | null } = {}) {
   const writes: string[] = [];
   const dir = mkdtempSync(join(tmpdir(), 'cases-'));
   dirs.push(dir);
@@ -78,7 +78,7 @@ function setup(opts: { failSms?: HelpdeskError | ((m: SmsMessage) => HelpdeskErr
       const a = all.find((x) => x.dn === dn)!;
       if (change.mobile) a.mobiles = [change.mobile];
       if (change.backupEmail) a.backupEmails = [change.backupEmail];
-      return { outcome: 'done' as const, account: a };
+      return { outcome: opts.unknownContact ? ('unknown' as const) : ('done' as const), account: structuredClone(a) };
     },
     scanAccounts: async () => 0,
     close: async () => undefined,
@@ -205,13 +205,31 @@ describe('case flow', () => {
     expect(m!.html).toContain('Nguyễn Văn An');
   });
 
-  it('a relay failure is a clear error, uses no quota, and is audited', async () => {
-    const s = setup({ failSms: new HelpdeskError('RELAY_TIMEOUT', { detail: 'timeout' }) });
+  it('a relay refusal is a clear error, uses no quota, and is audited', async () => {
+    const s = setup({ failSms: new HelpdeskError('RELAY_UNREACHABLE', { detail: 'ECONNREFUSED' }) });
     const c = await signedIn(s);
-    expect(await s.api.cases.sendCode({ caseId: c.id, channel: 'sms' })).toEqual({ ok: false, error: { code: 'RELAY_TIMEOUT', detail: 'timeout' } });
+    expect(await s.api.cases.sendCode({ caseId: c.id, channel: 'sms' })).toEqual({ ok: false, error: { code: 'RELAY_UNREACHABLE', detail: 'ECONNREFUSED' } });
     const again = await s.api.cases.get({ caseId: c.id });
     expect(again.ok && again.value.resend).toEqual({ availableAt: null, remainingToday: 2 });
-    expect(s.audit.at(-1)).toMatchObject({ action: 'code.send', outcome: 'error', detail: { code: 'RELAY_TIMEOUT', destination: '09*****98' } });
+    expect(s.audit.at(-1)).toMatchObject({ action: 'code.send', outcome: 'error', detail: { code: 'RELAY_UNREACHABLE', destination: '09*****98' } });
+  });
+
+  it('a relay timeout keeps the send slot and the code: the SMS may have arrived, so the operator asks (unknown)', async () => {
+    let lost: SmsMessage | null = null;
+    const s = setup({
+      failSms: (m) => {
+        lost = m; // the gateway took it, but its answer never came
+        return new HelpdeskError('RELAY_TIMEOUT', { detail: 'timeout' });
+      },
+    });
+    const c = await signedIn(s);
+    const sent = await s.api.cases.sendCode({ caseId: c.id, channel: 'sms' });
+    expect(sent).toMatchObject({ ok: true, value: { status: 'code-sent', codeDelivery: 'unknown', resend: { remainingToday: 1 } } });
+    expect(sent.ok && sent.value.resend.availableAt).toBe(new Date(T0.getTime() + 5 * 60_000).toISOString());
+    expect(s.audit.at(-1)).toMatchObject({ action: 'code.send', outcome: 'error', detail: { code: 'RELAY_TIMEOUT', slotKept: true } });
+    // The caller did get it: the code reads back and verifies the case.
+    const v = await s.api.cases.verifyCode({ caseId: c.id, code: codeFrom(lost!.text) });
+    expect(v).toMatchObject({ ok: true, value: { verified: true, case: { status: 'verified', codeDelivery: null } } });
   });
 
   it('a missing contact refuses the channel; other operators cannot see the case', async () => {
@@ -626,5 +644,96 @@ describe('limits follow the entry, not its name', () => {
     if (!opened.ok) throw new Error(opened.error.code);
     const again = await s.api.cases.sendCode({ caseId: opened.value.id, channel: 'sms' });
     expect(again.ok ? 'sent' : again.error.code).toBe('OTP_TOO_SOON');
+  });
+});
+
+describe('one verification, one change', () => {
+  async function verified(s: ReturnType<typeof setup>) {
+    const c = await signedIn(s);
+    await s.api.cases.sendCode({ caseId: c.id, channel: 'sms' });
+    expect((await s.api.cases.verifyCode({ caseId: c.id, code: codeFrom(s.sent.at(-1)!.text) })).ok).toBe(true);
+    return c;
+  }
+
+  it('after a reset, a second reset, an unlock or a contact change needs a new code; the new code opens the gate again', async () => {
+    const s = setup({ accounts: [account()] });
+    const c = await verified(s);
+    expect((await s.api.actions.resetPassword({ caseId: c.id })).ok).toBe(true);
+    const spent = { ok: false, error: { code: 'CASE_NOT_VERIFIED', reason: 'verification_spent' } };
+    expect(await s.api.actions.resetPassword({ caseId: c.id })).toEqual(spent);
+    expect(await s.api.actions.unlock({ caseId: c.id })).toEqual(spent);
+    expect(await s.api.actions.sendContactCode({ caseId: c.id, kind: 'mobile', value: '0988777666' })).toEqual(spent);
+    expect(await s.api.cases.gate({ caseId: c.id })).toEqual(spent);
+    expect(s.writes).toHaveLength(1);
+    const view = await s.api.cases.get({ caseId: c.id });
+    expect(view).toMatchObject({ ok: true, value: { status: 'verified', verificationSpent: 'reset' } });
+    // A new code (5 minutes later, the seeds' spacing) verifies the caller again.
+    now = new Date(T0.getTime() + 5 * 60_000);
+    const again = await s.api.cases.sendCode({ caseId: c.id, channel: 'sms' });
+    expect(again).toMatchObject({ ok: true, value: { status: 'code-sent' } });
+    expect((await s.api.cases.verifyCode({ caseId: c.id, code: codeFrom(s.sent.at(-1)!.text) })).ok).toBe(true);
+    expect(await s.api.actions.unlock({ caseId: c.id })).toMatchObject({ ok: true, value: { outcome: 'done' } });
+  });
+
+  it('after a contact change only a reset to the contact just proven may follow; then nothing without a new code', async () => {
+    const s = setup({ accounts: [account()] });
+    const c = await verified(s);
+    await s.api.actions.sendContactCode({ caseId: c.id, kind: 'mobile', value: '0988777666' });
+    expect((await s.api.actions.updateContact({ caseId: c.id, code: codeFrom(s.sent.at(-1)!.text) })).ok).toBe(true);
+    const spent = { ok: false, error: { code: 'CASE_NOT_VERIFIED', reason: 'verification_spent' } };
+    expect(await s.api.actions.sendContactCode({ caseId: c.id, kind: 'mobile', value: '0977111222' })).toEqual(spent);
+    expect(await s.api.actions.unlock({ caseId: c.id })).toEqual(spent);
+    const r = await s.api.actions.resetPassword({ caseId: c.id });
+    expect(r).toMatchObject({ ok: true, value: { delivery: { status: 'sent', destination: '09*****66' } } });
+    expect(s.sent.at(-1)!.to).toBe('84988777666');
+    expect(await s.api.actions.resetPassword({ caseId: c.id })).toEqual(spent);
+    expect(s.writes).toHaveLength(2);
+  });
+
+  it('a contact change whose answer was lost but whose re-read shows the new value is done, and the old contact is told', async () => {
+    const s = setup({ accounts: [account()], unknownContact: true });
+    const c = await verified(s);
+    await s.api.actions.sendContactCode({ caseId: c.id, kind: 'mobile', value: '0988777666' });
+    const r = await s.api.actions.updateContact({ caseId: c.id, code: codeFrom(s.sent.at(-1)!.text) });
+    expect(r).toMatchObject({ ok: true, value: { action: 'contact', outcome: 'done', notice: { status: 'sent', destination: '09*****98' } } });
+    expect(s.sent.at(-1)).toMatchObject({ to: '84912345698' });
+    expect(s.audit.at(-1)).toMatchObject({ action: 'account.contact', outcome: 'ok', detail: { outcome: 'done', notice: 'sent' } });
+  });
+
+  it('the gate checks the entry about to be written: one re-created at the same DN (new permanent id) is refused', async () => {
+    const a = account({ stableId: '3f1c0a5e-0000-4000-8000-00000000abcd' });
+    const s = setup({ accounts: [a] });
+    const c = await verified(s);
+    a.stableId = '9d2e0b11-0000-4000-8000-00000000ffff'; // deleted and added again by an administrator
+    const mismatch = { ok: false, error: { code: 'CASE_ACCOUNT_MISMATCH' } };
+    expect(await s.api.actions.resetPassword({ caseId: c.id })).toEqual(mismatch);
+    expect(await s.api.actions.unlock({ caseId: c.id })).toEqual(mismatch);
+    expect(await s.api.actions.sendContactCode({ caseId: c.id, kind: 'mobile', value: '0988777666' })).toEqual(mismatch);
+    expect(s.writes).toEqual([]);
+    expect(s.audit.at(-1)).toMatchObject({ action: 'contact.code', outcome: 'refused', detail: { code: 'CASE_ACCOUNT_MISMATCH', reasonCode: 'entry_replaced' } });
+  });
+
+  it('a plain reset never ends an administrative lock, whoever asks; a lockout it ends is reported and audited', async () => {
+    const s = setup({ accounts: [account({ disabled: true, locked: false })] });
+    const c = await verified(s);
+    expect(await s.api.actions.resetPassword({ caseId: c.id })).toEqual({ ok: false, error: { code: 'ACTION_NOT_PERMITTED', reason: 'administrative_lock' } });
+    expect(s.writes).toEqual([]);
+    expect(s.audit.at(-1)).toMatchObject({ action: 'account.reset', outcome: 'refused', detail: { reasonCode: 'administrative_lock' } });
+  });
+});
+
+describe('wrong codes across VN midnight', () => {
+  it('a live code takes at most 5 wrong entries in all, though the day changes under it', async () => {
+    now = new Date('2026-11-23T16:58:00Z'); // 23:58 in Hà Nội
+    const s = setup();
+    const c = await signedIn(s);
+    await s.api.cases.sendCode({ caseId: c.id, channel: 'sms' });
+    const code = codeFrom(s.sent.at(-1)!.text);
+    const wrong = code === '000000' ? '111111' : '000000';
+    for (let i = 4; i >= 1; i--) expect(await s.api.cases.verifyCode({ caseId: c.id, code: wrong })).toMatchObject({ ok: true, value: { attemptsLeft: i } });
+    now = new Date('2026-11-23T17:01:00Z'); // 00:01 the next VN day, the code still valid
+    expect(await s.api.cases.get({ caseId: c.id })).toMatchObject({ ok: true, value: { attemptsLeft: 1 } });
+    expect(await s.api.cases.verifyCode({ caseId: c.id, code: wrong })).toMatchObject({ ok: true, value: { verified: false, attemptsLeft: 0 } });
+    expect(await s.api.cases.verifyCode({ caseId: c.id, code })).toEqual({ ok: false, error: { code: 'OTP_VOID' } });
   });
 });

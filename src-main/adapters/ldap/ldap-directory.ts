@@ -8,6 +8,7 @@ import { normalizeTaxCode } from '../../domain/identifiers';
 import { normalizeVnMobile } from '../../domain/phone';
 import type { Directory, DirectoryAccount, DirectoryPolicy, DirectorySearchResult, WriteResult } from '../../domain/ports';
 import { nameMatches, type SearchCriterion } from '../../domain/search-query';
+import { dnKey, isUnder } from '../../domain/dn';
 import { openBound } from './connection';
 import { type DirectoryDialect, dialectFor, directMemberFilter, replace } from './dialects/dialect';
 import { BINARY_ATTRIBUTES, EntryView } from './entry';
@@ -246,11 +247,11 @@ export class LdapDirectory implements Directory {
       throw new HelpdeskError('INSECURE_CONNECTION', { detail: 'ldaps or StartTLS required' });
     }
     const changes = this.dialect.resetChanges(password);
-    if (options.unlock) {
-      // The lock as it is now, ended in the same modify as the reset: both happen or neither.
-      const entry = await this.lockToEnd(dn, options.allowAdministrative === true);
-      changes.push(...this.dialect.unlockChanges(entry));
-    }
+    // The lock as it is now. An administrative lock the caller did not decide to lift stops the reset
+    // (on OpenLDAP, ppolicy deletes pwdAccountLockedTime — the permanent one too — when the password
+    // is replaced). With `unlock`, the lockout ends in the same modify as the reset: both or neither.
+    const entry = await this.lockToEnd(dn, options.allowAdministrative === true);
+    if (options.unlock) changes.push(...this.dialect.unlockChanges(entry));
     try {
       return await this.write(dn, changes, this.dialect.resetControls(), 'write-password');
     } catch (err) {
@@ -389,36 +390,4 @@ export class LdapDirectory implements Directory {
   }
 }
 
-/** Case- and space-insensitive key of a DN for "is under base" checks. */
-export function dnKey(dn: string): string {
-  return splitRdns(dn)
-    .map((rdn) => rdn.trim().toLowerCase())
-    .join(',');
-}
-
-/** RDNs of a DN string, splitting only on commas that are not escaped (RFC 4514: `\,` and `\\`). */
-function splitRdns(dn: string): string[] {
-  const out: string[] = [];
-  let cur = '';
-  for (let i = 0; i < dn.length; i++) {
-    const ch = dn[i]!;
-    if (ch === '\\' && i + 1 < dn.length) {
-      cur += ch + dn[i + 1]!;
-      i++;
-    } else if (ch === ',') {
-      out.push(cur);
-      cur = '';
-    } else cur += ch;
-  }
-  out.push(cur);
-  return out;
-}
-
-/** True when `dn` is the base or lies below it (a whole-RDN suffix match, not a string suffix). */
-export function isUnder(dn: string, baseKey: string): boolean {
-  const rdns = splitRdns(dn).map((r) => r.trim().toLowerCase());
-  const base = splitRdns(baseKey);
-  if (rdns.length < base.length) return false;
-  const tail = rdns.slice(rdns.length - base.length);
-  return tail.every((r, i) => r === base[i]);
-}
+export { dnKey, isUnder } from '../../domain/dn';

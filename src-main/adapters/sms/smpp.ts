@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import smpp, { type ConnectOptions, type PDU, type ResponseCallback, type Session, type SubmitSmOptions } from 'smpp';
-import type { SmsSettings } from '../../common/settings';
+import { type SmsSettings, smppMayCarrySecrets } from '../../common/settings';
 import type { HelpdeskError } from '../../domain/errors';
 import type { RelayReceipt, SmsMessage, SmsRelay } from '../../domain/ports';
 import { smsSegments } from '../../domain/sms-text';
@@ -219,6 +219,9 @@ export class SmppRelay implements SmsRelay {
   }
 
   private async bind(): Promise<SmppLink> {
+    // Codes, temporary passwords and the bind password never cross a network in clear: plain smpp://
+    // only to loopback (the settings schema refuses it too; this holds for any settings object).
+    if (!smppMayCarrySecrets(this.settings.url)) throw relayError('RELAY_TLS', 'smpp:plain-off-loopback');
     const link = new SmppLink(smpp.connect(connectOptions(this.settings)));
     const bindOptions = { system_id: this.settings.systemId, password: this.secret.password, system_type: this.settings.systemType };
     let pdu: PDU;

@@ -97,6 +97,8 @@ const MIGRATIONS: readonly string[] = [
    CREATE INDEX audit_action ON audit (action, seq);
    CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END;
    ${AUDIT_NO_DELETE_TRIGGER}`,
+  // 4: each code counts its own wrong entries (the day's count starts again at VN midnight; a code's does not)
+  `ALTER TABLE otp_codes ADD COLUMN wrong INTEGER NOT NULL DEFAULT 0;`,
 ];
 
 /** Opens (and migrates) the app database: WAL journal, synchronous FULL so an audit row survives a crash. */

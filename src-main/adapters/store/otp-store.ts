@@ -10,6 +10,7 @@ interface CodeRow {
   expires_ms: number;
   used_ms: number | null;
   void_ms: number | null;
+  wrong: number;
 }
 
 const date = (ms: number | null) => (ms === null ? null : new Date(ms));
@@ -58,7 +59,7 @@ export class SqliteOtpStore implements OtpStore {
            VALUES (?, ?, ?, ?, ?, ?, NULL, NULL)
            ON CONFLICT (case_id) DO UPDATE SET account_key = excluded.account_key, channel = excluded.channel,
              code_hash = excluded.code_hash, sent_ms = excluded.sent_ms, expires_ms = excluded.expires_ms,
-             used_ms = NULL, void_ms = NULL`,
+             used_ms = NULL, void_ms = NULL, wrong = 0`,
         )
         .run(c.caseId, c.accountKey, c.channel, c.codeHash, c.sentAt.getTime(), c.expiresAt.getTime());
     });
@@ -77,19 +78,23 @@ export class SqliteOtpStore implements OtpStore {
       expiresAt: new Date(r.expires_ms),
       usedAt: date(r.used_ms),
       voidAt: date(r.void_ms),
+      wrong: r.wrong,
     };
   }
 
-  recordWrong(accountKey: string, dayKey: string, caseId: string, now: Date, maxWrong: number): number {
+  recordWrong(accountKey: string, dayKey: string, caseId: string, now: Date, maxWrong: number): { day: number; code: number } {
     const run = this.db.transaction(() => {
       this.db
         .prepare(`INSERT INTO otp_wrong (account_key, day, count) VALUES (?, ?, 1) ON CONFLICT (account_key, day) DO UPDATE SET count = count + 1`)
         .run(accountKey, dayKey);
-      const total = this.wrongCount(accountKey, dayKey);
-      if (total >= maxWrong) {
+      const day = this.wrongCount(accountKey, dayKey);
+      // The code's own count: across VN midnight the day's count starts again, the code's does not.
+      const row = this.db.prepare(`UPDATE otp_codes SET wrong = wrong + 1 WHERE case_id = ? RETURNING wrong`).get(caseId) as { wrong: number } | undefined;
+      const code = row?.wrong ?? 0;
+      if (day >= maxWrong || code >= maxWrong) {
         this.db.prepare(`UPDATE otp_codes SET void_ms = ? WHERE case_id = ? AND void_ms IS NULL`).run(now.getTime(), caseId);
       }
-      return total;
+      return { day, code };
     });
     return writing(() => run.immediate());
   }

@@ -931,6 +931,12 @@ class DirectoryCore {
     if (touched.has('userpassword') && !touched.has('pwdchangedtime') && firstOf(entry, 'userPassword')) {
       setValues(entry.attrs, 'pwdChangedTime', [stamp]);
     }
+    // As OpenLDAP's ppolicy does: a replaced password ends the lock (the administrative one too) and
+    // forgets the failures. The helpdesk refuses such a reset on an administratively locked account.
+    if (touched.has('userpassword')) {
+      if (!touched.has('pwdaccountlockedtime')) setValues(entry.attrs, 'pwdAccountLockedTime', []);
+      if (!touched.has('pwdfailuretime')) setValues(entry.attrs, 'pwdFailureTime', []);
+    }
   }
 
   /** Add/delete/modifyDN/compare are not offered. */

@@ -326,11 +326,13 @@ export function mailSettingsOf(f: MailForm): MailSettings {
 }
 
 /**
- * The keychain entry a relay secret is stored under depends on the endpoint (common/settings.ts
- * `smsSecretKey`, `mailSecretKey`): a stored secret only counts while the form still names that endpoint.
+ * The keychain entry a relay secret is stored under depends on the endpoint and how it is reached
+ * (app/secret-keys.ts: URL; for SMPP and SMTP also the TLS mode and the CA): a stored secret only counts
+ * while the form still names that endpoint the same way.
  */
 function sameSmsEndpoint(a: SmsSettings | undefined, b: SmsSettings): boolean {
-  return !!a && a.provider !== 'none' && b.provider === a.provider && b.url.trim() === a.url;
+  if (!a || a.provider === 'none' || b.provider !== a.provider || b.url.trim() !== a.url) return false;
+  return a.provider !== 'smpp' || (b.provider === 'smpp' && b.caCertificate.trim() === a.caCertificate.trim());
 }
 function sameMailEndpoint(a: MailSettings | undefined, b: MailSettings): boolean {
   return (
@@ -340,7 +342,9 @@ function sameMailEndpoint(a: MailSettings | undefined, b: MailSettings): boolean
     a.user !== '' &&
     b.user === a.user &&
     b.host.trim() === a.host &&
-    b.port === a.port
+    b.port === a.port &&
+    b.security === a.security &&
+    b.caCertificate.trim() === a.caCertificate.trim()
   );
 }
 

@@ -22,6 +22,8 @@ export function caseView(over: Partial<CaseView> = {}): CaseView {
     verifiedBy: null,
     override: null,
     deliveryContact: null,
+    verificationSpent: null,
+    codeDelivery: null,
     attemptsLeft: 5,
     resend: { availableAt: null, remainingToday: 2 },
     channels: { sms: { status: 'present', masked: '09*****98' }, email: { status: 'present', masked: 'an***@gmail.com' } },
@@ -39,6 +41,7 @@ export function caseView(over: Partial<CaseView> = {}): CaseView {
 export function sentCase(over: Partial<CaseView> = {}): CaseView {
   return caseView({
     status: 'code-sent',
+    codeDelivery: 'accepted',
     channel: 'sms',
     destination: '09*****98',
     sentAt: iso(T0),

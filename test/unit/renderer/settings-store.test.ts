@@ -116,7 +116,7 @@ beforeEach(() => {
 describe('settings store: relays', () => {
   it('new profiles start from the schema defaults', () => {
     for (const provider of ['esms', 'speedsms', 'http', 'smpp'] as const) {
-      const required = { esms: { brandname: 'x' }, speedsms: { sender: 'x' }, http: { url: 'https://x.vn' }, smpp: { url: 'smpp://x:2775', systemId: 'x', sourceAddr: 'x' } }[provider];
+      const required = { esms: { brandname: 'x' }, speedsms: { sender: 'x' }, http: { url: 'https://x.vn' }, smpp: { url: 'ssmpp://x:3550', systemId: 'x', sourceAddr: 'x' } }[provider];
       const parsed = smsSettingsSchema.parse({ provider, ...required }) as Record<string, unknown>;
       const defaults = { ...mod.SMS_DEFAULTS[provider] };
       for (const [k, v] of Object.entries(defaults)) {

@@ -139,7 +139,7 @@ describe('generic HTTP', () => {
 });
 
 describe('SMPP', () => {
-  const settings = smsSettingsSchema.parse({ provider: 'smpp', url: 'smpp://smsc.example.vn:2775', systemId: 'hd', sourceAddr: 'BRAND' }) as Extract<
+  const settings = smsSettingsSchema.parse({ provider: 'smpp', url: 'ssmpp://smsc.example.vn:3550', systemId: 'hd', sourceAddr: 'BRAND' }) as Extract<
     SmsSettings,
     { provider: 'smpp' }
   >;
@@ -163,7 +163,7 @@ describe('SMPP', () => {
     });
     expect(connectOptions({ ...settings, url: 'ssmpp://127.0.0.1:3550' })).not.toHaveProperty('servername');
     expect(connectOptions({ ...settings, url: 'ssmpp://127.0.0.1:3550' })).not.toHaveProperty('ca');
-    expect(connectOptions(settings)).toEqual({ url: 'smpp://smsc.example.vn:2775', auto_enquire_link_period: 30_000 });
+    expect(connectOptions({ ...settings, url: 'smpp://127.0.0.1:2775' })).toEqual({ url: 'smpp://127.0.0.1:2775', auto_enquire_link_period: 30_000 });
   });
 
   it('GSM-7 text → data_coding 0; anything else → UCS-2 (8) instead of losing characters', () => {

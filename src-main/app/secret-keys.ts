@@ -1,0 +1,29 @@
+import { createHash } from 'node:crypto';
+import type { DirectorySettings, MailSettings, SmsSettings } from '../common/settings';
+
+/**
+ * Keychain entry names: each secret is tied to its endpoint AND to how it is reached (TLS mode, the
+ * trusted CA), so a changed server, a weaker connection or another CA never receives a stored secret —
+ * it is asked for again. The one place these names are made.
+ */
+function transportTag(mode: string, caCertificate: string): string {
+  return createHash('sha256').update(`${mode}\n${caCertificate.trim()}`).digest('hex').slice(0, 16);
+}
+
+/** The directory profile's service password: URL, bind DN, StartTLS and CA. */
+export function servicePasswordKey(s: Pick<DirectorySettings, 'url' | 'serviceBindDn' | 'startTls' | 'caCertificate'>): string {
+  return `directory-service:${s.serviceBindDn}@${s.url}#${transportTag(s.startTls ? 'starttls' : 'plain', s.caCertificate)}`;
+}
+
+/** The SMS gateway's secret: the gateway URL (https); for SMPP also TLS or not and the CA. */
+export function smsSecretKey(s: SmsSettings): string | null {
+  if (s.provider === 'none') return null;
+  if (s.provider !== 'smpp') return `sms-${s.provider}:${s.url}`;
+  return `sms-smpp:${s.url}#${transportTag(s.url.startsWith('ssmpp:') ? 'tls' : 'plain', s.caCertificate)}`;
+}
+
+/** The SMTP password: user, host, port, STARTTLS or SMTPS, and the CA. */
+export function mailSecretKey(s: MailSettings): string | null {
+  if (s.provider === 'none' || s.user === '') return null;
+  return `mail-smtp:${s.user}@${s.host}:${s.port}#${transportTag(s.security, s.caCertificate)}`;
+}
