@@ -9,8 +9,8 @@ type AnyCall = (input: unknown) => Promise<Result<unknown>>;
 export interface AccessContext {
   /** The signed-in user, if any. */
   operator(): OperatorInfo | null;
-  /** True while no directory is configured (training, first setup): settings are open to the desk. */
-  setup(): boolean;
+  /** True during the first setup only (training mode, nothing stored yet): settings are open without sign-in. */
+  setup(): Promise<boolean>;
   /** A signed-in user asked for something their roles do not allow (audited by the caller). */
   denied(who: OperatorInfo, method: string): void;
   /** Whether the session is locked (it locks here once the idle time has passed). */
@@ -37,7 +37,7 @@ export function enforceAccess(api: HelpdeskApi, ctx: AccessContext): HelpdeskApi
         const who = ctx.operator();
         // A locked session reaches nothing but the public methods (sign-in, sign-out, unlock).
         if (rule !== 'public' && who && ctx.locked()) return fail('SESSION_LOCKED');
-        const verdict = checkAccess(rule, who, ctx.setup());
+        const verdict = checkAccess(rule, who, rule !== 'public' && rule.openDuringSetup === true ? await ctx.setup() : false);
         if (verdict === 'allowed') {
           if (who && rule !== 'public' && !passive) ctx.active();
           return call(input);

@@ -19,6 +19,7 @@ import { fail, ok, type Result } from '../common/result';
 import { DEFAULT_IDLE_LOCK_MINUTES, DEFAULT_RETENTION_MONTHS, type DirectorySettings, type Settings } from '../common/settings';
 import { mailSecretKey, servicePasswordKey, smsSecretKey } from './secret-keys';
 import { toAccountDetail, toAccountSummary } from '../domain/account-view';
+import { dnKey } from '../domain/dn';
 import { HelpdeskError } from '../domain/errors';
 import type { OtpService, RandomSource } from '../domain/otp';
 import type { AuditLog, Clock, Directory, DirectoryFactory, MailRelay, SecretStore, SmsRelay } from '../domain/ports';
@@ -83,6 +84,11 @@ function validEsmsSecret(text: string): boolean {
   }
 }
 
+/** The same directory: server URL and base DN (what the stored audit was written against). */
+function sameDirectory(a: DirectorySettings, b: DirectorySettings): boolean {
+  return a.url.toLowerCase() === b.url.toLowerCase() && dnKey(a.baseDn) === dnKey(b.baseDn);
+}
+
 function modeOf(s: Settings): AppMode {
   return s.mode === 'directory' && s.directory ? 'directory' : 'training';
 }
@@ -138,13 +144,46 @@ export function createHelpdesk(deps: HelpdeskDeps): HelpdeskApp {
     auditLog.append({ operator: operator.username, action: 'session.lock', outcome: 'ok', detail: { reason } });
   }
 
-  const session = (): SessionInfo => ({
+  const session = async (): Promise<SessionInfo> => ({
     operator,
     since: since ? since.toISOString() : null,
     mode: modeOf(settings),
     locked: operator !== null && isLocked(),
     idleLockMinutes: idleLockMinutes(),
+    setupOpen: await setupOpen(),
   });
+
+  /**
+   * Whether this workstation was never put to work: no production audit row, and no secret of the stored
+   * profile or relays in the keychain. Only then (and in training mode) are the settings open without
+   * sign-in — the first setup. Once false it stays false; anything unreadable counts as used (fail closed).
+   */
+  let used = false;
+  async function pristine(): Promise<boolean> {
+    if (used) return false;
+    try {
+      const view = await settingsView();
+      used = deps.audit('directory').head() !== null || view.servicePasswordStored || view.smsSecretStored || view.mailPasswordStored;
+    } catch {
+      return false;
+    }
+    return !used;
+  }
+  const setupOpen = async () => modeOf(settings) === 'training' && (await pristine());
+
+  /**
+   * The date of the newest production audit row when the app started: the purge's cutoff is bounded by
+   * the rows' own dates, so a system clock set forward (then a sign-in, then a purge) cannot sweep the
+   * audit — only rows older than the retention before that date can go.
+   */
+  const startReferenceAt: Date | null = (() => {
+    try {
+      const at = deps.audit('directory').recent(1)[0]?.at;
+      return at ? new Date(at) : null;
+    } catch {
+      return null;
+    }
+  })();
 
   /** Bumped whenever settings change: a directory built for an older generation is discarded. */
   let generation = 0;
@@ -401,11 +440,22 @@ export function createHelpdesk(deps: HelpdeskDeps): HelpdeskApp {
           if (next.mode === 'directory' && next.directory && next.directory.roleGroups.supervisor.length === 0) {
             throw new HelpdeskError('VALIDATION_FAILED', { field: 'settings.directory.roleGroups.supervisor', reason: 'required' });
           }
-          // In training mode anyone at the desk may save. Turning the directory on from there must not
-          // reuse a service password kept from before (with, say, other role groups): whoever does it
-          // gives the password again.
-          if (modeOf(settings) === 'training' && next.mode === 'directory' && servicePassword === undefined) {
-            throw new HelpdeskError('VALIDATION_FAILED', { field: 'servicePassword', reason: 'required' });
+          // Leaving training mode re-confirms the whole profile: whoever turns the directory on gives the
+          // service password and every relay secret again (training sign-ins are public), so nothing
+          // stored from before — another profile's password, the agency's SMS account — is reused.
+          const leavingTraining = modeOf(settings) === 'training' && next.mode === 'directory';
+          if (leavingTraining) {
+            if (servicePassword === undefined) throw new HelpdeskError('VALIDATION_FAILED', { field: 'servicePassword', reason: 'required' });
+            const sms = next.sms ?? settings.sms;
+            const mail = next.mail ?? settings.mail;
+            if (sms && smsSecretKey(sms) && smsSecret === undefined) throw new HelpdeskError('VALIDATION_FAILED', { field: 'smsSecret', reason: 'required' });
+            if (mail && mailSecretKey(mail) && mailPassword === undefined) throw new HelpdeskError('VALIDATION_FAILED', { field: 'mailPassword', reason: 'required' });
+            // The audit this workstation holds belongs to the directory it was written for: from training
+            // mode the app goes back to that directory only. Another directory is configured signed in as
+            // its supervisor in directory mode (or on a fresh data folder).
+            if (settings.directory && next.directory && !sameDirectory(settings.directory, next.directory) && deps.audit('directory').head() !== null) {
+              throw new HelpdeskError('ACTION_NOT_PERMITTED', { reason: 'directory_identity' });
+            }
           }
           // Every check first, then the writes: a refused save changes nothing, in the keychain either.
           const secretWrites: { key: string; value: string }[] = [];
@@ -432,6 +482,16 @@ export function createHelpdesk(deps: HelpdeskDeps): HelpdeskApp {
           // groups…) ends the session and every open case: a verification holds for the directory it was made on.
           const modeChanged = modeOf(merged) !== modeOf(settings);
           const directoryChanged = modeChanged || JSON.stringify(merged.directory ?? null) !== JSON.stringify(settings.directory ?? null);
+          // A save that signs everyone out must leave a directory everyone can sign in to: its connection
+          // test passes first (DNS, TCP, TLS, the service bind, the base DN), or nothing is saved.
+          if (directoryChanged && modeOf(merged) === 'directory' && merged.directory) {
+            const password = servicePassword ?? (await deps.secrets.get(servicePasswordKey(merged.directory)));
+            const report = await deps.testConnection(merged.directory, password);
+            const failed = report.steps.find((st) => !st.ok);
+            if (!report.ok) {
+              throw new HelpdeskError(failed?.code ?? 'DIRECTORY_ERROR', { reason: 'connection_test', detail: failed ? `connection test: ${failed.step}` : 'connection test' });
+            }
+          }
           // The rows about this change go to the audit of the mode it was made in (and, when the mode
           // changes, to the new one as well); who made it, what roles and retention it sets.
           const previous = current();
@@ -543,7 +603,9 @@ export function createHelpdesk(deps: HelpdeskDeps): HelpdeskApp {
         guarded(async () => {
           const who = requireOperator();
           const months = settings.audit?.retentionMonths ?? DEFAULT_RETENTION_MONTHS;
-          const cutoff = retentionCutoff(deps.clock.now(), months);
+          const now = deps.clock.now();
+          const reference = modeOf(settings) === 'directory' && startReferenceAt && startReferenceAt < now ? startReferenceAt : now;
+          const cutoff = retentionCutoff(reference, months);
           // A purge that removes rows records itself in its checkpoint row; one that removes nothing, or
           // is refused (a broken chain), is recorded here.
           try {
@@ -585,7 +647,7 @@ export function createHelpdesk(deps: HelpdeskDeps): HelpdeskApp {
   return {
     api: enforceAccess(api, {
       operator: () => operator,
-      setup: () => modeOf(settings) === 'training',
+      setup: setupOpen,
       denied: (who, method) => auditLog.append({ operator: who.username, action: 'access.denied', outcome: 'refused', detail: { method } }),
       locked: isLocked,
       active: () => {

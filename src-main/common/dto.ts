@@ -33,6 +33,11 @@ export interface SessionInfo {
   /** Locked after `idleLockMinutes` without activity (or on request): only `session.unlock` and sign-out work. */
   locked: boolean;
   idleLockMinutes: number;
+  /**
+   * The first setup: training mode on a workstation that holds nothing yet (no production audit row,
+   * no stored secret). Only then are the settings open without sign-in.
+   */
+  setupOpen: boolean;
 }
 
 /** How to read the search box. `auto` guesses from the shape of the text. */

@@ -10,8 +10,8 @@ export const ROLES = ['operator', 'supervisor', 'auditor'] as const;
 export type Role = (typeof ROLES)[number];
 
 /**
- * `public`: no sign-in needed. `setup`: anyone while no directory is configured (training mode, first
- * setup), afterwards the roles listed. Otherwise a signed-in user holding one of the roles.
+ * `public`: no sign-in needed. `openDuringSetup`: anyone during the first setup (training mode on a
+ * workstation that holds no audit row and no stored secret yet), afterwards the roles listed. Otherwise a signed-in user holding one of the roles.
  */
 export type Access = 'public' | { roles: readonly Role[]; openDuringSetup?: true };
 
@@ -26,7 +26,8 @@ export const PERMISSIONS: { [G in ApiGroup]: { [M in ApiMethod<G>]: Access } } =
   session: { current: 'public', signIn: 'public', signOut: 'public', lock: 'public', unlock: 'public' },
   directory: { search: DESK, getAccount: DESK },
   settings: { get: SETTINGS, save: SETTINGS, testConnection: SETTINGS },
-  audit: { recent: AUDIT, head: AUDIT, verify: SUPERVISOR, query: AUDIT, timeline: AUDIT, export: AUDIT, purge: SUPERVISOR },
+  // The integrity check is the independent reviewer's (auditor) as much as the supervisor's.
+  audit: { recent: AUDIT, head: AUDIT, verify: AUDIT, query: AUDIT, timeline: AUDIT, export: AUDIT, purge: SUPERVISOR },
   cases: { open: DESK, get: DESK, sendCode: DESK, verifyCode: DESK, close: DESK, gate: DESK, override: SUPERVISOR },
   actions: { unlock: DESK, resetPassword: DESK, resetAndUnlock: SUPERVISOR, sendContactCode: DESK, updateContact: DESK },
   dashboards: { auditStats: AUDIT, scanStart: AUDIT, scanStatus: AUDIT, scanCancel: AUDIT, exportScan: AUDIT },

@@ -208,6 +208,9 @@ describe('app: settings and the service password', () => {
     expect(await secrets.get(`sms-esms:${sms.url}`)).toBe(secret);
     expect(await secrets.get(mailSecretKey(mail)!)).toBe('Mail-P@ss');
     expect(JSON.stringify(stored())).not.toMatch(/AK-1|SK-2|Mail-P@ss/u);
+    // The workstation now holds secrets: the settings are no longer open without sign-in.
+    expect(await api.settings.save({ settings: { ...DEFAULT_SETTINGS, sms, mail } })).toEqual({ ok: false, error: { code: 'NOT_SIGNED_IN' } });
+    expect(await api.session.signIn({ username: 'giamsat01', password: 'right' })).toMatchObject({ ok: true });
     // Moving the gateway to another URL: the stored secret does not follow it.
     const moved = await api.settings.save({ settings: { ...DEFAULT_SETTINGS, sms: { ...sms, url: 'https://evil.example/send' }, mail } });
     expect(moved).toMatchObject({ ok: true, value: { smsSecretStored: false, mailPasswordStored: true } });
@@ -305,8 +308,9 @@ describe('app: a refused or failed settings save changes nothing, in the keychai
 describe('app: roles, enforced per contract method in the main process', () => {
   // The expectation is written out here, not derived from PERMISSIONS: a changed rule must change this test.
   const PUBLIC = ['app.info', 'session.current', 'session.signIn', 'session.signOut'];
-  const SUPERVISOR_ONLY = ['cases.override', 'actions.resetAndUnlock', 'settings.get', 'settings.save', 'settings.testConnection', 'audit.verify', 'audit.purge'];
+  const SUPERVISOR_ONLY = ['cases.override', 'actions.resetAndUnlock', 'settings.get', 'settings.save', 'settings.testConnection', 'audit.purge'];
   const SUPERVISOR_OR_AUDITOR = [
+    'audit.verify',
     'audit.recent',
     'audit.head',
     'audit.query',
@@ -406,6 +410,11 @@ describe('app: settings changes are owned and recorded where they happen', () =>
     const kept: Settings = { ...directorySettings, mode: 'training' };
     const { api, secrets, stored } = setup(kept);
     await secrets.set(servicePasswordKey(profile), 'svc'); // kept in the keychain from before
+    // Not a first setup (a secret is stored): the settings need a sign-in, even in training mode.
+    expect(await api.session.current({})).toMatchObject({ ok: true, value: { mode: 'training', setupOpen: false } });
+    expect(await api.settings.save({ settings: directorySettings, servicePassword: 'svc' })).toEqual({ ok: false, error: { code: 'NOT_SIGNED_IN' } });
+    expect(await api.settings.get({})).toEqual({ ok: false, error: { code: 'NOT_SIGNED_IN' } });
+    expect(await api.session.signIn({ username: 'giamsat01', password: 'right' })).toMatchObject({ ok: true });
     const rogue = { ...profile, roleGroups: { operator: [], supervisor: ['cn=tongdai,ou=groups,dc=agency,dc=gov,dc=vn'], auditor: [] } };
     expect(await api.settings.save({ settings: { ...directorySettings, directory: rogue } })).toEqual({
       ok: false,

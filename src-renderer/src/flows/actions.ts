@@ -116,7 +116,8 @@ export function actionSummary(result: ActionResult, contact: PendingContact | nu
     };
   }
   const d = result.delivery;
-  const unlocked = result.action === 'reset-unlock';
+  // A supervisor's reset and unlock, or a reset that ended a lockout by itself (OpenLDAP ppolicy): said either way.
+  const unlocked = result.action === 'reset-unlock' || result.lockoutEnded === true;
   if (d === null) return { kind: 'reset-undelivered', destination: null, code: 'INTERNAL' };
   if (d.status === 'sent') return { kind: 'reset-sent', destination: d.destination, unlocked };
   if (d.status === 'unknown') return { kind: 'reset-unconfirmed', destination: d.destination, unlocked };

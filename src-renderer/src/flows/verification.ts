@@ -33,7 +33,8 @@ export function wizardStep(c: CaseView | null, now: number): WizardStep {
     case 'code-sent':
       return { kind: 'code', expired: lapsed };
     case 'verified':
-      return { kind: 'verified', expired: lapsed };
+      // Used by a reset: nothing more without a new code, as when it runs out.
+      return { kind: 'verified', expired: lapsed || c.verificationSpent === 'reset' };
     case 'expired':
       // A verification that ran out stays a verification (it needs a new code); an unused code is just expired.
       return c.verifiedAt !== null ? { kind: 'verified', expired: true } : { kind: 'code', expired: true };

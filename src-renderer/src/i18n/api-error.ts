@@ -25,6 +25,8 @@ export function useErrorText() {
       return `${codeText(error)} ${t(`validation.${error.reason}`)}`;
     }
     if (error.reason && te(`reasons.${error.code}.${error.reason}`)) return t(`reasons.${error.code}.${error.reason}`);
+    // A settings save stopped by its connection test: which step failed, and that nothing was saved.
+    if (error.reason === 'connection_test') return t('reasons.connectionTest', { error: codeText(error) });
     return codeText(error);
   };
 

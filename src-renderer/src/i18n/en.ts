@@ -214,6 +214,8 @@ export const en: Messages = {
     verifiedDetail: 'The caller read back the code sent to {destination} ({channel}) at {time}.',
     verifiedFor: 'Verification valid for {time}',
     verifiedExpired: 'The verification expired (5 minutes). Resend the OTP code to verify again.',
+    verificationSpent: 'This verification was used by the password reset. To do anything else on the account, send a new OTP code.',
+    codeDeliveryUnknown: 'The gateway did not answer in time: the message may or may not have arrived. Ask the caller whether the code came; this send still counts.',
     done: 'Finish',
     closing: 'Closing…',
   },
@@ -968,6 +970,10 @@ export const en: Messages = {
     INTERNAL: 'Something unexpected went wrong. Please try again.',
   },
   reasons: {
+    connectionTest: 'The connection test failed — nothing was saved and nobody was signed out. {error}',
+    CASE_NOT_VERIFIED: {
+      verification_spent: 'This verification was used by the action just done. To go on, send a new OTP code and have the caller read it back.',
+    },
     PASSWORD_REJECTED: {
       history: 'The directory refused the password: it matches a recently used password.',
       quality: 'The directory refused the password: it does not meet the quality requirements.',
@@ -985,6 +991,8 @@ export const en: Messages = {
       no_delivery_contact: 'No verified contact to send a temporary password to — update the mobile number or backup e-mail first.',
       override_attempts: 'A wrong citizen ID was entered 3 times in this case: it can no longer be verified by citizen ID.',
       no_citizen_id: 'The record has no citizen ID for this account: choose another check.',
+      directory_identity:
+        'This workstation holds the audit of another directory: from training mode it can only go back to that one. To change the directory server, a supervisor signs in in directory mode and changes it.',
     },
   },
   validation: {

@@ -219,6 +219,8 @@ export const vi = {
     verifiedDetail: 'Người gọi đã đọc đúng mã gửi tới {destination} ({channel}) lúc {time}.',
     verifiedFor: 'Xác minh còn hiệu lực {time}',
     verifiedExpired: 'Phiên xác minh đã hết hạn (5 phút). Gửi lại mã OTP để xác minh lại.',
+    verificationSpent: 'Lần xác thực này đã dùng cho việc đặt lại mật khẩu. Muốn làm thêm việc khác trên tài khoản, hãy gửi mã OTP mới.',
+    codeDeliveryUnknown: 'Cổng gửi tin không trả lời kịp: tin nhắn có thể đã đến hoặc chưa. Hỏi người gọi đã nhận được mã chưa; lần gửi này vẫn được tính.',
     done: 'Kết thúc',
     closing: 'Đang đóng…',
   },
@@ -985,6 +987,11 @@ export const vi = {
    * the code's general text.
    */
   reasons: {
+    connectionTest: 'Kiểm tra kết nối không đạt — chưa lưu gì, không ai bị đăng xuất. {error}',
+    CASE_NOT_VERIFIED: {
+      verification_spent:
+        'Lần xác thực này đã được dùng cho thao tác vừa rồi. Muốn làm tiếp, hãy gửi mã OTP mới và nhờ người gọi đọc lại.',
+    },
     PASSWORD_REJECTED: {
       history: 'Máy chủ thư mục từ chối mật khẩu: trùng với một mật khẩu đã dùng gần đây.',
       quality: 'Máy chủ thư mục từ chối mật khẩu: không đạt yêu cầu chất lượng mật khẩu.',
@@ -1003,6 +1010,8 @@ export const vi = {
         'Chưa có liên hệ đã xác minh để gửi mật khẩu tạm thời — hãy cập nhật số di động hoặc thư điện tử dự phòng trước.',
       override_attempts: 'Đã nhập sai số CCCD/CMND 3 lần trong yêu cầu này: không xác minh thay bằng CCCD được nữa.',
       no_citizen_id: 'Hồ sơ của tài khoản không có số CCCD/CMND: hãy chọn cách kiểm tra khác.',
+      directory_identity:
+        'Máy này đang giữ nhật ký của một thư mục khác: từ chế độ đào tạo chỉ quay lại được đúng thư mục đó. Muốn đổi máy chủ thư mục, giám sát viên đăng nhập ở chế độ thư mục rồi đổi.',
     },
   },
   validation: {

@@ -24,10 +24,10 @@ export const useSessionStore = defineStore('session', () => {
 
   /**
    * Whether the signed-in user may call this contract method now, to hide what their role cannot do
-   * (the main process checks again). Settings are open to anyone in training mode.
+   * (the main process checks again). Settings are open without sign-in only during the first setup.
    */
   function allows<G extends ApiGroup>(group: G, method: ApiMethod<G>): boolean {
-    return can(group, method, operator.value, current.value?.mode === 'training');
+    return can(group, method, operator.value, current.value?.setupOpen === true);
   }
 
   async function load(): Promise<void> {

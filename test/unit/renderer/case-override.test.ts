@@ -60,8 +60,8 @@ const CMND: OverrideForm = { check: 'citizen-id', citizenId: '024 681 357', note
 function user(username: string, roles: Role[]): OperatorInfo {
   return { username, displayName: username, dn: `uid=${username}`, roles };
 }
-function signedInAs(operator: OperatorInfo | null, mode: 'training' | 'directory' = 'training'): void {
-  useSessionStore().current = { operator, since: operator ? iso(T0) : null, mode, locked: false, idleLockMinutes: 10 };
+function signedInAs(operator: OperatorInfo | null, mode: 'training' | 'directory' = 'training', setupOpen = false): void {
+  useSessionStore().current = { operator, since: operator ? iso(T0) : null, mode, locked: false, idleLockMinutes: 10, setupOpen };
 }
 
 let store: CaseStore;
@@ -103,11 +103,13 @@ describe('session: what the role may do', () => {
     expect(session.allows('audit', 'recent')).toBe(true);
   });
 
-  it('settings: anyone in training mode (signed in or not); supervisors only with a directory', () => {
+  it('settings: anyone during the first setup (signed in or not); otherwise supervisors only, training mode included', () => {
     const session = useSessionStore();
     for (const who of [null, user('tongdai01', ['operator']), user('kiemtra01', ['auditor'])]) {
-      signedInAs(who, 'training');
+      signedInAs(who, 'training', true);
       expect(session.allows('settings', 'save'), who?.username ?? 'nobody').toBe(true);
+      signedInAs(who, 'training', false);
+      expect(session.allows('settings', 'save'), who?.username ?? 'nobody').toBe(false);
       signedInAs(who, 'directory');
       expect(session.allows('settings', 'save'), who?.username ?? 'nobody').toBe(false);
     }
