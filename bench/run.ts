@@ -4,7 +4,6 @@
  * on 1,000,000 rows, 100,000-row exports), and the renderer's initial JavaScript gzipped.
  * Figures are ratios against a floor measured in the same run, plus absolute values.
  */
-import { smsSecretKey } from '../src-main/app/secret-keys';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -90,9 +89,8 @@ async function main(): Promise<void> {
     };
     const attrs = settings.directory!.attributes;
     const attributes = [...new Set([...Object.values(attrs), 'pwdAccountLockedTime', 'pwdFailureTime', 'pwdReset', 'pwdChangedTime', 'pwdPolicySubentry', 'createTimestamp'])];
-    await secrets.set(smsSecretKey(settings.sms!)!, JSON.stringify(ESMS));
     const api = runtime.api;
-    const saved = await api.settings.save({ settings, servicePassword: slapd.servicePassword });
+    const saved = await api.settings.save({ settings, servicePassword: slapd.servicePassword, smsSecret: JSON.stringify(ESMS) });
     if (!saved.ok) throw new Error(`settings: ${saved.error.code}`);
     const signed = await api.session.signIn({ username: 'tongdai01', password: TRAINING_OPERATOR_PASSWORD });
     if (!signed.ok) throw new Error(`sign-in: ${signed.error.code}`);

@@ -100,6 +100,11 @@ export interface AccountDetail extends AccountSummary {
   socialInsuranceCode: string | null;
   /** The password policy the state was judged against, when the directory exposes one. */
   policy: { maxAgeDays: number | null; expireWarningDays: number | null; maxFailures: number | null } | null;
+  /**
+   * The directory's policy does not hold users to "must change at next login" (OpenLDAP without
+   * `pwdMustChange: TRUE`): a temporary password would stay usable as it is. Warned before a reset.
+   */
+  mustChangeNotEnforced: boolean;
 }
 
 export interface SearchResult {
@@ -123,9 +128,15 @@ export interface ConnectionStepReport {
   detail?: string;
 }
 
+/** What the connection test found that does not stop the connection but matters to the help desk. */
+export const CONNECTION_WARNINGS = ['must_change_not_enforced', 'policy_unreadable'] as const;
+export type ConnectionWarning = (typeof CONNECTION_WARNINGS)[number];
+
 export interface ConnectionReport {
   ok: boolean;
   steps: ConnectionStepReport[];
+  /** Shown beside a passing test (e.g. the OpenLDAP policy lets a temporary password stand). */
+  warnings?: ConnectionWarning[];
 }
 
 export interface SettingsView {

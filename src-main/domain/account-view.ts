@@ -33,7 +33,8 @@ export function accountState(a: DirectoryAccount, now: Date): AccountState {
     lockedUntil: lockedUntil ? lockedUntil.toISOString() : null,
     failedLogins: a.failureCount,
     disabled: a.disabled,
-    mustChangePassword: a.mustChangePassword,
+    // Shown only where the directory will hold the user to it (see DirectoryPolicy.mustChangeEnforced).
+    mustChangePassword: a.mustChangePassword && a.policy?.mustChangeEnforced !== false,
     passwordChangedAt: a.passwordChangedAt ? a.passwordChangedAt.toISOString() : null,
     passwordExpiresAt: expiresAt ? expiresAt.toISOString() : null,
     passwordExpired: expired,
@@ -98,5 +99,6 @@ export function toAccountDetail(a: DirectoryAccount, now: Date): AccountDetail {
           maxFailures: p.maxFailures,
         }
       : null,
+    mustChangeNotEnforced: p?.mustChangeEnforced === false,
   };
 }

@@ -14,6 +14,12 @@ export interface DirectoryPolicy {
   expireWarningSeconds: number | null;
   lockoutDurationSeconds: number | null;
   maxFailures: number | null;
+  /**
+   * Whether the directory holds a user to "must change at next login" (OpenLDAP: the policy's
+   * `pwdMustChange: TRUE`; without it ppolicy stores pwdReset but lets the user keep the temporary
+   * password). Null where the directory does not make it a policy choice (AD, Zimbra) or it is unknown.
+   */
+  mustChangeEnforced: boolean | null;
 }
 
 /** An account as read from the directory, before masking: adapters fill it, the domain judges it. */

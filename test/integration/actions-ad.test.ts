@@ -1,5 +1,5 @@
-import { smsSecretKey } from '../../src-main/app/secret-keys';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { connect, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'ldapts';
@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LdapDirectory } from '../../src-main/adapters/ldap/ldap-directory';
 import { MemorySecretStore } from '../../src-main/adapters/secrets/keytar-secret-store';
 import { createRuntime, type Runtime } from '../../src-main/app/runtime';
-import { directoryDefaults, type DirectorySettings, type Settings } from '../../src-main/common/settings';
+import { directoryDefaults, directorySettingsSchema, type DirectorySettings, type Settings } from '../../src-main/common/settings';
 import { HelpdeskError } from '../../src-main/domain/errors';
 import { type SambaAdHandle, startSambaAd } from '../helpers/samba-ad';
 import { type HttpSmsSink, startHttpSmsSink } from '../helpers/sms-sinks';
@@ -54,6 +54,8 @@ beforeAll(async () => {
         { sAMAccountName: 'hungtv', displayName: 'Trần Văn Hùng', mobile: '+84912000444', password: 'CuHung@2025x' },
         { sAMAccountName: 'giamsat', displayName: 'Võ Thanh Tâm', password: 'GiamSat@2026x' },
         { sAMAccountName: 'minhlq', displayName: 'Lê Quang Minh', mobile: '0912000666', password: 'CuMinh@2025x' },
+        { sAMAccountName: 'thuvt', displayName: 'Võ Thị Thu', mobile: '0912000777', password: 'CuThu@2025x' },
+        { sAMAccountName: 'quynhdt', displayName: 'Đỗ Thị Quỳnh', mobile: '0912000888', password: 'CuQuynh@2025x' },
       ],
     }),
     startHttpSmsSink({ esms: ESMS }),
@@ -80,9 +82,8 @@ beforeAll(async () => {
     roleGroups: { operator: [groupDn('Helpdesk Operators')], supervisor: [groupDn('Helpdesk Supervisors')], auditor: [] },
   };
   const settings: Settings = { version: 1, locale: 'vi', mode: 'directory', directory: profile, sms: { provider: 'esms', url: sms.esmsUrl, brandname: 'AD', smsType: '2', timeoutMs: 3000 } };
-  await secrets.set(smsSecretKey(settings.sms!)!, JSON.stringify(ESMS));
   runtime = await createRuntime({ dataDir, resourcesDir: join(process.cwd(), 'resources'), secrets, version: 'test' });
-  expect((await runtime.api.settings.save({ settings, servicePassword: ad.servicePassword })).ok).toBe(true);
+  expect((await runtime.api.settings.save({ settings, servicePassword: ad.servicePassword, smsSecret: JSON.stringify(ESMS) })).ok).toBe(true);
   expect((await runtime.api.session.signIn({ username: 'tongdai', password: 'TongDai@2026x' })).ok).toBe(true);
 }, 120_000);
 
@@ -179,5 +180,92 @@ describe('roles and supervisor actions on Active Directory', () => {
     }
     const temp = /la (\S+) \./u.exec((sms.requests.at(-1)!.body as { Content: string }).Content)![1]!;
     expect(await bindAs(dn, temp)).toBe('773');
+  });
+});
+
+describe('what Active Directory never gets, and what a reset does not end', () => {
+  async function adminModify(dn: string, type: string, values: string[]): Promise<void> {
+    const { Attribute, Change } = await import('ldapts');
+    const admin = new Client({ url: ad.ldapsUrl, timeout: 10_000, tlsOptions: { ca: ad.caPem } });
+    await admin.bind(ad.adminDn, ad.adminPassword);
+    try {
+      await admin.modify(dn, [new Change({ operation: 'replace', modification: new Attribute({ type, values }) })]);
+    } finally {
+      await admin.unbind().catch(() => undefined);
+    }
+  }
+  async function read(dn: string, attributes: string[]) {
+    const admin = new Client({ url: ad.ldapsUrl, timeout: 10_000, tlsOptions: { ca: ad.caPem } });
+    await admin.bind(ad.adminDn, ad.adminPassword);
+    try {
+      return (await admin.search(dn, { scope: 'base', attributes })).searchEntries[0]!;
+    } finally {
+      await admin.unbind().catch(() => undefined);
+    }
+  }
+
+  it('plain ldap:// to AD is refused on loopback too: schema, every bind (no password on the wire), and a save', async () => {
+    // A loopback hop in front of Samba's port 389 that records what crosses it in clear.
+    let seen = Buffer.alloc(0);
+    const sockets: Socket[] = [];
+    const hop = createServer((client) => {
+      const upstream = connect(Number(new URL(ad.ldapUrl).port || 389), '127.0.0.1');
+      client.on('data', (chunk: Buffer) => {
+        seen = Buffer.concat([seen, chunk]);
+        upstream.write(chunk);
+      });
+      upstream.on('data', (chunk: Buffer) => client.writable && client.write(chunk));
+      client.on('error', () => upstream.destroy());
+      upstream.on('error', () => client.destroy());
+      sockets.push(client, upstream);
+    });
+    await new Promise<void>((r) => hop.listen(0, '127.0.0.1', r));
+    const plain: DirectorySettings = { ...profile, url: `ldap://127.0.0.1:${(hop.address() as { port: number }).port}`, caCertificate: '' };
+    try {
+      expect(directorySettingsSchema.safeParse(plain).error?.issues.map((i) => i.message)).toEqual(['insecure_transport']);
+      expect(directorySettingsSchema.safeParse({ ...plain, allowPlainLdap: true }).success).toBe(false);
+      const dir = new LdapDirectory(plain, ad.servicePassword);
+      try {
+        await expect(dir.authenticate('tongdai', 'TongDai@2026x')).rejects.toMatchObject({ code: 'INSECURE_CONNECTION' });
+        await expect(dir.getAccount(ad.userDn('lannt'))).rejects.toMatchObject({ code: 'INSECURE_CONNECTION' });
+      } finally {
+        await dir.close();
+      }
+      // A supervisor's save of that profile (past the contract's schema) stops at its connection test.
+      await runtime.api.session.signOut({});
+      expect((await runtime.api.session.signIn({ username: 'giamsat', password: 'GiamSat@2026x' })).ok).toBe(true);
+      const view = await runtime.api.settings.get({});
+      const current = view.ok ? view.value.settings : null;
+      const r = await runtime.api.settings.save({ settings: { ...current!, directory: plain }, servicePassword: ad.servicePassword });
+      expect(r).toMatchObject({ ok: false, error: { code: 'INSECURE_CONNECTION', reason: 'connection_test' } });
+      expect(await runtime.api.session.current({})).toMatchObject({ ok: true, value: { mode: 'directory', operator: { username: 'giamsat' } } });
+      for (const secret of [ad.servicePassword, 'TongDai@2026x']) expect(seen.includes(Buffer.from(secret))).toBe(false);
+    } finally {
+      for (const so of sockets) so.destroy();
+      await new Promise((r) => hop.close(r));
+      await runtime.api.session.signOut({});
+      expect((await runtime.api.session.signIn({ username: 'tongdai', password: 'TongDai@2026x' })).ok).toBe(true);
+    }
+  });
+
+  it("an operator's reset of a disabled account is refused (the domain's administrative lock); nothing changes", async () => {
+    const dn = ad.userDn('thuvt');
+    const caseId = await verifiedCase('thuvt');
+    await adminModify(dn, 'userAccountControl', ['514']); // disabled after the call began
+    const before = await read(dn, ['userAccountControl', 'pwdLastSet']);
+    expect(await runtime.api.actions.resetPassword({ caseId })).toEqual({ ok: false, error: { code: 'ACTION_NOT_PERMITTED', reason: 'administrative_lock' } });
+    expect(await read(dn, ['userAccountControl', 'pwdLastSet'])).toEqual(before);
+  });
+
+  it('a reset does not end an AD lockout: the screen says still locked, and so does the domain (775)', async () => {
+    const dn = ad.userDn('quynhdt');
+    for (let i = 0; i < 3; i++) await bindAs(dn, 'Wrong@Pass1');
+    expect(await bindAs(dn, 'CuQuynh@2025x')).toBe('775');
+    const caseId = await verifiedCase('quynhdt');
+    const r = await runtime.api.actions.resetPassword({ caseId });
+    expect(r).toMatchObject({ ok: true, value: { action: 'reset', outcome: 'done', account: { state: { locked: true, mustChangePassword: true } } } });
+    expect(r.ok && r.value.lockoutEnded).toBeUndefined();
+    const temp = /la (\S+) \./u.exec((sms.requests.at(-1)!.body as { Content: string }).Content)![1]!;
+    expect(await bindAs(dn, temp)).toBe('775');
   });
 });

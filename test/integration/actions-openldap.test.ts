@@ -1,4 +1,3 @@
-import { smsSecretKey } from '../../src-main/app/secret-keys';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -25,7 +24,10 @@ let runtime: Runtime;
 let dataDir: string;
 let root: Client;
 
-const dnOf = (uid: string) => `uid=${uid},ou=stttt,ou=people,${BASE}`;
+const LDIF = generateDirectoryLdif({ baseDn: BASE, count: 20 });
+/** Each sample user's DN, whatever their unit. */
+const DNS = new Map([...LDIF.matchAll(/^dn: (uid=([^,]+),[^\n]+)$/gmu)].map((m) => [m[2]!, m[1]!]));
+const dnOf = (uid: string) => DNS.get(uid) ?? `uid=${uid},ou=stttt,ou=people,${BASE}`;
 const CHAULT = `uid=chault,ou=bhxh,ou=people,${BASE}`;
 
 async function bindAs(dn: string, password: string): Promise<string> {
@@ -77,7 +79,7 @@ function filesUnder(dir: string): string[] {
 }
 
 beforeAll(async () => {
-  [slapd, sms] = await Promise.all([startSlapd({ baseDn: BASE, ldif: generateDirectoryLdif({ baseDn: BASE, count: 20 }) }), startHttpSmsSink({ esms: ESMS })]);
+  [slapd, sms] = await Promise.all([startSlapd({ baseDn: BASE, ldif: LDIF }), startHttpSmsSink({ esms: ESMS })]);
   root = new Client({ url: slapd.url, timeout: 5000 });
   await root.bind(slapd.rootDn, slapd.rootPassword);
   dataDir = mkdtempSync(join(tmpdir(), 'helpdesk-actions-'));
@@ -89,9 +91,8 @@ beforeAll(async () => {
     directory: trainingProfile(slapd, BASE),
     sms: { provider: 'esms', url: sms.esmsUrl, brandname: 'STTTT', smsType: '2', timeoutMs: 3000 },
   };
-  await secrets.set(smsSecretKey(settings.sms!)!, JSON.stringify(ESMS));
   runtime = await createRuntime({ dataDir, resourcesDir: join(process.cwd(), 'resources'), secrets, version: 'test' });
-  expect((await runtime.api.settings.save({ settings, servicePassword: slapd.servicePassword })).ok).toBe(true);
+  expect((await runtime.api.settings.save({ settings, servicePassword: slapd.servicePassword, smsSecret: JSON.stringify(ESMS) })).ok).toBe(true);
   expect((await runtime.api.session.signIn({ username: 'tongdai01', password: TRAINING_OPERATOR_PASSWORD })).ok).toBe(true);
 });
 
@@ -207,14 +208,14 @@ describe('account actions on OpenLDAP (ppolicy)', () => {
       slapd.servicePassword,
     );
     try {
-      await setPassword(dnOf('dungpq'), OLD);
-      await dir.getAccount(dnOf('dungpq'));
+      await setPassword(dnOf('phongnd'), OLD);
+      await dir.getAccount(dnOf('phongnd'));
       cutOnModify = true;
-      const r = await dir.resetPassword(dnOf('dungpq'), 'Tam@Thoi2026xyz');
+      const r = await dir.resetPassword(dnOf('phongnd'), 'Tam@Thoi2026xyz');
       expect(r.outcome).toBe('unknown');
-      expect(r.account?.username).toBe('dungpq');
+      expect(r.account?.username).toBe('phongnd');
       // The write did reach the server: the honest answer was "unknown", not "failed".
-      expect(await bindAs(dnOf('dungpq'), 'Tam@Thoi2026xyz')).toBe('ok');
+      expect(await bindAs(dnOf('phongnd'), 'Tam@Thoi2026xyz')).toBe('ok');
     } finally {
       await dir.close();
       for (const s of live) s.destroy();
@@ -345,5 +346,107 @@ describe('supervisor actions on OpenLDAP (ppolicy)', () => {
     expect(rows).toContain('Đối chiếu CMND qua video, khớp');
     expect(rows).not.toContain('024681357');
     expect(rows).not.toContain('024 681 357');
+  });
+});
+
+describe('what a reset may end, and on which entry (ppolicy)', () => {
+  const ADMIN_LOCK = '000001010000Z';
+  const lockOf = async (uid: string) => [(await readOp(dnOf(uid), ['pwdAccountLockedTime'])).pwdAccountLockedTime ?? []].flat();
+  const profile = () => ({ ...directoryDefaults('openldap'), url: slapd.url, baseDn: BASE, serviceBindDn: slapd.serviceDn, passwordPolicyDn: slapd.policyDn });
+
+  it('the danger is real: on slapd, replacing the password deletes even the permanent administrative lock', async () => {
+    // chaunt is locked by an administrator; the service account replaces the password as a plain reset would.
+    expect(await lockOf('chaunt')).toEqual([ADMIN_LOCK]);
+    const c = new Client({ url: slapd.url, timeout: 5000 });
+    await c.bind(slapd.serviceDn, slapd.servicePassword);
+    await c.modify(dnOf('chaunt'), [new Change({ operation: 'replace', modification: new Attribute({ type: 'userPassword', values: ['Tam@Thoi2026xyz'] }) })]);
+    await c.unbind();
+    expect(await lockOf('chaunt')).toEqual([]);
+    expect(await bindAs(dnOf('chaunt'), 'Tam@Thoi2026xyz')).toBe('ok'); // a departed employee back in
+  });
+
+  it("an operator's plain reset of an administratively locked account is refused; the lock and the password stay", async () => {
+    expect(await lockOf('dungpq')).toEqual([ADMIN_LOCK]);
+    const caseId = await verifiedCase('dungpq');
+    const before = await readOp(dnOf('dungpq'), ['userPassword', 'pwdChangedTime']);
+    expect(await runtime.api.actions.resetPassword({ caseId })).toEqual({ ok: false, error: { code: 'ACTION_NOT_PERMITTED', reason: 'administrative_lock' } });
+    expect(await lockOf('dungpq')).toEqual([ADMIN_LOCK]);
+    expect(await readOp(dnOf('dungpq'), ['userPassword', 'pwdChangedTime'])).toEqual(before);
+    await runtime.api.cases.close({ caseId, outcome: 'abandoned' });
+  });
+
+  it('the adapter checks again just before writing: an administrative lock set after the decision stops the reset', async () => {
+    const dir = new LdapDirectory(profile(), slapd.servicePassword);
+    try {
+      await setPassword(dnOf('minhnt'), OLD);
+      await root.modify(dnOf('minhnt'), [new Change({ operation: 'replace', modification: new Attribute({ type: 'pwdAccountLockedTime', values: [ADMIN_LOCK] }) })]);
+      await expect(dir.resetPassword(dnOf('minhnt'), 'Tam@Thoi2026xyz')).rejects.toMatchObject({ code: 'ACTION_NOT_PERMITTED', reason: 'state_changed' });
+      expect(await lockOf('minhnt')).toEqual([ADMIN_LOCK]);
+    } finally {
+      await dir.close();
+    }
+  });
+
+  it('a reset of an account locked after failed logins ends the lockout: reported, audited, judged from the re-read entry', async () => {
+    await setPassword(dnOf('khoanv'), OLD);
+    for (let i = 0; i < 3; i++) expect(await bindAs(dnOf('khoanv'), 'wrong')).toBe('InvalidCredentialsError');
+    expect(await lockOf('khoanv')).toHaveLength(1);
+    expect(await lockOf('khoanv')).not.toEqual([ADMIN_LOCK]);
+    const caseId = await verifiedCase('khoanv');
+    const r = await runtime.api.actions.resetPassword({ caseId });
+    expect(r).toMatchObject({ ok: true, value: { action: 'reset', outcome: 'done', lockoutEnded: true, account: { state: { locked: false, mustChangePassword: true } } } });
+    expect(await lockOf('khoanv')).toEqual([]);
+    const temp = /la (\S+) \./u.exec((sms.requests.at(-1)!.body as { Content: string }).Content)![1]!;
+    expect(await bindAs(dnOf('khoanv'), temp)).toBe('ok');
+    const audit = await as('giamsat01', () => runtime.api.audit.query({ filter: { caseId } }));
+    expect(audit.ok && audit.value.rows.find((row) => row.action === 'account.reset')?.detail).toMatchObject({ lockoutEnded: true, outcome: 'done' });
+  });
+
+  it('an entry deleted and added again at the same DN is another account: the verified case may not write to it', async () => {
+    const dn = dnOf('thuynn');
+    const caseId = await verifiedCase('thuynn');
+    const old = await root.search(dn, { scope: 'base', attributes: ['*'] });
+    const attrs: Record<string, string[] | Buffer[]> = {};
+    for (const [k, v] of Object.entries(old.searchEntries[0]!)) {
+      const values = [v].flat() as string[];
+      if (k !== 'dn' && values.length > 0) attrs[k] = values;
+    }
+    const uuidBefore = (await readOp(dn, ['entryUUID'])).entryUUID;
+    await root.del(dn);
+    await root.add(dn, { ...attrs, userPassword: [OLD] });
+    expect((await readOp(dn, ['entryUUID'])).entryUUID).not.toBe(uuidBefore);
+    expect(await runtime.api.actions.resetPassword({ caseId })).toEqual({ ok: false, error: { code: 'CASE_ACCOUNT_MISMATCH' } });
+    expect(await runtime.api.actions.unlock({ caseId })).toEqual({ ok: false, error: { code: 'CASE_ACCOUNT_MISMATCH' } });
+    expect(await bindAs(dn, OLD)).toBe('ok'); // the new entry's password untouched
+  });
+
+  it('a policy without pwdMustChange: the connection test warns, the account says so, a reset does not claim "must change"', async () => {
+    const lax = `cn=khong-bat-doi,ou=policies,${BASE}`;
+    await root.add(lax, { objectClass: ['top', 'device', 'pwdPolicy'], cn: 'khong-bat-doi', pwdAttribute: 'userPassword', pwdMustChange: 'FALSE' });
+    await root.modify(dnOf('ngoclt'), [new Change({ operation: 'replace', modification: new Attribute({ type: 'pwdPolicySubentry', values: [lax] }) })]);
+    const { testDirectoryConnection } = await import('../../src-main/adapters/ldap/connection-test');
+    expect(await testDirectoryConnection({ ...profile(), passwordPolicyDn: lax }, slapd.servicePassword)).toMatchObject({ ok: true, warnings: ['must_change_not_enforced'] });
+    expect(await testDirectoryConnection(profile(), slapd.servicePassword)).not.toHaveProperty('warnings');
+    const found = await runtime.api.directory.search({ query: 'ngoclt', kind: 'username' });
+    expect(await runtime.api.directory.getAccount({ id: found.ok ? found.value.items[0]!.id : '' })).toMatchObject({ ok: true, value: { mustChangeNotEnforced: true } });
+    const caseId = await verifiedCase('ngoclt');
+    const r = await runtime.api.actions.resetPassword({ caseId });
+    expect(r).toMatchObject({ ok: true, value: { outcome: 'done', account: { mustChangeNotEnforced: true, state: { mustChangePassword: false } } } });
+    // What the screen says is what slapd does: with this policy the temporary password works for everything…
+    const temp = /la (\S+) \./u.exec((sms.requests.at(-1)!.body as { Content: string }).Content)![1]!;
+    const asUser = new Client({ url: slapd.url, timeout: 5000 });
+    await asUser.bind(dnOf('ngoclt'), temp);
+    expect((await asUser.search(dnOf('ngoclt'), { scope: 'base', attributes: ['uid'] })).searchEntries).toHaveLength(1);
+    await asUser.unbind();
+    // …while under the default policy (pwdMustChange TRUE) it only lets the user change the password.
+    const strict = new Client({ url: slapd.url, timeout: 5000 });
+    const strictTemp = await (async () => {
+      const id = await verifiedCase('landt');
+      expect(await runtime.api.actions.resetPassword({ caseId: id })).toMatchObject({ ok: true, value: { account: { mustChangeNotEnforced: false, state: { mustChangePassword: true } } } });
+      return /la (\S+) \./u.exec((sms.requests.at(-1)!.body as { Content: string }).Content)![1]!;
+    })();
+    await strict.bind(dnOf('landt'), strictTemp);
+    await expect(strict.search(dnOf('landt'), { scope: 'base', attributes: ['uid'] })).rejects.toThrow(/restricted|Unwilling/iu);
+    await strict.unbind();
   });
 });

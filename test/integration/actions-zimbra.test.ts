@@ -1,4 +1,3 @@
-import { smsSecretKey } from '../../src-main/app/secret-keys';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -55,6 +54,13 @@ const LDIF = [
   person('hung.tv', 'Trần Văn Hùng', ['mobile: 0912000222', 'zimbraAccountStatus: locked']),
   person('khoa.lv', 'Lê Văn Khoa', ['mobile: 0912000444', 'zimbraAccountStatus: locked']),
   person('vy.nt', 'Nguyễn Tường Vy', ['mobile: 0912000555', 'zimbraAccountStatus: locked']),
+  person('tuan.lm', 'Lê Minh Tuấn', ['mobile: 0912000666', `userPassword: ${sshaHash('Cu@Tuan2025')}`, 'zimbraAccountStatus: locked']),
+  person('binh.ht', 'Hồ Thanh Bình', [
+    'mobile: 0912000777',
+    `userPassword: ${sshaHash('Cu@Binh2025')}`,
+    'zimbraAccountStatus: lockout',
+    'zimbraPasswordLockoutLockedTime: 20261123030000Z',
+  ]),
 ].join('\n');
 
 let slapd: SlapdHandle;
@@ -109,9 +115,8 @@ beforeAll(async () => {
     },
     sms: { provider: 'esms', url: sms.esmsUrl, brandname: 'MAIL', smsType: '2', timeoutMs: 3000 },
   };
-  await secrets.set(smsSecretKey(settings.sms!)!, JSON.stringify(ESMS));
   runtime = await createRuntime({ dataDir, resourcesDir: join(process.cwd(), 'resources'), secrets, version: 'test' });
-  expect((await runtime.api.settings.save({ settings, servicePassword: slapd.servicePassword })).ok).toBe(true);
+  expect((await runtime.api.settings.save({ settings, servicePassword: slapd.servicePassword, smsSecret: JSON.stringify(ESMS) })).ok).toBe(true);
   expect((await runtime.api.session.signIn({ username: 'operator1', password: 'Op@2026pass' })).ok).toBe(true);
 });
 
@@ -187,4 +192,20 @@ describe('Zimbra dialect', () => {
     expect((await rootRead('vy.nt', ['zimbraAccountStatus'])).zimbraAccountStatus).toBe('active');
   });
 
+
+  it("an operator's plain reset of a locked (administrative) account is refused: status and password stay", async () => {
+    await signInAs('operator1', 'Op@2026pass');
+    const caseId = await verifiedCase('tuan.lm');
+    const before = await rootRead('tuan.lm', ['zimbraAccountStatus', 'userPassword', 'zimbraPasswordMustChange']);
+    expect(await runtime.api.actions.resetPassword({ caseId })).toEqual({ ok: false, error: { code: 'ACTION_NOT_PERMITTED', reason: 'administrative_lock' } });
+    expect(await rootRead('tuan.lm', ['zimbraAccountStatus', 'userPassword', 'zimbraPasswordMustChange'])).toEqual(before);
+  });
+
+  it('a plain reset does not end a Zimbra lockout: the result shows the account still locked, no lockout ended', async () => {
+    const caseId = await verifiedCase('binh.ht');
+    const r = await runtime.api.actions.resetPassword({ caseId });
+    expect(r).toMatchObject({ ok: true, value: { action: 'reset', outcome: 'done', account: { state: { locked: true, mustChangePassword: true } } } });
+    expect(r.ok && r.value.lockoutEnded).toBeUndefined();
+    expect((await rootRead('binh.ht', ['zimbraAccountStatus'])).zimbraAccountStatus).toBe('lockout');
+  });
 });

@@ -36,10 +36,8 @@ beforeAll(async () => {
   ]);
   dataDir = mkdtempSync(join(tmpdir(), 'helpdesk-verify-'));
   settings = sessionSettings({ slapd, baseDn: BASE, sms: http, smsTimeoutMs: 2000, smtp: { sink: smtp, user: 'helpdesk', timeoutMs: 3000 } });
-  await secrets.set(smsSecretKey(settings.sms!)!, JSON.stringify(ESMS));
-  await secrets.set(mailSecretKey(settings.mail!)!, 'smtp-pass');
   runtime = await createRuntime({ dataDir, resourcesDir: join(process.cwd(), 'resources'), secrets, version: 'test' });
-  expect((await runtime.api.settings.save({ settings, servicePassword: slapd.servicePassword })).ok).toBe(true);
+  expect((await runtime.api.settings.save({ settings, servicePassword: slapd.servicePassword, smsSecret: JSON.stringify(ESMS), mailPassword: 'smtp-pass' })).ok).toBe(true);
   expect((await runtime.api.session.signIn({ username: 'giamsat01', password: TRAINING_OPERATOR_PASSWORD })).ok).toBe(true);
 });
 

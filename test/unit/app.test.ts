@@ -483,3 +483,28 @@ describe('app: idle lock', () => {
     expect(await api.session.signOut({})).toMatchObject({ ok: true, value: { operator: null, locked: false } });
   });
 });
+
+describe('app: retention purge', () => {
+  it('the cutoff is bounded by the newest audit row at start: a clock set forward does not sweep the audit', async () => {
+    const base = setup(directorySettings);
+    await base.secrets.set(servicePasswordKey(profile), 'svc');
+    const newestAtStart = '2026-11-20T08:00:00.000Z';
+    let now = new Date('2026-11-23T03:00:00Z');
+    const cutoffs: string[] = [];
+    const log = recordingAudit([]);
+    const audit = {
+      ...log,
+      recent: () => [{ seq: 9, at: newestAtStart, operator: 'tongdai01', action: 'code.send' as const, outcome: 'ok' as const, target: null, unit: null, caseId: null, detail: {} }],
+      purgeBefore: (iso: string) => (cutoffs.push(iso), { purged: 0, through: null, checkpoint: null }),
+    };
+    const app = createHelpdesk({ ...base.deps, audit: () => audit, clock: { now: () => now } });
+    expect((await app.api.session.signIn({ username: 'giamsat01', password: 'right' })).ok).toBe(true);
+    // Right clock: 24 months before today (VN).
+    expect((await app.api.audit.purge({})).ok).toBe(true);
+    // The clock jumps ten years ahead: the cutoff stays 24 months before the newest row the app found.
+    now = new Date('2036-11-23T03:00:00Z');
+    expect((await app.api.session.signIn({ username: 'giamsat01', password: 'right' })).ok).toBe(true); // the idle lock ran out too
+    expect((await app.api.audit.purge({})).ok).toBe(true);
+    expect(cutoffs).toEqual(['2024-11-19T17:00:00.000Z', '2024-11-19T17:00:00.000Z']);
+  });
+});

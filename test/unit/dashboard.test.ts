@@ -32,7 +32,7 @@ function account(over: Partial<DirectoryAccount> = {}): DirectoryAccount {
     mustChangePassword: false,
     passwordChangedAt: new Date('2026-10-01T00:00:00Z'),
     passwordExpiresAt: null,
-    policy: { maxAgeSeconds: 180 * 86400, expireWarningSeconds: 14 * 86400, lockoutDurationSeconds: 0, maxFailures: 3 },
+    policy: { maxAgeSeconds: 180 * 86400, expireWarningSeconds: 14 * 86400, lockoutDurationSeconds: 0, maxFailures: 3, mustChangeEnforced: true },
     ...over,
   };
 }
@@ -74,7 +74,7 @@ describe('directory dashboard tally', () => {
     tally.add(account({ unit: SYT, ...lockedAt('2026-11-19T08:30:00Z') }));
     tally.add(account({ unit: SYT, disabled: true }));
     // A lock whose duration has run out is no longer a lock.
-    tally.add(account({ unit: SYT, ...lockedAt('2026-11-19T08:30:00Z'), policy: { maxAgeSeconds: null, expireWarningSeconds: null, lockoutDurationSeconds: 600, maxFailures: 3 } }));
+    tally.add(account({ unit: SYT, ...lockedAt('2026-11-19T08:30:00Z'), policy: { maxAgeSeconds: null, expireWarningSeconds: null, lockoutDurationSeconds: 600, maxFailures: 3, mustChangeEnforced: true } }));
     tally.add(account({ unit: null, mobiles: [], mustChangePassword: true }));
 
     const r = tally.result();

@@ -1,7 +1,7 @@
 import { lookup } from 'node:dns/promises';
 import { isIP, Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
-import type { ConnectionReport, ConnectionStep, ConnectionStepReport } from '../../common/dto';
+import type { ConnectionReport, ConnectionStep, ConnectionStepReport, ConnectionWarning } from '../../common/dto';
 import { type DirectorySettings, ldapTransport } from '../../common/settings';
 import { HelpdeskError } from '../../domain/errors';
 import type { Client } from 'ldapts';
@@ -55,9 +55,26 @@ export async function testDirectoryConnection(s: DirectorySettings, servicePassw
           throw toHelpdeskError(err, 'search');
         }
       }));
-    return { ok, steps };
+    const warnings = ok && client ? await policyWarnings(client, s) : [];
+    return warnings.length > 0 ? { ok, steps, warnings } : { ok, steps };
   } finally {
     await (client as Client | null)?.unbind().catch(() => undefined);
+  }
+}
+
+/**
+ * OpenLDAP only: whether the profile's password policy holds users to "must change at next login"
+ * (`pwdMustChange: TRUE`). Without it ppolicy keeps pwdReset but lets a temporary password stand.
+ */
+async function policyWarnings(client: Client, s: DirectorySettings): Promise<ConnectionWarning[]> {
+  if (s.dialect !== 'openldap' || s.passwordPolicyDn === '') return [];
+  try {
+    const { searchEntries } = await client.search(s.passwordPolicyDn, { scope: 'base', attributes: ['pwdMustChange'] });
+    const value = searchEntries[0]?.['pwdMustChange'];
+    if (!searchEntries[0]) return ['policy_unreadable'];
+    return String(Array.isArray(value) ? value[0] : (value ?? '')).toUpperCase() === 'TRUE' ? [] : ['must_change_not_enforced'];
+  } catch {
+    return ['policy_unreadable'];
   }
 }
 

@@ -251,6 +251,8 @@ export const en: Messages = {
     reason: 'Reason',
     verification: 'Verification',
     verificationValue: '{destination} ({channel}), at {time}',
+    mustChangeNotEnforced:
+      'Note: the directory’s password policy does not make users change the temporary password at next login. Tell the caller to change it at once, and tell the directory administrator.',
     effectLabel: 'What will happen',
     effect: {
       unlock: 'The account will be unlocked; the password stays as it is.',
@@ -783,6 +785,11 @@ export const en: Messages = {
     savedSignedOut: 'Settings saved. The mode changed: please sign in again.',
     report: 'Connection test result',
     reportOk: 'Connection succeeded',
+    warnings: {
+      must_change_not_enforced:
+        'The directory’s password policy does not make users change the password at next login (no pwdMustChange: TRUE): a temporary password would stay usable. Ask the directory administrator to turn pwdMustChange on.',
+      policy_unreadable: 'The configured password policy could not be read: whether the directory makes users change a temporary password is unknown.',
+    },
     reportFailed: 'Connection failed',
     steps: {
       config: 'Configuration',

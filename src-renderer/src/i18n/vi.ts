@@ -257,6 +257,8 @@ export const vi = {
     reason: 'Lý do',
     verification: 'Xác minh',
     verificationValue: '{destination} ({channel}), lúc {time}',
+    mustChangeNotEnforced:
+      'Lưu ý: chính sách mật khẩu của thư mục không bắt người dùng đổi mật khẩu tạm thời ở lần đăng nhập sau. Hãy dặn người gọi tự đổi ngay, và báo quản trị thư mục.',
     effectLabel: 'Sẽ thực hiện',
     effect: {
       unlock: 'Tài khoản sẽ được mở khóa, mật khẩu giữ nguyên.',
@@ -795,6 +797,11 @@ export const vi = {
     savedSignedOut: 'Đã lưu cài đặt. Chế độ đã thay đổi, vui lòng đăng nhập lại.',
     report: 'Kết quả kiểm tra kết nối',
     reportOk: 'Kết nối thành công',
+    warnings: {
+      must_change_not_enforced:
+        'Chính sách mật khẩu của thư mục không bắt đổi mật khẩu ở lần đăng nhập sau (thiếu pwdMustChange: TRUE): mật khẩu tạm thời sẽ dùng được mãi. Hãy nhờ quản trị thư mục bật pwdMustChange.',
+      policy_unreadable: 'Không đọc được chính sách mật khẩu đã khai báo: không biết thư mục có bắt đổi mật khẩu tạm thời hay không.',
+    },
     reportFailed: 'Kết nối thất bại',
     steps: {
       config: 'Cấu hình',

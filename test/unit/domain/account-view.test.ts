@@ -24,7 +24,7 @@ const base: DirectoryAccount = {
   mustChangePassword: false,
   passwordChangedAt: new Date('2026-10-01T00:00:00Z'),
   passwordExpiresAt: null,
-  policy: { maxAgeSeconds: 180 * 86400, expireWarningSeconds: 14 * 86400, lockoutDurationSeconds: 0, maxFailures: 3 },
+  policy: { maxAgeSeconds: 180 * 86400, expireWarningSeconds: 14 * 86400, lockoutDurationSeconds: 0, maxFailures: 3, mustChangeEnforced: true },
 };
 
 describe('account state', () => {

@@ -114,6 +114,7 @@ export function accountDetail(over: Partial<AccountDetail> = {}, state: Partial<
     taxCode: null,
     socialInsuranceCode: null,
     policy: null,
+    mustChangeNotEnforced: false,
     ...over,
   };
 }

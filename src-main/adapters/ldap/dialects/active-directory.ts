@@ -63,7 +63,7 @@ export const activeDirectoryDialect: DirectoryDialect = {
   policyDnOf: () => null,
   inlinePolicy: () => null,
   policyAttributes: [],
-  readPolicy: () => ({ maxAgeSeconds: null, expireWarningSeconds: null, lockoutDurationSeconds: null, maxFailures: null }),
+  readPolicy: () => ({ maxAgeSeconds: null, expireWarningSeconds: null, lockoutDurationSeconds: null, maxFailures: null, mustChangeEnforced: null }),
   unlockChanges: () => [replace('lockoutTime', ['0'])],
   resetChanges: (password) => [replace('unicodePwd', [unicodePwd(password)]), replace('pwdLastSet', ['0'])],
   resetControls: () => [new PolicyHintsControl()],

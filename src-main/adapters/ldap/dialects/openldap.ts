@@ -25,7 +25,7 @@ export const openLdapDialect: DirectoryDialect = {
   },
   policyDnOf: (e) => e.first('pwdPolicySubentry'),
   inlinePolicy: () => null,
-  policyAttributes: ['pwdMaxAge', 'pwdExpireWarning', 'pwdLockoutDuration', 'pwdMaxFailure', 'pwdLockout'],
+  policyAttributes: ['pwdMaxAge', 'pwdExpireWarning', 'pwdLockoutDuration', 'pwdMaxFailure', 'pwdLockout', 'pwdMustChange'],
   readPolicy(e) {
     const lockout = e.first('pwdLockout')?.toUpperCase() === 'TRUE';
     return {
@@ -33,6 +33,7 @@ export const openLdapDialect: DirectoryDialect = {
       expireWarningSeconds: intOrNull(e.first('pwdExpireWarning')),
       lockoutDurationSeconds: intOrNull(e.first('pwdLockoutDuration')),
       maxFailures: lockout ? intOrNull(e.first('pwdMaxFailure')) : null,
+      mustChangeEnforced: e.first('pwdMustChange')?.toUpperCase() === 'TRUE',
     };
   },
   // pwdFailureTime is not user-modifiable; ppolicy clears it at the next successful bind.

@@ -48,10 +48,11 @@ export const zimbraDialect: DirectoryDialect = {
       expireWarningSeconds: null,
       lockoutDurationSeconds: durationSeconds(e.first('zimbraPasswordLockoutDuration')),
       maxFailures: intOrNull(e.first('zimbraPasswordLockoutMaxFailures')),
+      mustChangeEnforced: null,
     };
   },
   policyAttributes: [],
-  readPolicy: () => ({ maxAgeSeconds: null, expireWarningSeconds: null, lockoutDurationSeconds: null, maxFailures: null }),
+  readPolicy: () => ({ maxAgeSeconds: null, expireWarningSeconds: null, lockoutDurationSeconds: null, maxFailures: null, mustChangeEnforced: null }),
   unlockChanges: (e) => [
     // delete "lockout" + add "active": refused by the server if the status is no longer "lockout".
     ...(e.first('zimbraAccountStatus')?.toLowerCase() === 'lockout'
