@@ -8,6 +8,7 @@ import { createAuditTally } from '../domain/audit-stats';
 import { createDashboardTally } from '../domain/dashboard';
 import { HelpdeskError } from '../domain/errors';
 import type { AuditLog, Clock, Directory } from '../domain/ports';
+import { type ChooseExportPath, exportTarget } from './export-target';
 
 /** The audit's figures for a period (VN days, both included) and a unit (null: all). */
 function auditStats(deps: Pick<DashboardDeps, 'audit' | 'clock'>, from: string, to: string, unit: string | null): AuditStats {
@@ -28,7 +29,7 @@ export interface ReportDeps extends DashboardDeps {
  */
 export function createReports(deps: ReportDeps): HelpdeskApi['reports'] {
   return {
-    monthly: ({ month, unit, path }) =>
+    monthly: ({ month, unit, fileName }) =>
       deps.run(async () => {
         const who = deps.requireOperator();
         const [y, m] = month.split('-').map(Number) as [number, number];
@@ -40,6 +41,7 @@ export function createReports(deps: ReportDeps): HelpdeskApi['reports'] {
         const stats = auditStats(deps, from, to, unit ?? null);
         const report: MonthlyReport = { agency: deps.agencyName(), generatedAt: deps.clock.now().toISOString(), generatedBy: who.displayName, stats };
         try {
+          const path = await exportTarget(deps.chooseExportPath, fileName, 'pdf');
           const done = await deps.writeReport(report, path);
           deps.audit.append({ operator: who.username, action: 'report.monthly', outcome: 'ok', unit: unit ?? null, detail: { month, pages: done.pages, cases: stats.totals.cases, file: basename(path) } });
           return done;
@@ -54,6 +56,8 @@ export function createReports(deps: ReportDeps): HelpdeskApi['reports'] {
 export interface DashboardDeps {
   /** Writes a finished scan's list to CSV or XLSX, whole or not at all. */
   exportList: (d: DirectoryDashboard, list: 'units' | 'locked', format: 'csv' | 'xlsx', path: string) => Promise<AuditExportResult>;
+  /** The file an export goes to (save dialog or export folder): chosen here, never by the page. */
+  chooseExportPath: ChooseExportPath;
   clock: Clock;
   audit: AuditLog;
   requireOperator: () => OperatorInfo;
@@ -142,12 +146,13 @@ export function createDashboards(deps: DashboardDeps): HelpdeskApi['dashboards']
         s.controller.abort();
         return copy(s.status);
       }),
-    exportScan: ({ scanId, list, format, path }) =>
+    exportScan: ({ scanId, list, format, fileName }) =>
       deps.run(async () => {
         const who = deps.requireOperator();
         const s = find(scanId).status;
         if (s.state !== 'done' || !s.result) throw new HelpdeskError('VALIDATION_FAILED', { field: 'scanId', reason: 'invalid_value', detail: 'scan not finished' });
         try {
+          const path = await exportTarget(deps.chooseExportPath, fileName, format);
           const done = await deps.exportList(s.result, list, format, path);
           deps.audit.append({ operator: who.username, action: 'dashboard.export', outcome: 'ok', detail: { list, format, rows: done.rows, file: basename(path) } });
           return done;

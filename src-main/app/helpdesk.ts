@@ -24,6 +24,7 @@ import { HelpdeskError } from '../domain/errors';
 import type { OtpService, RandomSource } from '../domain/otp';
 import type { AuditLog, Clock, Directory, DirectoryFactory, MailRelay, SecretStore, SmsRelay } from '../domain/ports';
 import { enforceAccess } from './access';
+import { type ChooseExportPath, exportTarget } from './export-target';
 import { createCases, type MessageTemplates } from './cases';
 import { createDashboards, createReports } from './dashboards';
 import { criteriaKinds, parseSearchQuery } from '../domain/search-query';
@@ -64,6 +65,8 @@ export interface HelpdeskDeps {
   writeReport: (report: MonthlyReport, path: string) => Promise<ReportResult>;
   /** Folder proposed for exports. */
   exportDir: string;
+  /** The file an export goes to: the desktop app's save dialog, or `exportDir` in the web harness. */
+  chooseExportPath: ChooseExportPath;
   /** Writes audit rows to a CSV or XLSX file, whole or not at all. */
   exportAudit: (rows: Iterable<AuditEntry>, format: 'csv' | 'xlsx', path: string) => Promise<AuditExportResult>;
   version: string;
@@ -277,7 +280,15 @@ export function createHelpdesk(deps: HelpdeskDeps): HelpdeskApp {
     run: guarded,
   });
 
-  const dashboardDeps = { clock: deps.clock, audit: auditLog, requireOperator, directory: activeDirectory, run: guarded, exportList: deps.exportDashboardList };
+  const dashboardDeps = {
+    clock: deps.clock,
+    audit: auditLog,
+    requireOperator,
+    directory: activeDirectory,
+    run: guarded,
+    exportList: deps.exportDashboardList,
+    chooseExportPath: deps.chooseExportPath,
+  };
   const dashboards = createDashboards(dashboardDeps);
   const reports = createReports({ ...dashboardDeps, agencyName, writeReport: deps.writeReport });
 
@@ -623,7 +634,7 @@ export function createHelpdesk(deps: HelpdeskDeps): HelpdeskApp {
           requireOperator();
           return auditLog.timeline(caseId);
         }),
-      export: ({ filter, format, path }) =>
+      export: ({ filter, format, fileName }) =>
         guarded(async () => {
           const who = requireOperator();
           const resolved = resolveAuditFilter(filter, deps.clock.now());
@@ -632,6 +643,7 @@ export function createHelpdesk(deps: HelpdeskDeps): HelpdeskApp {
             .map(([k, v]) => `${k}=${String(v)}`)
             .join(' ');
           try {
+            const path = await exportTarget(deps.chooseExportPath, fileName, format);
             const done = await deps.exportAudit(auditLog.scan(resolved), format, path);
             auditLog.append({ operator: who.username, action: 'audit.export', outcome: 'ok', detail: { format, rows: done.rows, criteria, file: basename(path) } });
             return done;

@@ -14,6 +14,7 @@ import { SqliteOtpStore } from '../adapters/store/otp-store';
 import { Outbox } from '../adapters/training/outbox';
 import { OtpService } from '../domain/otp';
 import type { MessageTemplates } from './cases';
+import type { ChooseExportPath } from './export-target';
 import { testDirectoryConnection } from '../adapters/ldap/connection-test';
 import { LdapDirectory } from '../adapters/ldap/ldap-directory';
 import { auditIsEmpty, keyFitsChain, newAuditKey, SqliteAuditLog } from '../adapters/store/audit-store';
@@ -35,6 +36,8 @@ export interface RuntimeOptions {
   clock?: Clock;
   /** Folder proposed for exports (default: ~/Downloads when it exists, else the home folder). */
   exportDir?: string;
+  /** The file an export goes to (the desktop app: its save dialog). Default: the name in `exportDir`. */
+  chooseExportPath?: ChooseExportPath;
 }
 
 export interface Runtime extends HelpdeskApp {
@@ -158,6 +161,7 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
   const trainingDatabasePath = join(opts.dataDir, 'training.sqlite');
   const settingsPath = opts.settingsPath ?? join(opts.dataDir, 'settings.json');
   const clock = opts.clock ?? systemClock;
+  const exportDir = opts.exportDir ?? defaultExportDir();
   const opened = await openProductionStore(databasePath, opts.secrets, clock);
   const production = 'db' in opened ? opened : null;
   const productionAudit = 'db' in opened ? opened.audit : opened;
@@ -214,7 +218,8 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
     exportAudit: exportAuditRows,
     writeReport: writeMonthlyReportPdf,
     exportDashboardList,
-    exportDir: opts.exportDir ?? defaultExportDir(),
+    exportDir,
+    chooseExportPath: opts.chooseExportPath ?? (async (fileName) => join(exportDir, fileName)),
     version: opts.version,
   });
   return {

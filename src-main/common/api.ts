@@ -84,8 +84,12 @@ export interface HelpdeskApi {
      * row records the range and the last hash, so the chain still verifies.
      */
     purge: Call<Empty, AuditPurgeResult>;
-    /** Supervisor, auditor: the filtered rows to a CSV (UTF-8, Excel-safe) or XLSX file at `path` (absolute; written whole or not at all). */
-    export: Call<{ filter: AuditFilter; format: 'csv' | 'xlsx'; path: string }, AuditExportResult>;
+    /**
+     * Supervisor, auditor: the filtered rows to a new CSV (UTF-8, Excel-safe) or XLSX file named
+     * `fileName`, in the folder the main process chooses (save dialog / export folder); written whole
+     * or not at all, never over an existing file. The result names the file written.
+     */
+    export: Call<{ filter: AuditFilter; format: 'csv' | 'xlsx'; fileName: string }, AuditExportResult>;
   };
   cases: {
     /** Opens a case on an account for the caller on the line, with the operator's reason or ticket. */
@@ -128,15 +132,15 @@ export interface HelpdeskApi {
     scanStatus: Call<{ scanId: string }, ScanStatus>;
     /** Stops a running scan (state becomes `cancelled` within a page). */
     scanCancel: Call<{ scanId: string }, ScanStatus>;
-    /** A finished scan's list — the per-unit counts or the locked accounts — to a CSV or XLSX file at `path`. */
-    exportScan: Call<{ scanId: string; list: 'units' | 'locked'; format: 'csv' | 'xlsx'; path: string }, AuditExportResult>;
+    /** A finished scan's list — the per-unit counts or the locked accounts — to a new CSV or XLSX file `fileName` (folder chosen in the main process). */
+    exportScan: Call<{ scanId: string; list: 'units' | 'locked'; format: 'csv' | 'xlsx'; fileName: string }, AuditExportResult>;
   };
   reports: {
     /**
      * Supervisor, auditor: the monthly report of a unit (or of all units) as a PDF in Vietnamese —
      * title, period, totals, a chart of calls per day, tables by action and operator — at `path`.
      */
-    monthly: Call<{ month: string; unit?: string; path: string }, ReportResult>;
+    monthly: Call<{ month: string; unit?: string; fileName: string }, ReportResult>;
   };
   outbox: {
     /** Training mode: the messages the relays would have sent, newest first. */

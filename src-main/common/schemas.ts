@@ -8,6 +8,12 @@ import { dnText, lineText, plainText, secretText } from './text-rules';
 const empty = z.strictObject({});
 const caseId = z.string().regex(/^[0-9a-f-]{36}$/u, { error: 'invalid_format' });
 const day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/u, { error: 'invalid_format' });
+/**
+ * An export's file NAME, never a path: the main process chooses the folder (the save dialog of the
+ * desktop app, the configured export folder of the web harness). No separator, no drive or stream
+ * colon, no leading dot, not `..`.
+ */
+const exportFileName = lineText(200).refine((s) => !/[\\/:]/u.test(s) && !s.startsWith('.') && s.trim() === s, { error: 'invalid_format' });
 /** Audit criteria: values only (bound as SQL parameters); the calendar is checked in the domain. */
 const auditFilter = z.strictObject({
   from: day.optional(),
@@ -57,7 +63,7 @@ export const INPUT_SCHEMAS = {
     export: z.strictObject({
       filter: auditFilter,
       format: z.enum(['csv', 'xlsx']),
-      path: lineText(1024),
+      fileName: exportFileName,
     }),
     verify: z.strictObject({
       head: z
@@ -98,13 +104,13 @@ export const INPUT_SCHEMAS = {
     scanStart: empty,
     scanStatus: z.strictObject({ scanId: caseId }),
     scanCancel: z.strictObject({ scanId: caseId }),
-    exportScan: z.strictObject({ scanId: caseId, list: z.enum(['units', 'locked']), format: z.enum(['csv', 'xlsx']), path: lineText(1024) }),
+    exportScan: z.strictObject({ scanId: caseId, list: z.enum(['units', 'locked']), format: z.enum(['csv', 'xlsx']), fileName: exportFileName }),
   },
   reports: {
     monthly: z.strictObject({
       month: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/u, { error: 'invalid_format' }),
       unit: lineText(200).optional(),
-      path: lineText(1024),
+      fileName: exportFileName,
     }),
   },
   outbox: {

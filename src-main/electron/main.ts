@@ -90,6 +90,13 @@ if (!app.requestSingleInstanceLock()) {
       secrets: new KeytarSecretStore(),
       version: app.getVersion(),
       exportDir: app.getPath('downloads'),
+      // The page suggests a file name; where it goes is the user's choice in the system's save dialog.
+      chooseExportPath: async (fileName, format) => {
+        const owner = BrowserWindow.getFocusedWindow() ?? BrowserWindow.getAllWindows()[0];
+        const options = { defaultPath: join(app.getPath('downloads'), fileName), filters: [{ name: format.toUpperCase(), extensions: [format] }] };
+        const picked = owner ? await dialog.showSaveDialog(owner, options) : await dialog.showSaveDialog(options);
+        return picked.canceled || !picked.filePath ? null : picked.filePath;
+      },
     });
     registerIpc(runtime.api, senderPolicy);
     createWindow();

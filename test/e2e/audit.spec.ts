@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -77,13 +78,14 @@ test('supervisor: a case shows up in the audit, filtered by its account, with it
   await timeline.getByTestId('timeline-close').click();
   await expect(timeline).toHaveCount(0);
 
-  // Export: the path proposed in the app's export folder, then a file in a folder of this test.
+  // Export: a file name proposed; the main process puts the file in its export folder (never the page's choice).
   const appInfo = (await (await page.request.post('/api/app/info', { data: {}, headers: auth })).json()) as { value: { exportDir: string } };
-  const exportPath = page.getByTestId('audit-export-path');
-  await expect(exportPath).toHaveValue(`${appInfo.value.exportDir}/nhat-ky-kiem-tra-${vnToday()}.csv`);
-  const dir = mkdtempSync(join(tmpdir(), 'helpdesk-e2e-audit-'));
-  const csvPath = join(dir, 'nhat-ky.csv');
-  await exportPath.fill(csvPath);
+  const exportName = page.getByTestId('audit-export-file-name');
+  await expect(exportName).toHaveValue(`nhat-ky-kiem-tra-${vnToday()}.csv`);
+  const dir = appInfo.value.exportDir;
+  const stem = `nhat-ky-${randomBytes(4).toString('hex')}`;
+  const csvPath = join(dir, `${stem}.csv`);
+  await exportName.fill(`${stem}.csv`);
   await page.getByTestId('audit-export-csv').click();
   await expect(page.getByTestId('audit-export-done')).toHaveText(`Đã xuất ${actions.length} dòng vào ${csvPath}`);
   const csv = readFileSync(csvPath, 'utf8');
@@ -94,14 +96,18 @@ test('supervisor: a case shows up in the audit, filtered by its account, with it
   expect(csv).toContain(account!.username);
   // The same filter as XLSX: the extension follows the button.
   await page.getByTestId('audit-export-xlsx').click();
-  await expect(exportPath).toHaveValue(join(dir, 'nhat-ky.xlsx'));
-  await expect(page.getByTestId('audit-export-done')).toHaveText(`Đã xuất ${actions.length} dòng vào ${join(dir, 'nhat-ky.xlsx')}`);
-  expect(readFileSync(join(dir, 'nhat-ky.xlsx')).subarray(0, 2).toString('latin1')).toBe('PK');
-  // A folder that does not exist: the translated error, nothing written.
-  await exportPath.fill(join(dir, 'khong-co', 'nhat-ky.csv'));
+  await expect(exportName).toHaveValue(`${stem}.xlsx`);
+  await expect(page.getByTestId('audit-export-done')).toHaveText(`Đã xuất ${actions.length} dòng vào ${join(dir, `${stem}.xlsx`)}`);
+  expect(readFileSync(join(dir, `${stem}.xlsx`)).subarray(0, 2).toString('latin1')).toBe('PK');
+  // The same name again: never written over; the file stays as it was.
   await page.getByTestId('audit-export-csv').click();
-  await expect(page.getByTestId('audit-export-error')).toContainText('Không ghi được tệp xuất ra vị trí đã chọn');
+  await expect(page.getByTestId('audit-export-error')).toContainText('Đã có tệp trùng tên ở đó: ứng dụng không ghi đè');
+  expect(readFileSync(csvPath, 'utf8')).toBe(csv);
   await shot(page.getByTestId('audit-export'), info, 'audit-export-error');
+  // A path instead of a name (another folder chosen by the page): refused at the field.
+  await exportName.fill(join(mkdtempSync(join(tmpdir(), 'helpdesk-e2e-audit-')), 'nhat-ky.csv'));
+  await page.getByTestId('audit-export-csv').click();
+  await expect(page.getByTestId('field-error-fileName')).toHaveText('Sai định dạng.');
 
   // The head, and the integrity check (supervisor only).
   const head = page.getByTestId('audit-head-value');

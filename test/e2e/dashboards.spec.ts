@@ -1,5 +1,5 @@
-import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { type APIRequestContext, expect, type Page, test, type TestInfo } from '@playwright/test';
 import { auth, shot, signIn, signInAs, signOutBeforeEach, token } from './support';
@@ -123,13 +123,14 @@ test('supervisor: scans the training directory — totals, a chart per unit, exp
   expect(number(await page.getByTestId('unit-total-accounts').textContent())).toBe(result.totals.accounts);
   await partShot(page, 'dash-scan', info, 'dashboards-scan');
 
-  // Exports to a folder of this test: the units as XLSX, the locked accounts as CSV.
+  // Exports under file names the page proposes, into the export folder the main process chooses.
   const appInfo = await call<{ exportDir: string }>(page.request, 'app/info', {});
-  await expect(page.getByTestId('units-export-path')).toHaveValue(join(appInfo.exportDir, `thong-ke-theo-don-vi-${vnToday()}.xlsx`));
-  await expect(page.getByTestId('locked-export-path')).toHaveValue(join(appInfo.exportDir, `tai-khoan-bi-khoa-${vnToday()}.csv`));
-  const dir = mkdtempSync(join(tmpdir(), 'helpdesk-e2e-dash-'));
-  const unitsPath = join(dir, 'don-vi.xlsx');
-  await page.getByTestId('units-export-path').fill(unitsPath);
+  await expect(page.getByTestId('units-export-file-name')).toHaveValue(`thong-ke-theo-don-vi-${vnToday()}.xlsx`);
+  await expect(page.getByTestId('locked-export-file-name')).toHaveValue(`tai-khoan-bi-khoa-${vnToday()}.csv`);
+  const dir = appInfo.exportDir;
+  const tag = randomBytes(4).toString('hex');
+  const unitsPath = join(dir, `don-vi-${tag}.xlsx`);
+  await page.getByTestId('units-export-file-name').fill(`don-vi-${tag}.xlsx`);
   await page.getByTestId('units-export-xlsx').click();
   await expect(page.getByTestId('units-export-done')).toHaveText(`Đã xuất ${result.units.length + 1} dòng vào ${unitsPath}`);
   expect(existsSync(unitsPath)).toBe(true);
@@ -138,17 +139,17 @@ test('supervisor: scans the training directory — totals, a chart per unit, exp
 
   expect(result.lockedAccounts.length).toBeGreaterThan(0);
   const locked = result.lockedAccounts[0]!;
-  const lockedPath = join(dir, 'bi-khoa.csv');
-  await page.getByTestId('locked-export-path').fill(lockedPath);
+  const lockedPath = join(dir, `bi-khoa-${tag}.csv`);
+  await page.getByTestId('locked-export-file-name').fill(`bi-khoa-${tag}.csv`);
   await page.getByTestId('locked-export-csv').click();
   await expect(page.getByTestId('locked-export-done')).toContainText(`vào ${lockedPath}`);
   const csv = readFileSync(lockedPath, 'utf8');
   expect(csv).toContain(locked.username);
   expect(csv).toContain(locked.displayName);
-  // A folder that does not exist: the translated error, nothing written.
-  await page.getByTestId('locked-export-path').fill(join(dir, 'khong-co', 'bi-khoa.csv'));
+  // The same name again: never written over, the translated reason.
   await page.getByTestId('locked-export-csv').click();
-  await expect(page.getByTestId('locked-export-error')).toContainText('Không ghi được tệp xuất ra vị trí đã chọn');
+  await expect(page.getByTestId('locked-export-error')).toContainText('Đã có tệp trùng tên ở đó: ứng dụng không ghi đè');
+  expect(readFileSync(lockedPath, 'utf8')).toBe(csv);
 
   // The locked accounts, newest first, and "Mở phiên hỗ trợ" on one of them: the search view with its panel.
   const lockedRows = page.getByTestId('locked-row');
@@ -228,21 +229,21 @@ test('supervisor: the audit figures of this month (chart per day, median), a rev
   await expect(page.getByTestId('field-error-stats.to')).toHaveCount(0);
   await expect(page.getByTestId('stats-period')).toHaveText(`Từ 01/${last.slice(5)}/${last.slice(0, 4)} đến ${lastDay}/${last.slice(5)}/${last.slice(0, 4)}`);
 
-  // The monthly report of this month: the path proposed in the export folder, then a file of this test.
+  // The monthly report of this month: a file name proposed, the file in the export folder.
   const appInfo = await call<{ exportDir: string }>(page.request, 'app/info', {});
   const month = today.slice(0, 7);
   await expect(page.getByTestId('report-month')).toHaveValue(month);
-  await expect(page.getByTestId('report-path')).toHaveValue(join(appInfo.exportDir, `bao-cao-${month}.pdf`));
+  await expect(page.getByTestId('report-file-name')).toHaveValue(`bao-cao-${month}.pdf`);
   // A month not yet begun: said at the field, nothing written.
   const next = m === 12 ? `${y + 1}-01` : `${y}-${String(m + 1).padStart(2, '0')}`;
   await page.getByTestId('report-month').fill(next);
-  await expect(page.getByTestId('report-path')).toHaveValue(join(appInfo.exportDir, `bao-cao-${next}.pdf`));
+  await expect(page.getByTestId('report-file-name')).toHaveValue(`bao-cao-${next}.pdf`);
   await page.getByTestId('report-create').click();
   await expect(page.getByTestId('field-error-report.month')).toHaveText('Không chọn được tháng trong tương lai.');
   await page.getByTestId('report-month').fill(month);
-  const dir = mkdtempSync(join(tmpdir(), 'helpdesk-e2e-report-'));
-  const pdf = join(dir, `bao-cao-${month}.pdf`);
-  await page.getByTestId('report-path').fill(pdf);
+  const name = `bao-cao-${month}-${randomBytes(4).toString('hex')}.pdf`;
+  const pdf = join(appInfo.exportDir, name);
+  await page.getByTestId('report-file-name').fill(name);
   await page.getByTestId('report-create').click();
   await expect(page.getByTestId('report-done')).toHaveText(new RegExp(`^Đã tạo báo cáo \\d+ trang: ${pdf.replace(/[.*+?^${}()|[\]\\]/gu, '\\$&')}$`, 'u'), { timeout: 30_000 });
   expect(readFileSync(pdf).subarray(0, 4).toString('latin1')).toBe('%PDF');

@@ -18,6 +18,7 @@ export function recordingAudit(records: AuditRecord[]): AuditLog {
 /** File writers for app unit tests that never export: any call is a test failure (INTERNAL). */
 export const noExports = {
   exportDir: '/tmp',
+  chooseExportPath: unused,
   exportAudit: unused,
   exportDashboardList: unused,
   writeReport: unused,

@@ -344,9 +344,9 @@ describe('secret sweep after a full session through the web harness', () => {
     const timeline = await must('audit', 'timeline', { caseId: binh.id });
     expect(timeline.map((r) => r.action)).toEqual(expect.arrayContaining(['case.open', 'code.send', 'code.verify', 'account.reset', 'case.close']));
     await must('dashboards', 'auditStats', { from: today, to: today });
-    await must('audit', 'export', { filter: {}, format: 'csv', path: join(exportDir, 'nhat-ky.csv') });
-    await must('audit', 'export', { filter: {}, format: 'xlsx', path: join(exportDir, 'nhat-ky.xlsx') });
-    await must('audit', 'export', { filter: { caseId: cuong.id }, format: 'csv', path: join(exportDir, 'ho-so-cuonglh.csv') });
+    await must('audit', 'export', { filter: {}, format: 'csv', fileName: 'nhat-ky.csv' });
+    await must('audit', 'export', { filter: {}, format: 'xlsx', fileName: 'nhat-ky.xlsx' });
+    await must('audit', 'export', { filter: { caseId: cuong.id }, format: 'csv', fileName: 'ho-so-cuonglh.csv' });
     let scan = await must('dashboards', 'scanStart', {});
     for (const until = Date.now() + 20_000; scan.state === 'running' && Date.now() < until; ) {
       await new Promise((r) => setTimeout(r, 100));
@@ -356,10 +356,10 @@ describe('secret sweep after a full session through the web harness', () => {
     expect(scan.result!.totals.locked).toBeGreaterThan(0);
     for (const list of ['units', 'locked'] as const) {
       for (const format of ['csv', 'xlsx'] as const) {
-        await must('dashboards', 'exportScan', { scanId: scan.scanId, list, format, path: join(exportDir, `bang-dieu-khien-${list}.${format}`) });
+        await must('dashboards', 'exportScan', { scanId: scan.scanId, list, format, fileName: `bang-dieu-khien-${list}.${format}` });
       }
     }
-    expect(await must('reports', 'monthly', { month: today.slice(0, 7), path: join(exportDir, 'bao-cao-thang.pdf') })).toMatchObject({ pages: expect.any(Number) });
+    expect(await must('reports', 'monthly', { month: today.slice(0, 7), fileName: 'bao-cao-thang.pdf' })).toMatchObject({ pages: expect.any(Number) });
     await must('session', 'signOut', {});
     expect(await must('app', 'info', {})).toMatchObject({ mode: 'directory' });
     timings.session = Date.now() - t0;

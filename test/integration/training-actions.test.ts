@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'ldapts';
@@ -14,7 +14,7 @@ let dataDir: string;
 
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'helpdesk-training-'));
-  runtime = await createRuntime({ dataDir, resourcesDir: join(process.cwd(), 'resources'), secrets: new MemorySecretStore(), version: 'test' });
+  runtime = await createRuntime({ dataDir, exportDir: dataDir, resourcesDir: join(process.cwd(), 'resources'), secrets: new MemorySecretStore(), version: 'test' });
   expect((await runtime.api.session.signIn({ username: 'tongdai01', password: TRAINING_OPERATOR_PASSWORD })).ok).toBe(true);
 });
 afterAll(async () => {
@@ -74,12 +74,16 @@ describe('the audit of a call, through the contract', () => {
       error: { code: 'VALIDATION_FAILED', field: 'filter.to', reason: 'reversed_range' },
     });
 
+    // The page names the file; the main process puts it in its export folder (here the data folder).
     const path = join(dataDir, 'minhphat.csv');
-    const exported = await api.audit.export({ filter: { account: 'cty.minhphat' }, format: 'csv', path });
+    const exported = await api.audit.export({ filter: { account: 'cty.minhphat' }, format: 'csv', fileName: 'minhphat' });
     expect(exported).toMatchObject({ ok: true, value: { path, rows: 4 } });
     expect(readFileSync(path, 'utf8')).toContain('Phiếu 42: quên mật khẩu');
-    const nowhere = await api.audit.export({ filter: {}, format: 'csv', path: join(dataDir, 'no', 'such', 'x.csv') });
-    expect(nowhere).toMatchObject({ ok: false, error: { code: 'EXPORT_WRITE_FAILED', detail: 'ENOENT' } });
+    // An existing file is never replaced: refused, and the file is as it was.
+    const again = await api.audit.export({ filter: {}, format: 'csv', fileName: 'minhphat.csv' });
+    expect(again).toMatchObject({ ok: false, error: { code: 'EXPORT_WRITE_FAILED', reason: 'exists' } });
+    expect(readFileSync(path, 'utf8')).toContain('Phiếu 42: quên mật khẩu');
+    expect(readdirSync(dataDir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
 
     const verified = await api.audit.verify({});
     expect(verified).toMatchObject({ ok: true, value: { ok: true, problemCount: 0 } });
@@ -158,7 +162,7 @@ describe('dashboards through the contract (training directory)', () => {
     expect(audit.ok && audit.value.rows[0]).toMatchObject({ outcome: 'ok', detail: { state: 'done', scanned: 330 } });
     // Both lists export; the XLSX reads back with exceljs: a header, a row per unit, the total row.
     const units = join(dataDir, 'theo-don-vi.xlsx');
-    expect(await api.dashboards.exportScan({ scanId: done.scanId, list: 'units', format: 'xlsx', path: units })).toMatchObject({
+    expect(await api.dashboards.exportScan({ scanId: done.scanId, list: 'units', format: 'xlsx', fileName: 'theo-don-vi.xlsx' })).toMatchObject({
       ok: true,
       value: { rows: done.result!.units.length + 1 },
     });
@@ -170,7 +174,7 @@ describe('dashboards through the contract (training directory)', () => {
     expect(sheet.getRow(sheet.rowCount).getCell(1).value).toBe('Tổng cộng');
     expect(sheet.getRow(sheet.rowCount).getCell(2).value).toBe(330);
     const locked = join(dataDir, 'bi-khoa.csv');
-    expect(await api.dashboards.exportScan({ scanId: done.scanId, list: 'locked', format: 'csv', path: locked })).toMatchObject({
+    expect(await api.dashboards.exportScan({ scanId: done.scanId, list: 'locked', format: 'csv', fileName: 'bi-khoa' })).toMatchObject({
       ok: true,
       value: { rows: done.result!.lockedAccounts.length },
     });
@@ -194,15 +198,15 @@ describe('the monthly report through the contract', () => {
     const now = new Date(Date.now() + 7 * 3600_000).toISOString();
     const month = now.slice(0, 7);
     const path = join(dataDir, `bao-cao-${month}.pdf`);
-    const r = await api.reports.monthly({ month, path });
+    const r = await api.reports.monthly({ month, fileName: `bao-cao-${month}` });
     expect(r).toMatchObject({ ok: true, value: { path, pages: expect.any(Number) } });
     const { execFileSync } = await import('node:child_process');
     const text = execFileSync('pdftotext', ['-layout', path, '-'], { encoding: 'utf8' });
     expect(text).toContain('BÁO CÁO HỖ TRỢ TÀI KHOẢN');
     expect(text).toContain(`Từ ngày 01/${month.slice(5)}/${month.slice(0, 4)} đến ngày ${now.slice(8, 10)}/${month.slice(5)}/${month.slice(0, 4)}`);
     expect(text).toContain('Võ Thanh Tâm');
-    expect(await api.reports.monthly({ month: '2099-01', path })).toMatchObject({ ok: false, error: { code: 'VALIDATION_FAILED', field: 'month', reason: 'out_of_range' } });
-    expect(await api.reports.monthly({ month: month, path: join(dataDir, 'x.docx') })).toMatchObject({ ok: false, error: { code: 'VALIDATION_FAILED', field: 'path' } });
+    expect(await api.reports.monthly({ month: '2099-01', fileName: 'bao-cao-2099' })).toMatchObject({ ok: false, error: { code: 'VALIDATION_FAILED', field: 'month', reason: 'out_of_range' } });
+    expect(await api.reports.monthly({ month, fileName: `bao-cao-${month}.pdf` })).toMatchObject({ ok: false, error: { code: 'EXPORT_WRITE_FAILED', reason: 'exists' } });
   });
 });
 

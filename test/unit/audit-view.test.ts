@@ -148,16 +148,28 @@ describe('audit exports', () => {
     expect(sheet.getRow(2).getCell(7).value).toBe('Sở Nội vụ');
   });
 
-  it('a link planted at the target is replaced, never written through; no temporary file is left', async () => {
+  it('an existing file, or a link planted at the target (dangling or not), is never replaced nor written through', async () => {
     const log = seeded();
     const dir = tmp();
     const victim = join(dir, 'victim.txt');
     writeFileSync(victim, 'keep');
+    writeFileSync(join(dir, 'old.csv'), 'an earlier export');
     symlinkSync(victim, join(dir, 'out.csv'));
-    expect((await exportAuditRows(log.scan(all), 'csv', join(dir, 'out.csv'))).rows).toBe(60);
+    symlinkSync(join(dir, 'not-yet.txt'), join(dir, 'dangling.csv'));
+    for (const name of ['old.csv', 'out.csv', 'dangling.csv']) {
+      await expect(exportAuditRows(log.scan(all), 'csv', join(dir, name))).rejects.toMatchObject({ code: 'EXPORT_WRITE_FAILED', reason: 'exists' });
+    }
     expect(readFileSync(victim, 'utf8')).toBe('keep');
-    expect(lstatSync(join(dir, 'out.csv')).isSymbolicLink()).toBe(false);
-    expect(readdirSync(dir).sort()).toEqual(['out.csv', 'victim.txt']);
+    expect(readFileSync(join(dir, 'old.csv'), 'utf8')).toBe('an earlier export');
+    expect(lstatSync(join(dir, 'out.csv')).isSymbolicLink()).toBe(true);
+    expect(readdirSync(dir).sort()).toEqual(['dangling.csv', 'old.csv', 'out.csv', 'victim.txt']);
+  });
+
+  it('a network share (UNC path) is refused before anything is written', async () => {
+    const log = seeded();
+    for (const unc of ['\\\\may-chu\\chia-se\\nhat-ky.csv', '//may-chu/chia-se/nhat-ky.csv']) {
+      await expect(exportAuditRows(log.scan(all), 'csv', unc)).rejects.toMatchObject({ code: 'EXPORT_WRITE_FAILED', reason: 'network_path' });
+    }
   });
 
   it('a path that cannot be written: a clear error, nothing left behind, what was there untouched', async () => {
@@ -174,10 +186,10 @@ describe('audit exports', () => {
     expect(await code(join(dir, 'x.csv'), 'xlsx')).toBe('VALIDATION_FAILED:invalid_format');
     writeFileSync(join(dir, 'file'), 'keep');
     expect(await code(join(dir, 'file', 'x.csv'))).toBe('EXPORT_WRITE_FAILED:ENOTDIR');
-    // The whole file is written, then refused at the last step (a folder holds the name): no trace of it.
+    // A folder holds the name: refused, no trace of the export.
     mkdirSync(join(dir, 'taken.xlsx'));
     writeFileSync(join(dir, 'taken.xlsx', 'inside'), 'keep');
-    expect(await code(join(dir, 'taken.xlsx'), 'xlsx')).toMatch(/^EXPORT_WRITE_FAILED:(EISDIR|ENOTEMPTY|EEXIST)$/u);
+    expect(await code(join(dir, 'taken.xlsx'), 'xlsx')).toBe('EXPORT_WRITE_FAILED:exists');
     expect(readdirSync(dir).sort()).toEqual(['file', 'taken.xlsx']);
     expect(readFileSync(join(dir, 'taken.xlsx', 'inside'), 'utf8')).toBe('keep');
   });

@@ -28,6 +28,7 @@ function setup(pages: number) {
   } as unknown as Directory;
   const d = createDashboards({
     exportList: async (_d, _list, _format, path) => ({ path, rows: 0, bytes: 0 }),
+    chooseExportPath: async (name) => `/exports/${name}`,
     clock: { now: () => new Date('2026-11-23T03:00:00Z') },
     audit: recordingAudit(records),
     requireOperator: () => ({ username: 'giamsat01', displayName: 'Võ Thanh Tâm', dn: 'uid=giamsat01', roles: ['supervisor'] }),

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { closeSync, createWriteStream, fsyncSync, openSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, createWriteStream, existsSync, fsyncSync, linkSync, openSync, rmSync, statSync, writeSync } from 'node:fs';
 import { basename, dirname, extname, isAbsolute, join } from 'node:path';
 import ExcelJS from 'exceljs';
 import type { AuditEntry, AuditExportResult } from '../../common/dto';
@@ -43,11 +43,17 @@ export function csvCell(value: string): string {
   return /[",\r\n]/u.test(safe) ? `"${safe.replace(/"/gu, '""')}"` : safe;
 }
 
-/** Checks the target before anything is written: absolute, the format's extension, in an existing folder. */
+/**
+ * Checks the target before anything is written: absolute, not on a network share (a UNC path, `\\host\…`
+ * or `//host/…`: an export of the audit never leaves the workstation by a path typed or picked), the
+ * format's extension, in an existing folder, and no file there yet (see atomically: never replaced).
+ */
 export function checkTarget(path: string, format: string): void {
+  if (/^[\\/]{2}/u.test(path)) throw new HelpdeskError('EXPORT_WRITE_FAILED', { reason: 'network_path', detail: 'UNC' });
   if (!isAbsolute(path) || extname(path).toLowerCase() !== `.${format}` || basename(path).length <= format.length + 1) {
-    throw new HelpdeskError('VALIDATION_FAILED', { field: 'path', reason: 'invalid_format' });
+    throw new HelpdeskError('VALIDATION_FAILED', { field: 'fileName', reason: 'invalid_format' });
   }
+  if (existsSync(path)) throw new HelpdeskError('EXPORT_WRITE_FAILED', { reason: 'exists', detail: 'EEXIST' });
   let folder;
   try {
     folder = statSync(dirname(path));
@@ -58,8 +64,9 @@ export function checkTarget(path: string, format: string): void {
 }
 
 /**
- * Writes to a temporary file beside the target, then renames it into place: the target is the whole
- * export or untouched, never half a file.
+ * Writes to a temporary file beside the target, then links it into place: the target is the whole
+ * export or absent, never half a file — and never an existing file replaced (a link fails with EEXIST
+ * where a rename would overwrite silently).
  */
 export async function atomically(path: string, write: (fd: number) => Promise<void>): Promise<number> {
   // A random name created exclusively (O_EXCL): a file or link planted beside the target is never
@@ -72,7 +79,8 @@ export async function atomically(path: string, write: (fd: number) => Promise<vo
     fsyncSync(fd);
     closeSync(fd);
     fd = null;
-    renameSync(tmp, path);
+    linkSync(tmp, path);
+    rmSync(tmp, { force: true });
     return statSync(path).size;
   } catch (err) {
     if (fd !== null) {
@@ -81,7 +89,8 @@ export async function atomically(path: string, write: (fd: number) => Promise<vo
     // Only a file this call created is removed.
     if (fd !== null || (err as NodeJS.ErrnoException).syscall !== 'open') rmSync(tmp, { force: true });
     if (err instanceof HelpdeskError) throw err;
-    throw new HelpdeskError('EXPORT_WRITE_FAILED', { detail: (err as NodeJS.ErrnoException).code ?? 'write', cause: err });
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new HelpdeskError('EXPORT_WRITE_FAILED', { ...(code === 'EEXIST' ? { reason: 'exists' } : {}), detail: code ?? 'write', cause: err });
   }
 }
 

@@ -26,7 +26,7 @@ export function useErrorText() {
     }
     if (error.reason && te(`reasons.${error.code}.${error.reason}`)) return t(`reasons.${error.code}.${error.reason}`);
     // A settings save stopped by its connection test: which step failed, and that nothing was saved.
-    if (error.reason === 'connection_test') return t('reasons.connectionTest', { error: codeText(error) });
+    if (error.reason === 'connection_test') return t('settings.connectionTestFailed', { error: codeText(error) });
     return codeText(error);
   };
 

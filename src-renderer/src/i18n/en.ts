@@ -501,8 +501,8 @@ export const en: Messages = {
     export: {
       title: 'Export',
       intro: 'Exports every row matching the filter shown (all pages). The file is written whole or not at all.',
-      path: 'Save to file',
-      pathHint: 'The full path of the file; the .csv or .xlsx ending follows the button pressed.',
+      fileName: 'File name',
+      fileNameHint: 'A new file in the export folder ({dir}) — the desktop app asks where to save; an existing file is never replaced. The .csv or .xlsx ending follows the button.',
       csv: 'Export CSV',
       xlsx: 'Export Excel (XLSX)',
       running: 'Exporting…',
@@ -627,8 +627,8 @@ export const en: Messages = {
       unitsIntro: 'The figures of each unit and a total row, from the scan shown.',
       lockedTitle: 'Export the locked accounts',
       lockedIntro: 'The locked accounts of the scan shown, most recent first.',
-      path: 'Save to file',
-      pathHint: 'The full path of the file; the .csv or .xlsx ending follows the button.',
+      fileName: 'File name',
+      fileNameHint: 'A new file in the export folder ({dir}) — the desktop app asks where to save; an existing file is never replaced. The .csv or .xlsx ending follows the button.',
       csv: 'Export CSV',
       xlsx: 'Export Excel (XLSX)',
       running: 'Exporting…',
@@ -697,8 +697,8 @@ export const en: Messages = {
       monthFuture: 'A month in the future cannot be chosen.',
       unit: 'Unit',
       unitPlaceholder: 'All units',
-      path: 'Save to file',
-      pathHint: 'The full path of the .pdf file, in an existing folder.',
+      fileName: 'File name',
+      fileNameHint: 'A new .pdf file in the export folder ({dir}) — the desktop app asks where to save; an existing file is never replaced.',
       create: 'Create report',
       creating: 'Creating the report…',
       done: 'Report created ({n} page): {path} | Report created ({n} pages): {path}',
@@ -785,6 +785,7 @@ export const en: Messages = {
     savedSignedOut: 'Settings saved. The mode changed: please sign in again.',
     report: 'Connection test result',
     reportOk: 'Connection succeeded',
+    connectionTestFailed: 'The connection test failed — nothing was saved and nobody was signed out. {error}',
     warnings: {
       must_change_not_enforced:
         'The directory’s password policy does not make users change the password at next login (no pwdMustChange: TRUE): a temporary password would stay usable. Ask the directory administrator to turn pwdMustChange on.',
@@ -977,7 +978,6 @@ export const en: Messages = {
     INTERNAL: 'Something unexpected went wrong. Please try again.',
   },
   reasons: {
-    connectionTest: 'The connection test failed — nothing was saved and nobody was signed out. {error}',
     CASE_NOT_VERIFIED: {
       verification_spent: 'This verification was used by the action just done. To go on, send a new OTP code and have the caller read it back.',
     },
@@ -987,6 +987,10 @@ export const en: Messages = {
       too_short: 'The directory refused the password: it is shorter than the minimum length.',
       too_young: 'The directory refused the password: it was changed too recently to be changed again.',
       policy: 'The directory refused the password under its password policy.',
+    },
+    EXPORT_WRITE_FAILED: {
+      exists: 'A file of that name is already there: the app never replaces one. Choose another name.',
+      network_path: 'Exports do not go to a network share (\\\\server\\… paths): choose a folder on this computer.',
     },
     ACTION_NOT_PERMITTED: {
       not_locked: 'The account is not locked: nothing to unlock.',

@@ -220,7 +220,7 @@ export const vi = {
     verifiedFor: 'Xác minh còn hiệu lực {time}',
     verifiedExpired: 'Phiên xác minh đã hết hạn (5 phút). Gửi lại mã OTP để xác minh lại.',
     verificationSpent: 'Lần xác thực này đã dùng cho việc đặt lại mật khẩu. Muốn làm thêm việc khác trên tài khoản, hãy gửi mã OTP mới.',
-    codeDeliveryUnknown: 'Cổng gửi tin không trả lời kịp: tin nhắn có thể đã đến hoặc chưa. Hỏi người gọi đã nhận được mã chưa; lần gửi này vẫn được tính.',
+    codeDeliveryUnknown: 'Cổng gửi tin không trả lời kịp: tin nhắn có thể đã đến hoặc chưa. Hỏi người gọi xem mã có đến không; lần gửi này vẫn được tính.',
     done: 'Kết thúc',
     closing: 'Đang đóng…',
   },
@@ -509,8 +509,8 @@ export const vi = {
     export: {
       title: 'Xuất nhật ký',
       intro: 'Xuất mọi dòng khớp bộ lọc đang hiển thị (tất cả các trang). Tệp được ghi trọn vẹn hoặc không ghi gì.',
-      path: 'Lưu vào tệp',
-      pathHint: 'Đường dẫn đầy đủ của tệp; đuôi .csv hoặc .xlsx được đặt theo nút bấm.',
+      fileName: 'Tên tệp',
+      fileNameHint: 'Tệp mới trong thư mục xuất dữ liệu ({dir}) — ứng dụng máy tính hỏi nơi lưu; không ghi đè tệp đã có. Đuôi .csv hoặc .xlsx theo nút bấm.',
       csv: 'Xuất CSV',
       xlsx: 'Xuất Excel (XLSX)',
       running: 'Đang xuất…',
@@ -637,8 +637,8 @@ export const vi = {
       unitsIntro: 'Số liệu từng đơn vị và dòng tổng cộng của lần quét đang hiển thị.',
       lockedTitle: 'Xuất danh sách tài khoản bị khóa',
       lockedIntro: 'Các tài khoản bị khóa của lần quét đang hiển thị, mới nhất ở trên cùng.',
-      path: 'Lưu vào tệp',
-      pathHint: 'Đường dẫn đầy đủ của tệp; đuôi .csv hoặc .xlsx được đặt theo nút bấm.',
+      fileName: 'Tên tệp',
+      fileNameHint: 'Tệp mới trong thư mục xuất dữ liệu ({dir}) — ứng dụng máy tính hỏi nơi lưu; không ghi đè tệp đã có. Đuôi .csv hoặc .xlsx theo nút bấm.',
       csv: 'Xuất CSV',
       xlsx: 'Xuất Excel (XLSX)',
       running: 'Đang xuất…',
@@ -707,8 +707,8 @@ export const vi = {
       monthFuture: 'Không chọn được tháng trong tương lai.',
       unit: 'Đơn vị',
       unitPlaceholder: 'Tất cả đơn vị',
-      path: 'Lưu vào tệp',
-      pathHint: 'Đường dẫn đầy đủ của tệp .pdf, trong một thư mục đã có.',
+      fileName: 'Tên tệp',
+      fileNameHint: 'Tệp .pdf mới trong thư mục xuất dữ liệu ({dir}) — ứng dụng máy tính hỏi nơi lưu; không ghi đè tệp đã có.',
       create: 'Tạo báo cáo',
       creating: 'Đang tạo báo cáo…',
       done: 'Đã tạo báo cáo {n} trang: {path}',
@@ -797,6 +797,7 @@ export const vi = {
     savedSignedOut: 'Đã lưu cài đặt. Chế độ đã thay đổi, vui lòng đăng nhập lại.',
     report: 'Kết quả kiểm tra kết nối',
     reportOk: 'Kết nối thành công',
+    connectionTestFailed: 'Kiểm tra kết nối không đạt — chưa lưu gì, không ai bị đăng xuất. {error}',
     warnings: {
       must_change_not_enforced:
         'Chính sách mật khẩu của thư mục không bắt đổi mật khẩu ở lần đăng nhập sau (thiếu pwdMustChange: TRUE): mật khẩu tạm thời sẽ dùng được mãi. Hãy nhờ quản trị thư mục bật pwdMustChange.',
@@ -994,7 +995,6 @@ export const vi = {
    * the code's general text.
    */
   reasons: {
-    connectionTest: 'Kiểm tra kết nối không đạt — chưa lưu gì, không ai bị đăng xuất. {error}',
     CASE_NOT_VERIFIED: {
       verification_spent:
         'Lần xác thực này đã được dùng cho thao tác vừa rồi. Muốn làm tiếp, hãy gửi mã OTP mới và nhờ người gọi đọc lại.',
@@ -1005,6 +1005,10 @@ export const vi = {
       too_short: 'Máy chủ thư mục từ chối mật khẩu: ngắn hơn độ dài tối thiểu.',
       too_young: 'Máy chủ thư mục từ chối mật khẩu: mật khẩu vừa được đổi, chính sách chưa cho đổi lại.',
       policy: 'Máy chủ thư mục từ chối mật khẩu theo chính sách mật khẩu.',
+    },
+    EXPORT_WRITE_FAILED: {
+      exists: 'Đã có tệp trùng tên ở đó: ứng dụng không ghi đè. Hãy đặt tên khác.',
+      network_path: 'Không xuất dữ liệu ra thư mục mạng (đường dẫn \\\\máy-chủ\\…): hãy chọn một thư mục trên máy này.',
     },
     ACTION_NOT_PERMITTED: {
       not_locked: 'Tài khoản không bị khóa: không có gì để mở khóa.',

@@ -4,7 +4,7 @@ import { defineStore } from 'pinia';
 import { computed, reactive, ref } from 'vue';
 import { createLatestGate } from '../async';
 import { api } from '../bridge';
-import { type ExportFormat, joinPath, withFormat } from '../export-path';
+import { type ExportFormat, withFormat } from '../export-path';
 import { formatDateTimeSeconds } from '../format';
 import { DEFAULT_RETENTION_MONTHS } from '@common/setting-bounds';
 import { clearOnSignOut, useSessionStore } from './session';
@@ -49,13 +49,13 @@ export function cleanFilter(form: AuditForm): AuditFilter {
   return out as AuditFilter;
 }
 
-/** Where an error from the main process belongs: next to a filter field, the export path, the head field, or nowhere in particular. */
-export type ErrorPlace = FormField | 'path' | 'head' | null;
+/** Where an error from the main process belongs: next to a filter field, the export's file name, the head field, or nowhere in particular. */
+export type ErrorPlace = FormField | 'fileName' | 'head' | null;
 
 export function errorPlace(error: ApiError | null): ErrorPlace {
   const field = error?.field;
   if (!field) return null;
-  if (field === 'path') return 'path';
+  if (field === 'fileName') return 'fileName';
   if (field === 'head' || field.startsWith('head.')) return 'head';
   const m = /^filter\.([A-Za-z]+)$/u.exec(field);
   const key = m?.[1];
@@ -102,9 +102,9 @@ export function parseHead(text: string): AuditHead | null | 'invalid' {
   return { seq, hash: m[2]!.toLowerCase() };
 }
 
-/** The file name proposed for an export: `<dir>/nhat-ky-kiem-tra-<day>.<format>`, with the folder's own separator. */
-export function suggestExportPath(dir: string, format: ExportFormat, day: string): string {
-  return joinPath(dir, `nhat-ky-kiem-tra-${day}.${format}`);
+/** The file name proposed for an export: `nhat-ky-kiem-tra-<day>.<format>` (the main process chooses the folder). */
+export function suggestExportName(format: ExportFormat, day: string): string {
+  return `nhat-ky-kiem-tra-${day}.${format}`;
 }
 
 export { withFormat };
@@ -129,7 +129,7 @@ export const useAuditStore = defineStore('audit', () => {
   const timelineLoading = ref(false);
   const timelineError = ref<ApiError | null>(null);
 
-  const exportPath = ref('');
+  const exportName = ref('');
   const exporting = ref<ExportFormat | null>(null);
   const exportResult = ref<AuditExportResult | null>(null);
   const exportError = ref<ApiError | null>(null);
@@ -246,25 +246,25 @@ export const useAuditStore = defineStore('audit', () => {
     timelineLoading.value = false;
   }
 
-  /** Proposes a file for the export, unless one was typed already. */
-  function proposeExportPath(dir: string, day: string): void {
-    if (exportPath.value.trim() === '') exportPath.value = suggestExportPath(dir, 'csv', day);
+  /** Proposes a file name for the export, unless one was typed already. */
+  function proposeExportName(day: string): void {
+    if (exportName.value.trim() === '') exportName.value = suggestExportName('csv', day);
   }
 
-  /** Writes the rows matching the filter shown to the path typed, with the format's extension. */
+  /** Writes the rows matching the filter shown to a new file of the name typed, with the format's extension. */
   async function exportAs(format: ExportFormat): Promise<boolean> {
     if (exporting.value !== null) return false;
-    const path = withFormat(exportPath.value, format);
-    exportPath.value = path;
+    const fileName = withFormat(exportName.value, format);
+    exportName.value = fileName;
     exportResult.value = null;
     exportError.value = null;
-    if (path === '') {
-      exportError.value = { code: 'VALIDATION_FAILED', field: 'path', reason: 'required' };
+    if (fileName === '') {
+      exportError.value = { code: 'VALIDATION_FAILED', field: 'fileName', reason: 'required' };
       return false;
     }
     exporting.value = format;
     try {
-      const r = settle(await api.audit.export({ filter: applied.value, format, path }));
+      const r = settle(await api.audit.export({ filter: applied.value, format, fileName }));
       if (r.ok) exportResult.value = r.value;
       else exportError.value = r.error;
       return r.ok;
@@ -377,7 +377,7 @@ export const useAuditStore = defineStore('audit', () => {
     loading.value = false;
     error.value = null;
     closeTimeline();
-    exportPath.value = '';
+    exportName.value = '';
     exporting.value = null;
     exportResult.value = null;
     exportError.value = null;
@@ -422,11 +422,11 @@ export const useAuditStore = defineStore('audit', () => {
     timelineError,
     openTimeline,
     closeTimeline,
-    exportPath,
+    exportName,
     exporting,
     exportResult,
     exportError,
-    proposeExportPath,
+    proposeExportName,
     exportAs,
     head,
     headLoaded,

@@ -4,7 +4,7 @@ import { defineStore } from 'pinia';
 import { computed, reactive, ref, watch } from 'vue';
 import { createLatestGate } from '../async';
 import { api } from '../bridge';
-import { type ExportFormat, joinPath, withFormat, withPdf } from '../export-path';
+import { type ExportFormat, withFormat, withPdf } from '../export-path';
 import { vnDay, vnMonth } from '../format';
 import { clearOnSignOut, useSessionStore } from './session';
 
@@ -110,18 +110,18 @@ export function previousMonthPeriod(now: Date): Period {
 // ---------------------------------------------------------------------------------------------
 // File names and error places
 
-/** The file proposed for a scan list: `<dir>/thong-ke-theo-don-vi-<day>.<format>` or `<dir>/tai-khoan-bi-khoa-<day>.<format>`. */
-export function scanExportPath(dir: string, list: ScanList, format: ExportFormat, day: string): string {
-  return joinPath(dir, `${list === 'units' ? 'thong-ke-theo-don-vi' : 'tai-khoan-bi-khoa'}-${day}.${format}`);
+/** The file name proposed for a scan list: `thong-ke-theo-don-vi-<day>.<format>` or `tai-khoan-bi-khoa-<day>.<format>`. */
+export function scanExportName(list: ScanList, format: ExportFormat, day: string): string {
+  return `${list === 'units' ? 'thong-ke-theo-don-vi' : 'tai-khoan-bi-khoa'}-${day}.${format}`;
 }
 
-/** The file proposed for a monthly report: `<dir>/bao-cao-<yyyy-mm>.pdf`. */
-export function reportPath(dir: string, month: string): string {
-  return joinPath(dir, `bao-cao-${month}.pdf`);
+/** The file name proposed for a monthly report: `bao-cao-<yyyy-mm>.pdf`. */
+export function reportName(month: string): string {
+  return `bao-cao-${month}.pdf`;
 }
 
 export type StatsField = 'from' | 'to' | 'unit';
-export type ReportField = 'month' | 'unit' | 'path';
+export type ReportField = 'month' | 'unit' | 'fileName';
 
 /** The period field an audit-stats error belongs to (the schema names `from`, the calendar check `filter.from`). */
 export function statsErrorField(error: ApiError | null): StatsField | null {
@@ -132,19 +132,20 @@ export function statsErrorField(error: ApiError | null): StatsField | null {
 /** The report field an error belongs to. */
 export function reportErrorField(error: ApiError | null): ReportField | null {
   const field = error?.field;
-  return field === 'month' || field === 'unit' || field === 'path' ? field : null;
+  return field === 'month' || field === 'unit' || field === 'fileName' ? field : null;
 }
 
 const invalid = (field: string, reason: string): ApiError => ({ code: 'VALIDATION_FAILED', field, reason });
 
 interface ListExport {
-  path: string;
+  /** The file's name; the main process chooses the folder. */
+  fileName: string;
   exporting: ExportFormat | null;
   result: AuditExportResult | null;
   error: ApiError | null;
 }
 
-const emptyExport = (): ListExport => ({ path: '', exporting: null, result: null, error: null });
+const emptyExport = (): ListExport => ({ fileName: '', exporting: null, result: null, error: null });
 
 /**
  * The dashboards: the directory scan (started here, then polled every SCAN_POLL_MS while it runs and
@@ -175,7 +176,6 @@ export const useDashboardsStore = defineStore('dashboards', () => {
   const sortDirection = ref<SortDirection>('desc');
   const units = computed<UnitRow[]>(() => sortUnits(unitRows(result.value?.units ?? []), sortKey.value, sortDirection.value));
 
-  const exportDir = ref<string | null>(null);
   const exports = reactive<Record<ScanList, ListExport>>({ units: emptyExport(), locked: emptyExport() });
 
   // --- Audit figures ---
@@ -187,7 +187,7 @@ export const useDashboardsStore = defineStore('dashboards', () => {
   const statsField = computed(() => statsErrorField(statsError.value));
 
   // --- Monthly report ---
-  const reportForm = reactive({ month: vnMonth(new Date()), unit: '', path: '' });
+  const reportForm = reactive({ month: vnMonth(new Date()), unit: '', fileName: '' });
   const reportRunning = ref(false);
   const reportResult = ref<ReportResult | null>(null);
   const reportError = ref<ApiError | null>(null);
@@ -307,31 +307,30 @@ export const useDashboardsStore = defineStore('dashboards', () => {
     }
   }
 
-  /** The app's export folder is known: the export and report paths are proposed (never over typed ones). */
-  function proposePaths(dir: string, now: Date): void {
-    exportDir.value = dir;
+  /** File names for the exports and the report are proposed (never over typed ones); the main process chooses the folder. */
+  function proposeNames(now: Date): void {
     const day = vnDay(now);
-    if (exports.units.path.trim() === '') exports.units.path = scanExportPath(dir, 'units', 'xlsx', day);
-    if (exports.locked.path.trim() === '') exports.locked.path = scanExportPath(dir, 'locked', 'csv', day);
-    if (reportForm.path.trim() === '') reportForm.path = reportPath(dir, reportForm.month);
+    if (exports.units.fileName.trim() === '') exports.units.fileName = scanExportName('units', 'xlsx', day);
+    if (exports.locked.fileName.trim() === '') exports.locked.fileName = scanExportName('locked', 'csv', day);
+    if (reportForm.fileName.trim() === '') reportForm.fileName = reportName(reportForm.month);
   }
 
-  /** Writes one list of the finished scan to the path typed, with the format's extension. */
+  /** Writes one list of the finished scan to a new file of the name typed, with the format's extension. */
   async function exportList(list: ScanList, format: ExportFormat): Promise<boolean> {
     const e = exports[list];
     const done = finished.value;
     if (e.exporting !== null || !done || !exportable.value) return false;
-    const path = withFormat(e.path, format);
-    e.path = path;
+    const fileName = withFormat(e.fileName, format);
+    e.fileName = fileName;
     e.result = null;
     e.error = null;
-    if (path === '') {
-      e.error = invalid('path', 'required');
+    if (fileName === '') {
+      e.error = invalid('fileName', 'required');
       return false;
     }
     e.exporting = format;
     try {
-      const r = settle(await api.dashboards.exportScan({ scanId: done.scanId, list, format, path }));
+      const r = settle(await api.dashboards.exportScan({ scanId: done.scanId, list, format, fileName }));
       if (r.ok) e.result = r.value;
       else e.error = r.error;
       return r.ok;
@@ -375,32 +374,31 @@ export const useDashboardsStore = defineStore('dashboards', () => {
     if (stats.value === null && !statsLoading.value) await loadStats();
   }
 
-  // A path still the one proposed for the previous month follows the month picked.
+  // A file name still the one proposed for the previous month follows the month picked.
   watch(
     () => reportForm.month,
     (month, was) => {
-      const dir = exportDir.value;
-      if (dir && was && reportForm.path === reportPath(dir, was)) reportForm.path = reportPath(dir, month);
+      if (was && reportForm.fileName === reportName(was)) reportForm.fileName = reportName(month);
     },
   );
 
-  /** "Tạo báo cáo": the month's PDF at the path typed. */
+  /** "Tạo báo cáo": the month's PDF, a new file of the name typed. */
   async function createReport(now = new Date()): Promise<boolean> {
     if (reportRunning.value) return false;
     reportResult.value = null;
     reportError.value = null;
     const month = reportForm.month.trim();
     const unit = reportForm.unit.trim();
-    const path = withPdf(reportForm.path);
-    reportForm.path = path;
+    const fileName = withPdf(reportForm.fileName);
+    reportForm.fileName = fileName;
     if (month === '') reportError.value = invalid('month', 'required');
     else if (!/^\d{4}-(0[1-9]|1[0-2])$/u.test(month)) reportError.value = invalid('month', 'invalid_format');
     else if (month > vnMonth(now)) reportError.value = invalid('month', 'out_of_range');
-    else if (path === '') reportError.value = invalid('path', 'required');
+    else if (fileName === '') reportError.value = invalid('fileName', 'required');
     if (reportError.value) return false;
     reportRunning.value = true;
     try {
-      const r = settle(await api.reports.monthly(unit === '' ? { month, path } : { month, unit, path }));
+      const r = settle(await api.reports.monthly(unit === '' ? { month, fileName } : { month, unit, fileName }));
       if (r.ok) reportResult.value = r.value;
       else reportError.value = r.error;
       return r.ok;
@@ -424,12 +422,11 @@ export const useDashboardsStore = defineStore('dashboards', () => {
     sortDirection.value = 'desc';
     exports.units = emptyExport();
     exports.locked = emptyExport();
-    exportDir.value = null;
     Object.assign(statsForm, { ...currentMonthPeriod(new Date()), unit: '' });
     stats.value = null;
     statsLoading.value = false;
     statsError.value = null;
-    Object.assign(reportForm, { month: vnMonth(new Date()), unit: '', path: '' });
+    Object.assign(reportForm, { month: vnMonth(new Date()), unit: '', fileName: '' });
     reportRunning.value = false;
     reportResult.value = null;
     reportError.value = null;
@@ -456,9 +453,8 @@ export const useDashboardsStore = defineStore('dashboards', () => {
     pause,
     resume,
     setSort,
-    exportDir,
     exports,
-    proposePaths,
+    proposeNames,
     exportList,
     statsForm,
     stats,

@@ -16,7 +16,7 @@ vi.mock('../../../src-renderer/src/bridge', () => ({ api, inElectron: false, onS
 // The renderer's `@common/*` alias is the bundler's (tsconfig.web.json); here it points at the same file.
 
 type Form = Record<'from' | 'to' | 'operator' | 'account' | 'action' | 'outcome' | 'unit', string>;
-type Place = keyof Form | 'path' | 'head' | null;
+type Place = keyof Form | 'fileName' | 'head' | null;
 interface AuditStore {
   form: Form;
   applied: AuditFilter;
@@ -39,11 +39,11 @@ interface AuditStore {
   timelineError: ApiError | null;
   openTimeline(caseId: string): Promise<void>;
   closeTimeline(): void;
-  exportPath: string;
+  exportName: string;
   exporting: 'csv' | 'xlsx' | null;
   exportResult: AuditExportResult | null;
   exportError: ApiError | null;
-  proposeExportPath(dir: string, day: string): void;
+  proposeExportName(day: string): void;
   exportAs(format: 'csv' | 'xlsx'): Promise<boolean>;
   head: AuditHead | null;
   loadHead(): Promise<void>;
@@ -70,7 +70,7 @@ interface StoreModule {
   errorPlace(error: ApiError | null): Place;
   parseHead(text: string): AuditHead | null | 'invalid';
   headText(head: AuditHead): string;
-  suggestExportPath(dir: string, format: 'csv' | 'xlsx', day: string): string;
+  suggestExportName(format: 'csv' | 'xlsx', day: string): string;
   withFormat(path: string, format: 'csv' | 'xlsx'): string;
   headFileName(head: AuditHead): string;
   headRecordLines(head: AuditHead, at: Date): string[];
@@ -84,7 +84,7 @@ interface SessionStore {
 
 const audit = await loadRenderer<StoreModule>('stores/audit.ts');
 const { useSessionStore } = await loadRenderer<{ useSessionStore: () => SessionStore }>('stores/session.ts');
-const { useAuditStore, cleanFilter, emptyForm, errorPlace, parseHead, headText, suggestExportPath, withFormat } = audit;
+const { useAuditStore, cleanFilter, emptyForm, errorPlace, parseHead, headText, suggestExportName, withFormat } = audit;
 
 const ok = <T>(value: T): Result<T> => ({ ok: true, value });
 const err = (code: string, extra: Partial<ApiError> = {}): Result<never> => ({ ok: false, error: { code, ...extra } as ApiError });
@@ -185,8 +185,8 @@ describe('errorPlace', () => {
     expect(errorPlace({ code: 'VALIDATION_FAILED', field: 'filter.unit', reason: 'too_long' })).toBe('unit');
   });
 
-  it('knows the export path and the saved head', () => {
-    expect(errorPlace({ code: 'VALIDATION_FAILED', field: 'path', reason: 'invalid_format' })).toBe('path');
+  it("knows the export's file name and the saved head", () => {
+    expect(errorPlace({ code: 'VALIDATION_FAILED', field: 'fileName', reason: 'invalid_format' })).toBe('fileName');
     expect(errorPlace({ code: 'VALIDATION_FAILED', field: 'head.hash', reason: 'invalid_format' })).toBe('head');
   });
 
@@ -199,7 +199,7 @@ describe('errorPlace', () => {
   });
 });
 
-describe('heads and export paths', () => {
+describe('heads and export file names', () => {
   it('reads a head typed as seq:hash, forgiving spaces and capitals', () => {
     expect(parseHead(`1234:${HASH}`)).toEqual({ seq: 1234, hash: HASH });
     expect(parseHead(`  77 : ${HASH.toUpperCase()} `)).toEqual({ seq: 77, hash: HASH });
@@ -210,17 +210,16 @@ describe('heads and export paths', () => {
     expect(headText({ seq: 5, hash: HASH })).toBe(`5:${HASH}`);
   });
 
-  it('proposes nhat-ky-kiem-tra-<day> in the export folder, with its separator', () => {
-    expect(suggestExportPath('/home/ha/Downloads', 'csv', '2026-11-23')).toBe('/home/ha/Downloads/nhat-ky-kiem-tra-2026-11-23.csv');
-    expect(suggestExportPath('/home/ha/Downloads/', 'xlsx', '2026-11-23')).toBe('/home/ha/Downloads/nhat-ky-kiem-tra-2026-11-23.xlsx');
-    expect(suggestExportPath('C:\\Users\\ha\\Downloads', 'csv', '2026-01-02')).toBe('C:\\Users\\ha\\Downloads\\nhat-ky-kiem-tra-2026-01-02.csv');
+  it('proposes the file name nhat-ky-kiem-tra-<day> (the main process chooses the folder)', () => {
+    expect(suggestExportName('csv', '2026-11-23')).toBe('nhat-ky-kiem-tra-2026-11-23.csv');
+    expect(suggestExportName('xlsx', '2026-01-02')).toBe('nhat-ky-kiem-tra-2026-01-02.xlsx');
   });
 
-  it('gives the path the extension of the button pressed', () => {
-    expect(withFormat('/tmp/a.csv', 'xlsx')).toBe('/tmp/a.xlsx');
-    expect(withFormat('/tmp/a.XLSX', 'csv')).toBe('/tmp/a.csv');
-    expect(withFormat(' /tmp/bao-cao ', 'csv')).toBe('/tmp/bao-cao.csv');
-    expect(withFormat('/tmp/a.xlsx', 'xlsx')).toBe('/tmp/a.xlsx');
+  it('gives the file name the extension of the button pressed', () => {
+    expect(withFormat('a.csv', 'xlsx')).toBe('a.xlsx');
+    expect(withFormat('a.XLSX', 'csv')).toBe('a.csv');
+    expect(withFormat(' bao-cao ', 'csv')).toBe('bao-cao.csv');
+    expect(withFormat('a.xlsx', 'xlsx')).toBe('a.xlsx');
     expect(withFormat('  ', 'csv')).toBe('');
   });
 });
@@ -389,17 +388,17 @@ describe('audit store: timeline, export, verify', () => {
     expect(store.timeline).toEqual([]);
   });
 
-  it('exports the filter shown to the path typed, with the extension of the format, once at a time', async () => {
+  it('exports the filter shown under the file name typed, with the extension of the format, once at a time', async () => {
     store.form.account = 'annv';
     api.audit.query.mockResolvedValueOnce(ok(pageOf(3, 3, false, 3)));
     await store.apply();
     store.form.account = 'something else';
-    store.proposeExportPath('/home/ha/Downloads', '2026-11-23');
-    expect(store.exportPath).toBe('/home/ha/Downloads/nhat-ky-kiem-tra-2026-11-23.csv');
-    // A typed path is never replaced by a proposal.
-    store.exportPath = '/srv/out/kiem-tra.csv';
-    store.proposeExportPath('/home/ha/Downloads', '2026-11-23');
-    expect(store.exportPath).toBe('/srv/out/kiem-tra.csv');
+    store.proposeExportName('2026-11-23');
+    expect(store.exportName).toBe('nhat-ky-kiem-tra-2026-11-23.csv');
+    // A typed name is never replaced by a proposal.
+    store.exportName = 'kiem-tra.csv';
+    store.proposeExportName('2026-11-23');
+    expect(store.exportName).toBe('kiem-tra.csv');
 
     const answer = deferred<Result<AuditExportResult>>();
     api.audit.export.mockReturnValueOnce(answer.promise);
@@ -409,31 +408,31 @@ describe('audit store: timeline, export, verify', () => {
     answer.resolve(ok({ path: '/srv/out/kiem-tra.xlsx', rows: 1234, bytes: 99_000 }));
     expect(await running).toBe(true);
     expect(api.audit.export).toHaveBeenCalledTimes(1);
-    expect(api.audit.export).toHaveBeenCalledWith({ filter: { account: 'annv' }, format: 'xlsx', path: '/srv/out/kiem-tra.xlsx' });
-    expect(store.exportPath).toBe('/srv/out/kiem-tra.xlsx');
+    expect(api.audit.export).toHaveBeenCalledWith({ filter: { account: 'annv' }, format: 'xlsx', fileName: 'kiem-tra.xlsx' });
+    expect(store.exportName).toBe('kiem-tra.xlsx');
     expect(store.exporting).toBeNull();
     expect(store.exportResult?.rows).toBe(1234);
   });
 
-  it('keeps an export refusal for its place: the path field, or the banner', async () => {
-    store.exportPath = 'relative.csv';
-    api.audit.export.mockResolvedValueOnce(err('VALIDATION_FAILED', { field: 'path', reason: 'invalid_format' }));
+  it('keeps an export refusal for its place: the file-name field, or the banner', async () => {
+    store.exportName = '../a.csv';
+    api.audit.export.mockResolvedValueOnce(err('VALIDATION_FAILED', { field: 'fileName', reason: 'invalid_format' }));
     expect(await store.exportAs('csv')).toBe(false);
-    expect(errorPlace(store.exportError)).toBe('path');
+    expect(errorPlace(store.exportError)).toBe('fileName');
 
-    store.exportPath = '/no/such/folder/a.csv';
-    api.audit.export.mockResolvedValueOnce(err('EXPORT_WRITE_FAILED', { detail: 'ENOENT' }));
+    store.exportName = 'a.csv';
+    api.audit.export.mockResolvedValueOnce(err('EXPORT_WRITE_FAILED', { reason: 'exists', detail: 'EEXIST' }));
     expect(await store.exportAs('csv')).toBe(false);
-    expect(store.exportError).toEqual({ code: 'EXPORT_WRITE_FAILED', detail: 'ENOENT' });
+    expect(store.exportError).toEqual({ code: 'EXPORT_WRITE_FAILED', reason: 'exists', detail: 'EEXIST' });
     expect(errorPlace(store.exportError)).toBeNull();
     expect(store.exportResult).toBeNull();
 
     // Nothing typed: refused here, nothing sent.
-    store.exportPath = '  ';
+    store.exportName = '  ';
     api.audit.export.mockClear();
     expect(await store.exportAs('csv')).toBe(false);
     expect(api.audit.export).not.toHaveBeenCalled();
-    expect(store.exportError).toMatchObject({ field: 'path', reason: 'required' });
+    expect(store.exportError).toMatchObject({ field: 'fileName', reason: 'required' });
   });
 
   it('verifies the chain, against a saved head when one is typed', async () => {

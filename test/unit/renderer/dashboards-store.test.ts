@@ -25,7 +25,7 @@ interface Period {
   to: string;
 }
 interface ListExport {
-  path: string;
+  fileName: string;
   exporting: 'csv' | 'xlsx' | null;
   result: AuditExportResult | null;
   error: ApiError | null;
@@ -48,7 +48,7 @@ interface DashboardsStore {
   resume(): void;
   setSort(key: SortKey): void;
   exports: Record<'units' | 'locked', ListExport>;
-  proposePaths(dir: string, now: Date): void;
+  proposeNames(now: Date): void;
   exportList(list: 'units' | 'locked', format: 'csv' | 'xlsx'): Promise<boolean>;
   statsForm: Period & { unit: string };
   stats: AuditStats | null;
@@ -57,10 +57,10 @@ interface DashboardsStore {
   statsField: 'from' | 'to' | 'unit' | null;
   choosePeriod(which: 'current' | 'previous', now?: Date): void;
   loadStats(): Promise<boolean>;
-  reportForm: { month: string; unit: string; path: string };
+  reportForm: { month: string; unit: string; fileName: string };
   reportResult: ReportResult | null;
   reportError: ApiError | null;
-  reportField: 'month' | 'unit' | 'path' | null;
+  reportField: 'month' | 'unit' | 'fileName' | null;
   createReport(now?: Date): Promise<boolean>;
 }
 interface StoreModule {
@@ -75,10 +75,10 @@ interface StoreModule {
   previousMonthPeriod(now: Date): Period;
   previousMonth(month: string): string;
   lastDayOf(month: string): string;
-  scanExportPath(dir: string, list: 'units' | 'locked', format: 'csv' | 'xlsx', day: string): string;
-  reportPath(dir: string, month: string): string;
+  scanExportName(list: 'units' | 'locked', format: 'csv' | 'xlsx', day: string): string;
+  reportName(month: string): string;
   statsErrorField(error: ApiError | null): 'from' | 'to' | 'unit' | null;
-  reportErrorField(error: ApiError | null): 'month' | 'unit' | 'path' | null;
+  reportErrorField(error: ApiError | null): 'month' | 'unit' | 'fileName' | null;
 }
 interface SessionStore {
   current: unknown;
@@ -348,7 +348,7 @@ describe('the directory scan', () => {
     expect(store.running).toBe(true);
     expect(store.result!.totals.accounts).toBe(100);
     expect(store.exportable).toBe(false);
-    store.exports.units.path = '/tmp/don-vi.xlsx';
+    store.exports.units.fileName = 'don-vi.xlsx';
     expect(await store.exportList('units', 'xlsx')).toBe(false);
     expect(api.dashboards.exportScan).not.toHaveBeenCalled();
 
@@ -460,44 +460,44 @@ describe('the directory scan', () => {
   });
 });
 
-describe('exports and paths', () => {
-  it('proposes the list and report files in the export folder, never over a typed path', () => {
-    store.exports.locked.path = '/home/ha/typed.csv';
-    store.proposePaths('/home/ha/Downloads/', vn('2026-11-23 10:00'));
-    expect(store.exports.units.path).toBe('/home/ha/Downloads/thong-ke-theo-don-vi-2026-11-23.xlsx');
-    expect(store.exports.locked.path).toBe('/home/ha/typed.csv');
-    expect(store.reportForm.path).toBe(`/home/ha/Downloads/bao-cao-${store.reportForm.month}.pdf`);
-    expect(mod.scanExportPath('C:\\Users\\ha\\Downloads', 'locked', 'csv', '2026-11-23')).toBe('C:\\Users\\ha\\Downloads\\tai-khoan-bi-khoa-2026-11-23.csv');
-    expect(mod.reportPath('C:\\Users\\ha\\Downloads\\', '2026-10')).toBe('C:\\Users\\ha\\Downloads\\bao-cao-2026-10.pdf');
+describe('exports and file names', () => {
+  it('proposes the list and report file names, never over a typed one (the main process chooses the folder)', () => {
+    store.exports.locked.fileName = 'typed.csv';
+    store.proposeNames(vn('2026-11-23 10:00'));
+    expect(store.exports.units.fileName).toBe('thong-ke-theo-don-vi-2026-11-23.xlsx');
+    expect(store.exports.locked.fileName).toBe('typed.csv');
+    expect(store.reportForm.fileName).toBe(`bao-cao-${store.reportForm.month}.pdf`);
+    expect(mod.scanExportName('locked', 'csv', '2026-11-23')).toBe('tai-khoan-bi-khoa-2026-11-23.csv');
+    expect(mod.reportName('2026-10')).toBe('bao-cao-2026-10.pdf');
   });
 
-  it('writes a list of the finished scan with the format of the button; a path error stays with the list', async () => {
+  it('writes a list of the finished scan with the format of the button; a file-name error stays with the list', async () => {
     api.dashboards.scanStart.mockResolvedValue(ok(status('done', 100)));
     await store.start();
-    store.exports.units.path = ' /tmp/e2e/don-vi.csv ';
+    store.exports.units.fileName = ' don-vi.csv ';
     api.dashboards.exportScan.mockResolvedValueOnce(ok({ path: '/tmp/e2e/don-vi.xlsx', rows: 6, bytes: 7000 }));
     expect(await store.exportList('units', 'xlsx')).toBe(true);
-    expect(api.dashboards.exportScan).toHaveBeenCalledWith({ scanId: SCAN, list: 'units', format: 'xlsx', path: '/tmp/e2e/don-vi.xlsx' });
-    expect(store.exports.units.path).toBe('/tmp/e2e/don-vi.xlsx');
+    expect(api.dashboards.exportScan).toHaveBeenCalledWith({ scanId: SCAN, list: 'units', format: 'xlsx', fileName: 'don-vi.xlsx' });
+    expect(store.exports.units.fileName).toBe('don-vi.xlsx');
     expect(store.exports.units.result!.rows).toBe(6);
     expect(INPUT_SCHEMAS.dashboards.exportScan.safeParse(api.dashboards.exportScan.mock.calls[0]![0]).success).toBe(true);
 
-    store.exports.locked.path = '/tmp/khong-co/bi-khoa';
-    api.dashboards.exportScan.mockResolvedValueOnce(err('EXPORT_WRITE_FAILED', { detail: 'ENOENT' }));
+    store.exports.locked.fileName = 'bi-khoa';
+    api.dashboards.exportScan.mockResolvedValueOnce(err('EXPORT_WRITE_FAILED', { reason: 'exists', detail: 'EEXIST' }));
     expect(await store.exportList('locked', 'csv')).toBe(false);
-    expect(api.dashboards.exportScan).toHaveBeenLastCalledWith({ scanId: SCAN, list: 'locked', format: 'csv', path: '/tmp/khong-co/bi-khoa.csv' });
-    expect(store.exports.locked.error).toEqual({ code: 'EXPORT_WRITE_FAILED', detail: 'ENOENT' });
+    expect(api.dashboards.exportScan).toHaveBeenLastCalledWith({ scanId: SCAN, list: 'locked', format: 'csv', fileName: 'bi-khoa.csv' });
+    expect(store.exports.locked.error).toEqual({ code: 'EXPORT_WRITE_FAILED', reason: 'exists', detail: 'EEXIST' });
     expect(store.exports.units.error).toBeNull();
     expect(store.exports.units.result).not.toBeNull();
 
-    store.exports.locked.path = '   ';
+    store.exports.locked.fileName = '   ';
     expect(await store.exportList('locked', 'csv')).toBe(false);
-    expect(store.exports.locked.error).toEqual({ code: 'VALIDATION_FAILED', field: 'path', reason: 'required' });
+    expect(store.exports.locked.error).toEqual({ code: 'VALIDATION_FAILED', field: 'fileName', reason: 'required' });
     expect(api.dashboards.exportScan).toHaveBeenCalledTimes(2);
   });
 
   it('exports nothing before a scan has finished', async () => {
-    store.exports.units.path = '/tmp/x.csv';
+    store.exports.units.fileName = 'x.csv';
     expect(await store.exportList('units', 'csv')).toBe(false);
     expect(api.dashboards.exportScan).not.toHaveBeenCalled();
   });
@@ -560,20 +560,20 @@ describe('audit figures', () => {
 });
 
 describe('monthly report', () => {
-  it('makes the month picked at the path typed (.pdf added), the unit only when given', async () => {
+  it('makes the month picked under the file name typed (.pdf added), the unit only when given', async () => {
     api.reports.monthly.mockResolvedValue(ok({ path: '/tmp/r/bao-cao-2026-10.pdf', pages: 2, bytes: 40_000 }));
-    Object.assign(store.reportForm, { month: '2026-10', unit: '', path: '/tmp/r/bao-cao-2026-10' });
+    Object.assign(store.reportForm, { month: '2026-10', unit: '', fileName: 'bao-cao-2026-10' });
     expect(await store.createReport(vn('2026-11-23 10:00'))).toBe(true);
-    expect(api.reports.monthly).toHaveBeenLastCalledWith({ month: '2026-10', path: '/tmp/r/bao-cao-2026-10.pdf' });
+    expect(api.reports.monthly).toHaveBeenLastCalledWith({ month: '2026-10', fileName: 'bao-cao-2026-10.pdf' });
     expect(store.reportResult!.pages).toBe(2);
     store.reportForm.unit = 'Sở Y tế';
     await store.createReport(vn('2026-11-23 10:00'));
-    expect(api.reports.monthly).toHaveBeenLastCalledWith({ month: '2026-10', unit: 'Sở Y tế', path: '/tmp/r/bao-cao-2026-10.pdf' });
+    expect(api.reports.monthly).toHaveBeenLastCalledWith({ month: '2026-10', unit: 'Sở Y tế', fileName: 'bao-cao-2026-10.pdf' });
     for (const [input] of api.reports.monthly.mock.calls) expect(INPUT_SCHEMAS.reports.monthly.safeParse(input).success).toBe(true);
   });
 
-  it('refuses a month not yet begun (Vietnam time) and an empty path without asking', async () => {
-    Object.assign(store.reportForm, { month: '2026-12', path: '/tmp/r.pdf' });
+  it('refuses a month not yet begun (Vietnam time) and an empty file name without asking', async () => {
+    Object.assign(store.reportForm, { month: '2026-12', fileName: 'r.pdf' });
     // 30 November 17:30 UTC is already 1 December in Vietnam: December may be reported.
     api.reports.monthly.mockResolvedValue(ok({ path: '/tmp/r.pdf', pages: 1, bytes: 1 }));
     expect(await store.createReport(new Date('2026-11-30T17:30:00Z'))).toBe(true);
@@ -581,44 +581,44 @@ describe('monthly report', () => {
     expect(store.reportError).toEqual({ code: 'VALIDATION_FAILED', field: 'month', reason: 'out_of_range' });
     expect(store.reportField).toBe('month');
     expect(store.reportResult).toBeNull();
-    Object.assign(store.reportForm, { month: '2026-11', path: '' });
+    Object.assign(store.reportForm, { month: '2026-11', fileName: '' });
     expect(await store.createReport(vn('2026-11-23 10:00'))).toBe(false);
-    expect(store.reportField).toBe('path');
+    expect(store.reportField).toBe('fileName');
     expect(api.reports.monthly).toHaveBeenCalledTimes(1);
   });
 
-  it('the proposed path follows the month until one is typed', async () => {
-    store.proposePaths('/home/ha/Downloads', vn('2026-11-23 10:00'));
+  it('the proposed file name follows the month until one is typed', async () => {
+    store.proposeNames(vn('2026-11-23 10:00'));
     store.reportForm.month = '2026-09';
     await nextTick();
-    expect(store.reportForm.path).toBe('/home/ha/Downloads/bao-cao-2026-09.pdf');
-    store.reportForm.path = '/home/ha/bao-cao-rieng.pdf';
+    expect(store.reportForm.fileName).toBe('bao-cao-2026-09.pdf');
+    store.reportForm.fileName = 'bao-cao-rieng.pdf';
     store.reportForm.month = '2026-08';
     await nextTick();
-    expect(store.reportForm.path).toBe('/home/ha/bao-cao-rieng.pdf');
+    expect(store.reportForm.fileName).toBe('bao-cao-rieng.pdf');
   });
 
   it('a report error the main process gives is kept for its field or the banner', async () => {
     api.reports.monthly.mockResolvedValueOnce(err('EXPORT_WRITE_FAILED', { detail: 'EACCES' }));
-    Object.assign(store.reportForm, { month: '2026-11', path: '/root/x.pdf' });
+    Object.assign(store.reportForm, { month: '2026-11', fileName: 'x.pdf' });
     expect(await store.createReport(vn('2026-11-23 10:00'))).toBe(false);
     expect(store.reportField).toBeNull();
     expect(store.reportError!.code).toBe('EXPORT_WRITE_FAILED');
-    expect(mod.reportErrorField({ code: 'VALIDATION_FAILED', field: 'path', reason: 'invalid_format' })).toBe('path');
+    expect(mod.reportErrorField({ code: 'VALIDATION_FAILED', field: 'fileName', reason: 'invalid_format' })).toBe('fileName');
   });
 });
 
 describe('sign-out', () => {
-  it('forgets the scan, the figures, the paths and the report', async () => {
+  it('forgets the scan, the figures, the file names and the report', async () => {
     api.dashboards.scanStart.mockResolvedValue(ok(status('done', 100)));
     await store.start();
-    store.proposePaths('/home/ha/Downloads', new Date());
+    store.proposeNames(new Date());
     useSessionStore().current = { operator: null, since: null, mode: 'training' };
     await nextTick();
     expect(store.finished).toBeNull();
     expect(store.result).toBeNull();
-    expect(store.exports.units.path).toBe('');
-    expect(store.reportForm.path).toBe('');
+    expect(store.exports.units.fileName).toBe('');
+    expect(store.reportForm.fileName).toBe('');
     expect(store.sortKey).toBe('noMobileShare');
   });
 });
