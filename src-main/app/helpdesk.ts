@@ -493,6 +493,11 @@ export function createHelpdesk(deps: HelpdeskDeps): HelpdeskApp {
           // groups…) ends the session and every open case: a verification holds for the directory it was made on.
           const modeChanged = modeOf(merged) !== modeOf(settings);
           const directoryChanged = modeChanged || JSON.stringify(merged.directory ?? null) !== JSON.stringify(settings.directory ?? null);
+          // The rows about this change go to the audit of the mode it was made in (and, when the mode
+          // changes, to the new one as well); who made it, what roles and retention it sets.
+          const previous = current();
+          // The mode switched to must be able to audit (keychain reachable, its key fits the chain).
+          if (modeChanged) deps.audit(modeOf(merged)).head();
           // A save that signs everyone out must leave a directory everyone can sign in to: its connection
           // test passes first (DNS, TCP, TLS, the service bind, the base DN), or nothing is saved.
           if (directoryChanged && modeOf(merged) === 'directory' && merged.directory) {
@@ -503,11 +508,6 @@ export function createHelpdesk(deps: HelpdeskDeps): HelpdeskApp {
               throw new HelpdeskError(failed?.code ?? 'DIRECTORY_ERROR', { reason: 'connection_test', detail: failed ? `connection test: ${failed.step}` : 'connection test' });
             }
           }
-          // The rows about this change go to the audit of the mode it was made in (and, when the mode
-          // changes, to the new one as well); who made it, what roles and retention it sets.
-          const previous = current();
-          // The mode switched to must be able to audit (keychain reachable, its key fits the chain).
-          if (modeChanged) deps.audit(modeOf(merged)).head();
           const row = {
             operator: operator?.username ?? null,
             action: 'settings.save' as const,

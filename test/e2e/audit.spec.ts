@@ -195,7 +195,7 @@ test('a reversed date range: the translated message at "Đến ngày", the rows 
   await expect(rows).toHaveCount(0);
 });
 
-test('auditor: lands on the audit view, filters by operator, sees the head; no integrity check, no desk', async ({ page }, info) => {
+test('auditor: lands on the audit view, filters by operator, sees the head and runs the integrity check; no purge, no desk', async ({ page }, info) => {
   await signInAs(page, 'kiemtra01', 'Lê Thị Kim Oanh');
   await expect(page.getByTestId('operator-roles')).toHaveText('Kiểm tra viên');
   await expect(page.getByRole('heading', { level: 1 })).toHaveText('Nhật ký kiểm tra');
@@ -215,9 +215,11 @@ test('auditor: lands on the audit view, filters by operator, sees the head; no i
   await expect.poll(async () => [...new Set(await page.getByTestId('audit-action-cell').allTextContents())]).toEqual(['Đóng phiên xử lý']);
 
   await expect(page.getByTestId('audit-head-value')).toHaveText(/^\d+:[0-9a-f]{64}$/u);
-  await expect(page.getByTestId('audit-verify')).toHaveCount(0);
-  await expect(page.getByTestId('audit-verify-head')).toHaveCount(0);
-  await expect(page.getByTestId('audit-integrity')).not.toContainText('Kiểm tra toàn vẹn');
+  // The independent reviewer checks the chain too; only the purge stays the supervisor's.
+  await page.getByTestId('audit-verify').click();
+  await expect(page.getByTestId('audit-verify-summary')).toHaveText(/^Nhật ký toàn vẹn: [\d.]+ dòng, đầu chuỗi \d+:[0-9a-f]{64}$/u);
+  await expect(page.getByTestId('audit-verify-report')).toHaveAttribute('data-ok', 'true');
+  await expect(page.getByTestId('audit-purge-area')).toHaveCount(0);
   await shot(page, info, 'audit-auditor');
 
   // The desk by its address: back to the audit view.

@@ -1,5 +1,5 @@
 import { type APIRequestContext, expect, type Page, test } from '@playwright/test';
-import { auth, signIn, signOutBeforeEach } from './support';
+import { auth, signInAs, signOutBeforeEach, token, TRAINING_PASSWORD } from './support';
 
 /**
  * Not the default eSMS address: relay secrets are keyed to the endpoint in the OS keychain, which outlives
@@ -21,8 +21,11 @@ async function settingsGet(request: APIRequestContext): Promise<SettingsView> {
 
 signOutBeforeEach();
 
-// Whatever happened above, the rest of the run finds no SMS relay configured (training mode: no sign-in needed).
+// Whatever happened above, the rest of the run finds no SMS relay configured (a supervisor puts it back:
+// once a secret is stored, the settings are no longer open without sign-in, training mode included).
 test.afterEach(async ({ request }) => {
+  const signedIn = await request.post('/api/session/signIn', { data: { username: 'giamsat01', password: TRAINING_PASSWORD }, headers: auth });
+  expect((await signedIn.json()).ok).toBe(true);
   const view = await settingsGet(request);
   if (view.settings.sms && view.settings.sms.provider !== 'none') {
     const r = await request.post('/api/settings/save', { data: { settings: { ...view.settings, sms: { provider: 'none' } } }, headers: auth });
@@ -31,17 +34,16 @@ test.afterEach(async ({ request }) => {
 });
 
 async function openSettings(page: Page): Promise<void> {
-  await signIn(page);
+  await signInAs(page, 'giamsat01', 'Võ Thanh Tâm');
   await page.getByTestId('nav-settings').click();
   await expect(page.getByTestId('settings-sms-provider')).toBeVisible();
 }
 
 test('relay settings: eSMS keys go to the keychain (or a translated refusal), a bad URL is shown at its field', async ({ page }) => {
+  await openSettings(page);
   // What the main process says about the keychain decides which outcome is the right one.
   const { keychainAvailable } = await settingsGet(page.request);
   test.info().annotations.push({ type: 'keychain', description: keychainAvailable ? 'available' : 'unavailable' });
-
-  await openSettings(page);
   const training = 'Chế độ đào tạo: tin nhắn và thư được đưa vào Hộp thư đi, không gửi thật.';
   await expect(page.getByTestId('settings-sms-training')).toHaveText(training);
   await expect(page.getByTestId('settings-mail-training')).toHaveText(training);
@@ -71,6 +73,15 @@ test('relay settings: eSMS keys go to the keychain (or a translated refusal), a 
       await expect(page.getByTestId(key)).toHaveValue('');
       await expect(page.getByTestId(key)).toHaveAttribute('placeholder', 'Đã lưu trong kho khóa');
     }
+    // The workstation holds a secret now: a passer-by (nobody signed in) no longer reaches the settings,
+    // training mode or not — no link on the sign-in page, and the main process refuses the call itself.
+    expect((await (await page.request.post('/api/session/signOut', { data: {}, headers: auth })).json()).ok).toBe(true);
+    await page.goto(`/?token=${token}`);
+    await expect(page.getByTestId('signin-username')).toBeVisible();
+    await expect(page.getByRole('link', { name: 'Cài đặt kết nối thư mục' })).toHaveCount(0);
+    const refused = (await (await page.request.post('/api/settings/get', { data: {}, headers: auth })).json()) as { ok: boolean; error?: { code: string } };
+    expect(refused).toEqual({ ok: false, error: { code: 'NOT_SIGNED_IN' } });
+    await openSettings(page);
   } else {
     await expect(page.getByTestId('settings-sms-keychain-unavailable')).toContainText('Kho khóa của hệ điều hành không khả dụng');
     await expect(page.getByTestId('settings-error')).toContainText('Kho khóa của hệ điều hành không khả dụng.');

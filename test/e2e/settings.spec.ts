@@ -1,10 +1,10 @@
 import { expect, test } from '@playwright/test';
-import { signIn, signOutBeforeEach } from './support';
+import { signInAs, signOutBeforeEach } from './support';
 
 signOutBeforeEach();
 
 test('settings: a bad URL is shown next to the field; "Kiểm tra kết nối" names the failing step', async ({ page }) => {
-  await signIn(page);
+  await signInAs(page, 'giamsat01', 'Võ Thanh Tâm');
   await page.getByTestId('search-input').waitFor();
   await page.getByTestId('nav-settings').click();
   await page.getByTestId('settings-mode').selectOption('directory');

@@ -386,7 +386,7 @@ describe('bad-input sweep through the web harness (issue #6 item 6)', () => {
     fields.push({
       name: 'reports.monthly unit',
       run: async (v, i) => {
-        const a = await raw('injection', 'reports/monthly', JSON.stringify({ month: today.slice(0, 7), unit: v, path: join(exportDir, `bao-cao-${i}.pdf`) }));
+        const a = await raw('injection', 'reports/monthly', JSON.stringify({ month: today.slice(0, 7), unit: v, fileName: `bao-cao-${i}.pdf` }));
         if (errorOf(a)) return refusal(a, 'unit', v, 'reports.monthly unit');
         // The report's figures are audited with it: its case count is the literal one.
         const row = (await must('audit', 'query', { filter: { action: 'report.monthly' }, limit: 1 })).rows[0]!;
@@ -575,7 +575,7 @@ describe('bad-input sweep through the web harness (issue #6 item 6)', () => {
       },
       { provider: 'smpp', url: 'smpp://127.0.0.1:2775', systemId: 'helpdesk', systemType: 'SMS', sourceAddr: 'STTTT', sourceTon: 5, sourceNpi: 0, caCertificate: pem, timeoutMs: 3000 },
     ];
-    const path = (ext: string) => join(exportDir, `khong-ghi-${MARK}.${ext}`);
+    const fileName = (ext: string) => `khong-ghi-${MARK}.${ext}`;
     return {
       'app.info': [{}],
       'session.current': [{}],
@@ -601,7 +601,7 @@ describe('bad-input sweep through the web harness (issue #6 item 6)', () => {
       'audit.verify': [{ head: { seq: 1, hash: '0'.repeat(64) } }],
       'audit.query': [{ filter, before: 10, limit: 5 }],
       'audit.timeline': [{ caseId: caseA.id }],
-      'audit.export': [{ filter, format: 'csv', path: path('csv') }],
+      'audit.export': [{ filter, format: 'csv', fileName: fileName('csv') }],
       'audit.purge': [{}],
       'cases.open': [{ accountId: dnOf.get('ctrl.a'), reason: 'Phiếu HT-100' }],
       'cases.get': [{ caseId: caseA.id }],
@@ -619,8 +619,8 @@ describe('bad-input sweep through the web harness (issue #6 item 6)', () => {
       'dashboards.scanStart': [{}],
       'dashboards.scanStatus': [{ scanId: randomUUID() }],
       'dashboards.scanCancel': [{ scanId: randomUUID() }],
-      'dashboards.exportScan': [{ scanId: randomUUID(), list: 'units', format: 'csv', path: path('csv') }],
-      'reports.monthly': [{ month: today.slice(0, 7), unit: 'Phòng Kiểm thử', path: path('pdf') }],
+      'dashboards.exportScan': [{ scanId: randomUUID(), list: 'units', format: 'csv', fileName: fileName('csv') }],
+      'reports.monthly': [{ month: today.slice(0, 7), unit: 'Phòng Kiểm thử', fileName: fileName('pdf') }],
       'outbox.list': [{ limit: 5 }],
     };
   }
