@@ -6,7 +6,7 @@ import { basename } from 'node:path';
 import { resolveAuditFilter, vnToday } from '../domain/audit-filter';
 import { createAuditTally } from '../domain/audit-stats';
 import { createDashboardTally } from '../domain/dashboard';
-import { HelpdeskError } from '../domain/errors';
+import { errorCodeOf, HelpdeskError } from '../domain/errors';
 import type { AuditLog, Clock, Directory } from '../domain/ports';
 import { type ChooseExportPath, exportTarget } from './export-target';
 
@@ -46,7 +46,7 @@ export function createReports(deps: ReportDeps): HelpdeskApi['reports'] {
           deps.audit.append({ operator: who.username, action: 'report.monthly', outcome: 'ok', unit: unit ?? null, detail: { month, pages: done.pages, cases: stats.totals.cases, file: basename(path) } });
           return done;
         } catch (err) {
-          deps.audit.append({ operator: who.username, action: 'report.monthly', outcome: 'error', unit: unit ?? null, detail: { month, code: err instanceof HelpdeskError ? err.code : 'INTERNAL' } });
+          deps.audit.append({ operator: who.username, action: 'report.monthly', outcome: 'error', unit: unit ?? null, detail: { month, code: errorCodeOf(err) } });
           throw err;
         }
       }),
@@ -157,7 +157,7 @@ export function createDashboards(deps: DashboardDeps): HelpdeskApi['dashboards']
           deps.audit.append({ operator: who.username, action: 'dashboard.export', outcome: 'ok', detail: { list, format, rows: done.rows, file: basename(path) } });
           return done;
         } catch (err) {
-          deps.audit.append({ operator: who.username, action: 'dashboard.export', outcome: 'error', detail: { list, format, code: err instanceof HelpdeskError ? err.code : 'INTERNAL' } });
+          deps.audit.append({ operator: who.username, action: 'dashboard.export', outcome: 'error', detail: { list, format, code: errorCodeOf(err) } });
           throw err;
         }
       }),

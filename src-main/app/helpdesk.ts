@@ -20,7 +20,7 @@ import { DEFAULT_IDLE_LOCK_MINUTES, DEFAULT_RETENTION_MONTHS, type DirectorySett
 import { mailSecretKey, servicePasswordKey, smsSecretKey } from './secret-keys';
 import { toAccountDetail, toAccountSummary } from '../domain/account-view';
 import { dnKey } from '../domain/dn';
-import { HelpdeskError } from '../domain/errors';
+import { errorCodeOf, HelpdeskError } from '../domain/errors';
 import type { OtpService, RandomSource } from '../domain/otp';
 import type { AuditLog, Clock, Directory, DirectoryFactory, MailRelay, SecretStore, SmsRelay } from '../domain/ports';
 import { enforceAccess } from './access';
@@ -318,7 +318,7 @@ export function createHelpdesk(deps: HelpdeskDeps): HelpdeskApp {
           try {
             who = await dir.authenticate(username, password);
           } catch (err) {
-            const code = err instanceof HelpdeskError ? err.code : 'INTERNAL';
+            const code = errorCodeOf(err);
             auditLog.append({
               operator: null,
               action: 'session.signIn',
@@ -367,7 +367,7 @@ export function createHelpdesk(deps: HelpdeskDeps): HelpdeskApp {
           try {
             who = await dir.authenticate(current.username, password);
           } catch (err) {
-            const code = err instanceof HelpdeskError ? err.code : 'INTERNAL';
+            const code = errorCodeOf(err);
             auditLog.append({ operator: current.username, action: 'session.unlock', outcome: code === 'INVALID_CREDENTIALS' ? 'refused' : 'error', detail: { code } });
             throw err;
           }
@@ -415,7 +415,7 @@ export function createHelpdesk(deps: HelpdeskDeps): HelpdeskApp {
               operator: who.username,
               action: 'directory.search',
               outcome: 'error',
-              detail: { readAs: readAs.join(',') || 'none', code: err instanceof HelpdeskError ? err.code : 'INTERNAL' },
+              detail: { readAs: readAs.join(',') || 'none', code: errorCodeOf(err) },
             });
             throw err;
           }
@@ -433,7 +433,7 @@ export function createHelpdesk(deps: HelpdeskDeps): HelpdeskApp {
               operator: who.username,
               action: 'directory.view',
               outcome: 'error',
-              detail: { code: err instanceof HelpdeskError ? err.code : 'INTERNAL' },
+              detail: { code: errorCodeOf(err) },
             });
             throw err;
           }
@@ -536,7 +536,7 @@ export function createHelpdesk(deps: HelpdeskDeps): HelpdeskApp {
                 keychainRestored = false;
               }
             }
-            const code = err instanceof HelpdeskError ? err.code : 'INTERNAL';
+            const code = errorCodeOf(err);
             try {
               previous.append({ ...row, outcome: 'error', detail: { ...row.detail, code, keychainRestored } });
             } catch {
@@ -624,7 +624,7 @@ export function createHelpdesk(deps: HelpdeskDeps): HelpdeskApp {
             if (done.purged === 0) auditLog.append({ operator: who.username, action: 'audit.purge', outcome: 'ok', detail: { purged: 0, before: cutoff.day } });
             return done;
           } catch (err) {
-            const code = err instanceof HelpdeskError ? err.code : 'INTERNAL';
+            const code = errorCodeOf(err);
             auditLog.append({ operator: who.username, action: 'audit.purge', outcome: code === 'AUDIT_TAMPERED' ? 'refused' : 'error', detail: { code, before: cutoff.day } });
             throw err;
           }
@@ -648,7 +648,7 @@ export function createHelpdesk(deps: HelpdeskDeps): HelpdeskApp {
             auditLog.append({ operator: who.username, action: 'audit.export', outcome: 'ok', detail: { format, rows: done.rows, criteria, file: basename(path) } });
             return done;
           } catch (err) {
-            const code = err instanceof HelpdeskError ? err.code : 'INTERNAL';
+            const code = errorCodeOf(err);
             auditLog.append({ operator: who.username, action: 'audit.export', outcome: 'error', detail: { format, criteria, code } });
             throw err;
           }

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { type AttributeMapping as PlainMapping, DIALECTS } from './dialects';
 import { MAX_IDLE_LOCK_MINUTES, MAX_RETENTION_MONTHS, MIN_IDLE_LOCK_MINUTES, MIN_RETENTION_MONTHS } from './setting-bounds';
-import { attributeName, dnText, lineText, multilineText, plainText } from './text-rules';
+import { attributeName, dnText, EMAIL_ADDRESS, lineText, multilineText, plainText } from './text-rules';
 
 export * from './dialects';
 
@@ -248,7 +248,7 @@ export const mailSettingsSchema = z.discriminatedUnion('provider', [
     security: z.enum(['starttls', 'tls']).default('starttls'),
     user: z.union([lineText(255), z.literal('')]).default(''),
     fromName: lineText(128).default('Bàn trợ giúp tài khoản'),
-    fromAddress: lineText(255).refine((s) => /^[^\s@]+@[^\s@]+\.[^\s@]+$/u.test(s), { error: 'invalid_format' }),
+    fromAddress: lineText(255).refine((s) => EMAIL_ADDRESS.test(s), { error: 'invalid_format' }),
     caCertificate: multilineText(64 * 1024).default(''),
     timeoutMs: timeout,
   }),

@@ -5,6 +5,9 @@ import { z } from 'zod';
  * embedding / override / isolate controls (U+202A–202E, U+2066–2069: text that displays in another
  * order than it is stored, "Trojan Source"): never accepted in any contract string.
  */
+/** An e-mail address the app sends to or stores: local part of 1–64, a dotted domain, no spaces. */
+export const EMAIL_ADDRESS = /^[^\s@]{1,64}@[^\s@]+\.[^\s@]{2,}$/u;
+
 export const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/u;
 
 /** The same, less TAB, CR and LF: what a multi-line text (a PEM certificate, a body template) may not hold. */

@@ -1,10 +1,9 @@
-import type { AccountDetail, AccountState, AccountSummary, AccountType, MaskedContact } from '../common/dto';
-import { normalizeVnMobile } from './phone';
-import { maskEmail, maskIdentifier, maskPhone } from './masking';
+import type { AccountDetail, AccountState, AccountSummary, AccountType } from '../common/dto';
+import { backupEmailContact, mobileContact } from './contacts';
+import { maskIdentifier } from './masking';
 import type { DirectoryAccount } from './ports';
 
 const DAY = 86_400_000;
-const EMAIL = /^[^\s@]{1,64}@[^\s@]+\.[^\s@]+$/u;
 
 /** The account's state judged at `now` against its policy. */
 export function accountState(a: DirectoryAccount, now: Date): AccountState {
@@ -40,26 +39,6 @@ export function accountState(a: DirectoryAccount, now: Date): AccountState {
     passwordExpired: expired,
     passwordExpiringSoon: expiringSoon,
   };
-}
-
-/** The first usable mobile, masked; `invalid` when one is stored but is not a VN mobile. */
-export function mobileContact(values: string[]): MaskedContact {
-  if (values.length === 0) return { status: 'missing', masked: null };
-  for (const v of values) {
-    const p = normalizeVnMobile(v);
-    if (p.ok) return { status: 'present', masked: maskPhone(p.national) };
-  }
-  return { status: 'invalid', masked: null };
-}
-
-/** The first backup e-mail that differs from the account's own mail, masked. */
-export function backupEmailContact(values: string[], ownMail: string | null): MaskedContact {
-  if (values.length === 0) return { status: 'missing', masked: null };
-  const own = ownMail?.toLowerCase() ?? null;
-  for (const v of values) {
-    if (EMAIL.test(v) && v.toLowerCase() !== own) return { status: 'present', masked: maskEmail(v) };
-  }
-  return { status: 'invalid', masked: null };
 }
 
 function accountType(a: DirectoryAccount): AccountType {

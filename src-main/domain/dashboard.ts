@@ -1,5 +1,6 @@
 import { type DashboardCounts, type DirectoryDashboard, type LockedAccountRow, NO_UNIT } from '../common/dto';
-import { accountState, backupEmailContact, mobileContact } from './account-view';
+import { accountState } from './account-view';
+import { backupEmailContact, mobileContact } from './contacts';
 import type { DirectoryAccount } from './ports';
 
 /** Locked accounts listed at most; the counters still count every one. */

@@ -28,3 +28,8 @@ export class HelpdeskError extends Error {
     return e;
   }
 }
+
+/** The contract code of anything thrown: a HelpdeskError's own, otherwise INTERNAL (never a raw message). */
+export function errorCodeOf(err: unknown): ErrorCode {
+  return err instanceof HelpdeskError ? err.code : 'INTERNAL';
+}

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { LdapDirectory } from '../../src-main/adapters/ldap/ldap-directory';
 import { startTrainingDirectory, type TrainingDirectory } from '../../src-main/adapters/training/training-directory';
 import { directoryDefaults, type DirectorySettings } from '../../src-main/common/settings';
-import { backupEmailContact, mobileContact } from '../../src-main/domain/account-view';
+import { backupEmailContact, mobileContact } from '../../src-main/domain/contacts';
 import { createDashboardTally } from '../../src-main/domain/dashboard';
 import { type DashboardCounts, type DirectoryDashboard, NO_UNIT } from '../../src-main/common/dto';
 import { HelpdeskError } from '../../src-main/domain/errors';

@@ -1,0 +1,137 @@
+import { randomUUID } from 'node:crypto';
+import type { HelpdeskApi } from '../../common/api';
+import type { VerificationChannel } from '../../common/dto';
+import { type Case, checkVerified, requireOpen } from '../../domain/case';
+import { destinationFor } from '../../domain/contacts';
+import { accountKeyOf } from '../../domain/dn';
+import { errorCodeOf, HelpdeskError } from '../../domain/errors';
+import type { Messenger } from './messages';
+import type { CaseDeps, CaseRegistry } from './registry';
+
+type CasesApi = Omit<HelpdeskApi['cases'], 'override'>;
+
+/** Opening a case, sending the code, reading it back, the gate, closing: the caller's verification. */
+export function createVerification(deps: CaseDeps, registry: CaseRegistry, messages: Messenger): CasesApi {
+  const { own, audit, view } = registry;
+
+  async function send(c: Case, channel: VerificationChannel): Promise<void> {
+    requireOpen(c);
+    if (c.state.kind === 'verified' && !c.state.spentBy && deps.clock.now() < c.state.expiresAt) {
+      throw new HelpdeskError('VALIDATION_FAILED', { field: 'caseId', reason: 'invalid_value', detail: 'already verified' });
+    }
+    const dir = await deps.directory();
+    // Contacts are read again now: the code goes to what the directory holds at this moment.
+    const account = await dir.getAccount(c.accountDn);
+    registry.remember(c, account);
+    const dest = destinationFor(account, channel);
+    const otp = await deps.otp();
+    const reservation = otp.reserve(c.accountKey);
+    const code = otp.generate();
+    const minutes = Math.round(otp.policy.validityMs / 60_000);
+    const requestId = randomUUID();
+    let messageId: string | null = null;
+    let uncertain = false;
+    try {
+      messageId = await messages.deliver('code', channel, dest.to, messages.values(c, code, minutes), requestId);
+    } catch (err) {
+      const errorCode = errorCodeOf(err);
+      const detail = { channel, destination: dest.masked, code: errorCode, relayDetail: err instanceof HelpdeskError ? (err.detail ?? null) : null };
+      // A timeout is not a refusal: the gateway may have taken the message and the caller may read the
+      // code back. The slot stays used and the code stays valid; the operator asks before sending again.
+      if (errorCode !== 'RELAY_TIMEOUT') {
+        otp.release(reservation);
+        audit(c, 'code.send', 'error', detail);
+        throw err;
+      }
+      uncertain = true;
+      audit(c, 'code.send', 'error', { ...detail, slotKept: true, requestId });
+    }
+    const expiresAt = otp.commit(reservation, c.id, c.accountKey, channel, code);
+    const sentAt = new Date(expiresAt.getTime() - otp.policy.validityMs);
+    c.state = { kind: 'code-sent', channel, destination: dest.masked, to: dest.to, sentAt, expiresAt, messageId, uncertain };
+    if (!uncertain) audit(c, 'code.send', 'ok', { channel, destination: dest.masked, messageId, requestId });
+  }
+
+  return {
+    open: ({ accountId, reason }) =>
+      deps.run(async () => {
+        const who = deps.requireOperator();
+        const dir = await deps.directory();
+        const account = await dir.getAccount(accountId);
+        const c: Case = {
+          id: randomUUID(),
+          accountDn: account.dn,
+          accountKey: accountKeyOf(account),
+          accountUsername: account.username,
+          accountUnit: account.unit,
+          accountDisplayName: account.displayName,
+          operator: who.username,
+          reason,
+          openedAt: deps.clock.now(),
+          state: { kind: 'open' },
+          deliveryContact: null,
+        };
+        // Audited first: a case whose opening could not be recorded (a full disk) does not exist.
+        audit(c, 'case.open', 'ok');
+        registry.add(c, account);
+        return view(c);
+      }),
+    get: ({ caseId }) => deps.run(async () => view(own(caseId))),
+    sendCode: ({ caseId, channel }) =>
+      deps.run(() =>
+        registry.exclusive(caseId, async () => {
+          const c = own(caseId);
+          try {
+            await send(c, channel);
+          } catch (err) {
+            if (err instanceof HelpdeskError && err.code !== 'INTERNAL' && !err.code.startsWith('RELAY_')) {
+              audit(c, 'code.send', 'refused', { channel, code: err.code });
+            }
+            throw err;
+          }
+          return view(c);
+        }),
+      ),
+    verifyCode: ({ caseId, code }) =>
+      deps.run(async () => {
+        const c = own(caseId);
+        requireOpen(c);
+        const otp = await deps.otp();
+        let outcome;
+        try {
+          outcome = otp.verify(c.id, code);
+        } catch (err) {
+          const e = errorCodeOf(err);
+          // Malformed input is not an attempt: it is refused and not audited as one.
+          if (e !== 'VALIDATION_FAILED') audit(c, 'code.verify', 'refused', { code: e });
+          throw err;
+        }
+        const s = c.state;
+        if (outcome.verified) {
+          if (s.kind !== 'code-sent') throw new HelpdeskError('OTP_NOT_SENT');
+          // A code read back answers the question an uncertain send left open: it arrived.
+          c.state = { kind: 'verified', by: 'code', channel: s.channel, destination: s.destination, sentAt: s.sentAt, expiresAt: s.expiresAt, verifiedAt: deps.clock.now() };
+          c.deliveryContact = { channel: s.channel, to: s.to, masked: s.destination };
+          audit(c, 'code.verify', 'ok', { channel: s.channel });
+        } else {
+          audit(c, 'code.verify', 'refused', { code: 'OTP_WRONG', attemptsLeft: outcome.attemptsLeft });
+        }
+        return { verified: outcome.verified, attemptsLeft: outcome.verified ? otp.attemptsLeft(c.accountKey, c.id) : outcome.attemptsLeft, case: await view(c) };
+      }),
+    close: ({ caseId, outcome }) =>
+      deps.run(async () => {
+        const c = own(caseId);
+        requireOpen(c);
+        const s = c.state;
+        const lapsed = s.kind === 'code-sent' && deps.clock.now().getTime() >= s.expiresAt.getTime();
+        c.state = { kind: 'closed', outcome: outcome === 'abandoned' && lapsed ? 'expired' : outcome, closedAt: deps.clock.now() };
+        audit(c, 'case.close', 'ok', { outcome: c.state.outcome });
+        return view(c);
+      }),
+    gate: ({ caseId }) =>
+      deps.run(async () => {
+        const c = own(caseId);
+        return { allowed: true as const, expiresAt: checkVerified(c, deps.clock.now()).expiresAt.toISOString() };
+      }),
+  };
+}
