@@ -48,13 +48,37 @@ export interface StoredCode {
 
 export type Reservation = { ok: true; id: number } | { ok: false; reason: 'too_soon' | 'daily_limit'; retryAt: Date };
 
+/** The sends to an account the store counts: today's (VN day) and the last one, whatever its day. */
+export interface SendStats {
+  today: number;
+  lastSentAt: Date | null;
+}
+
+export type SendDecision = { ok: true } | { ok: false; reason: 'too_soon' | 'daily_limit'; retryAt: Date };
+
+/**
+ * The seeds' send rule, in one place: at most `maxPerDay` sends to an account per Asia/Ho_Chi_Minh day,
+ * at least `minIntervalMs` apart. A store applies it to its own counts inside one transaction (so two
+ * operators racing for one account cannot both pass); the UI's countdown is read from it too.
+ */
+export function sendDecision(stats: SendStats, now: Date, policy: OtpPolicy): SendDecision {
+  if (stats.today >= policy.maxPerDay) return { ok: false, reason: 'daily_limit', retryAt: nextVnMidnight(now) };
+  if (stats.lastSentAt && now.getTime() - stats.lastSentAt.getTime() < policy.minIntervalMs) {
+    return { ok: false, reason: 'too_soon', retryAt: new Date(stats.lastSentAt.getTime() + policy.minIntervalMs) };
+  }
+  return { ok: true };
+}
+
 /**
  * Persistent OTP state (SQLite): send reservations counted per account and day across operators and
  * restarts; the current code of each case; the case's cumulative wrong entries. Each method is atomic.
  */
 export interface OtpStore {
-  /** Takes one send slot for the account if the interval and daily limits allow it. */
-  reserveSend(accountKey: string, now: Date, dayKey: string, policy: OtpPolicy): Reservation;
+  /**
+   * Takes one send slot for the account if `decide` allows it, given the account's counts read in the
+   * same transaction (the rule is the domain's: sendDecision).
+   */
+  reserveSend(accountKey: string, now: Date, dayKey: string, decide: (stats: SendStats) => SendDecision): Reservation;
   /** The relay refused: give the slot back (a failed send uses no quota). */
   releaseSend(reservationId: number): void;
   /** The relay accepted: the code becomes the case's current code (the previous one is replaced). */
@@ -69,7 +93,7 @@ export interface OtpStore {
   /** Marks the code used if it still is unused and not void; false when another verification won. */
   markUsed(caseId: string, codeHash: string, now: Date): boolean;
   /** Sends of the day and the last send time for the account (for "còn 1 lần hôm nay" and the countdown). */
-  sendStats(accountKey: string, dayKey: string): { today: number; lastSentAt: Date | null };
+  sendStats(accountKey: string, dayKey: string): SendStats;
 }
 
 /** The Asia/Ho_Chi_Minh calendar day (UTC+7, no daylight saving) of an instant: `2026-11-23`. */
@@ -110,7 +134,7 @@ export class OtpService {
     if (this.store.wrongCount(accountKey, vnDayKey(now)) >= this.policy.maxWrong) {
       throw new HelpdeskError('OTP_ATTEMPTS_EXHAUSTED', { detail: nextVnMidnight(now).toISOString() });
     }
-    const r = this.store.reserveSend(accountKey, now, vnDayKey(now), this.policy);
+    const r = this.store.reserveSend(accountKey, now, vnDayKey(now), (stats) => sendDecision(stats, now, this.policy));
     if (r.ok) return r.id;
     throw new HelpdeskError(r.reason === 'too_soon' ? 'OTP_TOO_SOON' : 'OTP_DAILY_LIMIT', { detail: r.retryAt.toISOString() });
   }
@@ -186,14 +210,9 @@ export class OtpService {
 
   resendInfo(accountKey: string): ResendInfo {
     const now = this.clock.now();
-    const { today, lastSentAt } = this.store.sendStats(accountKey, vnDayKey(now));
-    const remainingToday = Math.max(0, this.policy.maxPerDay - today);
-    let availableAt: Date | null = null;
-    if (lastSentAt && now.getTime() - lastSentAt.getTime() < this.policy.minIntervalMs) {
-      availableAt = new Date(lastSentAt.getTime() + this.policy.minIntervalMs);
-    }
-    if (remainingToday === 0) availableAt = nextVnMidnight(now);
-    return { availableAt, remainingToday };
+    const stats = this.store.sendStats(accountKey, vnDayKey(now));
+    const next = sendDecision(stats, now, this.policy);
+    return { availableAt: next.ok ? null : next.retryAt, remainingToday: Math.max(0, this.policy.maxPerDay - stats.today) };
   }
 }
 

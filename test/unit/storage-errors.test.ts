@@ -7,7 +7,7 @@ import { newAuditKey, SqliteAuditLog } from '../../src-main/adapters/store/audit
 import { openDatabase, storageError } from '../../src-main/adapters/store/database';
 import { SqliteOtpStore } from '../../src-main/adapters/store/otp-store';
 import { HelpdeskError } from '../../src-main/domain/errors';
-import { DEFAULT_OTP_POLICY } from '../../src-main/domain/otp';
+import { DEFAULT_OTP_POLICY, sendDecision } from '../../src-main/domain/otp';
 
 // A write the disk cannot take is a contract error naming the cause (STORAGE_FULL / STORAGE_ERROR), not
 // INTERNAL; the failed write leaves nothing behind. The full disk itself is in the fault sweep
@@ -82,7 +82,7 @@ describe('the stores when the database cannot grow', () => {
       const log = new SqliteAuditLog(ro, clock, key);
       expect(codeOf(() => log.append({ operator: null, action: 'session.signIn', outcome: 'refused', detail: {} }))).toMatch(/^STORAGE_ERROR SQLITE_READONLY/u);
       const otp = new SqliteOtpStore(ro);
-      expect(codeOf(() => otp.reserveSend('id:x', clock.now(), '2026-11-23', DEFAULT_OTP_POLICY))).toMatch(/^STORAGE_ERROR SQLITE_READONLY/u);
+      expect(codeOf(() => otp.reserveSend('id:x', clock.now(), '2026-11-23', (stats) => sendDecision(stats, clock.now(), DEFAULT_OTP_POLICY)))).toMatch(/^STORAGE_ERROR SQLITE_READONLY/u);
     } finally {
       ro.close();
     }

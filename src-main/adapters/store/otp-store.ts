@@ -1,4 +1,4 @@
-import type { OtpPolicy, OtpStore, Reservation, StoredCode } from '../../domain/otp';
+import type { OtpStore, Reservation, SendDecision, SendStats, StoredCode } from '../../domain/otp';
 import { type Db, writing } from './database';
 
 interface CodeRow {
@@ -16,28 +16,19 @@ interface CodeRow {
 const date = (ms: number | null) => (ms === null ? null : new Date(ms));
 
 /**
- * OTP state in SQLite. Reservations and sends count alike (an in-flight send holds its slot), so two
- * operators racing for one account cannot both pass the limits; IMMEDIATE transactions make each
- * step atomic across processes too. Only keyed hashes of codes are stored. A write the disk cannot take
+ * OTP state in SQLite: it counts, the domain decides (sendDecision, inside the same transaction).
+ * Reservations and sends count alike (an in-flight send holds its slot), so two operators racing for one
+ * account cannot both pass the limits; IMMEDIATE transactions make each step atomic across processes too. Only keyed hashes of codes are stored. A write the disk cannot take
  * fails with STORAGE_FULL / STORAGE_ERROR (storageError), rolled back whole.
  */
 export class SqliteOtpStore implements OtpStore {
   constructor(private readonly db: Db) {}
 
-  reserveSend(accountKey: string, now: Date, dayKey: string, policy: OtpPolicy): Reservation {
+  reserveSend(accountKey: string, now: Date, dayKey: string, decide: (stats: SendStats) => SendDecision): Reservation {
     const run = this.db.transaction((): Reservation => {
-      const used = this.db
-        .prepare(`SELECT COUNT(*) AS n FROM otp_sends WHERE account_key = ? AND day = ? AND state != 'released'`)
-        .get(accountKey, dayKey) as { n: number };
-      const last = this.db
-        .prepare(`SELECT MAX(at_ms) AS at FROM otp_sends WHERE account_key = ? AND state != 'released'`)
-        .get(accountKey) as { at: number | null };
-      if (used.n >= policy.maxPerDay) {
-        return { ok: false, reason: 'daily_limit', retryAt: new Date(Date.parse(`${dayKey}T00:00:00+07:00`) + 86_400_000) };
-      }
-      if (last.at !== null && now.getTime() - last.at < policy.minIntervalMs) {
-        return { ok: false, reason: 'too_soon', retryAt: new Date(last.at + policy.minIntervalMs) };
-      }
+      // Counted and decided in one IMMEDIATE transaction: no other writer can slip a send in between.
+      const decision = decide(this.sendStats(accountKey, dayKey));
+      if (!decision.ok) return decision;
       const r = this.db
         .prepare(`INSERT INTO otp_sends (account_key, day, at_ms, state) VALUES (?, ?, ?, 'reserved')`)
         .run(accountKey, dayKey, now.getTime());
@@ -112,7 +103,7 @@ export class SqliteOtpStore implements OtpStore {
     return r.changes === 1;
   }
 
-  sendStats(accountKey: string, dayKey: string): { today: number; lastSentAt: Date | null } {
+  sendStats(accountKey: string, dayKey: string): SendStats {
     const today = this.db
       .prepare(`SELECT COUNT(*) AS n FROM otp_sends WHERE account_key = ? AND day = ? AND state != 'released'`)
       .get(accountKey, dayKey) as { n: number };
