@@ -1,0 +1,51 @@
+import type { HelpdeskApi } from '../common/api';
+import type { OperatorInfo } from '../common/dto';
+import type { Result } from '../common/result';
+import { toAccountDetail, toAccountSummary } from '../domain/account-view';
+import { errorCodeOf } from '../domain/errors';
+import type { Clock } from '../domain/ports';
+import { criteriaKinds, parseSearchQuery } from '../domain/search-query';
+import type { Desk } from './desk';
+
+export interface LookupDeps {
+  clock: Clock;
+  desk: Desk;
+  requireOperator: () => OperatorInfo;
+  run: <T>(fn: () => Promise<T>) => Promise<Result<T>>;
+}
+
+/** `directory.*`: search and open an account; every lookup is audited (the kind searched, never the value). */
+export function createLookups(deps: LookupDeps): HelpdeskApi['directory'] {
+  const { desk } = deps;
+  return {
+    search: ({ query, kind }) =>
+      deps.run(async () => {
+        const who = deps.requireOperator();
+        const criteria = parseSearchQuery(query, kind ?? 'auto');
+        const readAs = criteriaKinds(criteria);
+        const limit = desk.profile()?.maxResults ?? 50;
+        try {
+          const found = await (await desk.directory()).search(criteria, limit);
+          const now = deps.clock.now();
+          desk.audit.append({ operator: who.username, action: 'directory.search', outcome: 'ok', detail: { readAs: readAs.join(',') || 'none', results: found.total } });
+          return { items: found.accounts.map((a) => toAccountSummary(a, now)), total: found.total, totalIsLowerBound: found.totalIsLowerBound, readAs };
+        } catch (err) {
+          desk.audit.append({ operator: who.username, action: 'directory.search', outcome: 'error', detail: { readAs: readAs.join(',') || 'none', code: errorCodeOf(err) } });
+          throw err;
+        }
+      }),
+    getAccount: ({ id }) =>
+      deps.run(async () => {
+        const who = deps.requireOperator();
+        const dir = await desk.directory();
+        try {
+          const account = await dir.getAccount(id);
+          desk.audit.append({ operator: who.username, action: 'directory.view', outcome: 'ok', target: account.username, unit: account.unit });
+          return toAccountDetail(account, deps.clock.now());
+        } catch (err) {
+          desk.audit.append({ operator: who.username, action: 'directory.view', outcome: 'error', detail: { code: errorCodeOf(err) } });
+          throw err;
+        }
+      }),
+  };
+}
