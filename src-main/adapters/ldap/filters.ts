@@ -1,8 +1,10 @@
 import { AndFilter, EqualityFilter, type Filter, FilterParser, OrFilter, SubstringFilter, PresenceFilter } from 'ldapts';
 import type { AttributeMapping } from '../../common/settings';
 import { HelpdeskError } from '../../domain/errors';
-import { phoneSpellings } from '../../domain/phone';
-import { nameSkeleton, type SearchCriterion } from '../../domain/search-query';
+import { normalizeTaxCode } from '../../domain/identifiers';
+import { normalizeVnMobile, phoneSpellings } from '../../domain/phone';
+import { nameMatches, nameSkeleton, type SearchCriterion } from '../../domain/search-query';
+import type { EntryView } from './entry';
 
 /**
  * Builds the LDAP filter for a list of criteria as ldapts filter objects: values travel BER-encoded,
@@ -48,4 +50,29 @@ export function withUserFilter(userFilter: string, query: Filter): Filter {
     throw new HelpdeskError('VALIDATION_FAILED', { field: 'settings.directory.userFilter', reason: 'invalid_format', cause: err });
   }
   return new AndFilter({ filters: [configured, query] });
+}
+
+/** Server matches are re-checked here: names against the folded text, identifiers exactly. */
+export function confirmsCriteria(e: EntryView, criteria: SearchCriterion[], a: AttributeMapping): boolean {
+  return criteria.some((c) => {
+    switch (c.kind) {
+      case 'username':
+        return e.all(a.username).some((v) => v.toLowerCase() === c.value);
+      case 'email':
+        return [...e.all(a.mail), ...e.all(a.backupEmail)].some((v) => v.toLowerCase() === c.value);
+      case 'phone':
+        return e.all(a.mobile).some((v) => {
+          const p = normalizeVnMobile(v);
+          return p.ok && p.national === c.national;
+        });
+      case 'citizenId':
+        return e.all(a.citizenId).includes(c.value);
+      case 'taxCode':
+        return e.all(a.taxCode).some((v) => normalizeTaxCode(v) === c.value);
+      case 'socialInsurance':
+        return e.all(a.socialInsuranceCode).includes(c.value);
+      case 'name':
+        return e.all(a.displayName).some((v) => nameMatches(v, c.words));
+    }
+  });
 }

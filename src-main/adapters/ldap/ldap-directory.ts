@@ -1,19 +1,17 @@
 import type { Change, Client, Control, Filter } from 'ldapts';
 import { EqualityFilter, NoSuchAttributeError, NoSuchObjectError } from 'ldapts';
 import type { OperatorInfo } from '../../common/dto';
-import { ROLES, type Role } from '../../common/roles';
 import { type DirectorySettings, ldapTransport } from '../../common/settings';
 import { HelpdeskError } from '../../domain/errors';
-import { normalizeTaxCode } from '../../domain/identifiers';
-import { normalizeVnMobile } from '../../domain/phone';
 import type { Directory, DirectoryAccount, DirectoryPolicy, DirectorySearchResult, WriteResult } from '../../domain/ports';
-import { nameMatches, type SearchCriterion } from '../../domain/search-query';
+import type { SearchCriterion } from '../../domain/search-query';
 import { dnKey, isUnder } from '../../domain/dn';
 import { openBound } from './connection';
 import { type DirectoryDialect, dialectFor, directMemberFilter, replace } from './dialects/dialect';
 import { BINARY_ATTRIBUTES, EntryView } from './entry';
 import { isConnectionLoss, type LdapPhase, toHelpdeskError } from './errors';
-import { criteriaFilter, withUserFilter } from './filters';
+import { confirmsCriteria, criteriaFilter, withUserFilter } from './filters';
+import { isMemberOf, rolesOf } from './roles';
 
 const POLICY_TTL_MS = 5 * 60_000;
 /** Entries examined at most for one search (counts beyond are reported as "at least"). */
@@ -115,36 +113,10 @@ export class LdapDirectory implements Directory {
       dn: entry.dn,
       username: name,
       displayName: entry.first(this.s.attributes.displayName) ?? username,
-      roles: await this.rolesOf(entry.dn, name),
+      roles: await rolesOf(this.s.roleGroups, this.dialect.memberFilter?.(entry.dn, name) ?? directMemberFilter(entry.dn, name), (groupDn, filter) =>
+        this.withService('search', (c) => isMemberOf(c, groupDn, filter)),
+      ),
     };
-  }
-
-  /**
-   * The roles whose groups (profile `roleGroups`) count the user as a member, read with the service
-   * account on each group entry. A group that does not exist gives nothing; any other error (no right to
-   * read it, a referral) fails the sign-in: roles are never guessed.
-   */
-  private async rolesOf(userDn: string, username: string): Promise<Role[]> {
-    const filter = this.dialect.memberFilter?.(userDn, username) ?? directMemberFilter(userDn, username);
-    const roles: Role[] = [];
-    for (const role of ROLES) {
-      for (const groupDn of this.s.roleGroups[role]) {
-        const member = await this.withService('search', async (c) => {
-          try {
-            const { searchEntries } = await c.search(groupDn, { scope: 'base', filter, attributes: ['1.1'] });
-            return searchEntries.length > 0;
-          } catch (err) {
-            if (err instanceof NoSuchObjectError) return false;
-            throw err;
-          }
-        });
-        if (member) {
-          roles.push(role);
-          break;
-        }
-      }
-    }
-    return roles;
   }
 
   async search(criteria: SearchCriterion[], limit: number): Promise<DirectorySearchResult> {
@@ -166,7 +138,7 @@ export class LdapDirectory implements Directory {
         for (const raw of page.searchEntries) {
           scanned++;
           const e = new EntryView(raw);
-          if (!this.confirms(e, criteria)) continue;
+          if (!confirmsCriteria(e, criteria, this.s.attributes)) continue;
           total++;
           if (kept.length < limit) kept.push(e);
         }
@@ -319,32 +291,6 @@ export class LdapDirectory implements Directory {
     const c = this.client;
     this.client = null;
     await c?.unbind().catch(() => undefined);
-  }
-
-  /** Server matches are re-checked here: names against the folded text, identifiers exactly. */
-  private confirms(e: EntryView, criteria: SearchCriterion[]): boolean {
-    const a = this.s.attributes;
-    return criteria.some((c) => {
-      switch (c.kind) {
-        case 'username':
-          return e.all(a.username).some((v) => v.toLowerCase() === c.value);
-        case 'email':
-          return [...e.all(a.mail), ...e.all(a.backupEmail)].some((v) => v.toLowerCase() === c.value);
-        case 'phone':
-          return e.all(a.mobile).some((v) => {
-            const p = normalizeVnMobile(v);
-            return p.ok && p.national === c.national;
-          });
-        case 'citizenId':
-          return e.all(a.citizenId).includes(c.value);
-        case 'taxCode':
-          return e.all(a.taxCode).some((v) => normalizeTaxCode(v) === c.value);
-        case 'socialInsurance':
-          return e.all(a.socialInsuranceCode).includes(c.value);
-        case 'name':
-          return e.all(a.displayName).some((v) => nameMatches(v, c.words));
-      }
-    });
   }
 
   private async toAccount(c: Client, e: EntryView): Promise<DirectoryAccount> {

@@ -3,7 +3,7 @@ import type { DirectoryDialect } from './dialect';
 import { intOrNull, removeValues, replace } from './dialect';
 
 /** ppolicy marks an administrative lock (no automatic end) with this sentinel time. */
-const ADMIN_LOCK = '000001010000Z';
+export const ADMIN_LOCK = '000001010000Z';
 
 /** OpenLDAP with the ppolicy overlay (draft-behera-ldap-password-policy). */
 export const openLdapDialect: DirectoryDialect = {
