@@ -22,7 +22,7 @@ import { sessionSettings, smtpRelay } from '../helpers/session-settings';
 import { type SlapdHandle, startSlapd } from '../helpers/slapd';
 import { type HttpSmsSink, type SmppSink, startHttpSmsSink, startSmppSink } from '../helpers/sms-sinks';
 import { type SinkFault, type SmtpSink, startSmtpSink } from '../helpers/smtp-sink';
-import { loadRenderer } from '../unit/renderer/load-renderer';
+import { loadRenderer } from '../helpers/load-renderer';
 
 // Issue #6 item 6: the fault sweep. The web harness runs as a child process over real servers (slapd
 // with ppolicy and the generated training directory, an eSMS-speaking HTTP gateway, an SMPP SMSC, an SMTP

@@ -1,42 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { AccountState, ActionResult, PendingContact } from '../../../src-main/common/dto';
-import type { ErrorCode } from '../../../src-main/common/errors';
-import { loadRenderer } from './load-renderer';
+import * as __flows_actions from '../../../src-renderer/src/flows/actions';
 
-// The shapes these tests rely on (see load-renderer.ts for why the module is loaded at run time).
-type WizardStep =
-  | { kind: 'reason' }
-  | { kind: 'channel' }
-  | { kind: 'code'; expired: boolean }
-  | { kind: 'verified'; expired: boolean }
-  | { kind: 'closed' };
-type ActionKind = 'unlock' | 'reset' | 'contact';
 type ActionGate = { kind: 'needs-verification' } | { kind: 'expired' } | { kind: 'ready' };
-type ActionSummary =
-  | { kind: 'unlocked' }
-  | { kind: 'reset-sent'; destination: string; unlocked: boolean }
-  | { kind: 'reset-unconfirmed'; destination: string; unlocked: boolean }
-  | { kind: 'reset-undelivered'; destination: string | null; code: ErrorCode }
-  | {
-      kind: 'contact-updated';
-      contact: 'mobile' | 'backupEmail' | null;
-      destination: string | null;
-      notice: { status: 'sent' | 'failed' | 'none'; destination: string | null };
-    }
-  | { kind: 'unknown'; action: ActionResult['action'] };
 type Delivery = { channel: 'sms' | 'email'; destination: string } | null;
 type Lock = Pick<AccountState, 'locked' | 'disabled'>;
 
-const flows = await loadRenderer<{
-  actionGate(step: WizardStep | null): ActionGate;
-  unlockApplies(state: Lock): boolean;
-  actionButton(action: ActionKind, gate: ActionGate, state: Lock, busy: boolean, delivery: Delivery): { enabled: boolean; reasonKey: string | null };
-  actionNoteKey(gate: ActionGate, delivery: Delivery): string;
-  actionSummary(result: ActionResult, contact?: PendingContact | null): ActionSummary;
-  ACTION_KINDS: readonly ActionKind[];
-  isGateRefusal(e: { code: string }): boolean;
-  withoutFinalStop(text: string): string;
-}>('flows/actions.ts');
+const flows = __flows_actions;
 
 const LOCKED: Lock = { locked: true, disabled: false };
 const DISABLED: Lock = { locked: false, disabled: true };
@@ -211,10 +181,10 @@ describe('actionSummary: the contact change', () => {
 
 describe('helpers', () => {
   it('tells refusals about the case from others', () => {
-    for (const code of ['CASE_NOT_VERIFIED', 'CASE_EXPIRED', 'CASE_CLOSED', 'CASE_NOT_FOUND']) {
+    for (const code of ['CASE_NOT_VERIFIED', 'CASE_EXPIRED', 'CASE_CLOSED', 'CASE_NOT_FOUND'] as const) {
       expect(flows.isGateRefusal({ code }), code).toBe(true);
     }
-    for (const code of ['ACTION_NOT_PERMITTED', 'PASSWORD_REJECTED', 'INSECURE_CONNECTION', 'DIRECTORY_TIMEOUT', 'NOT_SIGNED_IN']) {
+    for (const code of ['ACTION_NOT_PERMITTED', 'PASSWORD_REJECTED', 'INSECURE_CONNECTION', 'DIRECTORY_TIMEOUT', 'NOT_SIGNED_IN'] as const) {
       expect(flows.isGateRefusal({ code }), code).toBe(false);
     }
   });

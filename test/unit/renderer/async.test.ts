@@ -1,14 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { loadRenderer } from './load-renderer';
+import * as __async from '../../../src-renderer/src/async';
 
-interface AsyncModule {
-  createLatestGate(): { next(): number; isCurrent(ticket: number): boolean; cancel(): void };
-  debounce(
-    action: () => void,
-    ms: number,
-  ): { schedule(): void; flush(): boolean; cancel(): void; readonly pending: boolean };
-}
-const { createLatestGate, debounce } = await loadRenderer<AsyncModule>('async.ts');
+const { createLatestGate, debounce } = __async;
 
 describe('createLatestGate', () => {
   it('keeps only the newest ticket current, so older answers are dropped', async () => {

@@ -4,7 +4,12 @@ import { nextTick } from 'vue';
 import type { AuditChainReport, AuditEntry, AuditExportResult, AuditFilter, AuditHead, AuditPage, AuditPurgeResult } from '../../../src-main/common/dto';
 import type { ApiError, Result } from '../../../src-main/common/result';
 import { INPUT_SCHEMAS } from '../../../src-main/common/schemas';
-import { loadRenderer } from './load-renderer';
+import * as __stores_session from '../../../src-renderer/src/stores/session';
+import * as __stores_audit from '../../../src-renderer/src/stores/audit';
+import * as __i18n_vi from '../../../src-renderer/src/i18n/vi';
+import * as __i18n_en from '../../../src-renderer/src/i18n/en';
+import type { Role } from '../../../src-main/common/roles';
+import { operatorInfo, sessionInfo } from './case-fixtures';
 
 // The store talks to the contract through bridge.ts; here the bridge is a set of mocks.
 const api = vi.hoisted(() => ({
@@ -15,7 +20,7 @@ const api = vi.hoisted(() => ({
 vi.mock('../../../src-renderer/src/bridge', () => ({ api, inElectron: false, onSessionLocked: () => undefined }));
 // The renderer's `@common/*` alias is the bundler's (tsconfig.web.json); here it points at the same file.
 
-type Form = Record<'from' | 'to' | 'operator' | 'account' | 'action' | 'outcome' | 'unit', string>;
+type Form = ReturnType<typeof emptyForm>;
 type Place = keyof Form | 'fileName' | 'head' | null;
 interface AuditStore {
   form: Form;
@@ -61,29 +66,9 @@ interface AuditStore {
   cancelPurge(): void;
   purge(): Promise<boolean>;
 }
-interface StoreModule {
-  useAuditStore: () => AuditStore;
-  AUDIT_PAGE_SIZE: number;
-  AUDIT_ACTIONS: readonly string[];
-  emptyForm(): Form;
-  cleanFilter(form: Form): AuditFilter;
-  errorPlace(error: ApiError | null): Place;
-  parseHead(text: string): AuditHead | null | 'invalid';
-  headText(head: AuditHead): string;
-  suggestExportName(format: 'csv' | 'xlsx', day: string): string;
-  withFormat(path: string, format: 'csv' | 'xlsx'): string;
-  headFileName(head: AuditHead): string;
-  headRecordLines(head: AuditHead, at: Date): string[];
-  headFileText(head: AuditHead, at: Date): string;
-}
-interface SessionStore {
-  current: unknown;
-  signedIn: boolean;
-  expired(): void;
-}
 
-const audit = await loadRenderer<StoreModule>('stores/audit.ts');
-const { useSessionStore } = await loadRenderer<{ useSessionStore: () => SessionStore }>('stores/session.ts');
+const audit = __stores_audit;
+const { useSessionStore } = __stores_session;
 const { useAuditStore, cleanFilter, emptyForm, errorPlace, parseHead, headText, suggestExportName, withFormat } = audit;
 
 const ok = <T>(value: T): Result<T> => ({ ok: true, value });
@@ -118,12 +103,8 @@ function deferred<T>() {
   return { promise, resolve };
 }
 
-function signInAs(roles: string[], mode: 'training' | 'directory' = 'training'): void {
-  useSessionStore().current = {
-    operator: { username: 'giamsat01', displayName: 'Võ Thanh Tâm', dn: 'uid=giamsat01', roles },
-    since: '2026-11-23T01:00:00.000Z',
-    mode,
-  };
+function signInAs(roles: Role[], mode: 'training' | 'directory' = 'training'): void {
+  useSessionStore().current = sessionInfo({ operator: operatorInfo('giamsat01', roles, 'Võ Thanh Tâm'), mode: mode });
 }
 
 let store: AuditStore;
@@ -138,7 +119,7 @@ beforeEach(() => {
 
 describe('cleanFilter', () => {
   it('leaves empty and blank fields out and trims the rest', () => {
-    const form = { ...emptyForm(), from: '2026-11-01', operator: '  giamsat01 ', account: '   ', outcome: 'refused', unit: '' };
+    const form: Form = { ...emptyForm(), from: '2026-11-01', operator: '  giamsat01 ', account: '   ', outcome: 'refused', unit: '' };
     expect(cleanFilter(form)).toEqual({ from: '2026-11-01', operator: 'giamsat01', outcome: 'refused' });
     expect(cleanFilter(emptyForm())).toEqual({});
   });
@@ -149,7 +130,7 @@ describe('cleanFilter', () => {
   });
 
   it('makes filters the strict contract schema accepts', () => {
-    const full = { from: '2026-11-01', to: '2026-11-23', operator: 'giamsat01', account: 'annv', action: 'case.open', outcome: 'ok', unit: 'Sở TTTT' };
+    const full: Form = { from: '2026-11-01', to: '2026-11-23', operator: 'giamsat01', account: 'annv', action: 'case.open', outcome: 'ok', unit: 'Sở TTTT' };
     for (const form of [emptyForm(), { ...emptyForm(), account: ' annv ' }, full]) {
       const parsed = INPUT_SCHEMAS.audit.query.safeParse({ filter: cleanFilter(form), limit: 50 });
       expect(parsed.success, JSON.stringify(form)).toBe(true);
@@ -167,8 +148,8 @@ describe('cleanFilter', () => {
 
   it('has a label for every action it offers, in both languages (nested by the action\'s name)', async () => {
     type Tree = { [key: string]: string | Tree };
-    const { vi } = await loadRenderer<{ vi: Tree }>('i18n/vi.ts');
-    const { en } = await loadRenderer<{ en: Tree }>('i18n/en.ts');
+    const { vi } = __i18n_vi;
+    const { en } = __i18n_en;
     for (const messages of [vi, en]) {
       for (const action of audit.AUDIT_ACTIONS) {
         const label = `audit.actions.${action}`.split('.').reduce<unknown>((node, part) => (node as Tree | undefined)?.[part], messages);

@@ -2,8 +2,10 @@ import { createPinia, setActivePinia } from 'pinia';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { AccountDetail, ActionResult, CaseView, SearchResult, VerifyResult } from '../../../src-main/common/dto';
 import type { ApiError, Result } from '../../../src-main/common/result';
-import { accountDetail, sentCase, T0, iso, verifiedCase, caseView } from './case-fixtures';
-import { loadRenderer } from './load-renderer';
+import { accountDetail, sentCase, verifiedCase, caseView, sessionInfo } from './case-fixtures';
+import * as __stores_session from '../../../src-renderer/src/stores/session';
+import * as __stores_search from '../../../src-renderer/src/stores/search';
+import * as __stores_case from '../../../src-renderer/src/stores/case';
 
 // The stores talk to the contract through bridge.ts; here the bridge is a set of mocks.
 const api = vi.hoisted(() => ({
@@ -24,7 +26,7 @@ interface CaseStore {
   busy: string | null;
   error: ApiError | null;
   verified: boolean;
-  confirming: 'unlock' | 'reset' | null;
+  confirming: 'unlock' | 'reset' | 'contact' | null;
   outcome: ActionOutcome | null;
   actionError: ApiError | null;
   begin(id: string, name: string): Promise<void>;
@@ -45,14 +47,10 @@ interface SearchStore {
   loadAccount(id: string | null): Promise<void>;
   updateAccount(detail: AccountDetail): void;
 }
-interface SessionStore {
-  current: unknown;
-  signedIn: boolean;
-}
 
-const { useCaseStore } = await loadRenderer<{ useCaseStore: () => CaseStore }>('stores/case.ts');
-const { useSearchStore } = await loadRenderer<{ useSearchStore: () => SearchStore }>('stores/search.ts');
-const { useSessionStore } = await loadRenderer<{ useSessionStore: () => SessionStore }>('stores/session.ts');
+const { useCaseStore } = __stores_case;
+const { useSearchStore } = __stores_search;
+const { useSessionStore } = __stores_session;
 
 const ok = <T>(value: T): Result<T> => ({ ok: true, value });
 const err = (code: string, extra: Partial<ApiError> = {}): Result<never> => ({ ok: false, error: { code, ...extra } as ApiError });
@@ -73,7 +71,7 @@ beforeEach(() => {
   for (const group of [api.cases, api.actions, api.directory]) for (const f of Object.values(group)) f.mockReset();
   api.cases.close.mockResolvedValue(ok(caseView({ status: 'closed', outcome: 'done' })));
   const session = useSessionStore();
-  session.current = { operator: { username: 'tongdai01', displayName: 'Đặng Thu Hà', dn: 'uid=tongdai01' }, since: iso(T0), mode: 'training' };
+  session.current = sessionInfo();
   store = useCaseStore();
   search = useSearchStore();
 });

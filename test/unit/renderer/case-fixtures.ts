@@ -1,4 +1,5 @@
-import type { AccountDetail, AccountState, CaseView } from '../../../src-main/common/dto';
+import type { AccountDetail, AccountState, CaseView, OperatorInfo, SessionInfo } from '../../../src-main/common/dto';
+import type { Role } from '../../../src-main/common/roles';
 
 export const T0 = Date.parse('2026-11-23T08:00:00Z');
 export const iso = (ms: number): string => new Date(ms).toISOString();
@@ -117,4 +118,12 @@ export function accountDetail(over: Partial<AccountDetail> = {}, state: Partial<
     mustChangeNotEnforced: false,
     ...over,
   };
+}
+
+/** An operator as the main process signs one in. */
+export const operatorInfo = (username: string, roles: Role[], displayName = username): OperatorInfo => ({ username, displayName, dn: `uid=${username}`, roles });
+
+/** The session as the main process reports it: signed in as tongdai01 (operator) in training mode, unless told otherwise. */
+export function sessionInfo(over: Partial<SessionInfo> = {}): SessionInfo {
+  return { operator: operatorInfo('tongdai01', ['operator'], 'Đặng Thu Hà'), since: iso(T0), mode: 'training', locked: false, idleLockMinutes: 10, setupOpen: false, ...over };
 }

@@ -1,10 +1,11 @@
 import { createPinia, setActivePinia } from 'pinia';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import type { ActionResult, CaseView, OperatorInfo, SessionInfo } from '../../../src-main/common/dto';
+import type { ActionResult, CaseView, OperatorInfo } from '../../../src-main/common/dto';
 import type { ApiError, Result } from '../../../src-main/common/result';
 import type { Role } from '../../../src-main/common/roles';
 import { accountDetail, iso, noContactCase, T0, verifiedCase } from './case-fixtures';
-import { loadRenderer } from './load-renderer';
+import * as __stores_session from '../../../src-renderer/src/stores/session';
+import * as __stores_case from '../../../src-renderer/src/stores/case';
 
 // The stores talk to the contract through bridge.ts; here the bridge is a set of mocks.
 const api = vi.hoisted(() => ({
@@ -41,15 +42,9 @@ interface CaseStore {
   cancelOverride(): void;
   override(form: OverrideForm): Promise<boolean>;
 }
-interface SessionStore {
-  current: SessionInfo | null;
-  roles: Role[];
-  signedIn: boolean;
-  allows(group: string, method: string): boolean;
-}
 
-const { useCaseStore } = await loadRenderer<{ useCaseStore: () => CaseStore }>('stores/case.ts');
-const { useSessionStore } = await loadRenderer<{ useSessionStore: () => SessionStore }>('stores/session.ts');
+const { useCaseStore } = __stores_case;
+const { useSessionStore } = __stores_session;
 
 const ok = <T>(value: T): Result<T> => ({ ok: true, value });
 const err = (code: string, extra: Partial<ApiError> = {}): Result<never> => ({ ok: false, error: { code, ...extra } as ApiError });

@@ -3,8 +3,9 @@ import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { nextTick } from 'vue';
 import type { CaseView, VerificationChannel, VerifyResult } from '../../../src-main/common/dto';
 import type { ApiError, Result } from '../../../src-main/common/result';
-import { caseView, sentCase, T0, iso } from './case-fixtures';
-import { loadRenderer } from './load-renderer';
+import { caseView, sentCase, T0, iso, sessionInfo } from './case-fixtures';
+import * as __stores_session from '../../../src-renderer/src/stores/session';
+import * as __stores_case from '../../../src-renderer/src/stores/case';
 
 // The store talks to the contract through bridge.ts; here the bridge is a set of mocks.
 const api = vi.hoisted(() => ({
@@ -41,14 +42,9 @@ interface CaseStore {
   abandon(): Promise<void>;
   finish(): Promise<boolean>;
 }
-interface SessionStore {
-  current: unknown;
-  signedIn: boolean;
-  expired(): void;
-}
 
-const { useCaseStore } = await loadRenderer<{ useCaseStore: () => CaseStore }>('stores/case.ts');
-const { useSessionStore } = await loadRenderer<{ useSessionStore: () => SessionStore }>('stores/session.ts');
+const { useCaseStore } = __stores_case;
+const { useSessionStore } = __stores_session;
 
 const ok = <T>(value: T): Result<T> => ({ ok: true, value });
 const err = (code: string, extra: Partial<ApiError> = {}): Result<never> => ({ ok: false, error: { code, ...extra } as ApiError });
@@ -68,7 +64,7 @@ beforeEach(() => {
   for (const f of Object.values(api.cases)) f.mockReset();
   api.cases.close.mockResolvedValue(ok(caseView({ status: 'closed', outcome: 'abandoned' })));
   const session = useSessionStore();
-  session.current = { operator: { username: 'tongdai01', displayName: 'Đặng Thu Hà', dn: 'uid=tongdai01' }, since: iso(T0), mode: 'training' };
+  session.current = sessionInfo();
   store = useCaseStore();
 });
 

@@ -1,23 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { AccountDetail, PendingContact } from '../../../src-main/common/dto';
+import type { PendingContact } from '../../../src-main/common/dto';
 import { T0, accountDetail, iso } from './case-fixtures';
-import { loadRenderer } from './load-renderer';
+import * as __flows_contacts from '../../../src-renderer/src/flows/contacts';
 
-// The shapes these tests rely on (see load-renderer.ts for why the module is loaded at run time).
-type ContactKind = 'mobile' | 'backupEmail';
-type ContactPhase = { kind: 'form' } | { kind: 'code'; pending: PendingContact; expired: boolean };
-type ContactFeedback = { kind: 'wrong'; attemptsLeft: number } | { kind: 'value' } | { kind: 'code' } | { kind: 'error' };
-
-const flows = await loadRenderer<{
-  CONTACT_KINDS: readonly ContactKind[];
-  currentContact(account: Pick<AccountDetail, 'mobile' | 'backupEmail'> | null, kind: ContactKind): { masked: string | null; reasonKey: string | null };
-  contactDeadline(pending: PendingContact, verificationExpiresAt: string | null): string;
-  contactPhase(pending: PendingContact | null, editing: boolean, verificationExpiresAt: string | null, now: number): ContactPhase;
-  contactInput(kind: ContactKind): { type: string; inputmode: string; autocomplete: string };
-  cleanContactValue(text: string): string;
-  contactFeedback(e: { code: string; field?: string; detail?: string }): ContactFeedback;
-  codeGone(e: { code: string; detail?: string }): boolean;
-}>('flows/contacts.ts');
+const flows = __flows_contacts;
 
 const pending = (over: Partial<PendingContact> = {}): PendingContact => ({
   kind: 'mobile',
@@ -98,13 +84,13 @@ describe('contactFeedback', () => {
   });
 
   it('anything else is translated by its code', () => {
-    for (const code of ['OTP_TOO_SOON', 'OTP_DAILY_LIMIT', 'OTP_EXPIRED', 'CASE_EXPIRED', 'RELAY_TIMEOUT', 'VALIDATION_FAILED']) {
+    for (const code of ['OTP_TOO_SOON', 'OTP_DAILY_LIMIT', 'OTP_EXPIRED', 'CASE_EXPIRED', 'RELAY_TIMEOUT', 'VALIDATION_FAILED'] as const) {
       expect(flows.contactFeedback({ code }), code).toEqual({ kind: 'error' });
     }
   });
 
   it('knows when the waiting code can no longer be used', () => {
-    for (const code of ['OTP_EXPIRED', 'OTP_VOID', 'OTP_USED', 'OTP_NOT_SENT']) expect(flows.codeGone({ code }), code).toBe(true);
+    for (const code of ['OTP_EXPIRED', 'OTP_VOID', 'OTP_USED', 'OTP_NOT_SENT'] as const) expect(flows.codeGone({ code }), code).toBe(true);
     expect(flows.codeGone({ code: 'OTP_WRONG', detail: '0' })).toBe(true);
     expect(flows.codeGone({ code: 'OTP_WRONG', detail: '3' })).toBe(false);
     expect(flows.codeGone({ code: 'OTP_TOO_SOON' })).toBe(false);

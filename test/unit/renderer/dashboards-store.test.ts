@@ -4,7 +4,10 @@ import { nextTick } from 'vue';
 import type { AuditExportResult, AuditStats, DashboardCounts, DirectoryDashboard, ReportResult, ScanStatus, UnitCounts } from '../../../src-main/common/dto';
 import type { ApiError, Result } from '../../../src-main/common/result';
 import { INPUT_SCHEMAS } from '../../../src-main/common/schemas';
-import { loadRenderer } from './load-renderer';
+import * as __stores_session from '../../../src-renderer/src/stores/session';
+import * as __stores_dashboards from '../../../src-renderer/src/stores/dashboards';
+import type { Role } from '../../../src-main/common/roles';
+import { operatorInfo, sessionInfo } from './case-fixtures';
 
 // The store talks to the contract through bridge.ts; here the bridge is a set of mocks.
 const api = vi.hoisted(() => ({
@@ -63,31 +66,9 @@ interface DashboardsStore {
   reportField: 'month' | 'unit' | 'fileName' | null;
   createReport(now?: Date): Promise<boolean>;
 }
-interface StoreModule {
-  useDashboardsStore: () => DashboardsStore;
-  SCAN_POLL_MS: number;
-  POLL_RETRIES: number;
-  noMobileShare(c: Pick<DashboardCounts, 'accounts' | 'noMobile'>): number | null;
-  unitRows(units: readonly UnitCounts[]): UnitRow[];
-  sortUnits(rows: readonly UnitRow[], key: SortKey, direction: 'asc' | 'desc'): UnitRow[];
-  defaultDirection(key: SortKey): 'asc' | 'desc';
-  currentMonthPeriod(now: Date): Period;
-  previousMonthPeriod(now: Date): Period;
-  previousMonth(month: string): string;
-  lastDayOf(month: string): string;
-  scanExportName(list: 'units' | 'locked', format: 'csv' | 'xlsx', day: string): string;
-  reportName(month: string): string;
-  statsErrorField(error: ApiError | null): 'from' | 'to' | 'unit' | null;
-  reportErrorField(error: ApiError | null): 'month' | 'unit' | 'fileName' | null;
-}
-interface SessionStore {
-  current: unknown;
-  signedIn: boolean;
-  error: ApiError | null;
-}
 
-const mod = await loadRenderer<StoreModule>('stores/dashboards.ts');
-const { useSessionStore } = await loadRenderer<{ useSessionStore: () => SessionStore }>('stores/session.ts');
+const mod = __stores_dashboards;
+const { useSessionStore } = __stores_session;
 const { useDashboardsStore, SCAN_POLL_MS, POLL_RETRIES } = mod;
 
 const ok = <T>(value: T): Result<T> => ({ ok: true, value });
@@ -138,12 +119,8 @@ function deferred<T>() {
   return { promise, resolve };
 }
 
-function signInAs(roles: string[]): void {
-  useSessionStore().current = {
-    operator: { username: 'giamsat01', displayName: 'Võ Thanh Tâm', dn: 'uid=giamsat01', roles },
-    since: '2026-11-23T01:00:00.000Z',
-    mode: 'training',
-  };
+function signInAs(roles: Role[]): void {
+  useSessionStore().current = sessionInfo({ operator: operatorInfo('giamsat01', roles, 'Võ Thanh Tâm'), mode: 'training' });
 }
 
 /** Vietnam is UTC+7: `vn('2026-02-01 00:30')` is 2026-01-31T17:30Z. */
@@ -613,7 +590,7 @@ describe('sign-out', () => {
     api.dashboards.scanStart.mockResolvedValue(ok(status('done', 100)));
     await store.start();
     store.proposeNames(new Date());
-    useSessionStore().current = { operator: null, since: null, mode: 'training' };
+    useSessionStore().current = { operator: null, since: null, mode: 'training', locked: false, idleLockMinutes: 10, setupOpen: false };
     await nextTick();
     expect(store.finished).toBeNull();
     expect(store.result).toBeNull();

@@ -1,9 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { loadRenderer } from './load-renderer';
+import * as __format from '../../../src-renderer/src/format';
+import * as __export_path from '../../../src-renderer/src/export-path';
 
-const { formatDateTime } = await loadRenderer<{ formatDateTime: (v: string | Date | null | undefined) => string }>(
-  'format.ts',
-);
+const { formatDateTime } = __format;
 
 describe('formatDateTime', () => {
   it('shows dd/MM/yyyy HH:mm in Asia/Ho_Chi_Minh (UTC+7)', () => {
@@ -25,10 +24,7 @@ describe('formatDateTime', () => {
   });
 });
 
-const { formatCountdown, formatClock } = await loadRenderer<{
-  formatCountdown: (ms: number) => string;
-  formatClock: (v: string | Date | null | undefined) => string;
-}>('format.ts');
+const { formatCountdown, formatClock } = __format;
 
 describe('formatCountdown', () => {
   it('shows mm:ss, a fresh 5-minute code as 05:00', () => {
@@ -63,11 +59,7 @@ describe('formatClock', () => {
   });
 });
 
-const { formatDateTimeSeconds, vnDay, formatCount } = await loadRenderer<{
-  formatDateTimeSeconds: (v: string | Date | null | undefined) => string;
-  vnDay: (v: Date) => string;
-  formatCount: (n: number, locale: string) => string;
-}>('format.ts');
+const { formatDateTimeSeconds, vnDay, formatCount } = __format;
 
 describe('formatDateTimeSeconds', () => {
   it('shows dd/MM/yyyy HH:mm:ss in Vietnam time', () => {
@@ -94,14 +86,7 @@ describe('formatCount', () => {
   });
 });
 
-interface DashboardFormats {
-  vnMonth(d: Date): string;
-  formatDay(day: string, short?: boolean): string;
-  formatMonth(month: string): string;
-  formatMinutesSeconds(seconds: number | null): string;
-  formatPercent(share: number | null, locale: string): string;
-}
-const dash = await loadRenderer<DashboardFormats>('format.ts');
+const dash = __format;
 
 describe('dashboard formats', () => {
   it('vnMonth turns with the Vietnamese day', () => {
@@ -134,10 +119,7 @@ describe('dashboard formats', () => {
   });
 });
 
-const paths = await loadRenderer<{
-  withFormat(path: string, format: 'csv' | 'xlsx'): string;
-  withPdf(path: string): string;
-}>('export-path.ts');
+const paths = __export_path;
 
 describe('export file names', () => {
   it('sets the extension of the format, and .pdf for a report', () => {

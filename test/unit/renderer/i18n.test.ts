@@ -2,13 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { createI18n } from 'vue-i18n';
 import { ERROR_CODES, VALIDATION_REASONS } from '../../../src-main/common/errors';
 import { QUERY_KINDS } from '../../../src-main/common/dto';
-import { loadRenderer } from './load-renderer';
+import * as __i18n_vi from '../../../src-renderer/src/i18n/vi';
+import * as __i18n_en from '../../../src-renderer/src/i18n/en';
 
 type Tree = { [key: string]: string | Tree };
 
 // The message files, imported directly (they import nothing themselves).
-const { vi } = await loadRenderer<{ vi: Tree }>('i18n/vi.ts');
-const { en } = await loadRenderer<{ en: Tree }>('i18n/en.ts');
+const { vi } = __i18n_vi;
+const { en } = __i18n_en;
 
 /** Every leaf key of a message tree, dotted: `errors.INTERNAL`. */
 function leafKeys(tree: Tree, prefix = ''): string[] {

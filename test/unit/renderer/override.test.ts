@@ -1,24 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import type { CaseView, IdentityCheck, OverrideInput } from '../../../src-main/common/dto';
+import type { OverrideInput } from '../../../src-main/common/dto';
 import type { ApiError } from '../../../src-main/common/result';
 import { INPUT_SCHEMAS } from '../../../src-main/common/schemas';
 import { caseView, noContactCase } from './case-fixtures';
-import { loadRenderer } from './load-renderer';
+import * as __flows_override from '../../../src-renderer/src/flows/override';
 
-// The shapes these tests rely on (see load-renderer.ts for why the module is loaded at run time).
-type OverrideOffer = 'primary' | 'unreachable' | 'needs-supervisor' | 'none';
-interface OverrideForm {
-  check: IdentityCheck;
-  citizenId: string;
-  note: string;
-}
-const flows = await loadRenderer<{
-  IDENTITY_CHECK_OPTIONS: readonly IdentityCheck[];
-  anyUsableContact(c: Pick<CaseView, 'channels'>): boolean;
-  overrideOffer(c: Pick<CaseView, 'channels'>, supervisor: boolean): OverrideOffer;
-  overrideInput(caseId: string, form: OverrideForm, contactsUnreachable: boolean): OverrideInput | ApiError;
-  overrideFeedback(e: Pick<ApiError, 'code' | 'field' | 'detail'>): { kind: string; attemptsLeft?: number; field?: string };
-}>('flows/override.ts');
+const flows = __flows_override;
 
 const CASE_ID = caseView().id;
 const missing = { status: 'missing', masked: null } as const;

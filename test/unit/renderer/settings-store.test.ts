@@ -14,7 +14,8 @@ import {
   smsSettingsSchema,
   type SmsSettings,
 } from '../../../src-main/common/settings';
-import { loadRenderer } from './load-renderer';
+import * as __stores_settings from '../../../src-renderer/src/stores/settings';
+import * as __stores_session from '../../../src-renderer/src/stores/session';
 
 // The store talks to the contract through bridge.ts; here the bridge is a set of mocks.
 const api = vi.hoisted(() => ({
@@ -61,18 +62,8 @@ interface SettingsStore {
   chooseMailProvider(p: MailSettings['provider']): void;
   chooseMailSecurity(s: 'starttls' | 'tls'): void;
 }
-interface StoreModule {
-  useSettingsStore: () => SettingsStore;
-  SMS_DEFAULTS: Record<Exclude<Provider, 'none'>, Record<string, unknown>>;
-  SMTP_DEFAULTS: Record<string, unknown>;
-  parseHeaders(text: string): Record<string, string>;
-  textLines(text: string): string[];
-  linesText(lines: readonly string[]): string;
-  headersText(h: Record<string, string>): string;
-  optionalNumberOf(value: number | string): number | null;
-}
 
-const mod = await loadRenderer<StoreModule>('stores/settings.ts');
+const mod = __stores_settings;
 
 const ok = <T>(value: T): Result<T> => ({ ok: true, value });
 
@@ -510,8 +501,8 @@ describe('bounds of the number settings (common/setting-bounds.ts)', () => {
 
 describe('settings store: answers that arrive after sign-out', () => {
   it('a connection report or a load answered after the session ended is dropped, not shown to the next user', async () => {
-    const { useSessionStore } = await loadRenderer<{ useSessionStore: () => { current: unknown; expired(): void } }>('stores/session.ts');
-    useSessionStore().current = { operator: { username: 'giamsat01', displayName: 'Võ Thanh Tâm', dn: 'uid=giamsat01', roles: ['supervisor'] }, since: '2026-11-23T01:00:00.000Z', mode: 'directory' };
+    const { useSessionStore } = __stores_session;
+    useSessionStore().current = { operator: { username: 'giamsat01', displayName: 'Võ Thanh Tâm', dn: 'uid=giamsat01', roles: ['supervisor'] }, since: '2026-11-23T01:00:00.000Z', mode: 'directory', locked: false, idleLockMinutes: 10, setupOpen: false };
     await loaded(viewOf({}));
     let answerTest!: (v: unknown) => void;
     api.settings.testConnection.mockReturnValueOnce(new Promise((r) => (answerTest = r)));
@@ -531,8 +522,8 @@ describe('settings store: answers that arrive after sign-out', () => {
 
 describe('settings store: a save that ends the session before its answer arrives', () => {
   it('still says it was saved (and that the session ended), showing the saved settings with no secret', async () => {
-    const { useSessionStore } = await loadRenderer<{ useSessionStore: () => { current: unknown; expired(): void } }>('stores/session.ts');
-    useSessionStore().current = { operator: { username: 'giamsat01', displayName: 'Võ Thanh Tâm', dn: 'uid=giamsat01', roles: ['supervisor'] }, since: '2026-11-23T01:00:00.000Z', mode: 'training' };
+    const { useSessionStore } = __stores_session;
+    useSessionStore().current = { operator: { username: 'giamsat01', displayName: 'Võ Thanh Tâm', dn: 'uid=giamsat01', roles: ['supervisor'] }, since: '2026-11-23T01:00:00.000Z', mode: 'training', locked: false, idleLockMinutes: 10, setupOpen: false };
     await loaded(viewOf({}));
     store.form.agencyName = 'So TTTT';
     store.form.servicePassword = 'typed-secret';

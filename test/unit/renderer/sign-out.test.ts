@@ -4,7 +4,8 @@ import { fileURLToPath } from 'node:url';
 import { createPinia, setActivePinia } from 'pinia';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { isReactive, isRef } from 'vue';
-import { loadRenderer } from './load-renderer';
+import { loadRenderer } from '../../helpers/load-renderer';
+import * as __stores_session from '../../../src-renderer/src/stores/session';
 
 // Issue #6 item 2, "sign-out clears state": every store of the renderer, its state dirtied in every
 // field, is back to new once the session ends — by sign-out, or by the main process saying the
@@ -84,7 +85,7 @@ const cleared = storeFiles.filter((f) => !(f in KEPT));
 
 beforeEach(async () => {
   setActivePinia(createPinia());
-  ({ useSessionStore } = await loadRenderer<{ useSessionStore: () => SessionStore }>('stores/session.ts'));
+  ({ useSessionStore } = __stores_session);
 });
 
 /** The store a module defines (its one `use…Store` export). */

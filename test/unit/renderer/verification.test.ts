@@ -1,31 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { CaseView, MaskedContact, VerificationChannel } from '../../../src-main/common/dto';
 import { caseView, iso, sentCase, T0 } from './case-fixtures';
-import { loadRenderer } from './load-renderer';
+import * as __flows_verification from '../../../src-renderer/src/flows/verification';
 
-type WizardStep =
-  | { kind: 'reason' }
-  | { kind: 'channel' }
-  | { kind: 'code'; expired: boolean }
-  | { kind: 'verified'; expired: boolean }
-  | { kind: 'closed' };
-type SendState = { kind: 'ready' } | { kind: 'wait'; ms: number } | { kind: 'none-left' } | { kind: 'attempts-exhausted' };
-interface ChannelOption {
-  channel: VerificationChannel;
-  usable: boolean;
-  masked: string | null;
-  reasonKey: string | null;
-}
-
-const flow = await loadRenderer<{
-  wizardStep(c: CaseView | null, now: number): WizardStep;
-  sendState(c: CaseView, now: number): SendState;
-  msUntil(iso: string | null, now: number): number;
-  channelOption(channel: VerificationChannel, contact: MaskedContact): ChannelOption;
-  channelOptions(c: CaseView): ChannelOption[];
-  defaultChannel(c: CaseView): VerificationChannel | null;
-  cleanCodeInput(text: string): string;
-}>('flows/verification.ts');
+const flow = __flows_verification;
 
 describe('wizardStep', () => {
   it('starts with the reason, then the channel once the case is open', () => {
