@@ -211,14 +211,22 @@ describe('training directory', () => {
       });
     });
 
-    it('accepts users with {SSHA}, {SSHA512} and plain-text passwords', async () => {
+    /** Binds, then reads the entry itself (only a bound user may): what the bind was worth. */
+    const bindAndRead = (dn: string, password: string) =>
+      withClient(dir.url, async (c) => {
+        await c.bind(dn, password);
+        return (await c.search(AN_DN, { scope: 'base', attributes: ['uid'] })).searchEntries.map((e) => e.uid);
+      });
+
+    it('accepts users with {SSHA}, {SSHA512} and plain-text passwords, and only with the right one', async () => {
       for (const [dn, password] of [[AN_DN, AN_PASSWORD], [BOB_DN, BOB_PASSWORD], [PLAIN_DN, PLAIN_PASSWORD]] as const) {
-        await withClient(dir.url, (c) => c.bind(dn, password));
+        expect(await bindAndRead(dn, password)).toEqual(['annv']);
+        await expect(bindAndRead(dn, `${password}x`)).rejects.toBeInstanceOf(InvalidCredentialsError);
       }
     });
 
     it('compares DNs case-insensitively and ignores spaces after commas', async () => {
-      await withClient(dir.url, (c) => c.bind(`UID=AnNV, OU=People,  DC=daotao, dc=gov,dc=VN`, AN_PASSWORD));
+      expect(await bindAndRead(`UID=AnNV, OU=People,  DC=daotao, dc=gov,dc=VN`, AN_PASSWORD)).toEqual(['annv']);
     });
 
     it('refuses an unknown DN and an unauthenticated bind', async () => {

@@ -64,7 +64,6 @@ describe('actionButton', () => {
   });
 
   it('offers the contact change once verified, whatever the lock state', () => {
-    expect(flows.ACTION_KINDS).toEqual(['unlock', 'reset', 'contact']);
     for (const state of [LOCKED, DISABLED, FINE]) {
       expect(flows.actionButton('contact', READY, state, false, SMS)).toEqual({ enabled: true, reasonKey: null });
     }

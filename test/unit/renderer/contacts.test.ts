@@ -14,7 +14,6 @@ const pending = (over: Partial<PendingContact> = {}): PendingContact => ({
 
 describe('currentContact', () => {
   it('shows the masked contact as the account panel has it', () => {
-    expect(flows.CONTACT_KINDS).toEqual(['mobile', 'backupEmail']);
     expect(flows.currentContact(accountDetail(), 'mobile')).toEqual({ masked: '09*****98', reasonKey: null });
     expect(flows.currentContact(accountDetail(), 'backupEmail')).toEqual({ masked: 'an***@gmail.com', reasonKey: null });
   });

