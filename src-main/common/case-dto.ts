@@ -22,8 +22,10 @@ export interface CaseView {
   sentAt: string | null;
   expiresAt: string | null;
   verifiedAt: string | null;
-  /** Wrong entries left today for this account (not reset by a resend). */
+  /** Wrong entries left: the account's today (not reset by a resend), and no more than its current code has. */
   attemptsLeft: number;
+  /** The code rules in force (the domain's OtpPolicy), for what the screen says: never numbers of its own. */
+  policy: { validityMinutes: number; maxWrong: number; minIntervalMinutes: number; maxPerDay: number };
   resend: { availableAt: string | null; remainingToday: number };
   /** The registered contacts the code can go to (masked), with why one is unusable. */
   channels: { sms: MaskedContact; email: MaskedContact };

@@ -9,6 +9,8 @@ export interface ApiError {
   reason?: string;
   /** Safe technical detail (an LDAP result name, a host): never a password, code or token. */
   detail?: string;
+  /** Tries left after a wrong entry (OTP_WRONG of a new contact's code, IDENTITY_MISMATCH of a CCCD). */
+  attemptsLeft?: number;
 }
 
 export type Result<T> = { ok: true; value: T } | { ok: false; error: ApiError };

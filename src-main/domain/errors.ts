@@ -10,14 +10,16 @@ export class HelpdeskError extends Error {
   readonly detail: string | undefined;
   readonly reason: string | undefined;
   readonly field: string | undefined;
+  readonly attemptsLeft: number | undefined;
 
-  constructor(code: ErrorCode, opts: { detail?: string; reason?: string; field?: string; cause?: unknown } = {}) {
+  constructor(code: ErrorCode, opts: { detail?: string; reason?: string; field?: string; attemptsLeft?: number; cause?: unknown } = {}) {
     super(opts.detail ? `${code}: ${opts.detail}` : code, opts.cause === undefined ? undefined : { cause: opts.cause });
     this.name = 'HelpdeskError';
     this.code = code;
     this.detail = opts.detail;
     this.reason = opts.reason;
     this.field = opts.field;
+    this.attemptsLeft = opts.attemptsLeft;
   }
 
   toApiError(): ApiError {
@@ -25,6 +27,7 @@ export class HelpdeskError extends Error {
     if (this.detail !== undefined) e.detail = this.detail;
     if (this.reason !== undefined) e.reason = this.reason;
     if (this.field !== undefined) e.field = this.field;
+    if (this.attemptsLeft !== undefined) e.attemptsLeft = this.attemptsLeft;
     return e;
   }
 }

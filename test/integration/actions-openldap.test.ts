@@ -322,7 +322,7 @@ describe('supervisor actions on OpenLDAP (ppolicy)', () => {
       expect(opened.value.channels).toMatchObject({ sms: { status: 'missing' }, email: { status: 'missing' } });
       expect(await runtime.api.cases.override({ caseId, check: 'citizen-id', citizenId: '024681350', note: 'Đối chiếu CMND' })).toEqual({
         ok: false,
-        error: { code: 'IDENTITY_MISMATCH', detail: '2' },
+        error: { code: 'IDENTITY_MISMATCH', attemptsLeft: 2 },
       });
       const o = await runtime.api.cases.override({ caseId, check: 'citizen-id', citizenId: '024 681 357', note: 'Đối chiếu CMND qua video, khớp' });
       expect(o).toMatchObject({ ok: true, value: { status: 'verified', verifiedBy: 'override', deliveryContact: null } });

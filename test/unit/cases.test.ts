@@ -475,7 +475,7 @@ describe('supervisor override for a caller with no usable contact', () => {
     const c = await signedIn(s, 'giamsat01', noContact().dn);
     for (const left of [2, 1, 0]) {
       const r = await s.api.cases.override({ caseId: c.id, check: 'citizen-id', citizenId: '024681358', note });
-      expect(r).toEqual({ ok: false, error: { code: 'IDENTITY_MISMATCH', detail: String(left) } });
+      expect(r).toEqual({ ok: false, error: { code: 'IDENTITY_MISMATCH', attemptsLeft: left } });
     }
     // Even the right number is refused now, and so is any other check, on this case or a new one:
     // three wrong numbers end overrides for this account for the day.

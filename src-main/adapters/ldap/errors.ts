@@ -47,7 +47,8 @@ export function toHelpdeskError(err: unknown, phase: LdapPhase): HelpdeskError {
   const make = (code: ErrorCode, detail?: string) =>
     new HelpdeskError(code, detail === undefined ? { cause: err } : { detail, cause: err });
   if (err instanceof InvalidCredentialsError) {
-    return make(phase === 'operator-bind' ? 'INVALID_CREDENTIALS' : 'DIRECTORY_BIND', 'invalidCredentials');
+    // An operator's refused sign-in says nothing more than an unknown user's would (no enumeration, no raw id on screen).
+    return phase === 'operator-bind' ? make('INVALID_CREDENTIALS') : make('DIRECTORY_BIND', 'invalidCredentials');
   }
   if (err instanceof NoSuchObjectError) {
     return make(phase === 'read' ? 'ACCOUNT_NOT_FOUND' : 'DIRECTORY_BASE_DN', 'noSuchObject');

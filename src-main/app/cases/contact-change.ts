@@ -61,7 +61,7 @@ export function createContactChange(deps: CaseDeps, registry: CaseRegistry, mess
     }
     if (!outcome.verified) {
       audit(c, 'contact.verify', 'refused', { kind: p.kind, attemptsLeft: outcome.attemptsLeft });
-      throw new HelpdeskError('OTP_WRONG', { detail: String(outcome.attemptsLeft) });
+      throw new HelpdeskError('OTP_WRONG', { attemptsLeft: outcome.attemptsLeft });
     }
     const dir = await deps.directory();
     let before: DirectoryAccount;

@@ -44,7 +44,7 @@ export function createOverride(deps: CaseDeps, registry: CaseRegistry): (input: 
       if (!sameCitizenId(input.citizenId ?? '', account.citizenId)) {
         const left = identityAttemptsLeft(otp.recordIdentityMismatch(c.accountKey));
         audit(c, 'case.override', 'refused', { ...base, code: 'IDENTITY_MISMATCH', attemptsLeft: left });
-        throw new HelpdeskError('IDENTITY_MISMATCH', { detail: String(left) });
+        throw new HelpdeskError('IDENTITY_MISMATCH', { attemptsLeft: left });
       }
     }
     c.state = {

@@ -139,6 +139,12 @@ export function createCaseRegistry(deps: CaseDeps, messages: Messenger): CaseReg
         expiresAt: s.kind === 'code-sent' || s.kind === 'verified' ? s.expiresAt.toISOString() : null,
         verifiedAt: s.kind === 'verified' ? s.verifiedAt.toISOString() : null,
         attemptsLeft: otp.attemptsLeft(c.accountKey, c.id),
+        policy: {
+          validityMinutes: Math.round(otp.policy.validityMs / 60_000),
+          maxWrong: otp.policy.maxWrong,
+          minIntervalMinutes: Math.round(otp.policy.minIntervalMs / 60_000),
+          maxPerDay: otp.policy.maxPerDay,
+        },
         resend: { availableAt: resend.availableAt?.toISOString() ?? null, remainingToday: resend.remainingToday },
         channels: { sms: mobileContact(account.mobiles), email: backupEmailContact(account.backupEmails, account.mail) },
         smsPreview: messages.smsPreview(c, Math.round(otp.policy.validityMs / 60_000)),

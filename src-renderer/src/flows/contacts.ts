@@ -89,11 +89,8 @@ export type ContactFeedback =
   | { kind: 'code' }
   | { kind: 'error' };
 
-export function contactFeedback(e: Pick<ApiError, 'code' | 'field' | 'detail'>): ContactFeedback {
-  if (e.code === 'OTP_WRONG') {
-    const n = e.detail !== undefined && /^\d+$/u.test(e.detail) ? Number(e.detail) : null;
-    return n === null ? { kind: 'error' } : { kind: 'wrong', attemptsLeft: n };
-  }
+export function contactFeedback(e: Pick<ApiError, 'code' | 'field' | 'attemptsLeft'>): ContactFeedback {
+  if (e.code === 'OTP_WRONG') return e.attemptsLeft === undefined ? { kind: 'error' } : { kind: 'wrong', attemptsLeft: e.attemptsLeft };
   if (e.code === 'VALIDATION_FAILED' && e.field === 'value') return { kind: 'value' };
   if (e.code === 'VALIDATION_FAILED' && e.field === 'code') return { kind: 'code' };
   return { kind: 'error' };
@@ -102,8 +99,8 @@ export function contactFeedback(e: Pick<ApiError, 'code' | 'field' | 'detail'>):
 /** Refusals after which the waiting code is no longer usable: the case is read again. */
 const CODE_GONE = ['OTP_EXPIRED', 'OTP_VOID', 'OTP_USED', 'OTP_NOT_SENT'] as const;
 
-export function codeGone(e: Pick<ApiError, 'code' | 'detail'>): boolean {
+export function codeGone(e: Pick<ApiError, 'code' | 'attemptsLeft'>): boolean {
   if ((CODE_GONE as readonly string[]).includes(e.code)) return true;
   // The last wrong entry voids the code.
-  return e.code === 'OTP_WRONG' && e.detail === '0';
+  return e.code === 'OTP_WRONG' && e.attemptsLeft === 0;
 }

@@ -59,7 +59,7 @@ export function overrideInput(caseId: string, form: OverrideForm, contactsUnreac
 
 /**
  * The message of the override form for a refusal: a CCCD that does not match the record with the tries
- * left (IDENTITY_MISMATCH's `detail`), a field to fix (shown at the field), or any other refusal
+ * left (IDENTITY_MISMATCH's `attemptsLeft`), a field to fix (shown at the field), or any other refusal
  * translated by its code.
  */
 export type OverrideFeedback =
@@ -67,11 +67,8 @@ export type OverrideFeedback =
   | { kind: 'field'; field: 'citizenId' | 'note' }
   | { kind: 'error' };
 
-export function overrideFeedback(e: Pick<ApiError, 'code' | 'field' | 'detail'>): OverrideFeedback {
-  if (e.code === 'IDENTITY_MISMATCH') {
-    const n = e.detail !== undefined && /^\d+$/u.test(e.detail) ? Number(e.detail) : null;
-    return n === null ? { kind: 'error' } : { kind: 'mismatch', attemptsLeft: n };
-  }
+export function overrideFeedback(e: Pick<ApiError, 'code' | 'field' | 'attemptsLeft'>): OverrideFeedback {
+  if (e.code === 'IDENTITY_MISMATCH') return e.attemptsLeft === undefined ? { kind: 'error' } : { kind: 'mismatch', attemptsLeft: e.attemptsLeft };
   if (e.code === 'VALIDATION_FAILED' && (e.field === 'citizenId' || e.field === 'note')) return { kind: 'field', field: e.field };
   return { kind: 'error' };
 }

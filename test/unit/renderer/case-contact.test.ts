@@ -205,9 +205,9 @@ describe('the contact change in the case store', () => {
 
   it('a wrong code stays on the step with the tries left; the case is not re-read', async () => {
     await codeSent();
-    api.actions.updateContact.mockResolvedValueOnce(err('OTP_WRONG', { detail: '4' }));
+    api.actions.updateContact.mockResolvedValueOnce(err('OTP_WRONG', { attemptsLeft: 4 }));
     expect(await store.saveContact('000000')).toBe(false);
-    expect(store.actionError).toEqual({ code: 'OTP_WRONG', detail: '4' });
+    expect(store.actionError).toEqual({ code: 'OTP_WRONG', attemptsLeft: 4 });
     expect(store.confirming).toBe('contact');
     expect(store.contactEditing).toBe(false);
     expect(store.outcome).toBeNull();
@@ -216,7 +216,7 @@ describe('the contact change in the case store', () => {
   });
 
   it('the last wrong code (void) or an expired code goes back to the value, keeping the refusal', async () => {
-    for (const e of [err('OTP_WRONG', { detail: '0' }), err('OTP_EXPIRED'), err('OTP_VOID')]) {
+    for (const e of [err('OTP_WRONG', { attemptsLeft: 0 }), err('OTP_EXPIRED'), err('OTP_VOID')]) {
       freshDesk();
       await codeSent();
       api.actions.updateContact.mockResolvedValueOnce(e);

@@ -26,6 +26,7 @@ export function caseView(over: Partial<CaseView> = {}): CaseView {
     verificationSpent: null,
     codeDelivery: null,
     attemptsLeft: 5,
+    policy: { validityMinutes: 5, maxWrong: 5, minIntervalMinutes: 5, maxPerDay: 2 },
     resend: { availableAt: null, remainingToday: 2 },
     channels: { sms: { status: 'present', masked: '09*****98' }, email: { status: 'present', masked: 'an***@gmail.com' } },
     smsPreview: {

@@ -139,9 +139,9 @@ describe('case store: the supervisor override', () => {
 
   it('a CCCD that does not match stays on the form with the tries left; the case is not re-read', async () => {
     await openOnCuong();
-    api.cases.override.mockResolvedValueOnce(err('IDENTITY_MISMATCH', { detail: '2' }));
+    api.cases.override.mockResolvedValueOnce(err('IDENTITY_MISMATCH', { attemptsLeft: 2 }));
     expect(await store.override({ ...CMND, citizenId: '111111111' })).toBe(false);
-    expect(store.overrideError).toEqual({ code: 'IDENTITY_MISMATCH', detail: '2' });
+    expect(store.overrideError).toEqual({ code: 'IDENTITY_MISMATCH', attemptsLeft: 2 });
     expect(store.overriding).toBe(true);
     expect(store.verified).toBe(false);
     expect(api.cases.get).not.toHaveBeenCalled();

@@ -70,15 +70,14 @@ describe('the value input', () => {
 
 describe('contactFeedback', () => {
   it('a wrong code carries the tries left in its detail', () => {
-    expect(flows.contactFeedback({ code: 'OTP_WRONG', detail: '4' })).toEqual({ kind: 'wrong', attemptsLeft: 4 });
-    expect(flows.contactFeedback({ code: 'OTP_WRONG', detail: '0' })).toEqual({ kind: 'wrong', attemptsLeft: 0 });
+    expect(flows.contactFeedback({ code: 'OTP_WRONG', attemptsLeft: 4 })).toEqual({ kind: 'wrong', attemptsLeft: 4 });
+    expect(flows.contactFeedback({ code: 'OTP_WRONG', attemptsLeft: 0 })).toEqual({ kind: 'wrong', attemptsLeft: 0 });
     // Without a count it is shown as the code's own text.
     expect(flows.contactFeedback({ code: 'OTP_WRONG' })).toEqual({ kind: 'error' });
-    expect(flows.contactFeedback({ code: 'OTP_WRONG', detail: 'x' })).toEqual({ kind: 'error' });
   });
 
   it('a refused value goes to the value field, a malformed code to the code field', () => {
-    expect(flows.contactFeedback({ code: 'VALIDATION_FAILED', field: 'value', detail: undefined })).toEqual({ kind: 'value' });
+    expect(flows.contactFeedback({ code: 'VALIDATION_FAILED', field: 'value' })).toEqual({ kind: 'value' });
     expect(flows.contactFeedback({ code: 'VALIDATION_FAILED', field: 'code' })).toEqual({ kind: 'code' });
   });
 
@@ -90,8 +89,8 @@ describe('contactFeedback', () => {
 
   it('knows when the waiting code can no longer be used', () => {
     for (const code of ['OTP_EXPIRED', 'OTP_VOID', 'OTP_USED', 'OTP_NOT_SENT'] as const) expect(flows.codeGone({ code }), code).toBe(true);
-    expect(flows.codeGone({ code: 'OTP_WRONG', detail: '0' })).toBe(true);
-    expect(flows.codeGone({ code: 'OTP_WRONG', detail: '3' })).toBe(false);
+    expect(flows.codeGone({ code: 'OTP_WRONG', attemptsLeft: 0 })).toBe(true);
+    expect(flows.codeGone({ code: 'OTP_WRONG', attemptsLeft: 3 })).toBe(false);
     expect(flows.codeGone({ code: 'OTP_TOO_SOON' })).toBe(false);
     expect(flows.codeGone({ code: 'CASE_EXPIRED' })).toBe(false);
   });

@@ -83,11 +83,10 @@ describe('overrideInput', () => {
 
 describe('overrideFeedback', () => {
   it('a CCCD that does not match, with the tries left', () => {
-    expect(flows.overrideFeedback({ code: 'IDENTITY_MISMATCH', detail: '2' })).toEqual({ kind: 'mismatch', attemptsLeft: 2 });
-    expect(flows.overrideFeedback({ code: 'IDENTITY_MISMATCH', detail: '0' })).toEqual({ kind: 'mismatch', attemptsLeft: 0 });
+    expect(flows.overrideFeedback({ code: 'IDENTITY_MISMATCH', attemptsLeft: 2 })).toEqual({ kind: 'mismatch', attemptsLeft: 2 });
+    expect(flows.overrideFeedback({ code: 'IDENTITY_MISMATCH', attemptsLeft: 0 })).toEqual({ kind: 'mismatch', attemptsLeft: 0 });
     // Without a readable count, just the translated code.
     expect(flows.overrideFeedback({ code: 'IDENTITY_MISMATCH' })).toEqual({ kind: 'error' });
-    expect(flows.overrideFeedback({ code: 'IDENTITY_MISMATCH', detail: 'x' })).toEqual({ kind: 'error' });
   });
 
   it('a field to fix, or any other refusal', () => {
