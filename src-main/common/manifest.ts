@@ -38,3 +38,21 @@ export interface ChannelEntry {
 export const API_CHANNELS: readonly ChannelEntry[] = (Object.keys(API_MANIFEST) as (keyof HelpdeskApi)[]).flatMap(
   (group) => API_MANIFEST[group].map((method) => ({ group, method, channel: channelOf(group, method) })),
 );
+
+/** One method of the contract as the wrappers see it: any input, a promised result. */
+export type AnyCall = (input?: unknown) => Promise<unknown>;
+
+/**
+ * An object of the contract's shape with one function per method of `manifest` (the contract's by
+ * default), each made by `make`: the one loop over the manifest — the preload, the access rules and the
+ * renderer's bridges build theirs with it. `freeze` makes every level read-only (what crosses a bridge).
+ */
+export function buildApi(make: (group: string, method: string) => AnyCall, opts: { manifest?: Readonly<Record<string, readonly string[]>>; freeze?: boolean } = {}): HelpdeskApi {
+  const api: Record<string, Record<string, AnyCall>> = {};
+  for (const [group, methods] of Object.entries(opts.manifest ?? API_MANIFEST)) {
+    const g: Record<string, AnyCall> = {};
+    for (const method of methods) g[method] = make(group, method);
+    api[group] = opts.freeze ? Object.freeze(g) : g;
+  }
+  return (opts.freeze ? Object.freeze(api) : api) as unknown as HelpdeskApi;
+}

@@ -1,18 +1,16 @@
 import { contextBridge, ipcRenderer } from 'electron';
-import { API_MANIFEST, channelOf } from '../common/manifest';
+import { buildApi, channelOf } from '../common/manifest';
 
 /**
  * `window.helpdesk`: one function per contract method, generated from the manifest. Nothing else
  * of Electron or Node crosses the bridge.
  */
-const api: Record<string, Record<string, (input?: unknown) => Promise<unknown>>> = {};
-for (const [group, methods] of Object.entries(API_MANIFEST)) {
-  const g: Record<string, (input?: unknown) => Promise<unknown>> = {};
-  for (const method of methods) {
+const api = buildApi(
+  (group, method) => {
     const channel = channelOf(group, method);
-    g[method] = (input?: unknown) => ipcRenderer.invoke(channel, input ?? {});
-  }
-  api[group] = Object.freeze(g);
-}
+    return (input?: unknown) => ipcRenderer.invoke(channel, input ?? {});
+  },
+  { freeze: true },
+);
 
-contextBridge.exposeInMainWorld('helpdesk', Object.freeze(api));
+contextBridge.exposeInMainWorld('helpdesk', api);

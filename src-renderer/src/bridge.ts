@@ -1,5 +1,5 @@
 import type { HelpdeskApi } from '@common/api';
-import { API_MANIFEST } from '@common/manifest';
+import { API_MANIFEST, buildApi } from '@common/manifest';
 import { createHttpBridge, takeTokenFromUrl, TOKEN_KEY } from './http-bridge';
 
 function readToken(): string | null {
@@ -30,19 +30,14 @@ export function onSessionLocked(listener: LockListener): void {
 
 /** Every method of the contract, watched for SESSION_LOCKED on the way back. */
 function watched(raw: HelpdeskApi): HelpdeskApi {
-  const out: Record<string, Record<string, (input: unknown) => Promise<unknown>>> = {};
-  for (const group of Object.keys(API_MANIFEST) as (keyof HelpdeskApi)[]) {
-    const calls = raw[group] as unknown as Record<string, (input: unknown) => Promise<{ ok: boolean; error?: { code: string } }>>;
-    out[group] = {};
-    for (const method of API_MANIFEST[group] as readonly string[]) {
-      out[group][method] = async (input) => {
-        const r = await calls[method]!(input);
-        if (!r.ok && r.error?.code === 'SESSION_LOCKED') for (const l of lockListeners) l();
-        return r;
-      };
-    }
-  }
-  return out as unknown as HelpdeskApi;
+  return buildApi((group, method) => {
+    const call = (raw as unknown as Record<string, Record<string, (input: unknown) => Promise<{ ok: boolean; error?: { code: string } }>>>)[group]![method]!;
+    return async (input) => {
+      const r = await call(input);
+      if (!r.ok && r.error?.code === 'SESSION_LOCKED') for (const l of lockListeners) l();
+      return r;
+    };
+  });
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { HelpdeskApi } from '@common/api';
+import { buildApi } from '@common/manifest';
 import type { ApiError, Result } from '@common/result';
 
 /** The run-time list of contract methods by group (API_MANIFEST's shape). */
@@ -57,13 +58,7 @@ export function createHttpBridge(opts: HttpBridgeOptions): HelpdeskApi {
     return isResult(body) ? body : { ok: false, error: { code: 'INTERNAL', detail: `http ${response.status}` } };
   };
 
-  const api: Record<string, Record<string, (input?: unknown) => Promise<Result<unknown>>>> = {};
-  for (const [group, methods] of Object.entries(opts.manifest)) {
-    const g: Record<string, (input?: unknown) => Promise<Result<unknown>>> = {};
-    for (const method of methods) g[method] = (input?: unknown) => call(group, method, input);
-    api[group] = Object.freeze(g);
-  }
-  return Object.freeze(api) as unknown as HelpdeskApi;
+  return buildApi((group, method) => (input?: unknown) => call(group, method, input), { manifest: opts.manifest, freeze: true });
 }
 
 export const TOKEN_KEY = 'helpdesk.token';

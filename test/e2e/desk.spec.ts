@@ -56,6 +56,7 @@ test('wrong password is refused with a translated message', async ({ page }) => 
   // The translated sentence, and the same one whichever part was wrong (an unknown user reads alike).
   await expect(page.getByTestId('signin-error')).toHaveText('Tên đăng nhập hoặc mật khẩu không đúng.');
   await page.getByTestId('signin-username').fill('khongtontai99');
+  await page.getByTestId('signin-password').fill('sai-mat-khau');
   await page.getByTestId('signin-submit').click();
   await expect(page.getByTestId('signin-error')).toHaveText('Tên đăng nhập hoặc mật khẩu không đúng.');
 });
