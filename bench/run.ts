@@ -1,8 +1,10 @@
 /**
- * `npm run bench`: lookups through the contract vs raw ldapts on the same slapd seeded with 100,000
- * accounts (p50/p95 and the ratio), the whole case, the audit (durable appends vs raw inserts, a query
- * on 1,000,000 rows, 100,000-row exports), and the renderer's initial JavaScript gzipped.
- * Figures are ratios against a floor measured in the same run, plus absolute values.
+ * `npm run bench`: lookups on a slapd seeded with 100,000 accounts — raw ldapts, the LDAP adapter, the
+ * contract in-process and through the HTTP harness (the hop a user has), timed interleaved — the name
+ * search against the same filter sent raw, the whole case, the audit (durable appends vs raw inserts,
+ * queries on 1,000,000 rows, 100,000-row exports), and the renderer's initial JavaScript gzipped.
+ * Conditions said beside the figures: slapd flushes every write (no dbnosync); the SMS gateway is a
+ * sink on loopback in this process. Every target is judged in the summary; a missed one fails the run.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -22,6 +24,9 @@ import { startHttpSmsSink } from '../test/helpers/sms-sinks';
 import { generateDirectoryLdif, TRAINING_OPERATOR_PASSWORD } from '../scripts/training-data';
 import { startSlapd, trainingProfile } from '../test/helpers/slapd';
 import { auditBench } from './audit';
+import { fmt, measure, measureInterleaved, Scoreboard } from './measure';
+import { startWebServer } from '../src-main/web/server';
+import { criteriaFilter, withUserFilter } from '../src-main/adapters/ldap/filters';
 
 const BASE = 'dc=daotao,dc=gov,dc=vn';
 const ESMS = { apiKey: 'bench-api-key', secretKey: 'bench-secret-key' };
@@ -30,22 +35,6 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 400);
 const WARMUP = 50;
 const CASES = 200;
 const WARMUP_CASES = 20;
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
-
-async function measure(rounds: number, op: (i: number) => Promise<void>, warmup = WARMUP): Promise<{ p50: number; p95: number }> {
-  for (let i = 0; i < warmup; i++) await op(i);
-  const times: number[] = [];
-  for (let i = 0; i < rounds; i++) {
-    const t0 = performance.now();
-    await op(i + warmup);
-    times.push(performance.now() - t0);
-  }
-  times.sort((a, b) => a - b);
-  return { p50: percentile(times, 50), p95: percentile(times, 95) };
-}
 
 function pick(ldif: string, re: RegExp, n: number): string[] {
   const all = [...ldif.matchAll(re)].map((m) => m[1]!);
@@ -67,13 +56,13 @@ function rendererInitialJs(): { files: number; gzipKb: number; rawKb: number } {
   return { files: new Set(refs).size, gzipKb: gz / 1024, rawKb: raw / 1024 };
 }
 
-async function main(): Promise<void> {
-  const fmt = (n: number) => n.toFixed(2).padStart(7);
+async function main(): Promise<number> {
+  const board = new Scoreboard();
   console.log(`bench: generating ${COUNT} accounts and loading them into slapd…`);
   const t0 = performance.now();
   const ldif = generateDirectoryLdif({ baseDn: BASE, count: COUNT });
-  const slapd = await startSlapd({ baseDn: BASE, ldif, quick: true });
-  console.log(`bench: slapd ready in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  const slapd = await startSlapd({ baseDn: BASE, ldif, quick: true, durable: true });
+  console.log(`bench: slapd ready in ${((performance.now() - t0) / 1000).toFixed(1)} s (durable: every write flushed, no dbnosync)`);
   const dataDir = mkdtempSync(join(tmpdir(), 'helpdesk-bench-'));
   const secrets = new MemorySecretStore();
   const runtime = await createRuntime({ dataDir, resourcesDir: join(process.cwd(), 'resources'), secrets, version: 'bench' });
@@ -117,41 +106,67 @@ async function main(): Promise<void> {
       },
     ];
 
+    // The web harness in this process: the same API behind HTTP on loopback, as the page reaches it.
+    const token = 'bench-token-0123456789abcdef';
+    const web = await startWebServer({ api, staticDir: join(process.cwd(), 'out', 'renderer'), token });
+    const overHttp = async (input: unknown) => {
+      const res = await fetch(`${web.url}api/directory/search`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(input) });
+      return (await res.json()) as { ok: boolean; value?: { total: number } };
+    };
+
     console.log('');
-    console.log(`lookup on ${COUNT} accounts, ${ROUNDS} rounds each (ms)      p50      p95`);
-    const summary: string[] = [];
+    console.log(`lookup on ${COUNT} accounts, ${ROUNDS} interleaved rounds (ms)     p50      p95`);
     for (const c of cases) {
-      const floor = await measure(ROUNDS, async (i) => {
-        const r = await raw.search(BASE, { scope: 'sub', filter: c.raw(i), attributes, paged: { pageSize: 200 } });
-        if (r.searchEntries.length !== 1) throw new Error(`raw ${c.name} found ${r.searchEntries.length}`);
+      const t = await measureInterleaved(ROUNDS, WARMUP, {
+        raw: async (i) => {
+          const r = await raw.search(BASE, { scope: 'sub', filter: c.raw(i), attributes, paged: { pageSize: 200 } });
+          if (r.searchEntries.length !== 1) throw new Error(`raw ${c.name} found ${r.searchEntries.length}`);
+        },
+        adapter: async (i) => {
+          const input = c.input(i) as { query: string; kind?: QueryKind };
+          const r = await probe.search(parseSearchQuery(input.query, input.kind ?? 'auto'), 50);
+          if (r.total !== 1) throw new Error(`adapter ${c.name} found ${r.total}`);
+        },
+        contract: async (i) => {
+          const r = await dispatch(api, search, c.input(i));
+          if (!r.ok || (r.value as { total: number }).total !== 1) throw new Error(`contract ${c.name}: ${JSON.stringify(r).slice(0, 200)}`);
+        },
+        http: async (i) => {
+          const r = await overHttp(c.input(i));
+          if (!r.ok || r.value?.total !== 1) throw new Error(`http ${c.name}: ${JSON.stringify(r).slice(0, 200)}`);
+        },
       });
-      const app = await measure(ROUNDS, async (i) => {
-        const r = await dispatch(api, search, c.input(i));
-        if (!r.ok || (r.value as { total: number }).total !== 1) throw new Error(`contract ${c.name}: ${JSON.stringify(r).slice(0, 200)}`);
-      });
-      // Breakdown: the LDAP adapter alone (no contract, no audit) on the same queries.
-      const adapter = await measure(ROUNDS, async (i) => {
-        const input = c.input(i) as { query: string; kind?: QueryKind };
-        const r = await probe.search(parseSearchQuery(input.query, input.kind ?? 'auto'), 50);
-        if (r.total !== 1) throw new Error(`adapter ${c.name} found ${r.total}`);
-      });
-      console.log(`  raw ldapts   ${c.name.padEnd(14)}                       ${fmt(floor.p50)}  ${fmt(floor.p95)}`);
-      console.log(`  adapter      ${c.name.padEnd(14)}                       ${fmt(adapter.p50)}  ${fmt(adapter.p95)}`);
-      console.log(`  contract     ${c.name.padEnd(14)}                       ${fmt(app.p50)}  ${fmt(app.p95)}`);
-      const ratio50 = app.p50 / floor.p50;
-      const ratio95 = app.p95 / floor.p95;
-      console.log(`  ratio        ${c.name.padEnd(14)}                       ${fmt(ratio50)}  ${fmt(ratio95)}   (target ≤ 1.20; p95 ≤ 25 ms)`);
-      summary.push(`${c.name}: ratio p50 ${ratio50.toFixed(2)} p95 ${ratio95.toFixed(2)}, contract p95 ${app.p95.toFixed(1)} ms`);
+      for (const [label, v] of [['raw ldapts', t.raw], ['adapter', t.adapter], ['contract', t.contract], ['HTTP harness', t.http]] as const) {
+        console.log(`  ${label.padEnd(13)}${c.name.padEnd(14)}                        ${fmt(v.p50)} ${fmt(v.p95)}`);
+      }
+      console.log(`  ratio HTTP/raw ${c.name.padEnd(14)}                      ${fmt(t.http.p50 / t.raw.p50)} ${fmt(t.http.p95 / t.raw.p95)}   (printed, not judged)`);
+      board.judge(`lookup ${c.name} through the HTTP harness, p95`, `${t.http.p95.toFixed(1)} ms`, '≤ 25 ms', t.http.p95 <= 25);
+      board.note(`lookup ${c.name} HTTP/raw ldapts p95 ratio`, (t.http.p95 / t.raw.p95).toFixed(2));
     }
-    const audit = await measure(ROUNDS, async () => {
+    const audit = await measure(ROUNDS, WARMUP, async () => {
       auditProbe.append({ operator: 'bench', action: 'directory.search', outcome: 'ok', detail: { readAs: 'username', results: 1 } });
     });
-    console.log(`  audit append (SQLite WAL, synchronous=FULL: one fsync)  ${fmt(audit.p50)}  ${fmt(audit.p95)}`);
-    const name = await measure(20, async () => {
-      const r = await dispatch(api, search, { query: 'nguyen van an' });
-      if (!r.ok) throw new Error('name search failed');
+    console.log(`  audit append (SQLite WAL, synchronous=FULL: one fsync)       ${fmt(audit.p50)} ${fmt(audit.p95)}`);
+
+    // The name search scans: timed against the very filter the adapter sends, raw, on the same server.
+    const names = ['nguyen van an', 'tran thi', 'le hoang'];
+    const NAME_ROUNDS = Number(process.env.BENCH_NAME_ROUNDS ?? 30);
+    console.log('');
+    console.log(`name search on ${COUNT} accounts, ${NAME_ROUNDS} interleaved rounds × ${names.length} queries (ms)   p50      p95`);
+    const nameFilter = (q: string) => withUserFilter(settings.directory!.userFilter, criteriaFilter(parseSearchQuery(q, 'auto'), attrs)!);
+    const nt = await measureInterleaved(NAME_ROUNDS, 2, {
+      raw: async (i) => {
+        await raw.search(BASE, { scope: 'sub', filter: nameFilter(names[i % names.length]!), attributes, paged: { pageSize: 200 }, sizeLimit: 5000 }).catch(() => undefined);
+      },
+      http: async (i) => {
+        const r = await overHttp({ query: names[i % names.length]! });
+        if (!r.ok) throw new Error('name search failed');
+      },
     });
-    console.log(`  contract     name "nguyen van an" (unindexed scan)      ${fmt(name.p50)}  ${fmt(name.p95)}`);
+    console.log(`  raw ldapts, the adapter's filter                            ${fmt(nt.raw.p50)} ${fmt(nt.raw.p95)}`);
+    console.log(`  HTTP harness                                                ${fmt(nt.http.p50)} ${fmt(nt.http.p95)}`);
+    board.note('name search through the HTTP harness p95', `${nt.http.p95.toFixed(1)} ms vs raw ${nt.raw.p95.toFixed(1)} ms (an unindexed scan; the index is issue #15)`);
+    await web.close();
 
     // The whole case, machine time only: lookup → open case → send code (eSMS-shaped gateway on
     // loopback) → read it back → verify → unlock, through the contract, 200 distinct accounts.
@@ -170,7 +185,7 @@ async function main(): Promise<void> {
       }
     }
     let k = 0;
-    const whole = await measure(CASES - WARMUP_CASES, async () => {
+    const whole = await measure(CASES - WARMUP_CASES, WARMUP_CASES, async () => {
       const uid = caseUids[k++ % caseUids.length]!;
       const found = await api.directory.search({ query: uid, kind: 'username' });
       if (!found.ok || found.value.items.length !== 1) throw new Error(`case lookup ${uid}`);
@@ -184,19 +199,19 @@ async function main(): Promise<void> {
       const u = await api.actions.unlock({ caseId: opened.value.id });
       if (!u.ok) throw new Error(`unlock ${u.error.code}`);
       await api.cases.close({ caseId: opened.value.id, outcome: 'done' });
-    }, WARMUP_CASES);
-    console.log(`  whole case: lookup → send code → verify → unlock (${CASES - WARMUP_CASES} cases)   ${fmt(whole.p50)}  ${fmt(whole.p95)}   (target p50 ≤ 60 ms)`);
-    summary.push(`whole case p50 ${whole.p50.toFixed(1)} ms, p95 ${whole.p95.toFixed(1)} ms`);
+    });
+    console.log(`  whole case: lookup → send code → verify → unlock (${CASES - WARMUP_CASES} cases; SMS sink in-process, slapd durable)   ${fmt(whole.p50)} ${fmt(whole.p95)}`);
+    board.judge('whole case p50 (lookup → code → verify → unlock)', `${whole.p50.toFixed(1)} ms, p95 ${whole.p95.toFixed(1)} ms`, 'p50 ≤ 60 ms', whole.p50 <= 60);
 
     const js = rendererInitialJs();
     console.log('');
-    console.log(`renderer initial JS: ${js.files} file(s), ${js.rawKb.toFixed(1)} KB raw, ${js.gzipKb.toFixed(1)} KB gzipped (target ≤ 250 KB)`);
+    console.log(`renderer initial JS: ${js.files} file(s), ${js.rawKb.toFixed(1)} KB raw, ${js.gzipKb.toFixed(1)} KB gzipped`);
+    board.judge('renderer initial JS gzipped', `${js.gzipKb.toFixed(1)} KB`, '≤ 250 KB', js.gzipKb <= 250);
     console.log('');
-    await auditBench(summary);
-    console.log('');
-    for (const s of summary) console.log(`summary ${s}`);
+    await auditBench(board);
     await probe.close();
     auditDb.close();
+    return board.print();
   } finally {
     await raw.unbind().catch(() => undefined);
     await runtime.close();
@@ -206,7 +221,10 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((err: unknown) => {
-  console.error(err);
-  process.exit(1);
-});
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  },
+);

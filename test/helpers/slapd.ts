@@ -41,6 +41,11 @@ export interface SlapdOptions {
   tls?: boolean;
   /** slapadd -q (for large loads). */
   quick?: boolean;
+  /**
+   * Flush every write to disk as a production server does (no `dbnosync`). Off by default: the tests'
+   * servers are throwaway and `dbnosync` keeps them quick; the bench turns it on so write times are real.
+   */
+  durable?: boolean;
   /** Extra schema files to include (e.g. the Zimbra fixture schema). */
   schemas?: string[];
 }
@@ -129,7 +134,7 @@ export async function startSlapd(opts: SlapdOptions = {}): Promise<SlapdHandle> 
     const confPath = join(dir, 'slapd.conf');
     await writeFile(
       confPath,
-      slapdConf({ dir, dbDir, baseDn, rootDn, rootPassword, serviceDn, policyDn, tls: tlsFiles, schemas: opts.schemas ?? [] }),
+      slapdConf({ dir, dbDir, baseDn, rootDn, rootPassword, serviceDn, policyDn, tls: tlsFiles, schemas: opts.schemas ?? [], durable: opts.durable === true }),
       { mode: 0o600 },
     );
 
@@ -258,6 +263,7 @@ interface ConfParams {
   policyDn: string;
   tls: TestCertificates | undefined;
   schemas: string[];
+  durable: boolean;
 }
 
 function slapdConf(p: ConfParams): string {
@@ -294,7 +300,7 @@ function slapdConf(p: ConfParams): string {
     '',
     'database mdb',
     'maxsize 2147483648',
-    'dbnosync',
+    ...(p.durable ? [] : ['dbnosync']),
     `suffix ${q(p.baseDn)}`,
     `rootdn ${q(p.rootDn)}`,
     `rootpw ${sshaHash(p.rootPassword)}`,
