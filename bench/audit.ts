@@ -92,9 +92,13 @@ export async function auditBench(board: Scoreboard): Promise<void> {
     appDb.pragma('wal_checkpoint(TRUNCATE)');
     const now = new Date();
     const actions = ['case.open', 'code.send', 'code.verify', 'account.unlock', 'case.close'] as const;
-    const months = Array.from({ length: 11 }, (_, m) => `2025-${String(m + 1).padStart(2, '0')}`);
+    // The seeded rows run from 2025-01-01, one every 30 s: the months and accounts they cover.
+    const monthCount = Math.max(1, Math.min(11, Math.floor((ROWS * 30) / (31 * 86_400))));
+    const months = Array.from({ length: monthCount }, (_, m) => `2025-${String(m + 1).padStart(2, '0')}`);
+    const accounts = Math.max(2, Math.min(100_000, Math.floor(ROWS / 5)));
+    const firstUser = Math.min(accounts - 1, Math.ceil(APPENDS / 5) + 1); // the appends above seeded no user rows
     const variants: { name: string; filter: (i: number) => AuditFilter; targetMs: number }[] = [
-      { name: 'by account', filter: (i) => ({ account: `user${1000 + ((i * 7919) % 99_000)}` }), targetMs: 5 },
+      { name: 'by account', filter: (i) => ({ account: `user${firstUser + ((i * 7919) % (accounts - firstUser))}` }), targetMs: 5 },
       { name: 'by month', filter: (i) => ({ from: `${months[i % months.length]}-01`, to: `${months[i % months.length]}-28` }), targetMs: 50 },
       { name: 'by action and outcome', filter: (i) => ({ action: actions[i % actions.length]!, outcome: i % 2 ? 'refused' : 'ok' }), targetMs: 50 },
     ];

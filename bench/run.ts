@@ -110,7 +110,7 @@ async function main(): Promise<number> {
     const token = 'bench-token-0123456789abcdef';
     const web = await startWebServer({ api, staticDir: join(process.cwd(), 'out', 'renderer'), token });
     const overHttp = async (input: unknown) => {
-      const res = await fetch(`${web.url}api/directory/search`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(input) });
+      const res = await fetch(`http://127.0.0.1:${web.port}/api/directory/search`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(input) });
       return (await res.json()) as { ok: boolean; value?: { total: number } };
     };
 
