@@ -6,6 +6,7 @@ import { dnKey } from '../domain/dn';
 import { errorCodeOf, HelpdeskError } from '../domain/errors';
 import type { AuditLog, SecretStore } from '../domain/ports';
 import { type Desk, modeOf, type SettingsSource } from './desk';
+import { parseEsmsSecret } from '../adapters/sms/index';
 import { mailSecretKey, servicePasswordKey, smsSecretKey } from './secret-keys';
 import type { Session } from './session';
 
@@ -16,16 +17,6 @@ export interface SettingsDeps {
   testConnection: (profile: DirectorySettings, servicePassword: string | null) => Promise<ConnectionReport>;
   desk: Desk;
   run: <T>(fn: () => Promise<T>) => Promise<Result<T>>;
-}
-
-/** eSMS needs two keys, kept as one keychain entry: `{"apiKey":"…","secretKey":"…"}`. */
-function validEsmsSecret(text: string): boolean {
-  try {
-    const v = JSON.parse(text) as { apiKey?: unknown; secretKey?: unknown };
-    return typeof v.apiKey === 'string' && v.apiKey !== '' && typeof v.secretKey === 'string' && v.secretKey !== '';
-  } catch {
-    return false;
-  }
 }
 
 /** The same directory: server URL and base DN (what the stored audit was written against). */
@@ -104,7 +95,8 @@ export function createSettingsApi(deps: SettingsDeps, session: Session, view: ()
     if (smsSecret !== undefined) {
       const key = next.sms ? smsSecretKey(next.sms) : null;
       if (!key) throw new HelpdeskError('VALIDATION_FAILED', { field: 'settings.sms', reason: 'required' });
-      if (next.sms?.provider === 'esms' && !validEsmsSecret(smsSecret)) throw new HelpdeskError('VALIDATION_FAILED', { field: 'smsSecret', reason: 'invalid_format' });
+      // eSMS needs two keys, kept as one keychain entry (`{"apiKey":"…","secretKey":"…"}`): read as the relay reads it.
+      if (next.sms?.provider === 'esms' && parseEsmsSecret(smsSecret) === null) throw new HelpdeskError('VALIDATION_FAILED', { field: 'smsSecret', reason: 'invalid_format' });
       writes.push({ key, value: smsSecret });
     }
     if (mailPassword !== undefined) {
