@@ -99,6 +99,9 @@ const MIGRATIONS: readonly string[] = [
    ${AUDIT_NO_DELETE_TRIGGER}`,
   // 4: each code counts its own wrong entries (the day's count starts again at VN midnight; a code's does not)
   `ALTER TABLE otp_codes ADD COLUMN wrong INTEGER NOT NULL DEFAULT 0;`,
+  // 5: the audit view filtered by action and outcome (every refused unlock, every code.send ok) reads an
+  // index that holds both, newest first, instead of the action's rows one by one (100 ms on 1M rows)
+  `CREATE INDEX audit_action_outcome ON audit (action, outcome, seq);`,
 ];
 
 /** Opens (and migrates) the app database: WAL journal, synchronous FULL so an audit row survives a crash. */
