@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { closeSync, createWriteStream, existsSync, fsyncSync, linkSync, openSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, createWriteStream, existsSync, fsyncSync, linkSync, openSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { basename, dirname, extname, isAbsolute, join } from 'node:path';
 import ExcelJS from 'exceljs';
 import type { AuditEntry, AuditExportResult } from '../../common/dto';
@@ -79,8 +79,7 @@ export async function atomically(path: string, write: (fd: number) => Promise<vo
     fsyncSync(fd);
     closeSync(fd);
     fd = null;
-    linkSync(tmp, path);
-    rmSync(tmp, { force: true });
+    placeWithoutReplacing(tmp, path);
     return statSync(path).size;
   } catch (err) {
     if (fd !== null) {
@@ -92,6 +91,24 @@ export async function atomically(path: string, write: (fd: number) => Promise<vo
     const code = (err as NodeJS.ErrnoException).code;
     throw new HelpdeskError('EXPORT_WRITE_FAILED', { ...(code === 'EEXIST' ? { reason: 'exists' } : {}), detail: code ?? 'write', cause: err });
   }
+}
+
+/**
+ * Puts the finished temporary file at `path` unless something is there already. A hard link does it in
+ * one step (EEXIST if taken); a file system without hard links (FAT32 or exFAT on a USB stick) gets a
+ * rename after a last look — the only gap is another program creating the very name in between.
+ */
+function placeWithoutReplacing(tmp: string, path: string): void {
+  try {
+    linkSync(tmp, path);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'ENOSYS') throw err;
+    if (existsSync(path)) throw Object.assign(new Error('exists'), { code: 'EEXIST' });
+    renameSync(tmp, path);
+    return;
+  }
+  rmSync(tmp, { force: true });
 }
 
 async function writeCsv(table: ExportTable, fd: number): Promise<number> {
