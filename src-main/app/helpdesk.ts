@@ -3,7 +3,7 @@ import type { AppInfo, AppMode, AuditEntry, AuditExportResult, ConnectionReport,
 import { fail, ok, type Result } from '../common/result';
 import type { DirectorySettings } from '../common/settings';
 import { HelpdeskError } from '../domain/errors';
-import type { OtpService, RandomSource } from '../domain/otp';
+import { callRules, DEFAULT_OTP_POLICY, type OtpPolicy, type OtpService, type RandomSource } from '../domain/otp';
 import type { Clock } from '../domain/ports';
 import { enforceAccess } from './access';
 import { createAuditApi } from './audit-api';
@@ -23,6 +23,8 @@ export interface HelpdeskDeps extends DeskDeps {
   templates: MessageTemplates;
   /** The OTP service for a mode (its hash key: keychain in directory mode, memory in training). */
   otpService: (mode: AppMode) => Promise<OtpService>;
+  /** The code policy the OTP services were built with (the domain's default when absent). */
+  otpPolicy?: OtpPolicy;
   outbox: { list(limit: number): OutboxMessage[] };
   /** CSPRNG for temporary passwords. */
   random: RandomSource;
@@ -63,7 +65,8 @@ export function createHelpdesk(deps: HelpdeskDeps): HelpdeskApp {
   const desk = createDesk(deps);
   const run = guarded;
   const settingsView = createSettingsView({ ...deps, desk });
-  const session = createSession({ clock: deps.clock, desk, setupOpen: settingsView.setupOpen, run });
+  const otpPolicy = deps.otpPolicy ?? DEFAULT_OTP_POLICY;
+  const session = createSession({ clock: deps.clock, desk, setupOpen: settingsView.setupOpen, rules: callRules(otpPolicy), run });
   const { requireOperator } = session;
   const mode = () => desk.mode();
 

@@ -1,5 +1,5 @@
 import type { HelpdeskApi } from '../common/api';
-import type { OperatorInfo, SessionInfo } from '../common/dto';
+import type { CallRules, OperatorInfo, SessionInfo } from '../common/dto';
 import type { Result } from '../common/result';
 import { DEFAULT_IDLE_LOCK_MINUTES } from '../common/settings';
 import { errorCodeOf, HelpdeskError } from '../domain/errors';
@@ -11,6 +11,8 @@ export interface SessionDeps {
   desk: Desk;
   /** The first setup: settings open without sign-in (decided with the keychain and the audit). */
   setupOpen: () => Promise<boolean>;
+  /** The rules of a call in force, for what screens say. */
+  rules: CallRules;
   run: <T>(fn: () => Promise<T>) => Promise<Result<T>>;
 }
 
@@ -68,6 +70,7 @@ export function createSession(deps: SessionDeps): Session {
     locked: operator !== null && isLocked(),
     idleLockMinutes: idleLockMinutes(),
     setupOpen: await deps.setupOpen(),
+    rules: deps.rules,
   });
 
   const api: HelpdeskApi['session'] = {

@@ -6,6 +6,23 @@ export type VerificationChannel = 'sms' | 'email';
 
 export type CaseStatus = 'open' | 'code-sent' | 'verified' | 'expired' | 'closed';
 
+/**
+ * The rules of a call in force, as the screen states them (decided in the domain: OtpPolicy and the
+ * override's limit). The renderer and its translations never write these numbers themselves.
+ */
+export interface CallRules {
+  /** A code, and the verification it gives, last this long. */
+  validityMinutes: number;
+  /** Wrong codes allowed for a code and for an account in a day. */
+  maxWrong: number;
+  /** Sends to an account at least this far apart. */
+  minIntervalMinutes: number;
+  /** Sends to an account per VN day. */
+  maxPerDay: number;
+  /** Wrong CCCD/CMND numbers for an account per VN day before overrides stop. */
+  maxIdentityMismatches: number;
+}
+
 /** A call as the operator sees it: the account, the reason, where the verification stands. */
 export interface CaseView {
   id: string;
@@ -25,7 +42,7 @@ export interface CaseView {
   /** Wrong entries left: the account's today (not reset by a resend), and no more than its current code has. */
   attemptsLeft: number;
   /** The code rules in force (the domain's OtpPolicy), for what the screen says: never numbers of its own. */
-  policy: { validityMinutes: number; maxWrong: number; minIntervalMinutes: number; maxPerDay: number };
+  policy: CallRules;
   resend: { availableAt: string | null; remainingToday: number };
   /** The registered contacts the code can go to (masked), with why one is unusable. */
   channels: { sms: MaskedContact; email: MaskedContact };

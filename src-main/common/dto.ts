@@ -1,3 +1,4 @@
+import type { CallRules } from './case-dto';
 import type { ErrorCode } from './errors';
 import type { Role } from './roles';
 import type { Dialect, Locale, Settings } from './settings';
@@ -37,6 +38,8 @@ export interface SessionInfo {
    * no stored secret). Only then are the settings open without sign-in.
    */
   setupOpen: boolean;
+  /** The rules of a call in force (code validity, spacing, daily cap, wrong entries), for what screens say. */
+  rules: CallRules;
 }
 
 /** How to read the search box. `auto` guesses from the shape of the text. */

@@ -1,4 +1,6 @@
+import type { CallRules } from '../common/case-dto';
 import { HelpdeskError } from './errors';
+import { MAX_IDENTITY_MISMATCHES } from './override';
 import type { Clock } from './ports';
 import { vnDay, vnDayStartMs } from './vn-time';
 
@@ -19,6 +21,17 @@ export interface OtpPolicy {
 }
 
 export const DEFAULT_OTP_POLICY: OtpPolicy = { validityMs: 5 * 60_000, maxWrong: 5, minIntervalMs: 5 * 60_000, maxPerDay: 2 };
+
+/** The rules of a call as screens state them: the code policy and the override's limit, in minutes. */
+export function callRules(policy: OtpPolicy): CallRules {
+  return {
+    validityMinutes: Math.round(policy.validityMs / 60_000),
+    maxWrong: policy.maxWrong,
+    minIntervalMinutes: Math.round(policy.minIntervalMs / 60_000),
+    maxPerDay: policy.maxPerDay,
+    maxIdentityMismatches: MAX_IDENTITY_MISMATCHES,
+  };
+}
 
 export type OtpChannel = 'sms' | 'email';
 

@@ -4,7 +4,7 @@ import { type Case, checkGate, type GatedAction } from '../../domain/case';
 import { backupEmailContact, type ContactKind, mobileContact } from '../../domain/contacts';
 import { accountKeyOf } from '../../domain/dn';
 import { HelpdeskError } from '../../domain/errors';
-import type { OtpService, RandomSource } from '../../domain/otp';
+import { callRules, type OtpService, type RandomSource } from '../../domain/otp';
 import type { AuditLog, Clock, Directory, DirectoryAccount } from '../../domain/ports';
 import type { Messenger } from './messages';
 
@@ -139,12 +139,7 @@ export function createCaseRegistry(deps: CaseDeps, messages: Messenger): CaseReg
         expiresAt: s.kind === 'code-sent' || s.kind === 'verified' ? s.expiresAt.toISOString() : null,
         verifiedAt: s.kind === 'verified' ? s.verifiedAt.toISOString() : null,
         attemptsLeft: otp.attemptsLeft(c.accountKey, c.id),
-        policy: {
-          validityMinutes: Math.round(otp.policy.validityMs / 60_000),
-          maxWrong: otp.policy.maxWrong,
-          minIntervalMinutes: Math.round(otp.policy.minIntervalMs / 60_000),
-          maxPerDay: otp.policy.maxPerDay,
-        },
+        policy: callRules(otp.policy),
         resend: { availableAt: resend.availableAt?.toISOString() ?? null, remainingToday: resend.remainingToday },
         channels: { sms: mobileContact(account.mobiles), email: backupEmailContact(account.backupEmails, account.mail) },
         smsPreview: messages.smsPreview(c, Math.round(otp.policy.validityMs / 60_000)),

@@ -1,4 +1,4 @@
-import type { AccountDetail, AccountState, CaseView, OperatorInfo, SessionInfo } from '../../../src-main/common/dto';
+import type { AccountDetail, AccountState, CallRules, CaseView, OperatorInfo, SessionInfo } from '../../../src-main/common/dto';
 import type { Role } from '../../../src-main/common/roles';
 
 export const T0 = Date.parse('2026-11-23T08:00:00Z');
@@ -26,7 +26,7 @@ export function caseView(over: Partial<CaseView> = {}): CaseView {
     verificationSpent: null,
     codeDelivery: null,
     attemptsLeft: 5,
-    policy: { validityMinutes: 5, maxWrong: 5, minIntervalMinutes: 5, maxPerDay: 2 },
+    policy: RULES,
     resend: { availableAt: null, remainingToday: 2 },
     channels: { sms: { status: 'present', masked: '09*****98' }, email: { status: 'present', masked: 'an***@gmail.com' } },
     smsPreview: {
@@ -121,10 +121,13 @@ export function accountDetail(over: Partial<AccountDetail> = {}, state: Partial<
   };
 }
 
+/** The rules of a call as the main process sends them (the domain's defaults). */
+export const RULES: CallRules = { validityMinutes: 5, maxWrong: 5, minIntervalMinutes: 5, maxPerDay: 2, maxIdentityMismatches: 3 };
+
 /** An operator as the main process signs one in. */
 export const operatorInfo = (username: string, roles: Role[], displayName = username): OperatorInfo => ({ username, displayName, dn: `uid=${username}`, roles });
 
 /** The session as the main process reports it: signed in as tongdai01 (operator) in training mode, unless told otherwise. */
 export function sessionInfo(over: Partial<SessionInfo> = {}): SessionInfo {
-  return { operator: operatorInfo('tongdai01', ['operator'], 'Đặng Thu Hà'), since: iso(T0), mode: 'training', locked: false, idleLockMinutes: 10, setupOpen: false, ...over };
+  return { operator: operatorInfo('tongdai01', ['operator'], 'Đặng Thu Hà'), since: iso(T0), mode: 'training', locked: false, idleLockMinutes: 10, setupOpen: false, rules: RULES, ...over };
 }

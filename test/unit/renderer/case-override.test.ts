@@ -3,7 +3,7 @@ import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ActionResult, CaseView, OperatorInfo } from '../../../src-main/common/dto';
 import type { ApiError, Result } from '../../../src-main/common/result';
 import type { Role } from '../../../src-main/common/roles';
-import { accountDetail, iso, noContactCase, T0, verifiedCase } from './case-fixtures';
+import { accountDetail, iso, noContactCase, RULES, T0, verifiedCase } from './case-fixtures';
 import * as __stores_session from '../../../src-renderer/src/stores/session';
 import * as __stores_case from '../../../src-renderer/src/stores/case';
 
@@ -56,7 +56,7 @@ function user(username: string, roles: Role[]): OperatorInfo {
   return { username, displayName: username, dn: `uid=${username}`, roles };
 }
 function signedInAs(operator: OperatorInfo | null, mode: 'training' | 'directory' = 'training', setupOpen = false): void {
-  useSessionStore().current = { operator, since: operator ? iso(T0) : null, mode, locked: false, idleLockMinutes: 10, setupOpen };
+  useSessionStore().current = { operator, since: operator ? iso(T0) : null, mode, locked: false, idleLockMinutes: 10, setupOpen, rules: RULES };
 }
 
 let store: CaseStore;

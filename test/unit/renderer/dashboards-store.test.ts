@@ -7,7 +7,7 @@ import { INPUT_SCHEMAS } from '../../../src-main/common/schemas';
 import * as __stores_session from '../../../src-renderer/src/stores/session';
 import * as __stores_dashboards from '../../../src-renderer/src/stores/dashboards';
 import type { Role } from '../../../src-main/common/roles';
-import { operatorInfo, sessionInfo } from './case-fixtures';
+import { operatorInfo, RULES, sessionInfo } from './case-fixtures';
 
 // The store talks to the contract through bridge.ts; here the bridge is a set of mocks.
 const api = vi.hoisted(() => ({
@@ -589,7 +589,7 @@ describe('sign-out', () => {
     api.dashboards.scanStart.mockResolvedValue(ok(status('done', 100)));
     await store.start();
     store.proposeNames(new Date());
-    useSessionStore().current = { operator: null, since: null, mode: 'training', locked: false, idleLockMinutes: 10, setupOpen: false };
+    useSessionStore().current = { operator: null, since: null, mode: 'training', locked: false, idleLockMinutes: 10, setupOpen: false, rules: RULES };
     await nextTick();
     expect(store.finished).toBeNull();
     expect(store.result).toBeNull();

@@ -4,6 +4,8 @@ import { ERROR_CODES, VALIDATION_REASONS } from '../../../src-main/common/errors
 import { QUERY_KINDS } from '../../../src-main/common/dto';
 import * as __i18n_vi from '../../../src-renderer/src/i18n/vi';
 import * as __i18n_en from '../../../src-renderer/src/i18n/en';
+import { rulesParams } from '../../../src-renderer/src/i18n/rules';
+import { callRules, DEFAULT_OTP_POLICY } from '../../../src-main/domain/otp';
 
 type Tree = { [key: string]: string | Tree };
 
@@ -131,10 +133,12 @@ describe('renderer messages', () => {
       'Đã xác thực',
       'Kết thúc',
       'Mã đã hết hạn',
-      'Mã xác nhận gửi cách nhau 5 phút, tối đa 2 lần 1 ngày',
     ]) {
       expect(all, phrase).toContain(phrase);
     }
+    // The seed's rule, with the numbers the main process sends (the domain's defaults).
+    const i18n = createI18n({ legacy: false, locale: 'vi', messages: { vi } });
+    expect(i18n.global.t('case.rule', rulesParams(callRules(DEFAULT_OTP_POLICY)))).toBe('Mã xác nhận gửi cách nhau 5 phút, tối đa 2 lần 1 ngày');
   });
 
   it('renders the training hint with a literal @', () => {

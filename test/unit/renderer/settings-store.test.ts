@@ -16,6 +16,7 @@ import {
 } from '../../../src-main/common/settings';
 import * as __stores_settings from '../../../src-renderer/src/stores/settings';
 import * as __stores_session from '../../../src-renderer/src/stores/session';
+import { RULES } from './case-fixtures';
 
 // The store talks to the contract through bridge.ts; here the bridge is a set of mocks.
 const api = vi.hoisted(() => ({
@@ -502,7 +503,7 @@ describe('bounds of the number settings (common/setting-bounds.ts)', () => {
 describe('settings store: answers that arrive after sign-out', () => {
   it('a connection report or a load answered after the session ended is dropped, not shown to the next user', async () => {
     const { useSessionStore } = __stores_session;
-    useSessionStore().current = { operator: { username: 'giamsat01', displayName: 'Võ Thanh Tâm', dn: 'uid=giamsat01', roles: ['supervisor'] }, since: '2026-11-23T01:00:00.000Z', mode: 'directory', locked: false, idleLockMinutes: 10, setupOpen: false };
+    useSessionStore().current = { operator: { username: 'giamsat01', displayName: 'Võ Thanh Tâm', dn: 'uid=giamsat01', roles: ['supervisor'] }, since: '2026-11-23T01:00:00.000Z', mode: 'directory', locked: false, idleLockMinutes: 10, setupOpen: false, rules: RULES };
     await loaded(viewOf({}));
     let answerTest!: (v: unknown) => void;
     api.settings.testConnection.mockReturnValueOnce(new Promise((r) => (answerTest = r)));
@@ -523,7 +524,7 @@ describe('settings store: answers that arrive after sign-out', () => {
 describe('settings store: a save that ends the session before its answer arrives', () => {
   it('still says it was saved (and that the session ended), showing the saved settings with no secret', async () => {
     const { useSessionStore } = __stores_session;
-    useSessionStore().current = { operator: { username: 'giamsat01', displayName: 'Võ Thanh Tâm', dn: 'uid=giamsat01', roles: ['supervisor'] }, since: '2026-11-23T01:00:00.000Z', mode: 'training', locked: false, idleLockMinutes: 10, setupOpen: false };
+    useSessionStore().current = { operator: { username: 'giamsat01', displayName: 'Võ Thanh Tâm', dn: 'uid=giamsat01', roles: ['supervisor'] }, since: '2026-11-23T01:00:00.000Z', mode: 'training', locked: false, idleLockMinutes: 10, setupOpen: false, rules: RULES };
     await loaded(viewOf({}));
     store.form.agencyName = 'So TTTT';
     store.form.servicePassword = 'typed-secret';

@@ -26,7 +26,7 @@ export const errorsMessages: Pick<Messages, 'errors' | 'reasons' | 'validation'>
     CASE_NOT_FOUND: 'Case not found.',
     CASE_CLOSED: 'The case is closed.',
     CASE_NOT_VERIFIED: 'Verify the caller first.',
-    CASE_EXPIRED: 'The verification expired (5 minutes). Send a new code.',
+    CASE_EXPIRED: 'The verification expired ({minutes} minutes). Send a new code.',
     CASE_BUSY: 'Another action is in progress on this case. Please wait.',
     CASE_ACCOUNT_MISMATCH: 'The action is not for this case’s account.',
     CONTACT_MISSING: 'The account has no such contact.',
@@ -35,8 +35,8 @@ export const errorsMessages: Pick<Messages, 'errors' | 'reasons' | 'validation'>
     OTP_EXPIRED: 'The code has expired.',
     OTP_VOID: 'The code was voided after too many wrong entries.',
     OTP_USED: 'The code has already been used.',
-    OTP_TOO_SOON: 'Codes are sent at least 5 minutes apart. Please wait.',
-    OTP_DAILY_LIMIT: 'At most 2 codes a day for this account.',
+    OTP_TOO_SOON: 'Codes are sent at least {interval} minutes apart. Please wait.',
+    OTP_DAILY_LIMIT: 'At most {perDay} codes a day for this account.',
     OTP_ATTEMPTS_EXHAUSTED: 'Too many wrong entries today.',
     PASSWORD_REJECTED: 'The directory refused the password under its password policy.',
     ACTION_NOT_PERMITTED: 'The service account lacks the right to do this.',
@@ -86,7 +86,7 @@ export const errorsMessages: Pick<Messages, 'errors' | 'reasons' | 'validation'>
       contact_available:
         'The account has a contact that can take a code: send a confirmation code, or choose “The caller can no longer use the registered contacts”.',
       no_delivery_contact: 'No verified contact to send a temporary password to — update the mobile number or backup e-mail first.',
-      override_attempts: 'A wrong citizen ID was entered 3 times in this case: it can no longer be verified by citizen ID.',
+      override_attempts: 'A wrong citizen ID was entered {maxMismatches} times today for this account: no more overrides today.',
       no_citizen_id: 'The record has no citizen ID for this account: choose another check.',
       directory_identity:
         'This workstation holds the audit of another directory: from training mode it can only go back to that one. To change the directory server, a supervisor signs in in directory mode and changes it.',

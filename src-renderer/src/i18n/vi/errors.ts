@@ -35,7 +35,7 @@ export const errorsMessages = {
     CASE_NOT_FOUND: 'Không tìm thấy yêu cầu hỗ trợ.',
     CASE_CLOSED: 'Yêu cầu hỗ trợ đã đóng.',
     CASE_NOT_VERIFIED: 'Cần xác minh người gọi trước.',
-    CASE_EXPIRED: 'Phiên xác minh đã hết hạn (5 phút). Vui lòng gửi lại mã.',
+    CASE_EXPIRED: 'Phiên xác minh đã hết hạn ({minutes} phút). Vui lòng gửi lại mã.',
     CASE_BUSY: 'Đang thực hiện một thao tác khác trên yêu cầu này. Vui lòng chờ.',
     CASE_ACCOUNT_MISMATCH: 'Thao tác không thuộc tài khoản của yêu cầu này.',
     CONTACT_MISSING: 'Tài khoản chưa có thông tin liên hệ này.',
@@ -44,8 +44,8 @@ export const errorsMessages = {
     OTP_EXPIRED: 'Mã xác nhận đã hết hạn.',
     OTP_VOID: 'Mã xác nhận đã bị hủy do nhập sai quá số lần cho phép.',
     OTP_USED: 'Mã xác nhận đã được sử dụng.',
-    OTP_TOO_SOON: 'Mã xác nhận gửi cách nhau 5 phút. Vui lòng chờ.',
-    OTP_DAILY_LIMIT: 'Đã gửi tối đa 2 lần trong ngày cho tài khoản này.',
+    OTP_TOO_SOON: 'Mã xác nhận gửi cách nhau {interval} phút. Vui lòng chờ.',
+    OTP_DAILY_LIMIT: 'Đã gửi tối đa {perDay} lần trong ngày cho tài khoản này.',
     OTP_ATTEMPTS_EXHAUSTED: 'Đã nhập sai quá số lần cho phép hôm nay.',
     PASSWORD_REJECTED: 'Máy chủ thư mục từ chối mật khẩu theo chính sách mật khẩu.',
     ACTION_NOT_PERMITTED: 'Tài khoản dịch vụ không có quyền thực hiện thao tác này.',
@@ -91,7 +91,7 @@ export const errorsMessages = {
         'Tài khoản có liên hệ dùng được để nhận mã: hãy gửi mã xác nhận, hoặc chọn “Người gọi không còn dùng được liên hệ đã đăng ký”.',
       no_delivery_contact:
         'Chưa có liên hệ đã xác minh để gửi mật khẩu tạm thời — hãy cập nhật số di động hoặc thư điện tử dự phòng trước.',
-      override_attempts: 'Đã nhập sai số CCCD/CMND 3 lần trong yêu cầu này: không xác minh thay bằng CCCD được nữa.',
+      override_attempts: 'Hôm nay đã nhập sai số CCCD/CMND {maxMismatches} lần cho tài khoản này: không xác minh thay được nữa trong ngày.',
       no_citizen_id: 'Hồ sơ của tài khoản không có số CCCD/CMND: hãy chọn cách kiểm tra khác.',
       directory_identity:
         'Máy này đang giữ nhật ký của một thư mục khác: từ chế độ đào tạo chỉ quay lại được đúng thư mục đó. Muốn đổi máy chủ thư mục, giám sát viên đăng nhập ở chế độ thư mục rồi đổi.',
