@@ -35,6 +35,18 @@ export default tseslint.config(
     },
   },
   {
+    // A promise nobody awaits is a write nobody waited for (an audit row, a counter): with the team store
+    // every port is asynchronous, so the main process's code is checked for it with type information.
+    files: ['src-main/**/*.ts', 'test/**/*.ts', 'bench/**/*.ts', 'scripts/**/*.ts'],
+    ignores: ['test/unit/renderer/**'],
+    languageOptions: { parserOptions: { project: ['./tsconfig.node.json'], tsconfigRootDir: import.meta.dirname } },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: false }],
+      '@typescript-eslint/await-thenable': 'error',
+    },
+  },
+  {
     files: ['src-main/common/**/*.ts'],
     rules: {
       'no-restricted-imports': [

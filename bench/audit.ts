@@ -73,7 +73,7 @@ export async function auditBench(board: Scoreboard): Promise<void> {
       }
       rawMs += performance.now() - t;
       t = performance.now();
-      for (let i = 0; i < block; i++) log.append({ operator: 'tongdai01', action: 'code.send', outcome: 'ok', target: 'annv', unit: 'Sở Nội vụ', detail });
+      for (let i = 0; i < block; i++) await log.append({ operator: 'tongdai01', action: 'code.send', outcome: 'ok', target: 'annv', unit: 'Sở Nội vụ', detail });
       appMs += performance.now() - t;
     }
     const rawRate = APPENDS / (rawMs / 1000);
@@ -85,10 +85,11 @@ export async function auditBench(board: Scoreboard): Promise<void> {
     console.log(`  chained audit append (HMAC-SHA256 link)          ${fmt(appRate)}`);
     console.log(`  ratio                                            ${fmt(appRate / rawRate)}`);
     board.judge('audit append vs raw durable INSERT', `${appRate.toFixed(0)}/s vs ${rawRate.toFixed(0)}/s, ratio ${(appRate / rawRate).toFixed(2)}`, 'ratio ≥ 0.80', appRate / rawRate >= 0.8);
-    expectChain(log);
+    await expectChain(log);
 
     // 1,000,000 rows: the audit view's query by account.
-    seed(appDb, key, ROWS - log.head()!.seq, log.head()!.seq + 1);
+    const appended = (await log.head())!.seq;
+    seed(appDb, key, ROWS - appended, appended + 1);
     appDb.pragma('wal_checkpoint(TRUNCATE)');
     const now = new Date();
     const actions = ['case.open', 'code.send', 'code.verify', 'account.unlock', 'case.close'] as const;
@@ -107,20 +108,21 @@ export async function auditBench(board: Scoreboard): Promise<void> {
       for (let i = 0; i < QUERIES + 20; i++) {
         const f = resolveAuditFilter(v.filter(i), now);
         const t0 = performance.now();
-        const page = log.query(f, null, 50);
+        const page = await log.query(f, null, 50);
         if (i >= 20) times.push(performance.now() - t0);
         if (page.rows.length === 0) throw new Error(`bench: query ${v.name} found nothing`);
       }
       const t = timingOf(times);
-      console.log(`  query ${v.name.padEnd(22)} on ${log.head()!.seq} rows (ms)   p50 ${fmt(t.p50)}  p95 ${fmt(t.p95)}`);
-      board.judge(`audit query ${v.name} on ${log.head()!.seq} rows p95`, `${t.p95.toFixed(2)} ms`, `≤ ${v.targetMs} ms`, t.p95 <= v.targetMs);
+      const rows = (await log.head())!.seq;
+      console.log(`  query ${v.name.padEnd(22)} on ${rows} rows (ms)   p50 ${fmt(t.p50)}  p95 ${fmt(t.p95)}`);
+      board.judge(`audit query ${v.name} on ${rows} rows p95`, `${t.p95.toFixed(2)} ms`, `≤ ${v.targetMs} ms`, t.p95 <= v.targetMs);
     }
 
     // 100,000-row exports.
     const range = resolveAuditFilter({}, now);
-    const first = (function* () {
+    const first = (async function* () {
       let n = 0;
-      for (const r of log.scan(range)) {
+      for await (const r of log.scan(range)) {
         if (n++ >= EXPORT_ROWS) return;
         yield r;
       }
@@ -139,6 +141,6 @@ export async function auditBench(board: Scoreboard): Promise<void> {
   }
 }
 
-function expectChain(log: SqliteAuditLog): void {
-  if (!log.verify().ok) throw new Error('bench: the audit chain does not verify');
+async function expectChain(log: SqliteAuditLog): Promise<void> {
+  if (!(await log.verify()).ok) throw new Error('bench: the audit chain does not verify');
 }

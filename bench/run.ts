@@ -144,7 +144,7 @@ async function main(): Promise<number> {
       board.note(`lookup ${c.name} HTTP/raw ldapts p95 ratio`, (t.http.p95 / t.raw.p95).toFixed(2));
     }
     const audit = await measure(ROUNDS, WARMUP, async () => {
-      auditProbe.append({ operator: 'bench', action: 'directory.search', outcome: 'ok', detail: { readAs: 'username', results: 1 } });
+      await auditProbe.append({ operator: 'bench', action: 'directory.search', outcome: 'ok', detail: { readAs: 'username', results: 1 } });
     });
     console.log(`  audit append (SQLite WAL, synchronous=FULL: one fsync)       ${fmt(audit.p50)} ${fmt(audit.p95)}`);
 

@@ -11,7 +11,7 @@ export interface AccessContext {
   /** True during the first setup only (training mode, nothing stored yet): settings are open without sign-in. */
   setup(): Promise<boolean>;
   /** A signed-in user asked for something their roles do not allow (audited by the caller). */
-  denied(who: OperatorInfo, method: string): void;
+  denied(who: OperatorInfo, method: string): Promise<void>;
   /** Whether the session is locked (it locks here once the idle time has passed). */
   locked(): boolean;
   /** The operator did something: the idle time starts again. */
@@ -36,7 +36,7 @@ export function enforceAccess(api: HelpdeskApi, ctx: AccessContext): HelpdeskApi
         if (who && rule !== 'public' && !passive) ctx.active();
         return call(input);
       }
-      if (verdict === 'ROLE_NOT_ALLOWED' && who) ctx.denied(who, `${group}.${method}`);
+      if (verdict === 'ROLE_NOT_ALLOWED' && who) await ctx.denied(who, `${group}.${method}`);
       return fail(verdict);
     };
   });

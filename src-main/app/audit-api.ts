@@ -17,7 +17,7 @@ export interface AuditApiDeps {
   requireOperator: () => OperatorInfo;
   chooseExportPath: ChooseExportPath;
   /** Writes audit rows to a CSV or XLSX file, whole or not at all. */
-  exportAudit: (rows: Iterable<AuditEntry>, format: 'csv' | 'xlsx', path: string) => Promise<AuditExportResult>;
+  exportAudit: (rows: AsyncIterable<AuditEntry>, format: 'csv' | 'xlsx', path: string) => Promise<AuditExportResult>;
   run: <T>(fn: () => Promise<T>) => Promise<Result<T>>;
 }
 
@@ -31,9 +31,9 @@ export function createAuditApi(deps: AuditApiDeps): HelpdeskApi['audit'] {
    * the rows' own dates, so a system clock set forward (then a sign-in, then a purge) cannot sweep the
    * audit — only rows older than the retention before that date can go.
    */
-  const startReferenceAt: Date | null = (() => {
+  const startReference: Promise<Date | null> = (async () => {
     try {
-      const at = deps.audit('directory').recent(1)[0]?.at;
+      const at = (await deps.audit('directory').recent(1))[0]?.at;
       return at ? new Date(at) : null;
     } catch {
       return null;
@@ -50,8 +50,8 @@ export function createAuditApi(deps: AuditApiDeps): HelpdeskApi['audit'] {
     verify: ({ head }) =>
       deps.run(async () => {
         const who = requireOperator();
-        const report = log.verify(head);
-        log.append({
+        const report = await log.verify(head);
+        await log.append({
           operator: who.username,
           action: 'audit.verify',
           outcome: report.ok ? 'ok' : 'error',
@@ -69,17 +69,18 @@ export function createAuditApi(deps: AuditApiDeps): HelpdeskApi['audit'] {
         const who = requireOperator();
         const months = desk.settings().audit?.retentionMonths ?? DEFAULT_RETENTION_MONTHS;
         const now = deps.clock.now();
+        const startReferenceAt = await startReference;
         const reference = desk.mode() === 'directory' && startReferenceAt && startReferenceAt < now ? startReferenceAt : now;
         const cutoff = retentionCutoff(reference, months);
         // A purge that removes rows records itself in its checkpoint row; one that removes nothing, or is
         // refused (a broken chain), is recorded here.
         try {
-          const done = log.purgeBefore(cutoff.iso, who.username, cutoff.day);
-          if (done.purged === 0) log.append({ operator: who.username, action: 'audit.purge', outcome: 'ok', detail: { purged: 0, before: cutoff.day } });
+          const done = await log.purgeBefore(cutoff.iso, who.username, cutoff.day);
+          if (done.purged === 0) await log.append({ operator: who.username, action: 'audit.purge', outcome: 'ok', detail: { purged: 0, before: cutoff.day } });
           return done;
         } catch (err) {
           const code = errorCodeOf(err);
-          log.append({ operator: who.username, action: 'audit.purge', outcome: code === 'AUDIT_TAMPERED' ? 'refused' : 'error', detail: { code, before: cutoff.day } });
+          await log.append({ operator: who.username, action: 'audit.purge', outcome: code === 'AUDIT_TAMPERED' ? 'refused' : 'error', detail: { code, before: cutoff.day } });
           throw err;
         }
       }),
@@ -99,10 +100,10 @@ export function createAuditApi(deps: AuditApiDeps): HelpdeskApi['audit'] {
         try {
           const path = await exportTarget(deps.chooseExportPath, fileName, format);
           const done = await deps.exportAudit(log.scan(resolved), format, path);
-          log.append({ operator: who.username, action: 'audit.export', outcome: 'ok', detail: { format, rows: done.rows, criteria, file: basename(path) } });
+          await log.append({ operator: who.username, action: 'audit.export', outcome: 'ok', detail: { format, rows: done.rows, criteria, file: basename(path) } });
           return done;
         } catch (err) {
-          log.append({ operator: who.username, action: 'audit.export', outcome: 'error', detail: { format, criteria, code: errorCodeOf(err) } });
+          await log.append({ operator: who.username, action: 'audit.export', outcome: 'error', detail: { format, criteria, code: errorCodeOf(err) } });
           throw err;
         }
       }),

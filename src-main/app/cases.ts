@@ -17,7 +17,7 @@ export type { MessageTemplates } from './cases/messages';
 export function createCases(deps: CaseDeps & MessengerDeps): {
   api: HelpdeskApi['cases'];
   actions: HelpdeskApi['actions'];
-  closeAll: (why: string) => void;
+  closeAll: (why: string) => Promise<void>;
 } {
   const messages = createMessenger(deps);
   const registry = createCaseRegistry(deps, messages);

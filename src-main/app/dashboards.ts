@@ -11,10 +11,10 @@ import type { AuditLog, Clock, Directory } from '../domain/ports';
 import { type ChooseExportPath, exportTarget } from './export-target';
 
 /** The audit's figures for a period (VN days, both included) and a unit (null: all). */
-function auditStats(deps: Pick<DashboardDeps, 'audit' | 'clock'>, from: string, to: string, unit: string | null): AuditStats {
+async function auditStats(deps: Pick<DashboardDeps, 'audit' | 'clock'>, from: string, to: string, unit: string | null): Promise<AuditStats> {
   const filter = resolveAuditFilter({ from, to, ...(unit ? { unit } : {}) }, deps.clock.now());
   const tally = createAuditTally({ from, to }, unit);
-  for (const row of deps.audit.scan(filter)) tally.add(row);
+  for await (const row of deps.audit.scan(filter)) tally.add(row);
   return tally.result();
 }
 
@@ -38,15 +38,15 @@ export function createReports(deps: ReportDeps): HelpdeskApi['reports'] {
         const today = vnToday(deps.clock.now());
         const to = lastDay > today ? today : lastDay;
         if (from > today) throw new HelpdeskError('VALIDATION_FAILED', { field: 'month', reason: 'out_of_range' });
-        const stats = auditStats(deps, from, to, unit ?? null);
+        const stats = await auditStats(deps, from, to, unit ?? null);
         const report: MonthlyReport = { agency: deps.agencyName(), generatedAt: deps.clock.now().toISOString(), generatedBy: who.displayName, stats };
         try {
           const path = await exportTarget(deps.chooseExportPath, fileName, 'pdf');
           const done = await deps.writeReport(report, path);
-          deps.audit.append({ operator: who.username, action: 'report.monthly', outcome: 'ok', unit: unit ?? null, detail: { month, pages: done.pages, cases: stats.totals.cases, file: basename(path) } });
+          await deps.audit.append({ operator: who.username, action: 'report.monthly', outcome: 'ok', unit: unit ?? null, detail: { month, pages: done.pages, cases: stats.totals.cases, file: basename(path) } });
           return done;
         } catch (err) {
-          deps.audit.append({ operator: who.username, action: 'report.monthly', outcome: 'error', unit: unit ?? null, detail: { month, code: errorCodeOf(err) } });
+          await deps.audit.append({ operator: who.username, action: 'report.monthly', outcome: 'error', unit: unit ?? null, detail: { month, code: errorCodeOf(err) } });
           throw err;
         }
       }),
@@ -87,24 +87,24 @@ export function createDashboards(deps: DashboardDeps): HelpdeskApi['dashboards']
     const current = { status, controller };
     scan = current;
     const tally = createDashboardTally(now);
-    const finish = (state: ScanStatus['state'], error: HelpdeskError | null) => {
-      status.state = state;
-      status.finishedAt = deps.clock.now().toISOString();
-      status.error = error ? error.toApiError() : null;
-      if (state !== 'done') status.result = null;
+    /** The scan ended: its audit row first, then the result shown (a result whose row was refused is not shown). */
+    const finish = async (state: ScanStatus['state'], error: HelpdeskError | null, result: DirectoryDashboard | null): Promise<void> => {
       try {
-        deps.audit.append({
+        await deps.audit.append({
           operator: who.username,
           action: 'dashboard.scan',
           outcome: state === 'failed' ? 'error' : 'ok',
           detail: { state, scanned: status.scanned, code: error?.code ?? null },
         });
+        status.state = state;
+        status.error = error ? error.toApiError() : null;
+        status.result = state === 'done' ? result : null;
       } catch (err) {
-        // The audit refused the row: the scan's result is not shown either.
         status.state = 'failed';
         status.result = null;
         status.error = (err instanceof HelpdeskError ? err : new HelpdeskError('INTERNAL')).toApiError();
       }
+      status.finishedAt = deps.clock.now().toISOString();
     };
     void deps
       .directory()
@@ -112,14 +112,12 @@ export function createDashboards(deps: DashboardDeps): HelpdeskApi['dashboards']
       .then(
         (n) => {
           status.scanned = n;
-          status.result = tally.result();
-          finish('done', null);
+          return finish('done', null, tally.result());
         },
         (err: unknown) => {
           // A cancel that also closed the connection (settings changed) is still a cancel.
           const e = err instanceof HelpdeskError ? err : new HelpdeskError('INTERNAL');
-          if (controller.signal.aborted || e.code === 'ABORTED') finish('cancelled', null);
-          else finish('failed', e);
+          return controller.signal.aborted || e.code === 'ABORTED' ? finish('cancelled', null, null) : finish('failed', e, null);
         },
       );
     return status;
@@ -154,10 +152,10 @@ export function createDashboards(deps: DashboardDeps): HelpdeskApi['dashboards']
         try {
           const path = await exportTarget(deps.chooseExportPath, fileName, format);
           const done = await deps.exportList(s.result, list, format, path);
-          deps.audit.append({ operator: who.username, action: 'dashboard.export', outcome: 'ok', detail: { list, format, rows: done.rows, file: basename(path) } });
+          await deps.audit.append({ operator: who.username, action: 'dashboard.export', outcome: 'ok', detail: { list, format, rows: done.rows, file: basename(path) } });
           return done;
         } catch (err) {
-          deps.audit.append({ operator: who.username, action: 'dashboard.export', outcome: 'error', detail: { list, format, code: errorCodeOf(err) } });
+          await deps.audit.append({ operator: who.username, action: 'dashboard.export', outcome: 'error', detail: { list, format, code: errorCodeOf(err) } });
           throw err;
         }
       }),

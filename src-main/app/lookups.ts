@@ -27,10 +27,10 @@ export function createLookups(deps: LookupDeps): HelpdeskApi['directory'] {
         try {
           const found = await (await desk.directory()).search(criteria, limit);
           const now = deps.clock.now();
-          desk.audit.append({ operator: who.username, action: 'directory.search', outcome: 'ok', detail: { readAs: readAs.join(',') || 'none', results: found.total } });
+          await desk.audit.append({ operator: who.username, action: 'directory.search', outcome: 'ok', detail: { readAs: readAs.join(',') || 'none', results: found.total } });
           return { items: found.accounts.map((a) => toAccountSummary(a, now)), total: found.total, totalIsLowerBound: found.totalIsLowerBound, readAs };
         } catch (err) {
-          desk.audit.append({ operator: who.username, action: 'directory.search', outcome: 'error', detail: { readAs: readAs.join(',') || 'none', code: errorCodeOf(err) } });
+          await desk.audit.append({ operator: who.username, action: 'directory.search', outcome: 'error', detail: { readAs: readAs.join(',') || 'none', code: errorCodeOf(err) } });
           throw err;
         }
       }),
@@ -40,10 +40,10 @@ export function createLookups(deps: LookupDeps): HelpdeskApi['directory'] {
         const dir = await desk.directory();
         try {
           const account = await dir.getAccount(id);
-          desk.audit.append({ operator: who.username, action: 'directory.view', outcome: 'ok', target: account.username, unit: account.unit });
+          await desk.audit.append({ operator: who.username, action: 'directory.view', outcome: 'ok', target: account.username, unit: account.unit });
           return toAccountDetail(account, deps.clock.now());
         } catch (err) {
-          desk.audit.append({ operator: who.username, action: 'directory.view', outcome: 'error', detail: { code: errorCodeOf(err) } });
+          await desk.audit.append({ operator: who.username, action: 'directory.view', outcome: 'error', detail: { code: errorCodeOf(err) } });
           throw err;
         }
       }),

@@ -26,7 +26,7 @@ export interface Session {
   /** The operator did something: the idle time starts again. */
   touch(): void;
   /** The directory changed under the session: it ends, recorded in `audit` (the audit of the mode it was in). */
-  end(reason: string, audit: AuditLog): void;
+  end(reason: string, audit: AuditLog): Promise<void>;
 }
 
 /** A username fit for the audit (a password pasted into the username field must not land there). */
@@ -42,14 +42,16 @@ export function createSession(deps: SessionDeps): Session {
   const idleLockMinutes = () => desk.settings().session?.idleLockMinutes ?? DEFAULT_IDLE_LOCK_MINUTES;
 
   function isLocked(): boolean {
-    if (operator && !locked && deps.clock.now().getTime() - lastActive >= idleLockMinutes() * 60_000) lock('idle');
+    // Locked at once; its audit row follows (a row that cannot be written shows on the next action, which
+    // needs the audit too: the lock itself never waits on the storage).
+    if (operator && !locked && deps.clock.now().getTime() - lastActive >= idleLockMinutes() * 60_000) lock('idle').catch(() => undefined);
     return locked;
   }
 
-  function lock(reason: 'idle' | 'requested'): void {
+  async function lock(reason: 'idle' | 'requested'): Promise<void> {
     if (!operator || locked) return;
     locked = true;
-    audit.append({ operator: operator.username, action: 'session.lock', outcome: 'ok', detail: { reason } });
+    await audit.append({ operator: operator.username, action: 'session.lock', outcome: 'ok', detail: { reason } });
   }
 
   function clear(): void {
@@ -84,18 +86,18 @@ export function createSession(deps: SessionDeps): Session {
           who = await dir.authenticate(username, password);
         } catch (err) {
           const code = errorCodeOf(err);
-          audit.append({ operator: null, action: 'session.signIn', outcome: code === 'INVALID_CREDENTIALS' ? 'refused' : 'error', target: loggableUsername(username), detail: { code } });
+          await audit.append({ operator: null, action: 'session.signIn', outcome: code === 'INVALID_CREDENTIALS' ? 'refused' : 'error', target: loggableUsername(username), detail: { code } });
           throw err;
         }
         if (who.roles.length === 0) {
           // The password was right, but no role group counts this account: nothing to do here.
-          audit.append({ operator: null, action: 'session.signIn', outcome: 'refused', target: who.username, detail: { code: 'NO_ROLE' } });
+          await audit.append({ operator: null, action: 'session.signIn', outcome: 'refused', target: who.username, detail: { code: 'NO_ROLE' } });
           throw new HelpdeskError('NO_ROLE');
         }
         if (operator && operator.username !== who.username) {
-          audit.append({ operator: operator.username, action: 'session.signOut', outcome: 'ok', detail: { reason: 'another sign-in' } });
+          await audit.append({ operator: operator.username, action: 'session.signOut', outcome: 'ok', detail: { reason: 'another sign-in' } });
         }
-        audit.append({ operator: who.username, action: 'session.signIn', outcome: 'ok', target: who.username, detail: { roles: who.roles.join(',') } });
+        await audit.append({ operator: who.username, action: 'session.signIn', outcome: 'ok', target: who.username, detail: { roles: who.roles.join(',') } });
         operator = who;
         since = deps.clock.now();
         lastActive = since.getTime();
@@ -104,14 +106,14 @@ export function createSession(deps: SessionDeps): Session {
       }),
     signOut: () =>
       deps.run(async () => {
-        if (operator) audit.append({ operator: operator.username, action: 'session.signOut', outcome: 'ok' });
+        if (operator) await audit.append({ operator: operator.username, action: 'session.signOut', outcome: 'ok' });
         clear();
         return view();
       }),
     lock: () =>
       deps.run(async () => {
         requireOperator();
-        lock('requested');
+        await lock('requested');
         return view();
       }),
     unlock: ({ password }) =>
@@ -124,17 +126,17 @@ export function createSession(deps: SessionDeps): Session {
           who = await dir.authenticate(current.username, password);
         } catch (err) {
           const code = errorCodeOf(err);
-          audit.append({ operator: current.username, action: 'session.unlock', outcome: code === 'INVALID_CREDENTIALS' ? 'refused' : 'error', detail: { code } });
+          await audit.append({ operator: current.username, action: 'session.unlock', outcome: code === 'INVALID_CREDENTIALS' ? 'refused' : 'error', detail: { code } });
           throw err;
         }
         // The roles are read again: someone taken out of every group while away is signed out.
         if (who.roles.length === 0) {
-          audit.append({ operator: current.username, action: 'session.unlock', outcome: 'refused', detail: { code: 'NO_ROLE' } });
-          audit.append({ operator: current.username, action: 'session.signOut', outcome: 'ok', detail: { reason: 'no role' } });
+          await audit.append({ operator: current.username, action: 'session.unlock', outcome: 'refused', detail: { code: 'NO_ROLE' } });
+          await audit.append({ operator: current.username, action: 'session.signOut', outcome: 'ok', detail: { reason: 'no role' } });
           clear();
           throw new HelpdeskError('NO_ROLE');
         }
-        audit.append({ operator: who.username, action: 'session.unlock', outcome: 'ok', detail: { roles: who.roles.join(',') } });
+        await audit.append({ operator: who.username, action: 'session.unlock', outcome: 'ok', detail: { roles: who.roles.join(',') } });
         operator = who;
         locked = false;
         lastActive = deps.clock.now().getTime();
@@ -150,8 +152,8 @@ export function createSession(deps: SessionDeps): Session {
     touch: () => {
       lastActive = deps.clock.now().getTime();
     },
-    end(reason, log) {
-      if (operator) log.append({ operator: operator.username, action: 'session.signOut', outcome: 'ok', detail: { reason } });
+    async end(reason, log) {
+      if (operator) await log.append({ operator: operator.username, action: 'session.signOut', outcome: 'ok', detail: { reason } });
       operator = null;
       since = null;
     },

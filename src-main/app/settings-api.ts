@@ -49,7 +49,7 @@ export function createSettingsView(deps: Pick<SettingsDeps, 'secrets' | 'audit' 
     if (used) return false;
     try {
       const v = await view();
-      used = deps.audit('directory').head() !== null || v.servicePasswordStored || v.smsSecretStored || v.mailPasswordStored;
+      used = (await deps.audit('directory').head()) !== null || v.servicePasswordStored || v.smsSecretStored || v.mailPasswordStored;
     } catch {
       return false;
     }
@@ -60,11 +60,15 @@ export function createSettingsView(deps: Pick<SettingsDeps, 'secrets' | 'audit' 
 }
 
 /** `settings.*`: read, save (never half-applied), test a connection. */
-export function createSettingsApi(deps: SettingsDeps, session: Session, view: () => Promise<SettingsView>, onDirectoryChanged: (why: string) => void): HelpdeskApi['settings'] {
+export function createSettingsApi(deps: SettingsDeps, session: Session, view: () => Promise<SettingsView>, onDirectoryChanged: (why: string) => Promise<void>): HelpdeskApi['settings'] {
   const { desk } = deps;
 
   /** Every check first: what would refuse the save, before anything is written. */
-  function checkSave(settings: Settings, next: Settings, secrets: { servicePassword?: string; smsSecret?: string; mailPassword?: string }): { key: string; value: string }[] {
+  async function checkSave(
+    settings: Settings,
+    next: Settings,
+    secrets: { servicePassword?: string; smsSecret?: string; mailPassword?: string },
+  ): Promise<{ key: string; value: string }[]> {
     const { servicePassword, smsSecret, mailPassword } = secrets;
     if (next.mode === 'directory' && !next.directory) throw new HelpdeskError('VALIDATION_FAILED', { field: 'settings.directory', reason: 'required' });
     // Someone must still be able to change the settings once the directory decides who is who.
@@ -83,7 +87,7 @@ export function createSettingsApi(deps: SettingsDeps, session: Session, view: ()
       // The audit this workstation holds belongs to the directory it was written for: from training mode the
       // app goes back to that directory only. Another directory is configured signed in as its supervisor in
       // directory mode (or on a fresh data folder).
-      if (settings.directory && next.directory && !sameDirectory(settings.directory, next.directory) && deps.audit('directory').head() !== null) {
+      if (settings.directory && next.directory && !sameDirectory(settings.directory, next.directory) && (await deps.audit('directory').head()) !== null) {
         throw new HelpdeskError('ACTION_NOT_PERMITTED', { reason: 'directory_identity' });
       }
     }
@@ -121,7 +125,7 @@ export function createSettingsApi(deps: SettingsDeps, session: Session, view: ()
       deps.run(async () => {
         // Who may save is the access rule's business (supervisors; anyone during the first setup).
         const settings = desk.settings();
-        const secretWrites = checkSave(settings, next, secrets);
+        const secretWrites = await checkSave(settings, next, secrets);
         // Keys the caller left out (e.g. relays edited elsewhere) keep their saved values.
         const merged: Settings = { ...settings, ...next };
         // Any change to the directory profile (server, base, service account, dialect, filters, role groups…)
@@ -132,7 +136,7 @@ export function createSettingsApi(deps: SettingsDeps, session: Session, view: ()
         // to the new one as well); who made it, what roles and retention it sets.
         const previous = deps.audit(modeOf(settings));
         // The mode switched to must be able to audit (keychain reachable, its key fits the chain).
-        if (modeChanged) deps.audit(modeOf(merged)).head();
+        if (modeChanged) await deps.audit(modeOf(merged)).head();
         if (directoryChanged && modeOf(merged) === 'directory' && merged.directory) await requireWorkingDirectory(merged.directory, secrets.servicePassword);
         const row = {
           operator: session.operator()?.username ?? null,
@@ -158,7 +162,7 @@ export function createSettingsApi(deps: SettingsDeps, session: Session, view: ()
             before.push({ key: w.key, value: await deps.secrets.get(w.key) });
             await deps.secrets.set(w.key, w.value);
           }
-          previous.append(row);
+          await previous.append(row);
           deps.settings.save(merged);
         } catch (err) {
           let keychainRestored = true;
@@ -170,18 +174,18 @@ export function createSettingsApi(deps: SettingsDeps, session: Session, view: ()
             }
           }
           try {
-            previous.append({ ...row, outcome: 'error', detail: { ...row.detail, code: errorCodeOf(err), keychainRestored } });
+            await previous.append({ ...row, outcome: 'error', detail: { ...row.detail, code: errorCodeOf(err), keychainRestored } });
           } catch {
             // nothing more can be recorded; the caller gets the first error
           }
           throw err;
         }
         if (directoryChanged) {
-          onDirectoryChanged('directory settings changed');
-          session.end('directory settings changed', previous);
+          await onDirectoryChanged('directory settings changed');
+          await session.end('directory settings changed', previous);
         }
         await desk.replace(merged);
-        if (modeChanged) deps.audit(modeOf(merged)).append(row);
+        if (modeChanged) await deps.audit(modeOf(merged)).append(row);
         return view();
       }),
     testConnection: ({ settings: candidate, servicePassword }) =>

@@ -89,24 +89,24 @@ export function sendDecision(stats: SendStats, now: Date, policy: OtpPolicy): Se
 export interface OtpStore {
   /**
    * Takes one send slot for the account if `decide` allows it, given the account's counts read in the
-   * same transaction (the rule is the domain's: sendDecision).
+   * same transaction (the rule is the domain's: sendDecision): two workstations never both get the last.
    */
-  reserveSend(accountKey: string, now: Date, dayKey: string, decide: (stats: SendStats) => SendDecision): Reservation;
+  reserveSend(accountKey: string, now: Date, dayKey: string, decide: (stats: SendStats) => SendDecision): Promise<Reservation>;
   /** The relay refused: give the slot back (a failed send uses no quota). */
-  releaseSend(reservationId: number): void;
+  releaseSend(reservationId: number): Promise<void>;
   /** The relay accepted: the code becomes the case's current code (the previous one is replaced). */
-  storeCode(reservationId: number, code: StoredCode): void;
-  currentCode(caseId: string): StoredCode | null;
+  storeCode(reservationId: number, code: StoredCode): Promise<void>;
+  currentCode(caseId: string): Promise<StoredCode | null>;
   /**
    * Adds one wrong entry for the account on that day (across cases and resends) and one to the case's
    * current code; voids that code when either count reaches maxWrong. Returns both counts.
    */
-  recordWrong(accountKey: string, dayKey: string, caseId: string, now: Date, maxWrong: number): { day: number; code: number };
-  wrongCount(accountKey: string, dayKey: string): number;
+  recordWrong(accountKey: string, dayKey: string, caseId: string, now: Date, maxWrong: number): Promise<{ day: number; code: number }>;
+  wrongCount(accountKey: string, dayKey: string): Promise<number>;
   /** Marks the code used if it still is unused and not void; false when another verification won. */
-  markUsed(caseId: string, codeHash: string, now: Date): boolean;
+  markUsed(caseId: string, codeHash: string, now: Date): Promise<boolean>;
   /** Sends of the day and the last send time for the account (for "còn 1 lần hôm nay" and the countdown). */
-  sendStats(accountKey: string, dayKey: string): SendStats;
+  sendStats(accountKey: string, dayKey: string): Promise<SendStats>;
 }
 
 /** The Asia/Ho_Chi_Minh calendar day (UTC+7, no daylight saving) of an instant: `2026-11-23`. */
@@ -142,25 +142,25 @@ export class OtpService {
   }
 
   /** Reserves a send slot or throws OTP_TOO_SOON / OTP_DAILY_LIMIT. */
-  reserve(accountKey: string): number {
+  async reserve(accountKey: string): Promise<number> {
     const now = this.clock.now();
-    if (this.store.wrongCount(accountKey, vnDayKey(now)) >= this.policy.maxWrong) {
+    if ((await this.store.wrongCount(accountKey, vnDayKey(now))) >= this.policy.maxWrong) {
       throw new HelpdeskError('OTP_ATTEMPTS_EXHAUSTED', { detail: nextVnMidnight(now).toISOString() });
     }
-    const r = this.store.reserveSend(accountKey, now, vnDayKey(now), (stats) => sendDecision(stats, now, this.policy));
+    const r = await this.store.reserveSend(accountKey, now, vnDayKey(now), (stats) => sendDecision(stats, now, this.policy));
     if (r.ok) return r.id;
     throw new HelpdeskError(r.reason === 'too_soon' ? 'OTP_TOO_SOON' : 'OTP_DAILY_LIMIT', { detail: r.retryAt.toISOString() });
   }
 
-  release(reservationId: number): void {
-    this.store.releaseSend(reservationId);
+  async release(reservationId: number): Promise<void> {
+    await this.store.releaseSend(reservationId);
   }
 
   /** Records the code the relay accepted; returns its expiry. */
-  commit(reservationId: number, caseId: string, accountKey: string, channel: OtpChannel, code: string): Date {
+  async commit(reservationId: number, caseId: string, accountKey: string, channel: OtpChannel, code: string): Promise<Date> {
     const sentAt = this.clock.now();
     const expiresAt = new Date(sentAt.getTime() + this.policy.validityMs);
-    this.store.storeCode(reservationId, {
+    await this.store.storeCode(reservationId, {
       caseId,
       accountKey,
       channel,
@@ -178,20 +178,20 @@ export class OtpService {
    * Checks a code typed by the operator. Malformed input is refused before any attempt is counted.
    * Throws OTP_NOT_SENT, OTP_USED, OTP_VOID, OTP_EXPIRED; a wrong code returns the attempts left.
    */
-  verify(caseId: string, input: string): VerifyOutcome {
+  async verify(caseId: string, input: string): Promise<VerifyOutcome> {
     const code = normalizeCode(input);
     if (code === null) throw new HelpdeskError('VALIDATION_FAILED', { field: 'code', reason: 'not_code' });
     const now = this.clock.now();
-    const stored = this.store.currentCode(caseId);
+    const stored = await this.store.currentCode(caseId);
     if (!stored) throw new HelpdeskError('OTP_NOT_SENT');
     if (stored.usedAt) throw new HelpdeskError('OTP_USED');
     if (stored.voidAt) throw new HelpdeskError('OTP_VOID');
     if (now.getTime() >= stored.expiresAt.getTime()) throw new HelpdeskError('OTP_EXPIRED');
     if (!this.hasher.equal(this.hasher.hash(caseId, code), stored.codeHash)) {
-      const wrong = this.store.recordWrong(stored.accountKey, vnDayKey(now), caseId, now, this.policy.maxWrong);
+      const wrong = await this.store.recordWrong(stored.accountKey, vnDayKey(now), caseId, now, this.policy.maxWrong);
       return { verified: false, attemptsLeft: this.left(Math.max(wrong.day, wrong.code)) };
     }
-    if (!this.store.markUsed(caseId, stored.codeHash, now)) throw new HelpdeskError('OTP_USED');
+    if (!(await this.store.markUsed(caseId, stored.codeHash, now))) throw new HelpdeskError('OTP_USED');
     return { verified: true };
   }
 
@@ -199,15 +199,15 @@ export class OtpService {
    * Wrong CCCD/CMND numbers given for a supervisor override on the account today: counted in the same
    * persistent store as wrong codes (across cases, operators and restarts), under their own key.
    */
-  identityMismatches(accountKey: string): number {
+  identityMismatches(accountKey: string): Promise<number> {
     return this.store.wrongCount(`${accountKey}#identity`, vnDayKey(this.clock.now()));
   }
 
   /** Records one wrong CCCD/CMND for the account today; returns the day's total. */
-  recordIdentityMismatch(accountKey: string): number {
+  async recordIdentityMismatch(accountKey: string): Promise<number> {
     const now = this.clock.now();
     // No code belongs to this scope: nothing is voided, only counted.
-    return this.store.recordWrong(`${accountKey}#identity`, vnDayKey(now), '', now, Number.MAX_SAFE_INTEGER).day;
+    return (await this.store.recordWrong(`${accountKey}#identity`, vnDayKey(now), '', now, Number.MAX_SAFE_INTEGER)).day;
   }
 
   private left(wrong: number): number {
@@ -215,15 +215,15 @@ export class OtpService {
   }
 
   /** Wrong entries left: the account's for today, and with a case, no more than its current code has left. */
-  attemptsLeft(accountKey: string, caseId?: string): number {
-    const day = this.store.wrongCount(accountKey, vnDayKey(this.clock.now()));
-    const code = caseId === undefined ? null : this.store.currentCode(caseId);
+  async attemptsLeft(accountKey: string, caseId?: string): Promise<number> {
+    const day = await this.store.wrongCount(accountKey, vnDayKey(this.clock.now()));
+    const code = caseId === undefined ? null : await this.store.currentCode(caseId);
     return this.left(Math.max(day, code && !code.usedAt && !code.voidAt ? code.wrong : 0));
   }
 
-  resendInfo(accountKey: string): ResendInfo {
+  async resendInfo(accountKey: string): Promise<ResendInfo> {
     const now = this.clock.now();
-    const stats = this.store.sendStats(accountKey, vnDayKey(now));
+    const stats = await this.store.sendStats(accountKey, vnDayKey(now));
     const next = sendDecision(stats, now, this.policy);
     return { availableAt: next.ok ? null : next.retryAt, remainingToday: Math.max(0, this.policy.maxPerDay - stats.today) };
   }

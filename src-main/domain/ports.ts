@@ -158,23 +158,26 @@ export interface AuditRecord {
   detail?: Record<string, string | number | boolean | null>;
 }
 
-/** Append-only record of who did what. Never given an OTP, a password or a token. */
+/**
+ * Append-only record of who did what. Never given an OTP, a password or a token. Asynchronous: the
+ * workstation's SQLite answers at once, the team's PostgreSQL over the network.
+ */
 export interface AuditLog {
-  /** Durable once it returns; throws when the record cannot be written (the action must not go on). */
-  append(record: AuditRecord): void;
-  recent(limit: number): AuditEntry[];
+  /** Durable once it resolves; rejects when the record cannot be written (the action must not go on). */
+  append(record: AuditRecord): Promise<void>;
+  recent(limit: number): Promise<AuditEntry[]>;
   /** The last row's seq and hash: printed or exported, it makes a shortened chain visible. */
-  head(): AuditHead | null;
+  head(): Promise<AuditHead | null>;
   /** Walks the whole chain; with an exported head, also checks nothing was cut from the end. */
-  verify(expectedHead?: AuditHead): AuditChainReport;
+  verify(expectedHead?: AuditHead): Promise<AuditChainReport>;
   /** Rows matching the filter, newest first, below `before` (keyset paging). */
-  query(filter: ResolvedAuditFilter, before: number | null, limit: number): AuditPage;
+  query(filter: ResolvedAuditFilter, before: number | null, limit: number): Promise<AuditPage>;
   /** Every row of one case, oldest first. */
-  timeline(caseId: string): AuditEntry[];
+  timeline(caseId: string): Promise<AuditEntry[]>;
   /** Every row matching the filter, oldest first, one at a time (exports). */
-  scan(filter: ResolvedAuditFilter): Iterable<AuditEntry>;
+  scan(filter: ResolvedAuditFilter): AsyncIterable<AuditEntry>;
   /** Retention: removes the rows written before the cutoff and records it in a checkpoint row of the chain. */
-  purgeBefore(cutoffIso: string, operator: string, cutoffDay: string): AuditPurgeResult;
+  purgeBefore(cutoffIso: string, operator: string, cutoffDay: string): Promise<AuditPurgeResult>;
 }
 
 export type { AuditChainReport, AuditHead } from '../common/dto';

@@ -11,8 +11,8 @@ const key = process.env.HELPDESK_AUDIT_KEY ? Buffer.from(process.env.HELPDESK_AU
 const log = new SqliteAuditLog(openDatabase(file!), { now: () => new Date() }, key);
 const count = Number(countText);
 for (let i = 1; i <= count; i++) {
-  log.append({ operator: 'tongdai01', action: 'directory.search', outcome: 'ok', detail: { readAs: 'username', results: i } });
-  process.stdout.write(`ack ${log.head()!.seq}\n`);
+  await log.append({ operator: 'tongdai01', action: 'directory.search', outcome: 'ok', detail: { readAs: 'username', results: i } });
+  process.stdout.write(`ack ${(await log.head())!.seq}\n`);
 }
 // Stay alive until the parent kills it: the kill may land mid-write or after the last append.
 setInterval(() => undefined, 1000);

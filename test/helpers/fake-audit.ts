@@ -4,14 +4,16 @@ import type { AuditLog, AuditRecord } from '../../src-main/domain/ports';
 /** An AuditLog for unit tests of the app module alone: it keeps the records it was given, in order. */
 export function recordingAudit(records: AuditRecord[]): AuditLog {
   return {
-    append: (r) => void records.push(r),
-    recent: () => [],
-    head: () => null,
-    verify: () => ({ ok: true, rows: records.length, head: null, problemCount: 0, problems: [], firstBad: null }),
-    query: () => ({ rows: [], nextBefore: null, total: 0, totalIsLowerBound: false }),
-    timeline: () => [],
-    scan: () => [],
-    purgeBefore: () => ({ purged: 0, through: null, checkpoint: null }),
+    append: async (r) => void records.push(r),
+    recent: async () => [],
+    head: async () => null,
+    verify: async () => ({ ok: true, rows: records.length, head: null, problemCount: 0, problems: [], firstBad: null }),
+    query: async () => ({ rows: [], nextBefore: null, total: 0, totalIsLowerBound: false }),
+    timeline: async () => [],
+    scan: async function* () {
+      // no rows
+    },
+    purgeBefore: async () => ({ purged: 0, through: null, checkpoint: null }),
   };
 }
 

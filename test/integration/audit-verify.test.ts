@@ -14,7 +14,7 @@ import { AUDIT_KEY_NAME } from '../../src-main/app/runtime';
 // The durable append (a child killed with SIGKILL mid-run) and `npm run audit:verify` as a user runs it.
 const run = promisify(execFile);
 const dirs: string[] = [];
-afterAll(() => {
+afterAll(async () => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 const tmp = () => {
@@ -36,13 +36,13 @@ async function verifyCli(args: string[], env: Record<string, string> = {}): Prom
   }
 }
 
-function seeded(rows: number) {
+async function seeded(rows: number) {
   const file = join(tmp(), 'helpdesk.sqlite');
   const key = newAuditKey();
   const db = openDatabase(file);
   const log = new SqliteAuditLog(db, { now: () => new Date() }, key);
-  for (let i = 0; i < rows; i++) log.append({ operator: 'giamsat01', action: 'account.reset', outcome: 'ok', target: `u${i}`, detail: { case: `c${i}` } });
-  const head = log.head()!;
+  for (let i = 0; i < rows; i++) await log.append({ operator: 'giamsat01', action: 'account.reset', outcome: 'ok', target: `u${i}`, detail: { case: `c${i}` } });
+  const head = (await log.head())!;
   db.close();
   return { file, key, head };
 }
@@ -72,7 +72,7 @@ describe('durable append', () => {
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
     expect(db.pragma('synchronous', { simple: true })).toBe(2); // FULL
     const log = new SqliteAuditLog(db, { now: () => new Date() }, key);
-    const report = log.verify();
+    const report = await log.verify();
     expect(report.ok).toBe(true);
     // Every acknowledged event is there (and possibly a few the child wrote but had not yet said so).
     expect(report.rows).toBeGreaterThanOrEqual(acked.at(-1)!);
@@ -82,7 +82,7 @@ describe('durable append', () => {
 
 describe('npm run audit:verify', () => {
   it('an intact chain: exit 0 with the row count and head; with the exported head too', async () => {
-    const { file, key, head } = seeded(25);
+    const { file, key, head } = await seeded(25);
     const r = await verifyCli([file], { HELPDESK_AUDIT_KEY: key.toString('hex') });
     expect(r).toMatchObject({ code: 0 });
     expect(r.out).toContain(`audit chain OK: 25 rows, head 25:${head.hash}`);
@@ -93,7 +93,7 @@ describe('npm run audit:verify', () => {
   it('reads the key from the OS keychain (gnome-keyring), as the app stored it', async () => {
     const store = new KeytarSecretStore();
     expect(await store.available()).toBe(true);
-    const { file, key } = seeded(3);
+    const { file, key } = await seeded(3);
     const before = await store.get(AUDIT_KEY_NAME);
     await store.set(AUDIT_KEY_NAME, key.toString('hex'));
     try {
@@ -107,7 +107,7 @@ describe('npm run audit:verify', () => {
   });
 
   it('a changed row: exit 1 naming the first bad row; a cut chain against the exported head: exit 1, truncated', async () => {
-    const { file, key, head } = seeded(12);
+    const { file, key, head } = await seeded(12);
     const raw = new Database(file);
     raw.exec('DROP TRIGGER audit_no_update; DROP TRIGGER audit_no_delete;');
     raw.prepare("UPDATE audit SET outcome = 'refused' WHERE seq = 4").run();
@@ -134,7 +134,7 @@ describe('npm run audit:verify', () => {
     db.pragma('user_version = 99');
     db.close();
     expect(await verifyCli([newer], key)).toMatchObject({ code: 2, err: expect.stringContaining('newer Helpdesk') });
-    const { file } = seeded(1);
+    const { file } = await seeded(1);
     expect(await verifyCli([file, '--head', '12:nothex'], key)).toMatchObject({ code: 2, err: expect.stringContaining('--head must be') });
     expect(await verifyCli([file], { HELPDESK_AUDIT_KEY: 'xyz' })).toMatchObject({ code: 2, err: expect.stringContaining('HELPDESK_AUDIT_KEY must be') });
   });

@@ -218,7 +218,7 @@ describe('the production audit key', () => {
       const dir = mkdtempSync(join(tmpdir(), 'helpdesk-key-'));
       try {
         const db = openDatabase(join(dir, 'helpdesk.sqlite'));
-        new SqliteAuditLog(db, { now: () => new Date() }, newAuditKey()).append({ operator: 'x', action: 'session.signIn', outcome: 'ok' });
+        await new SqliteAuditLog(db, { now: () => new Date() }, newAuditKey()).append({ operator: 'x', action: 'session.signIn', outcome: 'ok' });
         db.close();
         const secrets = new MemorySecretStore();
         if (keyInKeychain) await secrets.set('audit-hmac-key', keyInKeychain);

@@ -494,8 +494,8 @@ describe('app: retention purge', () => {
     const log = recordingAudit([]);
     const audit = {
       ...log,
-      recent: () => [{ seq: 9, at: newestAtStart, operator: 'tongdai01', action: 'code.send' as const, outcome: 'ok' as const, target: null, unit: null, caseId: null, detail: {} }],
-      purgeBefore: (iso: string) => (cutoffs.push(iso), { purged: 0, through: null, checkpoint: null }),
+      recent: async () => [{ seq: 9, at: newestAtStart, operator: 'tongdai01', action: 'code.send' as const, outcome: 'ok' as const, target: null, unit: null, caseId: null, detail: {} }],
+      purgeBefore: async (iso: string) => (cutoffs.push(iso), { purged: 0, through: null, checkpoint: null }),
     };
     const app = createHelpdesk({ ...base.deps, audit: () => audit, clock: { now: () => now } });
     expect((await app.api.session.signIn({ username: 'giamsat01', password: 'right' })).ok).toBe(true);

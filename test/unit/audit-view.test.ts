@@ -12,7 +12,7 @@ import type { HelpdeskError } from '../../src-main/domain/errors';
 // The audit view's filters (calendar rules in the domain, bound parameters in the store) and its exports.
 const NOW = new Date('2026-11-23T03:00:00Z'); // 10:00 in Hà Nội
 const dirs: string[] = [];
-afterEach(() => {
+afterEach(async () => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 const tmp = () => {
@@ -22,13 +22,13 @@ const tmp = () => {
 };
 const all = resolveAuditFilter({}, NOW);
 
-function seeded() {
+async function seeded() {
   let t = Date.parse('2026-11-20T16:30:00Z'); // 23:30 on 20/11 in VN
   const db = openDatabase(join(tmp(), 'a.sqlite'));
   const log = new SqliteAuditLog(db, { now: () => new Date((t += 20 * 60_000)) }, newAuditKey());
   const units = ['Sở Nội vụ', 'Sở Tài chính'];
   for (let i = 0; i < 60; i++) {
-    log.append({
+    await log.append({
       operator: i % 3 === 0 ? 'giamsat01' : 'tongdai01',
       action: (['case.open', 'code.send', 'code.verify', 'account.unlock', 'case.close'] as const)[i % 5]!,
       outcome: i % 7 === 0 ? 'refused' : 'ok',
@@ -41,7 +41,7 @@ function seeded() {
 }
 
 describe('audit filter: the calendar is checked in the domain', () => {
-  it('days are Vietnamese days: 23/11 runs from 17:00Z on the 22nd to 17:00Z on the 23rd', () => {
+  it('days are Vietnamese days: 23/11 runs from 17:00Z on the 22nd to 17:00Z on the 23rd', async () => {
     expect(resolveAuditFilter({ from: '2026-11-23', to: '2026-11-23' }, NOW)).toMatchObject({
       fromIso: '2026-11-22T17:00:00.000Z',
       toIso: '2026-11-23T17:00:00.000Z',
@@ -67,46 +67,46 @@ describe('audit filter: the calendar is checked in the domain', () => {
 });
 
 describe('audit view (SQLite)', () => {
-  it('pages newest first with a keyset cursor; the total counts the whole match', () => {
-    const log = seeded();
-    const first = log.query(all, null, 25);
+  it('pages newest first with a keyset cursor; the total counts the whole match', async () => {
+    const log = await seeded();
+    const first = await log.query(all, null, 25);
     expect(first.rows.map((r) => r.seq)).toEqual(Array.from({ length: 25 }, (_, i) => 60 - i));
     expect(first).toMatchObject({ total: 60, totalIsLowerBound: false, nextBefore: 36 });
-    const second = log.query(all, first.nextBefore, 25);
+    const second = await log.query(all, first.nextBefore, 25);
     expect(second.rows[0]!.seq).toBe(35);
-    const last = log.query(all, second.nextBefore, 25);
+    const last = await log.query(all, second.nextBefore, 25);
     expect(last.rows.map((r) => r.seq)).toEqual(Array.from({ length: 10 }, (_, i) => 10 - i));
     expect(last.nextBefore).toBeNull();
   });
 
-  it('filters by operator, account, action, outcome, unit, case and day — together', () => {
-    const log = seeded();
-    const q = (f: Parameters<typeof resolveAuditFilter>[0]) => log.query(resolveAuditFilter(f, NOW), null, 500).rows;
-    expect(q({ operator: 'giamsat01' }).every((r) => r.operator === 'giamsat01')).toBe(true);
-    expect(q({ operator: 'giamsat01' })).toHaveLength(20);
-    expect(q({ account: 'user3' }).map((r) => r.seq)).toEqual([20, 19, 18, 17, 16]);
-    expect(q({ action: 'account.unlock', outcome: 'ok' }).every((r) => r.action === 'account.unlock' && r.outcome === 'ok')).toBe(true);
-    expect(q({ unit: 'Sở Tài chính' })).toHaveLength(30);
-    expect(q({ caseId: '00000000-0000-4000-8000-000000000002' }).map((r) => r.action).reverse()).toEqual(['case.open', 'code.send', 'code.verify', 'account.unlock', 'case.close']);
+  it('filters by operator, account, action, outcome, unit, case and day — together', async () => {
+    const log = await seeded();
+    const q = async (f: Parameters<typeof resolveAuditFilter>[0]) => (await log.query(resolveAuditFilter(f, NOW), null, 500)).rows;
+    expect((await q({ operator: 'giamsat01' })).every((r) => r.operator === 'giamsat01')).toBe(true);
+    expect(await q({ operator: 'giamsat01' })).toHaveLength(20);
+    expect((await q({ account: 'user3' })).map((r) => r.seq)).toEqual([20, 19, 18, 17, 16]);
+    expect((await q({ action: 'account.unlock', outcome: 'ok' })).every((r) => r.action === 'account.unlock' && r.outcome === 'ok')).toBe(true);
+    expect(await q({ unit: 'Sở Tài chính' })).toHaveLength(30);
+    expect((await q({ caseId: '00000000-0000-4000-8000-000000000002' })).map((r) => r.action).reverse()).toEqual(['case.open', 'code.send', 'code.verify', 'account.unlock', 'case.close']);
     // Rows every 20 minutes from 23:50 on 20/11 (VN): 21/11 holds exactly 72 slots, all 59 others fall in it.
-    expect(q({ from: '2026-11-20', to: '2026-11-20' }).map((r) => r.seq)).toEqual([1]);
-    expect(q({ from: '2026-11-21', to: '2026-11-21' })).toHaveLength(59);
-    expect(q({ from: '2026-11-22' })).toHaveLength(0);
+    expect((await q({ from: '2026-11-20', to: '2026-11-20' })).map((r) => r.seq)).toEqual([1]);
+    expect(await q({ from: '2026-11-21', to: '2026-11-21' })).toHaveLength(59);
+    expect(await q({ from: '2026-11-22' })).toHaveLength(0);
   });
 
-  it('injection strings are values: they match nothing and break nothing', () => {
-    const log = seeded();
+  it('injection strings are values: they match nothing and break nothing', async () => {
+    const log = await seeded();
     for (const evil of ["' OR 1=1 --", 'user1" OR "1"="1', "x'); DROP TABLE audit; --", '%', '_', '*)(uid=*', '\\']) {
       const f = resolveAuditFilter({ account: evil, operator: evil, unit: evil }, NOW);
-      expect(log.query(f, null, 50)).toMatchObject({ rows: [], total: 0 });
+      expect(await log.query(f, null, 50)).toMatchObject({ rows: [], total: 0 });
     }
-    expect(log.query(all, null, 1).total).toBe(60);
-    expect(log.verify().ok).toBe(true);
+    expect((await log.query(all, null, 1)).total).toBe(60);
+    expect((await log.verify()).ok).toBe(true);
   });
 
-  it('a case timeline is its rows in order', () => {
-    const log = seeded();
-    const t = log.timeline('00000000-0000-4000-8000-000000000004');
+  it('a case timeline is its rows in order', async () => {
+    const log = await seeded();
+    const t = await log.timeline('00000000-0000-4000-8000-000000000004');
     expect(t.map((r) => [r.seq, r.action])).toEqual([
       [21, 'case.open'],
       [22, 'code.send'],
@@ -119,7 +119,7 @@ describe('audit view (SQLite)', () => {
 
 describe('audit exports', () => {
   it('CSV: UTF-8 with BOM, RFC 4180 quoting, formulas defused; every row', async () => {
-    const log = seeded();
+    const log = await seeded();
     const path = join(tmp(), 'nhat-ky.csv');
     const r = await exportAuditRows(log.scan(all), 'csv', path);
     expect(r).toMatchObject({ path, rows: 60 });
@@ -136,7 +136,7 @@ describe('audit exports', () => {
   });
 
   it('XLSX: read back with exceljs — header, every row, Vietnamese intact', async () => {
-    const log = seeded();
+    const log = await seeded();
     const path = join(tmp(), 'nhat-ky.xlsx');
     expect((await exportAuditRows(log.scan(resolveAuditFilter({ unit: 'Sở Nội vụ' }, NOW)), 'xlsx', path)).rows).toBe(30);
     const book = new ExcelJS.Workbook();
@@ -149,7 +149,7 @@ describe('audit exports', () => {
   });
 
   it('an existing file, or a link planted at the target (dangling or not), is never replaced nor written through', async () => {
-    const log = seeded();
+    const log = await seeded();
     const dir = tmp();
     const victim = join(dir, 'victim.txt');
     writeFileSync(victim, 'keep');
@@ -166,14 +166,14 @@ describe('audit exports', () => {
   });
 
   it('a network share (UNC path) is refused before anything is written', async () => {
-    const log = seeded();
+    const log = await seeded();
     for (const unc of ['\\\\may-chu\\chia-se\\nhat-ky.csv', '//may-chu/chia-se/nhat-ky.csv']) {
       await expect(exportAuditRows(log.scan(all), 'csv', unc)).rejects.toMatchObject({ code: 'EXPORT_WRITE_FAILED', reason: 'network_path' });
     }
   });
 
   it('a path that cannot be written: a clear error, nothing left behind, what was there untouched', async () => {
-    const log = seeded();
+    const log = await seeded();
     const dir = tmp();
     const code = async (p: string, format: 'csv' | 'xlsx' = 'csv') =>
       exportAuditRows(log.scan(all), format, p).then(

@@ -92,10 +92,10 @@ function setup(opts: { failSms?: HelpdeskError | ((m: SmsMessage) => HelpdeskErr
       const log = recordingAudit(audit);
       return {
         ...log,
-        append: (r: AuditRecord) => {
+        append: async (r: AuditRecord) => {
           const e = opts.failAudit?.(r);
           if (e) throw e;
-          log.append(r);
+          await log.append(r);
         },
       };
     },

@@ -13,7 +13,7 @@ import { DEFAULT_OTP_POLICY, sendDecision } from '../../src-main/domain/otp';
 // INTERNAL; the failed write leaves nothing behind. The full disk itself is in the fault sweep
 // (test/integration/fault-sweep.test.ts, a tmpfs filled up); here SQLite's own page limit stands in for it.
 const dirs: string[] = [];
-afterEach(() => {
+afterEach(async () => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
@@ -25,9 +25,9 @@ function file(): string {
   return join(dir, 'helpdesk.sqlite');
 }
 
-const codeOf = (fn: () => unknown): string => {
+const codeOf = async (fn: () => unknown): Promise<string> => {
   try {
-    fn();
+    await fn();
     return 'no error';
   } catch (err) {
     return err instanceof HelpdeskError ? `${err.code} ${err.detail}` : `raw ${(err as { code?: string }).code}`;
@@ -35,7 +35,7 @@ const codeOf = (fn: () => unknown): string => {
 };
 
 describe('storageError', () => {
-  it('maps SQLite write failures by cause and leaves everything else alone', () => {
+  it('maps SQLite write failures by cause and leaves everything else alone', async () => {
     const sqlite = (code: string) => new Database.SqliteError('x', code);
     expect((storageError(sqlite('SQLITE_FULL')) as HelpdeskError).toApiError()).toEqual({ code: 'STORAGE_FULL', detail: 'SQLITE_FULL' });
     for (const code of ['SQLITE_IOERR', 'SQLITE_IOERR_WRITE', 'SQLITE_IOERR_FSYNC', 'SQLITE_READONLY', 'SQLITE_READONLY_DBMOVED', 'SQLITE_CANTOPEN']) {
@@ -49,29 +49,29 @@ describe('storageError', () => {
 });
 
 describe('the stores when the database cannot grow', () => {
-  it('audit: STORAGE_FULL, no row written, the chain intact; appends again once there is room', () => {
+  it('audit: STORAGE_FULL, no row written, the chain intact; appends again once there is room', async () => {
     const path = file();
     const db = openDatabase(path);
     const log = new SqliteAuditLog(db, clock, newAuditKey());
-    log.append({ operator: 'tongdai01', action: 'session.signIn', outcome: 'ok', detail: {} });
+    await log.append({ operator: 'tongdai01', action: 'session.signIn', outcome: 'ok', detail: {} });
     // The file may not grow by a single page: the next rows cannot fit for long.
     const pages = db.pragma('page_count', { simple: true }) as number;
     db.pragma(`max_page_count = ${pages}`);
     let failure = 'no error';
     for (let i = 0; i < 200 && failure === 'no error'; i++) {
-      failure = codeOf(() => log.append({ operator: 'tongdai01', action: 'directory.search', outcome: 'ok', detail: { filler: 'x'.repeat(400), i } }));
+      failure = await codeOf(() => log.append({ operator: 'tongdai01', action: 'directory.search', outcome: 'ok', detail: { filler: 'x'.repeat(400), i } }));
     }
     expect(failure).toBe('STORAGE_FULL SQLITE_FULL');
-    const head = log.head()!;
-    expect(log.verify()).toMatchObject({ ok: true, problemCount: 0, rows: head.seq }); // every row there is whole
+    const head = (await log.head())!;
+    expect(await log.verify()).toMatchObject({ ok: true, problemCount: 0, rows: head.seq }); // every row there is whole
     db.pragma('max_page_count = 1073741823');
-    log.append({ operator: 'tongdai01', action: 'directory.search', outcome: 'ok', detail: { after: true } });
-    expect(log.head()!.seq).toBe(head.seq + 1);
-    expect(log.verify()).toMatchObject({ ok: true, problemCount: 0 });
+    await log.append({ operator: 'tongdai01', action: 'directory.search', outcome: 'ok', detail: { after: true } });
+    expect((await log.head())!.seq).toBe(head.seq + 1);
+    expect(await log.verify()).toMatchObject({ ok: true, problemCount: 0 });
     db.close();
   });
 
-  it('audit and OTP store on a file opened read-only: STORAGE_ERROR', () => {
+  it('audit and OTP store on a file opened read-only: STORAGE_ERROR', async () => {
     const path = file();
     const key = newAuditKey();
     const rw = openDatabase(path);
@@ -80,9 +80,9 @@ describe('the stores when the database cannot grow', () => {
     const ro = new Database(path, { readonly: true });
     try {
       const log = new SqliteAuditLog(ro, clock, key);
-      expect(codeOf(() => log.append({ operator: null, action: 'session.signIn', outcome: 'refused', detail: {} }))).toMatch(/^STORAGE_ERROR SQLITE_READONLY/u);
+      expect(await codeOf(() => log.append({ operator: null, action: 'session.signIn', outcome: 'refused', detail: {} }))).toMatch(/^STORAGE_ERROR SQLITE_READONLY/u);
       const otp = new SqliteOtpStore(ro);
-      expect(codeOf(() => otp.reserveSend('id:x', clock.now(), '2026-11-23', (stats) => sendDecision(stats, clock.now(), DEFAULT_OTP_POLICY)))).toMatch(/^STORAGE_ERROR SQLITE_READONLY/u);
+      expect(await codeOf(() => otp.reserveSend('id:x', clock.now(), '2026-11-23', (stats) => sendDecision(stats, clock.now(), DEFAULT_OTP_POLICY)))).toMatch(/^STORAGE_ERROR SQLITE_READONLY/u);
     } finally {
       ro.close();
     }

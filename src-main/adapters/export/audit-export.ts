@@ -12,7 +12,8 @@ export type ExportFormat = 'csv' | 'xlsx';
 export interface ExportTable {
   sheet: string;
   columns: { title: string; width: number }[];
-  rows: Iterable<(string | number)[]>;
+  /** Read once, in order; a store's rows arrive asynchronously. */
+  rows: Iterable<(string | number)[]> | AsyncIterable<(string | number)[]>;
 }
 
 const AUDIT_COLUMNS = [
@@ -30,8 +31,8 @@ const AUDIT_COLUMNS = [
 /** 2026-11-23T02:00:05.123Z → "2026-11-23 09:00:05" (Asia/Ho_Chi_Minh). */
 export const vnTime = (iso: string): string => vnDateTime(iso);
 
-function* auditCells(rows: Iterable<AuditEntry>): Iterable<(string | number)[]> {
-  for (const r of rows) yield [r.seq, vnTime(r.at), r.operator ?? '', r.action, r.outcome, r.target ?? '', r.unit ?? '', r.caseId ?? '', JSON.stringify(r.detail)];
+async function* auditCells(rows: AsyncIterable<AuditEntry>): AsyncIterable<(string | number)[]> {
+  for await (const r of rows) yield [r.seq, vnTime(r.at), r.operator ?? '', r.action, r.outcome, r.target ?? '', r.unit ?? '', r.caseId ?? '', JSON.stringify(r.detail)];
 }
 
 /**
@@ -115,7 +116,7 @@ async function writeCsv(table: ExportTable, fd: number): Promise<number> {
   let n = 0;
   // BOM: Excel then reads the Vietnamese text as UTF-8.
   let chunk = `\uFEFF${table.columns.map((c) => csvCell(c.title)).join(',')}\r\n`;
-  for (const row of table.rows) {
+  for await (const row of table.rows) {
     chunk += `${row.map((v) => csvCell(String(v))).join(',')}\r\n`;
     n++;
     if (chunk.length > 1 << 20) {
@@ -139,7 +140,7 @@ async function writeXlsx(table: ExportTable, fd: number): Promise<number> {
   sheet.getRow(1).font = { bold: true };
   sheet.getRow(1).commit();
   let n = 0;
-  for (const row of table.rows) {
+  for await (const row of table.rows) {
     sheet.addRow(row).commit();
     n++;
   }
@@ -161,6 +162,6 @@ export async function exportTable(table: ExportTable, format: ExportFormat, path
 }
 
 /** Audit rows to `path` as CSV or XLSX. */
-export function exportAuditRows(rows: Iterable<AuditEntry>, format: ExportFormat, path: string): Promise<AuditExportResult> {
+export function exportAuditRows(rows: AsyncIterable<AuditEntry>, format: ExportFormat, path: string): Promise<AuditExportResult> {
   return exportTable({ sheet: 'Nhật ký', columns: AUDIT_COLUMNS, rows: auditCells(rows) }, format, path);
 }

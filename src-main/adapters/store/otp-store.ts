@@ -24,10 +24,10 @@ const date = (ms: number | null) => (ms === null ? null : new Date(ms));
 export class SqliteOtpStore implements OtpStore {
   constructor(private readonly db: Db) {}
 
-  reserveSend(accountKey: string, now: Date, dayKey: string, decide: (stats: SendStats) => SendDecision): Reservation {
+  async reserveSend(accountKey: string, now: Date, dayKey: string, decide: (stats: SendStats) => SendDecision): Promise<Reservation> {
     const run = this.db.transaction((): Reservation => {
       // Counted and decided in one IMMEDIATE transaction: no other writer can slip a send in between.
-      const decision = decide(this.sendStats(accountKey, dayKey));
+      const decision = decide(this.stats(accountKey, dayKey));
       if (!decision.ok) return decision;
       const r = this.db
         .prepare(`INSERT INTO otp_sends (account_key, day, at_ms, state) VALUES (?, ?, ?, 'reserved')`)
@@ -37,11 +37,11 @@ export class SqliteOtpStore implements OtpStore {
     return writing(() => run.immediate());
   }
 
-  releaseSend(reservationId: number): void {
+  async releaseSend(reservationId: number): Promise<void> {
     writing(() => this.db.prepare(`UPDATE otp_sends SET state = 'released' WHERE id = ? AND state = 'reserved'`).run(reservationId));
   }
 
-  storeCode(reservationId: number, c: StoredCode): void {
+  async storeCode(reservationId: number, c: StoredCode): Promise<void> {
     const run = this.db.transaction(() => {
       this.db.prepare(`UPDATE otp_sends SET state = 'sent', at_ms = ? WHERE id = ?`).run(c.sentAt.getTime(), reservationId);
       this.db
@@ -57,7 +57,7 @@ export class SqliteOtpStore implements OtpStore {
     writing(() => run.immediate());
   }
 
-  currentCode(caseId: string): StoredCode | null {
+  async currentCode(caseId: string): Promise<StoredCode | null> {
     const r = this.db.prepare(`SELECT * FROM otp_codes WHERE case_id = ?`).get(caseId) as CodeRow | undefined;
     if (!r) return null;
     return {
@@ -73,12 +73,12 @@ export class SqliteOtpStore implements OtpStore {
     };
   }
 
-  recordWrong(accountKey: string, dayKey: string, caseId: string, now: Date, maxWrong: number): { day: number; code: number } {
+  async recordWrong(accountKey: string, dayKey: string, caseId: string, now: Date, maxWrong: number): Promise<{ day: number; code: number }> {
     const run = this.db.transaction(() => {
       this.db
         .prepare(`INSERT INTO otp_wrong (account_key, day, count) VALUES (?, ?, 1) ON CONFLICT (account_key, day) DO UPDATE SET count = count + 1`)
         .run(accountKey, dayKey);
-      const day = this.wrongCount(accountKey, dayKey);
+      const day = this.wrong(accountKey, dayKey);
       // The code's own count: across VN midnight the day's count starts again, the code's does not.
       const row = this.db.prepare(`UPDATE otp_codes SET wrong = wrong + 1 WHERE case_id = ? RETURNING wrong`).get(caseId) as { wrong: number } | undefined;
       const code = row?.wrong ?? 0;
@@ -90,20 +90,28 @@ export class SqliteOtpStore implements OtpStore {
     return writing(() => run.immediate());
   }
 
-  wrongCount(accountKey: string, dayKey: string): number {
+  async wrongCount(accountKey: string, dayKey: string): Promise<number> {
+    return this.wrong(accountKey, dayKey);
+  }
+
+  private wrong(accountKey: string, dayKey: string): number {
     const r = this.db.prepare(`SELECT count FROM otp_wrong WHERE account_key = ? AND day = ?`).get(accountKey, dayKey) as
       | { count: number }
       | undefined;
     return r?.count ?? 0;
   }
 
-  markUsed(caseId: string, codeHash: string, now: Date): boolean {
+  async markUsed(caseId: string, codeHash: string, now: Date): Promise<boolean> {
     const mark = this.db.prepare(`UPDATE otp_codes SET used_ms = ? WHERE case_id = ? AND code_hash = ? AND used_ms IS NULL AND void_ms IS NULL`);
     const r = writing(() => mark.run(now.getTime(), caseId, codeHash));
     return r.changes === 1;
   }
 
-  sendStats(accountKey: string, dayKey: string): SendStats {
+  async sendStats(accountKey: string, dayKey: string): Promise<SendStats> {
+    return this.stats(accountKey, dayKey);
+  }
+
+  private stats(accountKey: string, dayKey: string): SendStats {
     const today = this.db
       .prepare(`SELECT COUNT(*) AS n FROM otp_sends WHERE account_key = ? AND day = ? AND state != 'released'`)
       .get(accountKey, dayKey) as { n: number };

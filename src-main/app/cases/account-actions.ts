@@ -44,10 +44,10 @@ export function createAccountActions(deps: CaseDeps, registry: CaseRegistry, mes
     const base = { dialect: deps.dialect(), dn: c.accountDn, verification: verificationRef(verified) };
     const auditAction = `account.${action}` as const;
     const current = await dir.getAccount(c.accountDn);
-    registry.gateOn(c, current, action, auditAction);
+    await registry.gateOn(c, current, action, auditAction);
     const verdict = lockVerdict(action, current, mayLiftAdministrative());
     if (verdict.refusal) {
-      audit(c, auditAction, 'refused', { ...base, code: 'ACTION_NOT_PERMITTED', reasonCode: verdict.refusal });
+      await audit(c, auditAction, 'refused', { ...base, code: 'ACTION_NOT_PERMITTED', reasonCode: verdict.refusal });
       throw new HelpdeskError('ACTION_NOT_PERMITTED', { reason: verdict.refusal });
     }
     let password: string | null = null;
@@ -57,11 +57,11 @@ export function createAccountActions(deps: CaseDeps, registry: CaseRegistry, mes
       // the directory still holds that contact.
       dest = c.deliveryContact;
       if (!dest) {
-        audit(c, auditAction, 'refused', { ...base, code: 'ACTION_NOT_PERMITTED', reasonCode: 'no_delivery_contact' });
+        await audit(c, auditAction, 'refused', { ...base, code: 'ACTION_NOT_PERMITTED', reasonCode: 'no_delivery_contact' });
         throw new HelpdeskError('ACTION_NOT_PERMITTED', { reason: 'no_delivery_contact' });
       }
       if (!stillRegistered(current, dest.channel, dest.to)) {
-        audit(c, auditAction, 'refused', { ...base, code: 'CASE_NOT_VERIFIED', reasonCode: 'contact_changed' });
+        await audit(c, auditAction, 'refused', { ...base, code: 'CASE_NOT_VERIFIED', reasonCode: 'contact_changed' });
         throw new HelpdeskError('CASE_NOT_VERIFIED', { detail: 'contact changed' });
       }
       password = generateTemporaryPassword(deps.random, c.accountUsername);
@@ -69,7 +69,7 @@ export function createAccountActions(deps: CaseDeps, registry: CaseRegistry, mes
     // The reads above took time: the verification must still be live when the write goes out.
     checkVerified(c, deps.clock.now(), action);
     // Written before the directory is: if the audit cannot take a row, the account is not touched.
-    audit(c, 'account.write', 'ok', { ...base, write: action });
+    await audit(c, 'account.write', 'ok', { ...base, write: action });
     let result;
     try {
       result =
@@ -82,7 +82,7 @@ export function createAccountActions(deps: CaseDeps, registry: CaseRegistry, mes
       }
     } catch (err) {
       const code = errorCodeOf(err);
-      audit(c, auditAction, code === 'PASSWORD_REJECTED' || code === 'INSECURE_CONNECTION' || code === 'ACTION_NOT_PERMITTED' ? 'refused' : 'error', {
+      await audit(c, auditAction, code === 'PASSWORD_REJECTED' || code === 'INSECURE_CONNECTION' || code === 'ACTION_NOT_PERMITTED' ? 'refused' : 'error', {
         ...base,
         code,
         reasonCode: err instanceof HelpdeskError ? (err.reason ?? null) : null,
@@ -95,7 +95,7 @@ export function createAccountActions(deps: CaseDeps, registry: CaseRegistry, mes
     // Judged from the entry read again: a lockout that a reset ended (ppolicy) is said and audited.
     const lockoutEnded = action === 'reset' && current.locked && result.account !== null && !result.account.locked;
     const delivery = action !== 'unlock' && result.outcome === 'done' && dest && password ? await deliverPassword(c, dest, password) : null;
-    const recorded = registry.auditOutcome(c, auditAction, result.outcome === 'done' ? 'ok' : 'error', {
+    const recorded = await registry.auditOutcome(c, auditAction, result.outcome === 'done' ? 'ok' : 'error', {
       ...base,
       ...(action === 'reset-unlock' ? { unlocked: verdict.unlockToo } : {}),
       ...(lockoutEnded ? { lockoutEnded } : {}),

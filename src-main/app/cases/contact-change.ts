@@ -23,25 +23,25 @@ export function createContactChange(deps: CaseDeps, registry: CaseRegistry, mess
     checkVerified(c, deps.clock.now(), 'contact');
     const dir = await deps.directory();
     const account = await dir.getAccount(c.accountDn);
-    registry.gateOn(c, account, 'contact', 'contact.code');
+    await registry.gateOn(c, account, 'contact', 'contact.code');
     const contact = newContact(kind, value, account);
     const otp = await deps.otp();
     // Codes to a NEW contact have their own count (same limits) so that verifying the caller first does
     // not use up the interval; they are still limited per account.
     const key = `${c.accountKey}#contact`;
-    const reservation = otp.reserve(key);
+    const reservation = await otp.reserve(key);
     const code = otp.generate();
     const minutes = Math.round(otp.policy.validityMs / 60_000);
     try {
       await messages.deliver('code', channelOf(kind), contact.to, messages.values(c, code, minutes));
     } catch (err) {
-      otp.release(reservation);
-      audit(c, 'contact.code', 'error', { kind, destination: contact.masked, code: errorCodeOf(err) });
+      await otp.release(reservation);
+      await audit(c, 'contact.code', 'error', { kind, destination: contact.masked, code: errorCodeOf(err) });
       throw err;
     }
-    const expiresAt = otp.commit(reservation, contactScope(c), key, channelOf(kind), code);
+    const expiresAt = await otp.commit(reservation, contactScope(c), key, channelOf(kind), code);
     pending.set(c.id, { kind, value: contact.value, to: contact.to, masked: contact.masked, expiresAt });
-    audit(c, 'contact.code', 'ok', { kind, destination: contact.masked });
+    await audit(c, 'contact.code', 'ok', { kind, destination: contact.masked });
     return registry.view(c);
   }
 
@@ -53,14 +53,14 @@ export function createContactChange(deps: CaseDeps, registry: CaseRegistry, mess
     const otp = await deps.otp();
     let outcome;
     try {
-      outcome = otp.verify(contactScope(c), code);
+      outcome = await otp.verify(contactScope(c), code);
     } catch (err) {
       const e = errorCodeOf(err);
-      if (e !== 'VALIDATION_FAILED') audit(c, 'contact.verify', 'refused', { kind: p.kind, code: e });
+      if (e !== 'VALIDATION_FAILED') await audit(c, 'contact.verify', 'refused', { kind: p.kind, code: e });
       throw err;
     }
     if (!outcome.verified) {
-      audit(c, 'contact.verify', 'refused', { kind: p.kind, attemptsLeft: outcome.attemptsLeft });
+      await audit(c, 'contact.verify', 'refused', { kind: p.kind, attemptsLeft: outcome.attemptsLeft });
       throw new HelpdeskError('OTP_WRONG', { attemptsLeft: outcome.attemptsLeft });
     }
     const dir = await deps.directory();
@@ -68,15 +68,15 @@ export function createContactChange(deps: CaseDeps, registry: CaseRegistry, mess
     let result;
     try {
       before = await dir.getAccount(c.accountDn);
-      registry.gateOn(c, before, 'contact', 'account.contact');
-      audit(c, 'account.write', 'ok', { write: 'contact', kind: p.kind, dialect: deps.dialect(), dn: c.accountDn });
+      await registry.gateOn(c, before, 'contact', 'account.contact');
+      await audit(c, 'account.write', 'ok', { write: 'contact', kind: p.kind, dialect: deps.dialect(), dn: c.accountDn });
       result = await dir.updateContacts(c.accountDn, p.kind === 'mobile' ? { mobile: p.value } : { backupEmail: p.value });
       // The answer was lost but the entry read again holds the new value: the change happened.
       if (result.outcome === 'unknown' && result.account && holdsContact(result.account, p.kind, p.value)) {
         result = { outcome: 'done' as const, account: result.account };
       }
     } catch (err) {
-      audit(c, 'account.contact', 'error', { kind: p.kind, destination: p.masked, code: errorCodeOf(err) });
+      await audit(c, 'account.contact', 'error', { kind: p.kind, destination: p.masked, code: errorCodeOf(err) });
       throw err;
     }
     pending.delete(c.id);
@@ -86,7 +86,7 @@ export function createContactChange(deps: CaseDeps, registry: CaseRegistry, mess
     spendVerification(c, 'contact');
     c.deliveryContact = result.outcome === 'done' ? { channel: channelOf(p.kind), to: p.to, masked: p.masked } : null;
     const notice = result.outcome === 'done' ? await noticeOldContacts(c, p.kind, previousContacts(before, p.kind)) : { status: 'none' as const, destination: null };
-    const recorded = registry.auditOutcome(c, 'account.contact', result.outcome === 'done' ? 'ok' : 'error', {
+    const recorded = await registry.auditOutcome(c, 'account.contact', result.outcome === 'done' ? 'ok' : 'error', {
       kind: p.kind,
       destination: p.masked,
       outcome: result.outcome,

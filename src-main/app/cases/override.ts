@@ -28,22 +28,22 @@ export function createOverride(deps: CaseDeps, registry: CaseRegistry): (input: 
     const contactsOnRecord = hasUsableContact(account);
     const base = { check: input.check, supervisor: who.username, contactsOnRecord };
     if (contactsOnRecord && input.contactsUnreachable !== true) {
-      audit(c, 'case.override', 'refused', { ...base, code: 'ACTION_NOT_PERMITTED', reasonCode: 'contact_available' });
+      await audit(c, 'case.override', 'refused', { ...base, code: 'ACTION_NOT_PERMITTED', reasonCode: 'contact_available' });
       throw new HelpdeskError('ACTION_NOT_PERMITTED', { reason: 'contact_available' });
     }
     const otp = await deps.otp();
-    if (otp.identityMismatches(c.accountKey) >= MAX_IDENTITY_MISMATCHES) {
-      audit(c, 'case.override', 'refused', { ...base, code: 'ACTION_NOT_PERMITTED', reasonCode: 'override_attempts' });
+    if (await otp.identityMismatches(c.accountKey) >= MAX_IDENTITY_MISMATCHES) {
+      await audit(c, 'case.override', 'refused', { ...base, code: 'ACTION_NOT_PERMITTED', reasonCode: 'override_attempts' });
       throw new HelpdeskError('ACTION_NOT_PERMITTED', { reason: 'override_attempts' });
     }
     if (input.check === 'citizen-id') {
       if (!account.citizenId) {
-        audit(c, 'case.override', 'refused', { ...base, code: 'ACTION_NOT_PERMITTED', reasonCode: 'no_citizen_id' });
+        await audit(c, 'case.override', 'refused', { ...base, code: 'ACTION_NOT_PERMITTED', reasonCode: 'no_citizen_id' });
         throw new HelpdeskError('ACTION_NOT_PERMITTED', { reason: 'no_citizen_id' });
       }
       if (!sameCitizenId(input.citizenId ?? '', account.citizenId)) {
-        const left = identityAttemptsLeft(otp.recordIdentityMismatch(c.accountKey));
-        audit(c, 'case.override', 'refused', { ...base, code: 'IDENTITY_MISMATCH', attemptsLeft: left });
+        const left = identityAttemptsLeft(await otp.recordIdentityMismatch(c.accountKey));
+        await audit(c, 'case.override', 'refused', { ...base, code: 'IDENTITY_MISMATCH', attemptsLeft: left });
         throw new HelpdeskError('IDENTITY_MISMATCH', { attemptsLeft: left });
       }
     }
@@ -57,7 +57,7 @@ export function createOverride(deps: CaseDeps, registry: CaseRegistry): (input: 
     // No contact was proven: a temporary password has nowhere to go until a new one is saved with its code.
     c.deliveryContact = null;
     registry.pending.delete(c.id);
-    audit(c, 'case.override', 'ok', { ...base, note: input.note });
+    await audit(c, 'case.override', 'ok', { ...base, note: input.note });
     return registry.view(c);
   };
 }

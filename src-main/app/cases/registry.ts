@@ -46,20 +46,20 @@ export interface CaseRegistry {
   /** The account as last read for the case (contacts are read again before each send). */
   remember(c: Case, account: DirectoryAccount): void;
   pending: Map<string, PendingContact>;
-  audit(c: Case, action: AuditAction, outcome: 'ok' | 'error' | 'refused', detail?: Detail): void;
+  audit(c: Case, action: AuditAction, outcome: 'ok' | 'error' | 'refused', detail?: Detail): Promise<void>;
   /**
    * The outcome row of a directory write that already happened. The storage failing now must not turn
    * a done action into an error the operator would retry: it is reported with the result instead.
    */
-  auditOutcome(c: Case, action: AuditAction, outcome: 'ok' | 'error', detail: Detail): { auditRecorded?: false };
+  auditOutcome(c: Case, action: AuditAction, outcome: 'ok' | 'error', detail: Detail): Promise<{ auditRecorded?: false }>;
   /**
    * The gate against the entry as it is now: the DN and permanent id read just before the write must be
    * the case's account (an entry deleted and re-created at the same DN is another account). Audited.
    */
-  gateOn(c: Case, current: DirectoryAccount, action: GatedAction, auditAction: AuditAction): void;
+  gateOn(c: Case, current: DirectoryAccount, action: GatedAction, auditAction: AuditAction): Promise<void>;
   view(c: Case): Promise<CaseView>;
   /** Settings changed the directory: every open case ends (a verification holds for one directory only). */
-  closeAll(why: string): void;
+  closeAll(why: string): Promise<void>;
 }
 
 export function createCaseRegistry(deps: CaseDeps, messages: Messenger): CaseRegistry {
@@ -68,8 +68,8 @@ export function createCaseRegistry(deps: CaseDeps, messages: Messenger): CaseReg
   const pending = new Map<string, PendingContact>();
   const busy = new Set<string>();
 
-  const audit: CaseRegistry['audit'] = (c, action, outcome, detail = {}) => {
-    deps.audit.append({ operator: c.operator, action, outcome, target: c.accountUsername, unit: c.accountUnit, detail: { case: c.id, reason: c.reason, ...detail } });
+  const audit: CaseRegistry['audit'] = async (c, action, outcome, detail = {}) => {
+    await deps.audit.append({ operator: c.operator, action, outcome, target: c.accountUsername, unit: c.accountUnit, detail: { case: c.id, reason: c.reason, ...detail } });
   };
 
   return {
@@ -97,21 +97,21 @@ export function createCaseRegistry(deps: CaseDeps, messages: Messenger): CaseReg
     },
     pending,
     audit,
-    auditOutcome(c, action, outcome, detail) {
+    async auditOutcome(c, action, outcome, detail) {
       try {
-        audit(c, action, outcome, detail);
+        await audit(c, action, outcome, detail);
         return {};
       } catch (err) {
         if (err instanceof HelpdeskError && (err.code === 'STORAGE_FULL' || err.code === 'STORAGE_ERROR')) return { auditRecorded: false };
         throw err;
       }
     },
-    gateOn(c, current, action, auditAction) {
+    async gateOn(c, current, action, auditAction) {
       try {
         checkGate(c, { dn: current.dn, key: accountKeyOf(current) }, deps.clock.now(), action);
       } catch (err) {
         if (err instanceof HelpdeskError && err.code === 'CASE_ACCOUNT_MISMATCH') {
-          audit(c, auditAction, 'refused', { dn: c.accountDn, code: err.code, reasonCode: 'entry_replaced' });
+          await audit(c, auditAction, 'refused', { dn: c.accountDn, code: err.code, reasonCode: 'entry_replaced' });
         }
         throw err;
       }
@@ -119,7 +119,7 @@ export function createCaseRegistry(deps: CaseDeps, messages: Messenger): CaseReg
     async view(c) {
       const otp = await deps.otp();
       const now = deps.clock.now();
-      const resend = otp.resendInfo(c.accountKey);
+      const resend = await otp.resendInfo(c.accountKey);
       const account = accounts.get(c.id)!;
       const s = c.state;
       const live = (s.kind === 'code-sent' || s.kind === 'verified') && now.getTime() < s.expiresAt.getTime();
@@ -138,7 +138,7 @@ export function createCaseRegistry(deps: CaseDeps, messages: Messenger): CaseReg
         sentAt: byCode ? byCode.sentAt.toISOString() : null,
         expiresAt: s.kind === 'code-sent' || s.kind === 'verified' ? s.expiresAt.toISOString() : null,
         verifiedAt: s.kind === 'verified' ? s.verifiedAt.toISOString() : null,
-        attemptsLeft: otp.attemptsLeft(c.accountKey, c.id),
+        attemptsLeft: await otp.attemptsLeft(c.accountKey, c.id),
         policy: callRules(otp.policy),
         resend: { availableAt: resend.availableAt?.toISOString() ?? null, remainingToday: resend.remainingToday },
         channels: { sms: mobileContact(account.mobiles), email: backupEmailContact(account.backupEmails, account.mail) },
@@ -151,12 +151,12 @@ export function createCaseRegistry(deps: CaseDeps, messages: Messenger): CaseReg
         codeDelivery: s.kind === 'code-sent' ? (s.uncertain ? 'unknown' : 'accepted') : null,
       };
     },
-    closeAll(why) {
+    async closeAll(why) {
       for (const c of cases.values()) {
         if (c.state.kind === 'closed') continue;
         c.state = { kind: 'closed', outcome: 'abandoned', closedAt: deps.clock.now() };
         pending.delete(c.id);
-        deps.audit.append({ operator: c.operator, action: 'case.close', outcome: 'ok', target: c.accountUsername, unit: c.accountUnit, detail: { case: c.id, outcome: 'abandoned', why } });
+        await deps.audit.append({ operator: c.operator, action: 'case.close', outcome: 'ok', target: c.accountUsername, unit: c.accountUnit, detail: { case: c.id, outcome: 'abandoned', why } });
       }
     },
   };

@@ -25,7 +25,7 @@ export function createVerification(deps: CaseDeps, registry: CaseRegistry, messa
     registry.remember(c, account);
     const dest = destinationFor(account, channel);
     const otp = await deps.otp();
-    const reservation = otp.reserve(c.accountKey);
+    const reservation = await otp.reserve(c.accountKey);
     const code = otp.generate();
     const minutes = Math.round(otp.policy.validityMs / 60_000);
     const requestId = randomUUID();
@@ -39,17 +39,17 @@ export function createVerification(deps: CaseDeps, registry: CaseRegistry, messa
       // A timeout is not a refusal: the gateway may have taken the message and the caller may read the
       // code back. The slot stays used and the code stays valid; the operator asks before sending again.
       if (errorCode !== 'RELAY_TIMEOUT') {
-        otp.release(reservation);
-        audit(c, 'code.send', 'error', detail);
+        await otp.release(reservation);
+        await audit(c, 'code.send', 'error', detail);
         throw err;
       }
       uncertain = true;
-      audit(c, 'code.send', 'error', { ...detail, slotKept: true, requestId });
+      await audit(c, 'code.send', 'error', { ...detail, slotKept: true, requestId });
     }
-    const expiresAt = otp.commit(reservation, c.id, c.accountKey, channel, code);
+    const expiresAt = await otp.commit(reservation, c.id, c.accountKey, channel, code);
     const sentAt = new Date(expiresAt.getTime() - otp.policy.validityMs);
     c.state = { kind: 'code-sent', channel, destination: dest.masked, to: dest.to, sentAt, expiresAt, messageId, uncertain };
-    if (!uncertain) audit(c, 'code.send', 'ok', { channel, destination: dest.masked, messageId, requestId });
+    if (!uncertain) await audit(c, 'code.send', 'ok', { channel, destination: dest.masked, messageId, requestId });
   }
 
   return {
@@ -72,7 +72,7 @@ export function createVerification(deps: CaseDeps, registry: CaseRegistry, messa
           deliveryContact: null,
         };
         // Audited first: a case whose opening could not be recorded (a full disk) does not exist.
-        audit(c, 'case.open', 'ok');
+        await audit(c, 'case.open', 'ok');
         registry.add(c, account);
         return view(c);
       }),
@@ -85,7 +85,7 @@ export function createVerification(deps: CaseDeps, registry: CaseRegistry, messa
             await send(c, channel);
           } catch (err) {
             if (err instanceof HelpdeskError && err.code !== 'INTERNAL' && !err.code.startsWith('RELAY_')) {
-              audit(c, 'code.send', 'refused', { channel, code: err.code });
+              await audit(c, 'code.send', 'refused', { channel, code: err.code });
             }
             throw err;
           }
@@ -99,11 +99,11 @@ export function createVerification(deps: CaseDeps, registry: CaseRegistry, messa
         const otp = await deps.otp();
         let outcome;
         try {
-          outcome = otp.verify(c.id, code);
+          outcome = await otp.verify(c.id, code);
         } catch (err) {
           const e = errorCodeOf(err);
           // Malformed input is not an attempt: it is refused and not audited as one.
-          if (e !== 'VALIDATION_FAILED') audit(c, 'code.verify', 'refused', { code: e });
+          if (e !== 'VALIDATION_FAILED') await audit(c, 'code.verify', 'refused', { code: e });
           throw err;
         }
         const s = c.state;
@@ -112,11 +112,11 @@ export function createVerification(deps: CaseDeps, registry: CaseRegistry, messa
           // A code read back answers the question an uncertain send left open: it arrived.
           c.state = { kind: 'verified', by: 'code', channel: s.channel, destination: s.destination, sentAt: s.sentAt, expiresAt: s.expiresAt, verifiedAt: deps.clock.now() };
           c.deliveryContact = { channel: s.channel, to: s.to, masked: s.destination };
-          audit(c, 'code.verify', 'ok', { channel: s.channel });
+          await audit(c, 'code.verify', 'ok', { channel: s.channel });
         } else {
-          audit(c, 'code.verify', 'refused', { code: 'OTP_WRONG', attemptsLeft: outcome.attemptsLeft });
+          await audit(c, 'code.verify', 'refused', { code: 'OTP_WRONG', attemptsLeft: outcome.attemptsLeft });
         }
-        return { verified: outcome.verified, attemptsLeft: outcome.verified ? otp.attemptsLeft(c.accountKey, c.id) : outcome.attemptsLeft, case: await view(c) };
+        return { verified: outcome.verified, attemptsLeft: outcome.verified ? await otp.attemptsLeft(c.accountKey, c.id) : outcome.attemptsLeft, case: await view(c) };
       }),
     close: ({ caseId, outcome }) =>
       deps.run(async () => {
@@ -125,7 +125,7 @@ export function createVerification(deps: CaseDeps, registry: CaseRegistry, messa
         const s = c.state;
         const lapsed = s.kind === 'code-sent' && deps.clock.now().getTime() >= s.expiresAt.getTime();
         c.state = { kind: 'closed', outcome: outcome === 'abandoned' && lapsed ? 'expired' : outcome, closedAt: deps.clock.now() };
-        audit(c, 'case.close', 'ok', { outcome: c.state.outcome });
+        await audit(c, 'case.close', 'ok', { outcome: c.state.outcome });
         return view(c);
       }),
     gate: ({ caseId }) =>

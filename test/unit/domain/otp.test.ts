@@ -23,15 +23,15 @@ function fresh(file?: string) {
   return { db, otp: new OtpService(new SqliteOtpStore(db), clock, cryptoRandom, new HmacCodeHasher(newOtpKey())) };
 }
 
-afterEach(() => {
+afterEach(async () => {
   now = T0;
   for (const db of dbs.splice(0)) if (db.open) db.close();
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
-const code = (fn: () => unknown) => {
+const code = async (fn: () => unknown) => {
   try {
-    fn();
+    await fn();
     return 'ok';
   } catch (e) {
     return e instanceof HelpdeskError ? e.code : String(e);
@@ -39,125 +39,125 @@ const code = (fn: () => unknown) => {
 };
 
 /** Issues a code through reserve → commit, as the app does after the relay accepted it. */
-function send(otp: OtpService, caseId: string, account = 'uid=annv,dc=x'): string {
-  const r = otp.reserve(account);
+async function send(otp: OtpService, caseId: string, account = 'uid=annv,dc=x'): Promise<string> {
+  const r = await otp.reserve(account);
   const c = otp.generate();
-  otp.commit(r, caseId, account, 'sms', c);
+  await otp.commit(r, caseId, account, 'sms', c);
   return c;
 }
 
 describe('OTP service', () => {
-  it('accepts at 4:59 and refuses at 5:00', () => {
+  it('accepts at 4:59 and refuses at 5:00', async () => {
     const { otp } = fresh();
-    const c1 = send(otp, 'case-1');
+    const c1 = await send(otp, 'case-1');
     now = new Date(T0.getTime() + 4 * MIN + 59_000);
-    expect(otp.verify('case-1', c1)).toEqual({ verified: true });
+    expect(await otp.verify('case-1', c1)).toEqual({ verified: true });
     const { otp: otp2 } = fresh();
     now = T0;
-    const c2 = send(otp2, 'case-2');
+    const c2 = await send(otp2, 'case-2');
     now = new Date(T0.getTime() + 5 * MIN);
-    expect(code(() => otp2.verify('case-2', c2))).toBe('OTP_EXPIRED');
+    expect(await code(() => otp2.verify('case-2', c2))).toBe('OTP_EXPIRED');
   });
 
-  it('is single use: a replay is refused', () => {
+  it('is single use: a replay is refused', async () => {
     const { otp } = fresh();
-    const c = send(otp, 'case-1');
-    expect(otp.verify('case-1', c)).toEqual({ verified: true });
-    expect(code(() => otp.verify('case-1', c))).toBe('OTP_USED');
+    const c = await send(otp, 'case-1');
+    expect(await otp.verify('case-1', c)).toEqual({ verified: true });
+    expect(await code(() => otp.verify('case-1', c))).toBe('OTP_USED');
   });
 
   it('two verifications of one code racing: exactly one succeeds', async () => {
     const { otp, db } = fresh();
-    const c = send(otp, 'case-1');
+    const c = await send(otp, 'case-1');
     // A second connection on the same file stands for a second process.
     const other = new OtpService(new SqliteOtpStore(openDatabase(db.name)), clock, cryptoRandom, (otp as unknown as { hasher: HmacCodeHasher }).hasher);
-    const results = await Promise.all([0, 1, 2, 3].map((i) => Promise.resolve().then(() => code(() => (i % 2 ? other : otp).verify('case-1', c)))));
+    const results = await Promise.all([0, 1, 2, 3].map((i) => code(() => (i % 2 ? other : otp).verify('case-1', c))));
     expect(results.filter((r) => r === 'ok')).toHaveLength(1);
     expect(results.filter((r) => r === 'OTP_USED')).toHaveLength(3);
   });
 
-  it('five wrong entries void the code; the 6th attempt is refused as void', () => {
+  it('five wrong entries void the code; the 6th attempt is refused as void', async () => {
     const { otp } = fresh();
-    const c = send(otp, 'case-1');
+    const c = await send(otp, 'case-1');
     const wrong = c === '000000' ? '111111' : '000000';
-    for (let left = 4; left >= 0; left--) expect(otp.verify('case-1', wrong)).toEqual({ verified: false, attemptsLeft: left });
-    expect(code(() => otp.verify('case-1', wrong))).toBe('OTP_VOID');
-    expect(code(() => otp.verify('case-1', c))).toBe('OTP_VOID');
+    for (let left = 4; left >= 0; left--) expect(await otp.verify('case-1', wrong)).toEqual({ verified: false, attemptsLeft: left });
+    expect(await code(() => otp.verify('case-1', wrong))).toBe('OTP_VOID');
+    expect(await code(() => otp.verify('case-1', c))).toBe('OTP_VOID');
   });
 
-  it('a resend does not reset the wrong-entry count', () => {
+  it('a resend does not reset the wrong-entry count', async () => {
     const { otp } = fresh();
-    const c1 = send(otp, 'case-1');
+    const c1 = await send(otp, 'case-1');
     const w = (c: string) => (c === '000000' ? '111111' : '000000');
-    otp.verify('case-1', w(c1));
-    otp.verify('case-1', w(c1));
-    otp.verify('case-1', w(c1));
+    await otp.verify('case-1', w(c1));
+    await otp.verify('case-1', w(c1));
+    await otp.verify('case-1', w(c1));
     now = new Date(T0.getTime() + 5 * MIN);
-    const c2 = send(otp, 'case-1');
-    expect(otp.verify('case-1', w(c2))).toEqual({ verified: false, attemptsLeft: 1 });
+    const c2 = await send(otp, 'case-1');
+    expect(await otp.verify('case-1', w(c2))).toEqual({ verified: false, attemptsLeft: 1 });
     // …nor does a new case on the same account
-    expect(otp.attemptsLeft('uid=annv,dc=x')).toBe(1);
+    expect(await otp.attemptsLeft('uid=annv,dc=x')).toBe(1);
   });
 
-  it('malformed input is refused without counting an attempt', () => {
+  it('malformed input is refused without counting an attempt', async () => {
     const { otp } = fresh();
-    const c = send(otp, 'case-1');
+    const c = await send(otp, 'case-1');
     for (const bad of ['', '12345', '1234567', '１２３４５６', '12345a', 'x'.repeat(10_000), ' 12 345']) {
-      expect(code(() => otp.verify('case-1', bad))).toBe('VALIDATION_FAILED');
+      expect(await code(() => otp.verify('case-1', bad))).toBe('VALIDATION_FAILED');
     }
-    expect(otp.attemptsLeft('uid=annv,dc=x')).toBe(5);
-    expect(otp.verify('case-1', ` ${c} `)).toEqual({ verified: true });
+    expect(await otp.attemptsLeft('uid=annv,dc=x')).toBe(5);
+    expect(await otp.verify('case-1', ` ${c} `)).toEqual({ verified: true });
   });
 
-  it('sends at least 5 minutes apart', () => {
+  it('sends at least 5 minutes apart', async () => {
     const { otp } = fresh();
-    send(otp, 'case-1');
+    await send(otp, 'case-1');
     now = new Date(T0.getTime() + 4 * MIN);
-    expect(code(() => otp.reserve('uid=annv,dc=x'))).toBe('OTP_TOO_SOON');
-    expect(otp.resendInfo('uid=annv,dc=x')).toEqual({ availableAt: new Date(T0.getTime() + 5 * MIN), remainingToday: 1 });
+    expect(await code(() => otp.reserve('uid=annv,dc=x'))).toBe('OTP_TOO_SOON');
+    expect(await otp.resendInfo('uid=annv,dc=x')).toEqual({ availableAt: new Date(T0.getTime() + 5 * MIN), remainingToday: 1 });
     now = new Date(T0.getTime() + 5 * MIN);
-    expect(code(() => otp.reserve('uid=annv,dc=x'))).toBe('ok');
+    expect(await code(() => otp.reserve('uid=annv,dc=x'))).toBe('ok');
   });
 
-  it('a 3rd send in a day is refused even when two operators race; the next VN day allows again', () => {
+  it('a 3rd send in a day is refused even when two operators race; the next VN day allows again', async () => {
     const { otp, db } = fresh();
     const other = new OtpService(new SqliteOtpStore(openDatabase(db.name)), clock, cryptoRandom, new HmacCodeHasher(newOtpKey()));
-    send(otp, 'case-a');
+    await send(otp, 'case-a');
     now = new Date(T0.getTime() + 10 * MIN);
     // Two operators' cases reserve at the same moment: only one slot is left.
-    const race = [code(() => otp.reserve('uid=annv,dc=x')), code(() => other.reserve('uid=annv,dc=x'))];
+    const race = [await code(() => otp.reserve('uid=annv,dc=x')), await code(() => other.reserve('uid=annv,dc=x'))];
     expect(race.sort()).toEqual(['OTP_DAILY_LIMIT', 'ok']);
     now = new Date(T0.getTime() + 20 * MIN);
-    expect(code(() => other.reserve('uid=annv,dc=x'))).toBe('OTP_DAILY_LIMIT');
+    expect(await code(() => other.reserve('uid=annv,dc=x'))).toBe('OTP_DAILY_LIMIT');
     now = new Date('2026-11-23T17:00:00Z'); // 00:00 on 24/11 in Asia/Ho_Chi_Minh
     expect(vnDayKey(now)).toBe('2026-11-24');
-    expect(code(() => other.reserve('uid=annv,dc=x'))).toBe('ok');
+    expect(await code(() => other.reserve('uid=annv,dc=x'))).toBe('ok');
   });
 
-  it('a send the relay refused uses no quota', () => {
+  it('a send the relay refused uses no quota', async () => {
     const { otp } = fresh();
-    const r = otp.reserve('uid=annv,dc=x');
-    otp.release(r);
-    expect(otp.resendInfo('uid=annv,dc=x')).toEqual({ availableAt: null, remainingToday: 2 });
-    expect(code(() => otp.reserve('uid=annv,dc=x'))).toBe('ok');
+    const r = await otp.reserve('uid=annv,dc=x');
+    await otp.release(r);
+    expect(await otp.resendInfo('uid=annv,dc=x')).toEqual({ availableAt: null, remainingToday: 2 });
+    expect(await code(() => otp.reserve('uid=annv,dc=x'))).toBe('ok');
   });
 
-  it('counters survive closing and reopening the store', () => {
+  it('counters survive closing and reopening the store', async () => {
     const first = fresh();
     const file = first.db.name;
-    const c = send(first.otp, 'case-1');
-    first.otp.verify('case-1', c === '000000' ? '111111' : '000000');
+    const c = await send(first.otp, 'case-1');
+    await first.otp.verify('case-1', c === '000000' ? '111111' : '000000');
     first.db.close();
     const again = new OtpService(new SqliteOtpStore(openDatabase(file)), clock, cryptoRandom, new HmacCodeHasher(newOtpKey()));
-    expect(again.resendInfo('uid=annv,dc=x').remainingToday).toBe(1);
-    expect(again.attemptsLeft('uid=annv,dc=x')).toBe(4);
+    expect((await again.resendInfo('uid=annv,dc=x')).remainingToday).toBe(1);
+    expect(await again.attemptsLeft('uid=annv,dc=x')).toBe(4);
     now = new Date(T0.getTime() + MIN);
-    expect(code(() => again.reserve('uid=annv,dc=x'))).toBe('OTP_TOO_SOON');
+    expect(await code(() => again.reserve('uid=annv,dc=x'))).toBe('OTP_TOO_SOON');
   });
 
-  it('stores only a keyed hash of the code', () => {
+  it('stores only a keyed hash of the code', async () => {
     const { otp, db } = fresh();
-    const c = send(otp, 'case-1');
+    const c = await send(otp, 'case-1');
     const rows = JSON.stringify(db.prepare('SELECT * FROM otp_codes').all());
     expect(rows).not.toContain(c);
     expect(rows).toMatch(/[0-9a-f]{64}/u);
