@@ -12,8 +12,8 @@
  * migrations grant it no UPDATE or DELETE on the audit table).
  *
  * Outages for fault tests: `halt()` stops the server (SIGTERM: fast shutdown; SIGKILL: a crash) keeping its
- * port and data; `start()` brings it back; `hang()` stops every process of the cluster (SIGSTOP to its
- * process group: connections are accepted by the kernel but never answered) until `resume()`.
+ * port and data; `start()` brings it back; `hang()` stops every process of the cluster (SIGSTOP to the
+ * postmaster and each backend: connections are accepted by the kernel but never answered) until `resume()`.
  *
  * Nothing is registered globally: the caller must call stop().
  */
@@ -63,7 +63,7 @@ export interface PostgresHandle {
   pid(): number | null;
   halt(signal?: NodeJS.Signals): Promise<void>;
   start(): Promise<void>;
-  /** Every process of the cluster stopped (SIGSTOP to the process group); returns once all are stopped. */
+  /** Every process of the cluster stopped (SIGSTOP); returns once all are stopped. */
   hang(): Promise<void>;
   resume(): void;
   stop(): Promise<void>;
@@ -181,10 +181,8 @@ export async function startPostgres(opts: PostgresOptions = {}): Promise<Postgre
   }
 
   async function start(): Promise<void> {
-    // Its own process group: hang() and a crash reach the backends too, not only the postmaster.
     const child = spawn(join(bin, 'postgres'), serverArgs, {
       stdio: ['ignore', 'pipe', 'pipe'],
-      detached: true,
       ...(asRoot ? NOBODY : {}),
       env: { ...process.env, LC_ALL: 'C.UTF-8' },
     });
@@ -204,19 +202,39 @@ export async function startPostgres(opts: PostgresOptions = {}): Promise<Postgre
     }
   }
 
+  /**
+   * The postmaster and its children (each backend starts a session of its own, so a signal to the
+   * postmaster's process group does not reach them).
+   */
+  async function clusterPids(): Promise<number[]> {
+    const p = pid();
+    if (p === null) return [];
+    const out = [p];
+    for (const d of (await readdir('/proc')).filter((x) => /^\d+$/u.test(x))) {
+      const stat = await readFile(`/proc/${d}/stat`, 'utf8').catch(() => '');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (fields[1] === String(p)) out.push(Number(d));
+    }
+    return out;
+  }
+
+  const signalAll = (pids: number[], signal: NodeJS.Signals): void => {
+    for (const p of pids) {
+      try {
+        process.kill(p, signal);
+      } catch {
+        /* gone already */
+      }
+    }
+  };
+
   async function halt(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
     const s = server;
-    const p = pid();
-    if (!s || p === null) return;
+    if (!s || pid() === null) return;
     if (signal === 'SIGKILL') {
       // A crash: every process of the cluster dies at once, as on a power cut of the server's host.
-      try {
-        process.kill(-p, 'SIGKILL');
-      } catch {
-        /* already gone */
-      }
+      signalAll(await clusterPids(), 'SIGKILL');
       await s.exit;
-      // The backends are gone with the group; the shared memory is released with them.
       await new Promise((r) => setTimeout(r, 100));
     } else {
       s.child.kill(signal);
@@ -224,19 +242,20 @@ export async function startPostgres(opts: PostgresOptions = {}): Promise<Postgre
     }
   }
 
+  let stopped: number[] = [];
+
   async function hang(): Promise<void> {
-    const p = pid();
-    if (p === null) throw new Error('postgres is not running');
-    process.kill(-p, 'SIGSTOP');
-    // Wait until every process of the group shows state T.
+    if (pid() === null) throw new Error('postgres is not running');
+    stopped = await clusterPids();
+    signalAll(stopped, 'SIGSTOP');
+    // Wait until every one of them shows state T.
     const deadline = Date.now() + 5_000;
     while (Date.now() < deadline) {
-      const procs = (await readdir('/proc')).filter((d) => /^\d+$/u.test(d));
       let running = 0;
-      for (const d of procs) {
-        const stat = await readFile(`/proc/${d}/stat`, 'utf8').catch(() => '');
-        const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-        if (fields[2] === String(p) && fields[0] !== 'T') running++;
+      for (const p of stopped) {
+        const stat = await readFile(`/proc/${p}/stat`, 'utf8').catch(() => '');
+        const state = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0];
+        if (stat && state !== 'T') running++;
       }
       if (running === 0) return;
       await new Promise((r) => setTimeout(r, 20));
@@ -245,8 +264,8 @@ export async function startPostgres(opts: PostgresOptions = {}): Promise<Postgre
   }
 
   function resume(): void {
-    const p = pid();
-    if (p !== null) process.kill(-p, 'SIGCONT');
+    signalAll(stopped, 'SIGCONT');
+    stopped = [];
   }
 
   async function stop(): Promise<void> {

@@ -63,44 +63,48 @@ export function keyFitsChain(db: Db, key: Buffer): boolean {
  * every missing seq named. With an exported head, a shortened chain (rows cut from the end) is caught too.
  */
 export function verifyAuditChain(db: Db, key: Buffer, expectedHead?: AuditHead): AuditChainReport {
+  const walk = createChainWalk(key, purgedThrough(db), expectedHead);
+  const all = db.prepare('SELECT seq, at, operator, action, outcome, target, unit, case_id, detail, prev_hash, hash FROM audit ORDER BY seq');
+  for (const r of all.iterate() as IterableIterator<AuditRow>) walk.add(r);
+  return walk.report();
+}
+
+/**
+ * The verification of one chain, whatever store holds it (the workstation's SQLite, the team's
+ * PostgreSQL): rows are added in seq order from `start` (after a retention purge, the latest checkpoint).
+ */
+export function createChainWalk(key: Buffer, start: Checkpoint, expectedHead?: AuditHead): { add(r: AuditRow): void; report(): AuditChainReport } {
   const problems: AuditChainReport['problems'] = [];
   let problemCount = 0;
-  const report = (seq: number, problem: AuditChainReport['problems'][number]['problem']) => {
+  const flag = (seq: number, problem: AuditChainReport['problems'][number]['problem']) => {
     problemCount++;
     if (problems.length < MAX_LISTED_PROBLEMS) problems.push({ seq, problem });
   };
   let rows = 0;
   let prev: { seq: number; hash: string } | null = null;
   let headAtExpected: string | null = null;
-  // After a retention purge the chain starts where the latest checkpoint says (the checkpoint row is
-  // itself a link of the chain: a forged one fails its own hash).
-  const start = purgedThrough(db);
-  const all = db.prepare('SELECT seq, at, operator, action, outcome, target, unit, case_id, detail, prev_hash, hash FROM audit ORDER BY seq');
-  for (const r of all.iterate() as IterableIterator<AuditRow>) {
-    rows++;
-    const expectedSeq: number = prev ? prev.seq + 1 : start.through + 1;
-    if (r.seq !== expectedSeq) report(expectedSeq, 'missing');
-    const expectedPrev = prev ? prev.hash : start.hash;
-    if (!sameHex(r.prev_hash, expectedPrev)) report(r.seq, 'link');
-    if (!sameHex(r.hash, chainHash(key, r.prev_hash, r))) report(r.seq, 'hash');
-    if (expectedHead && r.seq === expectedHead.seq) headAtExpected = r.hash;
-    prev = { seq: r.seq, hash: r.hash };
-  }
-  if (expectedHead && expectedHead.seq <= start.through) {
-    // A head exported before a retention purge: only the checkpoint's own last row can be compared.
-    if (expectedHead.seq === start.through && !sameHex(start.hash, expectedHead.hash)) report(expectedHead.seq, 'head');
-  } else if (expectedHead) {
-    if (!prev || prev.seq < expectedHead.seq) report(prev ? prev.seq + 1 : start.through + 1, 'truncated');
-    else if (headAtExpected === null || !sameHex(headAtExpected, expectedHead.hash)) report(expectedHead.seq, 'head');
-  }
-  problems.sort((a, b) => a.seq - b.seq);
   return {
-    ok: problemCount === 0,
-    rows,
-    head: prev,
-    problemCount,
-    problems,
-    firstBad: problems[0]?.seq ?? null,
+    add(r) {
+      rows++;
+      const expectedSeq: number = prev ? prev.seq + 1 : start.through + 1;
+      if (r.seq !== expectedSeq) flag(expectedSeq, 'missing');
+      const expectedPrev = prev ? prev.hash : start.hash;
+      if (!sameHex(r.prev_hash, expectedPrev)) flag(r.seq, 'link');
+      if (!sameHex(r.hash, chainHash(key, r.prev_hash, r))) flag(r.seq, 'hash');
+      if (expectedHead && r.seq === expectedHead.seq) headAtExpected = r.hash;
+      prev = { seq: r.seq, hash: r.hash };
+    },
+    report() {
+      if (expectedHead && expectedHead.seq <= start.through) {
+        // A head exported before a retention purge: only the checkpoint's own last row can be compared.
+        if (expectedHead.seq === start.through && !sameHex(start.hash, expectedHead.hash)) flag(expectedHead.seq, 'head');
+      } else if (expectedHead) {
+        if (!prev || prev.seq < expectedHead.seq) flag(prev ? prev.seq + 1 : start.through + 1, 'truncated');
+        else if (headAtExpected === null || !sameHex(headAtExpected, expectedHead.hash)) flag(expectedHead.seq, 'head');
+      }
+      problems.sort((a, b) => a.seq - b.seq);
+      return { ok: problemCount === 0, rows, head: prev, problemCount, problems, firstBad: problems[0]?.seq ?? null };
+    },
   };
 }
 
@@ -112,8 +116,13 @@ export interface Checkpoint {
 
 /** The latest retention checkpoint still in the table (none: the chain starts at seq 1 from genesis). */
 export function purgedThrough(db: Db): Checkpoint {
+  return checkpointFrom((db.prepare("SELECT detail FROM audit WHERE action = 'audit.checkpoint' ORDER BY seq").all() as { detail: string }[]).map((r) => r.detail));
+}
+
+/** The latest checkpoint among the details of the chain's `audit.checkpoint` rows. */
+export function checkpointFrom(details: Iterable<string>): Checkpoint {
   let best: Checkpoint = { through: 0, hash: GENESIS_HASH };
-  for (const { detail } of db.prepare("SELECT detail FROM audit WHERE action = 'audit.checkpoint' ORDER BY seq").all() as { detail: string }[]) {
+  for (const detail of details) {
     try {
       const d = JSON.parse(detail) as { through?: unknown; throughHash?: unknown };
       if (typeof d.through === 'number' && typeof d.throughHash === 'string' && d.through > best.through) best = { through: d.through, hash: d.throughHash };

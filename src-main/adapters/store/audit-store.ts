@@ -19,16 +19,30 @@ const COUNT_CAP = 10_000;
 const ENTRY_COLUMNS = 'seq, at, operator, action, outcome, target, unit, case_id, detail';
 
 
+/** Rows read at a time by scan(). */
+const SCAN_BATCH = 2000;
+
 /**
  * Removes CR/LF and the other control characters (bidi overrides included) so a logged field cannot
  * forge a line or display in another order than stored; lone surrogates become U+FFFD before hashing,
  * so what SQLite stores is what was hashed.
  */
-/** Rows read at a time by scan(). */
-const SCAN_BATCH = 2000;
-
 export function cleanField(value: string): string {
   return loggableText(value, 512);
+}
+
+/** A record as the chain stores it: every text field cleaned, the detail as JSON, the case it belongs to. */
+export function cleanRecord(r: AuditRecord): Omit<AuditRow, 'seq' | 'at' | 'prev_hash' | 'hash'> {
+  const detail = cleanDetail(r.detail);
+  return {
+    operator: r.operator === null ? null : cleanField(r.operator),
+    action: cleanField(r.action),
+    outcome: r.outcome,
+    target: r.target == null ? null : cleanField(r.target),
+    unit: r.unit == null ? null : cleanField(r.unit),
+    case_id: typeof detail.case === 'string' ? detail.case : null,
+    detail: JSON.stringify(detail),
+  };
 }
 
 function cleanDetail(detail: Record<string, Scalar> | undefined): Record<string, Scalar> {
@@ -100,17 +114,7 @@ export class SqliteAuditLog implements AuditLog {
   }
 
   async append(r: AuditRecord): Promise<void> {
-    const detail = cleanDetail(r.detail);
-    this.insertNext({
-      at: this.clock.now().toISOString(),
-      operator: r.operator === null ? null : cleanField(r.operator),
-      action: cleanField(r.action),
-      outcome: r.outcome,
-      target: r.target == null ? null : cleanField(r.target),
-      unit: r.unit == null ? null : cleanField(r.unit),
-      case_id: typeof detail.case === 'string' ? detail.case : null,
-      detail: JSON.stringify(detail),
-    });
+    this.insertNext({ at: this.clock.now().toISOString(), ...cleanRecord(r) });
   }
 
   async recent(limit: number): Promise<AuditEntry[]> {

@@ -60,6 +60,11 @@ export const errorsMessages: Pick<Messages, 'errors' | 'reasons' | 'validation'>
     ABORTED: 'The operation was stopped as requested; it did not finish.',
     SCAN_NOT_FOUND: 'This directory scan is not known (it ended earlier or the application restarted).',
     AUDIT_TAMPERED: 'The audit log is not intact (rows were changed or removed): nothing was done. Run “Check integrity” and tell the system administrator.',
+    TEAM_STORE_UNAVAILABLE:
+      "The hotline's shared store cannot be reached (the PostgreSQL server does not answer): no code was sent and nothing changed. The app reconnects by itself; try again in a few minutes or tell the system administrator.",
+    TEAM_STORE_TLS: "The shared store's certificate is not trusted or does not name the server: not connected. Check the CA certificate in the settings.",
+    TEAM_STORE_AUTH: 'The shared store refused this workstation’s account or password: not connected.',
+    TEAM_STORE_SCHEMA: 'The chosen database is not a Helpdesk shared store of the right version: nothing was written to it.',
     AUDIT_KEY_MISSING: "The audit log's key is not on this machine or does not fit the log (the keychain was reset, the data moved to another machine, or the log's last row was changed): nothing can be audited, so every action on the real directory is blocked. Restore the key or contact the system administrator.",
     INTERNAL: 'Something unexpected went wrong. Please try again.',
   },
@@ -73,6 +78,11 @@ export const errorsMessages: Pick<Messages, 'errors' | 'reasons' | 'validation'>
       too_short: 'The directory refused the password: it is shorter than the minimum length.',
       too_young: 'The directory refused the password: it was changed too recently to be changed again.',
       policy: 'The directory refused the password under its password policy.',
+    },
+    TEAM_STORE_SCHEMA: {
+      foreign: 'This database belongs to another application (not a Helpdesk shared store): nothing was written to it.',
+      older: 'The shared store is older than this app: the system administrator must migrate it first (npm run team:migrate).',
+      newer: 'The shared store is newer than the app on this workstation: update the app.',
     },
     EXPORT_WRITE_FAILED: {
       exists: 'A file of that name is already there: the app never replaces one. Choose another name.',
@@ -88,6 +98,7 @@ export const errorsMessages: Pick<Messages, 'errors' | 'reasons' | 'validation'>
       no_delivery_contact: 'No verified contact to send a temporary password to — update the mobile number or backup e-mail first.',
       override_attempts: 'A wrong citizen ID was entered {maxMismatches} times today for this account: no more overrides today.',
       no_citizen_id: 'The record has no citizen ID for this account: choose another check.',
+      team_retention: 'Retention on the shared store is not done from the app yet: the system administrator does it on the server.',
       directory_identity:
         'This workstation holds the audit of another directory: from training mode it can only go back to that one. To change the directory server, a supervisor signs in in directory mode and changes it.',
     },

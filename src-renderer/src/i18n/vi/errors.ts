@@ -31,6 +31,12 @@ export const errorsMessages = {
     ABORTED: 'Thao tác đã dừng theo yêu cầu; chưa hoàn tất.',
     SCAN_NOT_FOUND: 'Không tìm thấy lượt quét thư mục này (đã kết thúc từ trước hoặc ứng dụng đã khởi động lại).',
     AUDIT_TAMPERED: 'Nhật ký kiểm tra không toàn vẹn (có dòng bị sửa hoặc bị xóa): thao tác không được thực hiện. Hãy chạy “Kiểm tra toàn vẹn” và báo quản trị hệ thống.',
+    TEAM_STORE_UNAVAILABLE:
+      'Không kết nối được kho dữ liệu dùng chung của tổ tổng đài (máy chủ PostgreSQL không trả lời): chưa gửi mã và chưa thay đổi gì. Ứng dụng tự kết nối lại; hãy thử lại sau ít phút hoặc báo quản trị hệ thống.',
+    TEAM_STORE_TLS:
+      'Chứng chỉ của máy chủ kho dữ liệu dùng chung không được tin cậy hoặc không đúng tên máy chủ: không kết nối. Hãy kiểm tra chứng chỉ CA trong cài đặt.',
+    TEAM_STORE_AUTH: 'Kho dữ liệu dùng chung từ chối tài khoản hoặc mật khẩu của máy này: không kết nối.',
+    TEAM_STORE_SCHEMA: 'Cơ sở dữ liệu đã chọn không phải kho dữ liệu dùng chung của Helpdesk đúng phiên bản: không ghi gì vào đó.',
     AUDIT_KEY_MISSING: 'Khóa của nhật ký kiểm tra không có trên máy này hoặc không khớp với nhật ký (kho khóa đã bị đặt lại, dữ liệu được chuyển sang máy khác, hoặc dòng cuối của nhật ký đã bị sửa): không ghi được nhật ký nên mọi thao tác với thư mục thật bị chặn. Hãy khôi phục khóa hoặc liên hệ quản trị hệ thống.',
     CASE_NOT_FOUND: 'Không tìm thấy yêu cầu hỗ trợ.',
     CASE_CLOSED: 'Yêu cầu hỗ trợ đã đóng.',
@@ -78,6 +84,11 @@ export const errorsMessages = {
       too_young: 'Máy chủ thư mục từ chối mật khẩu: mật khẩu vừa được đổi, chính sách chưa cho đổi lại.',
       policy: 'Máy chủ thư mục từ chối mật khẩu theo chính sách mật khẩu.',
     },
+    TEAM_STORE_SCHEMA: {
+      foreign: 'Cơ sở dữ liệu này thuộc về ứng dụng khác (không phải kho dữ liệu dùng chung của Helpdesk): không ghi gì vào đó.',
+      older: 'Kho dữ liệu dùng chung có phiên bản cũ hơn ứng dụng: quản trị hệ thống cần nâng cấp kho trước (npm run team:migrate).',
+      newer: 'Kho dữ liệu dùng chung có phiên bản mới hơn ứng dụng trên máy này: hãy cập nhật ứng dụng.',
+    },
     EXPORT_WRITE_FAILED: {
       exists: 'Đã có tệp trùng tên ở đó: ứng dụng không ghi đè. Hãy đặt tên khác.',
       network_path: 'Không xuất dữ liệu ra thư mục mạng (đường dẫn \\\\máy-chủ\\…): hãy chọn một thư mục trên máy này.',
@@ -93,6 +104,7 @@ export const errorsMessages = {
         'Chưa có liên hệ đã xác minh để gửi mật khẩu tạm thời — hãy cập nhật số di động hoặc thư điện tử dự phòng trước.',
       override_attempts: 'Hôm nay đã nhập sai số CCCD/CMND {maxMismatches} lần cho tài khoản này: không xác minh thay được nữa trong ngày.',
       no_citizen_id: 'Hồ sơ của tài khoản không có số CCCD/CMND: hãy chọn cách kiểm tra khác.',
+      team_retention: 'Kho dữ liệu dùng chung chưa hỗ trợ xóa nhật ký theo thời hạn lưu giữ từ ứng dụng: quản trị hệ thống thực hiện trên máy chủ.',
       directory_identity:
         'Máy này đang giữ nhật ký của một thư mục khác: từ chế độ đào tạo chỉ quay lại được đúng thư mục đó. Muốn đổi máy chủ thư mục, giám sát viên đăng nhập ở chế độ thư mục rồi đổi.',
     },

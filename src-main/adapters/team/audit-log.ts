@@ -1,0 +1,160 @@
+import type { AuditEntry, AuditPage, AuditPurgeResult } from '../../common/dto';
+import type { ResolvedAuditFilter } from '../../domain/audit-filter';
+import { HelpdeskError } from '../../domain/errors';
+import type { AuditChainReport, AuditHead, AuditLog, AuditRecord, Clock } from '../../domain/ports';
+import { chainHash, checkpointFrom, createChainWalk, type AuditRow } from '../store/audit-chain';
+import { cleanRecord } from '../store/audit-store';
+import type { TeamPool } from './pool';
+
+const ENTRY_COLUMNS = 'seq, at, operator, action, outcome, target, unit, case_id, detail';
+const COUNT_CAP = 10_000;
+const SCAN_BATCH = 2000;
+
+interface StoredEntry {
+  seq: string;
+  at: string;
+  operator: string | null;
+  action: string;
+  outcome: AuditEntry['outcome'];
+  target: string | null;
+  unit: string | null;
+  case_id: string | null;
+  detail: string;
+}
+
+/**
+ * The team's one audit chain in PostgreSQL. Every workstation appends through the head row, locked
+ * FOR UPDATE: appends from the whole hotline take one order, each linked by an HMAC whose key the
+ * team's workstations share through their keychains (never in the database). Each row names its
+ * workstation (in the row and in its hashed detail). Durable once append resolves (a committed
+ * transaction). The app's role may insert and read, never update or delete (grants and a trigger).
+ */
+export class PgAuditLog implements AuditLog {
+  constructor(
+    private readonly pool: TeamPool,
+    private readonly clock: Clock,
+    private readonly key: Buffer,
+  ) {
+    if (key.length < 32) throw new Error('audit key must be at least 32 bytes');
+  }
+
+  async append(record: AuditRecord): Promise<void> {
+    const workstation = this.pool.profile.workstation;
+    const clean = cleanRecord({ ...record, detail: { ...record.detail, workstation } });
+    await this.pool.transaction(async (c) => {
+      const head = (await c.query<{ seq: string; hash: string }>('SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE')).rows[0];
+      if (!head) throw new HelpdeskError('AUDIT_TAMPERED', { detail: 'no head row' });
+      const row = { ...clean, seq: Number(head.seq) + 1, at: this.clock.now().toISOString() };
+      const hash = chainHash(this.key, head.hash, row);
+      await c.query(
+        'INSERT INTO audit (seq, at, workstation, operator, action, outcome, target, unit, case_id, detail, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)',
+        [row.seq, row.at, workstation, row.operator, row.action, row.outcome, row.target, row.unit, row.case_id, row.detail, head.hash, hash],
+      );
+      await c.query('UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1', [row.seq, hash]);
+    });
+  }
+
+  async recent(limit: number): Promise<AuditEntry[]> {
+    const r = await this.pool.read((c) => c.query<StoredEntry>(`SELECT ${ENTRY_COLUMNS} FROM audit ORDER BY seq DESC LIMIT $1`, [limit]));
+    return r.rows.map(toEntry);
+  }
+
+  async head(): Promise<AuditHead | null> {
+    const r = await this.pool.read((c) => c.query<{ seq: string; hash: string }>('SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1'));
+    const row = r.rows[0];
+    return row ? { seq: Number(row.seq), hash: row.hash } : null;
+  }
+
+  async verify(expectedHead?: AuditHead): Promise<AuditChainReport> {
+    return this.pool.read(async (c) => {
+      const checkpoints = await c.query<{ detail: string }>("SELECT detail FROM audit WHERE action = 'audit.checkpoint' ORDER BY seq");
+      const walk = createChainWalk(this.key, checkpointFrom(checkpoints.rows.map((r) => r.detail)), expectedHead);
+      let after = -1;
+      for (;;) {
+        const batch = await c.query<AuditRow & { seq: string }>(
+          'SELECT seq, at, operator, action, outcome, target, unit, case_id, detail, prev_hash, hash FROM audit WHERE seq > $1 ORDER BY seq LIMIT 5000',
+          [after],
+        );
+        for (const r of batch.rows) walk.add({ ...r, seq: Number(r.seq) });
+        if (batch.rows.length < 5000) break;
+        after = Number(batch.rows.at(-1)!.seq);
+      }
+      return walk.report();
+    });
+  }
+
+  async query(filter: ResolvedAuditFilter, before: number | null, limit: number): Promise<AuditPage> {
+    const { clause, params } = whereOf(filter);
+    return this.pool.read(async (c) => {
+      const n = params.length;
+      const beforeSql = before === null ? '' : ` AND seq < $${n + 1}`;
+      const limitParam = `$${n + (before === null ? 1 : 2)}`;
+      const page = await c.query<StoredEntry>(
+        `SELECT ${ENTRY_COLUMNS} FROM audit WHERE ${clause}${beforeSql} ORDER BY seq DESC LIMIT ${limitParam}`,
+        [...params, ...(before === null ? [] : [before]), limit + 1],
+      );
+      const counted = await c.query<{ n: string }>(`SELECT count(*) AS n FROM (SELECT 1 FROM audit WHERE ${clause} LIMIT $${n + 1}) t`, [...params, COUNT_CAP + 1]);
+      const rows = page.rows.slice(0, limit).map(toEntry);
+      const total = Number(counted.rows[0]!.n);
+      return { rows, nextBefore: page.rows.length > limit ? rows.at(-1)!.seq : null, total: Math.min(total, COUNT_CAP), totalIsLowerBound: total > COUNT_CAP };
+    });
+  }
+
+  async timeline(caseId: string): Promise<AuditEntry[]> {
+    const r = await this.pool.read((c) => c.query<StoredEntry>(`SELECT ${ENTRY_COLUMNS} FROM audit WHERE case_id = $1 ORDER BY seq`, [caseId]));
+    return r.rows.map(toEntry);
+  }
+
+  async *scan(filter: ResolvedAuditFilter): AsyncIterable<AuditEntry> {
+    const { clause, params } = whereOf(filter);
+    let after = -1;
+    for (;;) {
+      const n = params.length;
+      const r = await this.pool.read((c) =>
+        c.query<StoredEntry>(`SELECT ${ENTRY_COLUMNS} FROM audit WHERE ${clause} AND seq > $${n + 1} ORDER BY seq LIMIT ${SCAN_BATCH}`, [...params, after]),
+      );
+      for (const row of r.rows) yield toEntry(row);
+      if (r.rows.length < SCAN_BATCH) return;
+      after = Number(r.rows.at(-1)!.seq);
+    }
+  }
+
+  /** Retention on the team store is not offered yet: the purge would need a function of the owner's. */
+  async purgeBefore(): Promise<AuditPurgeResult> {
+    throw new HelpdeskError('ACTION_NOT_PERMITTED', { reason: 'team_retention' });
+  }
+}
+
+function toEntry(r: StoredEntry): AuditEntry {
+  return {
+    seq: Number(r.seq),
+    at: r.at,
+    operator: r.operator,
+    action: r.action as AuditEntry['action'],
+    outcome: r.outcome,
+    target: r.target,
+    unit: r.unit,
+    caseId: r.case_id,
+    detail: JSON.parse(r.detail) as AuditEntry['detail'],
+  };
+}
+
+/** The WHERE clause of a filter: fixed SQL with numbered parameters, never a value spliced in. */
+function whereOf(f: ResolvedAuditFilter): { clause: string; params: string[] } {
+  const parts: string[] = [];
+  const params: string[] = [];
+  const add = (column: string, op: string, value: string | null | undefined) => {
+    if (value === null || value === undefined) return;
+    params.push(value);
+    parts.push(`${column} ${op} $${params.length}`);
+  };
+  add('at', '>=', f.fromIso);
+  add('at', '<', f.toIso);
+  add('operator', '=', f.operator);
+  add('target', '=', f.account);
+  add('action', '=', f.action);
+  add('outcome', '=', f.outcome);
+  add('unit', '=', f.unit);
+  add('case_id', '=', f.caseId);
+  return { clause: parts.length ? parts.join(' AND ') : 'TRUE', params };
+}

@@ -1,0 +1,142 @@
+import type pg from 'pg';
+import { HelpdeskError } from '../../domain/errors';
+import { GENESIS_HASH } from '../store/audit-chain';
+
+/**
+ * The team store's schema, versioned. Applied by the database's owner role (`npm run team:migrate`, or
+ * the tests), never by a workstation: the app's own role may read and append, not create or alter. A
+ * workstation checks the version when it connects and refuses a database it does not know (another
+ * app's), an older schema (migrate first) or a newer one (update the app first).
+ */
+export const TEAM_SCHEMA_VERSION = 1;
+
+/** What marks a database as Helpdesk's team store (helpdesk_meta.app). */
+export const TEAM_APP_MARK = 'helpdesk-team-store';
+
+/** Each step: SQL run in one transaction by the owner. `app` is the role workstations sign in as. */
+const STEPS: readonly ((app: string) => string)[] = [
+  // 1: counters, codes, the team's audit chain
+  (app) => `
+    CREATE TABLE helpdesk_meta (key text PRIMARY KEY, value text NOT NULL);
+    INSERT INTO helpdesk_meta (key, value) VALUES ('app', '${TEAM_APP_MARK}');
+
+    CREATE TABLE otp_sends (
+      id bigserial PRIMARY KEY,
+      account_key text NOT NULL,
+      day text NOT NULL,
+      at timestamptz NOT NULL,
+      state text NOT NULL CHECK (state IN ('reserved', 'sent', 'released'))
+    );
+    CREATE INDEX otp_sends_account_day ON otp_sends (account_key, day);
+    CREATE TABLE otp_codes (
+      case_id text PRIMARY KEY,
+      account_key text NOT NULL,
+      channel text NOT NULL CHECK (channel IN ('sms', 'email')),
+      code_hash text NOT NULL,
+      sent_at timestamptz NOT NULL,
+      expires_at timestamptz NOT NULL,
+      used_at timestamptz,
+      void_at timestamptz,
+      wrong integer NOT NULL DEFAULT 0
+    );
+    CREATE TABLE otp_wrong (
+      account_key text NOT NULL,
+      day text NOT NULL,
+      count integer NOT NULL,
+      PRIMARY KEY (account_key, day)
+    );
+
+    CREATE TABLE audit (
+      seq bigint PRIMARY KEY,
+      at text NOT NULL,
+      workstation text NOT NULL,
+      operator text,
+      action text NOT NULL,
+      outcome text NOT NULL CHECK (outcome IN ('ok', 'error', 'refused')),
+      target text,
+      unit text,
+      case_id text,
+      detail text NOT NULL,
+      prev_hash text NOT NULL,
+      hash text NOT NULL
+    );
+    CREATE INDEX audit_at ON audit (at);
+    CREATE INDEX audit_target ON audit (target, seq);
+    CREATE INDEX audit_operator ON audit (operator, seq);
+    CREATE INDEX audit_unit ON audit (unit, seq);
+    CREATE INDEX audit_case ON audit (case_id, seq);
+    CREATE INDEX audit_action_outcome ON audit (action, outcome, seq);
+    -- The chain's head: one row, locked by every append (appends from every workstation in one order).
+    CREATE TABLE audit_head (id integer PRIMARY KEY CHECK (id = 1), seq bigint NOT NULL, hash text NOT NULL);
+    INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, '${GENESIS_HASH}');
+
+    -- Append-only for everyone, the owner included (a retention purge will be a function of its own).
+    CREATE FUNCTION helpdesk_audit_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN RAISE EXCEPTION 'audit is append-only'; END $$;
+    CREATE TRIGGER audit_no_change BEFORE UPDATE OR DELETE ON audit FOR EACH ROW EXECUTE FUNCTION helpdesk_audit_append_only();
+    CREATE TRIGGER audit_no_truncate BEFORE TRUNCATE ON audit FOR EACH STATEMENT EXECUTE FUNCTION helpdesk_audit_append_only();
+
+    -- Least privilege for the workstations: no UPDATE or DELETE on the audit, nothing on the schema.
+    REVOKE ALL ON ALL TABLES IN SCHEMA public FROM PUBLIC;
+    GRANT USAGE ON SCHEMA public TO ${app};
+    GRANT SELECT ON helpdesk_meta TO ${app};
+    GRANT SELECT, INSERT, UPDATE ON otp_sends, otp_codes, otp_wrong TO ${app};
+    GRANT USAGE ON SEQUENCE otp_sends_id_seq TO ${app};
+    GRANT SELECT, INSERT ON audit TO ${app};
+    GRANT SELECT, UPDATE ON audit_head TO ${app};
+  `,
+];
+
+const ROLE_NAME = /^[a-z_][a-z0-9_]{0,62}$/u;
+
+/**
+ * Brings the schema up to TEAM_SCHEMA_VERSION, one transaction per step, as the owner. A database that
+ * holds tables but no Helpdesk mark is another app's: refused, nothing touched.
+ */
+export async function migrateTeamStore(owner: pg.ClientBase, appRole: string): Promise<number> {
+  if (!ROLE_NAME.test(appRole)) throw new HelpdeskError('VALIDATION_FAILED', { field: 'appRole', reason: 'invalid_format' });
+  let version = await schemaVersion(owner);
+  if (version === null) {
+    const others = await owner.query<{ n: string }>("SELECT count(*) AS n FROM information_schema.tables WHERE table_schema = 'public'");
+    if (Number(others.rows[0]!.n) > 0) throw new HelpdeskError('TEAM_STORE_SCHEMA', { reason: 'foreign' });
+    version = 0;
+  }
+  if (version > TEAM_SCHEMA_VERSION) throw new HelpdeskError('TEAM_STORE_SCHEMA', { reason: 'newer', detail: String(version) });
+  for (let v = version + 1; v <= TEAM_SCHEMA_VERSION; v++) {
+    await owner.query('BEGIN');
+    try {
+      await owner.query(STEPS[v - 1]!(appRole));
+      await owner.query(
+        "INSERT INTO helpdesk_meta (key, value) VALUES ('schema_version', $1) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        [String(v)],
+      );
+      await owner.query('COMMIT');
+    } catch (err) {
+      await owner.query('ROLLBACK');
+      throw err;
+    }
+  }
+  return TEAM_SCHEMA_VERSION;
+}
+
+/** The schema version a database holds: null when it is not a Helpdesk team store at all. */
+export async function schemaVersion(client: pg.ClientBase): Promise<number | null> {
+  const table = await client.query("SELECT 1 FROM information_schema.tables WHERE table_schema = 'public' AND table_name = 'helpdesk_meta'");
+  if (table.rowCount === 0) return null;
+  const meta = await client.query<{ key: string; value: string }>("SELECT key, value FROM helpdesk_meta WHERE key IN ('app', 'schema_version')");
+  const get = (k: string) => meta.rows.find((r) => r.key === k)?.value;
+  if (get('app') !== TEAM_APP_MARK) return null;
+  return Number(get('schema_version') ?? 0);
+}
+
+/**
+ * What a workstation checks on connecting: a Helpdesk team store of exactly its schema version.
+ * TEAM_STORE_SCHEMA with reason `foreign` (another app's database), `older` (migrate it) or `newer`
+ * (update this workstation).
+ */
+export async function checkTeamSchema(client: pg.ClientBase): Promise<void> {
+  const v = await schemaVersion(client);
+  if (v === null) throw new HelpdeskError('TEAM_STORE_SCHEMA', { reason: 'foreign' });
+  if (v > TEAM_SCHEMA_VERSION) throw new HelpdeskError('TEAM_STORE_SCHEMA', { reason: 'newer', detail: String(v) });
+  if (v < TEAM_SCHEMA_VERSION) throw new HelpdeskError('TEAM_STORE_SCHEMA', { reason: 'older', detail: String(v) });
+}

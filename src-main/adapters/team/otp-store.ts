@@ -1,0 +1,117 @@
+import type pg from 'pg';
+import type { OtpStore, Reservation, SendDecision, SendStats, StoredCode } from '../../domain/otp';
+import type { TeamPool } from './pool';
+
+interface CodeRow {
+  case_id: string;
+  account_key: string;
+  channel: 'sms' | 'email';
+  code_hash: string;
+  sent_at: Date;
+  expires_at: Date;
+  used_at: Date | null;
+  void_at: Date | null;
+  wrong: number;
+}
+
+/**
+ * The OTP counters of the whole hotline in PostgreSQL: it counts, the domain decides (sendDecision),
+ * inside one transaction that holds the account's advisory lock — workstations racing for one account
+ * take turns, so the daily cap and the spacing hold across the team exactly. Only keyed hashes of codes
+ * are stored; the key stays in the workstations' keychains.
+ */
+export class PgOtpStore implements OtpStore {
+  constructor(private readonly pool: TeamPool) {}
+
+  async reserveSend(accountKey: string, now: Date, dayKey: string, decide: (stats: SendStats) => SendDecision): Promise<Reservation> {
+    return this.pool.transaction(async (c) => {
+      await lockAccount(c, accountKey);
+      const decision = decide(await stats(c, accountKey, dayKey));
+      if (!decision.ok) return decision;
+      const r = await c.query<{ id: string }>(`INSERT INTO otp_sends (account_key, day, at, state) VALUES ($1, $2, $3, 'reserved') RETURNING id`, [accountKey, dayKey, now]);
+      return { ok: true, id: Number(r.rows[0]!.id) };
+    });
+  }
+
+  async releaseSend(reservationId: number): Promise<void> {
+    await this.pool.read((c) => c.query(`UPDATE otp_sends SET state = 'released' WHERE id = $1 AND state = 'reserved'`, [reservationId]));
+  }
+
+  async storeCode(reservationId: number, code: StoredCode): Promise<void> {
+    await this.pool.transaction(async (c) => {
+      await c.query(`UPDATE otp_sends SET state = 'sent', at = $2 WHERE id = $1`, [reservationId, code.sentAt]);
+      await c.query(
+        `INSERT INTO otp_codes (case_id, account_key, channel, code_hash, sent_at, expires_at, used_at, void_at, wrong)
+         VALUES ($1, $2, $3, $4, $5, $6, NULL, NULL, 0)
+         ON CONFLICT (case_id) DO UPDATE SET account_key = excluded.account_key, channel = excluded.channel,
+           code_hash = excluded.code_hash, sent_at = excluded.sent_at, expires_at = excluded.expires_at,
+           used_at = NULL, void_at = NULL, wrong = 0`,
+        [code.caseId, code.accountKey, code.channel, code.codeHash, code.sentAt, code.expiresAt],
+      );
+    });
+  }
+
+  async currentCode(caseId: string): Promise<StoredCode | null> {
+    const r = await this.pool.read((c) => c.query<CodeRow>(`SELECT * FROM otp_codes WHERE case_id = $1`, [caseId]));
+    const row = r.rows[0];
+    if (!row) return null;
+    return {
+      caseId: row.case_id,
+      accountKey: row.account_key,
+      channel: row.channel,
+      codeHash: row.code_hash,
+      sentAt: row.sent_at,
+      expiresAt: row.expires_at,
+      usedAt: row.used_at,
+      voidAt: row.void_at,
+      wrong: row.wrong,
+    };
+  }
+
+  async recordWrong(accountKey: string, dayKey: string, caseId: string, now: Date, maxWrong: number): Promise<{ day: number; code: number }> {
+    return this.pool.transaction(async (c) => {
+      const day = await c.query<{ count: number }>(
+        `INSERT INTO otp_wrong (account_key, day, count) VALUES ($1, $2, 1)
+         ON CONFLICT (account_key, day) DO UPDATE SET count = otp_wrong.count + 1 RETURNING count`,
+        [accountKey, dayKey],
+      );
+      // The code's own count: across VN midnight the day's count starts again, the code's does not.
+      const code = await c.query<{ wrong: number }>(`UPDATE otp_codes SET wrong = wrong + 1 WHERE case_id = $1 RETURNING wrong`, [caseId]);
+      const counts = { day: day.rows[0]!.count, code: code.rows[0]?.wrong ?? 0 };
+      if (counts.day >= maxWrong || counts.code >= maxWrong) {
+        await c.query(`UPDATE otp_codes SET void_at = $2 WHERE case_id = $1 AND void_at IS NULL`, [caseId, now]);
+      }
+      return counts;
+    });
+  }
+
+  async wrongCount(accountKey: string, dayKey: string): Promise<number> {
+    const r = await this.pool.read((c) => c.query<{ count: number }>(`SELECT count FROM otp_wrong WHERE account_key = $1 AND day = $2`, [accountKey, dayKey]));
+    return r.rows[0]?.count ?? 0;
+  }
+
+  async markUsed(caseId: string, codeHash: string, now: Date): Promise<boolean> {
+    const r = await this.pool.read((c) =>
+      c.query(`UPDATE otp_codes SET used_at = $3 WHERE case_id = $1 AND code_hash = $2 AND used_at IS NULL AND void_at IS NULL`, [caseId, codeHash, now]),
+    );
+    return r.rowCount === 1;
+  }
+
+  async sendStats(accountKey: string, dayKey: string): Promise<SendStats> {
+    return this.pool.read((c) => stats(c, accountKey, dayKey));
+  }
+}
+
+/** Serialises every transaction about one account (released at commit or rollback). */
+async function lockAccount(c: pg.ClientBase, accountKey: string): Promise<void> {
+  await c.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`otp:${accountKey}`]);
+}
+
+async function stats(c: pg.ClientBase, accountKey: string, dayKey: string): Promise<SendStats> {
+  const r = await c.query<{ today: string; last: Date | null }>(
+    `SELECT (SELECT count(*) FROM otp_sends WHERE account_key = $1 AND day = $2 AND state <> 'released') AS today,
+            (SELECT max(at) FROM otp_sends WHERE account_key = $1 AND state <> 'released') AS last`,
+    [accountKey, dayKey],
+  );
+  return { today: Number(r.rows[0]!.today), lastSentAt: r.rows[0]!.last };
+}
