@@ -1,7 +1,8 @@
 import type { AppMode } from '../common/dto';
-import type { DirectorySettings, Settings } from '../common/settings';
+import type { DirectorySettings, Settings, TeamSettings } from '../common/settings';
+import type { OtpService } from '../domain/otp';
 import { HelpdeskError } from '../domain/errors';
-import type { AuditLog, Directory, DirectoryFactory, MailRelay, SecretStore, SmsRelay } from '../domain/ports';
+import type { AuditLog, Clock, Directory, DirectoryFactory, MailRelay, SecretStore, SmsRelay } from '../domain/ports';
 import { servicePasswordKey } from './secret-keys';
 
 /** Where settings live: the JSON file (or anything with the same two methods). */
@@ -26,6 +27,18 @@ export interface DeskDeps {
   startTraining: () => Promise<TrainingBackend>;
   /** The relays for the current settings: the training Outbox, or the configured SMS gateway and SMTP server. */
   relays: (settings: Settings, mode: AppMode) => Promise<{ sms: SmsRelay; mail: MailRelay }>;
+  /** Opens the team store of a profile (its password and the team's keys from the keychain). Absent: no team mode. */
+  openTeam?: (team: TeamSettings) => Promise<TeamStores>;
+  /** The clock the app's rules use while the team store is open (the database's), null after. */
+  useClock?: (clock: Clock | null) => void;
+}
+
+/** What directory mode keeps in the team store: the audit chain, the code counters, the database's clock. */
+export interface TeamStores {
+  audit: AuditLog;
+  otp: OtpService;
+  clock: Clock;
+  close(): Promise<void>;
 }
 
 export const modeOf = (s: Settings): AppMode => (s.mode === 'directory' && s.directory ? 'directory' : 'training');
@@ -38,8 +51,12 @@ export const modeOf = (s: Settings): AppMode => (s.mode === 'directory' && s.dir
 export interface Desk {
   settings(): Settings;
   mode(): AppMode;
-  /** Every row goes to the audit of the mode in effect when it is written. */
+  /** Every row goes to the audit of the mode in effect when it is written (the team's, in team mode). */
   audit: AuditLog;
+  /** Directory mode with a team store profile. */
+  inTeam(): boolean;
+  /** The team store of the settings in effect, opened on first use (TEAM_* errors when it cannot be). */
+  team(): Promise<TeamStores>;
   /** The directory of the settings in effect (the training directory in training mode), built on first use. */
   directory(): Promise<Directory>;
   relays(): Promise<{ sms: SmsRelay; mail: MailRelay }>;
@@ -66,7 +83,38 @@ export function createDesk(deps: DeskDeps): Desk {
   let building: Promise<Directory> | null = null;
   const hooks: (() => void)[] = [];
   const mode = () => modeOf(settings);
-  const current = () => deps.audit(mode());
+  let team: Promise<TeamStores> | null = null;
+  const inTeam = () => mode() === 'directory' && settings.team !== undefined && deps.openTeam !== undefined;
+  function openTeam(): Promise<TeamStores> {
+    const profile = settings.team;
+    if (!profile || !deps.openTeam) return Promise.reject(new HelpdeskError('TEAM_NOT_JOINED'));
+    if (!team) {
+      const opening = deps.openTeam(profile).then((stores) => {
+        deps.useClock?.(stores.clock);
+        return stores;
+      });
+      // A store that could not be opened is tried again on the next call (it reconnects by itself).
+      opening.catch(() => {
+        if (team === opening) team = null;
+      });
+      team = opening;
+    }
+    return team;
+  }
+  /** The team's audit, reached through the store opened on first use. */
+  const teamAudit: AuditLog = {
+    append: async (r) => (await openTeam()).audit.append(r),
+    recent: async (n) => (await openTeam()).audit.recent(n),
+    head: async () => (await openTeam()).audit.head(),
+    verify: async (h) => (await openTeam()).audit.verify(h),
+    query: async (f, before, limit) => (await openTeam()).audit.query(f, before, limit),
+    timeline: async (id) => (await openTeam()).audit.timeline(id),
+    scan: async function* (f) {
+      yield* (await openTeam()).audit.scan(f);
+    },
+    purgeBefore: async (iso, who, day) => (await openTeam()).audit.purgeBefore(iso, who, day),
+  };
+  const current = () => (inTeam() ? teamAudit : deps.audit(mode()));
 
   async function buildDirectory(): Promise<Directory> {
     if (mode() === 'training') {
@@ -88,6 +136,12 @@ export function createDesk(deps: DeskDeps): Desk {
     const d = directory;
     directory = null;
     await d?.close();
+    const t = team;
+    team = null;
+    if (t) {
+      deps.useClock?.(null);
+      await (await t.catch(() => null))?.close();
+    }
     const r = relays;
     relays = null;
     if (r) {
@@ -110,6 +164,8 @@ export function createDesk(deps: DeskDeps): Desk {
       scan: (f) => current().scan(f),
       purgeBefore: (iso, who, day) => current().purgeBefore(iso, who, day),
     },
+    inTeam,
+    team: openTeam,
     async directory() {
       for (;;) {
         if (directory) return directory;

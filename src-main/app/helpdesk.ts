@@ -13,6 +13,7 @@ import { createDesk, type DeskDeps } from './desk';
 import type { ChooseExportPath } from './export-target';
 import { createLookups } from './lookups';
 import { createSession } from './session';
+import { createTeamApi, type TeamJoining } from './team-api';
 import { createSettingsApi, createSettingsView } from './settings-api';
 
 export type { SettingsSource, TrainingBackend } from './desk';
@@ -23,6 +24,8 @@ export interface HelpdeskDeps extends DeskDeps {
   templates: MessageTemplates;
   /** The OTP service for a mode (its hash key: keychain in directory mode, memory in training). */
   otpService: (mode: AppMode) => Promise<OtpService>;
+  /** Joining the team store (absent: this build offers no team mode). */
+  teamJoining?: TeamJoining;
   /** The code policy the OTP services were built with (the domain's default when absent). */
   otpPolicy?: OtpPolicy;
   outbox: { list(limit: number): OutboxMessage[] };
@@ -77,7 +80,7 @@ export function createHelpdesk(deps: HelpdeskDeps): HelpdeskApp {
     agencyName: desk.agencyName,
     requireOperator,
     directory: desk.directory,
-    otp: () => deps.otpService(mode()),
+    otp: async () => (desk.inTeam() ? (await desk.team()).otp : deps.otpService(mode())),
     random: deps.random,
     allowAdministrativeUnlock: () => mode() === 'directory' && desk.settings().directory?.allowAdministrativeUnlock === true,
     dialect: () => (mode() === 'directory' ? (desk.settings().directory?.dialect ?? 'openldap') : 'openldap'),
@@ -97,6 +100,7 @@ export function createHelpdesk(deps: HelpdeskDeps): HelpdeskApp {
   const dashboards = createDashboards(dashboardDeps);
   desk.onReset(() => dashboards.cancelAll());
 
+  const settingsApi = createSettingsApi({ ...deps, desk, run }, session, settingsView.view, cases.closeAll);
   const api: HelpdeskApi = {
     app: {
       info: () =>
@@ -114,10 +118,19 @@ export function createHelpdesk(deps: HelpdeskDeps): HelpdeskApp {
     },
     session: session.api,
     directory: createLookups({ clock: deps.clock, desk, requireOperator, run }),
-    settings: createSettingsApi({ ...deps, desk, run }, session, settingsView.view, cases.closeAll),
+    settings: settingsApi,
     cases: cases.api,
     actions: cases.actions,
     dashboards,
+    team: createTeamApi({
+      desk,
+      secrets: deps.secrets,
+      joining: deps.teamJoining ?? null,
+      requireOperator,
+      localAudit: () => deps.audit('directory'),
+      saveSettings: (settings) => settingsApi.save({ settings }),
+      run,
+    }),
     reports: createReports({ ...dashboardDeps, agencyName: desk.agencyName, writeReport: deps.writeReport }),
     outbox: {
       list: ({ limit }) =>

@@ -24,6 +24,7 @@ import { SettingsFile } from '../adapters/store/settings-file';
 import { startTrainingDirectory, trainingRoleGroups } from '../adapters/training/training-directory';
 import type { AuditLog, Clock, SecretStore } from '../domain/ports';
 import { createHelpdesk, type HelpdeskApp, type TrainingBackend } from './helpdesk';
+import { openTeamStores, pgTeamJoining } from './team-store';
 
 export interface RuntimeOptions {
   /** Folder for the database (and settings.json unless settingsPath is given). */
@@ -160,7 +161,10 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
   const databasePath = join(opts.dataDir, 'helpdesk.sqlite');
   const trainingDatabasePath = join(opts.dataDir, 'training.sqlite');
   const settingsPath = opts.settingsPath ?? join(opts.dataDir, 'settings.json');
-  const clock = opts.clock ?? systemClock;
+  const localClock = opts.clock ?? systemClock;
+  // In team mode the rules run on the database's clock (desk.useClock), otherwise on this workstation's.
+  let teamClock: Clock | null = null;
+  const clock: Clock = { now: () => (teamClock ?? localClock).now() };
   const exportDir = opts.exportDir ?? defaultExportDir();
   const opened = await openProductionStore(databasePath, opts.secrets, clock);
   const production = 'db' in opened ? opened : null;
@@ -221,6 +225,9 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
     exportDir,
     chooseExportPath: opts.chooseExportPath ?? (async (fileName) => join(exportDir, fileName)),
     version: opts.version,
+    openTeam: (team) => openTeamStores(team, opts.secrets, localClock),
+    useClock: (c) => (teamClock = c),
+    teamJoining: pgTeamJoining,
   });
   return {
     ...app,

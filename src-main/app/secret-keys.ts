@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { DirectorySettings, MailSettings, SmsSettings } from '../common/settings';
+import { teamTransport, type DirectorySettings, type MailSettings, type SmsSettings, type TeamSettings } from '../common/settings';
 
 /**
  * Keychain entry names: each secret is tied to its endpoint AND to how it is reached (TLS mode, the
@@ -26,4 +26,16 @@ export function smsSecretKey(s: SmsSettings): string | null {
 export function mailSecretKey(s: MailSettings): string | null {
   if (s.provider === 'none' || s.user === '') return null;
   return `mail-smtp:${s.user}@${s.host}:${s.port}#${transportTag(s.security, s.caCertificate)}`;
+}
+
+/** The workstation's password on the team store: its user, host, port and database, TLS and the CA. */
+export function teamPasswordKey(t: Pick<TeamSettings, 'url' | 'caCertificate'>): string {
+  const p = teamTransport(t.url);
+  return `team-store:${p?.user}@${p?.host}:${p?.port}/${p?.database}#${transportTag(p?.tls ? 'tls' : 'plain', t.caCertificate)}`;
+}
+
+/** The team's shared keys (audit chain, code hashes): one team store, whoever reaches it and how. */
+export function teamKeysKey(t: Pick<TeamSettings, 'url'>): string {
+  const p = teamTransport(t.url);
+  return `team-keys:${p?.host}:${p?.port}/${p?.database}`;
 }

@@ -7,7 +7,7 @@ import { errorCodeOf, HelpdeskError } from '../domain/errors';
 import type { AuditLog, SecretStore } from '../domain/ports';
 import { type Desk, modeOf, type SettingsSource } from './desk';
 import { parseEsmsSecret } from '../adapters/sms/index';
-import { mailSecretKey, servicePasswordKey, smsSecretKey } from './secret-keys';
+import { mailSecretKey, servicePasswordKey, smsSecretKey, teamKeysKey, teamPasswordKey } from './secret-keys';
 import type { Session } from './session';
 
 export interface SettingsDeps {
@@ -91,6 +91,12 @@ export function createSettingsApi(deps: SettingsDeps, session: Session, view: ()
         throw new HelpdeskError('ACTION_NOT_PERMITTED', { reason: 'directory_identity' });
       }
     }
+    // A team profile is taken only once this workstation holds its password and the team's keys (team.join
+    // puts them there); a profile changed by hand to another store would find neither.
+    if (next.team && JSON.stringify(next.team) !== JSON.stringify(settings.team ?? null)) {
+      const [password, keys] = await Promise.all([deps.secrets.get(teamPasswordKey(next.team)), deps.secrets.get(teamKeysKey(next.team))]);
+      if (!password || !keys) throw new HelpdeskError('TEAM_NOT_JOINED', { field: 'settings.team' });
+    }
     const writes: { key: string; value: string }[] = [];
     if (servicePassword !== undefined) {
       if (!next.directory) throw new HelpdeskError('VALIDATION_FAILED', { field: 'settings.directory', reason: 'required' });
@@ -131,7 +137,9 @@ export function createSettingsApi(deps: SettingsDeps, session: Session, view: ()
         // Any change to the directory profile (server, base, service account, dialect, filters, role groups…)
         // ends the session and every open case: a verification holds for the directory it was made on.
         const modeChanged = modeOf(merged) !== modeOf(settings);
-        const directoryChanged = modeChanged || JSON.stringify(merged.directory ?? null) !== JSON.stringify(settings.directory ?? null);
+        // A team store joined, left or changed moves the audit and the counters elsewhere: the same as a new directory.
+        const teamChanged = JSON.stringify(merged.team ?? null) !== JSON.stringify(settings.team ?? null);
+        const directoryChanged = modeChanged || teamChanged || JSON.stringify(merged.directory ?? null) !== JSON.stringify(settings.directory ?? null);
         // The rows about this change go to the audit of the mode it was made in (and, when the mode changes,
         // to the new one as well); who made it, what roles and retention it sets.
         const previous = deps.audit(modeOf(settings));

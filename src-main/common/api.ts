@@ -24,8 +24,9 @@ import type {
   SearchResult,
   SessionInfo,
   SettingsView,
+  TeamStatus,
 } from './dto';
-import type { Settings } from './settings';
+import type { Settings, TeamSettings } from './settings';
 
 type Call<I, O> = (input: I) => Promise<Result<O>>;
 type Empty = Record<string, never>;
@@ -141,6 +142,19 @@ export interface HelpdeskApi {
      * title, period, totals, a chart of calls per day, tables by action and operator — at `path`.
      */
     monthly: Call<{ month: string; unit?: string; fileName: string }, ReportResult>;
+  };
+  team: {
+    /** Whether this workstation works on a team store, and how that store answers now. */
+    status: Call<Empty, TeamStatus>;
+    /**
+     * Joins this workstation to the hotline's team store (supervisor): the store's password and the team's
+     * keys go to the keychain (the keys from a one-time join secret made on a member; without one, only a
+     * store no team has founded yet is taken, and this workstation founds it). Then the settings are saved
+     * with the team profile: the session ends, the audit and the counters are the team's from now on.
+     */
+    join: Call<{ team: TeamSettings; password: string; joinSecret?: string }, TeamStatus>;
+    /** On a member (supervisor): a one-time join secret for another workstation, shown once. */
+    createJoinSecret: Call<Empty, { secret: string; expiresAt: string }>;
   };
   outbox: {
     /** Training mode: the messages the relays would have sent, newest first. */

@@ -33,6 +33,8 @@ export const AUDIT_ACTIONS = [
   'dashboard.scan',
   'dashboard.export',
   'report.monthly',
+  'team.join',
+  'team.joinSecret',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

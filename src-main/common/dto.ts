@@ -1,5 +1,6 @@
 import type { CallRules } from './case-dto';
 import type { ErrorCode } from './errors';
+import type { ApiError } from './result';
 import type { Role } from './roles';
 import type { Dialect, Locale, Settings } from './settings';
 
@@ -150,6 +151,20 @@ export interface SettingsView {
   mailPasswordStored: boolean;
   /** False when the OS keychain cannot be reached. */
   keychainAvailable: boolean;
+}
+
+/** Team mode as this workstation sees it (settings, team store, its clock). */
+export interface TeamStatus {
+  /** A team store is configured (directory mode). */
+  enabled: boolean;
+  workstation: string | null;
+  /** The store's address without credentials (postgres://user@host:port/db). */
+  url: string | null;
+  /** `connected`: schema and keys checked; `unavailable`: cannot be reached now; `not-joined`: the keys are missing. */
+  state: 'off' | 'connected' | 'unavailable' | 'not-joined';
+  error: ApiError | null;
+  /** The database clock minus this workstation's (ms), when connected. */
+  clockOffsetMs: number | null;
 }
 
 export * from './audit-dto';

@@ -14,6 +14,7 @@ export const API_MANIFEST = {
   actions: ['unlock', 'resetPassword', 'resetAndUnlock', 'sendContactCode', 'updateContact'],
   dashboards: ['auditStats', 'scanStart', 'scanStatus', 'scanCancel', 'exportScan'],
   reports: ['monthly'],
+  team: ['status', 'join', 'createJoinSecret'],
   outbox: ['list'],
 } as const satisfies { [G in keyof HelpdeskApi]: readonly (keyof HelpdeskApi[G])[] };
 

@@ -32,6 +32,7 @@ export const PERMISSIONS: { [G in ApiGroup]: { [M in ApiMethod<G>]: Access } } =
   actions: { unlock: DESK, resetPassword: DESK, resetAndUnlock: SUPERVISOR, sendContactCode: DESK, updateContact: DESK },
   dashboards: { auditStats: AUDIT, scanStart: AUDIT, scanStatus: AUDIT, scanCancel: AUDIT, exportScan: AUDIT },
   reports: { monthly: AUDIT },
+  team: { status: { roles: ['operator', 'supervisor', 'auditor'] }, join: SUPERVISOR, createJoinSecret: SUPERVISOR },
   outbox: { list: DESK },
 };
 
@@ -39,7 +40,7 @@ export const PERMISSIONS: { [G in ApiGroup]: { [M in ApiMethod<G>]: Access } } =
  * Calls the UI makes on its own (polling a list, a scan, a countdown): they do not count as the
  * operator's activity, so a screen left open still locks after the idle time.
  */
-export const PASSIVE_METHODS: ReadonlySet<string> = new Set(['outbox.list', 'dashboards.scanStatus', 'cases.get', 'cases.gate', 'audit.head']);
+export const PASSIVE_METHODS: ReadonlySet<string> = new Set(['outbox.list', 'dashboards.scanStatus', 'cases.get', 'cases.gate', 'audit.head', 'team.status']);
 
 /** What a rule says for a session: allowed, or why not. */
 export function checkAccess(access: Access, who: { roles: readonly Role[] } | null, setup: boolean): 'allowed' | 'NOT_SIGNED_IN' | 'ROLE_NOT_ALLOWED' {

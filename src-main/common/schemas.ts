@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { HelpdeskApi } from './api';
 import { IDENTITY_CHECKS, QUERY_KINDS } from './dto';
 import type { ApiError } from './result';
-import { settingsSchema } from './settings';
+import { settingsSchema, teamSettingsSchema } from './settings';
 import { dnText, lineText, plainText, secretText } from './text-rules';
 
 const empty = z.strictObject({});
@@ -112,6 +112,15 @@ export const INPUT_SCHEMAS = {
       unit: lineText(200).optional(),
       fileName: exportFileName,
     }),
+  },
+  team: {
+    status: empty,
+    join: z.strictObject({
+      team: teamSettingsSchema,
+      password: secretText(512),
+      joinSecret: lineText(64).optional(),
+    }),
+    createJoinSecret: empty,
   },
   outbox: {
     list: z.strictObject({ limit: z.number().int().min(1).max(200).optional() }),

@@ -255,6 +255,40 @@ export const mailSettingsSchema = z.discriminatedUnion('provider', [
 ]);
 export type MailSettings = z.infer<typeof mailSettingsSchema>;
 
+/**
+ * How a workstation reaches the team store (PostgreSQL), read from its URL: `postgres://user@host:port/db`
+ * with `sslmode=disable` for plain TCP, anything else TLS with certificate and host-name verification.
+ * Null when it is not such a URL (a password inside counts as not: the password lives in the keychain).
+ */
+export function teamTransport(url: string): { host: string; port: number; database: string; user: string; tls: boolean } | null {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return null;
+  }
+  if ((u.protocol !== 'postgres:' && u.protocol !== 'postgresql:') || u.password) return null;
+  const database = decodeURIComponent(u.pathname.replace(/^\//u, ''));
+  const user = decodeURIComponent(u.username);
+  if (!u.hostname || !database || database.includes('/') || !user) return null;
+  return { host: u.hostname, port: u.port ? Number(u.port) : 5432, database, user, tls: u.searchParams.get('sslmode') !== 'disable' };
+}
+
+/** The team store's profile (no secret: the password and the team's keys are in the keychain). */
+export const teamSettingsSchema = z.strictObject({
+  url: lineText(300)
+    .refine((s) => teamTransport(s) !== null, { error: 'invalid_format' })
+    // Plain TCP only to this machine (a local tunnel end); off loopback TLS is required.
+    .refine((s) => {
+      const t = teamTransport(s);
+      return t === null || t.tls || isLoopbackHost(t.host);
+    }, { error: 'insecure_transport' }),
+  caCertificate: pemCertificates.default(''),
+  /** This workstation's name on every audit row it writes ("Máy 3 — tầng 2"). */
+  workstation: lineText(60),
+});
+export type TeamSettings = z.infer<typeof teamSettingsSchema>;
+
 /** Keychain entry names of relay secrets: tied to the endpoint, so a changed URL never receives them. */
 export const LOCALES = ['vi', 'en'] as const;
 export type Locale = (typeof LOCALES)[number];
@@ -275,6 +309,11 @@ export const settingsSchema = z.strictObject({
   session: z
     .strictObject({ idleLockMinutes: z.number().int().min(MIN_IDLE_LOCK_MINUTES, { error: 'too_short' }).max(MAX_IDLE_LOCK_MINUTES, { error: 'too_long' }) })
     .optional(),
+  /**
+   * Team mode ("Dùng chung cho tổ tổng đài"): the counters, the codes and the audit of directory mode live
+   * in the team's PostgreSQL instead of this workstation's SQLite. Absent: one workstation, SQLite.
+   */
+  team: teamSettingsSchema.optional(),
   /** How long audit rows are kept before a supervisor may purge them (default 24 months). */
   audit: z
     .strictObject({ retentionMonths: z.number().int().min(MIN_RETENTION_MONTHS, { error: 'too_short' }).max(MAX_RETENTION_MONTHS, { error: 'too_long' }) })

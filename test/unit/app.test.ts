@@ -308,7 +308,9 @@ describe('app: a refused or failed settings save changes nothing, in the keychai
 describe('app: roles, enforced per contract method in the main process', () => {
   // The expectation is written out here, not derived from PERMISSIONS: a changed rule must change this test.
   const PUBLIC = ['app.info', 'session.current', 'session.signIn', 'session.signOut'];
-  const SUPERVISOR_ONLY = ['cases.override', 'actions.resetAndUnlock', 'settings.get', 'settings.save', 'settings.testConnection', 'audit.purge'];
+  const SUPERVISOR_ONLY = ['cases.override', 'actions.resetAndUnlock', 'settings.get', 'settings.save', 'settings.testConnection', 'audit.purge', 'team.join', 'team.createJoinSecret'];
+  /** Every signed-in role, whatever it is. */
+  const ANY_ROLE = ['team.status'];
   const SUPERVISOR_OR_AUDITOR = [
     'audit.verify',
     'audit.recent',
@@ -360,6 +362,7 @@ describe('app: roles, enforced per contract method in the main process', () => {
         if (['session.signOut', 'session.signIn', 'session.lock', 'session.unlock', 'settings.save'].includes(path)) continue; // would end or lock the session
         const allowed =
           PUBLIC.includes(path) ||
+          ANY_ROLE.includes(path) ||
           (SUPERVISOR_OR_AUDITOR.includes(path) ? roleName !== 'operator' : roleName === 'supervisor' ? true : roleName === 'operator' ? !SUPERVISOR_ONLY.includes(path) : false);
         const r = await call(api, path);
         const denied = !r.ok && r.error?.code === 'ROLE_NOT_ALLOWED';

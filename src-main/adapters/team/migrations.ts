@@ -8,7 +8,7 @@ import { GENESIS_HASH } from '../store/audit-chain';
  * workstation checks the version when it connects and refuses a database it does not know (another
  * app's), an older schema (migrate first) or a newer one (update the app first).
  */
-export const TEAM_SCHEMA_VERSION = 1;
+export const TEAM_SCHEMA_VERSION = 2;
 
 /** What marks a database as Helpdesk's team store (helpdesk_meta.app). */
 export const TEAM_APP_MARK = 'helpdesk-team-store';
@@ -84,6 +84,25 @@ const STEPS: readonly ((app: string) => string)[] = [
     GRANT USAGE ON SEQUENCE otp_sends_id_seq TO ${app};
     GRANT SELECT, INSERT ON audit TO ${app};
     GRANT SELECT, UPDATE ON audit_head TO ${app};
+  `,
+  // 2: joining a workstation — the team's keys sealed under a one-time join secret (the secret is never
+  //    stored; the sealed keys are wiped when used), and a check value that tells whether a key is the team's
+  (app) => `
+    CREATE TABLE team_joins (
+      id text PRIMARY KEY,
+      created_at timestamptz NOT NULL DEFAULT now(),
+      expires_at timestamptz NOT NULL,
+      created_by text NOT NULL,
+      created_on text NOT NULL,
+      salt bytea,
+      sealed bytea,
+      attempts integer NOT NULL DEFAULT 0,
+      used_at timestamptz,
+      used_on text
+    );
+    CREATE TABLE team_key_check (id integer PRIMARY KEY CHECK (id = 1), audit_key_check text NOT NULL, founded_on text NOT NULL, founded_at timestamptz NOT NULL DEFAULT now());
+    GRANT SELECT, INSERT, UPDATE ON team_joins TO ${app};
+    GRANT SELECT, INSERT ON team_key_check TO ${app};
   `,
 ];
 

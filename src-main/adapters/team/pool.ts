@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { isLoopbackHost, teamTransport } from '../../common/settings';
 import { HelpdeskError } from '../../domain/errors';
 import type { Clock } from '../../domain/ports';
 import { checkTeamSchema } from './migrations';
@@ -19,46 +20,27 @@ export interface TeamStoreProfile {
 /** Bounds on every wait: a stopped or hung server gives a translated error in bounded time. */
 export const TEAM_TIMEOUTS = { connectMs: 5_000, queryMs: 8_000 } as const;
 
-const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/u;
-
-/** The parts of a team store URL, checked: postgres scheme, a host, a database, no password inside. */
-export function parseTeamUrl(url: string): { host: string; port: number; database: string; user: string; tls: 'require' | 'disable' | 'default' } {
-  let u: URL;
-  try {
-    u = new URL(url);
-  } catch {
-    throw new HelpdeskError('VALIDATION_FAILED', { field: 'team.url', reason: 'invalid_format' });
-  }
-  if (u.protocol !== 'postgres:' && u.protocol !== 'postgresql:') throw new HelpdeskError('VALIDATION_FAILED', { field: 'team.url', reason: 'invalid_format' });
-  if (u.password) throw new HelpdeskError('VALIDATION_FAILED', { field: 'team.url', reason: 'invalid_value', detail: 'password in URL' });
-  const database = decodeURIComponent(u.pathname.replace(/^\//u, ''));
-  const user = decodeURIComponent(u.username);
-  if (!u.hostname || !database || !user) throw new HelpdeskError('VALIDATION_FAILED', { field: 'team.url', reason: 'invalid_format' });
-  const mode = u.searchParams.get('sslmode');
-  const tls = mode === 'disable' ? 'disable' : mode === null ? 'default' : 'require';
-  return { host: u.hostname.replace(/^\[|\]$/gu, ''), port: u.port ? Number(u.port) : 5432, database, user, tls };
-}
-
-/** Whether a team store URL may be used at all: plain TCP only to this machine (a test or a tunnel). */
-export function teamTransportAllowed(url: string): boolean {
-  const p = parseTeamUrl(url);
-  return p.tls !== 'disable' || LOOPBACK.test(p.host);
+/** The parts of a team store URL, checked as the settings schema does (common/settings.ts teamTransport). */
+export function parseTeamUrl(url: string): NonNullable<ReturnType<typeof teamTransport>> {
+  const p = teamTransport(url);
+  if (!p) throw new HelpdeskError('VALIDATION_FAILED', { field: 'team.url', reason: 'invalid_format' });
+  return p;
 }
 
 /** The pool's settings: verify-full TLS unless plain TCP to loopback was asked for. */
 export function poolConfig(profile: TeamStoreProfile, password: string): pg.PoolConfig {
   const p = parseTeamUrl(profile.url);
-  if (p.tls === 'disable' && !LOOPBACK.test(p.host)) throw new HelpdeskError('INSECURE_CONNECTION', { field: 'team.url', reason: 'insecure_transport' });
+  const host = p.host.replace(/^\[|\]$/gu, '');
+  if (!p.tls && !isLoopbackHost(p.host)) throw new HelpdeskError('INSECURE_CONNECTION', { field: 'team.url', reason: 'insecure_transport' });
   return {
-    host: p.host,
+    host,
     port: p.port,
     database: p.database,
     user: p.user,
     password,
-    ssl:
-      p.tls === 'disable'
-        ? false
-        : { rejectUnauthorized: true, ...(profile.caCertificate.trim() ? { ca: profile.caCertificate } : {}), servername: LOOPBACK.test(p.host) ? undefined : p.host },
+    ssl: p.tls
+      ? { rejectUnauthorized: true, ...(profile.caCertificate.trim() ? { ca: profile.caCertificate } : {}), servername: isLoopbackHost(p.host) ? undefined : host }
+      : false,
     application_name: `helpdesk ${profile.workstation}`.slice(0, 63),
     connectionTimeoutMillis: TEAM_TIMEOUTS.connectMs,
     query_timeout: TEAM_TIMEOUTS.queryMs,

@@ -88,6 +88,10 @@ export const auditMessages: Pick<Messages, 'outbox' | 'audit'> = {
         checkpoint: 'Rows past retention removed (checkpoint)',
         purge: 'Purge requested (no row removed)',
       },
+      team: {
+        join: 'Workstation joined the hotline team',
+        joinSecret: 'Team join secret made',
+      },
       dashboard: {
         scan: 'Directory scan (dashboard)',
         export: 'Directory figures export',

@@ -65,6 +65,9 @@ export const errorsMessages: Pick<Messages, 'errors' | 'reasons' | 'validation'>
     TEAM_STORE_TLS: "The shared store's certificate is not trusted or does not name the server: not connected. Check the CA certificate in the settings.",
     TEAM_STORE_AUTH: 'The shared store refused this workstation’s account or password: not connected.',
     TEAM_STORE_SCHEMA: 'The chosen database is not a Helpdesk shared store of the right version: nothing was written to it.',
+    TEAM_JOIN_REFUSED: 'This join secret does not join the hotline team.',
+    TEAM_NOT_JOINED:
+      "This workstation has not joined the hotline team (the shared store's password or the team's keys are not in its keychain): no code was sent, nothing was written. A supervisor joins it with a join secret.",
     AUDIT_KEY_MISSING: "The audit log's key is not on this machine or does not fit the log (the keychain was reset, the data moved to another machine, or the log's last row was changed): nothing can be audited, so every action on the real directory is blocked. Restore the key or contact the system administrator.",
     INTERNAL: 'Something unexpected went wrong. Please try again.',
   },
@@ -78,6 +81,14 @@ export const errorsMessages: Pick<Messages, 'errors' | 'reasons' | 'validation'>
       too_short: 'The directory refused the password: it is shorter than the minimum length.',
       too_young: 'The directory refused the password: it was changed too recently to be changed again.',
       policy: 'The directory refused the password under its password policy.',
+    },
+    TEAM_JOIN_REFUSED: {
+      unknown: 'The shared store has no such join secret: check the secret or the store address.',
+      expired: 'The join secret has expired: a supervisor makes a new one on a member workstation.',
+      used: 'This join secret was used already: each works once.',
+      wrong: 'The join secret is wrong.',
+      void: 'The join secret was voided after too many wrong tries: a supervisor makes a new one.',
+      founded: 'A team was founded on this store already: enter a join secret made by a supervisor on a member workstation.',
     },
     TEAM_STORE_SCHEMA: {
       foreign: 'This database belongs to another application (not a Helpdesk shared store): nothing was written to it.',
@@ -98,6 +109,7 @@ export const errorsMessages: Pick<Messages, 'errors' | 'reasons' | 'validation'>
       no_delivery_contact: 'No verified contact to send a temporary password to — update the mobile number or backup e-mail first.',
       override_attempts: 'A wrong citizen ID was entered {maxMismatches} times today for this account: no more overrides today.',
       no_citizen_id: 'The record has no citizen ID for this account: choose another check.',
+      team_unsupported: 'This build of the app has no team mode.',
       team_retention: 'Retention on the shared store is not done from the app yet: the system administrator does it on the server.',
       directory_identity:
         'This workstation holds the audit of another directory: from training mode it can only go back to that one. To change the directory server, a supervisor signs in in directory mode and changes it.',

@@ -87,6 +87,10 @@ export const auditMessages = {
         checkpoint: 'Xóa dòng quá hạn lưu trữ (điểm mốc)',
         purge: 'Yêu cầu xóa nhật ký quá hạn (không xóa dòng nào)',
       },
+      team: {
+        join: 'Máy tham gia tổ tổng đài',
+        joinSecret: 'Tạo mã tham gia tổ tổng đài',
+      },
       dashboard: {
         scan: 'Quét thư mục (thống kê)',
         export: 'Xuất số liệu thư mục',

@@ -37,6 +37,9 @@ export const errorsMessages = {
       'Chứng chỉ của máy chủ kho dữ liệu dùng chung không được tin cậy hoặc không đúng tên máy chủ: không kết nối. Hãy kiểm tra chứng chỉ CA trong cài đặt.',
     TEAM_STORE_AUTH: 'Kho dữ liệu dùng chung từ chối tài khoản hoặc mật khẩu của máy này: không kết nối.',
     TEAM_STORE_SCHEMA: 'Cơ sở dữ liệu đã chọn không phải kho dữ liệu dùng chung của Helpdesk đúng phiên bản: không ghi gì vào đó.',
+    TEAM_JOIN_REFUSED: 'Không tham gia được tổ tổng đài bằng mã này.',
+    TEAM_NOT_JOINED:
+      'Máy này chưa tham gia tổ tổng đài (thiếu mật khẩu kho dữ liệu dùng chung hoặc khóa của tổ trong kho khóa): chưa gửi mã và chưa ghi gì. Giám sát viên cho máy tham gia bằng mã tham gia.',
     AUDIT_KEY_MISSING: 'Khóa của nhật ký kiểm tra không có trên máy này hoặc không khớp với nhật ký (kho khóa đã bị đặt lại, dữ liệu được chuyển sang máy khác, hoặc dòng cuối của nhật ký đã bị sửa): không ghi được nhật ký nên mọi thao tác với thư mục thật bị chặn. Hãy khôi phục khóa hoặc liên hệ quản trị hệ thống.',
     CASE_NOT_FOUND: 'Không tìm thấy yêu cầu hỗ trợ.',
     CASE_CLOSED: 'Yêu cầu hỗ trợ đã đóng.',
@@ -84,6 +87,14 @@ export const errorsMessages = {
       too_young: 'Máy chủ thư mục từ chối mật khẩu: mật khẩu vừa được đổi, chính sách chưa cho đổi lại.',
       policy: 'Máy chủ thư mục từ chối mật khẩu theo chính sách mật khẩu.',
     },
+    TEAM_JOIN_REFUSED: {
+      unknown: 'Không có mã tham gia này trong kho dữ liệu dùng chung: hãy kiểm tra lại mã hoặc địa chỉ kho.',
+      expired: 'Mã tham gia đã hết hạn: giám sát viên tạo mã mới trên một máy của tổ.',
+      used: 'Mã tham gia này đã được dùng: mỗi mã chỉ dùng được một lần.',
+      wrong: 'Mã tham gia không đúng.',
+      void: 'Mã tham gia đã bị hủy sau nhiều lần nhập sai: giám sát viên tạo mã mới.',
+      founded: 'Tổ tổng đài đã được lập trên kho này: hãy nhập mã tham gia do giám sát viên tạo trên một máy của tổ.',
+    },
     TEAM_STORE_SCHEMA: {
       foreign: 'Cơ sở dữ liệu này thuộc về ứng dụng khác (không phải kho dữ liệu dùng chung của Helpdesk): không ghi gì vào đó.',
       older: 'Kho dữ liệu dùng chung có phiên bản cũ hơn ứng dụng: quản trị hệ thống cần nâng cấp kho trước (npm run team:migrate).',
@@ -104,6 +115,7 @@ export const errorsMessages = {
         'Chưa có liên hệ đã xác minh để gửi mật khẩu tạm thời — hãy cập nhật số di động hoặc thư điện tử dự phòng trước.',
       override_attempts: 'Hôm nay đã nhập sai số CCCD/CMND {maxMismatches} lần cho tài khoản này: không xác minh thay được nữa trong ngày.',
       no_citizen_id: 'Hồ sơ của tài khoản không có số CCCD/CMND: hãy chọn cách kiểm tra khác.',
+      team_unsupported: 'Bản ứng dụng này không có chế độ tổ tổng đài.',
       team_retention: 'Kho dữ liệu dùng chung chưa hỗ trợ xóa nhật ký theo thời hạn lưu giữ từ ứng dụng: quản trị hệ thống thực hiện trên máy chủ.',
       directory_identity:
         'Máy này đang giữ nhật ký của một thư mục khác: từ chế độ đào tạo chỉ quay lại được đúng thư mục đó. Muốn đổi máy chủ thư mục, giám sát viên đăng nhập ở chế độ thư mục rồi đổi.',
