@@ -38,6 +38,8 @@ export interface TeamStores {
   audit: AuditLog;
   otp: OtpService;
   clock: Clock;
+  /** A round trip to the store (TEAM_STORE_UNAVAILABLE when it does not answer). */
+  ping(): Promise<void>;
   close(): Promise<void>;
 }
 

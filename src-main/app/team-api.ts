@@ -45,6 +45,7 @@ export function createTeamApi(deps: TeamApiDeps): HelpdeskApi['team'] {
     const base = { enabled: true, workstation: team.workstation, url: shownUrl(team) };
     try {
       const stores = await desk.team();
+      await stores.ping();
       return { ...base, state: 'connected', error: null, clockOffsetMs: stores.clock.now().getTime() - Date.now() };
     } catch (err) {
       const e = err instanceof HelpdeskError ? err : new HelpdeskError('INTERNAL');

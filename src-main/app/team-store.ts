@@ -31,6 +31,9 @@ export async function openTeamStores(team: TeamSettings, secrets: SecretStore, l
       audit: new PgAuditLog(pool, clock, keys.audit),
       otp: new OtpService(new PgOtpStore(pool), clock, cryptoRandom, new HmacCodeHasher(keys.otp), policy),
       clock,
+      ping: async () => {
+        await pool.read((c) => c.query('SELECT 1'));
+      },
       close: () => pool.close(),
     };
   } catch (err) {

@@ -11,7 +11,7 @@
  * (owns the database, runs the migrations) and `helpdesk_app` (what workstations sign in as; the
  * migrations grant it no UPDATE or DELETE on the audit table).
  *
- * Outages for fault tests: `halt()` stops the server (SIGTERM: fast shutdown; SIGKILL: a crash) keeping its
+ * Outages for fault tests: `halt()` stops the server (SIGINT: fast shutdown, clients disconnected; SIGKILL: a crash) keeping its
  * port and data; `start()` brings it back; `hang()` stops every process of the cluster (SIGSTOP to the
  * postmaster and each backend: connections are accepted by the kernel but never answered) until `resume()`.
  *
@@ -228,7 +228,7 @@ export async function startPostgres(opts: PostgresOptions = {}): Promise<Postgre
     }
   };
 
-  async function halt(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+  async function halt(signal: NodeJS.Signals = 'SIGINT'): Promise<void> {
     const s = server;
     if (!s || pid() === null) return;
     if (signal === 'SIGKILL') {

@@ -1,0 +1,183 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MemorySecretStore } from '../../src-main/adapters/secrets/keytar-secret-store';
+import { migrateTeamStore } from '../../src-main/adapters/team/migrations';
+import { poolConfig } from '../../src-main/adapters/team/pool';
+import { createRuntime, type Runtime } from '../../src-main/app/runtime';
+import { teamKeysKey, teamPasswordKey } from '../../src-main/app/secret-keys';
+import type { AccountSummary } from '../../src-main/common/dto';
+import type { Settings, TeamSettings } from '../../src-main/common/settings';
+import { generateDirectoryLdif, TRAINING_OPERATOR_PASSWORD } from '../../scripts/training-data';
+import pg from 'pg';
+import { startPostgres, type PostgresHandle } from '../helpers/postgres';
+import { sessionSettings } from '../helpers/session-settings';
+import { type SlapdHandle, startSlapd } from '../helpers/slapd';
+import { type HttpSmsSink, startHttpSmsSink } from '../helpers/sms-sinks';
+
+// Issue #13 through the app itself: two workstations (runtimes with their own data folders and keychains)
+// over one slapd, one SMS gateway and one PostgreSQL team store. The first founds the team, the second
+// joins with a one-time secret; then the counters, the code and the audit are the team's.
+const BASE = 'dc=daotao,dc=gov,dc=vn';
+const ESMS = { apiKey: 'k-team-123456', secretKey: 's-team-123456' };
+let slapd: SlapdHandle;
+let sms: HttpSmsSink;
+let db: PostgresHandle;
+let settings: Settings;
+let team: (workstation: string) => TeamSettings;
+const dirs: string[] = [];
+
+interface Workstation {
+  runtime: Runtime;
+  secrets: MemorySecretStore;
+}
+let a: Workstation;
+let b: Workstation;
+
+async function workstation(): Promise<Workstation> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'helpdesk-team-'));
+  dirs.push(dataDir);
+  const secrets = new MemorySecretStore();
+  const runtime = await createRuntime({ dataDir, resourcesDir: join(process.cwd(), 'resources'), secrets, version: 'test' });
+  expect((await runtime.api.settings.save({ settings, servicePassword: slapd.servicePassword, smsSecret: JSON.stringify(ESMS) })).ok).toBe(true);
+  return { runtime, secrets };
+}
+
+const signIn = async (w: Workstation, username: string) =>
+  expect((await w.runtime.api.session.signIn({ username, password: TRAINING_OPERATOR_PASSWORD })).ok).toBe(true);
+
+async function accountId(w: Workstation, username: string): Promise<string> {
+  const found = await w.runtime.api.directory.search({ query: username, kind: 'username' });
+  if (!found.ok) throw new Error(found.error.code);
+  return (found.value.items[0] as AccountSummary).id;
+}
+
+beforeAll(async () => {
+  [slapd, sms, db] = await Promise.all([
+    startSlapd({ baseDn: BASE, ldif: generateDirectoryLdif({ baseDn: BASE, count: 10 }) }),
+    startHttpSmsSink({ esms: ESMS }),
+    startPostgres(),
+  ]);
+  const owner = new pg.Client(poolConfig({ url: db.url(db.owner).replace(/:[^:@]*@/u, '@'), caCertificate: db.caPem, workstation: 'admin' }, db.owner.password));
+  await owner.connect();
+  await migrateTeamStore(owner, db.app.user);
+  await owner.end();
+  settings = sessionSettings({ slapd, baseDn: BASE, sms, smsTimeoutMs: 3000 });
+  team = (workstation) => ({ url: `postgres://${db.app.user}@127.0.0.1:${db.port}/${db.database}`, caCertificate: db.caPem, workstation });
+  [a, b] = [await workstation(), await workstation()];
+}, 90_000);
+
+afterAll(async () => {
+  for (const w of [a, b]) await w?.runtime.close();
+  await Promise.all([slapd?.stop(), sms?.close(), db?.stop()]);
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+describe('joining the team', () => {
+  it('bad input is refused, translated, and nothing is kept: no TLS off loopback, a wrong CA, a wrong password, a join secret where no team exists', async () => {
+    await signIn(a, 'giamsat01');
+    const keptSettings = readFileSync(a.runtime.settingsPath, 'utf8');
+    const localHead = await a.runtime.api.audit.head({});
+    const tries = [
+      { team: { ...team('Máy A'), url: `postgres://${db.app.user}@10.0.0.5:5432/helpdesk?sslmode=disable` }, password: db.app.password },
+      { team: { ...team('Máy A'), caCertificate: '' }, password: db.app.password },
+      { team: team('Máy A'), password: 'not-the-password' },
+      { team: team('Máy A'), password: db.app.password, joinSecret: 'HD-ABCDEF-ABCDE-ABCDE-ABCDE-ABCDE' },
+    ];
+    const codes = [];
+    for (const t of tries) {
+      const r = await a.runtime.api.team.join(t);
+      codes.push(r.ok ? 'ok' : `${r.error.code}${r.error.reason ? ` ${r.error.reason}` : ''}`);
+    }
+    expect(codes).toEqual(['INSECURE_CONNECTION insecure_transport', 'TEAM_STORE_TLS', 'TEAM_STORE_AUTH', 'TEAM_JOIN_REFUSED unknown']);
+    expect(readFileSync(a.runtime.settingsPath, 'utf8')).toBe(keptSettings);
+    expect(await a.secrets.get(teamPasswordKey(team('Máy A')))).toBeNull();
+    expect(await a.secrets.get(teamKeysKey(team('Máy A')))).toBeNull();
+    expect((await db.admin<{ n: number }>('SELECT count(*)::int AS n FROM audit')).rows[0]!.n).toBe(0);
+    // The local chain recorded each refusal, and nothing else changed.
+    const after = await a.runtime.api.audit.recent({ limit: 10 });
+    expect(after.ok && after.value.filter((r) => r.action === 'team.join' && r.outcome === 'refused').map((r) => r.detail.code)).toEqual([
+      'TEAM_JOIN_REFUSED',
+      'TEAM_STORE_AUTH',
+      'TEAM_STORE_TLS',
+      'INSECURE_CONNECTION',
+    ]);
+    expect(localHead.ok).toBe(true);
+  });
+
+  it('the first workstation founds the team; the session ends; back in, the audit and the status are the team store', async () => {
+    const r = await a.runtime.api.team.join({ team: team('Máy A'), password: db.app.password });
+    expect(r).toMatchObject({ ok: true, value: { enabled: true, state: 'connected', workstation: 'Máy A' } });
+    expect(await a.runtime.api.session.current({})).toMatchObject({ ok: true, value: { operator: null } });
+    await signIn(a, 'giamsat01');
+    const rows = await db.admin<{ action: string; workstation: string }>('SELECT action, workstation FROM audit ORDER BY seq');
+    expect(rows.rows.at(-1)).toEqual({ action: 'session.signIn', workstation: 'Máy A' });
+  });
+
+  it('a second workstation joins with a one-time secret: a wrong one counts, the right one works once', async () => {
+    const made = await a.runtime.api.team.createJoinSecret({});
+    if (!made.ok) throw new Error(made.error.code);
+    expect(made.value.secret).toMatch(/^HD-[A-Z2-9]{6}(-[A-Z2-9]{5}){4}$/u);
+    await signIn(b, 'giamsat01');
+    const wrong = made.value.secret.slice(0, -1) + (made.value.secret.endsWith('A') ? 'B' : 'A');
+    expect(await b.runtime.api.team.join({ team: team('Máy B'), password: db.app.password, joinSecret: wrong })).toMatchObject({ ok: false, error: { code: 'TEAM_JOIN_REFUSED', reason: 'wrong' } });
+    expect(await b.runtime.api.team.join({ team: team('Máy B'), password: db.app.password })).toMatchObject({ ok: false, error: { code: 'TEAM_JOIN_REFUSED', reason: 'founded' } });
+    expect(await b.runtime.api.team.join({ team: team('Máy B'), password: db.app.password, joinSecret: made.value.secret })).toMatchObject({ ok: true, value: { state: 'connected' } });
+    await signIn(b, 'giamsat01');
+    // The secret is spent: its sealed keys are gone from the store, and it cannot join a third.
+    const join = await db.admin<{ sealed: Buffer | null; used_on: string }>('SELECT sealed, used_on FROM team_joins');
+    expect(join.rows).toEqual([{ sealed: null, used_on: 'Máy B' }]);
+    const c = await workstation();
+    await signIn(c, 'giamsat01');
+    expect(await c.runtime.api.team.join({ team: team('Máy C'), password: db.app.password, joinSecret: made.value.secret })).toMatchObject({ ok: false, error: { code: 'TEAM_JOIN_REFUSED', reason: 'used' } });
+    await c.runtime.close();
+  }, 60_000);
+});
+
+describe('the rules hold for the team', () => {
+  it('a code sent from A counts on B: the spacing refuses B; the SMS gateway received one code; B sees A\'s rows; the chain verifies on both', async () => {
+    sms.reset();
+    await signIn(a, 'tongdai01');
+    await signIn(b, 'tongdai02');
+    const onA = await a.runtime.api.cases.open({ accountId: await accountId(a, 'annv'), reason: 'Phiếu HT-1' });
+    const onB = await b.runtime.api.cases.open({ accountId: await accountId(b, 'annv'), reason: 'Phiếu HT-2' });
+    if (!onA.ok || !onB.ok) throw new Error('case not opened');
+    expect(await a.runtime.api.cases.sendCode({ caseId: onA.value.id, channel: 'sms' })).toMatchObject({ ok: true, value: { status: 'code-sent' } });
+    const second = await b.runtime.api.cases.sendCode({ caseId: onB.value.id, channel: 'sms' });
+    expect(second).toMatchObject({ ok: false, error: { code: 'OTP_TOO_SOON' } });
+    expect(sms.requests.length).toBe(1);
+    // B's view of the case shows the team's numbers: one send used today.
+    const viewB = await b.runtime.api.cases.get({ caseId: onB.value.id });
+    expect(viewB.ok && viewB.value.resend.remainingToday).toBe(onA.value.policy.maxPerDay - 1);
+
+    await signIn(b, 'giamsat01');
+    const rows = await b.runtime.api.audit.query({ filter: { action: 'code.send' } });
+    expect(rows.ok && rows.value.rows.map((r) => [r.operator, r.outcome, r.detail.workstation])).toEqual([
+      ['tongdai02', 'refused', 'Máy B'],
+      ['tongdai01', 'ok', 'Máy A'],
+    ]);
+    expect(await b.runtime.api.audit.verify({})).toMatchObject({ ok: true, value: { ok: true, problemCount: 0 } });
+    await signIn(a, 'giamsat01');
+    expect(await a.runtime.api.audit.verify({})).toMatchObject({ ok: true, value: { ok: true } });
+    expect(await a.runtime.api.team.status({})).toMatchObject({ ok: true, value: { state: 'connected', workstation: 'Máy A' } });
+  }, 60_000);
+
+  it('the team store stopped: a send is refused, translated, and no code goes out; back, it works again', async () => {
+    await signIn(a, 'tongdai01');
+    const opened = await a.runtime.api.cases.open({ accountId: await accountId(a, 'dungpq'), reason: 'Phiếu HT-3' });
+    if (!opened.ok) throw new Error(opened.error.code);
+    sms.reset();
+    await db.halt();
+    try {
+      const r = await a.runtime.api.cases.sendCode({ caseId: opened.value.id, channel: 'sms' });
+      expect(r).toMatchObject({ ok: false, error: { code: 'TEAM_STORE_UNAVAILABLE' } });
+      expect(sms.requests.length).toBe(0);
+      expect(await a.runtime.api.team.status({})).toMatchObject({ ok: true, value: { state: 'unavailable', error: { code: 'TEAM_STORE_UNAVAILABLE' } } });
+    } finally {
+      await db.start();
+    }
+    expect(await a.runtime.api.cases.sendCode({ caseId: opened.value.id, channel: 'sms' })).toMatchObject({ ok: true });
+    expect(sms.requests.length).toBe(1);
+  }, 60_000);
+});
