@@ -19,6 +19,11 @@ export interface HarnessOptions {
   configPath?: string;
   /** Extra environment. */
   env?: NodeJS.ProcessEnv;
+  /**
+   * A workstation of its own: its own D-Bus session and an unlocked gnome-keyring in its own folder, so
+   * nothing it keeps in its keychain is seen by another harness (team mode: separate workstations).
+   */
+  ownKeyring?: string;
 }
 
 export interface Harness {
@@ -40,7 +45,16 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
   if (opts.configPath) env.HELPDESK_CONFIG = opts.configPath;
   else delete env.HELPDESK_CONFIG;
   delete env.HELPDESK_PORT; // a free port, read from the URL it prints
-  const child = spawn(process.execPath, ['--import', 'tsx', join(REPO, 'src-main', 'web', 'main.ts')], { cwd: REPO, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const node = [process.execPath, '--import', 'tsx', join(REPO, 'src-main', 'web', 'main.ts')];
+  const quote = (s: string): string => `'${s.replace(/'/gu, `'\\''`)}'`;
+  const child = opts.ownKeyring
+    ? spawn(
+        'dbus-run-session',
+        ['--', 'bash', '-c', `export XDG_DATA_HOME=${quote(opts.ownKeyring)}; printf %s workstation | gnome-keyring-daemon --unlock --components=secrets >/dev/null; exec ${node.map(quote).join(' ')}`],
+        // Its own process group: killing the harness ends its D-Bus session and keyring too.
+        { cwd: REPO, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true },
+      )
+    : spawn(node[0]!, node.slice(1), { cwd: REPO, env, stdio: ['ignore', 'pipe', 'pipe'] });
   const h: Harness = {
     child,
     base: '',
@@ -70,6 +84,11 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
 /** Stops the harness if it still runs (SIGKILL): for afterAll. */
 export async function killHarness(h: Harness | undefined): Promise<void> {
   if (h && h.child.exitCode === null && h.child.signalCode === null) {
+    try {
+      if (h.child.pid) process.kill(-h.child.pid, 'SIGKILL'); // a harness with its own keyring leads a group
+    } catch {
+      /* not a group leader */
+    }
     h.child.kill('SIGKILL');
     await h.closed;
   }
