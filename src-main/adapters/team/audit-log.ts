@@ -4,6 +4,7 @@ import { HelpdeskError } from '../../domain/errors';
 import type { AuditChainReport, AuditHead, AuditLog, AuditRecord, Clock } from '../../domain/ports';
 import { chainHash, checkpointFrom, createChainWalk, type AuditRow } from '../store/audit-chain';
 import { cleanRecord } from '../store/audit-store';
+import type pg from 'pg';
 import type { TeamPool } from './pool';
 
 const ENTRY_COLUMNS = 'seq, at, operator, action, outcome, target, unit, case_id, detail';
@@ -41,16 +42,27 @@ export class PgAuditLog implements AuditLog {
   async append(record: AuditRecord): Promise<void> {
     const workstation = this.pool.profile.workstation;
     const clean = cleanRecord({ ...record, detail: { ...record.detail, workstation } });
-    await this.pool.transaction(async (c) => {
-      const head = (await c.query<{ seq: string; hash: string }>('SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE')).rows[0];
-      if (!head) throw new HelpdeskError('AUDIT_TAMPERED', { detail: 'no head row' });
-      const row = { ...clean, seq: Number(head.seq) + 1, at: this.clock.now().toISOString() };
-      const hash = chainHash(this.key, head.hash, row);
-      await c.query(
-        'INSERT INTO audit (seq, at, workstation, operator, action, outcome, target, unit, case_id, detail, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)',
-        [row.seq, row.at, workstation, row.operator, row.action, row.outcome, row.target, row.unit, row.case_id, row.detail, head.hash, hash],
-      );
-      await c.query('UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1', [row.seq, hash]);
+    // Two round trips while the head is locked (every workstation waits on it): the lock taken with the
+    // transaction's start, then the row, the new head and the commit together. The values go in as
+    // literals escaped by the client library (a multi-statement query takes no parameters).
+    await this.pool.read(async (c) => {
+      const opened = (await c.query('BEGIN; SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE')) as unknown as pg.QueryResult<{ seq: string; hash: string }>[];
+      try {
+        const head = opened[1]?.rows[0];
+        if (!head) throw new HelpdeskError('AUDIT_TAMPERED', { detail: 'no head row' });
+        const row = { ...clean, seq: Number(head.seq) + 1, at: this.clock.now().toISOString() };
+        const hash = chainHash(this.key, head.hash, row);
+        const lit = (v: string | null): string => (v === null ? 'NULL' : c.escapeLiteral(v));
+        const values = [lit(row.at), lit(workstation), lit(row.operator), lit(row.action), lit(row.outcome), lit(row.target), lit(row.unit), lit(row.case_id), lit(row.detail), lit(head.hash), lit(hash)];
+        await c.query(
+          `INSERT INTO audit (seq, at, workstation, operator, action, outcome, target, unit, case_id, detail, prev_hash, hash) VALUES (${row.seq}, ${values.join(', ')});
+           UPDATE audit_head SET seq = ${row.seq}, hash = ${lit(hash)} WHERE id = 1;
+           COMMIT`,
+        );
+      } catch (err) {
+        await c.query('ROLLBACK').catch(() => undefined);
+        throw err;
+      }
     });
   }
 

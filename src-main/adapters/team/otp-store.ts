@@ -24,12 +24,31 @@ export class PgOtpStore implements OtpStore {
   constructor(private readonly pool: TeamPool) {}
 
   async reserveSend(accountKey: string, now: Date, dayKey: string, decide: (stats: SendStats) => SendDecision): Promise<Reservation> {
-    return this.pool.transaction(async (c) => {
-      await lockAccount(c, accountKey);
-      const decision = decide(await stats(c, accountKey, dayKey));
-      if (!decision.ok) return decision;
-      const r = await c.query<{ id: string }>(`INSERT INTO otp_sends (account_key, day, at, state) VALUES ($1, $2, $3, 'reserved') RETURNING id`, [accountKey, dayKey, now]);
-      return { ok: true, id: Number(r.rows[0]!.id) };
+    // Two round trips while the account is locked: the lock and the counts with the transaction's start,
+    // then the slot and the commit together (values as literals escaped by the client library).
+    return this.pool.read(async (c) => {
+      const k = c.escapeLiteral(accountKey);
+      const d = c.escapeLiteral(dayKey);
+      const opened = (await c.query(
+        `BEGIN; SELECT pg_advisory_xact_lock(hashtextextended(${c.escapeLiteral(`otp:${accountKey}`)}, 0));
+         SELECT (SELECT count(*) FROM otp_sends WHERE account_key = ${k} AND day = ${d} AND state <> 'released') AS today,
+                (SELECT max(at) FROM otp_sends WHERE account_key = ${k} AND state <> 'released') AS last`,
+      )) as unknown as pg.QueryResult<{ today: string; last: Date | null }>[];
+      try {
+        const row = opened[2]!.rows[0]!;
+        const decision = decide({ today: Number(row.today), lastSentAt: row.last });
+        if (!decision.ok) {
+          await c.query('ROLLBACK');
+          return decision;
+        }
+        const done = (await c.query(
+          `INSERT INTO otp_sends (account_key, day, at, state) VALUES (${k}, ${d}, ${c.escapeLiteral(now.toISOString())}, 'reserved') RETURNING id; COMMIT`,
+        )) as unknown as pg.QueryResult<{ id: string }>[];
+        return { ok: true, id: Number(done[0]!.rows[0]!.id) };
+      } catch (err) {
+        await c.query('ROLLBACK').catch(() => undefined);
+        throw err;
+      }
     });
   }
 
@@ -38,16 +57,24 @@ export class PgOtpStore implements OtpStore {
   }
 
   async storeCode(reservationId: number, code: StoredCode): Promise<void> {
-    await this.pool.transaction(async (c) => {
-      await c.query(`UPDATE otp_sends SET state = 'sent', at = $2 WHERE id = $1`, [reservationId, code.sentAt]);
-      await c.query(
-        `INSERT INTO otp_codes (case_id, account_key, channel, code_hash, sent_at, expires_at, used_at, void_at, wrong)
-         VALUES ($1, $2, $3, $4, $5, $6, NULL, NULL, 0)
-         ON CONFLICT (case_id) DO UPDATE SET account_key = excluded.account_key, channel = excluded.channel,
-           code_hash = excluded.code_hash, sent_at = excluded.sent_at, expires_at = excluded.expires_at,
-           used_at = NULL, void_at = NULL, wrong = 0`,
-        [code.caseId, code.accountKey, code.channel, code.codeHash, code.sentAt, code.expiresAt],
-      );
+    // One round trip: the slot marked sent and the code stored, in one transaction.
+    await this.pool.read(async (c) => {
+      const l = (v: string) => c.escapeLiteral(v);
+      try {
+        await c.query(
+          `BEGIN;
+           UPDATE otp_sends SET state = 'sent', at = ${l(code.sentAt.toISOString())} WHERE id = ${Math.trunc(reservationId)};
+           INSERT INTO otp_codes (case_id, account_key, channel, code_hash, sent_at, expires_at, used_at, void_at, wrong)
+           VALUES (${l(code.caseId)}, ${l(code.accountKey)}, ${l(code.channel)}, ${l(code.codeHash)}, ${l(code.sentAt.toISOString())}, ${l(code.expiresAt.toISOString())}, NULL, NULL, 0)
+           ON CONFLICT (case_id) DO UPDATE SET account_key = excluded.account_key, channel = excluded.channel,
+             code_hash = excluded.code_hash, sent_at = excluded.sent_at, expires_at = excluded.expires_at,
+             used_at = NULL, void_at = NULL, wrong = 0;
+           COMMIT`,
+        );
+      } catch (err) {
+        await c.query('ROLLBACK').catch(() => undefined);
+        throw err;
+      }
     });
   }
 
@@ -100,11 +127,6 @@ export class PgOtpStore implements OtpStore {
   async sendStats(accountKey: string, dayKey: string): Promise<SendStats> {
     return this.pool.read((c) => stats(c, accountKey, dayKey));
   }
-}
-
-/** Serialises every transaction about one account (released at commit or rollback). */
-async function lockAccount(c: pg.ClientBase, accountKey: string): Promise<void> {
-  await c.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`otp:${accountKey}`]);
 }
 
 async function stats(c: pg.ClientBase, accountKey: string, dayKey: string): Promise<SendStats> {

@@ -1,0 +1,90 @@
+/**
+ * The team store in `npm run bench` (issue #13): a PostgreSQL 15 cluster started here with every commit
+ * flushed (fsync on, synchronous_commit on), TLS and SCRAM as in production. Printed beside the SQLite
+ * figures of the same run: the whole case with the workstation joined to the team, and the team's audit
+ * appends with 1, 5 and 20 workstations writing at once (each its own connection).
+ */
+import pg from 'pg';
+import { newAuditKey } from '../src-main/adapters/store/audit-chain';
+import { PgAuditLog } from '../src-main/adapters/team/audit-log';
+import { migrateTeamStore } from '../src-main/adapters/team/migrations';
+import { poolConfig, TeamClock, TeamPool } from '../src-main/adapters/team/pool';
+import type { TeamSettings } from '../src-main/common/settings';
+import { startPostgres } from '../test/helpers/postgres';
+import { fmt, type Scoreboard, type Timing, timingOf } from './measure';
+
+export interface TeamBenchContext {
+  /** Joins the bench's workstation to the team store and signs the operator in again. */
+  join(team: TeamSettings, password: string): Promise<void>;
+  wholeCase(): Promise<Timing>;
+  sqliteWhole: Timing;
+  sqliteAppend: Timing;
+}
+
+const APPENDS_PER_WRITER = Number(process.env.BENCH_TEAM_APPENDS ?? 200);
+
+export async function teamBench(board: Scoreboard, ctx: TeamBenchContext): Promise<void> {
+  const db = await startPostgres({ durable: true });
+  try {
+    const owner = new pg.Client(poolConfig({ url: `postgres://${db.owner.user}@127.0.0.1:${db.port}/${db.database}`, caCertificate: db.caPem, workstation: 'bench' }, db.owner.password));
+    await owner.connect();
+    await migrateTeamStore(owner, db.app.user);
+    await owner.end();
+    const team: TeamSettings = { url: `postgres://${db.app.user}@127.0.0.1:${db.port}/${db.database}`, caCertificate: db.caPem, workstation: 'bench-1' };
+    await ctx.join(team, db.app.password);
+
+    console.log('');
+    console.log('team store (PostgreSQL 15, fsync on, TLS + SCRAM on loopback)        p50 (ms)  p95 (ms)');
+    const whole = await ctx.wholeCase();
+    console.log(`  whole case, SQLite (above)                                   ${fmt(ctx.sqliteWhole.p50)} ${fmt(ctx.sqliteWhole.p95)}`);
+    console.log(`  whole case, team store                                       ${fmt(whole.p50)} ${fmt(whole.p95)}`);
+    const ratio = whole.p50 / ctx.sqliteWhole.p50;
+    board.judge('whole case on the team store vs SQLite, p50 (1 writer)', `${whole.p50.toFixed(1)} ms vs ${ctx.sqliteWhole.p50.toFixed(1)} ms, ratio ${ratio.toFixed(2)}`, 'ratio ≤ 1.5', ratio <= 1.5);
+
+    const key = newAuditKey();
+    console.log(`  audit append, SQLite (one writer, above)                     ${fmt(ctx.sqliteAppend.p50)} ${fmt(ctx.sqliteAppend.p95)}`);
+    for (const writers of [1, 5, 20]) {
+      const pools = Array.from({ length: writers }, (_, i) => new TeamPool({ ...team, workstation: `bench-writer-${i + 1}` }, db.app.password));
+      try {
+        const logs = await Promise.all(
+          pools.map(async (p) => {
+            await p.open();
+            const clock = new TeamClock(p);
+            await clock.sync();
+            return new PgAuditLog(p, clock, key);
+          }),
+        );
+        // Warm every connection, then all writers append at once.
+        await Promise.all(logs.map((l) => l.append({ operator: 'bench', action: 'directory.search', outcome: 'ok', detail: { warm: true } })));
+        const times: number[] = [];
+        const t0 = performance.now();
+        await Promise.all(
+          logs.map(async (l) => {
+            for (let i = 0; i < APPENDS_PER_WRITER; i++) {
+              const s = performance.now();
+              await l.append({ operator: 'bench', action: 'directory.search', outcome: 'ok', detail: { readAs: 'username', results: i } });
+              times.push(performance.now() - s);
+            }
+          }),
+        );
+        const rate = (writers * APPENDS_PER_WRITER) / ((performance.now() - t0) / 1000);
+        const t = timingOf(times);
+        console.log(`  audit append, team store, ${String(writers).padStart(2)} writer(s) at once (${rate.toFixed(0)} rows/s)    ${fmt(t.p50)} ${fmt(t.p95)}`);
+        if (writers === 20) board.judge('team audit append p95 with 20 writers at once', `${t.p95.toFixed(1)} ms (p50 ${t.p50.toFixed(1)} ms)`, '≤ 20 ms', t.p95 <= 20);
+        else board.note(`team audit append with ${writers} writer(s), p50/p95`, `${t.p50.toFixed(1)} / ${t.p95.toFixed(1)} ms`);
+      } finally {
+        for (const p of pools) await p.close();
+      }
+    }
+    const check = new TeamPool({ ...team, workstation: 'bench-check' }, db.app.password);
+    try {
+      const report = await new PgAuditLog(check, { now: () => new Date() }, key).verify();
+      // The bench's own rows are chained with another key than the joined workstation's: count only.
+      console.log(`  the team chain after the bench: ${report.rows} rows`);
+    } finally {
+      await check.close();
+    }
+  } finally {
+    await db.stop();
+  }
+}
