@@ -576,6 +576,8 @@ describe('bad-input sweep through the web harness (issue #6 item 6)', () => {
       { provider: 'smpp', url: 'smpp://127.0.0.1:2775', systemId: 'helpdesk', systemType: 'SMS', sourceAddr: 'STTTT', sourceTon: 5, sourceNpi: 0, caCertificate: pem, timeoutMs: 3000 },
     ];
     const fileName = (ext: string) => `khong-ghi-${MARK}.${ext}`;
+    // A team store profile (nothing listens there: a valid call would be refused as unavailable, never reached here).
+    const team = { url: 'postgres://helpdesk_app@127.0.0.1:5432/helpdesk', caCertificate: pem, workstation: 'Máy kiểm thử' };
     return {
       'app.info': [{}],
       'session.current': [{}],
@@ -590,11 +592,13 @@ describe('bad-input sweep through the web harness (issue #6 item 6)', () => {
         { settings: full(smsVariants[0], smtp), servicePassword: slapd.servicePassword, smsSecret: JSON.stringify(ESMS), mailPassword: 'Smtp-mat-khau-1' },
         ...smsVariants.slice(1).map((s) => ({ settings: full(s, { provider: 'none' }) })),
         { settings: full({ provider: 'none' }, { provider: 'none' }) },
+        { settings: { ...full({ provider: 'none' }, { provider: 'none' }), team } },
       ],
       'settings.testConnection': [
         { settings: full(smsVariants[0], smtp), servicePassword: slapd.servicePassword },
         ...smsVariants.slice(1).map((s) => ({ settings: full(s, smtp) })),
         { settings: full({ provider: 'none' }, { provider: 'none' }) },
+        { settings: { ...full({ provider: 'none' }, { provider: 'none' }), team } },
       ],
       'audit.recent': [{ limit: 5 }],
       'audit.head': [{}],
@@ -622,6 +626,9 @@ describe('bad-input sweep through the web harness (issue #6 item 6)', () => {
       'dashboards.exportScan': [{ scanId: randomUUID(), list: 'units', format: 'csv', fileName: fileName('csv') }],
       'reports.monthly': [{ month: today.slice(0, 7), unit: 'Phòng Kiểm thử', fileName: fileName('pdf') }],
       'outbox.list': [{ limit: 5 }],
+      'team.status': [{}],
+      'team.join': [{ team, password: 'Sai-mat-khau-1', joinSecret: 'HD-ABCDEF-ABCDE-ABCDE-ABCDE-ABCDE' }],
+      'team.createJoinSecret': [{}],
     };
   }
 
