@@ -3,7 +3,9 @@ import type { OperatorInfo, SettingsView, TeamStatus } from '../common/dto';
 import type { Result } from '../common/result';
 import { teamTransport, type Settings, type TeamSettings } from '../common/settings';
 import { errorCodeOf, HelpdeskError } from '../domain/errors';
+import { ALL_AUDIT_ROWS } from '../domain/audit-filter';
 import type { AuditLog, SecretStore } from '../domain/ports';
+import type { LocalAudit } from '../adapters/team/segments';
 import type { Desk } from './desk';
 import { teamKeysKey, teamPasswordKey } from './secret-keys';
 
@@ -14,6 +16,8 @@ export interface TeamJoining {
    * join secret, or — without one — new keys that found the team (refused when the team exists).
    */
   keysFor(team: TeamSettings, password: string, joinSecret: string | undefined): Promise<{ keys: string; founded: boolean }>;
+  /** Brings this workstation's own audit into the team store as a verified segment (once, at joining). */
+  importLocalAudit(team: TeamSettings, password: string, keys: string, by: string, local: LocalAudit): Promise<{ segment: number; rows: number }>;
   /** A join secret for another workstation, from the keys of this one. */
   createJoinSecret(team: TeamSettings, password: string, keys: string, by: string): Promise<{ secret: string; expiresAt: Date }>;
 }
@@ -78,18 +82,25 @@ export function createTeamApi(deps: TeamApiDeps): HelpdeskApi['team'] {
           { key: teamKeysKey(team), value: keys.keys },
         ];
         const before: { key: string; value: string | null }[] = [];
+        let imported: { segment: number; rows: number; localVerified: boolean; localHead: number | null } | undefined;
         try {
           for (const w of writes) {
             before.push({ key: w.key, value: await secrets.get(w.key) });
             await secrets.set(w.key, w.value);
           }
           await audit.append({ ...row, outcome: 'ok', detail: { ...row.detail, founded: keys.founded } });
+          // The workstation's own audit comes along, verified here with its own key, never dropped.
+          const [report, head] = await Promise.all([audit.verify(), audit.head()]);
+          const brought = await deps.joining.importLocalAudit(team, password, keys.keys, who.username, { rows: audit.scan(ALL_AUDIT_ROWS), head, report });
+          imported = { ...brought, localVerified: report.ok, localHead: head?.seq ?? null };
           const saved = await deps.saveSettings({ ...settings, team });
           if (!saved.ok) throw new HelpdeskError(saved.error.code, { detail: saved.error.detail, reason: saved.error.reason, field: saved.error.field });
         } catch (err) {
           for (const b of before.reverse()) await (b.value === null ? secrets.delete(b.key) : secrets.set(b.key, b.value)).catch(() => undefined);
           throw err;
         }
+        // The team's chain says which segment holds this workstation's past (the first row it writes there).
+        if (imported) await desk.audit.append({ operator: who.username, action: 'audit.import', outcome: imported.localVerified ? 'ok' : 'error', detail: { workstation: team.workstation, ...imported } });
         return status();
       }),
     createJoinSecret: () =>

@@ -3,6 +3,7 @@ import { cryptoRandom, HmacCodeHasher } from '../adapters/crypto/otp-crypto';
 import { PgAuditLog } from '../adapters/team/audit-log';
 import { PgOtpStore } from '../adapters/team/otp-store';
 import { TeamClock, TeamPool } from '../adapters/team/pool';
+import { importSegment } from '../adapters/team/segments';
 import { claimOrCheckKeys, createJoinSecret, newTeamKeys, parseKeys, redeemJoinSecret, serializeKeys, teamFounded } from '../adapters/team/team-keys';
 import { HelpdeskError } from '../domain/errors';
 import { DEFAULT_OTP_POLICY, OtpService, type OtpPolicy } from '../domain/otp';
@@ -58,6 +59,17 @@ export const pgTeamJoining: TeamJoining = {
       // Two workstations founding at once: one wins, the other is told the team exists.
       if ((await claimOrCheckKeys(pool, keys, team.workstation).catch(() => 'lost')) !== 'founded') throw new HelpdeskError('TEAM_JOIN_REFUSED', { reason: 'founded' });
       return { keys: serializeKeys(keys), founded: true };
+    } finally {
+      await pool.close();
+    }
+  },
+  async importLocalAudit(team, password, keyText, by, local) {
+    const keys = parseKeys(keyText);
+    if (!keys) throw new HelpdeskError('TEAM_NOT_JOINED');
+    const pool = new TeamPool(team, password);
+    try {
+      await pool.open();
+      return await importSegment(pool, keys.audit, by, local);
     } finally {
       await pool.close();
     }

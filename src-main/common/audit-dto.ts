@@ -35,6 +35,7 @@ export const AUDIT_ACTIONS = [
   'report.monthly',
   'team.join',
   'team.joinSecret',
+  'audit.import',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
@@ -142,6 +143,11 @@ export interface AuditChainReport {
    * `link` its link to the previous row is broken, `missing` a seq is absent (a deleted row),
    * `truncated` rows are missing after the last one, `head` the row at the exported head differs.
    */
-  problems: { seq: number; problem: 'hash' | 'link' | 'missing' | 'truncated' | 'head' }[];
+  problems: { seq: number; problem: 'hash' | 'link' | 'missing' | 'truncated' | 'head'; segment?: number }[];
   firstBad: number | null;
+  /**
+   * Team store: the workstations' own audits brought along when they joined, each a chain of its own
+   * (`problems` then name their `segment`). Absent on a workstation's own SQLite.
+   */
+  segments?: { id: number; workstation: string; rows: number; localVerified: boolean }[];
 }

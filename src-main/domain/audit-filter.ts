@@ -18,6 +18,9 @@ export interface ResolvedAuditFilter {
   caseId: string | null;
 }
 
+/** Every row. */
+export const ALL_AUDIT_ROWS: ResolvedAuditFilter = { fromIso: null, toIso: null, operator: null, account: null, action: null, outcome: null, unit: null, caseId: null };
+
 /** 00:00 of a VN day, as a UTC instant; a day that does not exist is refused. */
 function vnDayStart(day: string): number {
   const [y, m, d] = day.split('-').map(Number) as [number, number, number];

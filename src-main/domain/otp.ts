@@ -107,6 +107,8 @@ export interface OtpStore {
   markUsed(caseId: string, codeHash: string, now: Date): Promise<boolean>;
   /** Sends of the day and the last send time for the account (for "còn 1 lần hôm nay" and the countdown). */
   sendStats(accountKey: string, dayKey: string): Promise<SendStats>;
+  /** What a case view shows, read at once: the sends, the day's wrong entries, the case's current code. */
+  accountState(accountKey: string, dayKey: string, caseId: string): Promise<{ stats: SendStats; wrongToday: number; code: StoredCode | null }>;
 }
 
 /** The Asia/Ho_Chi_Minh calendar day (UTC+7, no daylight saving) of an instant: `2026-11-23`. */
@@ -223,7 +225,18 @@ export class OtpService {
 
   async resendInfo(accountKey: string): Promise<ResendInfo> {
     const now = this.clock.now();
-    const stats = await this.store.sendStats(accountKey, vnDayKey(now));
+    return this.resendOf(await this.store.sendStats(accountKey, vnDayKey(now)), now);
+  }
+
+  /** The numbers of a case view in one reading of the store: attempts left and the next send. */
+  async caseNumbers(accountKey: string, caseId: string): Promise<{ attemptsLeft: number; resend: ResendInfo }> {
+    const now = this.clock.now();
+    const s = await this.store.accountState(accountKey, vnDayKey(now), caseId);
+    const code = s.code && !s.code.usedAt && !s.code.voidAt ? s.code.wrong : 0;
+    return { attemptsLeft: this.left(Math.max(s.wrongToday, code)), resend: this.resendOf(s.stats, now) };
+  }
+
+  private resendOf(stats: SendStats, now: Date): ResendInfo {
     const next = sendDecision(stats, now, this.policy);
     return { availableAt: next.ok ? null : next.retryAt, remainingToday: Math.max(0, this.policy.maxPerDay - stats.today) };
   }

@@ -113,6 +113,14 @@ describe('joining the team', () => {
     await signIn(a, 'giamsat01');
     const rows = await db.admin<{ action: string; workstation: string }>('SELECT action, workstation FROM audit ORDER BY seq');
     expect(rows.rows.at(-1)).toEqual({ action: 'session.signIn', workstation: 'Máy A' });
+    // A's own audit came along once, as a segment: every local row, its join row included, re-chained.
+    const segments = await db.admin<{ workstation: string; rows: number; local_verified: boolean }>('SELECT workstation, rows, local_verified FROM audit_segments');
+    expect(segments.rows).toHaveLength(1);
+    expect(segments.rows[0]).toMatchObject({ workstation: 'Máy A', local_verified: true });
+    const imported = await db.admin<{ action: string; outcome: string }>('SELECT action, outcome FROM audit_imported ORDER BY seq');
+    expect(imported.rows.length).toBe(segments.rows[0]!.rows);
+    expect(imported.rows.at(-1)).toEqual({ action: 'team.join', outcome: 'ok' });
+    expect(rows.rows.map((r) => r.action)).toContain('audit.import');
   });
 
   it('a second workstation joins with a one-time secret: a wrong one counts, the right one works once', async () => {
@@ -157,7 +165,12 @@ describe('the rules hold for the team', () => {
       ['tongdai02', 'refused', 'Máy B'],
       ['tongdai01', 'ok', 'Máy A'],
     ]);
-    expect(await b.runtime.api.audit.verify({})).toMatchObject({ ok: true, value: { ok: true, problemCount: 0 } });
+    const verified = await b.runtime.api.audit.verify({});
+    expect(verified).toMatchObject({ ok: true, value: { ok: true, problemCount: 0 } });
+    expect(verified.ok && verified.value.segments?.map((s) => [s.workstation, s.localVerified])).toEqual([
+      ['Máy A', true],
+      ['Máy B', true],
+    ]);
     await signIn(a, 'giamsat01');
     expect(await a.runtime.api.audit.verify({})).toMatchObject({ ok: true, value: { ok: true } });
     expect(await a.runtime.api.team.status({})).toMatchObject({ ok: true, value: { state: 'connected', workstation: 'Máy A' } });
@@ -180,4 +193,15 @@ describe('the rules hold for the team', () => {
     expect(await a.runtime.api.cases.sendCode({ caseId: opened.value.id, channel: 'sms' })).toMatchObject({ ok: true });
     expect(sms.requests.length).toBe(1);
   }, 60_000);
+
+  it("a row of a workstation's brought-along audit changed on the server: the team's verification names the segment", async () => {
+    await signIn(b, 'giamsat01');
+    const seg = (await db.admin<{ id: string }>("SELECT id FROM audit_segments WHERE workstation = 'Máy B'")).rows[0]!.id;
+    const row = (await db.admin<{ seq: string; operator: string | null }>('SELECT seq, operator FROM audit_imported WHERE segment_id = $1 ORDER BY seq LIMIT 1', [seg])).rows[0]!;
+    await db.admin('ALTER TABLE audit_imported DISABLE TRIGGER audit_imported_no_change');
+    await db.admin("UPDATE audit_imported SET operator = 'someone-else' WHERE segment_id = $1 AND seq = $2", [seg, row.seq]);
+    await db.admin('ALTER TABLE audit_imported ENABLE TRIGGER audit_imported_no_change');
+    const r = await b.runtime.api.audit.verify({});
+    expect(r).toMatchObject({ ok: true, value: { ok: false, problems: [{ seq: Number(row.seq), problem: 'hash', segment: Number(seg) }] } });
+  });
 });

@@ -107,6 +107,10 @@ export class SqliteOtpStore implements OtpStore {
     return r.changes === 1;
   }
 
+  async accountState(accountKey: string, dayKey: string, caseId: string): Promise<{ stats: SendStats; wrongToday: number; code: StoredCode | null }> {
+    return { stats: this.stats(accountKey, dayKey), wrongToday: this.wrong(accountKey, dayKey), code: await this.currentCode(caseId) };
+  }
+
   async sendStats(accountKey: string, dayKey: string): Promise<SendStats> {
     return this.stats(accountKey, dayKey);
   }

@@ -6,6 +6,7 @@ import { chainHash, checkpointFrom, createChainWalk, type AuditRow } from '../st
 import { cleanRecord } from '../store/audit-store';
 import type pg from 'pg';
 import type { TeamPool } from './pool';
+import { verifySegments } from './segments';
 
 const ENTRY_COLUMNS = 'seq, at, operator, action, outcome, target, unit, case_id, detail';
 const COUNT_CAP = 10_000;
@@ -78,7 +79,7 @@ export class PgAuditLog implements AuditLog {
   }
 
   async verify(expectedHead?: AuditHead): Promise<AuditChainReport> {
-    return this.pool.read(async (c) => {
+    const main = await this.pool.read(async (c) => {
       const checkpoints = await c.query<{ detail: string }>("SELECT detail FROM audit WHERE action = 'audit.checkpoint' ORDER BY seq");
       const walk = createChainWalk(this.key, checkpointFrom(checkpoints.rows.map((r) => r.detail)), expectedHead);
       let after = -1;
@@ -93,6 +94,11 @@ export class PgAuditLog implements AuditLog {
       }
       return walk.report();
     });
+    // The workstations' own audits brought along when they joined: each checked as a chain of its own.
+    const seg = await verifySegments(this.pool, this.key);
+    const problems = [...main.problems, ...seg.problems];
+    const problemCount = main.problemCount + seg.problemCount;
+    return { ...main, ok: problemCount === 0, problems, problemCount, firstBad: main.firstBad ?? seg.problems[0]?.seq ?? null, segments: seg.segments };
   }
 
   async query(filter: ResolvedAuditFilter, before: number | null, limit: number): Promise<AuditPage> {

@@ -8,7 +8,7 @@ import { GENESIS_HASH } from '../store/audit-chain';
  * workstation checks the version when it connects and refuses a database it does not know (another
  * app's), an older schema (migrate first) or a newer one (update the app first).
  */
-export const TEAM_SCHEMA_VERSION = 2;
+export const TEAM_SCHEMA_VERSION = 3;
 
 /** What marks a database as Helpdesk's team store (helpdesk_meta.app). */
 export const TEAM_APP_MARK = 'helpdesk-team-store';
@@ -103,6 +103,42 @@ const STEPS: readonly ((app: string) => string)[] = [
     CREATE TABLE team_key_check (id integer PRIMARY KEY CHECK (id = 1), audit_key_check text NOT NULL, founded_on text NOT NULL, founded_at timestamptz NOT NULL DEFAULT now());
     GRANT SELECT, INSERT, UPDATE ON team_joins TO ${app};
     GRANT SELECT, INSERT ON team_key_check TO ${app};
+  `,
+  // 3: a joining workstation's own audit, brought along once as a segment: its rows chained again with the
+  //    team's key (from a genesis of the segment's own), with what its local verification found
+  (app) => `
+    CREATE TABLE audit_segments (
+      id bigserial PRIMARY KEY,
+      workstation text NOT NULL,
+      imported_by text NOT NULL,
+      imported_at timestamptz NOT NULL DEFAULT now(),
+      rows integer NOT NULL,
+      first_seq bigint,
+      head_hash text NOT NULL,
+      local_head_seq bigint,
+      local_head_hash text,
+      local_verified boolean NOT NULL,
+      local_problems integer NOT NULL
+    );
+    CREATE TABLE audit_imported (
+      segment_id bigint NOT NULL REFERENCES audit_segments (id) DEFERRABLE INITIALLY DEFERRED,
+      seq bigint NOT NULL,
+      at text NOT NULL,
+      operator text,
+      action text NOT NULL,
+      outcome text NOT NULL,
+      target text,
+      unit text,
+      case_id text,
+      detail text NOT NULL,
+      prev_hash text NOT NULL,
+      hash text NOT NULL,
+      PRIMARY KEY (segment_id, seq)
+    );
+    CREATE TRIGGER audit_segments_no_change BEFORE UPDATE OR DELETE ON audit_segments FOR EACH ROW EXECUTE FUNCTION helpdesk_audit_append_only();
+    CREATE TRIGGER audit_imported_no_change BEFORE UPDATE OR DELETE ON audit_imported FOR EACH ROW EXECUTE FUNCTION helpdesk_audit_append_only();
+    GRANT SELECT, INSERT ON audit_segments, audit_imported TO ${app};
+    GRANT USAGE ON SEQUENCE audit_segments_id_seq TO ${app};
   `,
 ];
 

@@ -7,10 +7,10 @@ interface CodeRow {
   account_key: string;
   channel: 'sms' | 'email';
   code_hash: string;
-  sent_at: Date;
-  expires_at: Date;
-  used_at: Date | null;
-  void_at: Date | null;
+  sent_at: Date | string;
+  expires_at: Date | string;
+  used_at: Date | string | null;
+  void_at: Date | string | null;
   wrong: number;
 }
 
@@ -81,18 +81,7 @@ export class PgOtpStore implements OtpStore {
   async currentCode(caseId: string): Promise<StoredCode | null> {
     const r = await this.pool.read((c) => c.query<CodeRow>(`SELECT * FROM otp_codes WHERE case_id = $1`, [caseId]));
     const row = r.rows[0];
-    if (!row) return null;
-    return {
-      caseId: row.case_id,
-      accountKey: row.account_key,
-      channel: row.channel,
-      codeHash: row.code_hash,
-      sentAt: row.sent_at,
-      expiresAt: row.expires_at,
-      usedAt: row.used_at,
-      voidAt: row.void_at,
-      wrong: row.wrong,
-    };
+    return row ? codeOf(row) : null;
   }
 
   async recordWrong(accountKey: string, dayKey: string, caseId: string, now: Date, maxWrong: number): Promise<{ day: number; code: number }> {
@@ -124,6 +113,21 @@ export class PgOtpStore implements OtpStore {
     return r.rowCount === 1;
   }
 
+  async accountState(accountKey: string, dayKey: string, caseId: string): Promise<{ stats: SendStats; wrongToday: number; code: StoredCode | null }> {
+    // One round trip for a case view: the sends, the day's wrong entries and the case's code.
+    const r = await this.pool.read((c) =>
+      c.query<{ today: string; last: Date | null; wrong: number | null; code: CodeRow | null }>(
+        `SELECT (SELECT count(*) FROM otp_sends WHERE account_key = $1 AND day = $2 AND state <> 'released') AS today,
+                (SELECT max(at) FROM otp_sends WHERE account_key = $1 AND state <> 'released') AS last,
+                (SELECT count FROM otp_wrong WHERE account_key = $1 AND day = $2) AS wrong,
+                (SELECT row_to_json(c) FROM otp_codes c WHERE case_id = $3) AS code`,
+        [accountKey, dayKey, caseId],
+      ),
+    );
+    const row = r.rows[0]!;
+    return { stats: { today: Number(row.today), lastSentAt: row.last }, wrongToday: row.wrong ?? 0, code: row.code ? codeOf(row.code) : null };
+  }
+
   async sendStats(accountKey: string, dayKey: string): Promise<SendStats> {
     return this.pool.read((c) => stats(c, accountKey, dayKey));
   }
@@ -136,4 +140,20 @@ async function stats(c: pg.ClientBase, accountKey: string, dayKey: string): Prom
     [accountKey, dayKey],
   );
   return { today: Number(r.rows[0]!.today), lastSentAt: r.rows[0]!.last };
+}
+
+/** A stored code as the domain sees it (timestamps as Dates, whether they came as such or as JSON text). */
+function codeOf(row: CodeRow): StoredCode {
+  const at = (v: Date | string | null): Date | null => (v === null ? null : new Date(v));
+  return {
+    caseId: row.case_id,
+    accountKey: row.account_key,
+    channel: row.channel,
+    codeHash: row.code_hash,
+    sentAt: at(row.sent_at)!,
+    expiresAt: at(row.expires_at)!,
+    usedAt: at(row.used_at),
+    voidAt: at(row.void_at),
+    wrong: row.wrong,
+  };
 }

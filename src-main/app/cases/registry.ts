@@ -119,7 +119,7 @@ export function createCaseRegistry(deps: CaseDeps, messages: Messenger): CaseReg
     async view(c) {
       const otp = await deps.otp();
       const now = deps.clock.now();
-      const resend = await otp.resendInfo(c.accountKey);
+      const { attemptsLeft, resend } = await otp.caseNumbers(c.accountKey, c.id);
       const account = accounts.get(c.id)!;
       const s = c.state;
       const live = (s.kind === 'code-sent' || s.kind === 'verified') && now.getTime() < s.expiresAt.getTime();
@@ -138,7 +138,7 @@ export function createCaseRegistry(deps: CaseDeps, messages: Messenger): CaseReg
         sentAt: byCode ? byCode.sentAt.toISOString() : null,
         expiresAt: s.kind === 'code-sent' || s.kind === 'verified' ? s.expiresAt.toISOString() : null,
         verifiedAt: s.kind === 'verified' ? s.verifiedAt.toISOString() : null,
-        attemptsLeft: await otp.attemptsLeft(c.accountKey, c.id),
+        attemptsLeft,
         policy: callRules(otp.policy),
         resend: { availableAt: resend.availableAt?.toISOString() ?? null, remainingToday: resend.remainingToday },
         channels: { sms: mobileContact(account.mobiles), email: backupEmailContact(account.backupEmails, account.mail) },

@@ -86,6 +86,7 @@ export const auditMessages: Pick<Messages, 'outbox' | 'audit'> = {
         verify: 'Audit integrity check',
         export: 'Audit export',
         checkpoint: 'Rows past retention removed (checkpoint)',
+        import: 'Workstation audit brought into the shared store',
         purge: 'Purge requested (no row removed)',
       },
       team: {
@@ -189,6 +190,9 @@ export const auditMessages: Pick<Messages, 'outbox' | 'audit'> = {
       broken: 'The audit log is NOT intact: {n} problems',
       firstBad: 'First bad row: row {seq} — {problem}',
       problemRow: 'Row {seq}: {problem}',
+      segmentProblemRow: 'Audit brought along by {segment}, row {seq}: {problem}',
+      segments: 'Including the audits workstations brought along when they joined: {list}.',
+      segment: '{workstation} ({n} rows)',
       more: '… and {n} more problems',
       problems: {
         hash: 'its content was changed',

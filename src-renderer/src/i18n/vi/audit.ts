@@ -85,6 +85,7 @@ export const auditMessages = {
         verify: 'Kiểm tra toàn vẹn nhật ký',
         export: 'Xuất nhật ký',
         checkpoint: 'Xóa dòng quá hạn lưu trữ (điểm mốc)',
+        import: 'Đưa nhật ký của máy vào kho dùng chung',
         purge: 'Yêu cầu xóa nhật ký quá hạn (không xóa dòng nào)',
       },
       team: {
@@ -188,6 +189,9 @@ export const auditMessages = {
       broken: 'Nhật ký KHÔNG toàn vẹn: {n} vấn đề',
       firstBad: 'Dòng đầu tiên có vấn đề: dòng {seq} — {problem}',
       problemRow: 'Dòng {seq}: {problem}',
+      segmentProblemRow: 'Nhật ký mang theo của {segment}, dòng {seq}: {problem}',
+      segments: 'Gồm cả nhật ký các máy mang theo khi tham gia tổ: {list}.',
+      segment: '{workstation} ({n} dòng)',
       more: '… và {n} vấn đề khác',
       problems: {
         hash: 'nội dung bị sửa',
