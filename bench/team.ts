@@ -70,8 +70,28 @@ export async function teamBench(board: Scoreboard, ctx: TeamBenchContext): Promi
         const rate = (writers * APPENDS_PER_WRITER) / ((performance.now() - t0) / 1000);
         const t = timingOf(times);
         console.log(`  audit append, team store, ${String(writers).padStart(2)} writer(s) at once (${rate.toFixed(0)} rows/s)    ${fmt(t.p50)} ${fmt(t.p95)}`);
-        if (writers === 20) board.judge('team audit append p95 with 20 writers at once', `${t.p95.toFixed(1)} ms (p50 ${t.p50.toFixed(1)} ms)`, '≤ 20 ms', t.p95 <= 20);
-        else board.note(`team audit append with ${writers} writer(s), p50/p95`, `${t.p50.toFixed(1)} / ${t.p95.toFixed(1)} ms`);
+        if (writers === 20) {
+          // Judged as the issue asks: 20 writers appending back to back (the store saturated, every one
+          // waiting for the head lock behind the 19 others; all 20 clients in this one process, beside the
+          // server, on this machine's cores).
+          board.judge('team audit append p95 with 20 writers at once', `${t.p95.toFixed(1)} ms (p50 ${t.p50.toFixed(1)} ms, ${rate.toFixed(0)} rows/s)`, '≤ 20 ms', t.p95 <= 20);
+          // And as a hotline writes: each of the 20 every ~100 ms at most (a busy desk writes a row every few seconds).
+          const paced: number[] = [];
+          await Promise.all(
+            logs.map(async (l, w) => {
+              await new Promise((r) => setTimeout(r, w * 5));
+              for (let i = 0; i < APPENDS_PER_WRITER; i++) {
+                const s = performance.now();
+                await l.append({ operator: 'bench', action: 'directory.search', outcome: 'ok', detail: { readAs: 'username', results: i } });
+                paced.push(performance.now() - s);
+                await new Promise((r) => setTimeout(r, 80 + Math.random() * 40));
+              }
+            }),
+          );
+          const p = timingOf(paced);
+          console.log(`  audit append, team store, 20 writers each every ~100 ms          ${fmt(p.p50)} ${fmt(p.p95)}`);
+          board.note('team audit append, 20 writers each every ~100 ms, p50/p95', `${p.p50.toFixed(1)} / ${p.p95.toFixed(1)} ms`);
+        } else board.note(`team audit append with ${writers} writer(s), p50/p95`, `${t.p50.toFixed(1)} / ${t.p95.toFixed(1)} ms`);
       } finally {
         for (const p of pools) await p.close();
       }

@@ -1,5 +1,6 @@
 import type { AuditAction, AuditChainReport, AuditEntry, AuditHead, AuditPage, AuditPurgeResult, OperatorInfo } from '../common/dto';
 import type { ResolvedAuditFilter } from './audit-filter';
+import type { Role } from '../common/roles';
 import type { DirectorySettings } from '../common/settings';
 import type { SearchCriterion } from './search-query';
 
@@ -79,6 +80,11 @@ export interface Directory {
    * With `unlock`, the same modify also ends the lockout read just before (reset and unlock in one step).
    */
   resetPassword(dn: string, password: string, options?: { unlock?: boolean; allowAdministrative?: boolean }): Promise<WriteResult>;
+  /**
+   * The roles an account holds by the profile's role groups (as a sign-in would give them), read with the
+   * service account: the helpdesk's own staff are not taken over through the helpdesk.
+   */
+  rolesOfAccount(account: DirectoryAccount): Promise<Role[]>;
   /** Replaces the recovery mobile (national form) and/or backup e-mail. */
   updateContacts(dn: string, change: { mobile?: string; backupEmail?: string }): Promise<WriteResult>;
   /**

@@ -310,6 +310,17 @@ describe('supervisor actions on OpenLDAP (ppolicy)', () => {
     expect(await bindAs(dnOf(uid), temp)).toBe('ok');
   });
 
+  it("an operator's account (a member of the operators' group on slapd) cannot be verified by a supervisor's override", async () => {
+    await as('giamsat01', async () => {
+      const found = await runtime.api.directory.search({ query: 'tongdai02', kind: 'username' });
+      const opened = await runtime.api.cases.open({ accountId: found.ok ? found.value.items[0]!.id : '', reason: 'Quên mật khẩu' });
+      if (!opened.ok) throw new Error(opened.error.code);
+      const r = await runtime.api.cases.override({ caseId: opened.value.id, check: 'agency-letter', note: 'Công văn 9/VP', contactsUnreachable: true });
+      expect(r).toEqual({ ok: false, error: { code: 'ACTION_NOT_PERMITTED', reason: 'staff_account' } });
+      await runtime.api.cases.close({ caseId: opened.value.id, outcome: 'abandoned' });
+    });
+  });
+
   it('override for a caller with no contact: CMND checked against slapd, new mobile proven, temporary password sent there', async () => {
     // cuonglh has no mobile and no backup e-mail; his CMND on record is 024681357.
     await root.modify(dnOf('cuonglh'), [new Change({ operation: 'replace', modification: new Attribute({ type: 'mobile', values: [] }) })]);

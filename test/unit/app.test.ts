@@ -35,6 +35,7 @@ function setup(initial: Settings = DEFAULT_SETTINGS) {
     unlock: vi.fn(async () => ({ outcome: 'done' as const, account: null })),
     resetPassword: vi.fn(async () => ({ outcome: 'done' as const, account: null })),
     updateContacts: vi.fn(async () => ({ outcome: 'done' as const, account: null })),
+    rolesOfAccount: vi.fn(async () => []),
     scanAccounts: vi.fn(async () => 0),
     close: vi.fn(async () => undefined),
   };

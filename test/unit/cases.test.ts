@@ -80,6 +80,8 @@ function setup(opts: { failSms?: HelpdeskError | ((m: SmsMessage) => HelpdeskErr
       if (change.backupEmail) a.backupEmails = [change.backupEmail];
       return { outcome: opts.unknownContact ? ('unknown' as const) : ('done' as const), account: structuredClone(a) };
     },
+    // The staff of the training data (tongdai…, giamsat…, kiemtra…) hold roles; callers do not.
+    rolesOfAccount: async (a) => (/^(tongdai|giamsat|kiemtra)/u.test(a.username) ? ['operator' as const] : []),
     scanAccounts: async () => 0,
     close: async () => undefined,
   };
@@ -535,6 +537,22 @@ describe('supervisor override for a caller with no usable contact', () => {
     const r = await s.api.cases.override({ ...input, contactsUnreachable: true });
     expect(r).toMatchObject({ ok: true, value: { verifiedBy: 'override', deliveryContact: null } });
     expect(s.audit.at(-1)).toMatchObject({ action: 'case.override', outcome: 'ok', detail: { check: 'identity-document', contactsOnRecord: true } });
+  });
+
+  it("the helpdesk's own staff cannot be verified by override: one supervisor cannot vouch their way into another's (or an operator's) account", async () => {
+    const staff = account({ dn: 'uid=giamsat02,ou=staff,dc=daotao,dc=gov,dc=vn', username: 'giamsat02', mobiles: [], backupEmails: [], citizenId: '024681399' });
+    const s = setup({ accounts: [staff] });
+    const c = await signedIn(s, 'giamsat01', staff.dn);
+    for (const check of ['citizen-id', 'identity-document', 'agency-letter'] as const) {
+      expect(await s.api.cases.override({ caseId: c.id, check, ...(check === 'citizen-id' ? { citizenId: '024681399' } : {}), note })).toEqual({
+        ok: false,
+        error: { code: 'ACTION_NOT_PERMITTED', reason: 'staff_account' },
+      });
+    }
+    expect(s.audit.at(-1)).toMatchObject({ action: 'case.override', outcome: 'refused', detail: { reasonCode: 'staff_account', supervisor: 'giamsat01' } });
+    // The refusal counts no wrong CCCD: it is not an identity check that failed.
+    expect((await s.api.cases.get({ caseId: c.id })).ok).toBe(true);
+    expect(s.writes).toEqual([]);
   });
 
   it('a CCCD check on an account with no CCCD on record is refused; another check can be recorded', async () => {

@@ -12,6 +12,7 @@ import { BINARY_ATTRIBUTES, EntryView } from './entry';
 import { isConnectionLoss, type LdapPhase, toHelpdeskError } from './errors';
 import { confirmsCriteria, criteriaFilter, withUserFilter } from './filters';
 import { isMemberOf, rolesOf } from './roles';
+import type { Role } from '../../common/roles';
 
 const POLICY_TTL_MS = 5 * 60_000;
 /** Entries examined at most for one search (counts beyond are reported as "at least"). */
@@ -117,6 +118,12 @@ export class LdapDirectory implements Directory {
         this.withService('search', (c) => isMemberOf(c, groupDn, filter)),
       ),
     };
+  }
+
+  async rolesOfAccount(account: DirectoryAccount): Promise<Role[]> {
+    return rolesOf(this.s.roleGroups, this.dialect.memberFilter?.(account.dn, account.username) ?? directMemberFilter(account.dn, account.username), (groupDn, filter) =>
+      this.withService('search', (c) => isMemberOf(c, groupDn, filter)),
+    );
   }
 
   async search(criteria: SearchCriterion[], limit: number): Promise<DirectorySearchResult> {

@@ -3,7 +3,7 @@ import { requireOpen } from '../../domain/case';
 import { hasUsableContact } from '../../domain/contacts';
 import { HelpdeskError } from '../../domain/errors';
 import { containsIdentifier, sameCitizenId } from '../../domain/identifiers';
-import { identityAttemptsLeft, MAX_IDENTITY_MISMATCHES } from '../../domain/override';
+import { identityAttemptsLeft, MAX_IDENTITY_MISMATCHES, overridableAccount } from '../../domain/override';
 import type { CaseDeps, CaseRegistry } from './registry';
 
 /**
@@ -27,6 +27,10 @@ export function createOverride(deps: CaseDeps, registry: CaseRegistry): (input: 
     registry.remember(c, account);
     const contactsOnRecord = hasUsableContact(account);
     const base = { check: input.check, supervisor: who.username, contactsOnRecord };
+    if (!overridableAccount(await dir.rolesOfAccount(account))) {
+      await audit(c, 'case.override', 'refused', { ...base, code: 'ACTION_NOT_PERMITTED', reasonCode: 'staff_account' });
+      throw new HelpdeskError('ACTION_NOT_PERMITTED', { reason: 'staff_account' });
+    }
     if (contactsOnRecord && input.contactsUnreachable !== true) {
       await audit(c, 'case.override', 'refused', { ...base, code: 'ACTION_NOT_PERMITTED', reasonCode: 'contact_available' });
       throw new HelpdeskError('ACTION_NOT_PERMITTED', { reason: 'contact_available' });

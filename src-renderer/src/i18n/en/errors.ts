@@ -109,6 +109,8 @@ export const errorsMessages: Pick<Messages, 'errors' | 'reasons' | 'validation'>
       no_delivery_contact: 'No verified contact to send a temporary password to — update the mobile number or backup e-mail first.',
       override_attempts: 'A wrong citizen ID was entered {maxMismatches} times today for this account: no more overrides today.',
       no_citizen_id: 'The record has no citizen ID for this account: choose another check.',
+      staff_account:
+        'This is a help desk staff account (a member of the operator, supervisor or auditor groups): it cannot be verified by override. The caller verifies with a code to a registered contact, or contacts the system administrator.',
       team_unsupported: 'This build of the app has no team mode.',
       team_retention: 'Retention on the shared store is not done from the app yet: the system administrator does it on the server.',
       directory_identity:

@@ -115,6 +115,8 @@ export const errorsMessages = {
         'Chưa có liên hệ đã xác minh để gửi mật khẩu tạm thời — hãy cập nhật số di động hoặc thư điện tử dự phòng trước.',
       override_attempts: 'Hôm nay đã nhập sai số CCCD/CMND {maxMismatches} lần cho tài khoản này: không xác minh thay được nữa trong ngày.',
       no_citizen_id: 'Hồ sơ của tài khoản không có số CCCD/CMND: hãy chọn cách kiểm tra khác.',
+      staff_account:
+        'Đây là tài khoản của cán bộ tổng đài (thuộc nhóm tổng đài viên, giám sát viên hoặc kiểm tra): không xác minh thay được. Người gọi xác thực bằng mã gửi tới liên hệ đã đăng ký, hoặc liên hệ quản trị hệ thống.',
       team_unsupported: 'Bản ứng dụng này không có chế độ tổ tổng đài.',
       team_retention: 'Kho dữ liệu dùng chung chưa hỗ trợ xóa nhật ký theo thời hạn lưu giữ từ ứng dụng: quản trị hệ thống thực hiện trên máy chủ.',
       directory_identity:
