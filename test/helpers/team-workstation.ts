@@ -7,7 +7,7 @@
  *   append <count>                  appends rows, printing `ack <n>` after each one returns
  *
  * Env: TEAM_URL, TEAM_CA, TEAM_PASSWORD, TEAM_WORKSTATION, TEAM_AUDIT_KEY, TEAM_OTP_KEY (hex), TEAM_GO_AT
- * (epoch ms: every racer starts at the same instant).
+ * (epoch ms: every racer starts at the same instant), TEAM_SHIFT_MS (time passed, for a later wave).
  */
 import { cryptoRandom, HmacCodeHasher } from '../../src-main/adapters/crypto/otp-crypto';
 import { PgAuditLog } from '../../src-main/adapters/team/audit-log';
@@ -23,7 +23,10 @@ const env = (k: string): string => {
 };
 
 const pool = new TeamPool({ url: env('TEAM_URL'), caCertificate: env('TEAM_CA'), workstation: env('TEAM_WORKSTATION') }, env('TEAM_PASSWORD'));
-const clock = new TeamClock(pool);
+const teamClock = new TeamClock(pool);
+// TEAM_SHIFT_MS: the test's way to let time pass (the database's clock, as this workstation reads it, moved on).
+const shift = Number(process.env.TEAM_SHIFT_MS ?? 0);
+const clock = { now: () => new Date(teamClock.now().getTime() + shift) };
 const [command, ...args] = process.argv.slice(2);
 
 async function waitForGo(): Promise<void> {
@@ -34,7 +37,7 @@ async function waitForGo(): Promise<void> {
 
 async function main(): Promise<void> {
   await pool.open();
-  await clock.sync();
+  await teamClock.sync();
   if (command === 'send') {
     const [accountKey, caseId] = args as [string, string];
     const otp = new OtpService(new PgOtpStore(pool), clock, cryptoRandom, new HmacCodeHasher(Buffer.from(env('TEAM_OTP_KEY'), 'hex')));
