@@ -12,17 +12,8 @@ const ENTRY_COLUMNS = 'seq, at, operator, action, outcome, target, unit, case_id
 const COUNT_CAP = 10_000;
 const SCAN_BATCH = 2000;
 
-interface StoredEntry {
-  seq: string;
-  at: string;
-  operator: string | null;
-  action: string;
-  outcome: AuditEntry['outcome'];
-  target: string | null;
-  unit: string | null;
-  case_id: string | null;
-  detail: string;
-}
+/** A row as PostgreSQL returns it (bigint seq as text). */
+type StoredEntry = Omit<AuditRow, 'seq' | 'prev_hash' | 'hash'> & { seq: string };
 
 /**
  * The team's one audit chain in PostgreSQL. Every workstation appends through the head row, locked
