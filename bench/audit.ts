@@ -120,11 +120,14 @@ export async function auditBench(board: Scoreboard): Promise<void> {
 
     // 100,000-row exports.
     const range = resolveAuditFilter({}, now);
+    /** The first EXPORT_ROWS rows, in the store's batches. */
     const first = (async function* () {
       let n = 0;
-      for await (const r of log.scan(range)) {
-        if (n++ >= EXPORT_ROWS) return;
-        yield r;
+      for await (const batch of log.scan(range)) {
+        const take = batch.slice(0, EXPORT_ROWS - n);
+        n += take.length;
+        if (take.length > 0) yield take;
+        if (n >= EXPORT_ROWS) return;
       }
     });
     for (const format of ['csv', 'xlsx'] as const) {

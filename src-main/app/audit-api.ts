@@ -17,7 +17,7 @@ export interface AuditApiDeps {
   requireOperator: () => OperatorInfo;
   chooseExportPath: ChooseExportPath;
   /** Writes audit rows to a CSV or XLSX file, whole or not at all. */
-  exportAudit: (rows: AsyncIterable<AuditEntry>, format: 'csv' | 'xlsx', path: string) => Promise<AuditExportResult>;
+  exportAudit: (rows: AsyncIterable<AuditEntry[]>, format: 'csv' | 'xlsx', path: string) => Promise<AuditExportResult>;
   run: <T>(fn: () => Promise<T>) => Promise<Result<T>>;
 }
 

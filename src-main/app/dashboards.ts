@@ -14,7 +14,7 @@ import { type ChooseExportPath, exportTarget } from './export-target';
 async function auditStats(deps: Pick<DashboardDeps, 'audit' | 'clock'>, from: string, to: string, unit: string | null): Promise<AuditStats> {
   const filter = resolveAuditFilter({ from, to, ...(unit ? { unit } : {}) }, deps.clock.now());
   const tally = createAuditTally({ from, to }, unit);
-  for await (const row of deps.audit.scan(filter)) tally.add(row);
+  for await (const rows of deps.audit.scan(filter)) for (const row of rows) tally.add(row);
   return tally.result();
 }
 

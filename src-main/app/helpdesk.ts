@@ -40,7 +40,7 @@ export interface HelpdeskDeps extends DeskDeps {
   /** The file an export goes to: the desktop app's save dialog, or `exportDir` in the web harness. */
   chooseExportPath: ChooseExportPath;
   /** Writes audit rows to a CSV or XLSX file, whole or not at all. */
-  exportAudit: (rows: AsyncIterable<AuditEntry>, format: 'csv' | 'xlsx', path: string) => Promise<AuditExportResult>;
+  exportAudit: (rows: AsyncIterable<AuditEntry[]>, format: 'csv' | 'xlsx', path: string) => Promise<AuditExportResult>;
   version: string;
 }
 

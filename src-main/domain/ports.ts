@@ -180,8 +180,11 @@ export interface AuditLog {
   query(filter: ResolvedAuditFilter, before: number | null, limit: number): Promise<AuditPage>;
   /** Every row of one case, oldest first. */
   timeline(caseId: string): Promise<AuditEntry[]>;
-  /** Every row matching the filter, oldest first, one at a time (exports). */
-  scan(filter: ResolvedAuditFilter): AsyncIterable<AuditEntry>;
+  /**
+   * Every row matching the filter, oldest first, a batch at a time (exports, tallies): asynchronous per
+   * batch, not per row, so 100,000 rows cost a few dozen awaits.
+   */
+  scan(filter: ResolvedAuditFilter): AsyncIterable<AuditEntry[]>;
   /** Retention: removes the rows written before the cutoff and records it in a checkpoint row of the chain. */
   purgeBefore(cutoffIso: string, operator: string, cutoffDay: string): Promise<AuditPurgeResult>;
 }

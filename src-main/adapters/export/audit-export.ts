@@ -9,11 +9,19 @@ import { vnDateTime } from '../../domain/vn-time';
 export type ExportFormat = 'csv' | 'xlsx';
 
 /** A table to export: Vietnamese column titles (the files go to Vietnamese offices), widths, rows of cells. */
+type Cells = (string | number)[];
+
+/** The rows of a table a batch at a time, whether they were at hand or arrive from a store. */
+async function* batches(rows: ExportTable['rows']): AsyncIterable<readonly Cells[]> {
+  if (Symbol.asyncIterator in rows) yield* rows;
+  else yield Array.isArray(rows) ? rows : [...rows];
+}
+
 export interface ExportTable {
   sheet: string;
   columns: { title: string; width: number }[];
-  /** Read once, in order; a store's rows arrive asynchronously. */
-  rows: Iterable<(string | number)[]> | AsyncIterable<(string | number)[]>;
+  /** Read once, in order: rows at hand, or a store's rows arriving a batch at a time. */
+  rows: Iterable<Cells> | AsyncIterable<Cells[]>;
 }
 
 const AUDIT_COLUMNS = [
@@ -31,8 +39,8 @@ const AUDIT_COLUMNS = [
 /** 2026-11-23T02:00:05.123Z → "2026-11-23 09:00:05" (Asia/Ho_Chi_Minh). */
 export const vnTime = (iso: string): string => vnDateTime(iso);
 
-async function* auditCells(rows: AsyncIterable<AuditEntry>): AsyncIterable<(string | number)[]> {
-  for await (const r of rows) yield [r.seq, vnTime(r.at), r.operator ?? '', r.action, r.outcome, r.target ?? '', r.unit ?? '', r.caseId ?? '', JSON.stringify(r.detail)];
+async function* auditCells(batchesOfRows: AsyncIterable<AuditEntry[]>): AsyncIterable<Cells[]> {
+  for await (const rows of batchesOfRows) yield rows.map((r) => [r.seq, vnTime(r.at), r.operator ?? '', r.action, r.outcome, r.target ?? '', r.unit ?? '', r.caseId ?? '', JSON.stringify(r.detail)]);
 }
 
 /**
@@ -116,7 +124,7 @@ async function writeCsv(table: ExportTable, fd: number): Promise<number> {
   let n = 0;
   // BOM: Excel then reads the Vietnamese text as UTF-8.
   let chunk = `\uFEFF${table.columns.map((c) => csvCell(c.title)).join(',')}\r\n`;
-  for await (const row of table.rows) {
+  for await (const page of batches(table.rows)) for (const row of page) {
     chunk += `${row.map((v) => csvCell(String(v))).join(',')}\r\n`;
     n++;
     if (chunk.length > 1 << 20) {
@@ -140,7 +148,7 @@ async function writeXlsx(table: ExportTable, fd: number): Promise<number> {
   sheet.getRow(1).font = { bold: true };
   sheet.getRow(1).commit();
   let n = 0;
-  for await (const row of table.rows) {
+  for await (const page of batches(table.rows)) for (const row of page) {
     sheet.addRow(row).commit();
     n++;
   }
@@ -162,6 +170,6 @@ export async function exportTable(table: ExportTable, format: ExportFormat, path
 }
 
 /** Audit rows to `path` as CSV or XLSX. */
-export function exportAuditRows(rows: AsyncIterable<AuditEntry>, format: ExportFormat, path: string): Promise<AuditExportResult> {
+export function exportAuditRows(rows: AsyncIterable<AuditEntry[]>, format: ExportFormat, path: string): Promise<AuditExportResult> {
   return exportTable({ sheet: 'Nhật ký', columns: AUDIT_COLUMNS, rows: auditCells(rows) }, format, path);
 }

@@ -149,13 +149,13 @@ export class SqliteAuditLog implements AuditLog {
    * Read a batch at a time by seq (keyset), not through one open statement: the connection stays free
    * for the appends of other calls while an export awaits its file.
    */
-  async *scan(filter: ResolvedAuditFilter): AsyncIterable<AuditEntry> {
+  async *scan(filter: ResolvedAuditFilter): AsyncIterable<AuditEntry[]> {
     const { clause, params } = whereOf(filter);
     const batch = this.db.prepare(`SELECT ${ENTRY_COLUMNS} FROM audit WHERE ${clause} AND seq > ? ORDER BY seq LIMIT ${SCAN_BATCH}`);
     let after = 0;
     for (;;) {
       const rows = batch.all(...params, after) as StoredEntry[];
-      for (const r of rows) yield toEntry(r);
+      if (rows.length > 0) yield rows.map(toEntry);
       if (rows.length < SCAN_BATCH) return;
       after = rows.at(-1)!.seq;
     }

@@ -114,7 +114,7 @@ export class PgAuditLog implements AuditLog {
     return r.rows.map(toEntry);
   }
 
-  async *scan(filter: ResolvedAuditFilter): AsyncIterable<AuditEntry> {
+  async *scan(filter: ResolvedAuditFilter): AsyncIterable<AuditEntry[]> {
     const { clause, params } = whereOf(filter);
     let after = -1;
     for (;;) {
@@ -122,7 +122,7 @@ export class PgAuditLog implements AuditLog {
       const r = await this.pool.read((c) =>
         c.query<StoredEntry>(`SELECT ${ENTRY_COLUMNS} FROM audit WHERE ${clause} AND seq > $${n + 1} ORDER BY seq LIMIT ${SCAN_BATCH}`, [...params, after]),
       );
-      for (const row of r.rows) yield toEntry(row);
+      if (r.rows.length > 0) yield r.rows.map(toEntry);
       if (r.rows.length < SCAN_BATCH) return;
       after = Number(r.rows.at(-1)!.seq);
     }

@@ -10,9 +10,13 @@ export function segmentGenesis(key: Buffer, segmentId: number): string {
 
 /** What the joining workstation's own verification of its audit found, before it went. */
 export interface LocalAudit {
-  rows: AsyncIterable<AuditEntry>;
+  rows: AsyncIterable<AuditEntry[]>;
   head: AuditHead | null;
   report: AuditChainReport;
+}
+
+async function* flatten<T>(batches: AsyncIterable<T[]>): AsyncIterable<T> {
+  for await (const b of batches) yield* b;
 }
 
 const asRow = (e: AuditEntry, seq: number): Omit<AuditRow, 'prev_hash' | 'hash'> => ({
@@ -39,7 +43,7 @@ export async function importSegment(pool: TeamPool, key: Buffer, by: string, loc
     let prev = segmentGenesis(key, id);
     let count = 0;
     let firstSeq: number | null = null;
-    for await (const e of local.rows) {
+    for await (const e of flatten(local.rows)) {
       const row = asRow(e, e.seq);
       const hash = chainHash(key, prev, row);
       await c.query(
