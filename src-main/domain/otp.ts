@@ -59,15 +59,19 @@ export interface StoredCode {
   wrong: number;
 }
 
-export type Reservation = { ok: true; id: number } | { ok: false; reason: 'too_soon' | 'daily_limit'; retryAt: Date };
+export type Reservation = { ok: true; id: number } | { ok: false; reason: 'too_soon' | 'daily_limit' | 'attempts_exhausted'; retryAt: Date };
 
-/** The sends to an account the store counts: today's (VN day) and the last one, whatever its day. */
+/**
+ * The sends to an account the store counts: today's (VN day) and the last one, whatever its day; with a
+ * reservation also the day's wrong entries (read in the same transaction as the sends).
+ */
 export interface SendStats {
   today: number;
   lastSentAt: Date | null;
+  wrongToday?: number;
 }
 
-export type SendDecision = { ok: true } | { ok: false; reason: 'too_soon' | 'daily_limit'; retryAt: Date };
+export type SendDecision = { ok: true } | { ok: false; reason: 'too_soon' | 'daily_limit' | 'attempts_exhausted'; retryAt: Date };
 
 /**
  * The seeds' send rule, in one place: at most `maxPerDay` sends to an account per Asia/Ho_Chi_Minh day,
@@ -146,11 +150,13 @@ export class OtpService {
   /** Reserves a send slot or throws OTP_TOO_SOON / OTP_DAILY_LIMIT. */
   async reserve(accountKey: string): Promise<number> {
     const now = this.clock.now();
-    if ((await this.store.wrongCount(accountKey, vnDayKey(now))) >= this.policy.maxWrong) {
-      throw new HelpdeskError('OTP_ATTEMPTS_EXHAUSTED', { detail: nextVnMidnight(now).toISOString() });
-    }
-    const r = await this.store.reserveSend(accountKey, now, vnDayKey(now), (stats) => sendDecision(stats, now, this.policy));
+    // The day's wrong entries are read with the sends, in the reservation's own transaction: no code goes
+    // to an account whose tries are used up today, whichever workstation asks.
+    const r = await this.store.reserveSend(accountKey, now, vnDayKey(now), (stats) =>
+      (stats.wrongToday ?? 0) >= this.policy.maxWrong ? { ok: false, reason: 'attempts_exhausted', retryAt: nextVnMidnight(now) } : sendDecision(stats, now, this.policy),
+    );
     if (r.ok) return r.id;
+    if (r.reason === 'attempts_exhausted') throw new HelpdeskError('OTP_ATTEMPTS_EXHAUSTED', { detail: r.retryAt.toISOString() });
     throw new HelpdeskError(r.reason === 'too_soon' ? 'OTP_TOO_SOON' : 'OTP_DAILY_LIMIT', { detail: r.retryAt.toISOString() });
   }
 

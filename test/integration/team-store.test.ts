@@ -204,6 +204,9 @@ describe('counters exact across the team', () => {
     }
     expect(left).toEqual([4, 3, 2, 1, 0]);
     expect(await codeOf(b.verify('case-w', code))).toBe('OTP_VOID');
+    // …and the account's tries are used up today on every workstation: no new code from a third.
+    const c = new OtpService(new PgOtpStore(await workstation('ws-c')), clock, cryptoRandom, new HmacCodeHasher(otpKey));
+    expect(await codeOf(c.reserve(account))).toBe('OTP_ATTEMPTS_EXHAUSTED');
 
     // The right code on the other workstation: verified once, and only once.
     const account2 = `id:handoff-${Date.now()}`;

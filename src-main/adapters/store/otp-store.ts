@@ -27,7 +27,7 @@ export class SqliteOtpStore implements OtpStore {
   async reserveSend(accountKey: string, now: Date, dayKey: string, decide: (stats: SendStats) => SendDecision): Promise<Reservation> {
     const run = this.db.transaction((): Reservation => {
       // Counted and decided in one IMMEDIATE transaction: no other writer can slip a send in between.
-      const decision = decide(this.stats(accountKey, dayKey));
+      const decision = decide({ ...this.stats(accountKey, dayKey), wrongToday: this.wrong(accountKey, dayKey) });
       if (!decision.ok) return decision;
       const r = this.db
         .prepare(`INSERT INTO otp_sends (account_key, day, at_ms, state) VALUES (?, ?, ?, 'reserved')`)

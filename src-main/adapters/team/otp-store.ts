@@ -32,11 +32,12 @@ export class PgOtpStore implements OtpStore {
       const opened = (await c.query(
         `BEGIN; SELECT pg_advisory_xact_lock(hashtextextended(${c.escapeLiteral(`otp:${accountKey}`)}, 0));
          SELECT (SELECT count(*) FROM otp_sends WHERE account_key = ${k} AND day = ${d} AND state <> 'released') AS today,
-                (SELECT max(at) FROM otp_sends WHERE account_key = ${k} AND state <> 'released') AS last`,
-      )) as unknown as pg.QueryResult<{ today: string; last: Date | null }>[];
+                (SELECT max(at) FROM otp_sends WHERE account_key = ${k} AND state <> 'released') AS last,
+                (SELECT count FROM otp_wrong WHERE account_key = ${k} AND day = ${d}) AS wrong`,
+      )) as unknown as pg.QueryResult<{ today: string; last: Date | null; wrong: number | null }>[];
       try {
         const row = opened[2]!.rows[0]!;
-        const decision = decide({ today: Number(row.today), lastSentAt: row.last });
+        const decision = decide({ today: Number(row.today), lastSentAt: row.last, wrongToday: row.wrong ?? 0 });
         if (!decision.ok) {
           await c.query('ROLLBACK');
           return decision;

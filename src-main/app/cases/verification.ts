@@ -116,7 +116,8 @@ export function createVerification(deps: CaseDeps, registry: CaseRegistry, messa
         } else {
           await audit(c, 'code.verify', 'refused', { code: 'OTP_WRONG', attemptsLeft: outcome.attemptsLeft });
         }
-        return { verified: outcome.verified, attemptsLeft: outcome.verified ? await otp.attemptsLeft(c.accountKey, c.id) : outcome.attemptsLeft, case: await view(c) };
+        const shown = await view(c);
+        return { verified: outcome.verified, attemptsLeft: outcome.verified ? shown.attemptsLeft : outcome.attemptsLeft, case: shown };
       }),
     close: ({ caseId, outcome }) =>
       deps.run(async () => {

@@ -85,6 +85,19 @@ describe('OTP service', () => {
     expect(await code(() => otp.verify('case-1', c))).toBe('OTP_VOID');
   });
 
+  it('an account whose tries are used up today gets no new code until the next VN day (decided with the send slot)', async () => {
+    const { otp } = fresh();
+    const c = await send(otp, 'case-1');
+    const wrong = c === '000000' ? '111111' : '000000';
+    for (let i = 0; i < 5; i++) await otp.verify('case-1', wrong);
+    now = new Date(T0.getTime() + 6 * MIN);
+    const refused = await otp.reserve('uid=annv,dc=x').catch((e: unknown) => e);
+    expect(refused).toMatchObject({ code: 'OTP_ATTEMPTS_EXHAUSTED', detail: '2026-11-23T17:00:00.000Z' }); // 00:00 on 24/11 in VN
+    expect((await otp.resendInfo('uid=annv,dc=x')).remainingToday).toBe(1); // the refused try took no slot
+    now = new Date('2026-11-23T17:00:01Z');
+    expect(await code(() => otp.reserve('uid=annv,dc=x'))).toBe('ok');
+  });
+
   it('a resend does not reset the wrong-entry count', async () => {
     const { otp } = fresh();
     const c1 = await send(otp, 'case-1');
