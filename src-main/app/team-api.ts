@@ -2,7 +2,7 @@ import type { HelpdeskApi } from '../common/api';
 import type { OperatorInfo, SettingsView, TeamStatus } from '../common/dto';
 import type { Result } from '../common/result';
 import { teamTransport, type Settings, type TeamSettings } from '../common/settings';
-import { errorCodeOf, HelpdeskError } from '../domain/errors';
+import { HelpdeskError } from '../domain/errors';
 import { ALL_AUDIT_ROWS } from '../domain/audit-filter';
 import type { AuditLog, SecretStore } from '../domain/ports';
 import type { LocalAudit } from '../adapters/team/segments';
@@ -69,14 +69,9 @@ export function createTeamApi(deps: TeamApiDeps): HelpdeskApi['team'] {
         const audit = deps.localAudit();
         const row = { operator: who.username, action: 'team.join' as const, target: shownUrl(team), detail: { workstation: team.workstation, withSecret: joinSecret !== undefined } };
         // Everything is checked on the store before anything is kept: a wrong password, CA, secret or a
-        // foreign database leaves the keychain, the settings and the local SQLite as they were.
-        let keys: { keys: string; founded: boolean };
-        try {
-          keys = await deps.joining.keysFor(team, password, joinSecret);
-        } catch (err) {
-          await audit.append({ ...row, outcome: err instanceof HelpdeskError && err.code !== 'INTERNAL' ? 'refused' : 'error', detail: { ...row.detail, code: errorCodeOf(err) } });
-          throw err;
-        }
+        // foreign database leaves the keychain, the settings and the local SQLite as they were (the store
+        // counts a wrong join secret's tries itself, and voids it after five).
+        const keys = await deps.joining.keysFor(team, password, joinSecret);
         const writes = [
           { key: teamPasswordKey(team), value: password },
           { key: teamKeysKey(team), value: keys.keys },
