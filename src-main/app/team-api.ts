@@ -2,7 +2,7 @@ import type { HelpdeskApi } from '../common/api';
 import type { OperatorInfo, SettingsView, TeamStatus } from '../common/dto';
 import type { Result } from '../common/result';
 import { teamTransport, type Settings, type TeamSettings } from '../common/settings';
-import { HelpdeskError } from '../domain/errors';
+import { errorCodeOf, HelpdeskError } from '../domain/errors';
 import { ALL_AUDIT_ROWS } from '../domain/audit-filter';
 import type { AuditLog, SecretStore } from '../domain/ports';
 import type { LocalAudit } from '../adapters/team/segments';
@@ -77,13 +77,15 @@ export function createTeamApi(deps: TeamApiDeps): HelpdeskApi['team'] {
           { key: teamKeysKey(team), value: keys.keys },
         ];
         const before: { key: string; value: string | null }[] = [];
-        let imported: { segment: number; rows: number; localVerified: boolean; localHead: number | null } | undefined;
+        let imported: { segment: number; rows: number; localVerified: boolean; localHead: number | null };
+        let recorded = false;
         try {
           for (const w of writes) {
             before.push({ key: w.key, value: await secrets.get(w.key) });
             await secrets.set(w.key, w.value);
           }
           await audit.append({ ...row, outcome: 'ok', detail: { ...row.detail, founded: keys.founded } });
+          recorded = true;
           // The workstation's own audit comes along, verified here with its own key, never dropped.
           const [report, head] = await Promise.all([audit.verify(), audit.head()]);
           const brought = await deps.joining.importLocalAudit(team, password, keys.keys, who.username, { rows: audit.scan(ALL_AUDIT_ROWS), head, report });
@@ -92,10 +94,12 @@ export function createTeamApi(deps: TeamApiDeps): HelpdeskApi['team'] {
           if (!saved.ok) throw new HelpdeskError(saved.error.code, { detail: saved.error.detail, reason: saved.error.reason, field: saved.error.field });
         } catch (err) {
           for (const b of before.reverse()) await (b.value === null ? secrets.delete(b.key) : secrets.set(b.key, b.value)).catch(() => undefined);
+          // The local chain already said the join went through: it says now that it did not.
+          if (recorded) await audit.append({ ...row, outcome: 'error', detail: { ...row.detail, code: errorCodeOf(err) } }).catch(() => undefined);
           throw err;
         }
         // The team's chain says which segment holds this workstation's past (the first row it writes there).
-        if (imported) await desk.audit.append({ operator: who.username, action: 'audit.import', outcome: imported.localVerified ? 'ok' : 'error', detail: { workstation: team.workstation, ...imported } });
+        await desk.audit.append({ operator: who.username, action: 'audit.import', outcome: imported.localVerified ? 'ok' : 'error', detail: { workstation: team.workstation, ...imported } });
         return status();
       }),
     createJoinSecret: () =>
