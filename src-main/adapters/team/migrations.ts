@@ -8,7 +8,7 @@ import { GENESIS_HASH } from '../store/audit-chain';
  * workstation checks the version when it connects and refuses a database it does not know (another
  * app's), an older schema (migrate first) or a newer one (update the app first).
  */
-export const TEAM_SCHEMA_VERSION = 3;
+export const TEAM_SCHEMA_VERSION = 4;
 
 /** What marks a database as Helpdesk's team store (helpdesk_meta.app). */
 export const TEAM_APP_MARK = 'helpdesk-team-store';
@@ -139,6 +139,39 @@ const STEPS: readonly ((app: string) => string)[] = [
     CREATE TRIGGER audit_imported_no_change BEFORE UPDATE OR DELETE ON audit_imported FOR EACH ROW EXECUTE FUNCTION helpdesk_audit_append_only();
     GRANT SELECT, INSERT ON audit_segments, audit_imported TO ${app};
     GRANT USAGE ON SEQUENCE audit_segments_id_seq TO ${app};
+  `,
+  // 4: the team's cases (continued on another workstation, handed to a supervisor, taken over) — the case
+  //    itself sealed with the team's key (contacts and notes are not readable in the database), what the
+  //    queues and presence need in plain columns; and the directory and relay profile a supervisor
+  //    publishes for the team (no secret in it)
+  (app) => `
+    CREATE TABLE cases (
+      id text PRIMARY KEY,
+      account_key text NOT NULL,
+      holder text NOT NULL,
+      holder_since timestamptz NOT NULL,
+      workstation text NOT NULL,
+      opened_at timestamptz NOT NULL,
+      touched_at timestamptz NOT NULL,
+      closed boolean NOT NULL,
+      waiting text CHECK (waiting IN ('supervisor', 'approval')),
+      version integer NOT NULL,
+      busy_until timestamptz,
+      busy_token text,
+      body bytea NOT NULL
+    );
+    CREATE INDEX cases_account_open ON cases (account_key) WHERE NOT closed;
+    CREATE INDEX cases_holder_open ON cases (holder) WHERE NOT closed;
+    CREATE INDEX cases_waiting ON cases (waiting) WHERE waiting IS NOT NULL AND NOT closed;
+    CREATE TABLE team_profile (
+      id integer PRIMARY KEY CHECK (id = 1),
+      version integer NOT NULL,
+      body text NOT NULL,
+      published_by text NOT NULL,
+      published_on text NOT NULL,
+      published_at timestamptz NOT NULL DEFAULT now()
+    );
+    GRANT SELECT, INSERT, UPDATE ON cases, team_profile TO ${app};
   `,
 ];
 
