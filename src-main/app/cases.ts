@@ -1,6 +1,7 @@
 import type { HelpdeskApi } from '../common/api';
 import { createAccountActions } from './cases/account-actions';
 import { createContactChange } from './cases/contact-change';
+import { createHandover } from './cases/handover';
 import { createMessenger, type MessengerDeps } from './cases/messages';
 import { createOverride } from './cases/override';
 import { type CaseDeps, createCaseRegistry } from './cases/registry';
@@ -25,7 +26,8 @@ export function createCases(deps: CaseDeps & MessengerDeps): {
   return {
     api: {
       ...createVerification(deps, registry, messages),
-      override: (input) => deps.run(() => registry.exclusive(input.caseId, () => override(input))),
+      ...createHandover(deps, registry),
+      override: (input) => deps.run(() => registry.exclusive(input.caseId, (c) => override(c, input))),
     },
     actions: { ...createAccountActions(deps, registry, messages), ...createContactChange(deps, registry, messages) },
     closeAll: registry.closeAll,

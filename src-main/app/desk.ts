@@ -2,7 +2,7 @@ import type { AppMode } from '../common/dto';
 import type { DirectorySettings, Settings, TeamSettings } from '../common/settings';
 import type { OtpService } from '../domain/otp';
 import { HelpdeskError } from '../domain/errors';
-import type { AuditLog, Clock, Directory, DirectoryFactory, MailRelay, SecretStore, SmsRelay } from '../domain/ports';
+import type { AuditLog, CaseStore, Clock, Directory, DirectoryFactory, MailRelay, SecretStore, SmsRelay } from '../domain/ports';
 import { servicePasswordKey } from './secret-keys';
 
 /** Where settings live: the JSON file (or anything with the same two methods). */
@@ -33,10 +33,12 @@ export interface DeskDeps {
   useClock?: (clock: Clock | null) => void;
 }
 
-/** What directory mode keeps in the team store: the audit chain, the code counters, the database's clock. */
+/** What directory mode keeps in the team store: the audit chain, the code counters, the cases, the database's clock. */
 export interface TeamStores {
   audit: AuditLog;
   otp: OtpService;
+  /** The team's cases (continued on another workstation, handed to a supervisor). */
+  cases: CaseStore;
   clock: Clock;
   /** A round trip to the store (TEAM_STORE_UNAVAILABLE when it does not answer). */
   ping(): Promise<void>;

@@ -7,6 +7,7 @@ import { callRules, DEFAULT_OTP_POLICY, type OtpPolicy, type OtpService, type Ra
 import type { Clock } from '../domain/ports';
 import { enforceAccess } from './access';
 import { createAuditApi } from './audit-api';
+import { MemoryCaseStore } from '../adapters/store/memory-case-store';
 import { createCases, type MessageTemplates } from './cases';
 import { createDashboards, createReports } from './dashboards';
 import { createDesk, type DeskDeps } from './desk';
@@ -73,6 +74,8 @@ export function createHelpdesk(deps: HelpdeskDeps): HelpdeskApp {
   const { requireOperator } = session;
   const mode = () => desk.mode();
 
+  // One workstation's cases live in its memory (a case lasts one call); a team's in the team store.
+  const workstationCases = new MemoryCaseStore();
   const cases = createCases({
     clock: deps.clock,
     audit: desk.audit,
@@ -86,6 +89,7 @@ export function createHelpdesk(deps: HelpdeskDeps): HelpdeskApp {
     dialect: () => (mode() === 'directory' ? (desk.settings().directory?.dialect ?? 'openldap') : 'openldap'),
     relays: desk.relays,
     run,
+    cases: async () => (desk.inTeam() ? (await desk.team()).cases : workstationCases),
   });
 
   const dashboardDeps = {

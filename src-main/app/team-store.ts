@@ -1,10 +1,11 @@
 import type { TeamSettings } from '../common/settings';
 import { cryptoRandom, HmacCodeHasher } from '../adapters/crypto/otp-crypto';
 import { PgAuditLog } from '../adapters/team/audit-log';
+import { caseSealKey, PgCaseStore } from '../adapters/team/case-store';
 import { PgOtpStore } from '../adapters/team/otp-store';
 import { TeamClock, TeamPool } from '../adapters/team/pool';
 import { importSegment } from '../adapters/team/segments';
-import { claimOrCheckKeys, createJoinSecret, newTeamKeys, parseKeys, redeemJoinSecret, serializeKeys, teamFounded } from '../adapters/team/team-keys';
+import { claimOrCheckKeys, createJoinSecret, keysAreTeams, newTeamKeys, parseKeys, redeemJoinSecret, serializeKeys, teamFounded } from '../adapters/team/team-keys';
 import { HelpdeskError } from '../domain/errors';
 import { DEFAULT_OTP_POLICY, OtpService, type OtpPolicy } from '../domain/otp';
 import type { Clock, SecretStore } from '../domain/ports';
@@ -31,6 +32,7 @@ export async function openTeamStores(team: TeamSettings, secrets: SecretStore, l
     return {
       audit: new PgAuditLog(pool, clock, keys.audit),
       otp: new OtpService(new PgOtpStore(pool), clock, cryptoRandom, new HmacCodeHasher(keys.otp), policy),
+      cases: new PgCaseStore(pool, caseSealKey(keys.otp)),
       clock,
       ping: async () => {
         await pool.read((c) => c.query('SELECT 1'));
@@ -45,20 +47,39 @@ export async function openTeamStores(team: TeamSettings, secrets: SecretStore, l
 
 /** Joining, on PostgreSQL: keys from a join secret, or new keys that found a store no team has yet. */
 export const pgTeamJoining: TeamJoining = {
-  async keysFor(team, password, joinSecret) {
+  async keysFor(team, password, joinSecret, held) {
     const pool = new TeamPool(team, password);
     try {
       await pool.open();
+      // Keys this keychain already holds that the store knows as the team's: a join that had the store's
+      // word (a founding claimed, a secret spent) but failed at a later step is taken up again with them —
+      // no secret spent, nothing claimed. They give the workstation nothing it did not hold already.
+      const heldKeys = parseKeys(held);
+      if (heldKeys && (await keysAreTeams(pool, heldKeys)) === true) return { keys: serializeKeys(heldKeys), via: 'held' };
       if (joinSecret !== undefined) {
         const keys = await redeemJoinSecret(pool, joinSecret);
         await claimOrCheckKeys(pool, keys, team.workstation);
-        return { keys: serializeKeys(keys), founded: false };
+        return { keys: serializeKeys(keys), via: 'secret' };
       }
       if (await teamFounded(pool)) throw new HelpdeskError('TEAM_JOIN_REFUSED', { reason: 'founded' });
-      const keys = newTeamKeys();
+      // Not claimed here: the caller keeps them in the keychain first, then calls found().
+      return { keys: serializeKeys(newTeamKeys()), via: 'founding' };
+    } finally {
+      await pool.close();
+    }
+  },
+  async found(team, password, keyText) {
+    const keys = parseKeys(keyText);
+    if (!keys) throw new HelpdeskError('TEAM_NOT_JOINED');
+    const pool = new TeamPool(team, password);
+    try {
+      await pool.open();
+      // The same keys again (an earlier try's claim went through) are the team's already: 'member' is fine.
       // Two workstations founding at once: one wins, the other is told the team exists.
-      if ((await claimOrCheckKeys(pool, keys, team.workstation).catch(() => 'lost')) !== 'founded') throw new HelpdeskError('TEAM_JOIN_REFUSED', { reason: 'founded' });
-      return { keys: serializeKeys(keys), founded: true };
+      await claimOrCheckKeys(pool, keys, team.workstation).catch((err: unknown) => {
+        if (err instanceof HelpdeskError && err.code === 'AUDIT_KEY_MISSING' && err.reason === 'team_keys') throw new HelpdeskError('TEAM_JOIN_REFUSED', { reason: 'founded' });
+        throw err;
+      });
     } finally {
       await pool.close();
     }
@@ -69,7 +90,21 @@ export const pgTeamJoining: TeamJoining = {
     const pool = new TeamPool(team, password);
     try {
       await pool.open();
-      return await importSegment(pool, keys.audit, by, local);
+      // Only the team's own key may chain a segment (other keys would make rows no member can verify).
+      if ((await keysAreTeams(pool, keys)) !== true) throw new HelpdeskError('AUDIT_KEY_MISSING', { reason: 'team_keys' });
+      const imported = await importSegment(pool, keys.audit, by, local);
+      // The team's chain says which segment holds this workstation's past — written here, before the
+      // settings switch the workstation to the team, so a failure leaves a join that can simply be tried
+      // again (a retry finds the segment and says so: `resumed`, with the local head of now and the segment's).
+      const clock = new TeamClock(pool);
+      await clock.sync();
+      await new PgAuditLog(pool, clock, keys.audit).append({
+        operator: by,
+        action: 'audit.import',
+        outcome: imported.localVerified ? 'ok' : 'error',
+        detail: { workstation: team.workstation, segment: imported.segment, rows: imported.rows, localVerified: imported.localVerified, localHead: local.head?.seq ?? null, segmentHead: imported.localHead, resumed: imported.resumed },
+      });
+      return imported;
     } finally {
       await pool.close();
     }

@@ -1,6 +1,7 @@
 import type { Result } from './result';
 import type {
   ActionResult,
+  CaseSummary,
   CaseView,
   GateResult,
   OverrideInput,
@@ -93,10 +94,27 @@ export interface HelpdeskApi {
     export: Call<{ filter: AuditFilter; format: 'csv' | 'xlsx'; fileName: string }, AuditExportResult>;
   };
   cases: {
-    /** Opens a case on an account for the caller on the line, with the operator's reason or ticket. */
-    open: Call<{ accountId: string; reason: string }, CaseView>;
-    /** Reads a case of the signed-in operator. */
+    /**
+     * Opens a case on an account for the caller on the line, with the operator's reason or ticket. When
+     * another user is handling the account (an open case of theirs), CASE_HELD says who and since when;
+     * `takeOver: true` (the operator confirmed) ends their case and opens this one (audited).
+     */
+    open: Call<{ accountId: string; reason: string; takeOver?: boolean }, CaseView>;
+    /** Reads a case the signed-in user holds (on any workstation of the team). */
     get: Call<{ caseId: string }, CaseView>;
+    /** The open cases the signed-in user holds, newest first: one opened on another workstation is continued here. */
+    mine: Call<Empty, CaseSummary[]>;
+    /** Hands the case to the supervisors ("Chuyển giám sát viên"), with why; it waits in their queue. */
+    handOff: Call<{ caseId: string; note: string }, CaseView>;
+    /** Supervisor: the cases waiting for a supervisor — handed over, or waiting for a second approval. */
+    queue: Call<Empty, CaseSummary[]>;
+    /** Supervisor: takes a handed-over case; it becomes theirs, with its verification and code (audited). */
+    take: Call<{ caseId: string }, CaseView>;
+    /**
+     * Supervisor, four eyes: approves the reset another supervisor asks for after an override and a
+     * contact change. Never one's own (ACTION_NOT_PERMITTED, reason `self_approval`).
+     */
+    approve: Call<{ caseId: string }, CaseSummary>;
     /** Sends a one-time code to the account's registered mobile (SMS) or backup e-mail. */
     sendCode: Call<{ caseId: string; channel: VerificationChannel }, CaseView>;
     /** Checks the code the caller read back. */

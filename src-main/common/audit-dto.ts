@@ -18,6 +18,10 @@ export const AUDIT_ACTIONS = [
   'code.verify',
   'case.close',
   'case.override',
+  'case.takeOver',
+  'case.handOff',
+  'case.take',
+  'case.approval',
   'account.write',
   'account.unlock',
   'account.reset',
@@ -36,6 +40,7 @@ export const AUDIT_ACTIONS = [
   'team.join',
   'team.joinSecret',
   'audit.import',
+  'team.profile',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

@@ -27,7 +27,11 @@ export interface CallRules {
 export interface CaseView {
   id: string;
   account: { id: string; username: string; displayName: string };
+  /** Who opened the case. */
   operator: string;
+  /** Who works on it now (the opener, or the supervisor who took it), and since when. */
+  holder: string;
+  holderSince: string;
   reason: string;
   openedAt: string;
   /** `expired`: a code was sent (or verified) and its 5 minutes have run out. */
@@ -70,6 +74,25 @@ export interface CaseView {
    * operator asks whether it arrived before sending another. Null when no code is pending.
    */
   codeDelivery: 'accepted' | 'unknown' | null;
+  /** Handed to the supervisors ("Chuyển giám sát viên"), waiting for one of them to take it. */
+  handOff: { by: string; at: string; note: string } | null;
+  /** Four eyes: a reset after an override and a contact change waits for a second supervisor's approval. */
+  approval: { state: 'waiting' | 'approved'; requestedBy: string; requestedAt: string; approvedBy: string | null; approvedAt: string | null } | null;
+}
+
+/** A case in a list (the supervisors' queue, the cases one holds): enough to choose it, nothing secret. */
+export interface CaseSummary {
+  id: string;
+  account: { id: string; username: string; displayName: string };
+  operator: string;
+  holder: string;
+  holderSince: string;
+  reason: string;
+  openedAt: string;
+  /** What it waits for: a supervisor to take it, a second supervisor's approval, or nothing. */
+  waiting: 'supervisor' | 'approval' | null;
+  handOff: { by: string; at: string; note: string } | null;
+  approval: { requestedBy: string; requestedAt: string } | null;
 }
 
 /** The identity check a supervisor records when overriding: CCCD compared with the directory, a document seen, an agency letter. */

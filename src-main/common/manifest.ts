@@ -10,7 +10,7 @@ export const API_MANIFEST = {
   directory: ['search', 'getAccount'],
   settings: ['get', 'save', 'testConnection'],
   audit: ['recent', 'head', 'verify', 'query', 'timeline', 'export', 'purge'],
-  cases: ['open', 'get', 'sendCode', 'verifyCode', 'close', 'gate', 'override'],
+  cases: ['open', 'get', 'mine', 'handOff', 'queue', 'take', 'approve', 'sendCode', 'verifyCode', 'close', 'gate', 'override'],
   actions: ['unlock', 'resetPassword', 'resetAndUnlock', 'sendContactCode', 'updateContact'],
   dashboards: ['auditStats', 'scanStart', 'scanStatus', 'scanCancel', 'exportScan'],
   reports: ['monthly'],

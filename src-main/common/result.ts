@@ -11,6 +11,8 @@ export interface ApiError {
   detail?: string;
   /** Tries left after a wrong entry (OTP_WRONG of a new contact's code, IDENTITY_MISMATCH of a CCCD). */
   attemptsLeft?: number;
+  /** CASE_HELD: who is handling the account now, and since when (presence). */
+  heldBy?: { holder: string; since: string };
 }
 
 export type Result<T> = { ok: true; value: T } | { ok: false; error: ApiError };

@@ -28,7 +28,7 @@ export const PERMISSIONS: { [G in ApiGroup]: { [M in ApiMethod<G>]: Access } } =
   settings: { get: SETTINGS, save: SETTINGS, testConnection: SETTINGS },
   // The integrity check is the independent reviewer's (auditor) as much as the supervisor's.
   audit: { recent: AUDIT, head: AUDIT, verify: AUDIT, query: AUDIT, timeline: AUDIT, export: AUDIT, purge: SUPERVISOR },
-  cases: { open: DESK, get: DESK, sendCode: DESK, verifyCode: DESK, close: DESK, gate: DESK, override: SUPERVISOR },
+  cases: { open: DESK, get: DESK, mine: DESK, handOff: DESK, queue: SUPERVISOR, take: SUPERVISOR, approve: SUPERVISOR, sendCode: DESK, verifyCode: DESK, close: DESK, gate: DESK, override: SUPERVISOR },
   actions: { unlock: DESK, resetPassword: DESK, resetAndUnlock: SUPERVISOR, sendContactCode: DESK, updateContact: DESK },
   dashboards: { auditStats: AUDIT, scanStart: AUDIT, scanStatus: AUDIT, scanCancel: AUDIT, exportScan: AUDIT },
   reports: { monthly: AUDIT },

@@ -75,8 +75,13 @@ export const INPUT_SCHEMAS = {
     }),
   },
   cases: {
-    open: z.strictObject({ accountId: dnText, reason: lineText(500) }),
+    open: z.strictObject({ accountId: dnText, reason: lineText(500), takeOver: z.boolean().optional() }),
     get: z.strictObject({ caseId: caseId }),
+    mine: empty,
+    handOff: z.strictObject({ caseId: caseId, note: lineText(500) }),
+    queue: empty,
+    take: z.strictObject({ caseId: caseId }),
+    approve: z.strictObject({ caseId: caseId }),
     sendCode: z.strictObject({ caseId: caseId, channel: z.enum(['sms', 'email']) }),
     // The code's own rules (exactly six ASCII digits after trimming) live in the domain; here only size.
     verifyCode: z.strictObject({ caseId: caseId, code: z.string().max(64, { error: 'too_long' }) }),

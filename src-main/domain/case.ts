@@ -62,13 +62,50 @@ export interface Case {
   /** The account's unit (đơn vị), for per-unit reports. */
   accountUnit: string | null;
   accountDisplayName: string;
-  /** Username of the operator who opened it: only they can work on it. */
+  /** Username of the operator who opened it. */
   operator: string;
+  /**
+   * Who works on it now (only they can act on it, from any workstation of the team): the opener, or the
+   * supervisor who took it after a hand-off. Since when, for presence ("đang được … xử lý từ …").
+   */
+  holder: string;
+  holderSince: Date;
+  /** Handed to the supervisors' queue ("Chuyển giám sát viên"), waiting for one of them to take it. */
+  handOff: CaseHandOff | null;
+  /** Four eyes: the second supervisor's approval a reset after an override and a contact change needs. */
+  approval: CaseApproval | null;
+  /** A contact change waiting for the code sent to the new value (`to` and `value` exact, never shown). */
+  pendingContact: PendingContact | null;
   reason: string;
   openedAt: Date;
   state: CaseState;
   /** Where a temporary password may go: the contact proven in this case (code read back, or a new contact saved with its code). */
   deliveryContact: ProvenContact | null;
+}
+
+/** The operator's hand-off to the supervisors ("Chuyển giám sát viên"), with why. */
+export interface CaseHandOff {
+  by: string;
+  at: Date;
+  note: string;
+}
+
+/** A second supervisor's approval (four eyes): asked by the supervisor holding the case, given by another. */
+export interface CaseApproval {
+  state: 'waiting' | 'approved';
+  requestedBy: string;
+  requestedAt: Date;
+  approvedBy: string | null;
+  approvedAt: Date | null;
+}
+
+/** A contact change waiting for the code sent to the new value. */
+export interface PendingContact {
+  kind: 'mobile' | 'backupEmail';
+  value: string;
+  to: string;
+  masked: string;
+  expiresAt: Date;
 }
 
 /** What an account action is about: the entry as read just before the write (DN and permanent-id key). */
@@ -113,4 +150,84 @@ export function spendVerification(c: Case, action: SpendingAction): void {
 /** Throws CASE_CLOSED when nothing more may happen on the case. */
 export function requireOpen(c: Case): void {
   if (c.state.kind === 'closed') throw new HelpdeskError('CASE_CLOSED');
+}
+
+/** The signed-in user's own case: the one they hold (anyone else's is as invisible as a missing one). */
+export function requireHolder(c: Case | null, who: string): Case {
+  if (!c || c.holder !== who) throw new HelpdeskError('CASE_NOT_FOUND');
+  return c;
+}
+
+/**
+ * Presence: the open case another user holds on the account (the newest), which a second operator must
+ * confirm to take over. Cases of the same user are not in the way.
+ */
+export function heldByAnother(openCases: readonly Case[], who: string): Case | null {
+  const others = openCases.filter((c) => c.state.kind !== 'closed' && c.holder !== who);
+  return others.sort((a, b) => b.holderSince.getTime() - a.holderSince.getTime())[0] ?? null;
+}
+
+/**
+ * Taking over an account another operator is handling (confirmed): their case ends — its verification
+ * belonged to their call — and the new operator opens their own. Returns who held it.
+ */
+export function endForTakeOver(c: Case, now: Date): string {
+  requireOpen(c);
+  c.state = { kind: 'closed', outcome: 'abandoned', closedAt: now };
+  c.pendingContact = null;
+  c.handOff = null;
+  c.approval = null;
+  return c.holder;
+}
+
+/** The holder hands the case to the supervisors' queue (the caller stays verified as they were). */
+export function handOff(c: Case, by: string, note: string, now: Date): void {
+  requireOpen(c);
+  if (c.handOff) throw new HelpdeskError('VALIDATION_FAILED', { field: 'caseId', reason: 'invalid_value', detail: 'already handed over' });
+  c.handOff = { by, at: now, note };
+}
+
+/**
+ * A supervisor takes a handed-over case: it becomes theirs (verification, code sent and contact proven
+ * go with it — the same call, passed on). Only a case waiting in the queue can be taken this way.
+ */
+export function takeHandedOver(c: Case, supervisor: string, now: Date): string {
+  requireOpen(c);
+  if (!c.handOff) throw new HelpdeskError('CASE_NOT_FOUND');
+  const from = c.holder;
+  c.holder = supervisor;
+  c.holderSince = now;
+  c.handOff = null;
+  return from;
+}
+
+/**
+ * Four eyes where one person could take over an account: after a supervisor's override, a reset whose
+ * temporary password goes to a contact saved in the same case needs a second supervisor's approval.
+ */
+export function needsSecondApproval(c: Case, action: GatedAction): boolean {
+  const s = c.state;
+  if (s.kind !== 'verified' || s.by !== 'override' || s.spentBy !== 'contact') return false;
+  if (action !== 'reset' && action !== 'reset-unlock') return false;
+  return c.approval?.state !== 'approved';
+}
+
+/** The case waits for a second supervisor (asked once; asking again keeps the first request). */
+export function requestApproval(c: Case, by: string, now: Date): void {
+  requireOpen(c);
+  if (c.approval?.state === 'waiting') return;
+  c.approval = { state: 'waiting', requestedBy: by, requestedAt: now, approvedBy: null, approvedAt: null };
+}
+
+/**
+ * The second supervisor approves: never the one who made the override or asked, and only while the
+ * case waits. The verification runs again from the approval (the reset follows it, by the holder).
+ */
+export function approve(c: Case, by: string, now: Date, validityMs: number): void {
+  requireOpen(c);
+  const s = c.state;
+  if (!c.approval || c.approval.state !== 'waiting' || s.kind !== 'verified' || s.by !== 'override') throw new HelpdeskError('CASE_NOT_FOUND');
+  if (by === s.override.supervisor || by === c.approval.requestedBy || by === c.holder) throw new HelpdeskError('ACTION_NOT_PERMITTED', { reason: 'self_approval' });
+  c.approval = { ...c.approval, state: 'approved', approvedBy: by, approvedAt: now };
+  c.state = { ...s, expiresAt: new Date(now.getTime() + validityMs) };
 }

@@ -11,8 +11,9 @@ export class HelpdeskError extends Error {
   readonly reason: string | undefined;
   readonly field: string | undefined;
   readonly attemptsLeft: number | undefined;
+  readonly heldBy: { holder: string; since: string } | undefined;
 
-  constructor(code: ErrorCode, opts: { detail?: string; reason?: string; field?: string; attemptsLeft?: number; cause?: unknown } = {}) {
+  constructor(code: ErrorCode, opts: { detail?: string; reason?: string; field?: string; attemptsLeft?: number; heldBy?: { holder: string; since: string }; cause?: unknown } = {}) {
     super(opts.detail ? `${code}: ${opts.detail}` : code, opts.cause === undefined ? undefined : { cause: opts.cause });
     this.name = 'HelpdeskError';
     this.code = code;
@@ -20,6 +21,7 @@ export class HelpdeskError extends Error {
     this.reason = opts.reason;
     this.field = opts.field;
     this.attemptsLeft = opts.attemptsLeft;
+    this.heldBy = opts.heldBy;
   }
 
   toApiError(): ApiError {
@@ -28,6 +30,7 @@ export class HelpdeskError extends Error {
     if (this.reason !== undefined) e.reason = this.reason;
     if (this.field !== undefined) e.field = this.field;
     if (this.attemptsLeft !== undefined) e.attemptsLeft = this.attemptsLeft;
+    if (this.heldBy !== undefined) e.heldBy = this.heldBy;
     return e;
   }
 }

@@ -2,6 +2,7 @@ import type { AuditAction, AuditChainReport, AuditEntry, AuditHead, AuditPage, A
 import type { ResolvedAuditFilter } from './audit-filter';
 import type { Role } from '../common/roles';
 import type { DirectorySettings } from '../common/settings';
+import type { Case } from './case';
 import type { SearchCriterion } from './search-query';
 
 /** Time, injected so rules can be tested at 4:59 and 5:00. */
@@ -187,6 +188,29 @@ export interface AuditLog {
   scan(filter: ResolvedAuditFilter): AsyncIterable<AuditEntry[]>;
   /** Retention: removes the rows written before the cutoff and records it in a checkpoint row of the chain. */
   purgeBefore(cutoffIso: string, operator: string, cutoffDay: string): Promise<AuditPurgeResult>;
+}
+
+/**
+ * Where cases live: in memory on one workstation, in the team store for a hotline (a case opened on one
+ * workstation is continued on another, handed to a supervisor, taken over). The rules about them are in
+ * domain/case; the store keeps them, one action at a time.
+ */
+export interface CaseStore {
+  insert(c: Case): Promise<void>;
+  /** The case as stored now; null when there is no such case. */
+  read(caseId: string): Promise<Case | null>;
+  /**
+   * One action at a time on a case, whichever workstation asks: gives `fn` the case (null: none), then
+   * keeps what `fn` changed in it — also when `fn` throws (a refusal it recorded stays recorded).
+   * CASE_BUSY while another action holds it.
+   */
+  exclusive<T>(caseId: string, fn: (c: Case | null) => Promise<T>): Promise<T>;
+  /** The open cases on an account (presence). */
+  openOn(accountKey: string): Promise<Case[]>;
+  /** The open cases waiting for a supervisor: handed over, or waiting for a second approval. */
+  waiting(): Promise<Case[]>;
+  /** The open cases a user holds (to continue one on another workstation). */
+  heldBy(holder: string): Promise<Case[]>;
 }
 
 export type { AuditChainReport, AuditHead } from '../common/dto';

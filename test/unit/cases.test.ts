@@ -522,6 +522,26 @@ describe('supervisor override for a caller with no usable contact', () => {
     expect(s.sent.at(-1)!.to).toBe('84934567890');
     expect(await s.api.actions.updateContact({ caseId: c.id, code })).toMatchObject({ ok: true, value: { outcome: 'done' } });
     expect((await s.api.cases.get({ caseId: c.id }))).toMatchObject({ ok: true, value: { deliveryContact: { channel: 'sms', destination: '09*****90' } } });
+    // Four eyes: override, then a contact change, then a reset — one person could take the account over
+    // this way, so the reset waits for a second supervisor. Nothing is written meanwhile.
+    const writesBefore = s.writes.length;
+    expect(await s.api.actions.resetAndUnlock({ caseId: c.id })).toEqual({ ok: false, error: { code: 'APPROVAL_REQUIRED' } });
+    expect(s.writes.length).toBe(writesBefore);
+    expect(await s.api.cases.get({ caseId: c.id })).toMatchObject({ ok: true, value: { approval: { state: 'waiting', requestedBy: 'giamsat01', approvedBy: null } } });
+    expect(s.audit.at(-1)).toMatchObject({ action: 'case.approval', outcome: 'ok', operator: 'giamsat01', detail: { step: 'requested', overrideBy: 'giamsat01' } });
+    // The first supervisor cannot approve their own.
+    expect(await s.api.cases.approve({ caseId: c.id })).toEqual({ ok: false, error: { code: 'ACTION_NOT_PERMITTED', reason: 'self_approval' } });
+    expect(s.audit.at(-1)).toMatchObject({ action: 'case.approval', outcome: 'refused', operator: 'giamsat01', detail: { reasonCode: 'self_approval' } });
+    // A second supervisor, in another session, finds it in the queue and approves it (both names audited).
+    expect((await s.api.session.signIn({ username: 'giamsat02', password: 'x' })).ok).toBe(true);
+    const queue = await s.api.cases.queue({});
+    expect(queue).toMatchObject({ ok: true, value: [{ id: c.id, waiting: 'approval', holder: 'giamsat01', approval: { requestedBy: 'giamsat01' } }] });
+    // Not theirs to act on: the case stays the first supervisor's.
+    expect(await s.api.actions.resetAndUnlock({ caseId: c.id })).toEqual({ ok: false, error: { code: 'CASE_NOT_FOUND' } });
+    expect(await s.api.cases.approve({ caseId: c.id })).toMatchObject({ ok: true, value: { id: c.id, waiting: null } });
+    expect(s.audit.at(-1)).toMatchObject({ action: 'case.approval', outcome: 'ok', operator: 'giamsat02', detail: { step: 'approved', requestedBy: 'giamsat01', approvedBy: 'giamsat02' } });
+    expect(await s.api.cases.approve({ caseId: c.id })).toEqual({ ok: false, error: { code: 'CASE_NOT_FOUND' } });
+    expect((await s.api.session.signIn({ username: 'giamsat01', password: 'x' })).ok).toBe(true);
     const reset = await s.api.actions.resetAndUnlock({ caseId: c.id });
     expect(reset).toMatchObject({ ok: true, value: { action: 'reset-unlock', outcome: 'done', delivery: { status: 'sent', channel: 'sms', destination: '09*****90' } } });
     const password = s.writes.at(-1)!.split(' ').at(-1)!;
@@ -739,5 +759,56 @@ describe('wrong codes across VN midnight', () => {
     expect(await s.api.cases.get({ caseId: c.id })).toMatchObject({ ok: true, value: { attemptsLeft: 1 } });
     expect(await s.api.cases.verifyCode({ caseId: c.id, code: wrong })).toMatchObject({ ok: true, value: { verified: false, attemptsLeft: 0 } });
     expect(await s.api.cases.verifyCode({ caseId: c.id, code })).toEqual({ ok: false, error: { code: 'OTP_VOID' } });
+  });
+});
+
+describe('presence, hand-off to a supervisor, cases one holds', () => {
+  it('a second operator opening the same account is told who handles it and since when; taking over is confirmed, ends the first case, and is audited', async () => {
+    const s = setup();
+    const first = await signedIn(s, 'tongdai01');
+    expect((await s.api.session.signIn({ username: 'tongdai02', password: 'x' })).ok).toBe(true);
+    const auditBefore = s.audit.length;
+    const held = await s.api.cases.open({ accountId: account().dn, reason: 'Gọi lại' });
+    expect(held).toEqual({ ok: false, error: { code: 'CASE_HELD', heldBy: { holder: 'tongdai01', since: first.holderSince } } });
+    expect(s.audit.length).toBe(auditBefore); // nothing opened, nothing taken
+    const taken = await s.api.cases.open({ accountId: account().dn, reason: 'Gọi lại', takeOver: true });
+    expect(taken).toMatchObject({ ok: true, value: { holder: 'tongdai02', operator: 'tongdai02', status: 'open' } });
+    expect(s.audit.slice(auditBefore).map((r) => [r.action, r.operator])).toEqual([
+      ['case.takeOver', 'tongdai02'],
+      ['case.open', 'tongdai02'],
+    ]);
+    expect(s.audit[auditBefore]).toMatchObject({ detail: { case: first.id, from: 'tongdai01' } });
+    // The first operator's case has ended: their next step says so.
+    expect((await s.api.session.signIn({ username: 'tongdai01', password: 'x' })).ok).toBe(true);
+    expect(await s.api.cases.sendCode({ caseId: first.id, channel: 'sms' })).toEqual({ ok: false, error: { code: 'CASE_CLOSED' } });
+    expect(await s.api.cases.mine({})).toEqual({ ok: true, value: [] });
+  });
+
+  it('an operator hands a case over with its code sent; a supervisor takes it from the queue and verifies the code the caller reads back', async () => {
+    const s = setup();
+    const c = await signedIn(s, 'tongdai01');
+    expect((await s.api.cases.sendCode({ caseId: c.id, channel: 'sms' })).ok).toBe(true);
+    const code = codeFrom(s.sent.at(-1)!.text);
+    expect(await s.api.cases.mine({})).toMatchObject({ ok: true, value: [{ id: c.id, holder: 'tongdai01', waiting: null }] });
+    expect(await s.api.cases.handOff({ caseId: c.id, note: 'CCCD 079088001234' })).toMatchObject({ ok: false, error: { code: 'VALIDATION_FAILED', field: 'note', reason: 'contains_identifier' } });
+    const handed = await s.api.cases.handOff({ caseId: c.id, note: 'Người gọi cần giám sát viên' });
+    expect(handed).toMatchObject({ ok: true, value: { handOff: { by: 'tongdai01', note: 'Người gọi cần giám sát viên' }, holder: 'tongdai01' } });
+    expect(await s.api.cases.handOff({ caseId: c.id, note: 'lần nữa' })).toMatchObject({ ok: false, error: { code: 'VALIDATION_FAILED' } });
+    // An operator has no queue and cannot take it.
+    expect(await s.api.cases.queue({})).toEqual({ ok: false, error: { code: 'ROLE_NOT_ALLOWED' } });
+    expect(await s.api.cases.take({ caseId: c.id })).toEqual({ ok: false, error: { code: 'ROLE_NOT_ALLOWED' } });
+    expect((await s.api.session.signIn({ username: 'giamsat01', password: 'x' })).ok).toBe(true);
+    expect(await s.api.cases.get({ caseId: c.id })).toEqual({ ok: false, error: { code: 'CASE_NOT_FOUND' } });
+    expect(await s.api.cases.queue({})).toMatchObject({ ok: true, value: [{ id: c.id, waiting: 'supervisor', handOff: { by: 'tongdai01' } }] });
+    const took = await s.api.cases.take({ caseId: c.id });
+    expect(took).toMatchObject({ ok: true, value: { holder: 'giamsat01', operator: 'tongdai01', handOff: null, status: 'code-sent' } });
+    expect(s.audit.at(-1)).toMatchObject({ action: 'case.take', operator: 'giamsat01', detail: { case: c.id, from: 'tongdai01' } });
+    expect(await s.api.cases.take({ caseId: c.id })).toEqual({ ok: false, error: { code: 'CASE_NOT_FOUND' } });
+    expect(await s.api.cases.queue({})).toEqual({ ok: true, value: [] });
+    expect(await s.api.cases.verifyCode({ caseId: c.id, code })).toMatchObject({ ok: true, value: { verified: true, case: { status: 'verified', holder: 'giamsat01' } } });
+    expect(s.audit.at(-1)).toMatchObject({ action: 'code.verify', outcome: 'ok', operator: 'giamsat01' });
+    // The operator who handed it over no longer holds it.
+    expect((await s.api.session.signIn({ username: 'tongdai01', password: 'x' })).ok).toBe(true);
+    expect(await s.api.cases.get({ caseId: c.id })).toEqual({ ok: false, error: { code: 'CASE_NOT_FOUND' } });
   });
 });

@@ -2,7 +2,7 @@ import type { HelpdeskApi } from '../../common/api';
 import type { ActionResult } from '../../common/dto';
 import { lockVerdict, type DirectAction } from '../../domain/account-actions';
 import { toAccountDetail } from '../../domain/account-view';
-import { type Case, checkVerified, type ProvenContact, spendVerification } from '../../domain/case';
+import { type Case, checkVerified, needsSecondApproval, type ProvenContact, requestApproval, spendVerification } from '../../domain/case';
 import { stillRegistered } from '../../domain/contacts';
 import { errorCodeOf, HelpdeskError } from '../../domain/errors';
 import { generateTemporaryPassword } from '../../domain/password';
@@ -37,8 +37,7 @@ export function createAccountActions(deps: CaseDeps, registry: CaseRegistry, mes
   const mayLiftAdministrative = () =>
     deps.requireOperator().roles.includes('supervisor') && deps.allowAdministrativeUnlock() && deps.dialect() !== 'active-directory';
 
-  async function act(caseId: string, action: DirectAction): Promise<ActionResult> {
-    const c = registry.own(caseId);
+  async function act(c: Case, action: DirectAction): Promise<ActionResult> {
     const verified = checkVerified(c, deps.clock.now(), action);
     const dir = await deps.directory();
     const base = { dialect: deps.dialect(), dn: c.accountDn, verification: verificationRef(verified) };
@@ -52,6 +51,13 @@ export function createAccountActions(deps: CaseDeps, registry: CaseRegistry, mes
     }
     let password: string | null = null;
     let dest: ProvenContact | null = null;
+    // Four eyes: the case waits for a second supervisor (both names audited); nothing is written now.
+    if (needsSecondApproval(c, action)) {
+      const who = deps.requireOperator().username;
+      requestApproval(c, who, deps.clock.now());
+      await audit(c, 'case.approval', 'ok', { ...base, step: 'requested', write: action, requestedBy: c.approval!.requestedBy, overrideBy: verified.by === 'override' ? verified.override.supervisor : null });
+      throw new HelpdeskError('APPROVAL_REQUIRED');
+    }
     if (action !== 'unlock') {
       // The temporary password goes only where the caller proved they are in this case, and only while
       // the directory still holds that contact.
@@ -106,7 +112,7 @@ export function createAccountActions(deps: CaseDeps, registry: CaseRegistry, mes
     return { action, outcome: result.outcome, account, delivery, ...(lockoutEnded ? { lockoutEnded } : {}), ...recorded };
   }
 
-  const run = (caseId: string, action: DirectAction) => deps.run(() => registry.exclusive(caseId, () => act(caseId, action)));
+  const run = (caseId: string, action: DirectAction) => deps.run(() => registry.exclusive(caseId, (c) => act(c, action)));
   return {
     unlock: ({ caseId }) => run(caseId, 'unlock'),
     resetPassword: ({ caseId }) => run(caseId, 'reset'),

@@ -15,11 +15,10 @@ const channelOf = (kind: ContactKind): VerificationChannel => (kind === 'mobile'
  * only once that code is read back, and every previous contact of that kind is told.
  */
 export function createContactChange(deps: CaseDeps, registry: CaseRegistry, messages: Messenger): Pick<HelpdeskApi['actions'], 'sendContactCode' | 'updateContact'> {
-  const { audit, pending } = registry;
+  const { audit } = registry;
   const contactScope = (c: Case) => `${c.id}#contact`;
 
-  async function sendContactCode(caseId: string, kind: ContactKind, value: string): Promise<CaseView> {
-    const c = registry.own(caseId);
+  async function sendContactCode(c: Case, kind: ContactKind, value: string): Promise<CaseView> {
     checkVerified(c, deps.clock.now(), 'contact');
     const dir = await deps.directory();
     const account = await dir.getAccount(c.accountDn);
@@ -40,15 +39,14 @@ export function createContactChange(deps: CaseDeps, registry: CaseRegistry, mess
       throw err;
     }
     const expiresAt = await otp.commit(reservation, contactScope(c), key, channelOf(kind), code);
-    pending.set(c.id, { kind, value: contact.value, to: contact.to, masked: contact.masked, expiresAt });
+    c.pendingContact = { kind, value: contact.value, to: contact.to, masked: contact.masked, expiresAt };
     await audit(c, 'contact.code', 'ok', { kind, destination: contact.masked });
     return registry.view(c);
   }
 
-  async function updateContact(caseId: string, code: string): Promise<ActionResult> {
-    const c = registry.own(caseId);
+  async function updateContact(c: Case, code: string): Promise<ActionResult> {
     checkVerified(c, deps.clock.now(), 'contact');
-    const p = pending.get(c.id);
+    const p = c.pendingContact;
     if (!p) throw new HelpdeskError('OTP_NOT_SENT');
     const otp = await deps.otp();
     let outcome;
@@ -79,7 +77,7 @@ export function createContactChange(deps: CaseDeps, registry: CaseRegistry, mess
       await audit(c, 'account.contact', 'error', { kind: p.kind, destination: p.masked, code: errorCodeOf(err) });
       throw err;
     }
-    pending.delete(c.id);
+    c.pendingContact = null;
     if (result.account) registry.remember(c, result.account);
     // The change (done, or possibly done) used the verification: what may follow is a reset to the new
     // contact, which proved itself with its own code — a temporary password may go there, nowhere else.
@@ -121,7 +119,7 @@ export function createContactChange(deps: CaseDeps, registry: CaseRegistry, mess
   }
 
   return {
-    sendContactCode: ({ caseId, kind, value }) => deps.run(() => registry.exclusive(caseId, () => sendContactCode(caseId, kind, value))),
-    updateContact: ({ caseId, code }) => deps.run(() => registry.exclusive(caseId, () => updateContact(caseId, code))),
+    sendContactCode: ({ caseId, kind, value }) => deps.run(() => registry.exclusive(caseId, (c) => sendContactCode(c, kind, value))),
+    updateContact: ({ caseId, code }) => deps.run(() => registry.exclusive(caseId, (c) => updateContact(c, code))),
   };
 }

@@ -1,5 +1,5 @@
 import type { CaseView, OverrideInput } from '../../common/dto';
-import { requireOpen } from '../../domain/case';
+import { type Case, requireOpen } from '../../domain/case';
 import { hasUsableContact } from '../../domain/contacts';
 import { HelpdeskError } from '../../domain/errors';
 import { containsIdentifier, sameCitizenId } from '../../domain/identifiers';
@@ -11,11 +11,10 @@ import type { CaseDeps, CaseRegistry } from './registry';
  * so explicitly), and the supervisor records the identity check done. A CCCD check is made here,
  * against the directory's record; the number itself is never stored or audited.
  */
-export function createOverride(deps: CaseDeps, registry: CaseRegistry): (input: OverrideInput) => Promise<CaseView> {
+export function createOverride(deps: CaseDeps, registry: CaseRegistry): (c: Case, input: OverrideInput) => Promise<CaseView> {
   const { audit } = registry;
-  return async (input) => {
+  return async (c, input) => {
     const who = deps.requireOperator();
-    const c = registry.own(input.caseId);
     requireOpen(c);
     if (containsIdentifier(input.note)) throw new HelpdeskError('VALIDATION_FAILED', { field: 'note', reason: 'contains_identifier' });
     const now = deps.clock.now();
@@ -60,7 +59,8 @@ export function createOverride(deps: CaseDeps, registry: CaseRegistry): (input: 
     };
     // No contact was proven: a temporary password has nowhere to go until a new one is saved with its code.
     c.deliveryContact = null;
-    registry.pending.delete(c.id);
+    c.pendingContact = null;
+    c.approval = null;
     await audit(c, 'case.override', 'ok', { ...base, note: input.note });
     return registry.view(c);
   };

@@ -1,11 +1,11 @@
 import type { AuditAction, CaseView, OperatorInfo } from '../../common/dto';
 import type { Result } from '../../common/result';
-import { type Case, checkGate, type GatedAction } from '../../domain/case';
-import { backupEmailContact, type ContactKind, mobileContact } from '../../domain/contacts';
+import { type Case, checkGate, type GatedAction, requireHolder } from '../../domain/case';
+import { backupEmailContact, mobileContact } from '../../domain/contacts';
 import { accountKeyOf } from '../../domain/dn';
 import { HelpdeskError } from '../../domain/errors';
 import { callRules, type OtpService, type RandomSource } from '../../domain/otp';
-import type { AuditLog, Clock, Directory, DirectoryAccount } from '../../domain/ports';
+import type { AuditLog, CaseStore, Clock, Directory, DirectoryAccount } from '../../domain/ports';
 import type { Messenger } from './messages';
 
 export interface CaseDeps {
@@ -19,33 +19,28 @@ export interface CaseDeps {
   /** The directory profile lets supervisors lift administrative locks (off by default). */
   allowAdministrativeUnlock: () => boolean;
   run: <T>(fn: () => Promise<T>) => Promise<Result<T>>;
-}
-
-/** A contact change waiting for the code sent to the new value. */
-export interface PendingContact {
-  kind: ContactKind;
-  value: string;
-  to: string;
-  masked: string;
-  expiresAt: Date;
+  /** Where cases live: this workstation's memory, or the team store. */
+  cases: () => Promise<CaseStore>;
 }
 
 type Detail = Record<string, string | number | boolean | null>;
 
 /**
- * The open cases of this process and what every part of the case flow shares about them: whose a case
- * is, one action at a time, the account as last read, the pending contact change, the audit rows of a
- * case, the gate against the entry about to be written, and the case as the UI sees it.
+ * What every part of the case flow shares about cases: where they are kept (the case store), whose a case
+ * is, one action at a time, the account as last read, the audit rows of a case, the gate against the
+ * entry about to be written, and the case as the UI sees it.
  */
 export interface CaseRegistry {
-  add(c: Case, account: DirectoryAccount): void;
-  /** The signed-in operator's own case (another operator's is as invisible as a missing one). */
-  own(caseId: string): Case;
-  /** Runs one send or action at a time per case (CASE_BUSY otherwise). */
-  exclusive<T>(caseId: string, fn: () => Promise<T>): Promise<T>;
+  add(c: Case, account: DirectoryAccount): Promise<void>;
+  /** The signed-in user's own case, as stored now (another user's is as invisible as a missing one). */
+  own(caseId: string): Promise<Case>;
+  /** One send or action at a time on the signed-in user's own case (CASE_BUSY otherwise), kept in the store. */
+  exclusive<T>(caseId: string, fn: (c: Case) => Promise<T>): Promise<T>;
+  /** One action at a time on any case (a supervisor taking or approving one from the queue). */
+  exclusiveAny<T>(caseId: string, fn: (c: Case) => Promise<T>): Promise<T>;
+  store(): Promise<CaseStore>;
   /** The account as last read for the case (contacts are read again before each send). */
   remember(c: Case, account: DirectoryAccount): void;
-  pending: Map<string, PendingContact>;
   audit(c: Case, action: AuditAction, outcome: 'ok' | 'error' | 'refused', detail?: Detail): Promise<void>;
   /**
    * The outcome row of a directory write that already happened. The storage failing now must not turn
@@ -58,44 +53,51 @@ export interface CaseRegistry {
    */
   gateOn(c: Case, current: DirectoryAccount, action: GatedAction, auditAction: AuditAction): Promise<void>;
   view(c: Case): Promise<CaseView>;
-  /** Settings changed the directory: every open case ends (a verification holds for one directory only). */
+  /** Settings changed the directory: every open case of this workstation ends (a verification holds for one directory only). */
   closeAll(why: string): Promise<void>;
 }
 
 export function createCaseRegistry(deps: CaseDeps, messages: Messenger): CaseRegistry {
-  const cases = new Map<string, Case>();
+  /** The account as last read, per case (on another workstation it is read again when first needed). */
   const accounts = new Map<string, DirectoryAccount>();
-  const pending = new Map<string, PendingContact>();
-  const busy = new Set<string>();
+  /** The cases this workstation opened or acted on (what a change of directory ends). */
+  const touched = new Set<string>();
 
   const audit: CaseRegistry['audit'] = async (c, action, outcome, detail = {}) => {
-    await deps.audit.append({ operator: c.operator, action, outcome, target: c.accountUsername, unit: c.accountUnit, detail: { case: c.id, reason: c.reason, ...detail } });
+    await deps.audit.append({ operator: c.holder, action, outcome, target: c.accountUsername, unit: c.accountUnit, detail: { case: c.id, reason: c.reason, ...detail } });
   };
 
+  async function accountOf(c: Case): Promise<DirectoryAccount> {
+    const known = accounts.get(c.id);
+    if (known) return known;
+    const account = await (await deps.directory()).getAccount(c.accountDn);
+    accounts.set(c.id, account);
+    return account;
+  }
+
+  const exclusiveAny: CaseRegistry['exclusiveAny'] = async (caseId, fn) =>
+    (await deps.cases()).exclusive(caseId, async (c) => {
+      if (!c) throw new HelpdeskError('CASE_NOT_FOUND');
+      touched.add(c.id);
+      return fn(c);
+    });
+
   return {
-    add(c, account) {
-      cases.set(c.id, c);
+    async add(c, account) {
+      await (await deps.cases()).insert(c);
       accounts.set(c.id, account);
+      touched.add(c.id);
     },
-    own(caseId) {
+    async own(caseId) {
       const who = deps.requireOperator();
-      const c = cases.get(caseId);
-      if (!c || c.operator !== who.username) throw new HelpdeskError('CASE_NOT_FOUND');
-      return c;
+      return requireHolder(await (await deps.cases()).read(caseId), who.username);
     },
-    async exclusive(caseId, fn) {
-      if (busy.has(caseId)) throw new HelpdeskError('CASE_BUSY');
-      busy.add(caseId);
-      try {
-        return await fn();
-      } finally {
-        busy.delete(caseId);
-      }
-    },
+    exclusive: (caseId, fn) => exclusiveAny(caseId, (c) => fn(requireHolder(c, deps.requireOperator().username))),
+    exclusiveAny,
+    store: deps.cases,
     remember(c, account) {
       accounts.set(c.id, account);
     },
-    pending,
     audit,
     async auditOutcome(c, action, outcome, detail) {
       try {
@@ -120,15 +122,17 @@ export function createCaseRegistry(deps: CaseDeps, messages: Messenger): CaseReg
       const otp = await deps.otp();
       const now = deps.clock.now();
       const { attemptsLeft, resend } = await otp.caseNumbers(c.accountKey, c.id);
-      const account = accounts.get(c.id)!;
+      const account = await accountOf(c);
       const s = c.state;
       const live = (s.kind === 'code-sent' || s.kind === 'verified') && now.getTime() < s.expiresAt.getTime();
       const byCode = s.kind === 'code-sent' || (s.kind === 'verified' && s.by === 'code') ? s : null;
-      const p = pending.get(c.id);
+      const p = c.pendingContact;
       return {
         id: c.id,
         account: { id: c.accountDn, username: c.accountUsername, displayName: c.accountDisplayName },
         operator: c.operator,
+        holder: c.holder,
+        holderSince: c.holderSince.toISOString(),
         reason: c.reason,
         openedAt: c.openedAt.toISOString(),
         status: s.kind === 'closed' ? 'closed' : s.kind === 'open' ? 'open' : live ? s.kind : 'expired',
@@ -149,14 +153,25 @@ export function createCaseRegistry(deps: CaseDeps, messages: Messenger): CaseReg
         deliveryContact: c.deliveryContact ? { channel: c.deliveryContact.channel, destination: c.deliveryContact.masked } : null,
         verificationSpent: s.kind === 'verified' ? (s.spentBy === 'contact' ? 'contact' : s.spentBy ? 'reset' : null) : null,
         codeDelivery: s.kind === 'code-sent' ? (s.uncertain ? 'unknown' : 'accepted') : null,
+        handOff: c.handOff ? { by: c.handOff.by, at: c.handOff.at.toISOString(), note: c.handOff.note } : null,
+        approval: c.approval
+          ? { state: c.approval.state, requestedBy: c.approval.requestedBy, requestedAt: c.approval.requestedAt.toISOString(), approvedBy: c.approval.approvedBy, approvedAt: c.approval.approvedAt?.toISOString() ?? null }
+          : null,
       };
     },
     async closeAll(why) {
-      for (const c of cases.values()) {
-        if (c.state.kind === 'closed') continue;
-        c.state = { kind: 'closed', outcome: 'abandoned', closedAt: deps.clock.now() };
-        pending.delete(c.id);
-        await deps.audit.append({ operator: c.operator, action: 'case.close', outcome: 'ok', target: c.accountUsername, unit: c.accountUnit, detail: { case: c.id, outcome: 'abandoned', why } });
+      const store = await deps.cases().catch(() => null);
+      if (!store) return;
+      for (const id of [...touched]) {
+        touched.delete(id);
+        await store
+          .exclusive(id, async (c) => {
+            if (!c || c.state.kind === 'closed') return;
+            c.state = { kind: 'closed', outcome: 'abandoned', closedAt: deps.clock.now() };
+            c.pendingContact = null;
+            await deps.audit.append({ operator: c.holder, action: 'case.close', outcome: 'ok', target: c.accountUsername, unit: c.accountUnit, detail: { case: c.id, outcome: 'abandoned', why } });
+          })
+          .catch(() => undefined);
       }
     },
   };

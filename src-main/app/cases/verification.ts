@@ -1,14 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import type { HelpdeskApi } from '../../common/api';
 import type { VerificationChannel } from '../../common/dto';
-import { type Case, checkVerified, requireOpen } from '../../domain/case';
+import { type Case, checkVerified, endForTakeOver, heldByAnother, requireOpen } from '../../domain/case';
 import { destinationFor } from '../../domain/contacts';
 import { accountKeyOf } from '../../domain/dn';
 import { errorCodeOf, HelpdeskError } from '../../domain/errors';
 import type { Messenger } from './messages';
 import type { CaseDeps, CaseRegistry } from './registry';
 
-type CasesApi = Omit<HelpdeskApi['cases'], 'override'>;
+type CasesApi = Pick<HelpdeskApi['cases'], 'open' | 'get' | 'sendCode' | 'verifyCode' | 'close' | 'gate'>;
 
 /** Opening a case, sending the code, reading it back, the gate, closing: the caller's verification. */
 export function createVerification(deps: CaseDeps, registry: CaseRegistry, messages: Messenger): CasesApi {
@@ -53,11 +53,24 @@ export function createVerification(deps: CaseDeps, registry: CaseRegistry, messa
   }
 
   return {
-    open: ({ accountId, reason }) =>
+    open: ({ accountId, reason, takeOver }) =>
       deps.run(async () => {
         const who = deps.requireOperator();
         const dir = await deps.directory();
         const account = await dir.getAccount(accountId);
+        const now = deps.clock.now();
+        const store = await registry.store();
+        // Presence: someone else is handling this account. Said with who and since when; taken over only
+        // when the operator confirmed it — their case ends (audited), and this one starts.
+        const other = heldByAnother(await store.openOn(accountKeyOf(account)), who.username);
+        if (other) {
+          if (takeOver !== true) throw new HelpdeskError('CASE_HELD', { heldBy: { holder: other.holder, since: other.holderSince.toISOString() } });
+          await store.exclusive(other.id, async (held) => {
+            if (!held || held.state.kind === 'closed') return;
+            const from = endForTakeOver(held, now);
+            await audit({ ...held, holder: who.username }, 'case.takeOver', 'ok', { from, heldSince: other.holderSince.toISOString() });
+          });
+        }
         const c: Case = {
           id: randomUUID(),
           accountDn: account.dn,
@@ -66,21 +79,25 @@ export function createVerification(deps: CaseDeps, registry: CaseRegistry, messa
           accountUnit: account.unit,
           accountDisplayName: account.displayName,
           operator: who.username,
+          holder: who.username,
+          holderSince: now,
           reason,
-          openedAt: deps.clock.now(),
+          openedAt: now,
           state: { kind: 'open' },
           deliveryContact: null,
+          handOff: null,
+          approval: null,
+          pendingContact: null,
         };
         // Audited first: a case whose opening could not be recorded (a full disk) does not exist.
         await audit(c, 'case.open', 'ok');
-        registry.add(c, account);
+        await registry.add(c, account);
         return view(c);
       }),
-    get: ({ caseId }) => deps.run(async () => view(own(caseId))),
+    get: ({ caseId }) => deps.run(async () => view(await own(caseId))),
     sendCode: ({ caseId, channel }) =>
       deps.run(() =>
-        registry.exclusive(caseId, async () => {
-          const c = own(caseId);
+        registry.exclusive(caseId, async (c) => {
           try {
             await send(c, channel);
           } catch (err) {
@@ -93,8 +110,7 @@ export function createVerification(deps: CaseDeps, registry: CaseRegistry, messa
         }),
       ),
     verifyCode: ({ caseId, code }) =>
-      deps.run(async () => {
-        const c = own(caseId);
+      deps.run(() => registry.exclusive(caseId, async (c) => {
         requireOpen(c);
         const otp = await deps.otp();
         let outcome;
@@ -118,20 +134,22 @@ export function createVerification(deps: CaseDeps, registry: CaseRegistry, messa
         }
         const shown = await view(c);
         return { verified: outcome.verified, attemptsLeft: outcome.verified ? shown.attemptsLeft : outcome.attemptsLeft, case: shown };
-      }),
+      })),
     close: ({ caseId, outcome }) =>
-      deps.run(async () => {
-        const c = own(caseId);
+      deps.run(() => registry.exclusive(caseId, async (c) => {
         requireOpen(c);
         const s = c.state;
         const lapsed = s.kind === 'code-sent' && deps.clock.now().getTime() >= s.expiresAt.getTime();
         c.state = { kind: 'closed', outcome: outcome === 'abandoned' && lapsed ? 'expired' : outcome, closedAt: deps.clock.now() };
+        c.pendingContact = null;
+        c.handOff = null;
+        c.approval = null;
         await audit(c, 'case.close', 'ok', { outcome: c.state.outcome });
         return view(c);
-      }),
+      })),
     gate: ({ caseId }) =>
       deps.run(async () => {
-        const c = own(caseId);
+        const c = await own(caseId);
         return { allowed: true as const, expiresAt: checkVerified(c, deps.clock.now()).expiresAt.toISOString() };
       }),
   };

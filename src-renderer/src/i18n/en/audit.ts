@@ -63,6 +63,10 @@ export const auditMessages: Pick<Messages, 'outbox' | 'audit'> = {
         open: 'Case opened',
         close: 'Case closed',
         override: 'Supervisor override',
+        takeOver: 'Account taken over from another operator',
+        handOff: 'Handed to a supervisor',
+        take: 'Taken by a supervisor',
+        approval: "Second supervisor's approval",
       },
       code: {
         send: 'Code sent',
@@ -92,6 +96,7 @@ export const auditMessages: Pick<Messages, 'outbox' | 'audit'> = {
       team: {
         join: 'Workstation joined the hotline team',
         joinSecret: 'Team join secret made',
+        profile: "Team's shared profile published",
       },
       dashboard: {
         scan: 'Directory scan (dashboard)',

@@ -28,6 +28,8 @@ export const errorsMessages: Pick<Messages, 'errors' | 'reasons' | 'validation'>
     CASE_NOT_VERIFIED: 'Verify the caller first.',
     CASE_EXPIRED: 'The verification expired ({minutes} minutes). Send a new code.',
     CASE_BUSY: 'Another action is in progress on this case. Please wait.',
+    CASE_HELD: 'Someone else is handling this account.',
+    APPROVAL_REQUIRED: 'After a supervisor override and a recovery contact change, the password reset needs a second supervisor’s approval. The case is now in the supervisors’ queue.',
     CASE_ACCOUNT_MISMATCH: 'The action is not for this case’s account.',
     CONTACT_MISSING: 'The account has no such contact.',
     OTP_NOT_SENT: 'No code has been sent.',
@@ -109,6 +111,7 @@ export const errorsMessages: Pick<Messages, 'errors' | 'reasons' | 'validation'>
       no_delivery_contact: 'No verified contact to send a temporary password to — update the mobile number or backup e-mail first.',
       override_attempts: 'A wrong citizen ID was entered {maxMismatches} times today for this account: no more overrides today.',
       no_citizen_id: 'The record has no citizen ID for this account: choose another check.',
+      self_approval: 'The supervisor who made the override or asked for approval cannot approve it: another supervisor must.',
       staff_account:
         'This is a help desk staff account (a member of the operator, supervisor or auditor groups): it cannot be verified by override. The caller verifies with a code to a registered contact, or contacts the system administrator.',
       team_unsupported: 'This build of the app has no team mode.',

@@ -62,6 +62,10 @@ export const auditMessages = {
         open: 'Mở phiên xử lý',
         close: 'Đóng phiên xử lý',
         override: 'Giám sát viên xác minh thay',
+        takeOver: 'Tiếp nhận tài khoản đang được người khác xử lý',
+        handOff: 'Chuyển giám sát viên',
+        take: 'Giám sát viên nhận xử lý',
+        approval: 'Phê duyệt của giám sát viên thứ hai',
       },
       code: {
         send: 'Gửi mã xác nhận',
@@ -91,6 +95,7 @@ export const auditMessages = {
       team: {
         join: 'Máy tham gia tổ tổng đài',
         joinSecret: 'Tạo mã tham gia tổ tổng đài',
+        profile: 'Công bố cấu hình dùng chung cho tổ',
       },
       dashboard: {
         scan: 'Quét thư mục (thống kê)',

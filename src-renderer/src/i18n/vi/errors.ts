@@ -46,6 +46,8 @@ export const errorsMessages = {
     CASE_NOT_VERIFIED: 'Cần xác minh người gọi trước.',
     CASE_EXPIRED: 'Phiên xác minh đã hết hạn ({minutes} phút). Vui lòng gửi lại mã.',
     CASE_BUSY: 'Đang thực hiện một thao tác khác trên yêu cầu này. Vui lòng chờ.',
+    CASE_HELD: 'Tài khoản này đang được người khác xử lý.',
+    APPROVAL_REQUIRED: 'Sau khi giám sát viên xác minh thay và đổi thông tin khôi phục, việc đặt lại mật khẩu cần một giám sát viên thứ hai phê duyệt. Yêu cầu đã vào hàng chờ của giám sát viên.',
     CASE_ACCOUNT_MISMATCH: 'Thao tác không thuộc tài khoản của yêu cầu này.',
     CONTACT_MISSING: 'Tài khoản chưa có thông tin liên hệ này.',
     OTP_NOT_SENT: 'Chưa gửi mã xác nhận.',
@@ -115,6 +117,7 @@ export const errorsMessages = {
         'Chưa có liên hệ đã xác minh để gửi mật khẩu tạm thời — hãy cập nhật số di động hoặc thư điện tử dự phòng trước.',
       override_attempts: 'Hôm nay đã nhập sai số CCCD/CMND {maxMismatches} lần cho tài khoản này: không xác minh thay được nữa trong ngày.',
       no_citizen_id: 'Hồ sơ của tài khoản không có số CCCD/CMND: hãy chọn cách kiểm tra khác.',
+      self_approval: 'Giám sát viên đã xác minh thay hoặc đề nghị phê duyệt không tự phê duyệt được: cần một giám sát viên khác.',
       staff_account:
         'Đây là tài khoản của cán bộ tổng đài (thuộc nhóm tổng đài viên, giám sát viên hoặc kiểm tra): không xác minh thay được. Người gọi xác thực bằng mã gửi tới liên hệ đã đăng ký, hoặc liên hệ quản trị hệ thống.',
       team_unsupported: 'Bản ứng dụng này không có chế độ tổ tổng đài.',

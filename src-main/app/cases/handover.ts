@@ -1,0 +1,78 @@
+import type { HelpdeskApi } from '../../common/api';
+import type { CaseSummary } from '../../common/dto';
+import { approve, type Case, handOff, takeHandedOver } from '../../domain/case';
+import { errorCodeOf, HelpdeskError } from '../../domain/errors';
+import { containsIdentifier } from '../../domain/identifiers';
+import type { CaseDeps, CaseRegistry } from './registry';
+
+/** A case in a list: who, what for, what it waits for — nothing the call proved (no contact, no code). */
+export function caseSummary(c: Case): CaseSummary {
+  return {
+    id: c.id,
+    account: { id: c.accountDn, username: c.accountUsername, displayName: c.accountDisplayName },
+    operator: c.operator,
+    holder: c.holder,
+    holderSince: c.holderSince.toISOString(),
+    reason: c.reason,
+    openedAt: c.openedAt.toISOString(),
+    waiting: c.state.kind === 'closed' ? null : c.handOff ? 'supervisor' : c.approval?.state === 'waiting' ? 'approval' : null,
+    handOff: c.handOff ? { by: c.handOff.by, at: c.handOff.at.toISOString(), note: c.handOff.note } : null,
+    approval: c.approval ? { requestedBy: c.approval.requestedBy, requestedAt: c.approval.requestedAt.toISOString() } : null,
+  };
+}
+
+/**
+ * A hotline's cases between people: the cases one holds (continued on any workstation), the hand-off to
+ * the supervisors ("Chuyển giám sát viên"), their queue, taking a case, and the second supervisor's
+ * approval (four eyes). Every step is audited with both names.
+ */
+export function createHandover(deps: CaseDeps, registry: CaseRegistry): Pick<HelpdeskApi['cases'], 'mine' | 'handOff' | 'queue' | 'take' | 'approve'> {
+  const { audit } = registry;
+  return {
+    mine: () =>
+      deps.run(async () => {
+        const who = deps.requireOperator();
+        return (await (await registry.store()).heldBy(who.username)).map(caseSummary);
+      }),
+    handOff: ({ caseId, note }) =>
+      deps.run(() =>
+        registry.exclusive(caseId, async (c) => {
+          if (containsIdentifier(note)) throw new HelpdeskError('VALIDATION_FAILED', { field: 'note', reason: 'contains_identifier' });
+          handOff(c, c.holder, note, deps.clock.now());
+          await audit(c, 'case.handOff', 'ok', { note });
+          return registry.view(c);
+        }),
+      ),
+    queue: () =>
+      deps.run(async () => {
+        deps.requireOperator();
+        return (await (await registry.store()).waiting()).map(caseSummary);
+      }),
+    take: ({ caseId }) =>
+      deps.run(() =>
+        registry.exclusiveAny(caseId, async (c) => {
+          const who = deps.requireOperator();
+          const from = takeHandedOver(c, who.username, deps.clock.now());
+          await audit(c, 'case.take', 'ok', { from });
+          return registry.view(c);
+        }),
+      ),
+    approve: ({ caseId }) =>
+      deps.run(() =>
+        registry.exclusiveAny(caseId, async (c) => {
+          const who = deps.requireOperator();
+          const otp = await deps.otp();
+          const row = (outcome: 'ok' | 'refused', extra: Record<string, string | null>) =>
+            deps.audit.append({ operator: who.username, action: 'case.approval', outcome, target: c.accountUsername, unit: c.accountUnit, detail: { case: c.id, reason: c.reason, holder: c.holder, ...extra } });
+          try {
+            approve(c, who.username, deps.clock.now(), otp.policy.validityMs);
+          } catch (err) {
+            if (err instanceof HelpdeskError && err.code === 'ACTION_NOT_PERMITTED') await row('refused', { step: 'approve', code: errorCodeOf(err), reasonCode: err.reason ?? null });
+            throw err;
+          }
+          await row('ok', { step: 'approved', requestedBy: c.approval!.requestedBy, approvedBy: who.username });
+          return caseSummary(c);
+        }),
+      ),
+  };
+}
