@@ -83,11 +83,12 @@ export interface TrainingOperator {
   readonly role: Role;
 }
 
-/** One sample user of each role (two operators), all with TRAINING_OPERATOR_PASSWORD. */
+/** One sample user of each role (two operators, two supervisors: four eyes needs two), all with TRAINING_OPERATOR_PASSWORD. */
 export const TRAINING_OPERATORS: readonly TrainingOperator[] = [
   { uid: 'tongdai01', cn: 'Đặng Thu Hà', role: 'operator' },
   { uid: 'tongdai02', cn: 'Hồ Minh Tuấn', role: 'operator' },
   { uid: 'giamsat01', cn: 'Võ Thanh Tâm', role: 'supervisor' },
+  { uid: 'giamsat02', cn: 'Trịnh Quốc Bảo', role: 'supervisor' },
   { uid: 'kiemtra01', cn: 'Lê Thị Kim Oanh', role: 'auditor' },
 ];
 
