@@ -119,6 +119,15 @@ export function purgedThrough(db: Db): Checkpoint {
   return checkpointFrom((db.prepare("SELECT detail FROM audit WHERE action = 'audit.checkpoint' ORDER BY seq").all() as { detail: string }[]).map((r) => r.detail));
 }
 
+/**
+ * What a retention checkpoint row records (its detail, whatever store holds the chain): the range removed,
+ * rows `purgedFrom`..`through`, the hash of the last of them (where the chain goes on from), how many, and
+ * the VN day before which rows were due to go.
+ */
+export function checkpointDetail(purgedFrom: number, last: { seq: number; hash: string }, before: string) {
+  return { purgedFrom, through: last.seq, throughHash: last.hash, rows: last.seq - purgedFrom + 1, before };
+}
+
 /** The latest checkpoint among the details of the chain's `audit.checkpoint` rows. */
 export function checkpointFrom(details: Iterable<string>): Checkpoint {
   let best: Checkpoint = { through: 0, hash: GENESIS_HASH };

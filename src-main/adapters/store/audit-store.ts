@@ -4,7 +4,7 @@ import { loggableText } from '../../common/text-rules';
 import { HelpdeskError } from '../../domain/errors';
 import type { AuditChainReport, AuditHead, AuditLog, AuditRecord, Clock } from '../../domain/ports';
 import { AUDIT_NO_DELETE_TRIGGER, type Db, storageError } from './database';
-import { GENESIS_HASH, chainHash, verifyAuditChain, type AuditRow } from './audit-chain';
+import { GENESIS_HASH, chainHash, checkpointDetail, verifyAuditChain, type AuditRow } from './audit-chain';
 
 /** The chain itself (hashing, verification, keys) lives in audit-chain.ts; its names are re-exported for the callers. */
 export { auditIsEmpty, canonicalRow, chainHash, GENESIS_HASH, keyFitsChain, newAuditKey, verifyAuditChain } from './audit-chain';
@@ -197,7 +197,7 @@ export class SqliteAuditLog implements AuditLog {
         target: null,
         unit: null,
         case_id: null,
-        detail: JSON.stringify({ purgedFrom: first.seq, through: last.seq, throughHash: last.hash, rows: purged, before: cutoffDay }),
+        detail: JSON.stringify(checkpointDetail(first.seq, last, cutoffDay)),
       });
       const checkpoint = this.headCache!.seq;
       this.db.exec('DROP TRIGGER audit_no_delete');

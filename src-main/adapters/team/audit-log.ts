@@ -2,7 +2,7 @@ import type { AuditEntry, AuditPage, AuditPurgeResult } from '../../common/dto';
 import type { ResolvedAuditFilter } from '../../domain/audit-filter';
 import { HelpdeskError } from '../../domain/errors';
 import type { AuditChainReport, AuditHead, AuditLog, AuditRecord, Clock } from '../../domain/ports';
-import { chainHash, checkpointFrom, createChainWalk, type AuditRow } from '../store/audit-chain';
+import { chainHash, checkpointDetail, checkpointFrom, createChainWalk, sameHex, type AuditRow } from '../store/audit-chain';
 import { cleanRecord } from '../store/audit-store';
 import type pg from 'pg';
 import type { TeamPool } from './pool';
@@ -12,6 +12,13 @@ const ENTRY_COLUMNS = 'seq, at, operator, action, outcome, target, unit, case_id
 const COUNT_CAP = 10_000;
 const SCAN_BATCH = 2000;
 
+/** The head row, locked: appends (and purges) from the whole team take one order. */
+const LOCK_HEAD = 'SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE';
+type LockedHead = { seq: string; hash: string };
+
+/** How long the purge's own statement may take (the rows removed, their checkpoint's checks). */
+const PURGE_TIMEOUT_MS = 120_000;
+
 /** A row as PostgreSQL returns it (bigint seq as text). */
 type StoredEntry = Omit<AuditRow, 'seq' | 'prev_hash' | 'hash'> & { seq: string };
 
@@ -20,7 +27,8 @@ type StoredEntry = Omit<AuditRow, 'seq' | 'prev_hash' | 'hash'> & { seq: string 
  * FOR UPDATE: appends from the whole hotline take one order, each linked by an HMAC whose key the
  * team's workstations share through their keychains (never in the database). Each row names its
  * workstation (in the row and in its hashed detail). Durable once append resolves (a committed
- * transaction). The app's role may insert and read, never update or delete (grants and a trigger).
+ * transaction). The app's role may insert and read, never update or delete (grants and a trigger); rows
+ * leave only through the owner's retention function (purgeBefore).
  */
 export class PgAuditLog implements AuditLog {
   constructor(
@@ -32,30 +40,38 @@ export class PgAuditLog implements AuditLog {
   }
 
   async append(record: AuditRecord): Promise<void> {
-    const workstation = this.pool.profile.workstation;
-    const clean = cleanRecord({ ...record, detail: { ...record.detail, workstation } });
     // Two round trips while the head is locked (every workstation waits on it): the lock taken with the
-    // transaction's start, then the row, the new head and the commit together. The values go in as
-    // literals escaped by the client library (a multi-statement query takes no parameters).
+    // transaction's start, then the row, the new head and the commit together.
     await this.pool.read(async (c) => {
-      const opened = (await c.query('BEGIN; SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE')) as unknown as pg.QueryResult<{ seq: string; hash: string }>[];
+      const opened = (await c.query(`BEGIN; ${LOCK_HEAD}`)) as unknown as pg.QueryResult<LockedHead>[];
       try {
         const head = opened[1]?.rows[0];
         if (!head) throw new HelpdeskError('AUDIT_TAMPERED', { detail: 'no head row' });
-        const row = { ...clean, seq: Number(head.seq) + 1, at: this.clock.now().toISOString() };
-        const hash = chainHash(this.key, head.hash, row);
-        const lit = (v: string | null): string => (v === null ? 'NULL' : c.escapeLiteral(v));
-        const values = [lit(row.at), lit(workstation), lit(row.operator), lit(row.action), lit(row.outcome), lit(row.target), lit(row.unit), lit(row.case_id), lit(row.detail), lit(head.hash), lit(hash)];
-        await c.query(
-          `INSERT INTO audit (seq, at, workstation, operator, action, outcome, target, unit, case_id, detail, prev_hash, hash) VALUES (${row.seq}, ${values.join(', ')});
-           UPDATE audit_head SET seq = ${row.seq}, hash = ${lit(hash)} WHERE id = 1;
-           COMMIT`,
-        );
+        await c.query(`${this.nextRow(c, head, record).sql}; COMMIT`);
       } catch (err) {
         await c.query('ROLLBACK').catch(() => undefined);
         throw err;
       }
     });
+  }
+
+  /**
+   * The statements that write `record` as the row after the locked `head` and move the head to it (no
+   * COMMIT). The values go in as literals escaped by the client library (a multi-statement query takes no
+   * parameters). The row names its workstation, in its column and in its hashed detail.
+   */
+  private nextRow(c: pg.ClientBase, head: LockedHead, record: AuditRecord): { sql: string; seq: number } {
+    const workstation = this.pool.profile.workstation;
+    const clean = cleanRecord({ ...record, detail: { ...record.detail, workstation } });
+    const row = { ...clean, seq: Number(head.seq) + 1, at: this.clock.now().toISOString() };
+    const hash = chainHash(this.key, head.hash, row);
+    const lit = (v: string | null): string => (v === null ? 'NULL' : c.escapeLiteral(v));
+    const values = [lit(row.at), lit(workstation), lit(row.operator), lit(row.action), lit(row.outcome), lit(row.target), lit(row.unit), lit(row.case_id), lit(row.detail), lit(head.hash), lit(hash)];
+    return {
+      sql: `INSERT INTO audit (seq, at, workstation, operator, action, outcome, target, unit, case_id, detail, prev_hash, hash) VALUES (${row.seq}, ${values.join(', ')});
+           UPDATE audit_head SET seq = ${row.seq}, hash = ${lit(hash)} WHERE id = 1`,
+      seq: row.seq,
+    };
   }
 
   async recent(limit: number): Promise<AuditEntry[]> {
@@ -70,20 +86,18 @@ export class PgAuditLog implements AuditLog {
   }
 
   async verify(expectedHead?: AuditHead): Promise<AuditChainReport> {
+    // One snapshot for the whole walk: a purge committed meanwhile does not show as rows gone missing.
     const main = await this.pool.read(async (c) => {
-      const checkpoints = await c.query<{ detail: string }>("SELECT detail FROM audit WHERE action = 'audit.checkpoint' ORDER BY seq");
-      const walk = createChainWalk(this.key, checkpointFrom(checkpoints.rows.map((r) => r.detail)), expectedHead);
-      let after = -1;
-      for (;;) {
-        const batch = await c.query<AuditRow & { seq: string }>(
-          'SELECT seq, at, operator, action, outcome, target, unit, case_id, detail, prev_hash, hash FROM audit WHERE seq > $1 ORDER BY seq LIMIT 5000',
-          [after],
-        );
-        for (const r of batch.rows) walk.add({ ...r, seq: Number(r.seq) });
-        if (batch.rows.length < 5000) break;
-        after = Number(batch.rows.at(-1)!.seq);
+      await c.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      try {
+        const walk = await startWalk(c, this.key, expectedHead);
+        await walkFrom(c, walk, -1);
+        await c.query('COMMIT');
+        return walk.report();
+      } catch (err) {
+        await c.query('ROLLBACK').catch(() => undefined);
+        throw err;
       }
-      return walk.report();
     });
     // The workstations' own audits brought along when they joined: each checked as a chain of its own.
     const seg = await verifySegments(this.pool, this.key);
@@ -128,9 +142,84 @@ export class PgAuditLog implements AuditLog {
     }
   }
 
-  /** Retention on the team store is not offered yet: the purge would need a function of the owner's. */
-  async purgeBefore(): Promise<AuditPurgeResult> {
-    throw new HelpdeskError('ACTION_NOT_PERMITTED', { reason: 'team_retention' });
+  /**
+   * Retention, as on the workstation's SQLite (SqliteAuditLog.purgeBefore): every row up to the last one
+   * written before `cutoffIso` goes, never the newest, and a checkpoint row recording the range and the
+   * last hash removed is appended in the same transaction, chained with the team's key like any row. The
+   * rows themselves are removed by the owner's function helpdesk_audit_purge (migration step 5): this role
+   * holds no DELETE on the audit, and the function refuses any range that is not recorded by the newest
+   * row or that reaches rows within the owner's floor (audit_retention_floor_days). A cutoff past that
+   * floor is brought back to it (the checkpoint then says `floor`). The workstations' brought-along
+   * segments (audit_segments, audit_imported) are not purged.
+   */
+  async purgeBefore(cutoffIso: string, operator: string, cutoffDay: string): Promise<AuditPurgeResult> {
+    const none: AuditPurgeResult = { purged: 0, through: null, checkpoint: null };
+    return this.pool.transaction(async (c) => {
+      // Purges take turns (only a purge removes rows: the walk below then sees none go missing under it).
+      await c.query("SELECT pg_advisory_xact_lock(hashtextextended('helpdesk audit purge', 0))");
+      // A purge must not launder earlier tampering: the chain is checked first, in this transaction. Most
+      // of it before the head is locked (every workstation's appends wait on that lock), then, locked, the
+      // rows appended meanwhile — and the head row must be the chain's last row.
+      const walk = await startWalk(c, this.key);
+      const seen = await walkFrom(c, walk, -1);
+      const head = (await c.query<LockedHead>(LOCK_HEAD)).rows[0];
+      if (!head) throw new HelpdeskError('AUDIT_TAMPERED', { detail: 'no head row' });
+      await walkFrom(c, walk, seen);
+      const check = walk.report();
+      if (!check.ok) throw new HelpdeskError('AUDIT_TAMPERED', { detail: `first bad row ${check.firstBad}` });
+      if ((check.head?.seq ?? 0) !== Number(head.seq) || (check.head && !sameHex(check.head.hash, head.hash))) {
+        throw new HelpdeskError('AUDIT_TAMPERED', { detail: 'the head row is not the last row' });
+      }
+      if (!check.head) return none;
+
+      const bounds = await c.query<{ first: string; floor_ms: string }>(
+        'SELECT (SELECT min(seq) FROM audit)::text AS first, floor(extract(epoch FROM helpdesk_audit_purge_floor()) * 1000)::bigint::text AS floor_ms',
+      );
+      const first = Number(bounds.rows[0]!.first);
+      const floorIso = new Date(Number(bounds.rows[0]!.floor_ms)).toISOString();
+      const before = cutoffIso <= floorIso ? cutoffIso : floorIso;
+      // The prefix before the first row written on or after the cutoff (a clock set back later cannot pull
+      // newer rows in); never the newest row: the chain keeps a head to link the checkpoint to.
+      const kept = await c.query<{ seq: string | null }>('SELECT min(seq)::text AS seq FROM audit WHERE at >= $1', [before]);
+      const through = Math.min((kept.rows[0]!.seq === null ? check.head.seq + 1 : Number(kept.rows[0]!.seq)) - 1, check.head.seq - 1);
+      if (through < first) return none;
+      const last = (await c.query<{ hash: string }>('SELECT hash FROM audit WHERE seq = $1', [through])).rows[0]!;
+      const detail = { ...checkpointDetail(first, { seq: through, hash: last.hash }, cutoffDay), ...(before === cutoffIso ? {} : { floor: floorIso }) };
+      const checkpoint = this.nextRow(c, head, { operator, action: 'audit.checkpoint', outcome: 'ok', detail });
+      await c.query(checkpoint.sql);
+      let removed: string;
+      try {
+        // A long purge may outlast a query's usual bound; the appends of the team wait meanwhile.
+        await c.query(`SET LOCAL statement_timeout = ${PURGE_TIMEOUT_MS}`);
+        const purge: pg.QueryConfig & { query_timeout: number } = { text: 'SELECT helpdesk_audit_purge($1)::text AS n', values: [through], query_timeout: PURGE_TIMEOUT_MS };
+        removed = (await c.query<{ n: string }>(purge)).rows[0]!.n;
+      } catch (err) {
+        const code = (err as { code?: string }).code;
+        if (code === 'HD001' || code === 'HD002') throw new HelpdeskError('ACTION_NOT_PERMITTED', { reason: 'retention_floor', detail: code, cause: err });
+        throw err;
+      }
+      if (Number(removed) !== detail.rows) throw new HelpdeskError('AUDIT_TAMPERED', { detail: 'row count changed during the purge' });
+      return { purged: detail.rows, through, checkpoint: checkpoint.seq };
+    });
+  }
+}
+
+/** A walk of the team's chain from its latest retention checkpoint (verify and purge alike). */
+async function startWalk(c: pg.ClientBase, key: Buffer, expectedHead?: AuditHead): Promise<ReturnType<typeof createChainWalk>> {
+  const checkpoints = await c.query<{ detail: string }>("SELECT detail FROM audit WHERE action = 'audit.checkpoint' ORDER BY seq");
+  return createChainWalk(key, checkpointFrom(checkpoints.rows.map((r) => r.detail)), expectedHead);
+}
+
+/** Adds the chain's rows after seq `after` to the walk, in order, in batches; the last seq read (or `after`). */
+async function walkFrom(c: pg.ClientBase, walk: ReturnType<typeof createChainWalk>, after: number): Promise<number> {
+  for (;;) {
+    const batch = await c.query<AuditRow & { seq: string }>(
+      'SELECT seq, at, operator, action, outcome, target, unit, case_id, detail, prev_hash, hash FROM audit WHERE seq > $1 ORDER BY seq LIMIT 5000',
+      [after],
+    );
+    for (const r of batch.rows) walk.add({ ...r, seq: Number(r.seq) });
+    if (batch.rows.length > 0) after = Number(batch.rows.at(-1)!.seq);
+    if (batch.rows.length < 5000) return after;
   }
 }
 

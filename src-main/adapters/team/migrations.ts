@@ -8,7 +8,7 @@ import { GENESIS_HASH } from '../store/audit-chain';
  * workstation checks the version when it connects and refuses a database it does not know (another
  * app's), an older schema (migrate first) or a newer one (update the app first).
  */
-export const TEAM_SCHEMA_VERSION = 4;
+export const TEAM_SCHEMA_VERSION = 5;
 
 /** What marks a database as Helpdesk's team store (helpdesk_meta.app). */
 export const TEAM_APP_MARK = 'helpdesk-team-store';
@@ -172,6 +172,76 @@ const STEPS: readonly ((app: string) => string)[] = [
       published_at timestamptz NOT NULL DEFAULT now()
     );
     GRANT SELECT, INSERT, UPDATE ON cases, team_profile TO ${app};
+  `,
+  // 5: retention on the team store. Rows leave `audit` one way only: helpdesk_audit_purge, a function of
+  //    the owner's (SECURITY DEFINER) that workstations may call — they still hold no DELETE on the table.
+  //    It removes one contiguous range from the chain's first row, never the newest row, only once the
+  //    newest row is the checkpoint that records that very range (the workstation chains it with the
+  //    team's key, which PostgreSQL never sees), and never a row written within the floor the owner keeps
+  //    in helpdesk_meta (audit_retention_floor_days, 180 by default: the app's shortest retention is 6
+  //    months, MIN_RETENTION_MONTHS, always more than 180 days, so the floor never refuses what the app
+  //    asks; an owner who wants a longer minimum raises it). The trigger lets a DELETE through only inside
+  //    that function: a transaction-local mark it sets, and the table's owner as the current user — a
+  //    workstation can set the mark, never become the owner. UPDATE and TRUNCATE stay refused for
+  //    everyone; the segments (audit_segments, audit_imported) are not purged.
+  (app) => `
+    INSERT INTO helpdesk_meta (key, value) VALUES ('audit_retention_floor_days', '180') ON CONFLICT (key) DO NOTHING;
+
+    -- The newest instant a purge may reach: now, less the owner's floor (days).
+    CREATE FUNCTION helpdesk_audit_purge_floor() RETURNS timestamptz LANGUAGE sql STABLE SET search_path = public, pg_temp AS $$
+      SELECT now() - make_interval(days => GREATEST(COALESCE((SELECT value::integer FROM helpdesk_meta WHERE key = 'audit_retention_floor_days'), 180), 0))
+    $$;
+
+    CREATE FUNCTION helpdesk_audit_guard() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        IF TG_OP = 'DELETE' AND pg_catalog.current_setting('helpdesk.audit_purge', true) = 'on'
+           AND current_user = (SELECT pg_catalog.pg_get_userbyid(relowner) FROM pg_catalog.pg_class WHERE oid = TG_RELID) THEN
+          RETURN OLD;
+        END IF;
+        RAISE EXCEPTION 'audit is append-only';
+      END $$;
+    DROP TRIGGER audit_no_change ON audit;
+    CREATE TRIGGER audit_no_change BEFORE UPDATE OR DELETE ON audit FOR EACH ROW EXECUTE FUNCTION helpdesk_audit_guard();
+
+    -- Removes rows first..through (first: the chain's first row); returns how many went. Refused (SQLSTATE
+    -- HD001) unless the newest row is this purge's checkpoint, (HD002) if a row in the range is newer than the floor.
+    CREATE FUNCTION helpdesk_audit_purge(through bigint) RETURNS bigint LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+      DECLARE
+        first_seq bigint;
+        last_seq bigint;
+        newest audit%ROWTYPE;
+        mark jsonb;
+        floor_at timestamptz := helpdesk_audit_purge_floor();
+        removed bigint;
+      BEGIN
+        PERFORM 1 FROM audit_head WHERE id = 1 FOR UPDATE;
+        SELECT min(seq), max(seq) INTO first_seq, last_seq FROM audit;
+        IF through IS NULL OR first_seq IS NULL OR through < first_seq OR through >= last_seq THEN
+          RAISE EXCEPTION 'helpdesk_audit_purge: % is not an old row of the chain', through USING ERRCODE = 'HD001';
+        END IF;
+        SELECT * INTO newest FROM audit WHERE seq = last_seq;
+        IF newest.action = 'audit.checkpoint' THEN mark := newest.detail::jsonb; END IF;
+        IF mark IS NULL
+           OR mark->>'purgedFrom' IS DISTINCT FROM first_seq::text
+           OR mark->>'through' IS DISTINCT FROM through::text
+           OR mark->>'rows' IS DISTINCT FROM (through - first_seq + 1)::text
+           OR mark->>'throughHash' IS DISTINCT FROM (SELECT hash FROM audit WHERE seq = through) THEN
+          RAISE EXCEPTION 'helpdesk_audit_purge: the newest row is not the checkpoint of rows % to %', first_seq, through USING ERRCODE = 'HD001';
+        END IF;
+        IF EXISTS (SELECT 1 FROM audit WHERE seq BETWEEN first_seq AND through AND at::timestamptz >= floor_at) THEN
+          RAISE EXCEPTION 'helpdesk_audit_purge: rows up to % include rows written after %', through, floor_at USING ERRCODE = 'HD002';
+        END IF;
+        PERFORM pg_catalog.set_config('helpdesk.audit_purge', 'on', true);
+        DELETE FROM audit WHERE seq BETWEEN first_seq AND through;
+        GET DIAGNOSTICS removed = ROW_COUNT;
+        PERFORM pg_catalog.set_config('helpdesk.audit_purge', '', true);
+        IF removed <> through - first_seq + 1 THEN
+          RAISE EXCEPTION 'helpdesk_audit_purge: % rows removed, % recorded', removed, through - first_seq + 1 USING ERRCODE = 'HD001';
+        END IF;
+        RETURN removed;
+      END $$;
+    REVOKE ALL ON FUNCTION helpdesk_audit_purge(bigint), helpdesk_audit_purge_floor() FROM PUBLIC;
+    GRANT EXECUTE ON FUNCTION helpdesk_audit_purge(bigint), helpdesk_audit_purge_floor() TO ${app};
   `,
 ];
 
