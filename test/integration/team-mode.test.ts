@@ -1,14 +1,18 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, rmdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MemorySecretStore } from '../../src-main/adapters/secrets/keytar-secret-store';
+import { KeytarSecretStore, MemorySecretStore } from '../../src-main/adapters/secrets/keytar-secret-store';
 import { migrateTeamStore } from '../../src-main/adapters/team/migrations';
 import { poolConfig } from '../../src-main/adapters/team/pool';
+import { parseKeys, teamKeyCheck } from '../../src-main/adapters/team/team-keys';
 import { createRuntime, type Runtime } from '../../src-main/app/runtime';
 import { teamKeysKey, teamPasswordKey } from '../../src-main/app/secret-keys';
 import type { AccountSummary } from '../../src-main/common/dto';
 import type { Settings, TeamSettings } from '../../src-main/common/settings';
+import { HelpdeskError } from '../../src-main/domain/errors';
+import type { SecretStore } from '../../src-main/domain/ports';
 import { generateDirectoryLdif, TRAINING_OPERATOR_PASSWORD } from '../../scripts/training-data';
 import pg from 'pg';
 import { startPostgres, type PostgresHandle } from '../helpers/postgres';
@@ -30,15 +34,14 @@ const dirs: string[] = [];
 
 interface Workstation {
   runtime: Runtime;
-  secrets: MemorySecretStore;
+  secrets: SecretStore;
 }
 let a: Workstation;
 let b: Workstation;
 
-async function workstation(): Promise<Workstation> {
+async function workstation(secrets: SecretStore = new MemorySecretStore()): Promise<Workstation> {
   const dataDir = mkdtempSync(join(tmpdir(), 'helpdesk-team-'));
   dirs.push(dataDir);
-  const secrets = new MemorySecretStore();
   const runtime = await createRuntime({ dataDir, resourcesDir: join(process.cwd(), 'resources'), secrets, version: 'test' });
   expect((await runtime.api.settings.save({ settings, servicePassword: slapd.servicePassword, smsSecret: JSON.stringify(ESMS) })).ok).toBe(true);
   return { runtime, secrets };
@@ -53,16 +56,20 @@ async function accountId(w: Workstation, username: string): Promise<string> {
   return (found.value.items[0] as AccountSummary).id;
 }
 
+async function migrate(database?: string): Promise<void> {
+  const owner = new pg.Client(poolConfig({ url: db.url(db.owner, database).replace(/:[^:@]*@/u, '@'), caCertificate: db.caPem, workstation: 'admin' }, db.owner.password));
+  await owner.connect();
+  await migrateTeamStore(owner, db.app.user);
+  await owner.end();
+}
+
 beforeAll(async () => {
   [slapd, sms, db] = await Promise.all([
     startSlapd({ baseDn: BASE, ldif: generateDirectoryLdif({ baseDn: BASE, count: 10 }) }),
     startHttpSmsSink({ esms: ESMS }),
     startPostgres(),
   ]);
-  const owner = new pg.Client(poolConfig({ url: db.url(db.owner).replace(/:[^:@]*@/u, '@'), caCertificate: db.caPem, workstation: 'admin' }, db.owner.password));
-  await owner.connect();
-  await migrateTeamStore(owner, db.app.user);
-  await owner.end();
+  await migrate();
   settings = sessionSettings({ slapd, baseDn: BASE, sms, smsTimeoutMs: 3000 });
   team = (workstation) => ({ url: `postgres://${db.app.user}@127.0.0.1:${db.port}/${db.database}`, caCertificate: db.caPem, workstation });
   [a, b] = [await workstation(), await workstation()];
@@ -198,4 +205,137 @@ describe('the rules hold for the team', () => {
     const r = await b.runtime.api.audit.verify({});
     expect(r).toMatchObject({ ok: true, value: { ok: false, problems: [{ seq: Number(row.seq), problem: 'hash', segment: Number(seg) }] } });
   });
+});
+
+/**
+ * The OS keychain (gnome-keyring under dbus-run-session), with a way to make it refuse one entry's write —
+ * the keychain locked or gone at the worst moment. Remembers what it was given, to clean up.
+ */
+class TestKeychain implements SecretStore {
+  readonly names = new Set<string>();
+  refuse: string | null = null;
+  private readonly store = new KeytarSecretStore(`vn.gov.helpdesk.test-team-${randomBytes(4).toString('hex')}`);
+  available = () => this.store.available();
+  get = (name: string) => this.store.get(name);
+  delete = (name: string) => this.store.delete(name);
+  async set(name: string, value: string): Promise<void> {
+    if (name === this.refuse) throw new HelpdeskError('SECRET_STORE_UNAVAILABLE', { detail: 'keychain (test)' });
+    this.names.add(name);
+    await this.store.set(name, value);
+  }
+  async clear(): Promise<void> {
+    for (const n of this.names) await this.store.delete(n).catch(() => undefined);
+  }
+}
+
+describe('a join that fails half-way is never half-applied, and can be tried again', () => {
+  const DB = 'team_retry';
+  const teamR = (workstation: string): TeamSettings => ({ ...team(workstation), url: `postgres://${db.app.user}@127.0.0.1:${db.port}/${DB}` });
+  const inDb = <T extends pg.QueryResultRow>(sql: string, params: unknown[] = []) => db.admin<T>(sql, params, DB);
+  const keyCheck = async () => (await inDb<{ audit_key_check: string }>('SELECT audit_key_check FROM team_key_check')).rows.map((r) => r.audit_key_check);
+  const segmentsOf = async (workstation: string) => (await inDb<{ id: string; rows: number }>('SELECT id, rows FROM audit_segments WHERE workstation = $1', [workstation])).rows;
+  /**
+   * The settings file cannot be written (SettingsFile writes `<path>.<pid>.tmp`, then renames it): a
+   * directory in the way fails the write for root too — an honest SETTINGS_WRITE_FAILED.
+   */
+  const blockSettings = (w: Workstation): string => {
+    const blocker = `${w.runtime.settingsPath}.${process.pid}.tmp`;
+    mkdirSync(blocker);
+    return blocker;
+  };
+  const lastLocalRow = async (w: Workstation) => {
+    const r = await w.runtime.api.audit.query({ filter: { action: 'team.join' } });
+    return r.ok ? r.value.rows[0] : undefined;
+  };
+  let keychain: TestKeychain;
+  let r: Workstation;
+
+  beforeAll(async () => {
+    await db.createDatabase(DB);
+    await migrate(DB);
+    keychain = new TestKeychain();
+    expect(await keychain.available(), 'no Secret Service: run under dbus-run-session with gnome-keyring').toBe(true);
+    r = await workstation(keychain);
+    await signIn(r, 'giamsat01');
+  }, 60_000);
+
+  afterAll(async () => {
+    await r?.runtime.close();
+    await keychain?.clear();
+  });
+
+  it('founding: the keychain refuses the keys — the team is not founded (the store got nothing), the keychain is as it was', async () => {
+    keychain.refuse = teamKeysKey(teamR('Máy R'));
+    const kept = readFileSync(r.runtime.settingsPath, 'utf8');
+    try {
+      expect(await r.runtime.api.team.join({ team: teamR('Máy R'), password: db.app.password })).toMatchObject({ ok: false, error: { code: 'SECRET_STORE_UNAVAILABLE' } });
+    } finally {
+      keychain.refuse = null;
+    }
+    expect(await keyCheck()).toEqual([]);
+    expect(await keychain.get(teamPasswordKey(teamR('Máy R')))).toBeNull();
+    expect(await keychain.get(teamKeysKey(teamR('Máy R')))).toBeNull();
+    expect(await segmentsOf('Máy R')).toEqual([]);
+    expect(readFileSync(r.runtime.settingsPath, 'utf8')).toBe(kept);
+  });
+
+  it('founding: the settings save fails after the store founded the team — the keys stay in the keychain; the retry joins with them, the segment is not imported twice', async () => {
+    const kept = readFileSync(r.runtime.settingsPath, 'utf8');
+    const blocker = blockSettings(r);
+    try {
+      expect(await r.runtime.api.team.join({ team: teamR('Máy R'), password: db.app.password })).toMatchObject({ ok: false, error: { code: 'SETTINGS_WRITE_FAILED' } });
+    } finally {
+      rmdirSync(blocker);
+    }
+    // Not in the team: the settings as they were; the local chain says the join did not go through.
+    expect(readFileSync(r.runtime.settingsPath, 'utf8')).toBe(kept);
+    expect(await r.runtime.api.team.status({})).toMatchObject({ ok: true, value: { enabled: false } });
+    expect(await lastLocalRow(r)).toMatchObject({ outcome: 'error', detail: { code: 'SETTINGS_WRITE_FAILED', keysKept: true } });
+    // The store is founded — with the keys this keychain still holds (never lost with the failure).
+    const keys = parseKeys(await keychain.get(teamKeysKey(teamR('Máy R'))));
+    expect(keys).not.toBeNull();
+    expect(await keyCheck()).toEqual([teamKeyCheck(keys!)]);
+    const first = await segmentsOf('Máy R');
+    expect(first).toHaveLength(1);
+
+    // Tried again (the same form, no secret): it goes through with the held keys — no second founding.
+    expect(await r.runtime.api.team.join({ team: teamR('Máy R'), password: db.app.password })).toMatchObject({ ok: true, value: { enabled: true, state: 'connected', workstation: 'Máy R' } });
+    expect(parseKeys(await keychain.get(teamKeysKey(teamR('Máy R'))))).toEqual(keys);
+    expect(await keyCheck()).toEqual([teamKeyCheck(keys!)]);
+    // Exactly one segment for the workstation: the first try's, given back.
+    expect(await segmentsOf('Máy R')).toEqual(first);
+    const imports = await inDb<{ detail: string }>("SELECT detail FROM audit WHERE action = 'audit.import' ORDER BY seq");
+    expect(imports.rows.map((x) => JSON.parse(x.detail) as Record<string, unknown>)).toMatchObject([
+      { segment: Number(first[0]!.id), resumed: false },
+      { segment: Number(first[0]!.id), resumed: true },
+    ]);
+    expect(JSON.parse(readFileSync(r.runtime.settingsPath, 'utf8'))).toMatchObject({ team: { workstation: 'Máy R' } });
+    await signIn(r, 'giamsat01');
+    const verified = await r.runtime.api.audit.verify({});
+    expect(verified).toMatchObject({ ok: true, value: { ok: true, problemCount: 0 } });
+    expect(verified.ok && verified.value.segments?.map((x) => x.workstation)).toEqual(['Máy R']);
+  }, 60_000);
+
+  it('joining with a secret: the settings save fails after the secret was spent — the retry joins without a new secret, one segment', async () => {
+    const made = await r.runtime.api.team.createJoinSecret({});
+    if (!made.ok) throw new Error(made.error.code);
+    const s = await workstation();
+    try {
+      await signIn(s, 'giamsat01');
+      const blocker = blockSettings(s);
+      try {
+        expect(await s.runtime.api.team.join({ team: teamR('Máy S'), password: db.app.password, joinSecret: made.value.secret })).toMatchObject({ ok: false, error: { code: 'SETTINGS_WRITE_FAILED' } });
+      } finally {
+        rmdirSync(blocker);
+      }
+      expect((await inDb<{ used_on: string }>('SELECT used_on FROM team_joins')).rows).toEqual([{ used_on: 'Máy S' }]);
+      expect(await s.runtime.api.team.join({ team: teamR('Máy S'), password: db.app.password, joinSecret: made.value.secret })).toMatchObject({ ok: true, value: { state: 'connected' } });
+      expect(await s.secrets.get(teamKeysKey(teamR('Máy S')))).toBe(await keychain.get(teamKeysKey(teamR('Máy R'))));
+      expect(await segmentsOf('Máy S')).toHaveLength(1);
+      await signIn(s, 'giamsat01');
+      expect(await s.runtime.api.audit.verify({})).toMatchObject({ ok: true, value: { ok: true, problemCount: 0 } });
+    } finally {
+      await s.runtime.close();
+    }
+  }, 60_000);
 });

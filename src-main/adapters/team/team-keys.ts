@@ -27,7 +27,14 @@ export function parseKeys(text: string | null): TeamKeys | null {
 }
 
 /** What the store keeps to recognise the team's audit key (an HMAC of a fixed text: it reveals nothing of the key). */
-const keyCheck = (k: TeamKeys): string => createHmac('sha256', k.audit).update('helpdesk team audit key check').digest('hex');
+export const teamKeyCheck = (k: TeamKeys): string => createHmac('sha256', k.audit).update('helpdesk team audit key check').digest('hex');
+
+/** Whether a stored check is the one of these keys (constant time). */
+function sameCheck(stored: string, keys: TeamKeys): boolean {
+  const expected = Buffer.from(stored, 'hex');
+  const mine = Buffer.from(teamKeyCheck(keys), 'hex');
+  return expected.length === mine.length && timingSafeEqual(expected, mine);
+}
 
 /**
  * Whether these keys are the team's. A store without a check yet takes these as the team's (this
@@ -35,7 +42,7 @@ const keyCheck = (k: TeamKeys): string => createHmac('sha256', k.audit).update('
  */
 export async function claimOrCheckKeys(pool: TeamPool, keys: TeamKeys, workstation: string): Promise<'founded' | 'member'> {
   return pool.transaction(async (c) => {
-    const inserted = await c.query('INSERT INTO team_key_check (id, audit_key_check, founded_on) VALUES (1, $1, $2) ON CONFLICT (id) DO NOTHING', [keyCheck(keys), workstation]);
+    const inserted = await c.query('INSERT INTO team_key_check (id, audit_key_check, founded_on) VALUES (1, $1, $2) ON CONFLICT (id) DO NOTHING', [teamKeyCheck(keys), workstation]);
     if (inserted.rowCount === 1) {
       const rows = await c.query<{ n: string }>('SELECT count(*) AS n FROM audit');
       // A store with rows but no check was not made by this app's join flow: never adopt keys for it.
@@ -43,11 +50,16 @@ export async function claimOrCheckKeys(pool: TeamPool, keys: TeamKeys, workstati
       return 'founded';
     }
     const r = await c.query<{ audit_key_check: string }>('SELECT audit_key_check FROM team_key_check WHERE id = 1');
-    const expected = Buffer.from(r.rows[0]!.audit_key_check, 'hex');
-    const mine = Buffer.from(keyCheck(keys), 'hex');
-    if (expected.length !== mine.length || !timingSafeEqual(expected, mine)) throw new HelpdeskError('AUDIT_KEY_MISSING', { reason: 'team_keys' });
+    if (!sameCheck(r.rows[0]!.audit_key_check, keys)) throw new HelpdeskError('AUDIT_KEY_MISSING', { reason: 'team_keys' });
     return 'member';
   });
+}
+
+/** Whether these keys are the team's, without claiming anything: null while no team is founded. */
+export async function keysAreTeams(pool: TeamPool, keys: TeamKeys): Promise<boolean | null> {
+  const r = await pool.read((c) => c.query<{ audit_key_check: string }>('SELECT audit_key_check FROM team_key_check WHERE id = 1'));
+  const row = r.rows[0];
+  return row ? sameCheck(row.audit_key_check, keys) : null;
 }
 
 /** Whether the team has been founded (its key check stored). */
