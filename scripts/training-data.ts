@@ -88,8 +88,8 @@ export const TRAINING_OPERATORS: readonly TrainingOperator[] = [
   { uid: 'tongdai01', cn: 'Đặng Thu Hà', role: 'operator' },
   { uid: 'tongdai02', cn: 'Hồ Minh Tuấn', role: 'operator' },
   { uid: 'giamsat01', cn: 'Võ Thanh Tâm', role: 'supervisor' },
-  { uid: 'giamsat02', cn: 'Trịnh Quốc Bảo', role: 'supervisor' },
   { uid: 'kiemtra01', cn: 'Lê Thị Kim Oanh', role: 'auditor' },
+  { uid: 'giamsat02', cn: 'Trịnh Quốc Bảo', role: 'supervisor' },
 ];
 
 function mailOf(uid: string, unit: string): string {

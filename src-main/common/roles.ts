@@ -40,7 +40,7 @@ export const PERMISSIONS: { [G in ApiGroup]: { [M in ApiMethod<G>]: Access } } =
  * Calls the UI makes on its own (polling a list, a scan, a countdown): they do not count as the
  * operator's activity, so a screen left open still locks after the idle time.
  */
-export const PASSIVE_METHODS: ReadonlySet<string> = new Set(['outbox.list', 'dashboards.scanStatus', 'cases.get', 'cases.gate', 'audit.head', 'team.status']);
+export const PASSIVE_METHODS: ReadonlySet<string> = new Set(['outbox.list', 'dashboards.scanStatus', 'cases.get', 'cases.gate', 'cases.mine', 'cases.queue', 'audit.head', 'team.status']);
 
 /** What a rule says for a session: allowed, or why not. */
 export function checkAccess(access: Access, who: { roles: readonly Role[] } | null, setup: boolean): 'allowed' | 'NOT_SIGNED_IN' | 'ROLE_NOT_ALLOWED' {

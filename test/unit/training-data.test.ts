@@ -332,7 +332,7 @@ describe('generateDirectoryLdif', () => {
       expect(validMobile(entry ? one(entry, 'mobile') ?? '' : '')).toBe(true);
       for (const name of ['pwdAccountLockedTime', 'pwdFailureTime', 'pwdReset']) expect(entry?.attrs.has(name)).toBe(false);
     }
-    expect(TRAINING_OPERATORS.map((operator) => operator.uid)).toEqual(['tongdai01', 'tongdai02', 'giamsat01', 'kiemtra01']);
+    expect(TRAINING_OPERATORS.map((operator) => operator.uid)).toEqual(['tongdai01', 'tongdai02', 'giamsat01', 'kiemtra01', 'giamsat02']);
   });
 
   it('puts one sample user of each role in the role groups the training profile names', () => {

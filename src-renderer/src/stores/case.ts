@@ -35,6 +35,8 @@ export const useCaseStore = defineStore('case', () => {
   const busy = ref<CaseBusy>(null);
   const error = ref<ApiError | null>(null);
   const wrong = ref<WrongCode | null>(null);
+  /** Presence: someone else handles the account (who, since when); opening again with takeOver takes it over. */
+  const held = ref<{ holder: string; since: string } | null>(null);
 
   const accountId = computed(() => (phase.value.kind === 'idle' ? null : phase.value.accountId));
   /** Its display name, for "a verification is open for …" on other accounts. */
@@ -88,6 +90,7 @@ export const useCaseStore = defineStore('case', () => {
     busy.value = null;
     error.value = null;
     wrong.value = null;
+    held.value = null;
   }
 
   /** Keeps the case the server returned; a closed case ends the wizard. */
@@ -155,11 +158,38 @@ export const useCaseStore = defineStore('case', () => {
     phase.value = { kind: 'reason', accountId: id, accountName: displayName };
   }
 
-  /** "Tiếp tục": opens the case with the operator's reason. */
-  async function open(reason: string): Promise<boolean> {
+  /**
+   * "Tiếp tục": opens the case with the operator's reason. When someone else handles the account the
+   * server says who and since when (`held`); "Tiếp nhận" opens it again with `takeOver` (confirmed).
+   */
+  async function open(reason: string, takeOver = false): Promise<boolean> {
     const id = accountId.value;
     if (id === null || current.value !== null) return false;
-    const r = await request('open', () => api.cases.open({ accountId: id, reason }));
+    const r = await request('open', () => api.cases.open({ accountId: id, reason, ...(takeOver ? { takeOver: true } : {}) }));
+    if (!r) return false;
+    if (!r.ok) {
+      held.value = r.error.code === 'CASE_HELD' ? (r.error.heldBy ?? null) : null;
+      if (r.error.code !== 'CASE_HELD') failed(r.error);
+      return false;
+    }
+    held.value = null;
+    take(r.value);
+    return true;
+  }
+
+  /** A case the user holds, opened in the wizard as it stands (one taken from the queue, or continued from another workstation). */
+  function resume(c: CaseView): void {
+    reset();
+    if (c.status === 'closed') return;
+    phase.value = { kind: 'case', accountId: c.account.id, accountName: c.account.displayName, view: c };
+    channel.value = defaultChannel(c);
+  }
+
+  /** "Chuyển giám sát viên": the case goes to the supervisors' queue with why; it stays on screen, waiting. */
+  async function handOff(note: string): Promise<boolean> {
+    const id = caseId.value;
+    if (id === null) return false;
+    const r = await request('hand-off', () => api.cases.handOff({ caseId: id, note }));
     if (!r) return false;
     if (!r.ok) {
       failed(r.error);
@@ -167,6 +197,11 @@ export const useCaseStore = defineStore('case', () => {
     }
     take(r.value);
     return true;
+  }
+
+  /** Leaves the wizard without closing the case (handed over: a supervisor takes it from the queue). */
+  function leave(): void {
+    reset();
   }
 
   function choose(next: VerificationChannel): void {
@@ -280,6 +315,7 @@ export const useCaseStore = defineStore('case', () => {
     busy,
     error,
     wrong,
+    held,
     confirming,
     outcome,
     actionError,
@@ -296,6 +332,9 @@ export const useCaseStore = defineStore('case', () => {
     isFor,
     begin,
     open,
+    resume,
+    handOff,
+    leave,
     choose,
     refresh,
     send,

@@ -1,7 +1,7 @@
 import type { Messages } from '../vi';
 
 /** English: the account panel and the call: verification, override, actions, contact change. Same keys as the Vietnamese (the type checks it). */
-export const caseMessages: Pick<Messages, 'account' | 'badges' | 'case' | 'override' | 'actions' | 'contact'> = {
+export const caseMessages: Pick<Messages, 'account' | 'badges' | 'case' | 'override' | 'actions' | 'contact' | 'handover' | 'queue'> = {
   account: {
     panel: 'Account details',
     loading: 'Loading the account…',
@@ -252,5 +252,33 @@ export const caseMessages: Pick<Messages, 'account' | 'badges' | 'case' | 'overr
       backupEmail: 'The notice to the old address {destination} could not be sent. Make sure the caller knows about this change.',
     },
     noticeFailedGeneric: 'The notice to the old contact could not be sent. Make sure the caller knows about this change.',
+  },
+  handover: {
+    held: '{holder} has been handling this account since {since}.',
+    heldHint: 'Taking over ends {holder}’s case; the take-over is recorded in the audit log.',
+    takeOver: 'Take over',
+    button: 'Hand to a supervisor',
+    note: 'Why',
+    noteHint: 'For example: the caller has no usable contact left. No CCCD or other identifier.',
+    send: 'Hand over',
+    sending: 'Handing over…',
+    cancel: 'Cancel',
+    handed: 'Handed to a supervisor at {at}. The case waits for a supervisor to take it.',
+    leave: 'Close this screen',
+    approvalWaiting: 'Waiting for a second supervisor’s approval (asked at {at}). Once approved, reset the password.',
+    approved: 'Supervisor {by} approved at {at}.',
+    refresh: 'Refresh',
+  },
+  queue: {
+    title: 'Supervisors’ queue',
+    mine: 'Cases you are handling',
+    account: '{name} ({username})',
+    handedBy: '{by} handed over at {at}: {note}',
+    approvalBy: '{by} asks approval for a password reset at {at}',
+    openedAt: 'Opened at {at}',
+    take: 'Take',
+    approve: 'Approve',
+    continue: 'Continue',
+    refresh: 'Refresh',
   },
 };

@@ -115,7 +115,7 @@ export const errorsMessages: Pick<Messages, 'errors' | 'reasons' | 'validation'>
       staff_account:
         'This is a help desk staff account (a member of the operator, supervisor or auditor groups): it cannot be verified by override. The caller verifies with a code to a registered contact, or contacts the system administrator.',
       team_unsupported: 'This build of the app has no team mode.',
-      team_retention: 'Retention on the shared store is not done from the app yet: the system administrator does it on the server.',
+      retention_floor: "These rows are within the shared store's minimum retention (set by the database administrator): they cannot be removed yet.",
       directory_identity:
         'This workstation holds the audit of another directory: from training mode it can only go back to that one. To change the directory server, a supervisor signs in in directory mode and changes it.',
     },

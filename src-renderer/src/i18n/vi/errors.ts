@@ -121,7 +121,7 @@ export const errorsMessages = {
       staff_account:
         'Đây là tài khoản của cán bộ tổng đài (thuộc nhóm tổng đài viên, giám sát viên hoặc kiểm tra): không xác minh thay được. Người gọi xác thực bằng mã gửi tới liên hệ đã đăng ký, hoặc liên hệ quản trị hệ thống.',
       team_unsupported: 'Bản ứng dụng này không có chế độ tổ tổng đài.',
-      team_retention: 'Kho dữ liệu dùng chung chưa hỗ trợ xóa nhật ký theo thời hạn lưu giữ từ ứng dụng: quản trị hệ thống thực hiện trên máy chủ.',
+      retention_floor: 'Nhật ký chưa quá ngưỡng lưu giữ tối thiểu của kho dùng chung (do quản trị cơ sở dữ liệu đặt): những dòng này chưa được xóa.',
       directory_identity:
         'Máy này đang giữ nhật ký của một thư mục khác: từ chế độ đào tạo chỉ quay lại được đúng thư mục đó. Muốn đổi máy chủ thư mục, giám sát viên đăng nhập ở chế độ thư mục rồi đổi.',
     },

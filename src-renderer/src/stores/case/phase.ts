@@ -4,7 +4,7 @@ import type { ActionKind, ActionOutcome, DirectActionKind } from '../../flows/ac
 import type { ContactKind } from '../../flows/contacts';
 
 /** What is in flight: one request at a time, so a double click never sends two codes. */
-export type CaseBusy = 'open' | 'send' | 'verify' | 'override' | 'close' | 'action' | 'contact-send' | 'contact-save' | null;
+export type CaseBusy = 'open' | 'send' | 'verify' | 'override' | 'close' | 'action' | 'contact-send' | 'contact-save' | 'hand-off' | null;
 
 /** The last code the operator typed was wrong (not an error: the server answered verified:false). */
 export interface WrongCode {
