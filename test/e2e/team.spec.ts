@@ -114,9 +114,14 @@ test('a supervisor founds the team on A, makes a join secret, joins B with it; a
   await must(harness.b!, 'session', 'signIn', { username: 'tongdai02', password: TRAINING_OPERATOR_PASSWORD });
   const idOn = async (h: Harness) => (await must(h, 'directory', 'search', { query: 'annv', kind: 'username' })).items[0]!.id;
   const onA = await must(harness.a!, 'cases', 'open', { accountId: await idOn(harness.a!), reason: 'Phiếu HT-A' });
-  const onB = await must(harness.b!, 'cases', 'open', { accountId: await idOn(harness.b!), reason: 'Phiếu HT-B' });
   sms!.reset();
   await must(harness.a!, 'cases', 'sendCode', { caseId: onA.id, channel: 'sms' });
+  // Presence: B is told that A's operator handles the account; B takes it over (confirmed) and must wait.
+  expect(await call(harness.b!, 'cases', 'open', { accountId: await idOn(harness.b!), reason: 'Phiếu HT-B' })).toMatchObject({
+    ok: false,
+    error: { code: 'CASE_HELD', heldBy: { holder: 'tongdai01' } },
+  });
+  const onB = await must(harness.b!, 'cases', 'open', { accountId: await idOn(harness.b!), reason: 'Phiếu HT-B', takeOver: true });
   expect(await call(harness.b!, 'cases', 'sendCode', { caseId: onB.id, channel: 'sms' })).toMatchObject({ ok: false, error: { code: 'OTP_TOO_SOON' } });
   expect(sms!.requests).toHaveLength(1);
 
@@ -125,6 +130,72 @@ test('a supervisor founds the team on A, makes a join secret, joins B with it; a
   expect(rows.rows.map((r) => [r.operator, r.outcome, r.detail.workstation])).toEqual([
     ['tongdai02', 'refused', 'Máy B'],
     ['tongdai01', 'ok', 'Máy A'],
+  ]);
+  await a.close();
+  await b.close();
+});
+
+test('the operator hands the case over on A; the supervisor takes it from the queue on B and finishes it there', async ({ browser }, info) => {
+  test.setTimeout(120_000);
+  const a = await browser.newPage({ viewport: { width: 1366, height: 768 } });
+  const b = await browser.newPage({ viewport: { width: 1366, height: 768 } });
+  const caller = { username: 'binhtt' };
+  sms!.reset();
+  // The sessions the first test left (signed in through the API) end: each page signs in on its own.
+  for (const h of [harness.a!, harness.b!]) await must(h, 'session', 'signOut', {});
+
+  // A: the operator opens the case, sends the code, and hands the call over with why.
+  await signIn(a, 'a', 'tongdai01');
+  await a.getByTestId('search-input').fill(caller.username);
+  await a.getByTestId('result-row').filter({ hasText: caller.username }).first().click();
+  await a.getByTestId('account-panel').getByTestId('action-verify').click();
+  await a.getByTestId('case-reason').fill('Phiếu HT-E2E: quên mật khẩu');
+  await a.getByTestId('case-open').click();
+  await a.getByTestId('channel-sms').click();
+  await a.getByTestId('send-code').click();
+  await expect(a.getByTestId('code-sent-to')).toBeVisible();
+  expect(sms!.requests).toHaveLength(1);
+  await a.getByTestId('case-handoff-start').click();
+  await a.getByTestId('handoff-note').fill('Người gọi cần giám sát viên xử lý');
+  await a.getByTestId('handoff-send').click();
+  await expect(a.getByTestId('case-handed')).toContainText('Đã chuyển giám sát viên');
+  await shot(a, info, 'team-handed-over');
+  await a.getByTestId('case-leave').click();
+  await expect(a.getByTestId('verify-caller')).toHaveCount(0);
+
+  // B: the supervisor sees it in the queue, takes it, and the case opens where A left it (code sent).
+  await signIn(b, 'b', 'giamsat01');
+  const item = b.getByTestId('case-queue').getByTestId('queue-item').filter({ hasText: caller.username });
+  await expect(item).toContainText('tongdai01 chuyển lúc');
+  await expect(item).toContainText('Người gọi cần giám sát viên xử lý');
+  await shot(b, info, 'team-queue');
+  await item.getByTestId('queue-take').click();
+  await expect(b.getByTestId('account-panel').getByTestId('account-username')).toHaveText(caller.username);
+  await expect(b.getByTestId('code-sent-to')).toBeVisible();
+  // The caller reads back the code sent from A.
+  const body = sms!.requests.at(-1)!.body as { Content: string };
+  await b.getByTestId('code-input').fill(/\b(\d{6})\b/u.exec(body.Content)![1]!);
+  await b.getByTestId('verify-code').click();
+  await expect(b.getByTestId('case-verified')).toContainText('Đã xác thực');
+  await b.getByTestId('account-panel').getByTestId('action-reset').click();
+  await b.getByTestId('action-confirm-yes').click();
+  await expect(b.getByTestId('action-result').getByTestId('action-result-title')).toContainText('Đã đặt lại mật khẩu');
+  await shot(b, info, 'team-finished-on-b');
+  expect(sms!.requests).toHaveLength(2);
+
+  // The team's audit tells it with both workstations and both names.
+  const rows = await must(harness.b!, 'audit', 'query', { filter: { account: caller.username } });
+  const story = rows.rows
+    .filter((r) => ['case.open', 'code.send', 'case.handOff', 'case.take', 'code.verify', 'account.reset'].includes(r.action))
+    .map((r) => `${r.action} ${r.operator}@${String(r.detail.workstation)}`)
+    .reverse();
+  expect(story).toEqual([
+    'case.open tongdai01@Máy A',
+    'code.send tongdai01@Máy A',
+    'case.handOff tongdai01@Máy A',
+    'case.take giamsat01@Máy B',
+    'code.verify giamsat01@Máy B',
+    'account.reset giamsat01@Máy B',
   ]);
   await a.close();
   await b.close();

@@ -150,9 +150,12 @@ describe('the rules hold for the team', () => {
     await signIn(a, 'tongdai01');
     await signIn(b, 'tongdai02');
     const onA = await a.runtime.api.cases.open({ accountId: await accountId(a, 'annv'), reason: 'Phiếu HT-1' });
-    const onB = await b.runtime.api.cases.open({ accountId: await accountId(b, 'annv'), reason: 'Phiếu HT-2' });
-    if (!onA.ok || !onB.ok) throw new Error('case not opened');
+    if (!onA.ok) throw new Error('case not opened');
     expect(await a.runtime.api.cases.sendCode({ caseId: onA.value.id, channel: 'sms' })).toMatchObject({ ok: true, value: { status: 'code-sent' } });
+    // Presence: A's operator holds the account; B takes it over, confirmed (A's case ends, the counters stay).
+    expect(await b.runtime.api.cases.open({ accountId: await accountId(b, 'annv'), reason: 'Phiếu HT-2' })).toMatchObject({ ok: false, error: { code: 'CASE_HELD' } });
+    const onB = await b.runtime.api.cases.open({ accountId: await accountId(b, 'annv'), reason: 'Phiếu HT-2', takeOver: true });
+    if (!onB.ok) throw new Error('case not opened');
     const second = await b.runtime.api.cases.sendCode({ caseId: onB.value.id, channel: 'sms' });
     expect(second).toMatchObject({ ok: false, error: { code: 'OTP_TOO_SOON' } });
     expect(sms.requests.length).toBe(1);
