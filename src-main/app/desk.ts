@@ -2,7 +2,7 @@ import type { AppMode } from '../common/dto';
 import type { DirectorySettings, Settings, TeamSettings } from '../common/settings';
 import type { OtpService } from '../domain/otp';
 import { HelpdeskError } from '../domain/errors';
-import type { AuditLog, CaseStore, Clock, Directory, DirectoryFactory, MailRelay, SecretStore, SmsRelay } from '../domain/ports';
+import type { AuditLog, CaseStore, Clock, Directory, DirectoryFactory, MailRelay, SecretStore, SmsRelay, TeamProfileStore } from '../domain/ports';
 import { servicePasswordKey } from './secret-keys';
 
 /** Where settings live: the JSON file (or anything with the same two methods). */
@@ -39,6 +39,8 @@ export interface TeamStores {
   otp: OtpService;
   /** The team's cases (continued on another workstation, handed to a supervisor). */
   cases: CaseStore;
+  /** The directory and relay profile a supervisor published for the team. */
+  profile: TeamProfileStore;
   clock: Clock;
   /** A round trip to the store (TEAM_STORE_UNAVAILABLE when it does not answer). */
   ping(): Promise<void>;
@@ -72,6 +74,8 @@ export interface Desk {
   agencyName(): string;
   /** New settings take effect: the directory and relays of the old ones are closed (`onReset` hooks first). */
   replace(next: Settings): Promise<void>;
+  /** Settings whose change rebuilds nothing (the team profile version noted): kept as they are. */
+  note(next: Settings): void;
   onReset(hook: () => void): void;
   close(): Promise<void>;
 }
@@ -195,6 +199,9 @@ export function createDesk(deps: DeskDeps): Desk {
     async replace(next) {
       settings = next;
       await closeBuilt();
+    },
+    note(next) {
+      settings = next;
     },
     onReset: (hook) => void hooks.push(hook),
     async close() {

@@ -15,6 +15,7 @@ import type { ChooseExportPath } from './export-target';
 import { createLookups } from './lookups';
 import { createSession } from './session';
 import { createTeamApi, type TeamJoining } from './team-api';
+import { createTeamProfile } from './team-profile';
 import { createSettingsApi, createSettingsView } from './settings-api';
 
 export type { SettingsSource, TrainingBackend } from './desk';
@@ -70,7 +71,9 @@ export function createHelpdesk(deps: HelpdeskDeps): HelpdeskApp {
   const run = guarded;
   const settingsView = createSettingsView({ ...deps, desk });
   const otpPolicy = deps.otpPolicy ?? DEFAULT_OTP_POLICY;
-  const session = createSession({ clock: deps.clock, desk, setupOpen: settingsView.setupOpen, rules: callRules(otpPolicy), run });
+  // Taken at sign-in (team mode): the team's newer published directory and relay profile.
+  let pickUpTeamProfile = async (): Promise<void> => undefined;
+  const session = createSession({ clock: deps.clock, desk, setupOpen: settingsView.setupOpen, rules: callRules(otpPolicy), run, beforeSignIn: () => pickUpTeamProfile() });
   const { requireOperator } = session;
   const mode = () => desk.mode();
 
@@ -105,6 +108,8 @@ export function createHelpdesk(deps: HelpdeskDeps): HelpdeskApp {
   desk.onReset(() => dashboards.cancelAll());
 
   const settingsApi = createSettingsApi({ ...deps, desk, run }, session, settingsView.view, cases.closeAll);
+  const teamProfile = createTeamProfile({ desk, secrets: deps.secrets, settings: deps.settings, closeCases: cases.closeAll });
+  pickUpTeamProfile = teamProfile.pickUp;
   const api: HelpdeskApi = {
     app: {
       info: () =>
@@ -133,6 +138,7 @@ export function createHelpdesk(deps: HelpdeskDeps): HelpdeskApp {
       requireOperator,
       localAudit: () => deps.audit('directory'),
       saveSettings: (settings) => settingsApi.save({ settings }),
+      profile: teamProfile,
       run,
     }),
     reports: createReports({ ...dashboardDeps, agencyName: desk.agencyName, writeReport: deps.writeReport }),

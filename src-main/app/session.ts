@@ -14,6 +14,8 @@ export interface SessionDeps {
   /** The rules of a call in force, for what screens say. */
   rules: CallRules;
   run: <T>(fn: () => Promise<T>) => Promise<Result<T>>;
+  /** Before the directory is asked (team mode: the team's newer published profile is taken first). */
+  beforeSignIn?: () => Promise<void>;
 }
 
 /** Who is at the desk: sign-in with the directory's roles, sign-out, the idle lock. */
@@ -79,6 +81,7 @@ export function createSession(deps: SessionDeps): Session {
     current: () => deps.run(view),
     signIn: ({ username, password }) =>
       deps.run(async () => {
+        await deps.beforeSignIn?.();
         const dir = await desk.directory();
         // The session changes only once the sign-in is allowed and audited.
         let who: OperatorInfo;

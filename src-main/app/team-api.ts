@@ -8,6 +8,7 @@ import type { AuditLog, SecretStore } from '../domain/ports';
 import type { ImportedSegment, LocalAudit } from '../adapters/team/segments';
 import type { Desk } from './desk';
 import { teamKeysKey, teamPasswordKey } from './secret-keys';
+import type { TeamProfileApi } from './team-profile';
 
 /** What joining needs from the team store adapter (the runtime gives the PostgreSQL one). */
 export interface TeamJoining {
@@ -41,6 +42,8 @@ export interface TeamApiDeps {
   /** The workstation's own (SQLite) audit of directory mode: where the join itself is recorded. */
   localAudit: () => AuditLog;
   saveSettings: (settings: Settings) => Promise<Result<SettingsView>>;
+  /** The team's published directory and relay profile. */
+  profile: TeamProfileApi;
   run: <T>(fn: () => Promise<T>) => Promise<Result<T>>;
 }
 
@@ -56,16 +59,16 @@ export function createTeamApi(deps: TeamApiDeps): HelpdeskApi['team'] {
 
   async function status(): Promise<TeamStatus> {
     const team = desk.settings().team;
-    if (!desk.inTeam() || !team) return { enabled: false, workstation: null, url: null, state: 'off', error: null, clockOffsetMs: null };
+    if (!desk.inTeam() || !team) return { enabled: false, workstation: null, url: null, state: 'off', error: null, clockOffsetMs: null, profile: null };
     const base = { enabled: true, workstation: team.workstation, url: shownUrl(team) };
     try {
       const stores = await desk.team();
       await stores.ping();
-      return { ...base, state: 'connected', error: null, clockOffsetMs: stores.clock.now().getTime() - Date.now() };
+      return { ...base, state: 'connected', error: null, clockOffsetMs: stores.clock.now().getTime() - Date.now(), profile: await deps.profile.status() };
     } catch (err) {
       const e = err instanceof HelpdeskError ? err : new HelpdeskError('INTERNAL');
       const notJoined = e.code === 'TEAM_NOT_JOINED' || e.code === 'AUDIT_KEY_MISSING';
-      return { ...base, state: notJoined ? 'not-joined' : 'unavailable', error: e.toApiError(), clockOffsetMs: null };
+      return { ...base, state: notJoined ? 'not-joined' : 'unavailable', error: e.toApiError(), clockOffsetMs: null, profile: null };
     }
   }
 
@@ -140,6 +143,12 @@ export function createTeamApi(deps: TeamApiDeps): HelpdeskApi['team'] {
         await desk.audit.append({ operator: who.username, action: 'team.joinSecret', outcome: 'ok', detail: { workstation: team.workstation } });
         const made = await deps.joining.createJoinSecret(team, password, keys, who.username);
         return { secret: made.secret, expiresAt: made.expiresAt.toISOString() };
+      }),
+    publishProfile: () =>
+      deps.run(async () => {
+        const who = deps.requireOperator();
+        await deps.profile.publish(who.username);
+        return status();
       }),
   };
 }

@@ -173,6 +173,11 @@ export interface HelpdeskApi {
     join: Call<{ team: TeamSettings; password: string; joinSecret?: string }, TeamStatus>;
     /** On a member (supervisor): a one-time join secret for another workstation, shown once. */
     createJoinSecret: Call<Empty, { secret: string; expiresAt: string }>;
+    /**
+     * Supervisor, on a member: publishes this workstation's directory and relay profile (no secret) for the
+     * team; every workstation takes it at its next sign-in (where its keychain holds the secrets it needs).
+     */
+    publishProfile: Call<Empty, TeamStatus>;
   };
   outbox: {
     /** Training mode: the messages the relays would have sent, newest first. */

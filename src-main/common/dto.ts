@@ -165,6 +165,12 @@ export interface TeamStatus {
   error: ApiError | null;
   /** The database clock minus this workstation's (ms), when connected. */
   clockOffsetMs: number | null;
+  /**
+   * The directory and relay profile a supervisor published for the team (taken at sign-in): its version,
+   * who published it where and when, whether this workstation runs it, and which of this workstation's
+   * secrets it still lacks (then it keeps its own profile until a supervisor enters them here).
+   */
+  profile: { version: number; publishedBy: string; publishedOn: string; publishedAt: string; applied: boolean; missing: ('servicePassword' | 'smsSecret' | 'mailPassword')[] } | null;
 }
 
 export * from './audit-dto';

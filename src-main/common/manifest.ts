@@ -14,7 +14,7 @@ export const API_MANIFEST = {
   actions: ['unlock', 'resetPassword', 'resetAndUnlock', 'sendContactCode', 'updateContact'],
   dashboards: ['auditStats', 'scanStart', 'scanStatus', 'scanCancel', 'exportScan'],
   reports: ['monthly'],
-  team: ['status', 'join', 'createJoinSecret'],
+  team: ['status', 'join', 'createJoinSecret', 'publishProfile'],
   outbox: ['list'],
 } as const satisfies { [G in keyof HelpdeskApi]: readonly (keyof HelpdeskApi[G])[] };
 

@@ -32,7 +32,7 @@ export const PERMISSIONS: { [G in ApiGroup]: { [M in ApiMethod<G>]: Access } } =
   actions: { unlock: DESK, resetPassword: DESK, resetAndUnlock: SUPERVISOR, sendContactCode: DESK, updateContact: DESK },
   dashboards: { auditStats: AUDIT, scanStart: AUDIT, scanStatus: AUDIT, scanCancel: AUDIT, exportScan: AUDIT },
   reports: { monthly: AUDIT },
-  team: { status: { roles: ['operator', 'supervisor', 'auditor'] }, join: SUPERVISOR, createJoinSecret: SUPERVISOR },
+  team: { status: { roles: ['operator', 'supervisor', 'auditor'] }, join: SUPERVISOR, createJoinSecret: SUPERVISOR, publishProfile: SUPERVISOR },
   outbox: { list: DESK },
 };
 

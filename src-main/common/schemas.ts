@@ -126,6 +126,7 @@ export const INPUT_SCHEMAS = {
       joinSecret: lineText(64).optional(),
     }),
     createJoinSecret: empty,
+    publishProfile: empty,
   },
   outbox: {
     list: z.strictObject({ limit: z.number().int().min(1).max(200).optional() }),

@@ -314,11 +314,21 @@ export const settingsSchema = z.strictObject({
    * in the team's PostgreSQL instead of this workstation's SQLite. Absent: one workstation, SQLite.
    */
   team: teamSettingsSchema.optional(),
+  /** The version of the team's published profile this workstation took (team mode; see teamProfileSchema). */
+  teamProfileVersion: z.number().int().min(1).optional(),
   /** How long audit rows are kept before a supervisor may purge them (default 24 months). */
   audit: z
     .strictObject({ retentionMonths: z.number().int().min(MIN_RETENTION_MONTHS, { error: 'too_short' }).max(MAX_RETENTION_MONTHS, { error: 'too_long' }) })
     .optional(),
 });
+
+/**
+ * The team's directory and relay profile, published by a supervisor in the team store and taken by every
+ * workstation at sign-in: the parts of the settings the whole hotline shares. No secret is in it (the
+ * settings hold none); each workstation keeps its own service password and relay secrets in its keychain.
+ */
+export const teamProfileSchema = settingsSchema.pick({ agencyName: true, sms: true, mail: true }).extend({ directory: directorySettingsSchema });
+export type TeamProfile = z.infer<typeof teamProfileSchema>;
 
 export { DEFAULT_IDLE_LOCK_MINUTES, DEFAULT_RETENTION_MONTHS } from './setting-bounds';
 export type Settings = z.infer<typeof settingsSchema>;

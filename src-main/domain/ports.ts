@@ -213,4 +213,20 @@ export interface CaseStore {
   heldBy(holder: string): Promise<Case[]>;
 }
 
+/** The team's published directory and relay profile as the store keeps it (the body is checked by whoever reads it). */
+export interface PublishedProfile {
+  version: number;
+  body: unknown;
+  publishedBy: string;
+  publishedOn: string;
+  publishedAt: Date;
+}
+
+/** Where the team's profile is published (the team store). */
+export interface TeamProfileStore {
+  read(): Promise<PublishedProfile | null>;
+  /** Stores a new version (the previous one + 1) and returns it. */
+  publish(body: unknown, by: string): Promise<PublishedProfile>;
+}
+
 export type { AuditChainReport, AuditHead } from '../common/dto';

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -206,4 +206,54 @@ describe('cases of the team', () => {
       await app.end();
     }
   });
+});
+
+describe("the team's directory and relay profile", () => {
+  const settingsOf = (w: Runtime) => JSON.parse(readFileSync(w.settingsPath, 'utf8')) as Settings;
+  const profileRows = async () =>
+    (await db.admin<{ outcome: string; workstation: string; detail: string }>("SELECT outcome, workstation, detail FROM audit WHERE action = 'team.profile' ORDER BY seq")).rows.map(
+      (r) => ({ outcome: r.outcome, workstation: r.workstation, ...(JSON.parse(r.detail) as Record<string, unknown>) }),
+    );
+
+  it('a supervisor publishes it on A; B takes it at its next sign-in; a version B lacks a secret for is left (B keeps its own, and says what is missing)', async () => {
+    await signIn(a, 'giamsat01');
+    const shared: Settings = { ...settings, agencyName: 'So TTTT Can Tho' };
+    expect((await a.api.settings.save({ settings: shared })).ok).toBe(true);
+    const published = await a.api.team.publishProfile({});
+    expect(published).toMatchObject({ ok: true, value: { state: 'connected', profile: { version: 1, publishedBy: 'giamsat01', publishedOn: 'Máy A', applied: true, missing: [] } } });
+    expect(settingsOf(b).agencyName).not.toBe('So TTTT Can Tho');
+
+    await signIn(b, 'tongdai01');
+    expect(settingsOf(b)).toMatchObject({ agencyName: 'So TTTT Can Tho', teamProfileVersion: 1, team: { workstation: 'Máy B' } });
+    expect((await profileRows()).at(-1)).toMatchObject({ outcome: 'ok', workstation: 'Máy B', step: 'applied', version: 1, publishedBy: 'giamsat01' });
+    // No secret in the store: the published body is the settings' shared parts only.
+    const body = (await db.admin<{ body: string }>('SELECT body FROM team_profile')).rows[0]!.body;
+    for (const secret of [slapd.servicePassword, ESMS.secretKey, ESMS.apiKey, db.app.password]) expect(body).not.toContain(secret);
+
+    // A moves to another SMS endpoint (its secret entered on A only) and publishes: B lacks that secret.
+    const moved: Settings = { ...shared, sms: { ...shared.sms!, url: `${sms.esmsUrl}?route=2` } as Settings['sms'] };
+    expect((await a.api.settings.save({ settings: moved, smsSecret: JSON.stringify(ESMS) })).ok).toBe(true);
+    expect(await a.api.team.publishProfile({})).toMatchObject({ ok: true, value: { profile: { version: 2, applied: true } } });
+    await signIn(b, 'giamsat01');
+    expect(settingsOf(b)).toMatchObject({ teamProfileVersion: 1, sms: { url: sms.esmsUrl } });
+    expect((await profileRows()).at(-1)).toMatchObject({ outcome: 'refused', workstation: 'Máy B', step: 'apply', version: 2, missing: 'smsSecret' });
+    expect(await b.api.team.status({})).toMatchObject({ ok: true, value: { profile: { version: 2, applied: false, missing: ['smsSecret'] } } });
+
+    // Back to the shared endpoint: B takes version 3 (which it already runs) and notes it.
+    expect((await a.api.settings.save({ settings: shared })).ok).toBe(true);
+    await signIn(a, 'giamsat01');
+    expect(await a.api.team.publishProfile({})).toMatchObject({ ok: true, value: { profile: { version: 3 } } });
+    await signIn(b, 'giamsat01');
+    expect(settingsOf(b)).toMatchObject({ teamProfileVersion: 3, sms: { url: sms.esmsUrl } });
+    expect(await b.api.team.status({})).toMatchObject({ ok: true, value: { profile: { version: 3, applied: true, missing: [] } } });
+  }, 90_000);
+
+  it('an operator cannot publish; a profile row altered in the store is refused in words and nothing is taken', async () => {
+    await signIn(a, 'tongdai01');
+    expect(await a.api.team.publishProfile({})).toEqual({ ok: false, error: { code: 'ROLE_NOT_ALLOWED' } });
+    await db.admin("UPDATE team_profile SET version = version + 1, body = '{\"directory\":{\"url\":\"ldap://attacker.example\"}}'");
+    const kept = readFileSync(b.settingsPath, 'utf8');
+    expect(await b.api.session.signIn({ username: 'tongdai01', password: TRAINING_OPERATOR_PASSWORD })).toEqual({ ok: false, error: { code: 'TEAM_STORE_SCHEMA', reason: 'profile', detail: 'profile version 4' } });
+    expect(readFileSync(b.settingsPath, 'utf8')).toBe(kept);
+  }, 60_000);
 });

@@ -309,7 +309,7 @@ describe('app: a refused or failed settings save changes nothing, in the keychai
 describe('app: roles, enforced per contract method in the main process', () => {
   // The expectation is written out here, not derived from PERMISSIONS: a changed rule must change this test.
   const PUBLIC = ['app.info', 'session.current', 'session.signIn', 'session.signOut'];
-  const SUPERVISOR_ONLY = ['cases.override', 'cases.queue', 'cases.take', 'cases.approve', 'actions.resetAndUnlock', 'settings.get', 'settings.save', 'settings.testConnection', 'audit.purge', 'team.join', 'team.createJoinSecret'];
+  const SUPERVISOR_ONLY = ['cases.override', 'cases.queue', 'cases.take', 'cases.approve', 'actions.resetAndUnlock', 'settings.get', 'settings.save', 'settings.testConnection', 'audit.purge', 'team.join', 'team.createJoinSecret', 'team.publishProfile'];
   /** Every signed-in role, whatever it is. */
   const ANY_ROLE = ['team.status'];
   const SUPERVISOR_OR_AUDITOR = [

@@ -96,6 +96,7 @@ export const errorsMessages: Pick<Messages, 'errors' | 'reasons' | 'validation'>
       foreign: 'This database belongs to another application (not a Helpdesk shared store): nothing was written to it.',
       older: 'The shared store is older than this app: the system administrator must migrate it first (npm run team:migrate).',
       newer: 'The shared store is newer than the app on this workstation: update the app.',
+      profile: 'The shared profile published in the store is not valid for this app: this workstation keeps its own. A supervisor should publish it again.',
     },
     EXPORT_WRITE_FAILED: {
       exists: 'A file of that name is already there: the app never replaces one. Choose another name.',

@@ -137,6 +137,18 @@ export const settingsMessages: Pick<Messages, 'settings'> = {
       making: 'Making the secret…',
       secretShown: 'Join secret (shown once, works once, expires at {time}):',
       secretHint: 'Read or hand this secret to the supervisor at the new workstation; never over a public channel.',
+      profileShown: 'Team profile: version {version}, published by {by} from {on} at {at}.',
+      profileApplied: 'This workstation runs it.',
+      profileNotApplied: 'This workstation does not run it yet (taken at sign-in).',
+      profileMissing: 'This workstation still lacks: {what}. A supervisor enters it in the matching settings; until then it keeps its own profile.',
+      profileNone: 'The team has not published a shared directory and relay profile.',
+      publish: "Publish this workstation's profile for the team",
+      publishing: 'Publishing…',
+      secret: {
+        servicePassword: "the directory's service account password",
+        smsSecret: "the SMS gateway's key",
+        mailPassword: "the mail server's password",
+      },
     },
     audit: {
       title: 'Audit log',

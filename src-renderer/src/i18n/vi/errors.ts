@@ -101,6 +101,7 @@ export const errorsMessages = {
       foreign: 'Cơ sở dữ liệu này thuộc về ứng dụng khác (không phải kho dữ liệu dùng chung của Helpdesk): không ghi gì vào đó.',
       older: 'Kho dữ liệu dùng chung có phiên bản cũ hơn ứng dụng: quản trị hệ thống cần nâng cấp kho trước (npm run team:migrate).',
       newer: 'Kho dữ liệu dùng chung có phiên bản mới hơn ứng dụng trên máy này: hãy cập nhật ứng dụng.',
+      profile: 'Cấu hình dùng chung đã công bố trong kho không hợp lệ với ứng dụng này: máy giữ cấu hình của mình. Giám sát viên hãy công bố lại.',
     },
     EXPORT_WRITE_FAILED: {
       exists: 'Đã có tệp trùng tên ở đó: ứng dụng không ghi đè. Hãy đặt tên khác.',

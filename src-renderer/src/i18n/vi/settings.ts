@@ -137,6 +137,18 @@ export const settingsMessages = {
       making: 'Đang tạo mã…',
       secretShown: 'Mã tham gia (chỉ hiện một lần, dùng được một lần, hết hạn lúc {time}):',
       secretHint: 'Đọc hoặc chuyển mã này cho giám sát viên ở máy mới; không gửi qua kênh công khai.',
+      profileShown: 'Cấu hình dùng chung của tổ: bản {version}, do {by} công bố từ {on} lúc {at}.',
+      profileApplied: 'Máy này đang dùng bản này.',
+      profileNotApplied: 'Máy này chưa dùng bản này (nhận khi đăng nhập).',
+      profileMissing: 'Máy này còn thiếu: {what}. Giám sát viên nhập ở phần cài đặt tương ứng; đến lúc đó máy giữ cấu hình của mình.',
+      profileNone: 'Tổ chưa công bố cấu hình thư mục và kênh gửi dùng chung.',
+      publish: 'Công bố cấu hình của máy này cho cả tổ',
+      publishing: 'Đang công bố…',
+      secret: {
+        servicePassword: 'mật khẩu tài khoản dịch vụ thư mục',
+        smsSecret: 'khóa của cổng SMS',
+        mailPassword: 'mật khẩu máy chủ thư',
+      },
     },
     audit: {
       title: 'Nhật ký kiểm tra',
