@@ -12,7 +12,12 @@ const ENTRY_COLUMNS = 'seq, at, operator, action, outcome, target, unit, case_id
 const COUNT_CAP = 10_000;
 const SCAN_BATCH = 2000;
 
-/** The head row, locked: appends (and purges) from the whole team take one order. */
+/**
+ * Appends (and purges) from the whole team take one order: first the chain's advisory lock — a queue the
+ * server serves first come, first served (waiters on a row lock are woken together and race, which left
+ * some writers waiting behind many turns) — then the head row, locked.
+ */
+const LOCK_ORDER = "SELECT pg_advisory_xact_lock(hashtextextended('helpdesk audit chain', 0))";
 const LOCK_HEAD = 'SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE';
 type LockedHead = { seq: string; hash: string };
 
@@ -43,9 +48,9 @@ export class PgAuditLog implements AuditLog {
     // Two round trips while the head is locked (every workstation waits on it): the lock taken with the
     // transaction's start, then the row, the new head and the commit together.
     await this.pool.read(async (c) => {
-      const opened = (await c.query(`BEGIN; ${LOCK_HEAD}`)) as unknown as pg.QueryResult<LockedHead>[];
+      const opened = (await c.query(`BEGIN; ${LOCK_ORDER}; ${LOCK_HEAD}`)) as unknown as pg.QueryResult<LockedHead>[];
       try {
-        const head = opened[1]?.rows[0];
+        const head = opened[2]?.rows[0];
         if (!head) throw new HelpdeskError('AUDIT_TAMPERED', { detail: 'no head row' });
         await c.query(`${this.nextRow(c, head, record).sql}; COMMIT`);
       } catch (err) {
@@ -162,6 +167,7 @@ export class PgAuditLog implements AuditLog {
       // rows appended meanwhile — and the head row must be the chain's last row.
       const walk = await startWalk(c, this.key);
       const seen = await walkFrom(c, walk, -1);
+      await c.query(LOCK_ORDER);
       const head = (await c.query<LockedHead>(LOCK_HEAD)).rows[0];
       if (!head) throw new HelpdeskError('AUDIT_TAMPERED', { detail: 'no head row' });
       await walkFrom(c, walk, seen);
