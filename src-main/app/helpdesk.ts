@@ -108,7 +108,7 @@ export function createHelpdesk(deps: HelpdeskDeps): HelpdeskApp {
   desk.onReset(() => dashboards.cancelAll());
 
   const settingsApi = createSettingsApi({ ...deps, desk, run }, session, settingsView.view, cases.closeAll);
-  const teamProfile = createTeamProfile({ desk, secrets: deps.secrets, settings: deps.settings, closeCases: cases.closeAll });
+  const teamProfile = createTeamProfile({ desk, secrets: deps.secrets, settings: deps.settings, closeCases: cases.closeAll, testConnection: deps.testConnection });
   pickUpTeamProfile = teamProfile.pickUp;
   const api: HelpdeskApi = {
     app: {

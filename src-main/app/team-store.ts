@@ -3,7 +3,7 @@ import { cryptoRandom, HmacCodeHasher } from '../adapters/crypto/otp-crypto';
 import { PgAuditLog } from '../adapters/team/audit-log';
 import { caseSealKey, PgCaseStore } from '../adapters/team/case-store';
 import { PgOtpStore } from '../adapters/team/otp-store';
-import { PgTeamProfileStore } from '../adapters/team/profile-store';
+import { PgTeamProfileStore, profileMacKey } from '../adapters/team/profile-store';
 import { TeamClock, TeamPool } from '../adapters/team/pool';
 import { importSegment } from '../adapters/team/segments';
 import { claimOrCheckKeys, createJoinSecret, keysAreTeams, newTeamKeys, parseKeys, redeemJoinSecret, serializeKeys, teamFounded } from '../adapters/team/team-keys';
@@ -34,7 +34,7 @@ export async function openTeamStores(team: TeamSettings, secrets: SecretStore, l
       audit: new PgAuditLog(pool, clock, keys.audit),
       otp: new OtpService(new PgOtpStore(pool), clock, cryptoRandom, new HmacCodeHasher(keys.otp), policy),
       cases: new PgCaseStore(pool, caseSealKey(keys.otp)),
-      profile: new PgTeamProfileStore(pool),
+      profile: new PgTeamProfileStore(pool, profileMacKey(keys.audit)),
       clock,
       ping: async () => {
         await pool.read((c) => c.query('SELECT 1'));

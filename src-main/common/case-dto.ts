@@ -76,8 +76,15 @@ export interface CaseView {
   codeDelivery: 'accepted' | 'unknown' | null;
   /** Handed to the supervisors ("Chuyển giám sát viên"), waiting for one of them to take it. */
   handOff: { by: string; at: string; note: string } | null;
-  /** Four eyes: a reset after an override and a contact change waits for a second supervisor's approval. */
-  approval: { state: 'waiting' | 'approved'; requestedBy: string; requestedAt: string; approvedBy: string | null; approvedAt: string | null } | null;
+  /** Four eyes: after an override, a new recovery contact (masked here) waits for a second supervisor's approval. */
+  approval: {
+    state: 'waiting' | 'approved';
+    requestedBy: string;
+    requestedAt: string;
+    approvedBy: string | null;
+    approvedAt: string | null;
+    contact: { kind: 'mobile' | 'backupEmail'; destination: string };
+  } | null;
 }
 
 /** A case in a list (the supervisors' queue, the cases one holds): enough to choose it, nothing secret. */
@@ -92,7 +99,7 @@ export interface CaseSummary {
   /** What it waits for: a supervisor to take it, a second supervisor's approval, or nothing. */
   waiting: 'supervisor' | 'approval' | null;
   handOff: { by: string; at: string; note: string } | null;
-  approval: { requestedBy: string; requestedAt: string } | null;
+  approval: { requestedBy: string; requestedAt: string; contact: { kind: 'mobile' | 'backupEmail'; destination: string } } | null;
 }
 
 /** The identity check a supervisor records when overriding: CCCD compared with the directory, a document seen, an agency letter. */

@@ -170,7 +170,16 @@ export interface TeamStatus {
    * who published it where and when, whether this workstation runs it, and which of this workstation's
    * secrets it still lacks (then it keeps its own profile until a supervisor enters them here).
    */
-  profile: { version: number; publishedBy: string; publishedOn: string; publishedAt: string; applied: boolean; missing: ('servicePassword' | 'smsSecret' | 'mailPassword')[] } | null;
+  profile: {
+    version: number;
+    publishedBy: string;
+    publishedOn: string;
+    publishedAt: string;
+    applied: boolean;
+    missing: ('servicePassword' | 'smsSecret' | 'mailPassword')[];
+    /** Not taken by any workstation: `not_authentic` (changed in the database, not by a member), `invalid` (not a profile this app runs). */
+    refused: 'not_authentic' | 'invalid' | null;
+  } | null;
 }
 
 export * from './audit-dto';

@@ -72,7 +72,7 @@ export interface Case {
   holderSince: Date;
   /** Handed to the supervisors' queue ("Chuyển giám sát viên"), waiting for one of them to take it. */
   handOff: CaseHandOff | null;
-  /** Four eyes: the second supervisor's approval a reset after an override and a contact change needs. */
+  /** Four eyes: the second supervisor's approval a new contact after an override needs. */
   approval: CaseApproval | null;
   /** A contact change waiting for the code sent to the new value (`to` and `value` exact, never shown). */
   pendingContact: PendingContact | null;
@@ -97,6 +97,8 @@ export interface CaseApproval {
   requestedAt: Date;
   approvedBy: string | null;
   approvedAt: Date | null;
+  /** What is approved: the new recovery contact (after an override). */
+  contact: ApprovedContact;
 }
 
 /** A contact change waiting for the code sent to the new value. */
@@ -201,33 +203,50 @@ export function takeHandedOver(c: Case, supervisor: string, now: Date): string {
   return from;
 }
 
+/** How long a request for a second supervisor's approval stands (a call on hold, not a day later). */
+export const APPROVAL_WINDOW_MS = 30 * 60_000;
+
+/** The new contact a second supervisor is asked to approve (exact value sealed with the case, masked shown). */
+export interface ApprovedContact {
+  kind: 'mobile' | 'backupEmail';
+  value: string;
+  masked: string;
+}
+
 /**
- * Four eyes where one person could take over an account: after a supervisor's override, a reset whose
- * temporary password goes to a contact saved in the same case needs a second supervisor's approval.
+ * Four eyes where one person could take over an account: after a supervisor's override, a new recovery
+ * contact is sent its code — and then saved, and a temporary password may follow to it — only once a
+ * second supervisor approved that very contact. Checked before anything is sent or written: one
+ * supervisor alone can neither put a contact of their choice into the directory nor reset to it (and a
+ * later code to that contact, in this case or another, proves nothing two people did not agree on).
  */
-export function needsSecondApproval(c: Case, action: GatedAction): boolean {
+export function needsSecondApproval(c: Case, contact: Pick<ApprovedContact, 'kind' | 'value'>): boolean {
   const s = c.state;
-  if (s.kind !== 'verified' || s.by !== 'override' || s.spentBy !== 'contact') return false;
-  if (action !== 'reset' && action !== 'reset-unlock') return false;
-  return c.approval?.state !== 'approved';
+  if (s.kind !== 'verified' || s.by !== 'override') return false;
+  const a = c.approval;
+  return !(a?.state === 'approved' && a.contact.kind === contact.kind && a.contact.value === contact.value);
 }
 
-/** The case waits for a second supervisor (asked once; asking again keeps the first request). */
-export function requestApproval(c: Case, by: string, now: Date): void {
+/** The case waits for a second supervisor to approve this contact (a request for another contact replaces it). */
+export function requestApproval(c: Case, by: string, now: Date, contact: ApprovedContact): void {
   requireOpen(c);
-  if (c.approval?.state === 'waiting') return;
-  c.approval = { state: 'waiting', requestedBy: by, requestedAt: now, approvedBy: null, approvedAt: null };
+  const a = c.approval;
+  if (a?.state === 'waiting' && a.contact.kind === contact.kind && a.contact.value === contact.value && now.getTime() - a.requestedAt.getTime() < APPROVAL_WINDOW_MS) return;
+  c.approval = { state: 'waiting', requestedBy: by, requestedAt: now, approvedBy: null, approvedAt: null, contact };
 }
 
 /**
- * The second supervisor approves: never the one who made the override or asked, and only while the
- * case waits. The verification runs again from the approval (the reset follows it, by the holder).
+ * The second supervisor approves: never the one who made the override, asked, or holds the case; only
+ * while the request stands (APPROVAL_WINDOW_MS). The verification runs again from the approval: the code
+ * to the new contact is sent and read back after it.
  */
 export function approve(c: Case, by: string, now: Date, validityMs: number): void {
   requireOpen(c);
   const s = c.state;
-  if (!c.approval || c.approval.state !== 'waiting' || s.kind !== 'verified' || s.by !== 'override') throw new HelpdeskError('CASE_NOT_FOUND');
-  if (by === s.override.supervisor || by === c.approval.requestedBy || by === c.holder) throw new HelpdeskError('ACTION_NOT_PERMITTED', { reason: 'self_approval' });
-  c.approval = { ...c.approval, state: 'approved', approvedBy: by, approvedAt: now };
+  const a = c.approval;
+  if (!a || a.state !== 'waiting' || s.kind !== 'verified' || s.by !== 'override') throw new HelpdeskError('CASE_NOT_FOUND');
+  if (by === s.override.supervisor || by === a.requestedBy || by === c.holder) throw new HelpdeskError('ACTION_NOT_PERMITTED', { reason: 'self_approval' });
+  if (now.getTime() - a.requestedAt.getTime() >= APPROVAL_WINDOW_MS) throw new HelpdeskError('CASE_EXPIRED', { reason: 'approval' });
+  c.approval = { ...a, state: 'approved', approvedBy: by, approvedAt: now };
   c.state = { ...s, expiresAt: new Date(now.getTime() + validityMs) };
 }

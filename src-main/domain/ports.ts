@@ -220,12 +220,14 @@ export interface PublishedProfile {
   publishedBy: string;
   publishedOn: string;
   publishedAt: Date;
+  /** Its MAC checks with the team's key: published by a member, not changed in the database since. */
+  authentic: boolean;
 }
 
 /** Where the team's profile is published (the team store). */
 export interface TeamProfileStore {
   read(): Promise<PublishedProfile | null>;
-  /** Stores a new version (the previous one + 1) and returns it. */
+  /** Stores a new version (the previous one + 1), authenticated with the team's key, and returns it. */
   publish(body: unknown, by: string): Promise<PublishedProfile>;
 }
 

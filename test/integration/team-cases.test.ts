@@ -163,25 +163,24 @@ describe('cases of the team', () => {
     await a.api.cases.close({ caseId: c.id, outcome: 'abandoned' });
   }, 60_000);
 
-  it('four eyes: override → contact change → reset waits for a second supervisor on another workstation; self-approval is refused; both names audited', async () => {
+  it('four eyes: after an override, a new contact waits for a second supervisor on another workstation before any code goes to it; self-approval is refused; both names audited', async () => {
     sms.reset();
     await signIn(a, 'giamsat01');
     const c = await open(a, 'cuonglh', 'Phiếu HT-15: mất SIM');
     expect(await a.api.cases.override({ caseId: c.id, check: 'citizen-id', citizenId: '024681357', note: 'Mất SIM; CCCD khớp', contactsUnreachable: true })).toMatchObject({ ok: true, value: { verifiedBy: 'override' } });
-    expect((await a.api.actions.sendContactCode({ caseId: c.id, kind: 'mobile', value: '0938 765 432' })).ok).toBe(true);
-    expect(lastSms().phone).toBe('84938765432');
-    expect(await a.api.actions.updateContact({ caseId: c.id, code: lastSms().code! })).toMatchObject({ ok: true, value: { outcome: 'done' } });
-    const sentBefore = sms.requests.length;
-    expect(await a.api.actions.resetPassword({ caseId: c.id })).toEqual({ ok: false, error: { code: 'APPROVAL_REQUIRED' } });
-    expect(sms.requests.length).toBe(sentBefore);
+    expect(await a.api.actions.sendContactCode({ caseId: c.id, kind: 'mobile', value: '0938 765 432' })).toEqual({ ok: false, error: { code: 'APPROVAL_REQUIRED' } });
+    expect(sms.requests.length).toBe(0);
 
     // The same supervisor in another session (on B) cannot approve it; a second supervisor can.
     await signIn(b, 'giamsat01');
-    expect(await b.api.cases.queue({})).toMatchObject({ ok: true, value: [{ id: c.id, waiting: 'approval', approval: { requestedBy: 'giamsat01' } }] });
+    expect(await b.api.cases.queue({})).toMatchObject({ ok: true, value: [{ id: c.id, waiting: 'approval', approval: { requestedBy: 'giamsat01', contact: { kind: 'mobile' } } }] });
     expect(await b.api.cases.approve({ caseId: c.id })).toEqual({ ok: false, error: { code: 'ACTION_NOT_PERMITTED', reason: 'self_approval' } });
     await signIn(b, 'giamsat02');
     expect(await b.api.cases.approve({ caseId: c.id })).toMatchObject({ ok: true, value: { id: c.id, waiting: null } });
 
+    expect((await a.api.actions.sendContactCode({ caseId: c.id, kind: 'mobile', value: '0938 765 432' })).ok).toBe(true);
+    expect(lastSms().phone).toBe('84938765432');
+    expect(await a.api.actions.updateContact({ caseId: c.id, code: lastSms().code! })).toMatchObject({ ok: true, value: { outcome: 'done' } });
     const reset = await a.api.actions.resetPassword({ caseId: c.id });
     expect(reset).toMatchObject({ ok: true, value: { outcome: 'done', delivery: { status: 'sent' } } });
     expect(lastSms().phone).toBe('84938765432');
@@ -189,6 +188,7 @@ describe('cases of the team', () => {
     expect(rows).toContain('case.approval ok giamsat01@Máy A');
     expect(rows).toContain('case.approval refused giamsat01@Máy B');
     expect(rows).toContain('case.approval ok giamsat02@Máy B');
+    expect(rows.indexOf('case.approval ok giamsat02@Máy B')).toBeLessThan(rows.indexOf('contact.code ok giamsat01@Máy A'));
     expect(rows.at(-1)).toBe('account.reset ok giamsat01@Máy A');
   }, 60_000);
 
@@ -225,7 +225,7 @@ describe("the team's directory and relay profile", () => {
 
     await signIn(b, 'tongdai01');
     expect(settingsOf(b)).toMatchObject({ agencyName: 'So TTTT Can Tho', teamProfileVersion: 1, team: { workstation: 'Máy B' } });
-    expect((await profileRows()).at(-1)).toMatchObject({ outcome: 'ok', workstation: 'Máy B', step: 'applied', version: 1, publishedBy: 'giamsat01' });
+    expect((await profileRows()).at(-1)).toMatchObject({ outcome: 'ok', workstation: 'Máy B', step: 'applied', version: 1, publishedBy: 'giamsat01', changed: 'agencyName' });
     // No secret in the store: the published body is the settings' shared parts only.
     const body = (await db.admin<{ body: string }>('SELECT body FROM team_profile')).rows[0]!.body;
     for (const secret of [slapd.servicePassword, ESMS.secretKey, ESMS.apiKey, db.app.password]) expect(body).not.toContain(secret);
@@ -236,7 +236,7 @@ describe("the team's directory and relay profile", () => {
     expect(await a.api.team.publishProfile({})).toMatchObject({ ok: true, value: { profile: { version: 2, applied: true } } });
     await signIn(b, 'giamsat01');
     expect(settingsOf(b)).toMatchObject({ teamProfileVersion: 1, sms: { url: sms.esmsUrl } });
-    expect((await profileRows()).at(-1)).toMatchObject({ outcome: 'refused', workstation: 'Máy B', step: 'apply', version: 2, missing: 'smsSecret' });
+    expect((await profileRows()).at(-1)).toMatchObject({ outcome: 'refused', workstation: 'Máy B', step: 'apply', version: 2, reasonCode: 'missing_secret', missing: 'smsSecret' });
     expect(await b.api.team.status({})).toMatchObject({ ok: true, value: { profile: { version: 2, applied: false, missing: ['smsSecret'] } } });
 
     // Back to the shared endpoint: B takes version 3 (which it already runs) and notes it.
@@ -248,12 +248,24 @@ describe("the team's directory and relay profile", () => {
     expect(await b.api.team.status({})).toMatchObject({ ok: true, value: { profile: { version: 3, applied: true, missing: [] } } });
   }, 90_000);
 
-  it('an operator cannot publish; a profile row altered in the store is refused in words and nothing is taken', async () => {
+  it('an operator cannot publish; a profile row altered in the database is not taken by any workstation, the sign-in goes on, and the card says so', async () => {
     await signIn(a, 'tongdai01');
     expect(await a.api.team.publishProfile({})).toEqual({ ok: false, error: { code: 'ROLE_NOT_ALLOWED' } });
-    await db.admin("UPDATE team_profile SET version = version + 1, body = '{\"directory\":{\"url\":\"ldap://attacker.example\"}}'");
+    // Changed in the database (another role group made supervisors, a version number raised): the MAC,
+    // made with the team's key the database never sees, does not check — no workstation takes it, and
+    // the sign-in goes on with the workstation's own profile.
+    const row = (await db.admin<{ body: string }>('SELECT body FROM team_profile')).rows[0]!;
+    const forged = JSON.parse(row.body) as { directory: { roleGroups: { supervisor: string[] } } };
+    forged.directory.roleGroups.supervisor.push('cn=helpdesk-operators,ou=groups,dc=daotao,dc=gov,dc=vn');
+    await db.admin('UPDATE team_profile SET version = version + 1, body = $1', [JSON.stringify(forged)]);
     const kept = readFileSync(b.settingsPath, 'utf8');
-    expect(await b.api.session.signIn({ username: 'tongdai01', password: TRAINING_OPERATOR_PASSWORD })).toEqual({ ok: false, error: { code: 'TEAM_STORE_SCHEMA', reason: 'profile', detail: 'profile version 4' } });
+    await signIn(b, 'tongdai01');
     expect(readFileSync(b.settingsPath, 'utf8')).toBe(kept);
+    expect((await profileRows()).at(-1)).toMatchObject({ outcome: 'refused', workstation: 'Máy B', step: 'apply', version: 4, reasonCode: 'not_authentic' });
+    await signIn(b, 'giamsat01');
+    expect(await b.api.team.status({})).toMatchObject({ ok: true, value: { profile: { version: 4, applied: false, refused: 'not_authentic' } } });
+    // A supervisor publishes again: version 5, authentic.
+    await signIn(a, 'giamsat01');
+    expect(await a.api.team.publishProfile({})).toMatchObject({ ok: true, value: { profile: { version: 5, applied: true, refused: null } } });
   }, 60_000);
 });

@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { APPROVAL_WINDOW_MS } from '../../src-main/domain/case';
 import { cryptoRandom, HmacCodeHasher, newOtpKey } from '../../src-main/adapters/crypto/otp-crypto';
 import { MemorySecretStore } from '../../src-main/adapters/secrets/keytar-secret-store';
 import { openDatabase } from '../../src-main/adapters/store/database';
@@ -516,37 +517,59 @@ describe('supervisor override for a caller with no usable contact', () => {
     // Unlock needs no delivery.
     expect(await s.api.actions.unlock({ caseId: c.id })).toMatchObject({ ok: true, value: { outcome: 'done' } });
     expect(s.audit.at(-1)).toMatchObject({ action: 'account.unlock', detail: { verification: 'override:citizen-id:giamsat01' } });
-    // A new mobile proves itself with its own code; then the reset goes there and nowhere else.
+    // Four eyes: after an override, a new contact is one person's word — it waits for a second supervisor
+    // before any code goes to it. Nothing is sent or written meanwhile.
+    const sentBefore = s.sent.length;
+    expect(await s.api.actions.sendContactCode({ caseId: c.id, kind: 'mobile', value: '+84 93 456 7890' })).toEqual({ ok: false, error: { code: 'APPROVAL_REQUIRED' } });
+    expect(s.sent.length).toBe(sentBefore);
+    expect(await s.api.cases.get({ caseId: c.id })).toMatchObject({ ok: true, value: { approval: { state: 'waiting', requestedBy: 'giamsat01', approvedBy: null, contact: { kind: 'mobile', destination: '09*****90' } } } });
+    expect(s.audit.at(-1)).toMatchObject({ action: 'case.approval', outcome: 'ok', operator: 'giamsat01', detail: { step: 'requested', overrideBy: 'giamsat01', destination: '09*****90' } });
+    // The first supervisor cannot approve their own.
+    expect(await s.api.cases.approve({ caseId: c.id })).toEqual({ ok: false, error: { code: 'ACTION_NOT_PERMITTED', reason: 'self_approval' } });
+    expect(s.audit.at(-1)).toMatchObject({ action: 'case.approval', outcome: 'refused', operator: 'giamsat01', detail: { reasonCode: 'self_approval' } });
+    // A second supervisor, in another session, finds it in the queue and approves that contact (both names audited).
+    expect((await s.api.session.signIn({ username: 'giamsat02', password: 'x' })).ok).toBe(true);
+    expect(await s.api.cases.queue({})).toMatchObject({ ok: true, value: [{ id: c.id, waiting: 'approval', holder: 'giamsat01', approval: { requestedBy: 'giamsat01', contact: { destination: '09*****90' } } }] });
+    // Not theirs to act on: the case stays the first supervisor's.
+    expect(await s.api.actions.sendContactCode({ caseId: c.id, kind: 'mobile', value: '0934567890' })).toEqual({ ok: false, error: { code: 'CASE_NOT_FOUND' } });
+    expect(await s.api.cases.approve({ caseId: c.id })).toMatchObject({ ok: true, value: { id: c.id, waiting: null } });
+    expect(s.audit.at(-1)).toMatchObject({ action: 'case.approval', outcome: 'ok', operator: 'giamsat02', detail: { step: 'approved', requestedBy: 'giamsat01', approvedBy: 'giamsat02', destination: '09*****90' } });
+    expect(await s.api.cases.approve({ caseId: c.id })).toEqual({ ok: false, error: { code: 'CASE_NOT_FOUND' } });
+    expect((await s.api.session.signIn({ username: 'giamsat01', password: 'x' })).ok).toBe(true);
+    // The approval is for that contact: another one would wait again.
+    expect(await s.api.actions.sendContactCode({ caseId: c.id, kind: 'backupEmail', value: 'khac@example.vn' })).toEqual({ ok: false, error: { code: 'APPROVAL_REQUIRED' } });
+    expect(await s.api.cases.get({ caseId: c.id })).toMatchObject({ ok: true, value: { approval: { state: 'waiting' } } });
+    expect((await s.api.session.signIn({ username: 'giamsat02', password: 'x' })).ok).toBe(true);
+    expect((await s.api.cases.approve({ caseId: c.id })).ok).toBe(true);
+    expect((await s.api.session.signIn({ username: 'giamsat01', password: 'x' })).ok).toBe(true);
+    expect(await s.api.actions.sendContactCode({ caseId: c.id, kind: 'mobile', value: '+84 93 456 7890' })).toEqual({ ok: false, error: { code: 'APPROVAL_REQUIRED' } });
+    expect((await s.api.session.signIn({ username: 'giamsat02', password: 'x' })).ok).toBe(true);
+    expect((await s.api.cases.approve({ caseId: c.id })).ok).toBe(true);
+    expect((await s.api.session.signIn({ username: 'giamsat01', password: 'x' })).ok).toBe(true);
+    // The approved mobile proves itself with its own code; then the reset goes there and nowhere else.
     expect((await s.api.actions.sendContactCode({ caseId: c.id, kind: 'mobile', value: '+84 93 456 7890' })).ok).toBe(true);
     const code = codeFrom(s.sent.at(-1)!.text);
     expect(s.sent.at(-1)!.to).toBe('84934567890');
     expect(await s.api.actions.updateContact({ caseId: c.id, code })).toMatchObject({ ok: true, value: { outcome: 'done' } });
     expect((await s.api.cases.get({ caseId: c.id }))).toMatchObject({ ok: true, value: { deliveryContact: { channel: 'sms', destination: '09*****90' } } });
-    // Four eyes: override, then a contact change, then a reset — one person could take the account over
-    // this way, so the reset waits for a second supervisor. Nothing is written meanwhile.
-    const writesBefore = s.writes.length;
-    expect(await s.api.actions.resetAndUnlock({ caseId: c.id })).toEqual({ ok: false, error: { code: 'APPROVAL_REQUIRED' } });
-    expect(s.writes.length).toBe(writesBefore);
-    expect(await s.api.cases.get({ caseId: c.id })).toMatchObject({ ok: true, value: { approval: { state: 'waiting', requestedBy: 'giamsat01', approvedBy: null } } });
-    expect(s.audit.at(-1)).toMatchObject({ action: 'case.approval', outcome: 'ok', operator: 'giamsat01', detail: { step: 'requested', overrideBy: 'giamsat01' } });
-    // The first supervisor cannot approve their own.
-    expect(await s.api.cases.approve({ caseId: c.id })).toEqual({ ok: false, error: { code: 'ACTION_NOT_PERMITTED', reason: 'self_approval' } });
-    expect(s.audit.at(-1)).toMatchObject({ action: 'case.approval', outcome: 'refused', operator: 'giamsat01', detail: { reasonCode: 'self_approval' } });
-    // A second supervisor, in another session, finds it in the queue and approves it (both names audited).
-    expect((await s.api.session.signIn({ username: 'giamsat02', password: 'x' })).ok).toBe(true);
-    const queue = await s.api.cases.queue({});
-    expect(queue).toMatchObject({ ok: true, value: [{ id: c.id, waiting: 'approval', holder: 'giamsat01', approval: { requestedBy: 'giamsat01' } }] });
-    // Not theirs to act on: the case stays the first supervisor's.
-    expect(await s.api.actions.resetAndUnlock({ caseId: c.id })).toEqual({ ok: false, error: { code: 'CASE_NOT_FOUND' } });
-    expect(await s.api.cases.approve({ caseId: c.id })).toMatchObject({ ok: true, value: { id: c.id, waiting: null } });
-    expect(s.audit.at(-1)).toMatchObject({ action: 'case.approval', outcome: 'ok', operator: 'giamsat02', detail: { step: 'approved', requestedBy: 'giamsat01', approvedBy: 'giamsat02' } });
-    expect(await s.api.cases.approve({ caseId: c.id })).toEqual({ ok: false, error: { code: 'CASE_NOT_FOUND' } });
-    expect((await s.api.session.signIn({ username: 'giamsat01', password: 'x' })).ok).toBe(true);
     const reset = await s.api.actions.resetAndUnlock({ caseId: c.id });
     expect(reset).toMatchObject({ ok: true, value: { action: 'reset-unlock', outcome: 'done', delivery: { status: 'sent', channel: 'sms', destination: '09*****90' } } });
     const password = s.writes.at(-1)!.split(' ').at(-1)!;
     expect(s.sent.at(-1)).toMatchObject({ to: '84934567890' });
     expect(s.sent.at(-1)!.text).toContain(password);
+  });
+
+  it('four eyes: an approval request stands for a limited time; an old one is refused, said and audited, and stays in the queue', async () => {
+    const s = setup({ accounts: [noContact()] });
+    const c = await signedIn(s, 'giamsat01', noContact().dn);
+    expect((await s.api.cases.override({ caseId: c.id, check: 'citizen-id', citizenId: '024681357', note })).ok).toBe(true);
+    expect(await s.api.actions.sendContactCode({ caseId: c.id, kind: 'mobile', value: '0934567890' })).toEqual({ ok: false, error: { code: 'APPROVAL_REQUIRED' } });
+    expect((await s.api.session.signIn({ username: 'giamsat02', password: 'x' })).ok).toBe(true);
+    now = new Date(now.getTime() + APPROVAL_WINDOW_MS);
+    expect((await s.api.session.unlock({ password: 'x' })).ok).toBe(true); // idle since the request
+    expect(await s.api.cases.approve({ caseId: c.id })).toEqual({ ok: false, error: { code: 'CASE_EXPIRED', reason: 'approval' } });
+    expect(s.audit.at(-1)).toMatchObject({ action: 'case.approval', outcome: 'refused', operator: 'giamsat02', detail: { code: 'CASE_EXPIRED' } });
+    expect(await s.api.cases.queue({})).toMatchObject({ ok: true, value: [{ id: c.id, approval: { requestedBy: 'giamsat01' } }] });
   });
 
   it('refuses when the directory holds a usable contact, unless the supervisor states the caller cannot reach it', async () => {

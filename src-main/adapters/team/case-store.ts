@@ -61,13 +61,37 @@ export class PgCaseStore implements CaseStore {
       if ((await this.read(caseId)) === null) return fn(null);
       throw new HelpdeskError('CASE_BUSY');
     }
-    const c = this.open(caseId, held.rows[0].body);
-    const before = JSON.stringify(c);
+    let c: Case;
     try {
-      return await fn(c);
-    } finally {
-      await this.giveBack(c, token, JSON.stringify(c) !== before);
+      c = this.open(caseId, held.rows[0].body);
+    } catch (err) {
+      await this.release(caseId, token).catch(() => undefined);
+      throw err;
     }
+    const before = JSON.stringify(c);
+    let result: T;
+    try {
+      result = await fn(c);
+    } catch (err) {
+      // The action's own error is what the operator must see (a refusal it recorded is kept if it can be).
+      await this.giveBack(c, token, JSON.stringify(c) !== before).catch(() => undefined);
+      throw err;
+    }
+    // The action happened (its rows are in the audit): its result stands even if the case cannot be put
+    // back now — tried twice; otherwise the lease runs out by itself.
+    for (let attempt = 0; attempt < 2; attempt++) {
+      try {
+        await this.giveBack(c, token, JSON.stringify(c) !== before);
+        break;
+      } catch {
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    }
+    return result;
+  }
+
+  private async release(caseId: string, token: string): Promise<void> {
+    await this.pool.read((db) => db.query('UPDATE cases SET busy_until = NULL, busy_token = NULL WHERE id = $1 AND busy_token = $2', [caseId, token]));
   }
 
   async openOn(accountKey: string): Promise<Case[]> {
@@ -84,15 +108,19 @@ export class PgCaseStore implements CaseStore {
 
   private async list(where: string, params: unknown[]): Promise<Case[]> {
     const r = await this.pool.read((db) => db.query<CaseRow & { id: string }>(`SELECT id, body FROM cases WHERE ${where} ORDER BY holder_since DESC LIMIT 200`, params));
-    return r.rows.map((row) => this.open(row.id, row.body));
+    // A row this workstation cannot open (not sealed with the team's key) is never listed nor acted on.
+    return r.rows.flatMap((row) => {
+      try {
+        return [this.open(row.id, row.body)];
+      } catch {
+        return [];
+      }
+    });
   }
 
   /** The lease given back, with the case as the action left it (when it changed anything). */
   private async giveBack(c: Case, token: string, changed: boolean): Promise<void> {
-    if (!changed) {
-      await this.pool.read((db) => db.query('UPDATE cases SET busy_until = NULL, busy_token = NULL WHERE id = $1 AND busy_token = $2', [c.id, token]));
-      return;
-    }
+    if (!changed) return this.release(c.id, token);
     const cols = this.columns(c);
     const r = await this.pool.read((db) =>
       db.query(

@@ -169,7 +169,10 @@ const STEPS: readonly ((app: string) => string)[] = [
       body text NOT NULL,
       published_by text NOT NULL,
       published_on text NOT NULL,
-      published_at timestamptz NOT NULL DEFAULT now()
+      published_at timestamptz NOT NULL DEFAULT now(),
+      -- HMAC (the team's key, never in the store) of the version, who, where and the body: a row changed
+      -- in the database is not taken by any workstation
+      mac text NOT NULL
     );
     GRANT SELECT, INSERT, UPDATE ON cases, team_profile TO ${app};
   `,

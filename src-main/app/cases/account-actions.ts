@@ -2,7 +2,7 @@ import type { HelpdeskApi } from '../../common/api';
 import type { ActionResult } from '../../common/dto';
 import { lockVerdict, type DirectAction } from '../../domain/account-actions';
 import { toAccountDetail } from '../../domain/account-view';
-import { type Case, checkVerified, needsSecondApproval, type ProvenContact, requestApproval, spendVerification } from '../../domain/case';
+import { type Case, checkVerified, type ProvenContact, spendVerification } from '../../domain/case';
 import { stillRegistered } from '../../domain/contacts';
 import { errorCodeOf, HelpdeskError } from '../../domain/errors';
 import { generateTemporaryPassword } from '../../domain/password';
@@ -51,13 +51,6 @@ export function createAccountActions(deps: CaseDeps, registry: CaseRegistry, mes
     }
     let password: string | null = null;
     let dest: ProvenContact | null = null;
-    // Four eyes: the case waits for a second supervisor (both names audited); nothing is written now.
-    if (needsSecondApproval(c, action)) {
-      const who = deps.requireOperator().username;
-      requestApproval(c, who, deps.clock.now());
-      await audit(c, 'case.approval', 'ok', { ...base, step: 'requested', write: action, requestedBy: c.approval!.requestedBy, overrideBy: verified.by === 'override' ? verified.override.supervisor : null });
-      throw new HelpdeskError('APPROVAL_REQUIRED');
-    }
     if (action !== 'unlock') {
       // The temporary password goes only where the caller proved they are in this case, and only while
       // the directory still holds that contact.

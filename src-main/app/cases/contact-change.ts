@@ -1,12 +1,12 @@
 import type { HelpdeskApi } from '../../common/api';
 import type { ActionResult, CaseView, VerificationChannel } from '../../common/dto';
 import { toAccountDetail } from '../../domain/account-view';
-import { type Case, checkVerified, spendVerification } from '../../domain/case';
+import { type Case, checkVerified, needsSecondApproval, requestApproval, spendVerification } from '../../domain/case';
 import { type ContactKind, type Destination, holdsContact, newContact, previousContacts } from '../../domain/contacts';
 import { errorCodeOf, HelpdeskError } from '../../domain/errors';
 import type { DirectoryAccount } from '../../domain/ports';
 import type { Messenger } from './messages';
-import type { CaseDeps, CaseRegistry } from './registry';
+import { type CaseDeps, type CaseRegistry, recorded } from './registry';
 
 const channelOf = (kind: ContactKind): VerificationChannel => (kind === 'mobile' ? 'sms' : 'email');
 
@@ -24,6 +24,18 @@ export function createContactChange(deps: CaseDeps, registry: CaseRegistry, mess
     const account = await dir.getAccount(c.accountDn);
     await registry.gateOn(c, account, 'contact', 'contact.code');
     const contact = newContact(kind, value, account);
+    // Four eyes after an override: this very contact waits for a second supervisor before any code goes
+    // to it (the request, with both names, is audited; nothing is sent or written).
+    if (needsSecondApproval(c, { kind, value: contact.value })) {
+      const who = deps.requireOperator().username;
+      const s = c.state.kind === 'verified' && c.state.by === 'override' ? c.state.override.supervisor : null;
+      await recorded(
+        c,
+        (d) => requestApproval(d, who, deps.clock.now(), { kind, value: contact.value, masked: contact.masked }),
+        (d) => audit(d, 'case.approval', 'ok', { step: 'requested', kind, destination: contact.masked, requestedBy: d.approval!.requestedBy, overrideBy: s }),
+      );
+      throw new HelpdeskError('APPROVAL_REQUIRED');
+    }
     const otp = await deps.otp();
     // Codes to a NEW contact have their own count (same limits) so that verifying the caller first does
     // not use up the interval; they are still limited per account.

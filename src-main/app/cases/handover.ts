@@ -3,7 +3,7 @@ import type { CaseSummary } from '../../common/dto';
 import { approve, type Case, handOff, takeHandedOver } from '../../domain/case';
 import { errorCodeOf, HelpdeskError } from '../../domain/errors';
 import { containsIdentifier } from '../../domain/identifiers';
-import type { CaseDeps, CaseRegistry } from './registry';
+import { type CaseDeps, type CaseRegistry, recorded } from './registry';
 
 /** A case in a list: who, what for, what it waits for — nothing the call proved (no contact, no code). */
 export function caseSummary(c: Case): CaseSummary {
@@ -17,7 +17,9 @@ export function caseSummary(c: Case): CaseSummary {
     openedAt: c.openedAt.toISOString(),
     waiting: c.state.kind === 'closed' ? null : c.handOff ? 'supervisor' : c.approval?.state === 'waiting' ? 'approval' : null,
     handOff: c.handOff ? { by: c.handOff.by, at: c.handOff.at.toISOString(), note: c.handOff.note } : null,
-    approval: c.approval ? { requestedBy: c.approval.requestedBy, requestedAt: c.approval.requestedAt.toISOString() } : null,
+    approval: c.approval
+      ? { requestedBy: c.approval.requestedBy, requestedAt: c.approval.requestedAt.toISOString(), contact: { kind: c.approval.contact.kind, destination: c.approval.contact.masked } }
+      : null,
   };
 }
 
@@ -38,8 +40,11 @@ export function createHandover(deps: CaseDeps, registry: CaseRegistry): Pick<Hel
       deps.run(() =>
         registry.exclusive(caseId, async (c) => {
           if (containsIdentifier(note)) throw new HelpdeskError('VALIDATION_FAILED', { field: 'note', reason: 'contains_identifier' });
-          handOff(c, c.holder, note, deps.clock.now());
-          await audit(c, 'case.handOff', 'ok', { note });
+          await recorded(
+            c,
+            (d) => handOff(d, d.holder, note, deps.clock.now()),
+            (d) => audit(d, 'case.handOff', 'ok', { note }),
+          );
           return registry.view(c);
         }),
       ),
@@ -52,8 +57,11 @@ export function createHandover(deps: CaseDeps, registry: CaseRegistry): Pick<Hel
       deps.run(() =>
         registry.exclusiveAny(caseId, async (c) => {
           const who = deps.requireOperator();
-          const from = takeHandedOver(c, who.username, deps.clock.now());
-          await audit(c, 'case.take', 'ok', { from });
+          await recorded(
+            c,
+            (d) => takeHandedOver(d, who.username, deps.clock.now()),
+            (d, from) => audit(d, 'case.take', 'ok', { from }),
+          );
           return registry.view(c);
         }),
       ),
@@ -65,12 +73,17 @@ export function createHandover(deps: CaseDeps, registry: CaseRegistry): Pick<Hel
           const row = (outcome: 'ok' | 'refused', extra: Record<string, string | null>) =>
             deps.audit.append({ operator: who.username, action: 'case.approval', outcome, target: c.accountUsername, unit: c.accountUnit, detail: { case: c.id, reason: c.reason, holder: c.holder, ...extra } });
           try {
-            approve(c, who.username, deps.clock.now(), otp.policy.validityMs);
+            await recorded(
+              c,
+              (d) => approve(d, who.username, deps.clock.now(), otp.policy.validityMs),
+              (d) => row('ok', { step: 'approved', requestedBy: d.approval!.requestedBy, approvedBy: who.username, kind: d.approval!.contact.kind, destination: d.approval!.contact.masked }),
+            );
           } catch (err) {
-            if (err instanceof HelpdeskError && err.code === 'ACTION_NOT_PERMITTED') await row('refused', { step: 'approve', code: errorCodeOf(err), reasonCode: err.reason ?? null });
+            if (err instanceof HelpdeskError && (err.code === 'ACTION_NOT_PERMITTED' || err.code === 'CASE_EXPIRED')) {
+              await row('refused', { step: 'approve', code: errorCodeOf(err), reasonCode: err.reason ?? null });
+            }
             throw err;
           }
-          await row('ok', { step: 'approved', requestedBy: c.approval!.requestedBy, approvedBy: who.username });
           return caseSummary(c);
         }),
       ),

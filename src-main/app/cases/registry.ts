@@ -57,6 +57,19 @@ export interface CaseRegistry {
   closeAll(why: string): Promise<void>;
 }
 
+/**
+ * A change to a case that is audited first: `mutate` works on a copy (the domain's rule may refuse, and
+ * nothing changed), its audit row is written, and only then does the case take the change — a row the
+ * storage refused leaves the case as it was, never changed without its row.
+ */
+export async function recorded<R>(c: Case, mutate: (draft: Case) => R, record: (draft: Case, result: R) => Promise<void>): Promise<R> {
+  const draft = structuredClone(c);
+  const result = mutate(draft);
+  await record(draft, result);
+  Object.assign(c, draft);
+  return result;
+}
+
 export function createCaseRegistry(deps: CaseDeps, messages: Messenger): CaseRegistry {
   /** The account as last read, per case (on another workstation it is read again when first needed). */
   const accounts = new Map<string, DirectoryAccount>();
@@ -78,8 +91,13 @@ export function createCaseRegistry(deps: CaseDeps, messages: Messenger): CaseReg
   const exclusiveAny: CaseRegistry['exclusiveAny'] = async (caseId, fn) =>
     (await deps.cases()).exclusive(caseId, async (c) => {
       if (!c) throw new HelpdeskError('CASE_NOT_FOUND');
-      touched.add(c.id);
-      return fn(c);
+      try {
+        return await fn(c);
+      } finally {
+        // What a change of directory here ends: the cases held here (not one a supervisor only approved).
+        if (c.holder === deps.requireOperator().username && c.state.kind !== 'closed') touched.add(c.id);
+        else touched.delete(c.id);
+      }
     });
 
   return {
@@ -155,7 +173,14 @@ export function createCaseRegistry(deps: CaseDeps, messages: Messenger): CaseReg
         codeDelivery: s.kind === 'code-sent' ? (s.uncertain ? 'unknown' : 'accepted') : null,
         handOff: c.handOff ? { by: c.handOff.by, at: c.handOff.at.toISOString(), note: c.handOff.note } : null,
         approval: c.approval
-          ? { state: c.approval.state, requestedBy: c.approval.requestedBy, requestedAt: c.approval.requestedAt.toISOString(), approvedBy: c.approval.approvedBy, approvedAt: c.approval.approvedAt?.toISOString() ?? null }
+          ? {
+              state: c.approval.state,
+              requestedBy: c.approval.requestedBy,
+              requestedAt: c.approval.requestedAt.toISOString(),
+              approvedBy: c.approval.approvedBy,
+              approvedAt: c.approval.approvedAt?.toISOString() ?? null,
+              contact: { kind: c.approval.contact.kind, destination: c.approval.contact.masked },
+            }
           : null,
       };
     },
@@ -163,15 +188,24 @@ export function createCaseRegistry(deps: CaseDeps, messages: Messenger): CaseReg
       const store = await deps.cases().catch(() => null);
       if (!store) return;
       for (const id of [...touched]) {
-        touched.delete(id);
-        await store
+        const done = await store
           .exclusive(id, async (c) => {
             if (!c || c.state.kind === 'closed') return;
-            c.state = { kind: 'closed', outcome: 'abandoned', closedAt: deps.clock.now() };
-            c.pendingContact = null;
-            await deps.audit.append({ operator: c.holder, action: 'case.close', outcome: 'ok', target: c.accountUsername, unit: c.accountUnit, detail: { case: c.id, outcome: 'abandoned', why } });
+            await recorded(
+              c,
+              (d) => {
+                d.state = { kind: 'closed', outcome: 'abandoned', closedAt: deps.clock.now() };
+                d.pendingContact = null;
+                d.handOff = null;
+                d.approval = null;
+              },
+              (d) => deps.audit.append({ operator: d.holder, action: 'case.close', outcome: 'ok', target: d.accountUsername, unit: d.accountUnit, detail: { case: d.id, outcome: 'abandoned', why } }),
+            );
           })
-          .catch(() => undefined);
+          .then(() => true)
+          .catch(() => false);
+        // One that was busy (or could not be recorded) is tried again at the next change.
+        if (done) touched.delete(id);
       }
     },
   };

@@ -6,7 +6,7 @@ import { destinationFor } from '../../domain/contacts';
 import { accountKeyOf } from '../../domain/dn';
 import { errorCodeOf, HelpdeskError } from '../../domain/errors';
 import type { Messenger } from './messages';
-import type { CaseDeps, CaseRegistry } from './registry';
+import { type CaseDeps, type CaseRegistry, recorded } from './registry';
 
 type CasesApi = Pick<HelpdeskApi['cases'], 'open' | 'get' | 'sendCode' | 'verifyCode' | 'close' | 'gate'>;
 
@@ -67,8 +67,11 @@ export function createVerification(deps: CaseDeps, registry: CaseRegistry, messa
           if (takeOver !== true) throw new HelpdeskError('CASE_HELD', { heldBy: { holder: other.holder, since: other.holderSince.toISOString() } });
           await store.exclusive(other.id, async (held) => {
             if (!held || held.state.kind === 'closed') return;
-            const from = endForTakeOver(held, now);
-            await audit({ ...held, holder: who.username }, 'case.takeOver', 'ok', { from, heldSince: other.holderSince.toISOString() });
+            await recorded(
+              held,
+              (d) => endForTakeOver(d, now),
+              (d, from) => audit({ ...d, holder: who.username }, 'case.takeOver', 'ok', { from, heldSince: other.holderSince.toISOString() }),
+            );
           });
         }
         const c: Case = {

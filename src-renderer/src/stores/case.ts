@@ -260,7 +260,8 @@ export const useCaseStore = defineStore('case', () => {
   async function abandon(): Promise<void> {
     const c = current.value;
     reset();
-    if (c === null) return;
+    // Handed to the supervisors, or waiting for a second one: the case is theirs to finish, not closed here.
+    if (c === null || c.handOff !== null || c.approval?.state === 'waiting') return;
     const r = await api.cases.close({ caseId: c.id, outcome: 'abandoned' });
     if (!r.ok && r.error.code === 'NOT_SIGNED_IN') useSessionStore().expired();
   }

@@ -29,7 +29,7 @@ export const errorsMessages: Pick<Messages, 'errors' | 'reasons' | 'validation'>
     CASE_EXPIRED: 'The verification expired ({minutes} minutes). Send a new code.',
     CASE_BUSY: 'Another action is in progress on this case. Please wait.',
     CASE_HELD: 'Someone else is handling this account.',
-    APPROVAL_REQUIRED: 'After a supervisor override and a recovery contact change, the password reset needs a second supervisor’s approval. The case is now in the supervisors’ queue.',
+    APPROVAL_REQUIRED: 'After a supervisor override, a new recovery contact needs a second supervisor’s approval before a code is sent to it. The case is now in the supervisors’ queue.',
     CASE_ACCOUNT_MISMATCH: 'The action is not for this case’s account.',
     CONTACT_MISSING: 'The account has no such contact.',
     OTP_NOT_SENT: 'No code has been sent.',
@@ -92,11 +92,13 @@ export const errorsMessages: Pick<Messages, 'errors' | 'reasons' | 'validation'>
       void: 'The join secret was voided after too many wrong tries: a supervisor makes a new one.',
       founded: 'A team was founded on this store already: enter a join secret made by a supervisor on a member workstation.',
     },
+    CASE_EXPIRED: {
+      approval: 'The approval request is too old: the supervisor handling the case must ask again.',
+    },
     TEAM_STORE_SCHEMA: {
       foreign: 'This database belongs to another application (not a Helpdesk shared store): nothing was written to it.',
       older: 'The shared store is older than this app: the system administrator must migrate it first (npm run team:migrate).',
       newer: 'The shared store is newer than the app on this workstation: update the app.',
-      profile: 'The shared profile published in the store is not valid for this app: this workstation keeps its own. A supervisor should publish it again.',
     },
     EXPORT_WRITE_FAILED: {
       exists: 'A file of that name is already there: the app never replaces one. Choose another name.',

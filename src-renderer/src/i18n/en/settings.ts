@@ -142,6 +142,10 @@ export const settingsMessages: Pick<Messages, 'settings'> = {
       profileNotApplied: 'This workstation does not run it yet (taken at sign-in).',
       profileMissing: 'This workstation still lacks: {what}. A supervisor enters it in the matching settings; until then it keeps its own profile.',
       profileNone: 'The team has not published a shared directory and relay profile.',
+      profileRefused: {
+        not_authentic: 'This version was not published by a member or was changed in the database: no workstation takes it. A supervisor should publish again and tell the system administrator.',
+        invalid: 'This version cannot run on this workstation (no supervisor group, or a wrong format): it keeps its own profile.',
+      },
       publish: "Publish this workstation's profile for the team",
       publishing: 'Publishing…',
       secret: {

@@ -47,7 +47,7 @@ export const errorsMessages = {
     CASE_EXPIRED: 'Phiên xác minh đã hết hạn ({minutes} phút). Vui lòng gửi lại mã.',
     CASE_BUSY: 'Đang thực hiện một thao tác khác trên yêu cầu này. Vui lòng chờ.',
     CASE_HELD: 'Tài khoản này đang được người khác xử lý.',
-    APPROVAL_REQUIRED: 'Sau khi giám sát viên xác minh thay và đổi thông tin khôi phục, việc đặt lại mật khẩu cần một giám sát viên thứ hai phê duyệt. Yêu cầu đã vào hàng chờ của giám sát viên.',
+    APPROVAL_REQUIRED: 'Sau khi giám sát viên xác minh thay, thông tin khôi phục mới cần một giám sát viên thứ hai phê duyệt trước khi gửi mã tới đó. Yêu cầu đã vào hàng chờ của giám sát viên.',
     CASE_ACCOUNT_MISMATCH: 'Thao tác không thuộc tài khoản của yêu cầu này.',
     CONTACT_MISSING: 'Tài khoản chưa có thông tin liên hệ này.',
     OTP_NOT_SENT: 'Chưa gửi mã xác nhận.',
@@ -97,11 +97,13 @@ export const errorsMessages = {
       void: 'Mã tham gia đã bị hủy sau nhiều lần nhập sai: giám sát viên tạo mã mới.',
       founded: 'Tổ tổng đài đã được lập trên kho này: hãy nhập mã tham gia do giám sát viên tạo trên một máy của tổ.',
     },
+    CASE_EXPIRED: {
+      approval: 'Đề nghị phê duyệt đã quá lâu: giám sát viên đang xử lý yêu cầu cần đề nghị lại.',
+    },
     TEAM_STORE_SCHEMA: {
       foreign: 'Cơ sở dữ liệu này thuộc về ứng dụng khác (không phải kho dữ liệu dùng chung của Helpdesk): không ghi gì vào đó.',
       older: 'Kho dữ liệu dùng chung có phiên bản cũ hơn ứng dụng: quản trị hệ thống cần nâng cấp kho trước (npm run team:migrate).',
       newer: 'Kho dữ liệu dùng chung có phiên bản mới hơn ứng dụng trên máy này: hãy cập nhật ứng dụng.',
-      profile: 'Cấu hình dùng chung đã công bố trong kho không hợp lệ với ứng dụng này: máy giữ cấu hình của mình. Giám sát viên hãy công bố lại.',
     },
     EXPORT_WRITE_FAILED: {
       exists: 'Đã có tệp trùng tên ở đó: ứng dụng không ghi đè. Hãy đặt tên khác.',

@@ -142,6 +142,10 @@ export const settingsMessages = {
       profileNotApplied: 'Máy này chưa dùng bản này (nhận khi đăng nhập).',
       profileMissing: 'Máy này còn thiếu: {what}. Giám sát viên nhập ở phần cài đặt tương ứng; đến lúc đó máy giữ cấu hình của mình.',
       profileNone: 'Tổ chưa công bố cấu hình thư mục và kênh gửi dùng chung.',
+      profileRefused: {
+        not_authentic: 'Bản này không do máy trong tổ công bố hoặc đã bị sửa trong cơ sở dữ liệu: không máy nào nhận. Giám sát viên hãy công bố lại và báo quản trị hệ thống.',
+        invalid: 'Bản này không dùng được với ứng dụng trên máy này (thiếu nhóm giám sát viên hoặc sai định dạng): máy giữ cấu hình của mình.',
+      },
       publish: 'Công bố cấu hình của máy này cho cả tổ',
       publishing: 'Đang công bố…',
       secret: {
