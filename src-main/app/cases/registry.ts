@@ -102,9 +102,9 @@ export function createCaseRegistry(deps: CaseDeps, messages: Messenger): CaseReg
 
   return {
     async add(c, account) {
-      await (await deps.cases()).insert(c);
       accounts.set(c.id, account);
       touched.add(c.id);
+      await (await deps.cases()).insert(c);
     },
     async own(caseId) {
       const who = deps.requireOperator();

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { HelpdeskApi } from '../../common/api';
-import type { VerificationChannel } from '../../common/dto';
+import type { CaseView, VerificationChannel } from '../../common/dto';
 import { type Case, checkVerified, endForTakeOver, heldByAnother, requireOpen } from '../../domain/case';
 import { destinationFor } from '../../domain/contacts';
 import { accountKeyOf } from '../../domain/dn';
@@ -94,8 +94,9 @@ export function createVerification(deps: CaseDeps, registry: CaseRegistry, messa
         };
         // Audited first: a case whose opening could not be recorded (a full disk) does not exist.
         await audit(c, 'case.open', 'ok');
-        await registry.add(c, account);
-        return view(c);
+        // Stored and shown at once (independent round trips to a team store).
+        const [, shown] = await Promise.all([registry.add(c, account), view(c)]);
+        return shown;
       }),
     get: ({ caseId }) => deps.run(async () => view(await own(caseId))),
     sendCode: ({ caseId, channel }) =>
@@ -126,16 +127,24 @@ export function createVerification(deps: CaseDeps, registry: CaseRegistry, messa
           throw err;
         }
         const s = c.state;
+        let shown!: CaseView;
+        // The row and the view of the case after it, together (independent round trips to a team store);
+        // the case changes only once its row is written.
+        const withView = (d: Case, row: Promise<void>) => Promise.all([row, view(d)]).then(([, v]) => void (shown = v));
         if (outcome.verified) {
           if (s.kind !== 'code-sent') throw new HelpdeskError('OTP_NOT_SENT');
-          // A code read back answers the question an uncertain send left open: it arrived.
-          c.state = { kind: 'verified', by: 'code', channel: s.channel, destination: s.destination, sentAt: s.sentAt, expiresAt: s.expiresAt, verifiedAt: deps.clock.now() };
-          c.deliveryContact = { channel: s.channel, to: s.to, masked: s.destination };
-          await audit(c, 'code.verify', 'ok', { channel: s.channel });
+          await recorded(
+            c,
+            (d) => {
+              // A code read back answers the question an uncertain send left open: it arrived.
+              d.state = { kind: 'verified', by: 'code', channel: s.channel, destination: s.destination, sentAt: s.sentAt, expiresAt: s.expiresAt, verifiedAt: deps.clock.now() };
+              d.deliveryContact = { channel: s.channel, to: s.to, masked: s.destination };
+            },
+            (d) => withView(d, audit(d, 'code.verify', 'ok', { channel: s.channel })),
+          );
         } else {
-          await audit(c, 'code.verify', 'refused', { code: 'OTP_WRONG', attemptsLeft: outcome.attemptsLeft });
+          await withView(c, audit(c, 'code.verify', 'refused', { code: 'OTP_WRONG', attemptsLeft: outcome.attemptsLeft }));
         }
-        const shown = await view(c);
         return { verified: outcome.verified, attemptsLeft: outcome.verified ? shown.attemptsLeft : outcome.attemptsLeft, case: shown };
       })),
     close: ({ caseId, outcome }) =>
@@ -143,12 +152,19 @@ export function createVerification(deps: CaseDeps, registry: CaseRegistry, messa
         requireOpen(c);
         const s = c.state;
         const lapsed = s.kind === 'code-sent' && deps.clock.now().getTime() >= s.expiresAt.getTime();
-        c.state = { kind: 'closed', outcome: outcome === 'abandoned' && lapsed ? 'expired' : outcome, closedAt: deps.clock.now() };
-        c.pendingContact = null;
-        c.handOff = null;
-        c.approval = null;
-        await audit(c, 'case.close', 'ok', { outcome: c.state.outcome });
-        return view(c);
+        let shown!: CaseView;
+        await recorded(
+          c,
+          (d) => {
+            d.state = { kind: 'closed', outcome: outcome === 'abandoned' && lapsed ? 'expired' : outcome, closedAt: deps.clock.now() };
+            d.pendingContact = null;
+            d.handOff = null;
+            d.approval = null;
+            return d.state.outcome;
+          },
+          (d, closedAs) => Promise.all([audit(d, 'case.close', 'ok', { outcome: closedAs }), view(d)]).then(([, v]) => void (shown = v)),
+        );
+        return shown;
       })),
     gate: ({ caseId }) =>
       deps.run(async () => {
