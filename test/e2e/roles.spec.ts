@@ -122,10 +122,30 @@ test('supervisor: a wrong CCCD counts down, the right one verifies instead; a ne
   await expect(panel.getByTestId('actions-note')).toHaveText(note);
   await shot(page.getByTestId('account-panel'), info, 'roles-override-verified');
 
-  // The new mobile, with its own code.
+  // The new mobile after an override: four eyes — it waits for a second supervisor before any code goes to it.
   await panel.getByTestId('action-contact').click();
-  const step = page.getByTestId('contact-step');
+  let step = page.getByTestId('contact-step');
   await expect(step.getByTestId('contact-kind-mobile').getByRole('radio')).toBeChecked();
+  await step.getByTestId('contact-value').fill(NEW_MOBILE);
+  await step.getByTestId('contact-send').click();
+  await expect(step.getByTestId('contact-error')).toContainText('cần một giám sát viên thứ hai phê duyệt');
+  await expect(page.getByTestId('case-approval-waiting')).toContainText(NEW_MOBILE_MASKED);
+  await shot(page.getByTestId('verify-caller'), info, 'roles-approval-waiting');
+  expect((await outbox(page.request)).filter((m) => m.to === NEW_MOBILE_GATEWAY)).toHaveLength(0);
+  // Signing out leaves the case waiting (not closed); the second supervisor approves it from the queue.
+  await page.getByTestId('signout').click();
+  await signInAs(page, 'giamsat02', 'Trịnh Quốc Bảo');
+  const item = page.getByTestId('case-queue').getByTestId('queue-item').filter({ hasText: CUONG.username });
+  await expect(item).toContainText(`giamsat01 đề nghị phê duyệt thông tin khôi phục mới ${NEW_MOBILE_MASKED}`);
+  await item.getByTestId('queue-approve').click();
+  await expect(page.getByTestId('case-queue')).toHaveCount(0);
+  await page.getByTestId('signout').click();
+  // Back, the first supervisor continues the case where it waited.
+  await signInAs(page, 'giamsat01', 'Võ Thanh Tâm');
+  await page.getByTestId('case-queue').getByTestId('mine-item').filter({ hasText: CUONG.username }).getByTestId('mine-continue').click();
+  await expect(page.getByTestId('case-approved')).toContainText('giamsat02');
+  await panel.getByTestId('action-contact').click();
+  step = page.getByTestId('contact-step');
   await step.getByTestId('contact-value').fill(NEW_MOBILE);
   await step.getByTestId('contact-send').click();
   await expect(step.getByTestId('contact-sent-to')).toHaveText(`Đã gửi mã tới ${NEW_MOBILE_MASKED}`);

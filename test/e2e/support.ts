@@ -43,7 +43,7 @@ export const TRAINING_PASSWORD = 'DaoTao@2026';
 
 /**
  * Opens the app with the run's token and signs in as a training user: tongdai01, tongdai02 (operators),
- * giamsat01 (supervisor), kiemtra01 (auditor).
+ * giamsat01, giamsat02 (supervisors), kiemtra01 (auditor).
  */
 export async function signInAs(page: Page, username: string, displayName: string): Promise<void> {
   await page.goto(`/?token=${token}`);

@@ -200,3 +200,74 @@ test('the operator hands the case over on A; the supervisor takes it from the qu
   await a.close();
   await b.close();
 });
+
+test('presence and four eyes on two pages: B is told who handles the account and takes over; after an override on A a new contact waits for a second supervisor, who approves it from the queue on B', async ({ browser }, info) => {
+  test.setTimeout(120_000);
+  const a = await browser.newPage({ viewport: { width: 1366, height: 768 } });
+  const b = await browser.newPage({ viewport: { width: 1366, height: 768 } });
+  for (const h of [harness.a!, harness.b!]) await must(h, 'session', 'signOut', {});
+  sms!.reset();
+  const open = async (page: Page, username: string, reason: string) => {
+    await page.getByTestId('search-input').fill(username);
+    await page.getByTestId('result-row').filter({ hasText: username }).first().click();
+    await page.getByTestId('account-panel').getByTestId('action-verify').click();
+    await page.getByTestId('case-reason').fill(reason);
+    await page.getByTestId('case-open').click();
+  };
+
+  // A: the supervisor opens cuonglh (no contact on record) and verifies by override.
+  await signIn(a, 'a', 'giamsat01');
+  await open(a, 'cuonglh', 'Phiếu HT-E2E-2: mất SIM');
+  await a.getByTestId('override-start').click();
+  const form = a.getByTestId('override-form');
+  await form.getByTestId('override-citizen-id').fill('024681357');
+  await form.getByTestId('override-note').fill('Mất SIM; CCCD khớp hồ sơ');
+  await form.getByTestId('override-confirm').click();
+  await expect(a.getByTestId('case-verified')).toBeVisible();
+
+  // B: another operator opens the same account — told who and since when; takes over only when confirmed.
+  await signIn(b, 'b', 'tongdai02');
+  await open(b, 'cuonglh', 'Phiếu HT-E2E-3');
+  await expect(b.getByTestId('case-held')).toContainText('Tài khoản này đang được giamsat01 xử lý từ');
+  await shot(b, info, 'team-presence');
+  await b.getByTestId('case-back').click();
+  await expect(b.getByTestId('verify-caller')).toHaveCount(0);
+
+  // A: a new mobile after an override waits for a second supervisor; nothing is sent.
+  await a.getByTestId('account-panel').getByTestId('action-contact').click();
+  const step = a.getByTestId('contact-step');
+  await step.getByTestId('contact-kind-mobile').click();
+  await step.getByTestId('contact-value').fill('0938 765 432');
+  await step.getByTestId('contact-send').click();
+  await expect(step.getByTestId('contact-error')).toContainText('giám sát viên thứ hai phê duyệt');
+  await expect(a.getByTestId('case-approval-waiting')).toContainText('09*****32');
+  expect(sms!.requests).toHaveLength(0);
+  await shot(a, info, 'team-approval-waiting');
+
+  // B: a second supervisor approves that contact from the queue.
+  await b.getByTestId('signout').click();
+  await signIn(b, 'b', 'giamsat02');
+  const item = b.getByTestId('case-queue').getByTestId('queue-item').filter({ hasText: 'cuonglh' });
+  await expect(item).toContainText('giamsat01 đề nghị phê duyệt thông tin khôi phục mới 09*****32');
+  await shot(b, info, 'team-approval-queue');
+  await item.getByTestId('queue-approve').click();
+  await expect(b.getByTestId('case-queue').getByTestId('queue-item').filter({ hasText: 'cuonglh' })).toHaveCount(0);
+
+  // A: approved; the code goes to the new mobile, is read back, the contact is saved and the reset follows.
+  await a.getByTestId('case-approval-refresh').click();
+  await expect(a.getByTestId('case-approved')).toContainText('giamsat02');
+  await step.getByTestId('contact-send').click();
+  await expect(step.getByTestId('contact-sent-to')).toContainText('09*****32');
+  const body = sms!.requests.at(-1)!.body as { Content: string; Phone: string };
+  expect(body.Phone).toBe('84938765432');
+  await step.getByTestId('contact-code').fill(/\b(\d{6})\b/u.exec(body.Content)![1]!);
+  await step.getByTestId('contact-save').click();
+  await expect(a.getByTestId('contact-result')).toBeVisible();
+  const rows = await must(harness.a!, 'audit', 'query', { filter: { action: 'case.approval' } });
+  expect(rows.rows.map((r) => `${r.operator} ${r.outcome} ${String(r.detail.step)} ${String(r.detail.workstation)}`).reverse()).toEqual([
+    'giamsat01 ok requested Máy A',
+    'giamsat02 ok approved Máy B',
+  ]);
+  await a.close();
+  await b.close();
+});

@@ -48,6 +48,13 @@ export interface SlapdOptions {
   durable?: boolean;
   /** Extra schema files to include (e.g. the Zimbra fixture schema). */
   schemas?: string[];
+  /**
+   * The service account's search limits. 'unlimited' (default): its own `limits` line lifts every size
+   * and time limit, as an admin who followed the README would set. 'stock': no `limits` line, so the
+   * server's defaults apply as on a fresh install (`sizelimit 500`, `timelimit 3600`; paged searches
+   * are capped by the same 500 in all).
+   */
+  limits?: 'unlimited' | 'stock';
 }
 
 export interface SlapdHandle {
@@ -134,7 +141,7 @@ export async function startSlapd(opts: SlapdOptions = {}): Promise<SlapdHandle> 
     const confPath = join(dir, 'slapd.conf');
     await writeFile(
       confPath,
-      slapdConf({ dir, dbDir, baseDn, rootDn, rootPassword, serviceDn, policyDn, tls: tlsFiles, schemas: opts.schemas ?? [], durable: opts.durable === true }),
+      slapdConf({ dir, dbDir, baseDn, rootDn, rootPassword, serviceDn, policyDn, tls: tlsFiles, schemas: opts.schemas ?? [], durable: opts.durable === true, stockLimits: opts.limits === 'stock' }),
       { mode: 0o600 },
     );
 
@@ -264,6 +271,7 @@ interface ConfParams {
   tls: TestCertificates | undefined;
   schemas: string[];
   durable: boolean;
+  stockLimits: boolean;
 }
 
 function slapdConf(p: ConfParams): string {
@@ -316,7 +324,8 @@ function slapdConf(p: ConfParams): string {
     'index hdRecoveryEmail eq',
     'index entryUUID eq',
     // A directory's service account usually gets its own limits; the default 500 would cut scans short.
-    `limits dn.exact=${svc} size=unlimited size.pr=unlimited size.prtotal=unlimited time=unlimited`,
+    // With stockLimits the server keeps its defaults, as on a fresh install.
+    ...(p.stockLimits ? [] : [`limits dn.exact=${svc} size=unlimited size.pr=unlimited size.prtotal=unlimited time=unlimited`]),
     `access to attrs=userPassword by dn.exact=${svc} write by self write by anonymous auth by * none`,
     `access to attrs=${PPOLICY_OPERATIONAL_ATTRS.join(',')} by dn.exact=${svc} write by self read by * none`,
     `access to * by dn.exact=${svc} write by self read by users read by anonymous auth by * none`,

@@ -76,7 +76,8 @@ export function panelActions(ctx: PanelContext) {
       return;
     }
     if (panel.value.kind === 'contact' && codeGone(e)) panel.value = { ...panel.value, editing: true };
-    if (isGateRefusal(e) || (account === null && codeGone(e))) {
+    // A new contact waiting for a second supervisor: the case is read again (it shows what it waits for).
+    if (isGateRefusal(e) || e.code === 'APPROVAL_REQUIRED' || (account === null && codeGone(e))) {
       await refreshKeeping(() => (actionError.value = e));
     } else if (account !== null && e.code !== 'VALIDATION_FAILED') {
       const mine = generation();
