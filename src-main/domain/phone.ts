@@ -35,10 +35,27 @@ export function normalizeVnMobile(input: string): PhoneResult {
 }
 
 /**
- * The spellings a directory may hold for one mobile number; LDAP telephoneNumberMatch already ignores
- * spaces and hyphens, so these cover the prefixes.
+ * The spellings a directory may hold for one mobile number without punctuation; LDAP
+ * telephoneNumberMatch already ignores spaces and hyphens, so these cover the prefixes.
  */
 export function phoneSpellings(national: string): string[] {
   const subscriber = national.slice(1);
   return [national, `+84${subscriber}`, `84${subscriber}`, `0084${subscriber}`, subscriber];
+}
+
+/**
+ * The digits every written form of one mobile contains, in this order, whatever stands between them:
+ * the 9 subscriber digits (`0912.345.698`, `+84 912 345 698`, `84-912-345-698`, `912345698` all hold
+ * 9,1,2,3,4,5,6,9,8 in order). A directory substring match on them (`*9*1*2*…*8*`) finds every
+ * punctuation and prefix — dots and slashes too, which telephoneNumber matching does not ignore — and
+ * is wider than the number: each candidate is confirmed with `isSameMobile`.
+ */
+export function mobileDigitPieces(national: string): string[] {
+  return [...national.slice(1)];
+}
+
+/** True when a value read from the directory is this mobile (national form), however it is written. */
+export function isSameMobile(stored: string, national: string): boolean {
+  const p = normalizeVnMobile(stored);
+  return p.ok && p.national === national;
 }

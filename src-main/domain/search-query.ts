@@ -14,9 +14,20 @@ export type SearchCriterion =
   | { kind: 'socialInsurance'; value: string }
   | { kind: 'name'; words: string[] };
 
-const FILTER_SYNTAX = /[()*\\\u0000]/u;
-const USERNAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/u;
+/** No name, number, address or account name holds a control character: refused before any request. */
+const CONTROL = /\p{Cc}/u;
+/** An account name of the usual shape: in auto mode it may also be a name word ("annv", "lan"). */
+const PLAIN_USERNAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/u;
+/**
+ * Any account name a directory may hold: no spaces, no control characters. LDAP filter syntax
+ * (`(`, `)`, `*`, `\`) and DN syntax (`+`, `,`) are ordinary characters of the value here: the
+ * directory adapter sends it as an escaped assertion value, matched exactly (a `*` is never a wildcard).
+ */
+const ANY_USERNAME = /^[^\s\p{Cc}]{1,256}$/u;
+/** What a name word written without spaces may hold: letters (with their marks), digits, `.`, `'`, `-`. */
+const NAME_LIKE = /^[\p{L}\p{M}\p{N}.'\u2019-]+$/u;
 const EMAIL = /^[^\s@]{1,64}@[^\s@]{1,255}$/u;
+const NUMBER_LIKE = /^[\d\s.\-+()]+$/u;
 
 /**
  * Reads the search box. With `auto`, every plausible reading is kept: ten digits may be a mobile,
@@ -24,8 +35,7 @@ const EMAIL = /^[^\s@]{1,64}@[^\s@]{1,255}$/u;
  */
 export function parseSearchQuery(raw: string, kind: QueryKind = 'auto'): SearchCriterion[] {
   const text = raw.trim();
-  // No name, number or address contains LDAP filter syntax: refuse it before any request is made.
-  if (FILTER_SYNTAX.test(text)) throw new HelpdeskError('VALIDATION_FAILED', { field: 'query', reason: 'invalid_characters' });
+  if (CONTROL.test(text)) throw new HelpdeskError('VALIDATION_FAILED', { field: 'query', reason: 'invalid_characters' });
   if (kind === 'auto') return readAuto(text);
   const criterion = readAs(kind, text);
   if (!criterion) throw new HelpdeskError('VALIDATION_FAILED', { field: 'query', reason: `not_${kind}` });
@@ -37,7 +47,7 @@ function readAuto(text: string): SearchCriterion[] {
     return EMAIL.test(text) ? [{ kind: 'email', value: text.toLowerCase() }] : [];
   }
   const digits = text.replace(/[\s.\-+()]/gu, '');
-  if (/^\d+$/u.test(digits) && /^[\d\s.\-+()]+$/u.test(text)) {
+  if (/^\d+$/u.test(digits) && NUMBER_LIKE.test(text)) {
     const out: SearchCriterion[] = [];
     const phone = normalizeVnMobile(text);
     if (phone.ok) out.push({ kind: 'phone', national: phone.national });
@@ -45,11 +55,19 @@ function readAuto(text: string): SearchCriterion[] {
     const tax = normalizeTaxCode(text);
     if (tax) out.push({ kind: 'taxCode', value: tax });
     if (isSocialInsuranceCode(digits)) out.push({ kind: 'socialInsurance', value: digits });
-    if (out.length === 0 && USERNAME.test(digits)) out.push({ kind: 'username', value: digits });
+    // No number reads it: an account name made of digits, as typed ("1+2", "0912.345") or without its spaces.
+    if (out.length === 0) {
+      if (ANY_USERNAME.test(text)) out.push({ kind: 'username', value: text.toLowerCase() });
+      else if (PLAIN_USERNAME.test(digits)) out.push({ kind: 'username', value: digits });
+    }
     return out;
   }
   const out: SearchCriterion[] = [];
-  if (USERNAME.test(text)) out.push({ kind: 'username', value: text.toLowerCase() });
+  if (PLAIN_USERNAME.test(text)) out.push({ kind: 'username', value: text.toLowerCase() });
+  else if (ANY_USERNAME.test(text) && !NAME_LIKE.test(text)) {
+    // One token with a character no name holds ("a+b", "a,b", "nv(1)", "x*y"): an account name only.
+    return [{ kind: 'username', value: text.toLowerCase() }];
+  }
   const words = nameWords(text);
   if (words.length > 0 && /\p{L}/u.test(text)) out.push({ kind: 'name', words });
   return out;
@@ -58,7 +76,7 @@ function readAuto(text: string): SearchCriterion[] {
 function readAs(kind: Exclude<QueryKind, 'auto'>, text: string): SearchCriterion | null {
   switch (kind) {
     case 'username':
-      return USERNAME.test(text) ? { kind, value: text.toLowerCase() } : null;
+      return ANY_USERNAME.test(text) ? { kind, value: text.toLowerCase() } : null;
     case 'email':
       return EMAIL.test(text) ? { kind, value: text.toLowerCase() } : null;
     case 'phone': {

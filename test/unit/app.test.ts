@@ -122,16 +122,20 @@ describe('app: session and lookups', () => {
     expect(JSON.stringify(audit)).not.toContain('079088001234');
   });
 
-  it('refuses filter syntax with a translated reason: no LDAP request, nothing written', async () => {
+  it('filter syntax is an exact username for the directory, never filter text; control characters are refused', async () => {
     const { api, audit, directory } = setup();
     await api.session.signIn({ username: 'tongdai01', password: 'right' });
     audit.length = 0;
     for (const query of ['*)(uid=*', 'admin)(|(uid=*']) {
-      expect(await api.directory.search({ query })).toEqual({
-        ok: false,
-        error: { code: 'VALIDATION_FAILED', field: 'query', reason: 'invalid_characters' },
-      });
+      expect(await api.directory.search({ query })).toEqual({ ok: true, value: { items: [], total: 0, totalIsLowerBound: false, readAs: ['username'] } });
+      expect(directory.search).toHaveBeenLastCalledWith([{ kind: 'username', value: query }], 50);
     }
+    vi.mocked(directory.search).mockClear();
+    audit.length = 0;
+    expect(await api.directory.search({ query: 'annv\u0000' })).toEqual({
+      ok: false,
+      error: { code: 'VALIDATION_FAILED', field: 'query', reason: 'invalid_characters' },
+    });
     expect(directory.search).not.toHaveBeenCalled();
     expect(audit).toEqual([]);
   });

@@ -2,13 +2,14 @@ import { AndFilter, EqualityFilter, type Filter, FilterParser, OrFilter, Substri
 import type { AttributeMapping } from '../../common/settings';
 import { HelpdeskError } from '../../domain/errors';
 import { normalizeTaxCode } from '../../domain/identifiers';
-import { normalizeVnMobile, phoneSpellings } from '../../domain/phone';
+import { isSameMobile, mobileDigitPieces, phoneSpellings } from '../../domain/phone';
 import { nameMatches, nameSkeleton, type SearchCriterion } from '../../domain/search-query';
 import type { EntryView } from './entry';
 
 /**
- * Builds the LDAP filter for a list of criteria as ldapts filter objects: values travel BER-encoded,
- * never spliced into filter text, so `*)(uid=*` is just a value that matches nothing.
+ * Builds the LDAP filter for a list of criteria as ldapts filter objects: values travel BER-encoded as
+ * assertion values, never spliced into filter text (their text form is RFC 4515-escaped: `x*y` is
+ * `(uid=x\2ay)`), so `*)(uid=*` is just a value, and a `*` in a username is a character, never a wildcard.
  */
 export function criteriaFilter(criteria: SearchCriterion[], attrs: AttributeMapping): Filter | null {
   const parts = criteria.flatMap((c) => criterionFilters(c, attrs));
@@ -27,7 +28,9 @@ function criterionFilters(c: SearchCriterion, a: AttributeMapping): Filter[] {
     case 'email':
       return [eq(a.mail, c.value), eq(a.backupEmail, c.value)];
     case 'phone':
-      return phoneSpellings(c.national).map((v) => eq(a.mobile, v));
+      // Equality on the plain spellings (indexed; also works for an attribute without substring
+      // matching) and the digits in order with anything between (dots, slashes, any grouping).
+      return [...phoneSpellings(c.national).map((v) => eq(a.mobile, v)), new SubstringFilter({ attribute: a.mobile, any: mobileDigitPieces(c.national) })];
     case 'citizenId':
       return [eq(a.citizenId, c.value)];
     case 'taxCode':
@@ -61,10 +64,7 @@ export function confirmsCriteria(e: EntryView, criteria: SearchCriterion[], a: A
       case 'email':
         return [...e.all(a.mail), ...e.all(a.backupEmail)].some((v) => v.toLowerCase() === c.value);
       case 'phone':
-        return e.all(a.mobile).some((v) => {
-          const p = normalizeVnMobile(v);
-          return p.ok && p.national === c.national;
-        });
+        return e.all(a.mobile).some((v) => isSameMobile(v, c.national));
       case 'citizenId':
         return e.all(a.citizenId).includes(c.value);
       case 'taxCode':

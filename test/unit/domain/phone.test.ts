@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { normalizeVnMobile, phoneSpellings } from '../../../src-main/domain/phone';
+import { isSameMobile, mobileDigitPieces, normalizeVnMobile, phoneSpellings } from '../../../src-main/domain/phone';
 
 describe('normalizeVnMobile', () => {
   it.each([
@@ -46,4 +46,27 @@ describe('normalizeVnMobile', () => {
   it('lists the prefixes a directory may store', () => {
     expect(phoneSpellings('0912345678')).toEqual(['0912345678', '+84912345678', '84912345678', '0084912345678', '912345678']);
   });
+});
+
+describe('a mobile in any punctuation', () => {
+  it('names the subscriber digits every written form holds in order', () => {
+    expect(mobileDigitPieces('0912345698')).toEqual(['9', '1', '2', '3', '4', '5', '6', '9', '8']);
+  });
+
+  it.each(['0912.345.698', '0912 345 698', '0912-345-698', '+84 912 345 698', '+84.912.345.698', '84912345698', '0084912345698', '(+84) 912-345-698', '912345698'])(
+    'confirms %s as 0912345698 and holds its pieces',
+    (stored) => {
+      expect(isSameMobile(stored, '0912345698')).toBe(true);
+      // What the directory's substring match (*9*1*2*…*8*) accepts: these digits, in order.
+      const digits = stored.replace(/\D/gu, '');
+      expect(new RegExp(mobileDigitPieces('0912345698').join('.*'), 'u').test(digits)).toBe(true);
+    },
+  );
+
+  it.each(['0912345699', '0991234569 8', '09123456980', '0912.345.6980', '84 0912 345 698 1', 'not a number', ''])(
+    'drops %j: the substring match may be wider than the number, the check is not',
+    (stored) => {
+      expect(isSameMobile(stored, '0912345698')).toBe(false);
+    },
+  );
 });

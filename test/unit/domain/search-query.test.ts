@@ -30,7 +30,27 @@ describe('parseSearchQuery (auto)', () => {
     expect(parseSearchQuery('nguyen van')).toEqual([{ kind: 'name', words: ['nguyen', 'van'] }]);
     expect(parseSearchQuery('Nguyễn Văn')).toEqual([{ kind: 'name', words: ['nguyen', 'van'] }]);
   });
-  it.each(['*)(uid=*', 'admin)(|(uid=*', '*', '\\2a', 'annv)(objectClass=*'])('refuses filter syntax %s before any request', (q) => {
+  it.each(['*)(uid=*', 'admin)(|(uid=*', '*', '\\2a', 'annv)(objectClass=*', 'nv(1)', 'a+b', 'a,b', 'x*y', 'a\\b', '1+2'])(
+    'reads %s as an exact username only (never name words, never filter syntax)',
+    (q) => {
+      expect(parseSearchQuery(q)).toEqual([{ kind: 'username', value: q.toLowerCase() }]);
+      expect(parseSearchQuery(q, 'username')).toEqual([{ kind: 'username', value: q.toLowerCase() }]);
+    },
+  );
+  it('keeps the usual readings of plain words, names and numbers', () => {
+    expect(parseSearchQuery('a.b').map((c) => c.kind)).toEqual(['username', 'name']);
+    expect(parseSearchQuery('Nguyễn')).toEqual([{ kind: 'name', words: ['nguyen'] }]);
+    expect(parseSearchQuery("O'Neil")).toEqual([{ kind: 'name', words: ['o', 'neil'] }]);
+    // With spaces it is no account name: punctuation only separates the words.
+    expect(parseSearchQuery('nguyen, van')).toEqual([{ kind: 'name', words: ['nguyen', 'van'] }]);
+    expect(parseSearchQuery('12 345')).toEqual([{ kind: 'username', value: '12345' }]);
+    expect(parseSearchQuery('0912.345.698')[0]).toEqual({ kind: 'phone', national: '0912345698' });
+    expect(parseSearchQuery('(+84) 912-345-698')).toEqual([{ kind: 'phone', national: '0912345698' }]);
+  });
+  it('lower-cases a username as the directory compares it', () => {
+    expect(parseSearchQuery('NV(1)')).toEqual([{ kind: 'username', value: 'nv(1)' }]);
+  });
+  it.each(['annv\u0000', 'a\u0007b', 'x\ny'])('refuses control characters %j before any request', (q) => {
     for (const kind of ['auto', 'username', 'name'] as const) {
       expect(() => parseSearchQuery(q, kind)).toThrow(
         expect.objectContaining({ code: 'VALIDATION_FAILED', field: 'query', reason: 'invalid_characters' }),
@@ -47,6 +67,12 @@ describe('parseSearchQuery (explicit kind)', () => {
     } catch (e) {
       expect((e as HelpdeskError).toApiError()).toEqual({ code: 'VALIDATION_FAILED', field: 'query', reason: 'not_citizenId' });
     }
+  });
+  it('accepts any account name without spaces as a username', () => {
+    expect(parseSearchQuery('a@b', 'username')).toEqual([{ kind: 'username', value: 'a@b' }]);
+    expect(parseSearchQuery(' x*y ', 'username')).toEqual([{ kind: 'username', value: 'x*y' }]);
+    expect(() => parseSearchQuery('a b', 'username')).toThrow(expect.objectContaining({ reason: 'not_username' }));
+    expect(() => parseSearchQuery('x'.repeat(257), 'username')).toThrow(expect.objectContaining({ reason: 'not_username' }));
   });
   it('accepts a CMND as citizen ID', () => {
     expect(parseSearchQuery('024681357', 'citizenId')).toEqual([{ kind: 'citizenId', value: '024681357' }]);

@@ -140,7 +140,7 @@ export const errorsMessages: Pick<Messages, 'errors' | 'reasons' | 'validation'>
     reversed_range: '“To” must be on or after “From”.',
     contains_identifier: 'Do not put an ID card, phone or document number in the note (the audit must not hold them); describe the check instead, e.g. “ID matched the record”.',
     not_code: 'The code is exactly 6 digits.',
-    invalid_characters: 'Contains characters that cannot be searched: ( ) * \\',
+    invalid_characters: 'Contains control characters, which cannot be searched.',
     invalid_value: 'Invalid value.',
     not_phone: 'Not a valid Vietnamese mobile number.',
     not_citizenId: 'Not a citizen ID (12 digits) or old ID card number (9 digits).',

@@ -147,7 +147,7 @@ export const errorsMessages = {
     reversed_range: '“Đến ngày” phải sau hoặc bằng “Từ ngày”.',
     contains_identifier: 'Không ghi số CCCD/CMND, số điện thoại hay số giấy tờ vào ghi chú (nhật ký không được lưu các số này); hãy mô tả việc đã kiểm tra, ví dụ “CCCD khớp hồ sơ”.',
     not_code: 'Mã xác nhận gồm đúng 6 chữ số.',
-    invalid_characters: 'Có ký tự không dùng được khi tìm kiếm: ( ) * \\',
+    invalid_characters: 'Có ký tự điều khiển, không dùng được khi tìm kiếm.',
     not_phone: 'Không phải số điện thoại di động Việt Nam hợp lệ.',
     not_citizenId: 'Không phải số CCCD (12 chữ số) hoặc CMND (9 chữ số).',
     not_taxCode: 'Không phải mã số thuế hợp lệ (10 hoặc 13 chữ số).',
