@@ -1,4 +1,5 @@
 import type { QueryKind } from '../common/dto';
+import { CONTROL_CHARS } from '../common/text-rules';
 import { HelpdeskError } from './errors';
 import { isCccd, isCmnd, isSocialInsuranceCode, normalizeTaxCode } from './identifiers';
 import { normalizeVnMobile } from './phone';
@@ -14,8 +15,6 @@ export type SearchCriterion =
   | { kind: 'socialInsurance'; value: string }
   | { kind: 'name'; words: string[] };
 
-/** No name, number, address or account name holds a control character: refused before any request. */
-const CONTROL = /\p{Cc}/u;
 /** An account name of the usual shape: in auto mode it may also be a name word ("annv", "lan"). */
 const PLAIN_USERNAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/u;
 /**
@@ -35,7 +34,8 @@ const NUMBER_LIKE = /^[\d\s.\-+()]+$/u;
  */
 export function parseSearchQuery(raw: string, kind: QueryKind = 'auto'): SearchCriterion[] {
   const text = raw.trim();
-  if (CONTROL.test(text)) throw new HelpdeskError('VALIDATION_FAILED', { field: 'query', reason: 'invalid_characters' });
+  // No name, number, address or account name holds a control character (the contract's text rule).
+  if (CONTROL_CHARS.test(text)) throw new HelpdeskError('VALIDATION_FAILED', { field: 'query', reason: 'invalid_characters' });
   if (kind === 'auto') return readAuto(text);
   const criterion = readAs(kind, text);
   if (!criterion) throw new HelpdeskError('VALIDATION_FAILED', { field: 'query', reason: `not_${kind}` });
