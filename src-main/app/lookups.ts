@@ -27,8 +27,14 @@ export function createLookups(deps: LookupDeps): HelpdeskApi['directory'] {
         try {
           const found = await (await desk.directory()).search(criteria, limit);
           const now = deps.clock.now();
-          await desk.audit.append({ operator: who.username, action: 'directory.search', outcome: 'ok', detail: { readAs: readAs.join(',') || 'none', results: found.total } });
-          return { items: found.accounts.map((a) => toAccountSummary(a, now)), total: found.total, totalIsLowerBound: found.totalIsLowerBound, readAs };
+          await desk.audit.append({ operator: who.username, action: 'directory.search', outcome: 'ok', detail: { readAs: readAs.join(',') || 'none', results: found.total, ...(found.limitedByDirectory ? { partial: true } : {}) } });
+          return {
+            items: found.accounts.map((a) => toAccountSummary(a, now)),
+            total: found.total,
+            totalIsLowerBound: found.totalIsLowerBound,
+            ...(found.limitedByDirectory ? { limitedByDirectory: true } : {}),
+            readAs,
+          };
         } catch (err) {
           await desk.audit.append({ operator: who.username, action: 'directory.search', outcome: 'error', detail: { readAs: readAs.join(',') || 'none', code: errorCodeOf(err) } });
           throw err;

@@ -116,6 +116,11 @@ export interface SearchResult {
   total: number;
   /** True when the directory stopped before every match was counted. */
   totalIsLowerBound: boolean;
+  /**
+   * True when the directory server's own limits (e.g. a size limit on the service account) ended the
+   * search: a partial answer, some matches may be missing from items; the operator should narrow the query.
+   */
+  limitedByDirectory?: boolean;
   /** How the query was read, e.g. ['phone'] or ['taxCode', 'socialInsurance']. */
   readAs: QueryKind[];
 }

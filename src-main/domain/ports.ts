@@ -60,6 +60,11 @@ export interface DirectorySearchResult {
   accounts: DirectoryAccount[];
   total: number;
   totalIsLowerBound: boolean;
+  /**
+   * True when the directory's own limits (size, time, administrative) ended the search: the accounts
+   * are among those it gave before; others may match (`totalIsLowerBound` is then true as well).
+   */
+  limitedByDirectory?: boolean;
 }
 
 /** The account directory (LDAP): the only way the app reads accounts or checks an operator's password. */

@@ -140,6 +140,18 @@ describe('app: session and lookups', () => {
     expect(audit).toEqual([]);
   });
 
+  it('a partial answer cut by the directory\'s limit is passed on as such and audited', async () => {
+    const { api, audit, directory } = setup();
+    await api.session.signIn({ username: 'tongdai01', password: 'right' });
+    audit.length = 0;
+    vi.mocked(directory.search).mockResolvedValueOnce({ accounts: [], total: 0, totalIsLowerBound: true, limitedByDirectory: true });
+    expect(await api.directory.search({ query: 'nguyen van' })).toEqual({
+      ok: true,
+      value: { items: [], total: 0, totalIsLowerBound: true, limitedByDirectory: true, readAs: ['name'] },
+    });
+    expect(audit.map((a) => a.detail)).toEqual([{ readAs: 'name', results: 0, partial: true }]);
+  });
+
   it('a directory failure is a clear error and is audited; the app stays usable', async () => {
     const { api, audit, directory } = setup();
     await api.session.signIn({ username: 'tongdai01', password: 'right' });

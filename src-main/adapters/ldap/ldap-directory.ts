@@ -1,5 +1,5 @@
 import type { Change, Client, Control, Filter } from 'ldapts';
-import { EqualityFilter, NoSuchAttributeError, NoSuchObjectError } from 'ldapts';
+import { AdminLimitExceededError, EqualityFilter, NoSuchAttributeError, NoSuchObjectError, SizeLimitExceededError, TimeLimitExceededError } from 'ldapts';
 import type { OperatorInfo } from '../../common/dto';
 import { type DirectorySettings, ldapTransport } from '../../common/settings';
 import { HelpdeskError } from '../../domain/errors';
@@ -19,6 +19,19 @@ const POLICY_TTL_MS = 5 * 60_000;
 const SCAN_CAP = 5000;
 
 const collator = new Intl.Collator('vi', { sensitivity: 'base' });
+
+/** What one paged read of a search gave. */
+interface SearchPass {
+  kept: EntryView[];
+  /** Confirmed matches among the entries read. */
+  total: number;
+  /** Entries the server sent (confirmed or not). */
+  scanned: number;
+  /** Stopped here at SCAN_CAP. */
+  capped: boolean;
+  /** The server's limit that ended the read, if one did. */
+  cut: 'size' | 'time' | 'admin' | null;
+}
 
 /** The production directory: ldapts over LDAP/LDAPS/StartTLS, one service connection, reconnect on drop. */
 export class LdapDirectory implements Directory {
@@ -131,33 +144,56 @@ export class LdapDirectory implements Directory {
     if (!query) return { accounts: [], total: 0, totalIsLowerBound: false };
     const filter: Filter = withUserFilter(this.s.userFilter, query);
     return this.withService('search', async (c) => {
-      const kept: EntryView[] = [];
-      let total = 0;
-      let scanned = 0;
-      let lowerBound = false;
+      let pass = await this.collect(c, filter, criteria, limit, 0);
+      if (pass.cut === 'size' && !pass.capped) {
+        // The server's own size limit ended the paged search (a stock slapd gives 500 entries in all,
+        // pages included). ldapts drops the entries of the page that carried the error: ask again for
+        // no more than the server gives (it ended within that page), so the answer comes with them.
+        pass = { ...(await this.collect(c, filter, criteria, limit, Math.min(pass.scanned + this.s.pageSize, SCAN_CAP))), cut: 'size' };
+      }
+      const accounts = await Promise.all(pass.kept.map((e) => this.toAccount(c, e)));
+      accounts.sort((x, y) => collator.compare(x.displayName, y.displayName));
+      const limited = pass.cut !== null;
+      return { accounts, total: pass.total, totalIsLowerBound: pass.capped || limited, ...(limited ? { limitedByDirectory: true } : {}) };
+    });
+  }
+
+  /**
+   * One paged read of the matches: keeps the first `limit` confirmed entries, counts the others, stops
+   * at SCAN_CAP entries. A size, time or administrative limit of the server ends it with what came
+   * before (`cut`), never with an error. `sizeLimit` (0: none) asks the server to stop by itself, which
+   * it reports in a way ldapts passes on as an ordinary end: only used once the server's limit is known
+   * to cut, so that a cut is always told.
+   */
+  private async collect(c: Client, filter: Filter, criteria: SearchCriterion[], limit: number, sizeLimit: number): Promise<SearchPass> {
+    const pass: SearchPass = { kept: [], total: 0, scanned: 0, capped: false, cut: null };
+    try {
       for await (const page of c.searchPaginated(this.s.baseDn, {
         scope: 'sub',
         filter,
         attributes: this.attributes(),
         explicitBufferAttributes: [...BINARY_ATTRIBUTES],
         paged: { pageSize: this.s.pageSize },
+        ...(sizeLimit > 0 ? { sizeLimit } : {}),
       })) {
         for (const raw of page.searchEntries) {
-          scanned++;
+          pass.scanned++;
           const e = new EntryView(raw);
           if (!confirmsCriteria(e, criteria, this.s.attributes)) continue;
-          total++;
-          if (kept.length < limit) kept.push(e);
+          pass.total++;
+          if (pass.kept.length < limit) pass.kept.push(e);
         }
-        if (scanned >= SCAN_CAP) {
-          lowerBound = true;
+        if (pass.scanned >= SCAN_CAP) {
+          pass.capped = true;
           break;
         }
       }
-      const accounts = await Promise.all(kept.map((e) => this.toAccount(c, e)));
-      accounts.sort((x, y) => collator.compare(x.displayName, y.displayName));
-      return { accounts, total, totalIsLowerBound: lowerBound };
-    });
+    } catch (err) {
+      const cut = err instanceof SizeLimitExceededError ? 'size' : err instanceof TimeLimitExceededError ? 'time' : err instanceof AdminLimitExceededError ? 'admin' : null;
+      if (!cut) throw err;
+      pass.cut = cut;
+    }
+    return pass;
   }
 
   async getAccount(dn: string): Promise<DirectoryAccount> {

@@ -83,6 +83,8 @@ export const deskMessages: Pick<Messages, 'app' | 'lock' | 'nav' | 'roles' | 'tr
     showing: 'Showing {shown} of {total} results',
     showingLowerBound: 'Showing {shown} of more than {total} results',
     refine: 'Type something more specific to narrow the results.',
+    partial:
+      'The directory server limits how many entries one search returns: these are only part of the results, and the account you want may be missing. Type something more specific (username, mobile number, citizen ID…).',
     minChars: 'Type at least 2 characters to search.',
     start:
       'Type what the caller tells you: username, e-mail, mobile number, citizen ID, tax code, social insurance code or name (with or without diacritics).',

@@ -82,6 +82,8 @@ export const deskMessages = {
     showing: 'Hiển thị {shown} / {total} kết quả',
     showingLowerBound: 'Hiển thị {shown} / hơn {total} kết quả',
     refine: 'Hãy nhập cụ thể hơn để thu hẹp kết quả.',
+    partial:
+      'Máy chủ thư mục giới hạn số mục trả về cho một lần tìm: đây chỉ là một phần kết quả, có thể thiếu tài khoản cần tìm. Hãy nhập cụ thể hơn (tên đăng nhập, số điện thoại, CCCD…).',
     minChars: 'Nhập ít nhất 2 ký tự để tìm.',
     start:
       'Nhập thông tin người gọi cung cấp: tên đăng nhập, thư điện tử, số điện thoại, CCCD/CMND, mã số thuế, mã BHXH hoặc họ tên (có dấu hoặc không dấu).',
