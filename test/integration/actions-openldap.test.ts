@@ -338,6 +338,11 @@ describe('supervisor actions on OpenLDAP (ppolicy)', () => {
       const o = await runtime.api.cases.override({ caseId, check: 'citizen-id', citizenId: '024 681 357', note: 'Đối chiếu CMND qua video, khớp' });
       expect(o).toMatchObject({ ok: true, value: { status: 'verified', verifiedBy: 'override', deliveryContact: null } });
       expect(await runtime.api.actions.resetPassword({ caseId })).toEqual({ ok: false, error: { code: 'ACTION_NOT_PERMITTED', reason: 'no_delivery_contact' } });
+      // Four eyes: the new mobile waits for a second supervisor (here, another session on this workstation).
+      expect(await runtime.api.actions.sendContactCode({ caseId, kind: 'mobile', value: '0934 567 890' })).toEqual({ ok: false, error: { code: 'APPROVAL_REQUIRED' } });
+      expect((await runtime.api.session.signIn({ username: 'giamsat02', password: TRAINING_OPERATOR_PASSWORD })).ok).toBe(true);
+      expect(await runtime.api.cases.approve({ caseId })).toMatchObject({ ok: true, value: { waiting: null } });
+      expect((await runtime.api.session.signIn({ username: 'giamsat01', password: TRAINING_OPERATOR_PASSWORD })).ok).toBe(true);
       expect((await runtime.api.actions.sendContactCode({ caseId, kind: 'mobile', value: '0934 567 890' })).ok).toBe(true);
       const toNew = sms.requests.at(-1)!.body as { Phone: string; Content: string };
       expect(toNew.Phone).toBe('84934567890');

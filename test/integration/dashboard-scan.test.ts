@@ -10,8 +10,11 @@ import { backupEmailContact, mobileContact } from '../../src-main/domain/contact
 import { createDashboardTally } from '../../src-main/domain/dashboard';
 import { type DashboardCounts, type DirectoryDashboard, NO_UNIT } from '../../src-main/common/dto';
 import { HelpdeskError } from '../../src-main/domain/errors';
-import { DISABLED_LOCK_TIME, generateDirectoryLdif, TRAINING_REFERENCE_DATE } from '../../scripts/training-data';
+import { DISABLED_LOCK_TIME, generateDirectoryLdif, TRAINING_FIXTURES, TRAINING_OPERATORS, TRAINING_REFERENCE_DATE } from '../../scripts/training-data';
 import { type SlapdHandle, startSlapd } from '../helpers/slapd';
+
+/** Every account under the base: 3000 generated, the fixtures, the sample operators, 3 hand-made. */
+const TOTAL = 3000 + TRAINING_FIXTURES.length + TRAINING_OPERATORS.length + 3;
 
 const BASE = 'dc=daotao,dc=gov,dc=vn';
 const PEOPLE = `ou=people,${BASE}`;
@@ -221,9 +224,9 @@ describe('directory dashboards: a full scan against slapd', () => {
   });
 
   it('counts every account under the base, once', () => {
-    // 3000 generated + 6 fixtures + 4 sample operators + 3 hand-made
-    expect(scan.scanned).toBe(3013);
-    expect(scan.dashboard.totals.accounts).toBe(3013);
+    // 3000 generated + the fixtures + the sample operators + 3 hand-made
+    expect(scan.scanned).toBe(TOTAL);
+    expect(scan.dashboard.totals.accounts).toBe(TOTAL);
   });
 
   it('gives per unit what ldapsearch counts for the same criteria', () => {
@@ -272,8 +275,8 @@ describe('directory dashboards: paging, progress and abort', () => {
         },
         new AbortController().signal,
       );
-      expect(total).toBe(3013);
-      expect(pages).toHaveLength(Math.ceil(3013 / PAGE_SIZE));
+      expect(total).toBe(TOTAL);
+      expect(pages).toHaveLength(Math.ceil(TOTAL / PAGE_SIZE));
       expect(pages.at(-1)).toBe(total);
       pages.forEach((scanned, i) => expect(scanned).toBe(Math.min((i + 1) * PAGE_SIZE, total)));
     } finally {
@@ -286,7 +289,7 @@ describe('directory dashboards: paging, progress and abort', () => {
     const search = vi.spyOn(Client.prototype, 'search');
     const paged = vi.spyOn(Client.prototype, 'searchPaginated');
     try {
-      expect((await tallyOf(directory)).scanned).toBe(3013);
+      expect((await tallyOf(directory)).scanned).toBe(TOTAL);
       expect(paged).toHaveBeenCalledTimes(1);
       expect(search.mock.calls.map((c) => c[0])).toEqual([slapd.policyDn]);
     } finally {
@@ -341,7 +344,7 @@ describe('directory dashboards: paging, progress and abort', () => {
       expect(await codeOf(directory.scanAccounts(() => void none++, () => undefined, AbortSignal.abort()))).toBe('ABORTED');
       expect(none).toBe(0);
 
-      expect((await tallyOf(directory)).scanned).toBe(3013);
+      expect((await tallyOf(directory)).scanned).toBe(TOTAL);
     } finally {
       paged.mockRestore();
       await directory.close();
@@ -375,7 +378,7 @@ describe('directory dashboards: paging, progress and abort', () => {
       expect(pages).toEqual([PAGE_SIZE]);
       expect(visited).toBe(PAGE_SIZE);
       // A new scan reconnects.
-      expect((await tallyOf(directory)).scanned).toBe(3013);
+      expect((await tallyOf(directory)).scanned).toBe(TOTAL);
     } finally {
       await directory.close();
       for (const s of live) s.destroy();
@@ -409,7 +412,7 @@ describe('directory dashboards: the training directory', () => {
     const fromSlapd = slapdDirectory();
     try {
       const [t, s] = await Promise.all([tallyOf(fromTraining), tallyOf(fromSlapd)]);
-      expect(t.scanned).toBe(3013);
+      expect(t.scanned).toBe(TOTAL);
       expect(t.dashboard).toEqual(s.dashboard);
     } finally {
       await fromTraining.close();

@@ -316,6 +316,11 @@ describe('secret sweep after a full session through the web harness', () => {
     expect(await call('cases', 'override', { caseId: cuong.id, check: 'citizen-id', citizenId: CMND_WRONG, note: 'Đối chiếu CMND' })).toMatchObject({ ok: false, error: { code: 'IDENTITY_MISMATCH' } });
     expect(await must('cases', 'override', { caseId: cuong.id, check: 'citizen-id', citizenId: CMND_GIVEN, note: 'Đối chiếu CMND qua video, khớp' })).toMatchObject({ status: 'verified', verifiedBy: 'override' });
     expect(await call('actions', 'resetPassword', { caseId: cuong.id })).toEqual({ ok: false, error: { code: 'ACTION_NOT_PERMITTED', reason: 'no_delivery_contact' } });
+    // Four eyes: the new mobile waits for a second supervisor's approval, given in another session.
+    expect(await call('actions', 'sendContactCode', { caseId: cuong.id, kind: 'mobile', value: '0934 567 890' })).toEqual({ ok: false, error: { code: 'APPROVAL_REQUIRED' } });
+    await signIn('giamsat02');
+    expect(await must('cases', 'approve', { caseId: cuong.id })).toMatchObject({ waiting: null });
+    await signIn('giamsat01');
     await must('actions', 'sendContactCode', { caseId: cuong.id, kind: 'mobile', value: '0934 567 890' });
     expect(await must('actions', 'updateContact', { caseId: cuong.id, code: codeFromSms('contact OTP sms cuonglh', '84934567890') })).toMatchObject({ outcome: 'done' });
     expect(await must('actions', 'resetPassword', { caseId: cuong.id })).toMatchObject({ outcome: 'done', delivery: { status: 'sent', channel: 'sms' } });

@@ -5,7 +5,7 @@ import { Client } from 'ldapts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemorySecretStore } from '../../src-main/adapters/secrets/keytar-secret-store';
 import { createRuntime, type Runtime } from '../../src-main/app/runtime';
-import { TRAINING_OPERATOR_PASSWORD } from '../../scripts/training-data';
+import { DEFAULT_ACCOUNT_COUNT, TRAINING_FIXTURES, TRAINING_OPERATOR_PASSWORD, TRAINING_OPERATORS } from '../../scripts/training-data';
 import { directoryDefaults } from '../../src-main/common/settings';
 
 // Training mode end to end through the contract: the in-process directory and the Outbox relays.
@@ -152,14 +152,15 @@ describe('dashboards through the contract (training directory)', () => {
     expect(started.ok && again.ok && again.value.scanId).toBe(started.ok ? started.value.scanId : 'x');
     const done = await until(api, started.ok ? started.value.scanId : '', 'done');
     expect(done.state).toBe('done');
-    // The shipped LDIF: 6 fixtures + 4 sample users + 320 generated people and organisations.
-    expect(done.result!.totals.accounts).toBe(330);
-    expect(done.scanned).toBe(330);
-    expect(done.result!.units.reduce((n, u) => n + u.accounts, 0)).toBe(330);
+    // The shipped LDIF: the fixtures, the sample users and the generated people and organisations.
+    const shipped = TRAINING_FIXTURES.length + TRAINING_OPERATORS.length + DEFAULT_ACCOUNT_COUNT;
+    expect(done.result!.totals.accounts).toBe(shipped);
+    expect(done.scanned).toBe(shipped);
+    expect(done.result!.units.reduce((n, u) => n + u.accounts, 0)).toBe(shipped);
     expect(done.result!.totals.noContact).toBeGreaterThanOrEqual(1); // cuonglh at least
     expect(done.result!.lockedAccounts.every((a) => a.username && a.dn)).toBe(true);
     const audit = await api.audit.query({ filter: { action: 'dashboard.scan' } });
-    expect(audit.ok && audit.value.rows[0]).toMatchObject({ outcome: 'ok', detail: { state: 'done', scanned: 330 } });
+    expect(audit.ok && audit.value.rows[0]).toMatchObject({ outcome: 'ok', detail: { state: 'done', scanned: shipped } });
     // Both lists export; the XLSX reads back with exceljs: a header, a row per unit, the total row.
     const units = join(dataDir, 'theo-don-vi.xlsx');
     expect(await api.dashboards.exportScan({ scanId: done.scanId, list: 'units', format: 'xlsx', fileName: 'theo-don-vi.xlsx' })).toMatchObject({
@@ -172,7 +173,7 @@ describe('dashboards through the contract (training directory)', () => {
     const sheet = book.getWorksheet('Theo đơn vị')!;
     expect(sheet.getRow(1).getCell(3).value).toBe('Chưa có số di động khôi phục');
     expect(sheet.getRow(sheet.rowCount).getCell(1).value).toBe('Tổng cộng');
-    expect(sheet.getRow(sheet.rowCount).getCell(2).value).toBe(330);
+    expect(sheet.getRow(sheet.rowCount).getCell(2).value).toBe(shipped);
     const locked = join(dataDir, 'bi-khoa.csv');
     expect(await api.dashboards.exportScan({ scanId: done.scanId, list: 'locked', format: 'csv', fileName: 'bi-khoa' })).toMatchObject({
       ok: true,

@@ -1,0 +1,114 @@
+import { Client } from 'ldapts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LdapDirectory } from '../../src-main/adapters/ldap/ldap-directory';
+import { directoryDefaults } from '../../src-main/common/settings';
+import { nameMatches, parseSearchQuery } from '../../src-main/domain/search-query';
+import { generateDirectoryLdif } from '../../scripts/training-data';
+import { type SambaAdHandle, startSambaAd } from '../helpers/samba-ad';
+
+// Issue #15, "directories as they are", on a stock Samba AD DC (MaxPageSize 1000, no setting changed)
+// with > 1,000 accounts: broad queries page through all of them; mobiles in any punctuation (AD's
+// `mobile` is a plain Unicode string: even spaces and hyphens count there); a sAMAccountName with
+// parentheses (AD forbids * + , \ in it) found exactly.
+const COUNT = 1100;
+
+/** Display names of the generated accounts (the LDIF unfolded; non-ASCII values are base64). */
+function generatedPeople(): { displayName: string }[] {
+  const ldif = generateDirectoryLdif({ count: COUNT, includeOperators: false }).replace(/\r?\n /gu, '');
+  const out: { displayName: string }[] = [];
+  for (const record of ldif.split(/\n\n+/u)) {
+    const m = /^displayName(::?) (.+)$/mu.exec(record);
+    if (!/^uid: /mu.test(record) || !m) continue;
+    out.push({ displayName: m[1] === '::' ? Buffer.from(m[2]!, 'base64').toString('utf8') : m[2]! });
+  }
+  return out;
+}
+
+const MOBILES: [sam: string, stored: string, national: string][] = [
+  ['addot', '0938.123.461', '0938123461'],
+  ['adspace', '0938 123 462', '0938123462'],
+  ['addash', '0938-123-463', '0938123463'],
+  ['adplus', '+84 938 123 464', '0938123464'],
+];
+
+let ad: SambaAdHandle;
+let dir: LdapDirectory;
+let people: { displayName: string }[];
+
+beforeAll(async () => {
+  ad = await startSambaAd();
+  people = generatedPeople();
+  expect(people.length).toBeGreaterThan(1000);
+  const admin = new Client({ url: ad.ldapsUrl, timeout: 30_000, tlsOptions: { ca: ad.caPem } });
+  try {
+    await admin.bind(ad.adminDn, ad.adminPassword);
+    // Accounts without a password (disabled, as AD makes them): enough to be searched.
+    const add = (sam: string, extra: Record<string, string>) =>
+      admin.add(ad.userDn(sam), { objectClass: ['top', 'person', 'organizationalPerson', 'user'], sAMAccountName: sam, ...extra });
+    const queue = [
+      // sAMAccountName holds at most 20 characters: the generated uids are not kept.
+      ...people.map((p, i) => () => add(`gen${String(i).padStart(5, '0')}`, { displayName: p.displayName })),
+      ...MOBILES.map(([sam, stored]) => () => add(sam, { displayName: `Kiểm Thử ${sam}`, mobile: stored })),
+      () => add('nv(1)', { displayName: 'Kiểm Thử Ngoặc' }),
+      () => add('nv1', { displayName: 'Kiểm Thử Không Ngoặc' }),
+    ];
+    await Promise.all(
+      Array.from({ length: 8 }, async () => {
+        for (let job = queue.shift(); job; job = queue.shift()) await job();
+      }),
+    );
+  } finally {
+    await admin.unbind().catch(() => undefined);
+  }
+  dir = new LdapDirectory(
+    { ...directoryDefaults('active-directory'), url: ad.ldapsUrl, caCertificate: ad.caPem, baseDn: ad.baseDn, serviceBindDn: ad.serviceDn, timeoutMs: 30_000 },
+    ad.servicePassword,
+  );
+}, 300_000);
+
+afterAll(async () => {
+  await dir?.close();
+  await ad?.stop();
+});
+
+async function usernames(query: string, kind?: Parameters<typeof parseSearchQuery>[1]): Promise<string[]> {
+  return (await dir.search(parseSearchQuery(query, kind), 50)).accounts.map((a) => a.username).sort();
+}
+
+describe('a stock Samba AD DC with > 1,000 accounts', () => {
+  it.each(['nguyen', 'nguyen van', 'ng', 'an', 'thi'])('a broad name query (%s) gives results, never an error, with the true count', async (query) => {
+    const criteria = parseSearchQuery(query);
+    const name = criteria.find((c) => c.kind === 'name');
+    const words = name?.kind === 'name' ? name.words : [];
+    const truth = people.filter((p) => nameMatches(p.displayName, words)).length;
+    expect(truth).toBeGreaterThan(0);
+    const r = await dir.search(criteria, 50);
+    expect(r.accounts.length).toBe(Math.min(50, r.total));
+    expect(r.limitedByDirectory).toBeUndefined();
+    if (r.totalIsLowerBound) expect(r.total).toBeLessThanOrEqual(truth);
+    else expect(r.total).toBe(truth);
+  });
+
+  it('pages past MaxPageSize (1000): a query matching every account counts them all', async () => {
+    const r = await dir.search(parseSearchQuery('kiem', 'name'), 5);
+    expect(r.total).toBe(MOBILES.length + 2);
+    const every = await dir.search([{ kind: 'name', words: [] }], 5);
+    expect(every.total).toBeGreaterThan(1000);
+    expect(every.totalIsLowerBound).toBe(false);
+    expect(every.limitedByDirectory).toBeUndefined();
+  });
+
+  it.each(MOBILES)('%s (mobile stored as %s) is found by every spelling', async (sam, stored, national) => {
+    const sub = national.slice(1);
+    for (const q of [national, `84${sub}`, `+84${sub}`, `${national.slice(0, 4)}.${national.slice(4, 7)}.${national.slice(7)}`, stored]) {
+      expect(await usernames(q, 'phone'), q).toEqual([sam]);
+    }
+  });
+
+  it('a sAMAccountName with parentheses is found exactly; nothing widens', async () => {
+    expect(await usernames('nv(1)')).toEqual(['nv(1)']);
+    expect(await usernames('NV(1)', 'username')).toEqual(['nv(1)']);
+    expect(await usernames('nv*', 'username')).toEqual([]);
+    expect(await usernames('*', 'username')).toEqual([]);
+  });
+});
