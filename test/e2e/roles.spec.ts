@@ -74,7 +74,7 @@ test('operator: an account with no usable contact needs a supervisor (no overrid
   await expect(page.getByTestId('verify-caller')).toHaveCount(0);
 });
 
-test('supervisor: a wrong CCCD counts down, the right one verifies instead; a new mobile proves itself, then reset and unlock go to it', async ({ page }, info) => {
+test('supervisor: a wrong CCCD counts down, the right one verifies instead; the new mobile waits for a second supervisor (four eyes), proves itself, then reset and unlock go to it', async ({ page }, info) => {
   await signInAs(page, 'giamsat01', 'Võ Thanh Tâm');
   await expect(page.getByTestId('operator-roles')).toHaveText('Giám sát viên');
   await expect(page.getByTestId('nav-search')).toBeVisible();
@@ -223,7 +223,8 @@ test('a call the role may not make, made directly: ROLE_NOT_ALLOWED', async ({ r
   const found = await call(request, 'directory/search', { query: CUONG.username, kind: 'username' });
   const id = (found.value as { items: { id: string; username: string }[] }).items.find((a) => a.username === CUONG.username)?.id;
   expect(id, CUONG.username).toBeDefined();
-  const opened = await call(request, 'cases/open', { accountId: id, reason: 'E2E: override by an operator' });
+  // takeOver: whatever case an earlier test left open on this account ends (presence, confirmed).
+  const opened = await call(request, 'cases/open', { accountId: id, reason: 'E2E: override by an operator', takeOver: true });
   expect(opened.ok).toBe(true);
   const caseId = (opened.value as { id: string }).id;
 

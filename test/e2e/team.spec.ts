@@ -201,7 +201,7 @@ test('the operator hands the case over on A; the supervisor takes it from the qu
   await b.close();
 });
 
-test('presence and four eyes on two pages: B is told who handles the account and takes over; after an override on A a new contact waits for a second supervisor, who approves it from the queue on B', async ({ browser }, info) => {
+test('presence and four eyes on two pages: B is told who handles the account and since when; after an override on A a new contact waits for a second supervisor, who approves it from the queue on B', async ({ browser }, info) => {
   test.setTimeout(120_000);
   const a = await browser.newPage({ viewport: { width: 1366, height: 768 } });
   const b = await browser.newPage({ viewport: { width: 1366, height: 768 } });
