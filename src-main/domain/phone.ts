@@ -44,6 +44,26 @@ export function phoneSpellings(national: string): string[] {
 }
 
 /**
+ * The forms people write one mobile in, for an indexed equality search: the plain spellings and the
+ * usual groupings (`0912 345 698`, `091 234 5698`, `+84 912 345 698`, `84 912 345 698`) with dots,
+ * spaces or hyphens. telephoneNumber matching (OpenLDAP) ignores spaces and hyphens but not dots; a
+ * plain-string attribute (AD's `mobile`) ignores nothing: both need the forms spelled out.
+ */
+export function mobileWrittenForms(national: string): string[] {
+  const s = national.slice(1);
+  const forms = new Set(phoneSpellings(national));
+  for (const sep of ['.', ' ', '-']) {
+    const j = (...parts: string[]) => parts.join(sep);
+    forms.add(j(national.slice(0, 4), national.slice(4, 7), national.slice(7)));
+    forms.add(j(national.slice(0, 3), national.slice(3, 6), national.slice(6)));
+    forms.add(j('+84', s.slice(0, 3), s.slice(3, 6), s.slice(6)));
+    forms.add(`+84 ${j(s.slice(0, 3), s.slice(3, 6), s.slice(6))}`);
+    forms.add(j('84', s.slice(0, 3), s.slice(3, 6), s.slice(6)));
+  }
+  return [...forms];
+}
+
+/**
  * The digits every written form of one mobile contains, in this order, whatever stands between them:
  * the 9 subscriber digits (`0912.345.698`, `+84 912 345 698`, `84-912-345-698`, `912345698` all hold
  * 9,1,2,3,4,5,6,9,8 in order). A directory substring match on them (`*9*1*2*…*8*`) finds every

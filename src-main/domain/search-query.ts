@@ -9,7 +9,12 @@ import { nameWords } from './text';
 export type SearchCriterion =
   | { kind: 'username'; value: string }
   | { kind: 'email'; value: string }
-  | { kind: 'phone'; national: string }
+  /**
+   * A mobile (national form). Read first by its usual written forms (`mobileWrittenForms`: equality,
+   * served by the directory's index); with `anyPunctuation`, by its digits in order whatever stands
+   * between them — complete, but no index serves it (see `widerReading`).
+   */
+  | { kind: 'phone'; national: string; anyPunctuation?: true }
   | { kind: 'citizenId'; value: string }
   | { kind: 'taxCode'; value: string }
   | { kind: 'socialInsurance'; value: string }
@@ -127,6 +132,17 @@ export function nameMatches(name: string, queryWords: string[]): boolean {
     i++;
   }
   return true;
+}
+
+/**
+ * The second, wider reading of a query, asked only when the first found no account by it: a mobile
+ * by its digits in any punctuation (`0912.34.56.98`, `0912/345/698`). A directory answers it by reading
+ * every account (no index holds digits apart), so it is not asked when a usual spelling already found
+ * the number. Null when there is no wider reading.
+ */
+export function widerReading(criteria: SearchCriterion[]): SearchCriterion[] | null {
+  const phones = criteria.flatMap((c) => (c.kind === 'phone' && !c.anyPunctuation ? [{ kind: 'phone' as const, national: c.national, anyPunctuation: true as const }] : []));
+  return phones.length > 0 ? phones : null;
 }
 
 /** The query kinds a list of criteria stands for (for the UI's "read as" line and the audit). */

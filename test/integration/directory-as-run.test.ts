@@ -34,6 +34,9 @@ const MOBILES: [uid: string, stored: string, national: string][] = [
   ['plus1', '+84 938 123 454', '0938123454'],
   ['plusdot1', '+84.938.123.455', '0938123455'],
   ['dot334', '093.812.3456', '0938123456'],
+  // Unusual groupings and separators: no usual form is equal to them, the wider reading finds them.
+  ['dot4222', '0938.12.34.57', '0938123457'],
+  ['dot22', '09.38.12.34.58', '0938123458'],
 ];
 const DECOYS: [uid: string, stored: string][] = [
   ['decoy1', '0993.812.3451'], // 9,3,8,1,2,3,4,5,1 in order, but another (invalid) number

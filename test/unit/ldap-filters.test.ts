@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { confirmsCriteria, criteriaFilter } from '../../src-main/adapters/ldap/filters';
 import { EntryView } from '../../src-main/adapters/ldap/entry';
 import { directoryDefaults } from '../../src-main/common/settings';
-import { parseSearchQuery } from '../../src-main/domain/search-query';
+import { parseSearchQuery, widerReading } from '../../src-main/domain/search-query';
 
 const attrs = directoryDefaults('openldap').attributes;
 
@@ -51,15 +51,27 @@ describe('username filters: LDAP special characters are values, escaped, never s
 describe('mobile filters: every punctuation and prefix', () => {
   const criteria = parseSearchQuery('0912345698', 'phone');
 
-  it('asks for the plain spellings and the digits in order with anything between', () => {
+  it('asks first for the usual written forms, by equality (indexed)', () => {
     const f = criteriaFilter(criteria, attrs)!;
     expect(f).toBeInstanceOf(OrFilter);
-    expect(f.toString()).toBe(
-      '(|(mobile=0912345698)(mobile=+84912345698)(mobile=84912345698)(mobile=0084912345698)(mobile=912345698)(mobile=*9*1*2*3*4*5*6*9*8*))',
-    );
-    const sub = (f as OrFilter).filters.at(-1) as SubstringFilter;
-    expect(sub).toBeInstanceOf(SubstringFilter);
-    expect(sub.matches({ mobile: '0912.345.698' })).toBe(true);
+    const values = (f as OrFilter).filters.map((x) => (x as EqualityFilter).value);
+    expect((f as OrFilter).filters.every((x) => x instanceof EqualityFilter)).toBe(true);
+    for (const v of ['0912345698', '+84912345698', '84912345698', '0084912345698', '912345698', '0912.345.698', '091.234.5698', '+84.912.345.698', '+84 912.345.698', '84.912.345.698', '0912 345 698', '+84 912 345 698', '0912-345-698']) {
+      expect(values).toContain(v);
+    }
+  });
+
+  it('the wider reading asks for the digits in order with anything between', () => {
+    const wider = widerReading(criteria)!;
+    expect(wider).toEqual([{ kind: 'phone', national: '0912345698', anyPunctuation: true }]);
+    const f = criteriaFilter(wider, attrs)!;
+    expect(f).toBeInstanceOf(SubstringFilter);
+    expect(f.toString()).toBe('(mobile=*9*1*2*3*4*5*6*9*8*)');
+    expect(f.matches({ mobile: '0912.34.56.98' })).toBe(true);
+    expect(f.matches({ mobile: '0912/345/698' })).toBe(true);
+    // Only a mobile has a wider reading.
+    expect(widerReading(parseSearchQuery('annv'))).toBeNull();
+    expect(widerReading(parseSearchQuery('0314409058'))).toEqual([{ kind: 'phone', national: '0314409058', anyPunctuation: true }]);
   });
 
   it.each(['0912.345.698', '0912 345 698', '0912-345-698', '+84 912 345 698', '+84.912.345.698', '84912345698'])(
@@ -72,5 +84,6 @@ describe('mobile filters: every punctuation and prefix', () => {
 
   it.each(['0991.234.569.8', '09123456980', '0912.345.699', '+84 1912 345 698'])('drops %s, which the substring match lets through', (stored) => {
     expect(confirmsCriteria(entry({ mobile: stored }), criteria, attrs)).toBe(false);
+    expect(confirmsCriteria(entry({ mobile: stored }), widerReading(criteria)!, attrs)).toBe(false);
   });
 });

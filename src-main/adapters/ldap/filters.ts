@@ -2,7 +2,7 @@ import { AndFilter, EqualityFilter, type Filter, FilterParser, OrFilter, Substri
 import type { AttributeMapping } from '../../common/settings';
 import { HelpdeskError } from '../../domain/errors';
 import { normalizeTaxCode } from '../../domain/identifiers';
-import { isSameMobile, mobileDigitPieces, phoneSpellings } from '../../domain/phone';
+import { isSameMobile, mobileDigitPieces, mobileWrittenForms } from '../../domain/phone';
 import { nameMatches, nameSkeleton, type SearchCriterion } from '../../domain/search-query';
 import type { EntryView } from './entry';
 
@@ -28,9 +28,11 @@ function criterionFilters(c: SearchCriterion, a: AttributeMapping): Filter[] {
     case 'email':
       return [eq(a.mail, c.value), eq(a.backupEmail, c.value)];
     case 'phone':
-      // Equality on the plain spellings (indexed; also works for an attribute without substring
-      // matching) and the digits in order with anything between (dots, slashes, any grouping).
-      return [...phoneSpellings(c.national).map((v) => eq(a.mobile, v)), new SubstringFilter({ attribute: a.mobile, any: mobileDigitPieces(c.national) })];
+      // The usual written forms by equality (indexed); the wider reading: the digits in order with
+      // anything between (any punctuation and grouping; wider than the number, confirmed below).
+      return c.anyPunctuation
+        ? [new SubstringFilter({ attribute: a.mobile, any: mobileDigitPieces(c.national) })]
+        : mobileWrittenForms(c.national).map((v) => eq(a.mobile, v));
     case 'citizenId':
       return [eq(a.citizenId, c.value)];
     case 'taxCode':

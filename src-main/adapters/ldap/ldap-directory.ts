@@ -4,7 +4,7 @@ import type { OperatorInfo } from '../../common/dto';
 import { type DirectorySettings, ldapTransport } from '../../common/settings';
 import { HelpdeskError } from '../../domain/errors';
 import type { Directory, DirectoryAccount, DirectoryPolicy, DirectorySearchResult, WriteResult } from '../../domain/ports';
-import type { SearchCriterion } from '../../domain/search-query';
+import { type SearchCriterion, widerReading } from '../../domain/search-query';
 import { dnKey, isUnder } from '../../domain/dn';
 import { openBound } from './connection';
 import { type DirectoryDialect, dialectFor, directMemberFilter, replace } from './dialects/dialect';
@@ -27,6 +27,8 @@ interface SearchPass {
   total: number;
   /** Entries the server sent (confirmed or not). */
   scanned: number;
+  /** Confirmed matches that the wider reading also finds (a mobile found by a usual spelling). */
+  alsoWider: number;
   /** Stopped here at SCAN_CAP. */
   capped: boolean;
   /** The server's limit that ended the read, if one did. */
@@ -142,20 +144,39 @@ export class LdapDirectory implements Directory {
   async search(criteria: SearchCriterion[], limit: number): Promise<DirectorySearchResult> {
     const query = criteriaFilter(criteria, this.s.attributes);
     if (!query) return { accounts: [], total: 0, totalIsLowerBound: false };
-    const filter: Filter = withUserFilter(this.s.userFilter, query);
+    // The wider reading (a mobile in any punctuation) reads every account: asked only when the first
+    // found nobody by it. The two never share an entry (one found by the wider one would have been
+    // counted by the first as well).
+    const wider = widerReading(criteria);
     return this.withService('search', async (c) => {
-      let pass = await this.collect(c, filter, criteria, limit, 0);
-      if (pass.cut === 'size' && !pass.capped) {
-        // The server's own size limit ended the paged search (a stock slapd gives 500 entries in all,
-        // pages included). ldapts drops the entries of the page that carried the error: ask again for
-        // no more than the server gives (it ended within that page), so the answer comes with them.
-        pass = { ...(await this.collect(c, filter, criteria, limit, Math.min(pass.scanned + this.s.pageSize, SCAN_CAP))), cut: 'size' };
+      const first = await this.read(c, withUserFilter(this.s.userFilter, query), criteria, limit, wider ?? []);
+      let pass = first;
+      if (wider && first.alsoWider === 0) {
+        const second = await this.read(c, withUserFilter(this.s.userFilter, criteriaFilter(wider, this.s.attributes)!), wider, limit, []);
+        pass = {
+          kept: [...first.kept, ...second.kept].slice(0, limit),
+          total: first.total + second.total,
+          scanned: first.scanned + second.scanned,
+          alsoWider: second.total,
+          capped: first.capped || second.capped,
+          cut: first.cut ?? second.cut,
+        };
       }
       const accounts = await Promise.all(pass.kept.map((e) => this.toAccount(c, e)));
       accounts.sort((x, y) => collator.compare(x.displayName, y.displayName));
       const limited = pass.cut !== null;
       return { accounts, total: pass.total, totalIsLowerBound: pass.capped || limited, ...(limited ? { limitedByDirectory: true } : {}) };
     });
+  }
+
+  /** One search, read whole within the server's limits (see collect). */
+  private async read(c: Client, filter: Filter, criteria: SearchCriterion[], limit: number, wider: SearchCriterion[]): Promise<SearchPass> {
+    const pass = await this.collect(c, filter, criteria, limit, 0, wider);
+    if (pass.cut !== 'size' || pass.capped) return pass;
+    // The server's own size limit ended the paged search (a stock slapd gives 500 entries in all,
+    // pages included). ldapts drops the entries of the page that carried the error: ask again for
+    // no more than the server gives (it ended within that page), so the answer comes with them.
+    return { ...(await this.collect(c, filter, criteria, limit, Math.min(pass.scanned + this.s.pageSize, SCAN_CAP), wider)), cut: 'size' };
   }
 
   /**
@@ -165,8 +186,8 @@ export class LdapDirectory implements Directory {
    * it reports in a way ldapts passes on as an ordinary end: only used once the server's limit is known
    * to cut, so that a cut is always told.
    */
-  private async collect(c: Client, filter: Filter, criteria: SearchCriterion[], limit: number, sizeLimit: number): Promise<SearchPass> {
-    const pass: SearchPass = { kept: [], total: 0, scanned: 0, capped: false, cut: null };
+  private async collect(c: Client, filter: Filter, criteria: SearchCriterion[], limit: number, sizeLimit: number, wider: SearchCriterion[]): Promise<SearchPass> {
+    const pass: SearchPass = { kept: [], total: 0, scanned: 0, alsoWider: 0, capped: false, cut: null };
     try {
       for await (const page of c.searchPaginated(this.s.baseDn, {
         scope: 'sub',
@@ -181,6 +202,7 @@ export class LdapDirectory implements Directory {
           const e = new EntryView(raw);
           if (!confirmsCriteria(e, criteria, this.s.attributes)) continue;
           pass.total++;
+          if (wider.length > 0 && confirmsCriteria(e, wider, this.s.attributes)) pass.alsoWider++;
           if (pass.kept.length < limit) pass.kept.push(e);
         }
         if (pass.scanned >= SCAN_CAP) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isSameMobile, mobileDigitPieces, normalizeVnMobile, phoneSpellings } from '../../../src-main/domain/phone';
+import { isSameMobile, mobileDigitPieces, mobileWrittenForms, normalizeVnMobile, phoneSpellings } from '../../../src-main/domain/phone';
 
 describe('normalizeVnMobile', () => {
   it.each([
@@ -49,6 +49,14 @@ describe('normalizeVnMobile', () => {
 });
 
 describe('a mobile in any punctuation', () => {
+  it('lists the usual written forms, each of them this number', () => {
+    const forms = mobileWrittenForms('0912345698');
+    expect(forms.slice(0, 5)).toEqual(phoneSpellings('0912345698'));
+    expect(forms).toEqual(expect.arrayContaining(['0912.345.698', '091.234.5698', '+84.912.345.698', '+84 912.345.698', '84.912.345.698', '0912 345 698', '0912-345-698', '+84 912 345 698']));
+    expect(new Set(forms).size).toBe(forms.length);
+    for (const f of forms) expect(isSameMobile(f, '0912345698')).toBe(true);
+  });
+
   it('names the subscriber digits every written form holds in order', () => {
     expect(mobileDigitPieces('0912345698')).toEqual(['9', '1', '2', '3', '4', '5', '6', '9', '8']);
   });
