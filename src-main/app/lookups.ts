@@ -47,7 +47,7 @@ export function createLookups(deps: LookupDeps): HelpdeskApi['directory'] {
         try {
           const account = await dir.getAccount(id);
           await desk.audit.append({ operator: who.username, action: 'directory.view', outcome: 'ok', target: account.username, unit: account.unit });
-          return toAccountDetail(account, deps.clock.now());
+          return toAccountDetail(account, deps.clock.now(), desk.profile()?.dialect ?? 'openldap');
         } catch (err) {
           await desk.audit.append({ operator: who.username, action: 'directory.view', outcome: 'error', detail: { code: errorCodeOf(err) } });
           throw err;

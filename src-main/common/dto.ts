@@ -94,7 +94,22 @@ export interface AccountSummary {
   backupEmail: MaskedContact;
 }
 
+/** What stops the caller signing in now: locked by an administrator, locked after failed logins, the password expired. */
+export const SIGN_IN_BLOCKERS = ['disabled', 'locked', 'password-expired'] as const;
+export type SignInBlocker = (typeof SIGN_IN_BLOCKERS)[number];
+
+/**
+ * Whether the caller can sign in, judged by the main process from the account's state (the directory's
+ * word): what blocks them now, and what each action would leave in the way (the confirmation warns).
+ */
+export interface SignInVerdict {
+  blockers: SignInBlocker[];
+  after: { unlock: SignInBlocker[]; reset: SignInBlocker[]; 'reset-unlock': SignInBlocker[] };
+}
+
 export interface AccountDetail extends AccountSummary {
+  /** Whether the caller can sign in now, and what each action would leave (see SignInVerdict). */
+  signIn: SignInVerdict;
   mail: string | null;
   title: string | null;
   /** Identifiers, masked except for the last digits. */

@@ -1,4 +1,4 @@
-import type { AccountDetail, AccountState, AccountSummary, AccountType } from '../common/dto';
+import type { AccountDetail, AccountState, AccountSummary, AccountType, SignInBlocker, SignInVerdict } from '../common/dto';
 import { backupEmailContact, mobileContact } from './contacts';
 import { maskIdentifier } from './masking';
 import type { DirectoryAccount } from './ports';
@@ -41,6 +41,40 @@ export function accountState(a: DirectoryAccount, now: Date): AccountState {
   };
 }
 
+/**
+ * The screen tells the truth: what stops the caller signing in now, from the state as read (must-change
+ * does not: they sign in and choose a new password).
+ */
+export function signInBlockers(s: Pick<AccountState, 'disabled' | 'locked' | 'passwordExpired'>): SignInBlocker[] {
+  const out: SignInBlocker[] = [];
+  if (s.disabled) out.push('disabled');
+  if (s.locked) out.push('locked');
+  if (s.passwordExpired) out.push('password-expired');
+  return out;
+}
+
+/**
+ * What each action would leave in the way (for the confirmation; the result is judged from the account
+ * read again). An unlock ends a lockout, never an expired password; a reset gives a new password and,
+ * where the directory ends a lockout on a password change (OpenLDAP ppolicy), the lockout too; an
+ * administrative lock is lifted by none of them here (a supervisor decides that, where the profile allows).
+ */
+export function signInVerdict(s: AccountState, resetEndsLockout: boolean): SignInVerdict {
+  const now = signInBlockers(s);
+  const without = (...gone: SignInBlocker[]) => now.filter((b) => !gone.includes(b));
+  return {
+    blockers: now,
+    after: {
+      unlock: without('locked'),
+      reset: resetEndsLockout ? without('password-expired', 'locked') : without('password-expired'),
+      'reset-unlock': without('password-expired', 'locked'),
+    },
+  };
+}
+
+/** Whether a password change ends a lockout on this dialect (OpenLDAP's ppolicy clears it; AD and Zimbra keep it). */
+export const resetEndsLockout = (dialect: string): boolean => dialect === 'openldap';
+
 function accountType(a: DirectoryAccount): AccountType {
   const t = a.accountType?.toLowerCase();
   if (t === 'individual' || t === 'organisation' || t === 'social-insurance') return t;
@@ -62,10 +96,12 @@ export function toAccountSummary(a: DirectoryAccount, now: Date): AccountSummary
   };
 }
 
-export function toAccountDetail(a: DirectoryAccount, now: Date): AccountDetail {
+export function toAccountDetail(a: DirectoryAccount, now: Date, dialect: string): AccountDetail {
   const p = a.policy;
+  const summary = toAccountSummary(a, now);
   return {
-    ...toAccountSummary(a, now),
+    ...summary,
+    signIn: signInVerdict(summary.state, resetEndsLockout(dialect)),
     mail: a.mail,
     title: a.title,
     citizenId: a.citizenId ? maskIdentifier(a.citizenId) : null,

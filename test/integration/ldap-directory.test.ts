@@ -108,20 +108,20 @@ describe('LDAP directory against a real slapd (ppolicy)', () => {
 
   it('shows an account locked by real failed binds as locked', async () => {
     const target = (await dir.search(parseSearchQuery('annv2', 'username'), 1)).accounts[0]!;
-    expect(toAccountDetail(target, new Date()).state.locked).toBe(false);
+    expect(toAccountDetail(target, new Date(), 'openldap').state.locked).toBe(false);
     for (let i = 0; i < 3; i++) {
       const c = new Client({ url: slapd.url, timeout: 5000, connectTimeout: 2000 });
       await expect(c.bind(target.dn, 'wrong-password')).rejects.toThrow();
       await c.unbind();
     }
-    const after = toAccountDetail(await dir.getAccount(target.dn), new Date());
+    const after = toAccountDetail(await dir.getAccount(target.dn), new Date(), 'openldap');
     expect(after.state).toMatchObject({ locked: true, failedLogins: 3, lockedUntil: null });
     expect(Date.now() - new Date(after.state.lockedAt!).getTime()).toBeLessThan(60_000);
   });
 
   it('reads must-change, disabled, expired, missing contacts and masking', async () => {
     const now = new Date();
-    const get = async (u: string) => toAccountDetail((await dir.search(parseSearchQuery(u, 'username'), 1)).accounts[0]!, now);
+    const get = async (u: string) => toAccountDetail((await dir.search(parseSearchQuery(u, 'username'), 1)).accounts[0]!, now, 'openldap');
     const binh = await get('binhtt');
     expect(binh.state.mustChangePassword).toBe(true);
     expect(binh.backupEmail.status).toBe('missing');

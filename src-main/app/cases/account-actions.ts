@@ -90,7 +90,7 @@ export function createAccountActions(deps: CaseDeps, registry: CaseRegistry, mes
     }
     // A reset that went out (or may have) used the verification: anything further needs a new code.
     if (action !== 'unlock') spendVerification(c, action);
-    const account = result.account ? toAccountDetail(result.account, deps.clock.now()) : null;
+    const account = result.account ? toAccountDetail(result.account, deps.clock.now(), deps.dialect()) : null;
     // Judged from the entry read again: a lockout that a reset ended (ppolicy) is said and audited.
     const lockoutEnded = action === 'reset' && current.locked && result.account !== null && !result.account.locked;
     const delivery = action !== 'unlock' && result.outcome === 'done' && dest && password ? await deliverPassword(c, dest, password) : null;

@@ -107,7 +107,7 @@ export function createContactChange(deps: CaseDeps, registry: CaseRegistry, mess
     return {
       action: 'contact',
       outcome: result.outcome,
-      account: result.account ? toAccountDetail(result.account, deps.clock.now()) : null,
+      account: result.account ? toAccountDetail(result.account, deps.clock.now(), deps.dialect()) : null,
       delivery: null,
       notice,
       ...recorded,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { accountState, toAccountDetail } from '../../../src-main/domain/account-view';
+import { accountState, signInVerdict, toAccountDetail } from '../../../src-main/domain/account-view';
 import type { DirectoryAccount } from '../../../src-main/domain/ports';
 
 const now = new Date('2026-11-20T00:00:00Z');
@@ -58,16 +58,16 @@ describe('account state', () => {
 
 describe('account detail', () => {
   it('masks contacts and identifiers', () => {
-    const d = toAccountDetail(base, now);
+    const d = toAccountDetail(base, now, 'openldap');
     expect(d.mobile).toEqual({ status: 'present', masked: '09*****98' });
     expect(d.backupEmail).toEqual({ status: 'present', masked: 'an***@gmail.com' });
     expect(d.citizenId).toBe('********1234');
   });
   it('flags missing and invalid contacts', () => {
-    const d = toAccountDetail({ ...base, mobiles: [], backupEmails: ['annv@stttt.daotao.gov.vn'] }, now);
+    const d = toAccountDetail({ ...base, mobiles: [], backupEmails: ['annv@stttt.daotao.gov.vn'] }, now, 'openldap');
     expect(d.mobile).toEqual({ status: 'missing', masked: null });
     expect(d.backupEmail).toEqual({ status: 'invalid', masked: null });
-    expect(toAccountDetail({ ...base, mobiles: ['02838233717'] }, now).mobile).toEqual({ status: 'invalid', masked: null });
+    expect(toAccountDetail({ ...base, mobiles: ['02838233717'] }, now, 'openldap').mobile).toEqual({ status: 'invalid', masked: null });
   });
 });
 
@@ -83,5 +83,51 @@ describe('DN containment', () => {
     expect(isUnder('cn=a\\,ou=people,dc=y', base)).toBe(false);
     expect(isUnder('ou=xou=people,dc=x', base)).toBe(false);
     expect(isUnder('dc=x', base)).toBe(false);
+  });
+});
+
+describe('can the caller sign in (the screen tells the truth)', () => {
+  const state = (over: Partial<ReturnType<typeof accountState>> = {}) => ({
+    locked: false,
+    lockedAt: null,
+    lockedUntil: null,
+    failedLogins: 0,
+    disabled: false,
+    mustChangePassword: false,
+    passwordChangedAt: null,
+    passwordExpiresAt: null,
+    passwordExpired: false,
+    passwordExpiringSoon: false,
+    ...over,
+  });
+
+  it('nothing in the way: no blocker now or after any action; must-change is not one (they sign in and choose)', () => {
+    expect(signInVerdict(state({ mustChangePassword: true }), true)).toEqual({ blockers: [], after: { unlock: [], reset: [], 'reset-unlock': [] } });
+  });
+
+  it('an unlock leaves an expired password in the way; a reset does not', () => {
+    const v = signInVerdict(state({ locked: true, passwordExpired: true }), true);
+    expect(v.blockers).toEqual(['locked', 'password-expired']);
+    expect(v.after.unlock).toEqual(['password-expired']);
+    expect(v.after.reset).toEqual([]);
+    expect(v.after['reset-unlock']).toEqual([]);
+  });
+
+  it('where a password change does not end a lockout (AD, Zimbra), a plain reset leaves it; reset-and-unlock does not', () => {
+    const v = signInVerdict(state({ locked: true }), false);
+    expect(v.after.reset).toEqual(['locked']);
+    expect(v.after['reset-unlock']).toEqual([]);
+  });
+
+  it('an administrative lock stays in the way of every action (a supervisor decides it elsewhere)', () => {
+    const v = signInVerdict(state({ disabled: true, passwordExpired: true }), true);
+    expect(v.blockers).toEqual(['disabled', 'password-expired']);
+    expect(v.after).toEqual({ unlock: ['disabled', 'password-expired'], reset: ['disabled'], 'reset-unlock': ['disabled'] });
+  });
+
+  it('comes with every account the panel shows, judged for its dialect', () => {
+    const locked: DirectoryAccount = { ...base, locked: true, lockedAt: new Date(now.getTime() - 60_000) };
+    expect(toAccountDetail(locked, now, 'openldap').signIn.after.reset).toEqual([]);
+    expect(toAccountDetail(locked, now, 'active-directory').signIn.after.reset).toEqual(['locked']);
   });
 });

@@ -1,5 +1,6 @@
 import type { AccountDetail, AccountState, CallRules, CaseView, OperatorInfo, SessionInfo } from '../../../src-main/common/dto';
 import type { Role } from '../../../src-main/common/roles';
+import { signInVerdict } from '../../../src-main/domain/account-view';
 
 export const T0 = Date.parse('2026-11-23T08:00:00Z');
 export const iso = (ms: number): string => new Date(ms).toISOString();
@@ -93,7 +94,7 @@ export function noContactCase(overridden = false, over: Partial<CaseView> = {}):
 
 /** annv as the directory returns it: locked, both contacts present. */
 export function accountDetail(over: Partial<AccountDetail> = {}, state: Partial<AccountState> = {}): AccountDetail {
-  return {
+  const detail: Omit<AccountDetail, 'signIn'> = {
     id: 'uid=annv,ou=people,dc=daotao,dc=gov,dc=vn',
     username: 'annv',
     displayName: 'Nguyễn Văn An',
@@ -123,6 +124,8 @@ export function accountDetail(over: Partial<AccountDetail> = {}, state: Partial<
     mustChangeNotEnforced: false,
     ...over,
   };
+  // What the main process says about signing in, from the same state (the domain's rule, OpenLDAP).
+  return { signIn: signInVerdict(detail.state, true), ...detail, ...(over.signIn ? { signIn: over.signIn } : {}) };
 }
 
 /** The rules of a call as the main process sends them (the domain's defaults). */

@@ -1,7 +1,7 @@
 import type { Messages } from '../vi';
 
 /** English: the account panel and the call: verification, override, actions, contact change. Same keys as the Vietnamese (the type checks it). */
-export const caseMessages: Pick<Messages, 'account' | 'badges' | 'case' | 'override' | 'actions' | 'contact' | 'handover' | 'queue'> = {
+export const caseMessages: Pick<Messages, 'account' | 'badges' | 'case' | 'override' | 'actions' | 'contact' | 'handover' | 'queue' | 'canSignIn'> = {
   account: {
     panel: 'Account details',
     loading: 'Loading the account…',
@@ -252,6 +252,20 @@ export const caseMessages: Pick<Messages, 'account' | 'badges' | 'case' | 'overr
       backupEmail: 'The notice to the old address {destination} could not be sent. Make sure the caller knows about this change.',
     },
     noticeFailedGeneric: 'The notice to the old contact could not be sent. Make sure the caller knows about this change.',
+  },
+  canSignIn: {
+    stillBlocked: 'The caller still cannot sign in: {what}.',
+    stillBlockedAfter: 'After this the caller still cannot sign in: {what}.',
+    blocker: {
+      disabled: 'locked by an administrator',
+      locked: 'the account is locked',
+      'password-expired': 'the password has expired',
+    },
+    next: {
+      disabled: "Next step: hand over to a supervisor or the unit's system administrator.",
+      locked: 'Next step: Unlock the account.',
+      'password-expired': 'Next step: Reset the password.',
+    },
   },
   handover: {
     held: '{holder} has been handling this account since {since}.',

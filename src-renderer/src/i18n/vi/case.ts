@@ -254,6 +254,20 @@ export const caseMessages = {
     },
     noticeFailedGeneric: 'Chưa gửi được thông báo tới thông tin cũ. Hãy nói rõ thay đổi này với người gọi.',
   },
+  canSignIn: {
+    stillBlocked: 'Người gọi vẫn chưa đăng nhập được: {what}.',
+    stillBlockedAfter: 'Sau thao tác này người gọi vẫn chưa đăng nhập được: {what}.',
+    blocker: {
+      disabled: 'tài khoản bị quản trị viên khóa',
+      locked: 'tài khoản đang bị khóa',
+      'password-expired': 'mật khẩu đã hết hạn',
+    },
+    next: {
+      disabled: 'Bước tiếp theo: chuyển giám sát viên hoặc quản trị hệ thống của đơn vị.',
+      locked: 'Bước tiếp theo: Mở khóa tài khoản.',
+      'password-expired': 'Bước tiếp theo: Đặt lại mật khẩu.',
+    },
+  },
   handover: {
     held: 'Tài khoản này đang được {holder} xử lý từ {since}.',
     heldHint: 'Tiếp nhận sẽ kết thúc phiên của {holder}; việc tiếp nhận được ghi vào nhật ký kiểm tra.',
