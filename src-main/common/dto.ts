@@ -105,6 +105,12 @@ export type SignInBlocker = (typeof SIGN_IN_BLOCKERS)[number];
 export interface SignInVerdict {
   blockers: SignInBlocker[];
   after: { unlock: SignInBlocker[]; reset: SignInBlocker[]; 'reset-unlock': SignInBlocker[] };
+  /**
+   * The one next step: the first action that leaves nothing in the way (an unlock keeps the password, so
+   * it comes first), a reset when nothing blocks (a forgotten password), or a supervisor when no action
+   * here would do (an administrative lock). The primary button after verification, the result's advice.
+   */
+  next: 'unlock' | 'reset' | 'reset-unlock' | 'supervisor';
 }
 
 export interface AccountDetail extends AccountSummary {

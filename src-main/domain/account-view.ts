@@ -62,14 +62,13 @@ export function signInBlockers(s: Pick<AccountState, 'disabled' | 'locked' | 'pa
 export function signInVerdict(s: AccountState, resetEndsLockout: boolean): SignInVerdict {
   const now = signInBlockers(s);
   const without = (...gone: SignInBlocker[]) => now.filter((b) => !gone.includes(b));
-  return {
-    blockers: now,
-    after: {
-      unlock: without('locked'),
-      reset: resetEndsLockout ? without('password-expired', 'locked') : without('password-expired'),
-      'reset-unlock': without('password-expired', 'locked'),
-    },
+  const after: SignInVerdict['after'] = {
+    unlock: without('locked'),
+    reset: resetEndsLockout ? without('password-expired', 'locked') : without('password-expired'),
+    'reset-unlock': without('password-expired', 'locked'),
   };
+  const clears = (['unlock', 'reset', 'reset-unlock'] as const).find((a) => after[a].length === 0);
+  return { blockers: now, after, next: now.length === 0 ? 'reset' : (clears ?? 'supervisor') };
 }
 
 /** Whether a password change ends a lockout on this dialect (OpenLDAP's ppolicy clears it; AD and Zimbra keep it). */

@@ -17,7 +17,7 @@ export interface Summary {
   id: string;
   username: string;
   displayName: string;
-  state: { locked: boolean; disabled: boolean; mustChangePassword: boolean };
+  state: { locked: boolean; disabled: boolean; mustChangePassword: boolean; passwordExpired: boolean };
   mobile: { status: string; masked: string | null };
   backupEmail: { status: string; masked: string | null };
 }

@@ -102,7 +102,14 @@ test('verify a caller by SMS: send, read the code in the Outbox, type it back, "
   await shot(page, info, 'case-verified');
   await shot(panel, info, 'case-verified-panel');
 
-  // "Kết thúc" closes the case; the panel is back to its start.
+  // The primary button is the step the account needs (annv is locked: unlock); "Kết thúc" with nothing
+  // done asks first, then closes the case; the panel is back to its start.
+  await expect(page.getByTestId('case-next-action')).toHaveText('Mở khóa tài khoản');
+  await expect(page.getByTestId('case-next-action')).toHaveClass(/button--primary/u);
+  await page.getByTestId('case-done').click();
+  await expect(page.getByTestId('case-done-confirm')).toContainText('Chưa thực hiện thao tác nào trên tài khoản');
+  await expect(page.getByTestId('verify-caller')).toHaveCount(1);
+  await shot(page.getByTestId('verify-caller'), info, 'case-done-asks');
   await page.getByTestId('case-done').click();
   await expect(page.getByTestId('verify-caller')).toHaveCount(0);
   await expect(panel.getByTestId('action-verify')).toBeFocused();

@@ -72,6 +72,17 @@ export function actionButton(
   return { enabled: !busy, reasonKey: null };
 }
 
+/**
+ * The step the wizard offers first after verification: the main process's `next` for the account, a
+ * contact change when a reset has nowhere to go yet (no contact proven in this case), and for an
+ * operator a reset-and-unlock (supervisors only) becomes the hand-off to a supervisor.
+ */
+export function nextStepOf(next: AccountDetail['signIn']['next'], delivery: DeliveryContact, mayResetUnlock: boolean): 'unlock' | 'reset' | 'reset-unlock' | 'contact' | 'supervisor' {
+  if (next === 'reset-unlock' && !mayResetUnlock) return 'supervisor';
+  if ((next === 'reset' || next === 'reset-unlock') && delivery === null) return 'contact';
+  return next;
+}
+
 /** The sentence under the action buttons. */
 export function actionNoteKey(gate: ActionGate, delivery: DeliveryContact): string {
   switch (gate.kind) {

@@ -102,7 +102,7 @@ describe('can the caller sign in (the screen tells the truth)', () => {
   });
 
   it('nothing in the way: no blocker now or after any action; must-change is not one (they sign in and choose)', () => {
-    expect(signInVerdict(state({ mustChangePassword: true }), true)).toEqual({ blockers: [], after: { unlock: [], reset: [], 'reset-unlock': [] } });
+    expect(signInVerdict(state({ mustChangePassword: true }), true)).toEqual({ blockers: [], after: { unlock: [], reset: [], 'reset-unlock': [] }, next: 'reset' });
   });
 
   it('an unlock leaves an expired password in the way; a reset does not', () => {
@@ -111,18 +111,23 @@ describe('can the caller sign in (the screen tells the truth)', () => {
     expect(v.after.unlock).toEqual(['password-expired']);
     expect(v.after.reset).toEqual([]);
     expect(v.after['reset-unlock']).toEqual([]);
+    // One step clears both here (OpenLDAP ends the lockout on a password change): the reset.
+    expect(v.next).toBe('reset');
+    expect(signInVerdict(state({ locked: true }), true).next).toBe('unlock');
   });
 
   it('where a password change does not end a lockout (AD, Zimbra), a plain reset leaves it; reset-and-unlock does not', () => {
     const v = signInVerdict(state({ locked: true }), false);
     expect(v.after.reset).toEqual(['locked']);
     expect(v.after['reset-unlock']).toEqual([]);
+    expect(signInVerdict(state({ locked: true, passwordExpired: true }), false).next).toBe('reset-unlock');
   });
 
   it('an administrative lock stays in the way of every action (a supervisor decides it elsewhere)', () => {
     const v = signInVerdict(state({ disabled: true, passwordExpired: true }), true);
     expect(v.blockers).toEqual(['disabled', 'password-expired']);
     expect(v.after).toEqual({ unlock: ['disabled', 'password-expired'], reset: ['disabled'], 'reset-unlock': ['disabled'] });
+    expect(v.next).toBe('supervisor');
   });
 
   it('comes with every account the panel shows, judged for its dialect', () => {

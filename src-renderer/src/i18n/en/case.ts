@@ -126,6 +126,7 @@ export const caseMessages: Pick<Messages, 'account' | 'badges' | 'case' | 'overr
     codeDeliveryUnknown: 'The gateway did not answer in time: the message may or may not have arrived. Ask the caller whether the code came; this send still counts.',
     done: 'Finish',
     closing: 'Closing…',
+    doneNothing: 'Nothing was done on the account. Press “Finish” again to end the case, or “Back”.',
   },
   override: {
     title: 'Supervisor verifies instead',
@@ -265,6 +266,19 @@ export const caseMessages: Pick<Messages, 'account' | 'badges' | 'case' | 'overr
       disabled: "Next step: hand over to a supervisor or the unit's system administrator.",
       locked: 'Next step: Unlock the account.',
       'password-expired': 'Next step: Reset the password.',
+    },
+    nextStep: {
+      unlock: 'Next step: Unlock the account.',
+      reset: 'Next step: Reset the password.',
+      'reset-unlock': 'Next step: Unlock and reset the password (supervisor).',
+      supervisor: "Next step: hand over to a supervisor or the unit's system administrator.",
+    },
+    button: {
+      unlock: 'Unlock the account',
+      reset: 'Reset the password',
+      'reset-unlock': 'Unlock and reset the password',
+      contact: 'Update recovery contacts',
+      supervisor: 'Hand to a supervisor',
     },
   },
   handover: {

@@ -125,6 +125,7 @@ export const caseMessages = {
     codeDeliveryUnknown: 'Cổng gửi tin không trả lời kịp: tin nhắn có thể đã đến hoặc chưa. Hỏi người gọi xem mã có đến không; lần gửi này vẫn được tính.',
     done: 'Kết thúc',
     closing: 'Đang đóng…',
+    doneNothing: 'Chưa thực hiện thao tác nào trên tài khoản. Bấm “Kết thúc” lần nữa để kết thúc yêu cầu hỗ trợ, hoặc “Quay lại”.',
   },
   /** The supervisor override: the identity check instead of a code, for a caller with no usable contact. */
   override: {
@@ -266,6 +267,19 @@ export const caseMessages = {
       disabled: 'Bước tiếp theo: chuyển giám sát viên hoặc quản trị hệ thống của đơn vị.',
       locked: 'Bước tiếp theo: Mở khóa tài khoản.',
       'password-expired': 'Bước tiếp theo: Đặt lại mật khẩu.',
+    },
+    nextStep: {
+      unlock: 'Bước tiếp theo: Mở khóa tài khoản.',
+      reset: 'Bước tiếp theo: Đặt lại mật khẩu.',
+      'reset-unlock': 'Bước tiếp theo: Mở khóa và đặt lại mật khẩu (giám sát viên).',
+      supervisor: 'Bước tiếp theo: chuyển giám sát viên hoặc quản trị hệ thống của đơn vị.',
+    },
+    button: {
+      unlock: 'Mở khóa tài khoản',
+      reset: 'Đặt lại mật khẩu',
+      'reset-unlock': 'Mở khóa và đặt lại mật khẩu',
+      contact: 'Cập nhật thông tin khôi phục',
+      supervisor: 'Chuyển giám sát viên',
     },
   },
   handover: {
