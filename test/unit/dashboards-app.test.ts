@@ -44,7 +44,15 @@ function setup(pages: number) {
   return { d, records, reads: () => reads };
 }
 
-const settle = () => new Promise((r) => setTimeout(r, 40));
+/** The scan's status once it left `running` (polled: a loaded machine runs the timers late, never a fixed sleep). */
+async function until(d: ReturnType<typeof setup>['d'], scanId: string) {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const st = await d.scanStatus({ scanId });
+    if (!st.ok || st.value.state !== 'running' || Date.now() > deadline) return st;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
 
 describe('directory scan (app)', () => {
   it('runs in the background: progress, then the tally as the result, audited once', async () => {
@@ -52,8 +60,7 @@ describe('directory scan (app)', () => {
     const s = await d.scanStart({});
     expect(s).toMatchObject({ ok: true, value: { state: 'running', scanned: 0 } });
     const id = s.ok ? s.value.scanId : '';
-    await settle();
-    const done = await d.scanStatus({ scanId: id });
+    const done = await until(d, id);
     expect(done).toMatchObject({ ok: true, value: { state: 'done', scanned: 4, result: { totals: { accounts: 4, locked: 1 } } } });
     expect(records).toEqual([expect.objectContaining({ action: 'dashboard.scan', outcome: 'ok', detail: { state: 'done', scanned: 4, code: null } })]);
   });
@@ -64,8 +71,7 @@ describe('directory scan (app)', () => {
     const id = s.ok ? s.value.scanId : '';
     await new Promise((r) => setTimeout(r, 12));
     await d.scanCancel({ scanId: id });
-    await settle();
-    const st = await d.scanStatus({ scanId: id });
+    const st = await until(d, id);
     expect(st).toMatchObject({ ok: true, value: { state: 'cancelled', result: null, error: null } });
     expect(reads()).toBeLessThan(20);
     expect(records.at(-1)).toMatchObject({ action: 'dashboard.scan', outcome: 'ok', detail: { state: 'cancelled' } });
