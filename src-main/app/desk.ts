@@ -70,7 +70,7 @@ export interface Desk {
   trainingProfile(): DirectorySettings | null;
   /** The directory profile in effect (training's in training mode), when known. */
   profile(): DirectorySettings | null;
-  /** The agency's name in messages and reports (unaccented fallback: it also goes into SMS). */
+  /** The agency's name in messages and reports, with its diacritics (an SMS is made unaccented as it is sent). */
   agencyName(): string;
   /** New settings take effect: the directory and relays of the old ones are closed (`onReset` hooks first). */
   replace(next: Settings): Promise<void>;
@@ -195,7 +195,7 @@ export function createDesk(deps: DeskDeps): Desk {
     },
     trainingProfile: () => training?.settings ?? null,
     profile: () => (mode() === 'directory' ? (settings.directory ?? null) : (training?.settings ?? null)),
-    agencyName: () => settings.agencyName || 'Tong dai ho tro',
+    agencyName: () => settings.agencyName || 'Tổng đài hỗ trợ',
     async replace(next) {
       settings = next;
       await closeBuilt();

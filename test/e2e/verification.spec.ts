@@ -181,6 +181,11 @@ test('a code by e-mail: the Outbox shows the subject and text body, HTML only in
   await expect(mail.getByTestId('outbox-channel')).toHaveText('Thư điện tử');
   await expect(mail.getByTestId('outbox-subject')).toContainText('Mã xác nhận');
   await expect(mail.getByTestId('outbox-text')).toContainText('Nếu yêu cầu này không phải của Bạn');
+  // Issue #14 item 11: the mail greets the caller as an agency writes ("Kính gửi Ông/Bà …"), and names
+  // the agency with its diacritics (only an SMS is unaccented).
+  await expect(mail.getByTestId('outbox-text')).toContainText('Kính gửi Ông/Bà ');
+  await expect(mail.getByTestId('outbox-subject')).not.toContainText('Tong dai');
+  await expect(mail.getByTestId('outbox-text')).not.toContainText('Tong dai ho tro');
   const frame = mail.getByTestId('outbox-html');
   await expect(frame).toHaveAttribute('sandbox', '');
   const code = codeIn(await mail.getByTestId('outbox-text').innerText())!;

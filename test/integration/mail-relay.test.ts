@@ -157,13 +157,13 @@ describe('SMTP relay against a local smtp-server sink', () => {
     expect(m.headers.get('x-helpdesk-request')).toBe(mail.requestId);
 
     expect(m.text.trim()).toBe(mail.text.trim());
-    expect(m.text).toContain('Kính gửi Nguyễn Thị Ánh Tuyết,');
+    expect(m.text).toContain('Kính gửi Ông/Bà Nguyễn Thị Ánh Tuyết,');
     expect(m.text).toContain(`Mã xác nhận của Bạn là: ${CODE}`);
     expect(m.text).toContain('Mã có hiệu lực trong 5 phút');
     expect(m.text).toContain('tổng đài viên Trần Văn Đức qua điện thoại');
     expect(m.text).toContain(SEED_LINE);
 
-    expect(m.html).toContain('Kính gửi Nguyễn Thị Ánh Tuyết,');
+    expect(m.html).toContain('Kính gửi Ông/Bà Nguyễn Thị Ánh Tuyết,');
     expect(m.html).toContain(`>${CODE}</td>`);
     expect(m.html).toContain('Sở TT&#38;TT TP. Hồ Chí Minh');
     expect(m.html).toContain('<strong>Trần Văn Đức</strong>');

@@ -212,7 +212,7 @@ describe('case flow', () => {
     const c = await signedIn(s);
     expect(await s.api.cases.sendCode({ caseId: c.id, channel: 'email' })).toMatchObject({ ok: true, value: { destination: 'an***@gmail.com' } });
     const [m] = s.outbox.list(1);
-    expect(m).toMatchObject({ channel: 'email', to: 'an.nguyen.hcm@gmail.com', subject: 'Mã xác nhận Tong dai ho tro' });
+    expect(m).toMatchObject({ channel: 'email', to: 'an.nguyen.hcm@gmail.com', subject: 'Mã xác nhận Tổng đài hỗ trợ' });
     expect(m!.html).toContain('Nguyễn Văn An');
   });
 
