@@ -1,3 +1,4 @@
+import { seesAccountNames } from '../common/roles';
 import { randomUUID } from 'node:crypto';
 import type { HelpdeskApi } from '../common/api';
 import type { AuditExportResult, AuditStats, DirectoryDashboard, MonthlyReport, OperatorInfo, ReportResult, ScanStatus } from '../common/dto';
@@ -123,7 +124,12 @@ export function createDashboards(deps: DashboardDeps): HelpdeskApi['dashboards']
     return status;
   }
 
-  const copy = (s: ScanStatus): ScanStatus => structuredClone(s);
+  /** The status as this user may see it: without the locked accounts' names for an auditor. */
+  const copy = (s: ScanStatus): ScanStatus => {
+    const c = structuredClone(s);
+    if (c.result && !seesAccountNames(deps.requireOperator())) c.result = { ...c.result, lockedAccounts: [], lockedListCapped: false, lockedNamesWithheld: true };
+    return c;
+  };
 
   return {
     auditStats: ({ from, to, unit }) =>
@@ -149,6 +155,10 @@ export function createDashboards(deps: DashboardDeps): HelpdeskApi['dashboards']
         const who = deps.requireOperator();
         const s = find(scanId).status;
         if (s.state !== 'done' || !s.result) throw new HelpdeskError('VALIDATION_FAILED', { field: 'scanId', reason: 'invalid_value', detail: 'scan not finished' });
+        if (list === 'locked' && !seesAccountNames(who)) {
+          await deps.audit.append({ operator: who.username, action: 'dashboard.export', outcome: 'refused', detail: { list, format, code: 'ACTION_NOT_PERMITTED', reasonCode: 'names_withheld' } });
+          throw new HelpdeskError('ACTION_NOT_PERMITTED', { reason: 'names_withheld' });
+        }
         try {
           const path = await exportTarget(deps.chooseExportPath, fileName, format);
           const done = await deps.exportList(s.result, list, format, path);

@@ -53,6 +53,8 @@ export interface DirectoryDashboard {
   lockedAccounts: LockedAccountRow[];
   /** True when more accounts are locked than listed (totals.locked says how many). */
   lockedListCapped: boolean;
+  /** The list was left out for this user (an auditor sees counts per unit, not names: seesAccountNames). */
+  lockedNamesWithheld?: boolean;
 }
 
 /** A directory scan for the dashboards: it runs in the main process, the UI polls it. */

@@ -42,6 +42,14 @@ export const PERMISSIONS: { [G in ApiGroup]: { [M in ApiMethod<G>]: Access } } =
  */
 export const PASSIVE_METHODS: ReadonlySet<string> = new Set(['outbox.list', 'dashboards.scanStatus', 'cases.get', 'cases.gate', 'cases.mine', 'cases.queue', 'audit.head', 'team.status']);
 
+/**
+ * Who sees accounts by name on the dashboards (the locked accounts list and its export): supervisors,
+ * who act on them. An auditor reviews the hotline, not the people: counts per unit only.
+ */
+export function seesAccountNames(who: { roles: readonly Role[] }): boolean {
+  return who.roles.includes('supervisor');
+}
+
 /** What a rule says for a session: allowed, or why not. */
 export function checkAccess(access: Access, who: { roles: readonly Role[] } | null, setup: boolean): 'allowed' | 'NOT_SIGNED_IN' | 'ROLE_NOT_ALLOWED' {
   if (access === 'public') return 'allowed';

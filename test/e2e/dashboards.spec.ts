@@ -19,6 +19,7 @@ interface ScanStatus {
     units: { unit: string; accounts: number; noMobile: number }[];
     lockedAccounts: { dn: string; username: string; displayName: string }[];
     lockedListCapped: boolean;
+    lockedNamesWithheld?: boolean;
   } | null;
 }
 
@@ -250,13 +251,20 @@ test('supervisor: the audit figures of this month (chart per day, median), a rev
   await partShot(page, 'dash-report', info, 'dashboards-monthly-report');
 });
 
-test('auditor: sees Tổng quan and scans; no "Mở phiên hỗ trợ" (an auditor only reads)', async ({ page }, info) => {
+test('auditor: sees Tổng quan and scans, as counts per unit — no account names, no export of them, no "Mở phiên hỗ trợ"', async ({ page }, info) => {
   await signInAs(page, 'kiemtra01', 'Lê Thị Kim Oanh');
   await openDashboards(page);
   const status = await scanToTheEnd(page);
   await expect(page.getByTestId('unit-row')).toHaveCount(status.result!.units.length);
-  await expect(page.getByTestId('locked-row').first()).toBeVisible();
+  // Issue #14 item 10: the independent reviewer sees the hotline, not the people.
+  expect(status.result!.lockedAccounts).toEqual([]);
+  expect(status.result!.lockedNamesWithheld).toBe(true);
+  await expect(page.getByTestId('locked-withheld')).toContainText(`Có ${status.result!.totals.locked} tài khoản đang bị khóa`);
+  await expect(page.getByTestId('locked-row')).toHaveCount(0);
+  await expect(page.getByTestId('locked-export')).toHaveCount(0);
   await expect(page.getByTestId('locked-open')).toHaveCount(0);
+  const refused = await page.request.post('/api/dashboards/exportScan', { data: { scanId: status.scanId, list: 'locked', format: 'csv', fileName: 'khoa.csv' }, headers: auth });
+  expect(await refused.json()).toEqual({ ok: false, error: { code: 'ACTION_NOT_PERMITTED', reason: 'names_withheld' } });
   await partShot(page, 'dash-scan', info, 'dashboards-auditor');
 });
 

@@ -11,7 +11,7 @@ const account = (i: number): DirectoryAccount => ({
   disabled: false, failureCount: 0, mustChangePassword: false, passwordChangedAt: null, passwordExpiresAt: null, policy: null,
 });
 
-function setup(pages: number) {
+function setup(pages: number, roles: ('supervisor' | 'auditor')[] = ['supervisor']) {
   const records: AuditRecord[] = [];
   let reads = 0;
   const directory = {
@@ -31,7 +31,7 @@ function setup(pages: number) {
     chooseExportPath: async (name) => `/exports/${name}`,
     clock: { now: () => new Date('2026-11-23T03:00:00Z') },
     audit: recordingAudit(records),
-    requireOperator: () => ({ username: 'giamsat01', displayName: 'Võ Thanh Tâm', dn: 'uid=giamsat01', roles: ['supervisor'] }),
+    requireOperator: () => ({ username: roles.includes('supervisor') ? 'giamsat01' : 'kiemtra01', displayName: 'Võ Thanh Tâm', dn: 'uid=giamsat01', roles }),
     directory: async () => directory,
     run: async (fn) => {
       try {
@@ -78,5 +78,17 @@ describe('directory scan (app)', () => {
     // A new scan can start afterwards.
     const again = await d.scanStart({});
     expect(again.ok && again.value.scanId).not.toBe(id);
+  });
+
+  it('an auditor sees counts per unit, not names: the locked list is withheld and its export refused (audited)', async () => {
+    const { d, records } = setup(4, ['auditor']);
+    const s = await d.scanStart({});
+    const id = s.ok ? s.value.scanId : '';
+    const done = await until(d, id);
+    expect(done).toMatchObject({ ok: true, value: { state: 'done', result: { totals: { accounts: 4, locked: 1 }, lockedAccounts: [], lockedNamesWithheld: true } } });
+    expect(done.ok && done.value.result!.units.length).toBeGreaterThan(0);
+    expect(await d.exportScan({ scanId: id, list: 'locked', format: 'csv', fileName: 'khoa.csv' })).toEqual({ ok: false, error: { code: 'ACTION_NOT_PERMITTED', reason: 'names_withheld' } });
+    expect(records.at(-1)).toMatchObject({ action: 'dashboard.export', outcome: 'refused', detail: { reasonCode: 'names_withheld' } });
+    expect((await d.exportScan({ scanId: id, list: 'units', format: 'csv', fileName: 'don-vi.csv' })).ok).toBe(true);
   });
 });

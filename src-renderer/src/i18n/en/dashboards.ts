@@ -56,6 +56,7 @@ export const dashboardsMessages: Pick<Messages, 'dashboards'> = {
     },
     locked: {
       title: 'Locked accounts',
+      withheld: '{n} accounts are locked. An auditor sees counts per unit, not account names (the list is for the supervisors who act on it).',
       intro: 'Most recently locked first. Open a help session to verify the caller, then unlock.',
       caption: 'Accounts currently locked',
       username: 'Account',

@@ -115,6 +115,7 @@ export const errorsMessages: Pick<Messages, 'errors' | 'reasons' | 'validation'>
       override_attempts: 'A wrong citizen ID was entered {maxMismatches} times today for this account: no more overrides today.',
       no_citizen_id: 'The record has no citizen ID for this account: choose another check.',
       self_approval: 'The supervisor who made the override or asked for approval cannot approve it: another supervisor must.',
+      names_withheld: 'An auditor does not export the list of account names; the counts per unit can be exported.',
       staff_account:
         'This is a help desk staff account (a member of the operator, supervisor or auditor groups): it cannot be verified by override. The caller verifies with a code to a registered contact, or contacts the system administrator.',
       team_unsupported: 'This build of the app has no team mode.',

@@ -55,6 +55,7 @@ export const dashboardsMessages = {
     },
     locked: {
       title: 'Tài khoản đang bị khóa',
+      withheld: 'Có {n} tài khoản đang bị khóa. Kiểm tra viên xem số liệu theo đơn vị, không xem tên tài khoản (danh sách dành cho giám sát viên xử lý).',
       intro: 'Mới bị khóa nhất ở trên cùng. Mở phiên hỗ trợ để xác minh người gọi rồi mở khóa.',
       caption: 'Danh sách tài khoản đang bị khóa',
       username: 'Tài khoản',

@@ -121,6 +121,7 @@ export const errorsMessages = {
       override_attempts: 'Hôm nay đã nhập sai số CCCD/CMND {maxMismatches} lần cho tài khoản này: không xác minh thay được nữa trong ngày.',
       no_citizen_id: 'Hồ sơ của tài khoản không có số CCCD/CMND: hãy chọn cách kiểm tra khác.',
       self_approval: 'Giám sát viên đã xác minh thay hoặc đề nghị phê duyệt không tự phê duyệt được: cần một giám sát viên khác.',
+      names_withheld: 'Kiểm tra viên không xuất danh sách tên tài khoản; số liệu theo đơn vị vẫn xuất được.',
       staff_account:
         'Đây là tài khoản của cán bộ tổng đài (thuộc nhóm tổng đài viên, giám sát viên hoặc kiểm tra): không xác minh thay được. Người gọi xác thực bằng mã gửi tới liên hệ đã đăng ký, hoặc liên hệ quản trị hệ thống.',
       team_unsupported: 'Bản ứng dụng này không có chế độ tổ tổng đài.',
