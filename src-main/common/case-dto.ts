@@ -88,17 +88,9 @@ export interface CaseView {
 }
 
 /** A case in a list (the supervisors' queue, the cases one holds): enough to choose it, nothing secret. */
-export interface CaseSummary {
-  id: string;
-  account: { id: string; username: string; displayName: string };
-  operator: string;
-  holder: string;
-  holderSince: string;
-  reason: string;
-  openedAt: string;
+export interface CaseSummary extends Pick<CaseView, 'id' | 'account' | 'operator' | 'holder' | 'holderSince' | 'reason' | 'openedAt' | 'handOff'> {
   /** What it waits for: a supervisor to take it, a second supervisor's approval, or nothing. */
   waiting: 'supervisor' | 'approval' | null;
-  handOff: { by: string; at: string; note: string } | null;
   approval: { requestedBy: string; requestedAt: string; contact: { kind: 'mobile' | 'backupEmail'; destination: string } } | null;
 }
 

@@ -3,20 +3,13 @@ import type { CaseSummary } from '../../common/dto';
 import { approve, type Case, handOff, takeHandedOver } from '../../domain/case';
 import { errorCodeOf, HelpdeskError } from '../../domain/errors';
 import { containsIdentifier } from '../../domain/identifiers';
-import { type CaseDeps, type CaseRegistry, recorded } from './registry';
+import { type CaseDeps, type CaseRegistry, caseHead, recorded } from './registry';
 
 /** A case in a list: who, what for, what it waits for — nothing the call proved (no contact, no code). */
 export function caseSummary(c: Case): CaseSummary {
   return {
-    id: c.id,
-    account: { id: c.accountDn, username: c.accountUsername, displayName: c.accountDisplayName },
-    operator: c.operator,
-    holder: c.holder,
-    holderSince: c.holderSince.toISOString(),
-    reason: c.reason,
-    openedAt: c.openedAt.toISOString(),
+    ...caseHead(c),
     waiting: c.state.kind === 'closed' ? null : c.handOff ? 'supervisor' : c.approval?.state === 'waiting' ? 'approval' : null,
-    handOff: c.handOff ? { by: c.handOff.by, at: c.handOff.at.toISOString(), note: c.handOff.note } : null,
     approval: c.approval
       ? { requestedBy: c.approval.requestedBy, requestedAt: c.approval.requestedAt.toISOString(), contact: { kind: c.approval.contact.kind, destination: c.approval.contact.masked } }
       : null,

@@ -57,6 +57,20 @@ export interface CaseRegistry {
   closeAll(why: string): Promise<void>;
 }
 
+/** What every view of a case starts with: which account, who opened and holds it, why, when, and a hand-off. */
+export function caseHead(c: Case): Pick<CaseView, 'id' | 'account' | 'operator' | 'holder' | 'holderSince' | 'reason' | 'openedAt' | 'handOff'> {
+  return {
+    id: c.id,
+    account: { id: c.accountDn, username: c.accountUsername, displayName: c.accountDisplayName },
+    operator: c.operator,
+    holder: c.holder,
+    holderSince: c.holderSince.toISOString(),
+    reason: c.reason,
+    openedAt: c.openedAt.toISOString(),
+    handOff: c.handOff ? { by: c.handOff.by, at: c.handOff.at.toISOString(), note: c.handOff.note } : null,
+  };
+}
+
 /**
  * A change to a case that is audited first: `mutate` works on a copy (the domain's rule may refuse, and
  * nothing changed), its audit row is written, and only then does the case take the change — a row the
@@ -146,13 +160,7 @@ export function createCaseRegistry(deps: CaseDeps, messages: Messenger): CaseReg
       const byCode = s.kind === 'code-sent' || (s.kind === 'verified' && s.by === 'code') ? s : null;
       const p = c.pendingContact;
       return {
-        id: c.id,
-        account: { id: c.accountDn, username: c.accountUsername, displayName: c.accountDisplayName },
-        operator: c.operator,
-        holder: c.holder,
-        holderSince: c.holderSince.toISOString(),
-        reason: c.reason,
-        openedAt: c.openedAt.toISOString(),
+        ...caseHead(c),
         status: s.kind === 'closed' ? 'closed' : s.kind === 'open' ? 'open' : live ? s.kind : 'expired',
         outcome: s.kind === 'closed' ? s.outcome : null,
         channel: byCode ? byCode.channel : null,
@@ -171,7 +179,6 @@ export function createCaseRegistry(deps: CaseDeps, messages: Messenger): CaseReg
         deliveryContact: c.deliveryContact ? { channel: c.deliveryContact.channel, destination: c.deliveryContact.masked } : null,
         verificationSpent: s.kind === 'verified' ? (s.spentBy === 'contact' ? 'contact' : s.spentBy ? 'reset' : null) : null,
         codeDelivery: s.kind === 'code-sent' ? (s.uncertain ? 'unknown' : 'accepted') : null,
-        handOff: c.handOff ? { by: c.handOff.by, at: c.handOff.at.toISOString(), note: c.handOff.note } : null,
         approval: c.approval
           ? {
               state: c.approval.state,
