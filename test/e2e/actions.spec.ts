@@ -45,7 +45,8 @@ test('unlock: search, verify by SMS, "Mở khóa tài khoản", confirm, "Mở k
 
   await panel.getByTestId('action-unlock').click();
   const confirm = page.getByTestId('action-confirm');
-  await expect(confirm).toBeFocused();
+  // Enter confirms: the keyboard is on "Xác nhận".
+  await expect(confirm.getByTestId('action-confirm-yes')).toBeFocused();
   await expect(confirm).toContainText('Mở khóa tài khoản');
   await expect(confirm.getByTestId('action-confirm-account')).toContainText(account.displayName);
   await expect(confirm.getByTestId('action-confirm-account')).toContainText(account.username);
@@ -81,7 +82,8 @@ test('unlock: search, verify by SMS, "Mở khóa tài khoản", confirm, "Mở k
 
   await page.getByTestId('case-done').click();
   await expect(page.getByTestId('verify-caller')).toHaveCount(0);
-  await expect(panel.getByTestId('action-verify')).toBeFocused();
+  await expect(page.getByTestId('search-input')).toBeFocused();
+  await expect(page.getByTestId('search-input')).toHaveValue('');
   await expect(panel.getByTestId('action-unlock')).toHaveAttribute('title', 'Cần xác minh người gọi trước');
 
   // The directory agrees.

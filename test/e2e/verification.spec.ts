@@ -112,7 +112,9 @@ test('verify a caller by SMS: send, read the code in the Outbox, type it back, "
   await shot(page.getByTestId('verify-caller'), info, 'case-done-asks');
   await page.getByTestId('case-done').click();
   await expect(page.getByTestId('verify-caller')).toHaveCount(0);
-  await expect(panel.getByTestId('action-verify')).toBeFocused();
+  // The call ended: the next caller starts from an empty search box, the keyboard in it.
+  await expect(page.getByTestId('search-input')).toBeFocused();
+  await expect(page.getByTestId('search-input')).toHaveValue('');
   await expect(panel.getByTestId('action-unlock')).toHaveAttribute('title', 'Cần xác minh người gọi trước');
 });
 

@@ -35,6 +35,8 @@ export const useCaseStore = defineStore('case', () => {
   const busy = ref<CaseBusy>(null);
   const error = ref<ApiError | null>(null);
   const wrong = ref<WrongCode | null>(null);
+  /** Bumped when a case ends with "Kết thúc": the search takes the keyboard back, empty, for the next call. */
+  const finished = ref(0);
   /** Presence: someone else handles the account (who, since when); opening again with takeOver takes it over. */
   const held = ref<{ holder: string; since: string } | null>(null);
 
@@ -277,6 +279,7 @@ export const useCaseStore = defineStore('case', () => {
       return false;
     }
     reset();
+    finished.value++;
     return true;
   }
 
@@ -317,6 +320,7 @@ export const useCaseStore = defineStore('case', () => {
     error,
     wrong,
     held,
+    finished,
     confirming,
     outcome,
     actionError,
