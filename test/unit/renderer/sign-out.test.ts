@@ -26,6 +26,7 @@ const KEPT: Record<string, string> = {
 /** Fields a cleared store keeps, and why: state of a view's life, not of a user. */
 const KEPT_FIELDS: Record<string, Record<string, string>> = {
   'dashboards.ts': { paused: 'whether the dashboards view is open: the view sets it when it mounts and unmounts' },
+  'case.ts': { finished: 'how many calls ended here ("Kết thúc"), for the search box to take the keyboard back: a count, nothing of the caller' },
 };
 
 type AnyStore = { $state: Record<string, unknown> } & Record<string, unknown>;
