@@ -129,6 +129,8 @@ export interface AccountDetail extends AccountSummary {
    * `pwdMustChange: TRUE`): a temporary password would stay usable as it is. Warned before a reset.
    */
   mustChangeNotEnforced: boolean;
+  /** No registered contact a code can go to: the caller needs a supervisor (override), said before a case starts. */
+  noUsableContact: boolean;
 }
 
 export interface SearchResult {

@@ -1,5 +1,5 @@
 import type { AccountDetail, AccountState, AccountSummary, AccountType, SignInBlocker, SignInVerdict } from '../common/dto';
-import { backupEmailContact, mobileContact } from './contacts';
+import { backupEmailContact, hasUsableContact, mobileContact } from './contacts';
 import { maskIdentifier } from './masking';
 import type { DirectoryAccount } from './ports';
 
@@ -114,5 +114,6 @@ export function toAccountDetail(a: DirectoryAccount, now: Date, dialect: string)
         }
       : null,
     mustChangeNotEnforced: p?.mustChangeEnforced === false,
+    noUsableContact: !hasUsableContact(a),
   };
 }

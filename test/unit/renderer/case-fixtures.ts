@@ -122,6 +122,7 @@ export function accountDetail(over: Partial<AccountDetail> = {}, state: Partial<
     socialInsuranceCode: null,
     policy: null,
     mustChangeNotEnforced: false,
+    noUsableContact: false,
     ...over,
   };
   // What the main process says about signing in, from the same state (the domain's rule, OpenLDAP).

@@ -3,6 +3,8 @@ import type { Messages } from '../vi';
 /** English: the account panel and the call: verification, override, actions, contact change. Same keys as the Vietnamese (the type checks it). */
 export const caseMessages: Pick<Messages, 'account' | 'badges' | 'case' | 'override' | 'actions' | 'contact' | 'handover' | 'queue' | 'canSignIn'> = {
   account: {
+    needsSupervisor: "This account has no usable mobile or backup e-mail: no code can be sent, the caller needs a supervisor's check. Open a case, then “Hand to a supervisor” (on one workstation: a supervisor signs in here and continues it).",
+    needsSupervisorHere: "This account has no usable mobile or backup e-mail: no code can be sent. Open a case, then verify instead with the caller's documents.",
     panel: 'Account details',
     loading: 'Loading the account…',
     username: 'Username',

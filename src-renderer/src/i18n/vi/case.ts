@@ -1,6 +1,8 @@
 /** Vietnamese: the account panel and the call: verification, override, actions, contact change. Imports nothing (unit tests load it directly). */
 export const caseMessages = {
   account: {
+    needsSupervisor: 'Tài khoản chưa có số điện thoại hay thư điện tử dự phòng dùng được: không gửi được mã xác nhận, người gọi cần giám sát viên xác minh thay. Mở yêu cầu hỗ trợ rồi “Chuyển giám sát viên” (trên một máy: giám sát viên đăng nhập tại máy này và tiếp tục yêu cầu).',
+    needsSupervisorHere: 'Tài khoản chưa có số điện thoại hay thư điện tử dự phòng dùng được: không gửi được mã xác nhận. Mở yêu cầu hỗ trợ rồi xác minh thay bằng giấy tờ của người gọi.',
     panel: 'Chi tiết tài khoản',
     loading: 'Đang tải thông tin tài khoản…',
     username: 'Tên đăng nhập',
