@@ -360,10 +360,14 @@ describe('secret sweep after a full session through the web harness', () => {
     }
     expect(scan).toMatchObject({ state: 'done' });
     expect(scan.result!.totals.locked).toBeGreaterThan(0);
-    for (const list of ['units', 'locked'] as const) {
-      for (const format of ['csv', 'xlsx'] as const) {
-        await must('dashboards', 'exportScan', { scanId: scan.scanId, list, format, fileName: `bang-dieu-khien-${list}.${format}` });
-      }
+    for (const format of ['csv', 'xlsx'] as const) {
+      await must('dashboards', 'exportScan', { scanId: scan.scanId, list: 'units', format, fileName: `bang-dieu-khien-units.${format}` });
+    }
+    // The auditor sees counts, not names: the locked accounts' list is a supervisor's export.
+    expect(await call('dashboards', 'exportScan', { scanId: scan.scanId, list: 'locked', format: 'csv', fileName: 'x.csv' })).toEqual({ ok: false, error: { code: 'ACTION_NOT_PERMITTED', reason: 'names_withheld' } });
+    await signIn('giamsat01');
+    for (const format of ['csv', 'xlsx'] as const) {
+      await must('dashboards', 'exportScan', { scanId: scan.scanId, list: 'locked', format, fileName: `bang-dieu-khien-locked.${format}` });
     }
     expect(await must('reports', 'monthly', { month: today.slice(0, 7), fileName: 'bao-cao-thang.pdf' })).toMatchObject({ pages: expect.any(Number) });
     await must('session', 'signOut', {});
