@@ -47,4 +47,6 @@ test('unlock of a locked account whose password expired: warned before, amber af
   await expect(reset).toHaveClass(/callout--success/u);
   await expect(reset.getByTestId('action-result-blocked')).toHaveCount(0);
   await shot(page.getByTestId('verify-caller'), info, 'truth-reset-green');
+  await page.getByTestId('case-done').click();
+  await expect(page.getByTestId('verify-caller')).toHaveCount(0);
 });
