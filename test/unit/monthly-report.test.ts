@@ -151,19 +151,19 @@ describe('monthly report PDF', () => {
     ] as const) {
       expect(all).toMatch(new RegExp(`\\d+\\s+${label.replace(/[()]/gu, '\\$&')}\\s+${value}\\n`, 'u'));
     }
-    // By action (ok / error / refused), Vietnamese labels; an unknown action under its own name.
+    // By action (ok / error / refused), every one by its Vietnamese label (never an action's id).
     const page2 = text(path, 2);
     for (const [label, ok, error, refused] of [
-      ['Mở phiên', 45, 0, 0],
-      ['Gửi mã', 45, 0, 0],
-      ['Xác nhận mã', 45, 0, 0],
-      ['Xác minh thay', 1, 0, 0],
-      ['Mở khóa', 12, 2, 0],
+      ['Mở phiên xử lý', 45, 0, 0],
+      ['Gửi mã xác nhận', 45, 0, 0],
+      ['Nhập mã xác nhận', 45, 0, 0],
+      ['Giám sát viên xác minh thay', 1, 0, 0],
+      ['Mở khóa tài khoản', 12, 2, 0],
       ['Đặt lại mật khẩu', 11, 0, 3],
-      ['Đặt lại và mở khóa', 11, 0, 0],
-      ['Cập nhật liên hệ', 11, 0, 0],
-      ['Đóng phiên', 45, 0, 0],
-      ['directory.search', 1, 0, 0],
+      ['Mở khóa và đặt lại mật khẩu', 11, 0, 0],
+      ['Cập nhật thông tin khôi phục', 11, 0, 0],
+      ['Đóng phiên xử lý', 45, 0, 0],
+      ['Tìm tài khoản', 1, 0, 0],
     ] as const) {
       expect(page2).toMatch(new RegExp(`\\n\\s*${label}\\s+${ok}\\s+${error}\\s+${refused}\\n`, 'u'));
     }
