@@ -16,6 +16,8 @@ async function auditStats(deps: Pick<DashboardDeps, 'audit' | 'clock'>, from: st
   const filter = resolveAuditFilter({ from, to, ...(unit ? { unit } : {}) }, deps.clock.now());
   const tally = createAuditTally({ from, to }, unit);
   for await (const rows of deps.audit.scan(filter)) for (const row of rows) tally.add(row);
+  // A unit's rows hold no sign-in (it has no unit): the operators' names are read from the period's sign-ins.
+  if (unit) for await (const rows of deps.audit.scan(resolveAuditFilter({ from, to, action: 'session.signIn', outcome: 'ok' }, deps.clock.now()))) for (const row of rows) tally.learnName(row);
   return tally.result();
 }
 

@@ -100,7 +100,8 @@ export function createSession(deps: SessionDeps): Session {
         if (operator && operator.username !== who.username) {
           await audit.append({ operator: operator.username, action: 'session.signOut', outcome: 'ok', detail: { reason: 'another sign-in' } });
         }
-        await audit.append({ operator: who.username, action: 'session.signIn', outcome: 'ok', target: who.username, detail: { roles: who.roles.join(',') } });
+        // The full name as the directory gives it: reports name operators as a letter does.
+        await audit.append({ operator: who.username, action: 'session.signIn', outcome: 'ok', target: who.username, detail: { roles: who.roles.join(','), name: who.displayName } });
         operator = who;
         since = deps.clock.now();
         lastActive = since.getTime();

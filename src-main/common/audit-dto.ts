@@ -102,7 +102,8 @@ export interface AuditStats {
   /** Cases opened per day, every day of the period. */
   byDay: { day: string; cases: number }[];
   byAction: { action: string; ok: number; error: number; refused: number }[];
-  byOperator: { operator: string; cases: number; actions: number }[];
+  /** `name`: the operator's full name as the directory gave it at their sign-in in the period (null when unknown). */
+  byOperator: { operator: string; name: string | null; cases: number; actions: number }[];
   /** Median time from case opened to case closed, for cases opened and closed in the period. */
   medianHandlingSeconds: number | null;
   casesClosed: number;

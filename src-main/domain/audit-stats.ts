@@ -27,6 +27,8 @@ export function createAuditTally(period: { from: string; to: string }, unit: str
   const byAction = new Map<string, { ok: number; error: number; refused: number }>();
   const byOperator = new Map<string, { cases: number; actions: number }>();
   const opened = new Map<string, number>();
+  /** Operators' full names, from their sign-ins (the directory's display name at the time). */
+  const names = new Map<string, string>();
   const handling: number[] = [];
   const totals: AuditStats['totals'] = { cases: 0, unlock: 0, reset: 0, resetUnlock: 0, contact: 0, override: 0, refused: 0, errors: 0 };
   const operatorOf = (name: string | null) => {
@@ -36,8 +38,15 @@ export function createAuditTally(period: { from: string; to: string }, unit: str
     return o;
   };
 
+  const learnName = (r: AuditEntry): void => {
+    if (r.action === 'session.signIn' && r.outcome === 'ok' && r.operator && typeof r.detail.name === 'string' && r.detail.name !== '') names.set(r.operator, r.detail.name);
+  };
+
   return {
+    /** A sign-in row read only for its name (a unit's report does not count sign-ins, which have no unit). */
+    learnName,
     add(r: AuditEntry): void {
+      learnName(r);
       let a = byAction.get(r.action);
       if (!a) byAction.set(r.action, (a = { ok: 0, error: 0, refused: 0 }));
       a[r.outcome]++;
@@ -74,7 +83,7 @@ export function createAuditTally(period: { from: string; to: string }, unit: str
         totals,
         byDay,
         byAction: [...byAction].map(([action, c]) => ({ action, ...c })).sort((x, y) => x.action.localeCompare(y.action)),
-        byOperator: [...byOperator].map(([operator, c]) => ({ operator, ...c })).sort((x, y) => y.cases - x.cases || x.operator.localeCompare(y.operator)),
+        byOperator: [...byOperator].map(([operator, c]) => ({ operator, name: names.get(operator) ?? null, ...c })).sort((x, y) => y.cases - x.cases || x.operator.localeCompare(y.operator)),
         medianHandlingSeconds: median(handling),
         casesClosed: handling.length,
       };

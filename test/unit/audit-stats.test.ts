@@ -37,8 +37,8 @@ describe('audit tally (dashboards, monthly report)', () => {
     expect(r.medianHandlingSeconds).toBe((3 * 60 + 10 * 60) / 2);
     expect(r.casesClosed).toBe(2);
     expect(r.byOperator).toEqual([
-      { operator: 'tongdai01', cases: 2, actions: 1 },
-      { operator: 'giamsat01', cases: 1, actions: 1 },
+      { operator: 'tongdai01', name: null, cases: 2, actions: 1 },
+      { operator: 'giamsat01', name: null, cases: 1, actions: 1 },
     ]);
     expect(r.byAction.find((a) => a.action === 'account.reset')).toEqual({ action: 'account.reset', ok: 1, error: 0, refused: 1 });
     expect(r.unit).toBe('Sở Nội vụ');
@@ -50,5 +50,20 @@ describe('audit tally (dashboards, monthly report)', () => {
     expect(r.byDay.every((d) => d.cases === 0)).toBe(true);
     expect(r.medianHandlingSeconds).toBeNull();
     expect(r.totals.cases).toBe(0);
+  });
+
+  it("names operators as their sign-ins in the period gave them (the directory's display name), also for a unit's report", () => {
+    const t = createAuditTally({ from: '2026-11-01', to: '2026-11-05' }, 'Sở Nội vụ');
+    // A unit's report does not read sign-ins as rows (they have no unit): only their names.
+    t.learnName(row('2026-11-01T01:00:00Z', 'session.signIn', { unit: null, detail: { roles: 'operator', name: 'Đặng Thu Hà' } }));
+    t.learnName(row('2026-11-01T01:00:00Z', 'session.signIn', { operator: 'x', outcome: 'refused', unit: null, detail: { name: 'Not Taken' } }));
+    t.add(row('2026-11-01T02:00:00Z', 'case.open', { caseId: 'A' }));
+    t.add(row('2026-11-01T02:00:00Z', 'case.open', { caseId: 'B', operator: 'giamsat01' }));
+    const r = t.result();
+    expect(r.byOperator).toEqual([
+      { operator: 'giamsat01', name: null, cases: 1, actions: 0 },
+      { operator: 'tongdai01', name: 'Đặng Thu Hà', cases: 1, actions: 0 },
+    ]);
+    expect(r.byAction.map((a) => a.action)).toEqual(['case.open']);
   });
 });

@@ -68,6 +68,8 @@ function smallReport(): MonthlyReport {
   add(Date.UTC(2026, 10, 16, 3), 'tongdai01', 'directory.search', 'ok', null);
 
   const tally = createAuditTally(NOVEMBER, UNIT);
+  // tongdai01's sign-in gave the directory's full name (a unit's report reads sign-ins for names only).
+  tally.learnName({ seq: 0, at: new Date(Date.UTC(2026, 10, 1, 0)).toISOString(), operator: 'tongdai01', action: 'session.signIn', outcome: 'ok', target: 'tongdai01', unit: null, caseId: null, detail: { roles: 'operator', name: 'Đặng Thu Hà' } });
   for (const r of list) tally.add(r);
   const stats = tally.result();
   // What the PDF must show, worked out by hand: unlock k ≡ 0 (mod 4) → 12 of k = 0…44, the others 11 each;
@@ -172,7 +174,8 @@ describe('monthly report PDF', () => {
     expect(page2).toMatch(/01\/11\s+1\s/u);
     expect(page2).toMatch(/04\/11\s+0\s/u);
     // Operators: 45 calls in turn → 15 each; accounts actions all theirs.
-    expect(page2).toMatch(/tongdai01\s+15\s+15\n/u);
+    expect(page2).toMatch(/Đặng Thu Hà \(tongdai01\)\s+15\s+15\n/u);
+    expect(page2).toMatch(/\s{2}tongdai02\s+15\s+15\n/u);
     expect(page2).toMatch(/Tổng cộng\s+45\s+45\n/u);
   });
 

@@ -222,7 +222,8 @@ function actions(byAction: AuditStats['byAction']): Content {
 
 function operators(byOperator: AuditStats['byOperator']): Content {
   const body: TableCell[][] = [[th('STT'), th('Người thực hiện'), th('Số cuộc gọi'), th('Số thao tác')]];
-  byOperator.forEach((o, i) => body.push([{ text: String(i + 1), alignment: 'center' }, o.operator, num(o.cases), num(o.actions)]));
+  // By full name as a letter names people, the username beside it (what the audit rows say).
+  byOperator.forEach((o, i) => body.push([{ text: String(i + 1), alignment: 'center' }, o.name ? `${o.name} (${o.operator})` : o.operator, num(o.cases), num(o.actions)]));
   if (byOperator.length === 0) body.push(noData(4));
   else {
     const sum = byOperator.reduce((s, o) => ({ cases: s.cases + o.cases, actions: s.actions + o.actions }), { cases: 0, actions: 0 });
