@@ -47,7 +47,11 @@ export interface CaseView {
   attemptsLeft: number;
   /** The code rules in force (the domain's OtpPolicy), for what the screen says: never numbers of its own. */
   policy: CallRules;
-  resend: { availableAt: string | null; remainingToday: number };
+  /**
+   * The next sends: when each channel may send again (null: now, as far as its spacing goes — the
+   * spacing is per channel) and the sends left today, both channels counted together.
+   */
+  resend: { availableAt: Record<VerificationChannel, string | null>; remainingToday: number };
   /** The registered contacts the code can go to (masked), with why one is unusable. */
   channels: { sms: MaskedContact; email: MaskedContact };
   /** The SMS as it will be sent (code shown as ******), with its length and segment count. */

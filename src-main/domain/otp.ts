@@ -14,9 +14,12 @@ export interface OtpPolicy {
    * than this many guesses.
    */
   maxWrong: number;
-  /** Sends to one account at least this far apart (seed 001: "cách nhau 5 phút"). */
+  /**
+   * Sends to one account by one channel at least this far apart (seed 001: "cách nhau 5 phút"): the
+   * spacing is per channel, so an SMS that does not arrive can be followed at once by an e-mail.
+   */
   minIntervalMs: number;
-  /** Sends to one account per Asia/Ho_Chi_Minh day (seed 001: "tối đa 2 lần 1 ngày"). */
+  /** Sends to one account per Asia/Ho_Chi_Minh day, both channels counted (seed 001: "tối đa 2 lần 1 ngày"). */
   maxPerDay: number;
 }
 
@@ -62,12 +65,13 @@ export interface StoredCode {
 export type Reservation = { ok: true; id: number } | { ok: false; reason: 'too_soon' | 'daily_limit' | 'attempts_exhausted'; retryAt: Date };
 
 /**
- * The sends to an account the store counts: today's (VN day) and the last one, whatever its day; with a
- * reservation also the day's wrong entries (read in the same transaction as the sends).
+ * The sends to an account the store counts: today's (VN day, both channels) and the last one by each
+ * channel, whatever its day; with a reservation also the day's wrong entries (read in the same transaction
+ * as the sends). A send recorded before channels were counted apart is the last send of both.
  */
 export interface SendStats {
   today: number;
-  lastSentAt: Date | null;
+  lastSentAt: Record<OtpChannel, Date | null>;
   wrongToday?: number;
 }
 
@@ -75,13 +79,16 @@ export type SendDecision = { ok: true } | { ok: false; reason: 'too_soon' | 'dai
 
 /**
  * The seeds' send rule, in one place: at most `maxPerDay` sends to an account per Asia/Ho_Chi_Minh day,
- * at least `minIntervalMs` apart. A store applies it to its own counts inside one transaction (so two
- * operators racing for one account cannot both pass); the UI's countdown is read from it too.
+ * both channels counted together; sends by one channel at least `minIntervalMs` apart (switching to the
+ * other channel is not held back by the first one's spacing). A store applies it to its own counts inside
+ * one transaction (so two operators racing for one account cannot both pass); the UI's countdown per
+ * channel is read from it too.
  */
-export function sendDecision(stats: SendStats, now: Date, policy: OtpPolicy): SendDecision {
+export function sendDecision(stats: SendStats, channel: OtpChannel, now: Date, policy: OtpPolicy): SendDecision {
   if (stats.today >= policy.maxPerDay) return { ok: false, reason: 'daily_limit', retryAt: nextVnMidnight(now) };
-  if (stats.lastSentAt && now.getTime() - stats.lastSentAt.getTime() < policy.minIntervalMs) {
-    return { ok: false, reason: 'too_soon', retryAt: new Date(stats.lastSentAt.getTime() + policy.minIntervalMs) };
+  const last = stats.lastSentAt[channel];
+  if (last && now.getTime() - last.getTime() < policy.minIntervalMs) {
+    return { ok: false, reason: 'too_soon', retryAt: new Date(last.getTime() + policy.minIntervalMs) };
   }
   return { ok: true };
 }
@@ -95,7 +102,7 @@ export interface OtpStore {
    * Takes one send slot for the account if `decide` allows it, given the account's counts read in the
    * same transaction (the rule is the domain's: sendDecision): two workstations never both get the last.
    */
-  reserveSend(accountKey: string, now: Date, dayKey: string, decide: (stats: SendStats) => SendDecision): Promise<Reservation>;
+  reserveSend(accountKey: string, channel: OtpChannel, now: Date, dayKey: string, decide: (stats: SendStats) => SendDecision): Promise<Reservation>;
   /** The relay refused: give the slot back (a failed send uses no quota). */
   releaseSend(reservationId: number): Promise<void>;
   /** The relay accepted: the code becomes the case's current code (the previous one is replaced). */
@@ -127,8 +134,9 @@ export function normalizeCode(input: string): string | null {
 export type VerifyOutcome = { verified: true } | { verified: false; attemptsLeft: number };
 
 export interface ResendInfo {
-  /** When the next send to this account is allowed (null: now). */
-  availableAt: Date | null;
+  /** When the next send to this account by each channel is allowed (null: now, as far as spacing goes). */
+  availableAt: Record<OtpChannel, Date | null>;
+  /** Sends left today, both channels together. */
   remainingToday: number;
 }
 
@@ -147,13 +155,13 @@ export class OtpService {
     return String(this.random.int(1_000_000)).padStart(6, '0');
   }
 
-  /** Reserves a send slot or throws OTP_TOO_SOON / OTP_DAILY_LIMIT. */
-  async reserve(accountKey: string): Promise<number> {
+  /** Reserves a send slot by a channel or throws OTP_TOO_SOON / OTP_DAILY_LIMIT / OTP_ATTEMPTS_EXHAUSTED. */
+  async reserve(accountKey: string, channel: OtpChannel): Promise<number> {
     const now = this.clock.now();
     // The day's wrong entries are read with the sends, in the reservation's own transaction: no code goes
     // to an account whose tries are used up today, whichever workstation asks.
-    const r = await this.store.reserveSend(accountKey, now, vnDayKey(now), (stats) =>
-      (stats.wrongToday ?? 0) >= this.policy.maxWrong ? { ok: false, reason: 'attempts_exhausted', retryAt: nextVnMidnight(now) } : sendDecision(stats, now, this.policy),
+    const r = await this.store.reserveSend(accountKey, channel, now, vnDayKey(now), (stats) =>
+      (stats.wrongToday ?? 0) >= this.policy.maxWrong ? { ok: false, reason: 'attempts_exhausted', retryAt: nextVnMidnight(now) } : sendDecision(stats, channel, now, this.policy),
     );
     if (r.ok) return r.id;
     if (r.reason === 'attempts_exhausted') throw new HelpdeskError('OTP_ATTEMPTS_EXHAUSTED', { detail: r.retryAt.toISOString() });
@@ -243,8 +251,11 @@ export class OtpService {
   }
 
   private resendOf(stats: SendStats, now: Date): ResendInfo {
-    const next = sendDecision(stats, now, this.policy);
-    return { availableAt: next.ok ? null : next.retryAt, remainingToday: Math.max(0, this.policy.maxPerDay - stats.today) };
+    const at = (channel: OtpChannel) => {
+      const next = sendDecision(stats, channel, now, this.policy);
+      return next.ok ? null : next.retryAt;
+    };
+    return { availableAt: { sms: at('sms'), email: at('email') }, remainingToday: Math.max(0, this.policy.maxPerDay - stats.today) };
   }
 }
 

@@ -77,6 +77,7 @@ test('unlock: search, verify by SMS, "Mở khóa tài khoản", confirm, "Mở k
   await expect(page.getByTestId('result-row').filter({ hasText: account.username }).getByTestId('badge-locked')).toHaveCount(0);
   // After an action only "Kết thúc" closes the case.
   await expect(page.getByTestId('case-back')).toHaveCount(0);
+  await expect(page.getByTestId('case-abandon')).toHaveCount(0);
   await shot(page, info, 'unlock-result');
   await shot(panel, info, 'unlock-result-panel');
 
@@ -159,7 +160,7 @@ test('an administratively disabled account: verified, unlock is refused with the
   await page.getByTestId('action-confirm-no').click();
   await expect(page.getByTestId('action-confirm')).toHaveCount(0);
   await expect(page.getByTestId('case-verified')).toContainText('Đã xác thực');
-  await page.getByTestId('case-back').click();
+  await page.getByTestId('case-abandon').click();
   await expect(page.getByTestId('verify-caller')).toHaveCount(0);
 });
 
@@ -187,6 +188,6 @@ test('the verification runs out: the confirmation closes, both actions say "Phi�
   // Nothing was done: the lock is still there.
   await expect(panel.getByTestId('account-badges').getByTestId('badge-locked')).toBeVisible();
   await shot(page, info, 'actions-expired');
-  await page.getByTestId('case-back').click();
+  await page.getByTestId('case-abandon').click();
   await expect(page.getByTestId('verify-caller')).toHaveCount(0);
 });

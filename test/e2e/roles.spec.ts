@@ -55,7 +55,7 @@ test('operator: an account with no usable contact needs a supervisor (no overrid
   await expect(page.getByTestId('override-start')).toHaveCount(0);
   await expect(page.getByTestId('override-unreachable')).toHaveCount(0);
   await shot(page.getByTestId('verify-caller'), info, 'roles-operator-needs-supervisor');
-  await page.getByTestId('case-back').click();
+  await page.getByTestId('case-abandon').click();
   await expect(page.getByTestId('verify-caller')).toHaveCount(0);
 
   // A caller with a mobile: verified by SMS; the reset is a plain reset (no unlock-too for an operator).
@@ -70,7 +70,7 @@ test('operator: an account with no usable contact needs a supervisor (no overrid
   await expect(confirm).not.toContainText('Đồng thời mở khóa');
   await shot(page.getByTestId('verify-caller'), info, 'roles-operator-reset-confirm');
   await confirm.getByTestId('action-confirm-no').click();
-  await page.getByTestId('case-back').click();
+  await page.getByTestId('case-abandon').click();
   await expect(page.getByTestId('verify-caller')).toHaveCount(0);
 });
 

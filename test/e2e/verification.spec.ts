@@ -1,5 +1,5 @@
 import { expect, type APIRequestContext, type Page, test } from '@playwright/test';
-import { codeIn, outbox, shot, signIn, signOutBeforeEach, token } from './support';
+import { codeIn, openAccount as openByUsername, outbox, shot, signIn, signOutBeforeEach, token, unusedNguyens } from './support';
 
 // Codes are limited to 2 sends per account per day, 5 minutes apart, counted in a database that lives
 // for the whole E2E run: every test here uses its own account, once.
@@ -53,7 +53,7 @@ test('verify a caller by SMS: send, read the code in the Outbox, type it back, "
   const preview = page.getByTestId('sms-preview');
   await expect(preview).toContainText('******');
   await expect(preview).toContainText(/\d+ ký tự · 1 tin nhắn \(GSM-7\)/u);
-  await expect(page.getByTestId('resend-info')).toContainText('Mã xác nhận gửi cách nhau 5 phút, tối đa 2 lần 1 ngày');
+  await expect(page.getByTestId('resend-info')).toContainText('Mỗi kênh gửi mã OTP cách nhau 5 phút; tối đa 2 lần 1 ngày cho cả hai kênh');
   await expect(page.getByTestId('resend-info')).toContainText('còn 2 lần hôm nay');
   await shot(page.getByTestId('verify-caller'), info, 'case-channel');
   await page.getByTestId('send-code').click();
@@ -151,8 +151,8 @@ test('wrong codes count down 4, 3, 2; the resend waits with its countdown and "c
   await expect(page.getByTestId('resend-info')).toContainText('còn 1 lần hôm nay');
   await expect(page.getByTestId('case-verified')).toHaveCount(0);
 
-  // "Quay lại" abandons the case and returns to the account panel.
-  await page.getByTestId('case-back').click();
+  // "Hủy yêu cầu hỗ trợ" abandons the case and returns to the account panel.
+  await page.getByTestId('case-abandon').click();
   await expect(page.getByTestId('verify-caller')).toHaveCount(0);
   await expect(page.getByTestId('action-verify')).toBeVisible();
 });
@@ -219,8 +219,65 @@ test('the countdown reaches 0: "Mã đã hết hạn"; a resend the server refus
   await expect(page.getByTestId('resend-code')).toBeEnabled();
   await expect(page.getByTestId('resend-code')).toHaveText('Gửi lại mã OTP');
   await page.getByTestId('resend-code').click();
-  await expect(page.getByTestId('verify-error')).toContainText('Mã xác nhận gửi cách nhau 5 phút');
+  await expect(page.getByTestId('verify-error')).toContainText('Mỗi kênh gửi mã OTP cách nhau 5 phút');
   await shot(page.getByTestId('verify-caller'), info, 'case-code-expired');
-  await page.getByTestId('case-back').click();
+  await page.getByTestId('case-abandon').click();
   await expect(page.getByTestId('action-verify')).toBeFocused();
+});
+
+test('the SMS does not arrive: "Quay lại" goes one step back, the e-mail voids the SMS code, abandoning is its own button', async ({ page }, info) => {
+  await signIn(page);
+  const account = (await unusedNguyens(page.request, (a) => a.backupEmail.status === 'present' && !a.state.disabled)).at(0);
+  expect(account, 'an unused "nguyen" account with a mobile and a backup e-mail').toBeDefined();
+  await openByUsername(page, account!);
+  await startCase(page, 'Quên mật khẩu, SMS không đến — phiếu E2E-005');
+  await page.getByTestId('send-code').click();
+  await expect(page.getByTestId('code-sent-to')).toContainText(`Đã gửi tới ${account!.mobile.masked!}`);
+
+  // One step back: the channels again, the SMS code standing; the SMS waits its own spacing.
+  await page.getByTestId('case-back').click();
+  await expect(page.getByTestId('verify-caller')).toHaveCount(1);
+  await expect(page.getByTestId('code-stands')).toContainText('Mã OTP đã gửi qua SMS lúc');
+  await expect(page.getByTestId('channel-sms').getByRole('radio')).toBeChecked();
+  await expect(page.getByTestId('send-code')).toBeDisabled();
+  await expect(page.getByTestId('send-code')).toContainText(/Gửi lại sau 0[45]:\d\d/u);
+  await shot(page.getByTestId('verify-caller'), info, 'case-back-to-channels');
+  // "Quay lại" there returns to the code, as it was.
+  await page.getByTestId('case-back').click();
+  await expect(page.getByTestId('code-input')).toBeVisible();
+  await page.getByTestId('case-back').click();
+
+  // The other channel: not held back by the SMS's spacing; told, before sending, that the SMS code is voided.
+  await page.getByTestId('channel-email').click();
+  await expect(page.getByTestId('code-voided-by-send')).toContainText('Gửi qua kênh khác sẽ hủy mã đó');
+  await expect(page.getByTestId('send-code')).toBeEnabled();
+  await expect(page.getByTestId('send-code')).toHaveText('Gửi mã OTP qua thư điện tử');
+  await expect(page.getByTestId('resend-info')).toContainText('cho cả hai kênh · còn 1 lần hôm nay');
+  await shot(page.getByTestId('verify-caller'), info, 'case-switch-channel');
+  await page.getByTestId('send-code').click();
+  await expect(page.getByTestId('code-sent-to')).toContainText(`Đã gửi tới ${account!.backupEmail.masked!}`);
+  // Both channels counted for the day: no third send, by either.
+  await expect(page.getByTestId('resend-info')).toContainText('đã hết lượt hôm nay');
+
+  const messages = await outbox(page.request, 50);
+  const sms = messages.find((m) => m.channel === 'sms' && codeIn(m.text) !== undefined && m.to.endsWith(account!.mobile.masked!.slice(-2)));
+  const [local, domain] = account!.backupEmail.masked!.split('@') as [string, string];
+  const mail = messages.find((m) => m.channel === 'email' && codeIn(m.text) !== undefined && m.to.startsWith(local.slice(0, 2)) && m.to.endsWith(`@${domain}`));
+  expect(sms && mail, 'the SMS and the e-mail with their codes').toBeTruthy();
+  const smsCode = codeIn(sms!.text)!;
+  const mailCode = codeIn(mail!.text)!;
+  // The SMS's code no longer verifies (unless the two codes happen to be equal, one in a million).
+  if (smsCode !== mailCode) {
+    await page.getByTestId('code-input').fill(smsCode);
+    await page.getByTestId('verify-code').click();
+    await expect(page.getByTestId('verify-error')).toContainText('Mã không đúng');
+  }
+  await page.getByTestId('code-input').fill(mailCode);
+  await page.getByTestId('verify-code').click();
+  await expect(page.getByTestId('case-verified')).toContainText('Đã xác thực');
+
+  // Abandoning is explicit, and it closes the case.
+  await expect(page.getByTestId('case-abandon')).toHaveText('Hủy yêu cầu hỗ trợ');
+  await page.getByTestId('case-abandon').click();
+  await expect(page.getByTestId('verify-caller')).toHaveCount(0);
 });

@@ -43,7 +43,7 @@ async function main(): Promise<void> {
     const otp = new OtpService(new PgOtpStore(pool), clock, cryptoRandom, new HmacCodeHasher(Buffer.from(env('TEAM_OTP_KEY'), 'hex')));
     await waitForGo();
     try {
-      const reservation = await otp.reserve(accountKey);
+      const reservation = await otp.reserve(accountKey, 'sms');
       const code = otp.generate();
       await otp.commit(reservation, caseId, accountKey, 'sms', code);
       process.stdout.write(`${JSON.stringify({ ok: true, caseId, code })}\n`);

@@ -251,7 +251,7 @@ async function relayFault(kind: 'sms' | 'smtp' | 'smpp', username: string, f: Re
   record(kind, f.name, code, ms, {
     ...answerChecks(code, (x) => x === f.expected, f.expected, ms, f.timeoutMs + MARGIN_MS),
     'case still open after the failed send': after.status === 'open',
-    'the failed send used no quota': after.resend.remainingToday === 2 && after.resend.availableAt === null,
+    'the failed send used no quota': after.resend.remainingToday === 2 && after.resend.availableAt.sms === null,
     'audited: code.send error with the code': row?.action === 'code.send' && row.outcome === 'error' && row.detail.code === f.expected,
     'a send works once the relay is healed': sent.ok && sent.value.status === 'code-sent',
     'the healed send used one slot': sent.ok && sent.value.resend.remainingToday === 1,

@@ -177,16 +177,32 @@ describe('counters exact across the team', () => {
     const service = async (name: string) => new OtpService(new PgOtpStore(await workstation(name)), clock, cryptoRandom, new HmacCodeHasher(otpKey));
     const [a, b, c] = [await service('ws-a'), await service('ws-b'), await service('ws-c')];
     const account = `id:cap-${Date.now()}`;
-    await a.commit(await a.reserve(account), 'case-a', account, 'sms', a.generate());
+    await a.commit(await a.reserve(account, 'sms'), 'case-a', account, 'sms', a.generate());
     now = new Date(now.getTime() + 5 * 60_000);
-    await b.commit(await b.reserve(account), 'case-b', account, 'sms', b.generate());
+    await b.commit(await b.reserve(account, 'sms'), 'case-b', account, 'sms', b.generate());
     now = new Date(now.getTime() + 5 * 60_000);
-    expect(await codeOf(c.reserve(account))).toBe('OTP_DAILY_LIMIT');
+    expect(await codeOf(c.reserve(account, 'sms'))).toBe('OTP_DAILY_LIMIT');
     expect((await c.resendInfo(account)).remainingToday).toBe(0);
     // The next VN day (midnight +07:00) the account may receive codes again.
     now = new Date('2026-12-07T17:00:01Z');
     expect(vnDayKey(now)).toBe('2026-12-08');
-    expect(await codeOf(c.reserve(account))).toBe('ok');
+    expect(await codeOf(c.reserve(account, 'sms'))).toBe('ok');
+  });
+
+  it('the spacing is per channel across workstations: an e-mail from B right after an SMS from A; the third send, by either, refused', async () => {
+    let now = new Date('2026-12-07T02:00:00Z');
+    const clock = { now: () => now };
+    const service = async (name: string) => new OtpService(new PgOtpStore(await workstation(name)), clock, cryptoRandom, new HmacCodeHasher(otpKey));
+    const [a, b] = [await service('ws-a'), await service('ws-b')];
+    const account = `id:channels-${Date.now()}`;
+    await a.commit(await a.reserve(account, 'sms'), 'case-ch', account, 'sms', a.generate());
+    now = new Date(now.getTime() + 60_000);
+    expect(await codeOf(b.reserve(account, 'sms'))).toBe('OTP_TOO_SOON');
+    expect((await b.resendInfo(account)).availableAt).toEqual({ sms: new Date('2026-12-07T02:05:00Z'), email: null });
+    await b.commit(await b.reserve(account, 'email'), 'case-ch', account, 'email', b.generate());
+    now = new Date(now.getTime() + 10 * 60_000);
+    expect(await codeOf(a.reserve(account, 'sms'))).toBe('OTP_DAILY_LIMIT');
+    expect(await codeOf(a.reserve(account, 'email'))).toBe('OTP_DAILY_LIMIT');
   });
 
   it('a code sent from A is verified on B; wrong codes count across workstations and the 6th attempt finds the code void', async () => {
@@ -195,7 +211,7 @@ describe('counters exact across the team', () => {
     const b = new OtpService(new PgOtpStore(await workstation('ws-b')), clock, cryptoRandom, new HmacCodeHasher(otpKey));
     const account = `id:wrong-${Date.now()}`;
     const code = a.generate();
-    await a.commit(await a.reserve(account), 'case-w', account, 'sms', code);
+    await a.commit(await a.reserve(account, 'sms'), 'case-w', account, 'sms', code);
     const wrong = code === '000000' ? '111111' : '000000';
     const left: number[] = [];
     for (let i = 0; i < 5; i++) {
@@ -206,12 +222,12 @@ describe('counters exact across the team', () => {
     expect(await codeOf(b.verify('case-w', code))).toBe('OTP_VOID');
     // …and the account's tries are used up today on every workstation: no new code from a third.
     const c = new OtpService(new PgOtpStore(await workstation('ws-c')), clock, cryptoRandom, new HmacCodeHasher(otpKey));
-    expect(await codeOf(c.reserve(account))).toBe('OTP_ATTEMPTS_EXHAUSTED');
+    expect(await codeOf(c.reserve(account, 'sms'))).toBe('OTP_ATTEMPTS_EXHAUSTED');
 
     // The right code on the other workstation: verified once, and only once.
     const account2 = `id:handoff-${Date.now()}`;
     const code2 = a.generate();
-    await a.commit(await a.reserve(account2), 'case-h', account2, 'sms', code2);
+    await a.commit(await a.reserve(account2, 'sms'), 'case-h', account2, 'sms', code2);
     const both = await Promise.all([codeOf(b.verify('case-h', code2)), codeOf(a.verify('case-h', code2))]);
     expect(both.sort()).toEqual(['OTP_USED', 'ok']);
   });

@@ -114,7 +114,7 @@ describe('caller verification over real relays', () => {
       const r = await runtime.api.cases.sendCode({ caseId: c.id, channel: 'sms' });
       expect(r.ok ? 'ok' : r.error.code).toBe(code);
       const now = await runtime.api.cases.get({ caseId: c.id });
-      expect(now.ok && now.value.resend).toEqual({ availableAt: null, remainingToday: 2 });
+      expect(now.ok && now.value.resend).toEqual({ availableAt: { sms: null, email: null }, remainingToday: 2 });
     }
     // A timeout is not a refusal: the gateway took the SMS but answered too late. The code stands and its
     // send counts (the caller may be reading it); the operator is told to ask.

@@ -172,7 +172,7 @@ describe('case flow', () => {
       status: 'open',
       reason: 'Phiếu #123: quên mật khẩu',
       channels: { sms: { status: 'present', masked: '09*****98' }, email: { status: 'present', masked: 'an***@gmail.com' } },
-      resend: { availableAt: null, remainingToday: 2 },
+      resend: { availableAt: { sms: null, email: null }, remainingToday: 2 },
       attemptsLeft: 5,
     });
     expect(c.smsPreview).toMatchObject({ encoding: 'GSM-7', segments: 1 });
@@ -216,12 +216,27 @@ describe('case flow', () => {
     expect(m!.html).toContain('Nguyễn Văn An');
   });
 
+  it('switching channel while a code is live: no wait for the other channel, the first code is void once the new one went, the row says so', async () => {
+    const s = setup();
+    const c = await signedIn(s);
+    await s.api.cases.sendCode({ caseId: c.id, channel: 'sms' });
+    const smsCode = codeFrom(s.sent.at(-1)!.text);
+    now = new Date(T0.getTime() + 60_000);
+    expect(await s.api.cases.sendCode({ caseId: c.id, channel: 'sms' })).toMatchObject({ ok: false, error: { code: 'OTP_TOO_SOON' } });
+    const switched = await s.api.cases.sendCode({ caseId: c.id, channel: 'email' });
+    expect(switched).toMatchObject({ ok: true, value: { status: 'code-sent', channel: 'email', resend: { remainingToday: 0 } } });
+    expect(s.audit.filter((a) => a.action === 'code.send' && a.outcome === 'ok').map((a) => a.detail?.voided ?? null)).toEqual([null, 'sms']);
+    const mailCode = codeFrom(s.outbox.list(1)[0]!.text);
+    if (mailCode !== smsCode) expect(await s.api.cases.verifyCode({ caseId: c.id, code: smsCode })).toMatchObject({ ok: true, value: { verified: false } });
+    expect(await s.api.cases.verifyCode({ caseId: c.id, code: mailCode })).toMatchObject({ ok: true, value: { verified: true } });
+  });
+
   it('a relay refusal is a clear error, uses no quota, and is audited', async () => {
     const s = setup({ failSms: new HelpdeskError('RELAY_UNREACHABLE', { detail: 'ECONNREFUSED' }) });
     const c = await signedIn(s);
     expect(await s.api.cases.sendCode({ caseId: c.id, channel: 'sms' })).toEqual({ ok: false, error: { code: 'RELAY_UNREACHABLE', detail: 'ECONNREFUSED' } });
     const again = await s.api.cases.get({ caseId: c.id });
-    expect(again.ok && again.value.resend).toEqual({ availableAt: null, remainingToday: 2 });
+    expect(again.ok && again.value.resend).toEqual({ availableAt: { sms: null, email: null }, remainingToday: 2 });
     expect(s.audit.at(-1)).toMatchObject({ action: 'code.send', outcome: 'error', detail: { code: 'RELAY_UNREACHABLE', destination: '09*****98' } });
   });
 
@@ -236,7 +251,7 @@ describe('case flow', () => {
     const c = await signedIn(s);
     const sent = await s.api.cases.sendCode({ caseId: c.id, channel: 'sms' });
     expect(sent).toMatchObject({ ok: true, value: { status: 'code-sent', codeDelivery: 'unknown', resend: { remainingToday: 1 } } });
-    expect(sent.ok && sent.value.resend.availableAt).toBe(new Date(T0.getTime() + 5 * 60_000).toISOString());
+    expect(sent.ok && sent.value.resend.availableAt.sms).toBe(new Date(T0.getTime() + 5 * 60_000).toISOString());
     expect(s.audit.at(-1)).toMatchObject({ action: 'code.send', outcome: 'error', detail: { code: 'RELAY_TIMEOUT', slotKept: true } });
     // The caller did get it: the code reads back and verifies the case.
     const v = await s.api.cases.verifyCode({ caseId: c.id, code: codeFrom(lost!.text) });

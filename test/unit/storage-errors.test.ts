@@ -82,7 +82,7 @@ describe('the stores when the database cannot grow', () => {
       const log = new SqliteAuditLog(ro, clock, key);
       expect(await codeOf(() => log.append({ operator: null, action: 'session.signIn', outcome: 'refused', detail: {} }))).toMatch(/^STORAGE_ERROR SQLITE_READONLY/u);
       const otp = new SqliteOtpStore(ro);
-      expect(await codeOf(() => otp.reserveSend('id:x', clock.now(), '2026-11-23', (stats) => sendDecision(stats, clock.now(), DEFAULT_OTP_POLICY)))).toMatch(/^STORAGE_ERROR SQLITE_READONLY/u);
+      expect(await codeOf(() => otp.reserveSend('id:x', 'sms', clock.now(), '2026-11-23', (stats) => sendDecision(stats, 'sms', clock.now(), DEFAULT_OTP_POLICY)))).toMatch(/^STORAGE_ERROR SQLITE_READONLY/u);
     } finally {
       ro.close();
     }

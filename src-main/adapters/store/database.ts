@@ -102,6 +102,9 @@ const MIGRATIONS: readonly string[] = [
   // 5: the audit view filtered by action and outcome (every refused unlock, every code.send ok) reads an
   // index that holds both, newest first, instead of the action's rows one by one (100 ms on 1M rows)
   `CREATE INDEX audit_action_outcome ON audit (action, outcome, seq);`,
+  // 6: sends counted per channel for the spacing (the daily cap counts both); a send recorded before has
+  // no channel and counts as the last send of both
+  `ALTER TABLE otp_sends ADD COLUMN channel TEXT CHECK (channel IN ('sms', 'email'));`,
 ];
 
 /** Opens (and migrates) the app database: WAL journal, synchronous FULL so an audit row survives a crash. */

@@ -1,4 +1,4 @@
-import type { OtpStore, Reservation, SendDecision, SendStats, StoredCode } from '../../domain/otp';
+import type { OtpChannel, OtpStore, Reservation, SendDecision, SendStats, StoredCode } from '../../domain/otp';
 import { type Db, writing } from './database';
 
 interface CodeRow {
@@ -24,14 +24,14 @@ const date = (ms: number | null) => (ms === null ? null : new Date(ms));
 export class SqliteOtpStore implements OtpStore {
   constructor(private readonly db: Db) {}
 
-  async reserveSend(accountKey: string, now: Date, dayKey: string, decide: (stats: SendStats) => SendDecision): Promise<Reservation> {
+  async reserveSend(accountKey: string, channel: OtpChannel, now: Date, dayKey: string, decide: (stats: SendStats) => SendDecision): Promise<Reservation> {
     const run = this.db.transaction((): Reservation => {
       // Counted and decided in one IMMEDIATE transaction: no other writer can slip a send in between.
       const decision = decide({ ...this.stats(accountKey, dayKey), wrongToday: this.wrong(accountKey, dayKey) });
       if (!decision.ok) return decision;
       const r = this.db
-        .prepare(`INSERT INTO otp_sends (account_key, day, at_ms, state) VALUES (?, ?, ?, 'reserved')`)
-        .run(accountKey, dayKey, now.getTime());
+        .prepare(`INSERT INTO otp_sends (account_key, channel, day, at_ms, state) VALUES (?, ?, ?, ?, 'reserved')`)
+        .run(accountKey, channel, dayKey, now.getTime());
       return { ok: true, id: Number(r.lastInsertRowid) };
     });
     return writing(() => run.immediate());
@@ -119,9 +119,13 @@ export class SqliteOtpStore implements OtpStore {
     const today = this.db
       .prepare(`SELECT COUNT(*) AS n FROM otp_sends WHERE account_key = ? AND day = ? AND state != 'released'`)
       .get(accountKey, dayKey) as { n: number };
-    const last = this.db.prepare(`SELECT MAX(at_ms) AS at FROM otp_sends WHERE account_key = ? AND state != 'released'`).get(accountKey) as {
-      at: number | null;
-    };
-    return { today: today.n, lastSentAt: date(last.at) };
+    // A send with no channel (recorded before channels were counted apart) is the last of both.
+    const last = this.db
+      .prepare(
+        `SELECT MAX(CASE WHEN channel IS NOT 'email' THEN at_ms END) AS sms, MAX(CASE WHEN channel IS NOT 'sms' THEN at_ms END) AS email
+         FROM otp_sends WHERE account_key = ? AND state != 'released'`,
+      )
+      .get(accountKey) as { sms: number | null; email: number | null };
+    return { today: today.n, lastSentAt: { sms: date(last.sms), email: date(last.email) } };
   }
 }

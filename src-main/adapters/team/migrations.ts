@@ -8,7 +8,7 @@ import { GENESIS_HASH } from '../store/audit-chain';
  * workstation checks the version when it connects and refuses a database it does not know (another
  * app's), an older schema (migrate first) or a newer one (update the app first).
  */
-export const TEAM_SCHEMA_VERSION = 5;
+export const TEAM_SCHEMA_VERSION = 6;
 
 /** What marks a database as Helpdesk's team store (helpdesk_meta.app). */
 export const TEAM_APP_MARK = 'helpdesk-team-store';
@@ -246,6 +246,9 @@ const STEPS: readonly ((app: string) => string)[] = [
     REVOKE ALL ON FUNCTION helpdesk_audit_purge(bigint), helpdesk_audit_purge_floor() FROM PUBLIC;
     GRANT EXECUTE ON FUNCTION helpdesk_audit_purge(bigint), helpdesk_audit_purge_floor() TO ${app};
   `,
+  // 6: sends counted per channel for the spacing (the daily cap counts both); a send recorded before has
+  // no channel and counts as the last send of both
+  () => `ALTER TABLE otp_sends ADD COLUMN channel text CHECK (channel IN ('sms', 'email'));`,
 ];
 
 const ROLE_NAME = /^[a-z_][a-z0-9_]{0,62}$/u;

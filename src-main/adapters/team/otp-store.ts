@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import type { OtpStore, Reservation, SendDecision, SendStats, StoredCode } from '../../domain/otp';
+import type { OtpChannel, OtpStore, Reservation, SendDecision, SendStats, StoredCode } from '../../domain/otp';
 import type { TeamPool } from './pool';
 
 interface CodeRow {
@@ -23,7 +23,7 @@ interface CodeRow {
 export class PgOtpStore implements OtpStore {
   constructor(private readonly pool: TeamPool) {}
 
-  async reserveSend(accountKey: string, now: Date, dayKey: string, decide: (stats: SendStats) => SendDecision): Promise<Reservation> {
+  async reserveSend(accountKey: string, channel: OtpChannel, now: Date, dayKey: string, decide: (stats: SendStats) => SendDecision): Promise<Reservation> {
     // Two round trips while the account is locked: the lock and the counts with the transaction's start,
     // then the slot and the commit together (values as literals escaped by the client library).
     return this.pool.read(async (c) => {
@@ -32,18 +32,18 @@ export class PgOtpStore implements OtpStore {
       const opened = (await c.query(
         `BEGIN; SELECT pg_advisory_xact_lock(hashtextextended(${c.escapeLiteral(`otp:${accountKey}`)}, 0));
          SELECT (SELECT count(*) FROM otp_sends WHERE account_key = ${k} AND day = ${d} AND state <> 'released') AS today,
-                (SELECT max(at) FROM otp_sends WHERE account_key = ${k} AND state <> 'released') AS last,
+                ${LAST_BY_CHANNEL(k)},
                 (SELECT count FROM otp_wrong WHERE account_key = ${k} AND day = ${d}) AS wrong`,
-      )) as unknown as pg.QueryResult<{ today: string; last: Date | null; wrong: number | null }>[];
+      )) as unknown as pg.QueryResult<LastRow & { today: string; wrong: number | null }>[];
       try {
         const row = opened[2]!.rows[0]!;
-        const decision = decide({ today: Number(row.today), lastSentAt: row.last, wrongToday: row.wrong ?? 0 });
+        const decision = decide({ today: Number(row.today), lastSentAt: lastOf(row), wrongToday: row.wrong ?? 0 });
         if (!decision.ok) {
           await c.query('ROLLBACK');
           return decision;
         }
         const done = (await c.query(
-          `INSERT INTO otp_sends (account_key, day, at, state) VALUES (${k}, ${d}, ${c.escapeLiteral(now.toISOString())}, 'reserved') RETURNING id; COMMIT`,
+          `INSERT INTO otp_sends (account_key, channel, day, at, state) VALUES (${k}, ${c.escapeLiteral(channel)}, ${d}, ${c.escapeLiteral(now.toISOString())}, 'reserved') RETURNING id; COMMIT`,
         )) as unknown as pg.QueryResult<{ id: string }>[];
         return { ok: true, id: Number(done[0]!.rows[0]!.id) };
       } catch (err) {
@@ -117,16 +117,16 @@ export class PgOtpStore implements OtpStore {
   async accountState(accountKey: string, dayKey: string, caseId: string): Promise<{ stats: SendStats; wrongToday: number; code: StoredCode | null }> {
     // One round trip for a case view: the sends, the day's wrong entries and the case's code.
     const r = await this.pool.read((c) =>
-      c.query<{ today: string; last: Date | null; wrong: number | null; code: CodeRow | null }>(
+      c.query<LastRow & { today: string; wrong: number | null; code: CodeRow | null }>(
         `SELECT (SELECT count(*) FROM otp_sends WHERE account_key = $1 AND day = $2 AND state <> 'released') AS today,
-                (SELECT max(at) FROM otp_sends WHERE account_key = $1 AND state <> 'released') AS last,
+                ${LAST_BY_CHANNEL('$1')},
                 (SELECT count FROM otp_wrong WHERE account_key = $1 AND day = $2) AS wrong,
                 (SELECT row_to_json(c) FROM otp_codes c WHERE case_id = $3) AS code`,
         [accountKey, dayKey, caseId],
       ),
     );
     const row = r.rows[0]!;
-    return { stats: { today: Number(row.today), lastSentAt: row.last }, wrongToday: row.wrong ?? 0, code: row.code ? codeOf(row.code) : null };
+    return { stats: { today: Number(row.today), lastSentAt: lastOf(row) }, wrongToday: row.wrong ?? 0, code: row.code ? codeOf(row.code) : null };
   }
 
   async sendStats(accountKey: string, dayKey: string): Promise<SendStats> {
@@ -135,13 +135,28 @@ export class PgOtpStore implements OtpStore {
 }
 
 async function stats(c: pg.ClientBase, accountKey: string, dayKey: string): Promise<SendStats> {
-  const r = await c.query<{ today: string; last: Date | null }>(
+  const r = await c.query<LastRow & { today: string }>(
     `SELECT (SELECT count(*) FROM otp_sends WHERE account_key = $1 AND day = $2 AND state <> 'released') AS today,
-            (SELECT max(at) FROM otp_sends WHERE account_key = $1 AND state <> 'released') AS last`,
+            ${LAST_BY_CHANNEL('$1')}`,
     [accountKey, dayKey],
   );
-  return { today: Number(r.rows[0]!.today), lastSentAt: r.rows[0]!.last };
+  return { today: Number(r.rows[0]!.today), lastSentAt: lastOf(r.rows[0]!) };
 }
+
+interface LastRow {
+  last_sms: Date | null;
+  last_email: Date | null;
+}
+
+/**
+ * The last send by each channel, as two columns of a SELECT (`key`: the account key, a parameter or an
+ * escaped literal). A send with no channel (recorded before channels were counted apart) is the last of both.
+ */
+const LAST_BY_CHANNEL = (key: string) =>
+  `(SELECT max(at) FROM otp_sends WHERE account_key = ${key} AND state <> 'released' AND channel IS DISTINCT FROM 'email') AS last_sms,
+   (SELECT max(at) FROM otp_sends WHERE account_key = ${key} AND state <> 'released' AND channel IS DISTINCT FROM 'sms') AS last_email`;
+
+const lastOf = (row: LastRow): SendStats['lastSentAt'] => ({ sms: row.last_sms, email: row.last_email });
 
 /** A stored code as the domain sees it (timestamps as Dates, whether they came as such or as JSON text). */
 function codeOf(row: CodeRow): StoredCode {

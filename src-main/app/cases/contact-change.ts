@@ -40,7 +40,7 @@ export function createContactChange(deps: CaseDeps, registry: CaseRegistry, mess
     // Codes to a NEW contact have their own count (same limits) so that verifying the caller first does
     // not use up the interval; they are still limited per account.
     const key = `${c.accountKey}#contact`;
-    const reservation = await otp.reserve(key);
+    const reservation = await otp.reserve(key, channelOf(kind));
     const code = otp.generate();
     const minutes = Math.round(otp.policy.validityMs / 60_000);
     try {

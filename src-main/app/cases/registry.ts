@@ -170,7 +170,10 @@ export function createCaseRegistry(deps: CaseDeps, messages: Messenger): CaseReg
         verifiedAt: s.kind === 'verified' ? s.verifiedAt.toISOString() : null,
         attemptsLeft,
         policy: callRules(otp.policy),
-        resend: { availableAt: resend.availableAt?.toISOString() ?? null, remainingToday: resend.remainingToday },
+        resend: {
+          availableAt: { sms: resend.availableAt.sms?.toISOString() ?? null, email: resend.availableAt.email?.toISOString() ?? null },
+          remainingToday: resend.remainingToday,
+        },
         channels: { sms: mobileContact(account.mobiles), email: backupEmailContact(account.backupEmails, account.mail) },
         smsPreview: messages.smsPreview(c, Math.round(otp.policy.validityMs / 60_000)),
         pendingContact: p ? { kind: p.kind, destination: p.masked, expiresAt: p.expiresAt.toISOString() } : null,

@@ -25,10 +25,14 @@ export function createVerification(deps: CaseDeps, registry: CaseRegistry, messa
     registry.remember(c, account);
     const dest = destinationFor(account, channel);
     const otp = await deps.otp();
-    const reservation = await otp.reserve(c.accountKey);
+    const reservation = await otp.reserve(c.accountKey, channel);
     const code = otp.generate();
     const minutes = Math.round(otp.policy.validityMs / 60_000);
     const requestId = randomUUID();
+    // The new code replaces the case's current one: a code still live by the other channel is void once
+    // this one went out (said in the row). Until then the old one stands: a failed switch changes nothing.
+    const before = c.state;
+    const voided: Record<string, string> = before.kind === 'code-sent' && before.channel !== channel && deps.clock.now() < before.expiresAt ? { voided: before.channel } : {};
     let messageId: string | null = null;
     let uncertain = false;
     try {
@@ -44,12 +48,12 @@ export function createVerification(deps: CaseDeps, registry: CaseRegistry, messa
         throw err;
       }
       uncertain = true;
-      await audit(c, 'code.send', 'error', { ...detail, slotKept: true, requestId });
+      await audit(c, 'code.send', 'error', { ...detail, slotKept: true, requestId, ...voided });
     }
     const expiresAt = await otp.commit(reservation, c.id, c.accountKey, channel, code);
     const sentAt = new Date(expiresAt.getTime() - otp.policy.validityMs);
     c.state = { kind: 'code-sent', channel, destination: dest.masked, to: dest.to, sentAt, expiresAt, messageId, uncertain };
-    if (!uncertain) await audit(c, 'code.send', 'ok', { channel, destination: dest.masked, messageId, requestId });
+    if (!uncertain) await audit(c, 'code.send', 'ok', { channel, destination: dest.masked, messageId, requestId, ...voided });
   }
 
   return {

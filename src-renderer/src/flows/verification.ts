@@ -5,10 +5,13 @@ import type { CaseView, MaskedContact, VerificationChannel } from '@common/dto';
  * client clock. The main process enforces every rule; these only decide what the operator sees.
  */
 
-/** Where the wizard stands. `expired`: the server's expiresAt has passed by the client clock. */
+/**
+ * Where the wizard stands. `expired`: the server's expiresAt has passed by the client clock. `again`:
+ * the channel step reached back from the code step (a code was sent; it stands until a new one goes).
+ */
 export type WizardStep =
   | { kind: 'reason' }
-  | { kind: 'channel' }
+  | { kind: 'channel'; again: boolean }
   | { kind: 'code'; expired: boolean }
   | { kind: 'verified'; expired: boolean }
   | { kind: 'closed' };
@@ -24,20 +27,21 @@ export function msUntil(iso: string | null, now: number): number {
   return Number.isNaN(at) ? 0 : at - now;
 }
 
-export function wizardStep(c: CaseView | null, now: number): WizardStep {
+export function wizardStep(c: CaseView | null, now: number, changingChannel = false): WizardStep {
   if (c === null) return { kind: 'reason' };
   const lapsed = msUntil(c.expiresAt, now) <= 0;
   switch (c.status) {
     case 'open':
-      return { kind: 'channel' };
+      return { kind: 'channel', again: false };
     case 'code-sent':
-      return { kind: 'code', expired: lapsed };
+      return changingChannel ? { kind: 'channel', again: true } : { kind: 'code', expired: lapsed };
     case 'verified':
       // Used by a reset: nothing more without a new code, as when it runs out.
       return { kind: 'verified', expired: lapsed || c.verificationSpent === 'reset' };
     case 'expired':
       // A verification that ran out stays a verification (it needs a new code); an unused code is just expired.
-      return c.verifiedAt !== null ? { kind: 'verified', expired: true } : { kind: 'code', expired: true };
+      if (c.verifiedAt !== null) return { kind: 'verified', expired: true };
+      return changingChannel ? { kind: 'channel', again: true } : { kind: 'code', expired: true };
     case 'closed':
       return { kind: 'closed' };
     default:
@@ -52,11 +56,21 @@ export type SendState =
   | { kind: 'none-left' }
   | { kind: 'attempts-exhausted' };
 
-export function sendState(c: CaseView, now: number): SendState {
+/** The next send by `channel` (the spacing is the channel's own; the day's sends count both). */
+export function sendState(c: CaseView, channel: VerificationChannel | null, now: number): SendState {
   if (c.attemptsLeft <= 0) return { kind: 'attempts-exhausted' };
   if (c.resend.remainingToday <= 0) return { kind: 'none-left' };
-  const ms = msUntil(c.resend.availableAt, now);
+  const ms = channel === null ? 0 : msUntil(c.resend.availableAt[channel], now);
   return ms > 0 ? { kind: 'wait', ms } : { kind: 'ready' };
+}
+
+/**
+ * The code that a send by `channel` would void: the case's code still live by the other channel (its
+ * channel and when it went), or null.
+ */
+export function codeVoidedBy(c: CaseView, channel: VerificationChannel | null, now: number): { channel: VerificationChannel; sentAt: string } | null {
+  if (c.status !== 'code-sent' || c.channel === null || c.sentAt === null || channel === null || channel === c.channel) return null;
+  return msUntil(c.expiresAt, now) > 0 ? { channel: c.channel, sentAt: c.sentAt } : null;
 }
 
 /** One channel as offered: its masked destination, or the message key of why it cannot be used. */

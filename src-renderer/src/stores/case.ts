@@ -39,6 +39,11 @@ export const useCaseStore = defineStore('case', () => {
   const finished = ref(0);
   /** Presence: someone else handles the account (who, since when); opening again with takeOver takes it over. */
   const held = ref<{ holder: string; since: string } | null>(null);
+  /**
+   * "Quay lại" from the code step: the channel step again, with the code sent still standing until a new
+   * one goes (by the other channel it voids the first). "Quay lại" there returns to the code.
+   */
+  const changingChannel = ref(false);
 
   const accountId = computed(() => (phase.value.kind === 'idle' ? null : phase.value.accountId));
   /** Its display name, for "a verification is open for …" on other accounts. */
@@ -93,6 +98,7 @@ export const useCaseStore = defineStore('case', () => {
     error.value = null;
     wrong.value = null;
     held.value = null;
+    changingChannel.value = false;
   }
 
   /** Keeps the case the server returned; a closed case ends the wizard. */
@@ -211,6 +217,20 @@ export const useCaseStore = defineStore('case', () => {
     error.value = null;
   }
 
+  /** "Quay lại" in the code step: one step back, to the channels (the code sent stands until a new one goes). */
+  function backToChannel(): void {
+    if (current.value?.status !== 'code-sent' && current.value?.status !== 'expired') return;
+    changingChannel.value = true;
+    error.value = null;
+  }
+
+  /** "Quay lại" in the channel step reached from the code step: back to the code, the channel as it was sent. */
+  function backToCode(): void {
+    changingChannel.value = false;
+    error.value = null;
+    if (current.value?.channel) channel.value = current.value.channel;
+  }
+
   /** Reads the case again (after an error, or when the clock says the code ran out). */
   async function refresh(): Promise<void> {
     const id = caseId.value;
@@ -234,6 +254,7 @@ export const useCaseStore = defineStore('case', () => {
       return false;
     }
     wrong.value = null;
+    changingChannel.value = false;
     newVerification(true);
     take(r.value);
     return true;
@@ -256,8 +277,9 @@ export const useCaseStore = defineStore('case', () => {
   }
 
   /**
-   * "Quay lại": closes the wizard at once and abandons the case (when there is one). A request still
-   * in flight is disowned. If the server cannot be told, the case lapses by itself after its validity.
+   * "Hủy yêu cầu hỗ trợ" (and "Quay lại" before a case exists): closes the wizard at once and abandons
+   * the case (when there is one). A request still in flight is disowned. If the server cannot be told,
+   * the case lapses by itself after its validity.
    */
   async function abandon(): Promise<void> {
     const c = current.value;
@@ -321,6 +343,7 @@ export const useCaseStore = defineStore('case', () => {
     wrong,
     held,
     finished,
+    changingChannel,
     confirming,
     outcome,
     actionError,
@@ -341,6 +364,8 @@ export const useCaseStore = defineStore('case', () => {
     handOff,
     leave,
     choose,
+    backToChannel,
+    backToCode,
     refresh,
     send,
     verify,

@@ -39,10 +39,10 @@ const code = async (fn: () => unknown) => {
 };
 
 /** Issues a code through reserve → commit, as the app does after the relay accepted it. */
-async function send(otp: OtpService, caseId: string, account = 'uid=annv,dc=x'): Promise<string> {
-  const r = await otp.reserve(account);
+async function send(otp: OtpService, caseId: string, account = 'uid=annv,dc=x', channel: 'sms' | 'email' = 'sms'): Promise<string> {
+  const r = await otp.reserve(account, channel);
   const c = otp.generate();
-  await otp.commit(r, caseId, account, 'sms', c);
+  await otp.commit(r, caseId, account, channel, c);
   return c;
 }
 
@@ -91,11 +91,11 @@ describe('OTP service', () => {
     const wrong = c === '000000' ? '111111' : '000000';
     for (let i = 0; i < 5; i++) await otp.verify('case-1', wrong);
     now = new Date(T0.getTime() + 6 * MIN);
-    const refused = await otp.reserve('uid=annv,dc=x').catch((e: unknown) => e);
+    const refused = await otp.reserve('uid=annv,dc=x', 'sms').catch((e: unknown) => e);
     expect(refused).toMatchObject({ code: 'OTP_ATTEMPTS_EXHAUSTED', detail: '2026-11-23T17:00:00.000Z' }); // 00:00 on 24/11 in VN
     expect((await otp.resendInfo('uid=annv,dc=x')).remainingToday).toBe(1); // the refused try took no slot
     now = new Date('2026-11-23T17:00:01Z');
-    expect(await code(() => otp.reserve('uid=annv,dc=x'))).toBe('ok');
+    expect(await code(() => otp.reserve('uid=annv,dc=x', 'sms'))).toBe('ok');
   });
 
   it('a resend does not reset the wrong-entry count', async () => {
@@ -126,10 +126,43 @@ describe('OTP service', () => {
     const { otp } = fresh();
     await send(otp, 'case-1');
     now = new Date(T0.getTime() + 4 * MIN);
-    expect(await code(() => otp.reserve('uid=annv,dc=x'))).toBe('OTP_TOO_SOON');
-    expect(await otp.resendInfo('uid=annv,dc=x')).toEqual({ availableAt: new Date(T0.getTime() + 5 * MIN), remainingToday: 1 });
+    expect(await code(() => otp.reserve('uid=annv,dc=x', 'sms'))).toBe('OTP_TOO_SOON');
+    expect(await otp.resendInfo('uid=annv,dc=x')).toEqual({ availableAt: { sms: new Date(T0.getTime() + 5 * MIN), email: null }, remainingToday: 1 });
     now = new Date(T0.getTime() + 5 * MIN);
-    expect(await code(() => otp.reserve('uid=annv,dc=x'))).toBe('ok');
+    expect(await code(() => otp.reserve('uid=annv,dc=x', 'sms'))).toBe('ok');
+  });
+
+  it('the spacing is per channel, the daily cap counts both: an SMS that did not arrive is followed at once by an e-mail', async () => {
+    const { otp } = fresh();
+    await send(otp, 'case-1');
+    now = new Date(T0.getTime() + MIN);
+    expect(await code(() => otp.reserve('uid=annv,dc=x', 'sms'))).toBe('OTP_TOO_SOON');
+    expect(await otp.resendInfo('uid=annv,dc=x')).toEqual({ availableAt: { sms: new Date(T0.getTime() + 5 * MIN), email: null }, remainingToday: 1 });
+    const byMail = await send(otp, 'case-1', 'uid=annv,dc=x', 'email');
+    // The day's two sends are used, whichever channel: both wait for the next VN day.
+    const midnight = new Date('2026-11-23T17:00:00Z');
+    expect(await otp.resendInfo('uid=annv,dc=x')).toEqual({ availableAt: { sms: midnight, email: midnight }, remainingToday: 0 });
+    // The e-mail's code is the case's code now.
+    expect(await otp.verify('case-1', byMail)).toEqual({ verified: true });
+    now = new Date(T0.getTime() + 7 * MIN);
+    expect(await code(() => otp.reserve('uid=annv,dc=x', 'sms'))).toBe('OTP_DAILY_LIMIT');
+    expect(await code(() => otp.reserve('uid=annv,dc=x', 'email'))).toBe('OTP_DAILY_LIMIT');
+  });
+
+  it('an e-mail right after an e-mail waits its spacing; an SMS does not', async () => {
+    const { otp } = fresh();
+    await send(otp, 'case-1', 'uid=annv,dc=x', 'email');
+    now = new Date(T0.getTime() + 2 * MIN);
+    expect(await code(() => otp.reserve('uid=annv,dc=x', 'email'))).toBe('OTP_TOO_SOON');
+    expect(await code(() => otp.reserve('uid=annv,dc=x', 'sms'))).toBe('ok');
+  });
+
+  it('a send recorded before channels were counted apart holds back both channels', async () => {
+    const { otp, db } = fresh();
+    db.prepare(`INSERT INTO otp_sends (account_key, day, at_ms, state) VALUES (?, ?, ?, 'sent')`).run('uid=annv,dc=x', vnDayKey(T0), T0.getTime());
+    now = new Date(T0.getTime() + MIN);
+    expect(await code(() => otp.reserve('uid=annv,dc=x', 'email'))).toBe('OTP_TOO_SOON');
+    expect(await code(() => otp.reserve('uid=annv,dc=x', 'sms'))).toBe('OTP_TOO_SOON');
   });
 
   it('a 3rd send in a day is refused even when two operators race; the next VN day allows again', async () => {
@@ -138,21 +171,21 @@ describe('OTP service', () => {
     await send(otp, 'case-a');
     now = new Date(T0.getTime() + 10 * MIN);
     // Two operators' cases reserve at the same moment: only one slot is left.
-    const race = [await code(() => otp.reserve('uid=annv,dc=x')), await code(() => other.reserve('uid=annv,dc=x'))];
+    const race = [await code(() => otp.reserve('uid=annv,dc=x', 'sms')), await code(() => other.reserve('uid=annv,dc=x', 'sms'))];
     expect(race.sort()).toEqual(['OTP_DAILY_LIMIT', 'ok']);
     now = new Date(T0.getTime() + 20 * MIN);
-    expect(await code(() => other.reserve('uid=annv,dc=x'))).toBe('OTP_DAILY_LIMIT');
+    expect(await code(() => other.reserve('uid=annv,dc=x', 'sms'))).toBe('OTP_DAILY_LIMIT');
     now = new Date('2026-11-23T17:00:00Z'); // 00:00 on 24/11 in Asia/Ho_Chi_Minh
     expect(vnDayKey(now)).toBe('2026-11-24');
-    expect(await code(() => other.reserve('uid=annv,dc=x'))).toBe('ok');
+    expect(await code(() => other.reserve('uid=annv,dc=x', 'sms'))).toBe('ok');
   });
 
   it('a send the relay refused uses no quota', async () => {
     const { otp } = fresh();
-    const r = await otp.reserve('uid=annv,dc=x');
+    const r = await otp.reserve('uid=annv,dc=x', 'sms');
     await otp.release(r);
-    expect(await otp.resendInfo('uid=annv,dc=x')).toEqual({ availableAt: null, remainingToday: 2 });
-    expect(await code(() => otp.reserve('uid=annv,dc=x'))).toBe('ok');
+    expect(await otp.resendInfo('uid=annv,dc=x')).toEqual({ availableAt: { sms: null, email: null }, remainingToday: 2 });
+    expect(await code(() => otp.reserve('uid=annv,dc=x', 'sms'))).toBe('ok');
   });
 
   it('counters survive closing and reopening the store', async () => {
@@ -165,7 +198,7 @@ describe('OTP service', () => {
     expect((await again.resendInfo('uid=annv,dc=x')).remainingToday).toBe(1);
     expect(await again.attemptsLeft('uid=annv,dc=x')).toBe(4);
     now = new Date(T0.getTime() + MIN);
-    expect(await code(() => again.reserve('uid=annv,dc=x'))).toBe('OTP_TOO_SOON');
+    expect(await code(() => again.reserve('uid=annv,dc=x', 'sms'))).toBe('OTP_TOO_SOON');
   });
 
   it('stores only a keyed hash of the code', async () => {

@@ -23,7 +23,7 @@ describe('actionGate', () => {
   it('needs a verification until the wizard on this account is verified', () => {
     expect(flows.actionGate(null)).toEqual({ kind: 'needs-verification' });
     expect(flows.actionGate({ kind: 'reason' })).toEqual({ kind: 'needs-verification' });
-    expect(flows.actionGate({ kind: 'channel' })).toEqual({ kind: 'needs-verification' });
+    expect(flows.actionGate({ kind: 'channel', again: false })).toEqual({ kind: 'needs-verification' });
     expect(flows.actionGate({ kind: 'code', expired: false })).toEqual({ kind: 'needs-verification' });
     expect(flows.actionGate({ kind: 'code', expired: true })).toEqual({ kind: 'needs-verification' });
     expect(flows.actionGate({ kind: 'closed' })).toEqual({ kind: 'needs-verification' });

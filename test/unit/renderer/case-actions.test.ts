@@ -252,7 +252,7 @@ describe('account actions in the case store', () => {
     store.ask('reset');
     expect(store.outcome).toBeNull();
     expect(store.confirming).toBe('reset');
-    api.cases.sendCode.mockResolvedValueOnce(ok(sentCase({ resend: { availableAt: null, remainingToday: 0 } })));
+    api.cases.sendCode.mockResolvedValueOnce(ok(sentCase({ resend: { availableAt: { sms: null, email: null }, remainingToday: 0 } })));
     expect(await store.send()).toBe(true);
     expect(store.confirming).toBeNull();
     expect(store.outcome).toBeNull();

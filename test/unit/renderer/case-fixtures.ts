@@ -32,7 +32,7 @@ export function caseView(over: Partial<CaseView> = {}): CaseView {
     codeDelivery: null,
     attemptsLeft: 5,
     policy: RULES,
-    resend: { availableAt: null, remainingToday: 2 },
+    resend: { availableAt: { sms: null, email: null }, remainingToday: 2 },
     channels: { sms: { status: 'present', masked: '09*****98' }, email: { status: 'present', masked: 'an***@gmail.com' } },
     smsPreview: {
       text: 'So TTTT: ma xac nhan tai khoan annv la ******, hieu luc 5 phut.',
@@ -53,7 +53,7 @@ export function sentCase(over: Partial<CaseView> = {}): CaseView {
     destination: '09*****98',
     sentAt: iso(T0),
     expiresAt: iso(T0 + 300_000),
-    resend: { availableAt: iso(T0 + 300_000), remainingToday: 1 },
+    resend: { availableAt: { sms: iso(T0 + 300_000), email: null }, remainingToday: 1 },
     ...over,
   });
 }

@@ -112,7 +112,7 @@ describe('case store', () => {
 
   it('shows a refused send with the case re-read (the limits moved)', async () => {
     await openCase();
-    const later = caseView({ resend: { availableAt: iso(T0 + 120_000), remainingToday: 1 } });
+    const later = caseView({ resend: { availableAt: { sms: iso(T0 + 120_000), email: null }, remainingToday: 1 } });
     api.cases.sendCode.mockResolvedValueOnce(err('OTP_TOO_SOON', { detail: iso(T0 + 120_000) }));
     api.cases.get.mockResolvedValueOnce(ok(later));
     expect(await store.send()).toBe(false);

@@ -138,7 +138,7 @@ describe('renderer messages', () => {
     }
     // The seed's rule, with the numbers the main process sends (the domain's defaults).
     const i18n = createI18n({ legacy: false, locale: 'vi', messages: { vi } });
-    expect(i18n.global.t('case.rule', rulesParams(callRules(DEFAULT_OTP_POLICY)))).toBe('Mã xác nhận gửi cách nhau 5 phút, tối đa 2 lần 1 ngày');
+    expect(i18n.global.t('case.rule', rulesParams(callRules(DEFAULT_OTP_POLICY)))).toBe('Mỗi kênh gửi mã OTP cách nhau 5 phút; tối đa 2 lần 1 ngày cho cả hai kênh');
   });
 
   it('renders the training hint with a literal @', () => {

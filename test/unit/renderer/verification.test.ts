@@ -7,7 +7,16 @@ const flow = __flows_verification;
 describe('wizardStep', () => {
   it('starts with the reason, then the channel once the case is open', () => {
     expect(flow.wizardStep(null, T0)).toEqual({ kind: 'reason' });
-    expect(flow.wizardStep(caseView(), T0)).toEqual({ kind: 'channel' });
+    expect(flow.wizardStep(caseView(), T0)).toEqual({ kind: 'channel', again: false });
+  });
+
+  it('goes back one step from the code to the channels (the code stands), and from there to the code', () => {
+    const c = sentCase();
+    expect(flow.wizardStep(c, T0 + 1_000, true)).toEqual({ kind: 'channel', again: true });
+    expect(flow.wizardStep(sentCase({ status: 'expired' }), T0 + 400_000, true)).toEqual({ kind: 'channel', again: true });
+    // An open case (no code yet) and a verification are not moved by it.
+    expect(flow.wizardStep(caseView(), T0, true)).toEqual({ kind: 'channel', again: false });
+    expect(flow.wizardStep(sentCase({ status: 'verified', verifiedAt: iso(T0 + 30_000) }), T0 + 60_000, true)).toEqual({ kind: 'verified', expired: false });
   });
 
   it('asks for the code while it is live, and says expired once the client clock passes expiresAt', () => {
@@ -32,20 +41,32 @@ describe('wizardStep', () => {
 
 describe('sendState', () => {
   it('is ready for a first send', () => {
-    expect(flow.sendState(caseView(), T0)).toEqual({ kind: 'ready' });
+    expect(flow.sendState(caseView(), 'sms', T0)).toEqual({ kind: 'ready' });
   });
 
   it('waits until resend.availableAt, counting down on the client clock', () => {
     const c = sentCase();
-    expect(flow.sendState(c, T0 + 48_000)).toEqual({ kind: 'wait', ms: 252_000 });
-    expect(flow.sendState(c, T0 + 300_000)).toEqual({ kind: 'ready' });
+    expect(flow.sendState(c, 'sms', T0 + 48_000)).toEqual({ kind: 'wait', ms: 252_000 });
+    expect(flow.sendState(c, 'sms', T0 + 300_000)).toEqual({ kind: 'ready' });
+  });
+
+  it('counts the spacing per channel: the other channel may send at once', () => {
+    expect(flow.sendState(sentCase(), 'email', T0 + 48_000)).toEqual({ kind: 'ready' });
+  });
+
+  it('says which live code a send by the other channel voids, and none for a resend or a lapsed code', () => {
+    const c = sentCase();
+    expect(flow.codeVoidedBy(c, 'email', T0 + 1_000)).toEqual({ channel: 'sms', sentAt: c.sentAt });
+    expect(flow.codeVoidedBy(c, 'sms', T0 + 1_000)).toBeNull();
+    expect(flow.codeVoidedBy(c, 'email', T0 + 300_000)).toBeNull();
+    expect(flow.codeVoidedBy(caseView(), 'email', T0)).toBeNull();
   });
 
   it('has none left when the day is used up, and nothing when the wrong entries are', () => {
-    expect(flow.sendState(sentCase({ resend: { availableAt: iso(T0 + 86_400_000), remainingToday: 0 } }), T0)).toEqual({
+    expect(flow.sendState(sentCase({ resend: { availableAt: { sms: iso(T0 + 86_400_000), email: null }, remainingToday: 0 } }), 'sms', T0)).toEqual({
       kind: 'none-left',
     });
-    expect(flow.sendState(sentCase({ attemptsLeft: 0 }), T0 + 400_000)).toEqual({ kind: 'attempts-exhausted' });
+    expect(flow.sendState(sentCase({ attemptsLeft: 0 }), 'sms', T0 + 400_000)).toEqual({ kind: 'attempts-exhausted' });
   });
 });
 

@@ -24,10 +24,11 @@ export function useCaseStep() {
   const { errorText, reasonText } = useErrorText();
   const now = useNow();
 
-  const step = computed<WizardStep>(() => wizardStep(store.current, now.value));
+  const step = computed<WizardStep>(() => wizardStep(store.current, now.value, store.changingChannel));
   /** Time left on the code (or on the verification: both end a validity after the send). */
   const left = computed(() => msUntil(store.current?.expiresAt ?? null, now.value));
-  const send = computed<SendState | null>(() => (store.current ? sendState(store.current, now.value) : null));
+  /** The next send by the chosen channel (its own spacing; the day's sends count both channels). */
+  const send = computed<SendState | null>(() => (store.current ? sendState(store.current, store.channel, now.value) : null));
   const channelName = computed(() => (store.current?.channel ? t(`case.via.${store.current.channel}`) : ''));
 
   /** "còn 1 lần hôm nay" / "đã hết lượt hôm nay" / attempts used up, after the seed's rule (numbers from the policy). */
@@ -46,9 +47,13 @@ export function useCaseStep() {
 
   const sendLabel = computed(() => {
     const s = send.value;
-    const first = step.value.kind === 'channel';
+    const c = store.current;
+    // A code went already: by the same channel it is a resend; by the other, a send by that channel.
+    const sent = c?.channel ?? null;
+    const first = step.value.kind === 'channel' && (sent === null || (store.channel !== null && store.channel !== sent));
     if (store.busy === 'send') return t('case.sending');
     if (s?.kind === 'wait') return t(first ? 'case.sendIn' : 'case.resendIn', { time: formatCountdown(s.ms) });
+    if (first && sent !== null && store.channel !== null) return t('case.sendBy', { channel: t(`case.via.${store.channel}`) });
     return t(first ? 'case.send' : 'case.resend');
   });
   /** A usable channel is chosen and the rule lets a code go now. */

@@ -37,7 +37,7 @@ export const errorsMessages: Pick<Messages, 'errors' | 'reasons' | 'validation'>
     OTP_EXPIRED: 'The code has expired.',
     OTP_VOID: 'The code was voided after too many wrong entries.',
     OTP_USED: 'The code has already been used.',
-    OTP_TOO_SOON: 'Codes are sent at least {interval} minutes apart. Please wait.',
+    OTP_TOO_SOON: 'Codes by one channel go at least {interval} minutes apart. Please wait.',
     OTP_DAILY_LIMIT: 'At most {perDay} codes a day for this account.',
     OTP_ATTEMPTS_EXHAUSTED: 'Too many wrong entries today.',
     PASSWORD_REJECTED: 'The directory refused the password under its password policy.',

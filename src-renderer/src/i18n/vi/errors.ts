@@ -55,7 +55,7 @@ export const errorsMessages = {
     OTP_EXPIRED: 'Mã xác nhận đã hết hạn.',
     OTP_VOID: 'Mã xác nhận đã bị hủy do nhập sai quá số lần cho phép.',
     OTP_USED: 'Mã xác nhận đã được sử dụng.',
-    OTP_TOO_SOON: 'Mã xác nhận gửi cách nhau {interval} phút. Vui lòng chờ.',
+    OTP_TOO_SOON: 'Mỗi kênh gửi mã OTP cách nhau {interval} phút. Vui lòng chờ.',
     OTP_DAILY_LIMIT: 'Đã gửi tối đa {perDay} lần trong ngày cho tài khoản này.',
     OTP_ATTEMPTS_EXHAUSTED: 'Đã nhập sai quá số lần cho phép hôm nay.',
     PASSWORD_REJECTED: 'Máy chủ thư mục từ chối mật khẩu theo chính sách mật khẩu.',
