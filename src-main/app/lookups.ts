@@ -1,7 +1,7 @@
 import type { HelpdeskApi } from '../common/api';
 import type { OperatorInfo } from '../common/dto';
 import type { Result } from '../common/result';
-import { toAccountDetail, toAccountSummary } from '../domain/account-view';
+import { toAccountDetail, toSearchItems } from '../domain/account-view';
 import { errorCodeOf } from '../domain/errors';
 import type { Clock } from '../domain/ports';
 import { criteriaKinds, parseSearchQuery } from '../domain/search-query';
@@ -29,7 +29,7 @@ export function createLookups(deps: LookupDeps): HelpdeskApi['directory'] {
           const now = deps.clock.now();
           await desk.audit.append({ operator: who.username, action: 'directory.search', outcome: 'ok', detail: { readAs: readAs.join(',') || 'none', results: found.total, ...(found.limitedByDirectory ? { partial: true } : {}) } });
           return {
-            items: found.accounts.map((a) => toAccountSummary(a, now)),
+            items: toSearchItems(found.accounts, now),
             total: found.total,
             totalIsLowerBound: found.totalIsLowerBound,
             ...(found.limitedByDirectory ? { limitedByDirectory: true } : {}),

@@ -88,10 +88,21 @@ export interface AccountSummary {
   username: string;
   displayName: string;
   unit: string | null;
+  /** Job title, where the directory has one: with the unit, it tells namesakes apart. */
+  title: string | null;
   accountType: AccountType;
   state: AccountState;
   mobile: MaskedContact;
   backupEmail: MaskedContact;
+}
+
+/** A search result row: the account, and how many other rows of the same answer bear the same name. */
+export interface SearchItem extends AccountSummary {
+  /**
+   * Other rows of this answer whose name is the same, diacritics and case aside ("Nguyễn Văn An",
+   * "Nguyễn Văn Ân"): 0 when the name is unique among them. Enter never opens such a row unchosen.
+   */
+  namesakes: number;
 }
 
 /** What stops the caller signing in now: locked by an administrator, locked after failed logins, the password expired. */
@@ -117,7 +128,6 @@ export interface AccountDetail extends AccountSummary {
   /** Whether the caller can sign in now, and what each action would leave (see SignInVerdict). */
   signIn: SignInVerdict;
   mail: string | null;
-  title: string | null;
   /** Identifiers, masked except for the last digits. */
   citizenId: string | null;
   taxCode: string | null;
@@ -134,7 +144,7 @@ export interface AccountDetail extends AccountSummary {
 }
 
 export interface SearchResult {
-  items: AccountSummary[];
+  items: SearchItem[];
   /** Matches found in all (may exceed items.length). */
   total: number;
   /** True when the directory stopped before every match was counted. */

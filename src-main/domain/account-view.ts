@@ -1,7 +1,8 @@
-import type { AccountDetail, AccountState, AccountSummary, AccountType, SignInBlocker, SignInVerdict } from '../common/dto';
+import type { AccountDetail, AccountState, AccountSummary, AccountType, SearchItem, SignInBlocker, SignInVerdict } from '../common/dto';
 import { backupEmailContact, hasUsableContact, mobileContact } from './contacts';
 import { maskIdentifier } from './masking';
 import type { DirectoryAccount } from './ports';
+import { nameWords } from './text';
 
 const DAY = 86_400_000;
 
@@ -88,11 +89,24 @@ export function toAccountSummary(a: DirectoryAccount, now: Date): AccountSummary
     username: a.username,
     displayName: a.displayName || a.username,
     unit: a.unit,
+    title: a.title,
     accountType: accountType(a),
     state: accountState(a, now),
     mobile: mobileContact(a.mobiles),
     backupEmail: backupEmailContact(a.backupEmails, a.mail),
   };
+}
+
+/**
+ * The rows of a search answer, each with its namesakes among them: the same name once diacritics, case
+ * and spacing are set aside — what a caller says on the phone does not tell those apart.
+ */
+export function toSearchItems(accounts: readonly DirectoryAccount[], now: Date): SearchItem[] {
+  const summaries = accounts.map((a) => toAccountSummary(a, now));
+  const names = summaries.map((s) => nameWords(s.displayName).join(' '));
+  const count = new Map<string, number>();
+  for (const n of names) count.set(n, (count.get(n) ?? 0) + 1);
+  return summaries.map((s, i) => ({ ...s, namesakes: (count.get(names[i]!) ?? 1) - 1 }));
 }
 
 export function toAccountDetail(a: DirectoryAccount, now: Date, dialect: string): AccountDetail {
@@ -102,7 +116,6 @@ export function toAccountDetail(a: DirectoryAccount, now: Date, dialect: string)
     ...summary,
     signIn: signInVerdict(summary.state, resetEndsLockout(dialect)),
     mail: a.mail,
-    title: a.title,
     citizenId: a.citizenId ? maskIdentifier(a.citizenId) : null,
     taxCode: a.taxCode,
     socialInsuranceCode: a.socialInsuranceCode ? maskIdentifier(a.socialInsuranceCode) : null,

@@ -1,4 +1,4 @@
-import type { AccountDetail, AccountSummary, QueryKind, SearchResult } from '@common/dto';
+import type { AccountDetail, QueryKind, SearchItem, SearchResult } from '@common/dto';
 import type { ApiError } from '@common/result';
 import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
@@ -21,18 +21,32 @@ export const useSearchStore = defineStore('search', () => {
   const error = ref<ApiError | null>(null);
   /** Index of the highlighted row (keyboard selection), -1 for none. */
   const highlighted = ref(-1);
+  /** The highlighted row was chosen (arrow keys, or it is the open account), not just under the mouse. */
+  const chosen = ref(false);
+  /** Enter met namesakes unchosen: their name and how many bear it, until a row is chosen or the answer changes. */
+  const namesakesAsked = ref<{ name: string; count: number } | null>(null);
 
   const openId = ref<string | null>(null);
   const account = ref<AccountDetail | null>(null);
   const accountLoading = ref(false);
   const accountError = ref<ApiError | null>(null);
 
-  const items = computed<AccountSummary[]>(() => result.value?.items ?? []);
+  const items = computed<SearchItem[]>(() => result.value?.items ?? []);
   const trimmed = computed(() => query.value.trim());
   const tooShort = computed(() => trimmed.value.length < MIN_QUERY_LENGTH);
   const highlightedItem = computed(() => items.value[highlighted.value] ?? null);
   /** What Enter opens: the highlighted row, else the first one. */
   const enterTarget = computed(() => highlightedItem.value ?? items.value[0] ?? null);
+  /**
+   * What Enter does: open the row chosen with the arrow keys, or the first row when no other row of the
+   * answer bears its name; among namesakes nothing opens unchosen — the operator is asked to choose.
+   */
+  const enterChoice = computed<{ kind: 'open'; item: SearchItem } | { kind: 'choose'; name: string; count: number } | null>(() => {
+    const item = enterTarget.value;
+    if (item === null) return null;
+    const picked = chosen.value && highlightedItem.value === item;
+    return item.namesakes > 0 && !picked ? { kind: 'choose', name: item.displayName, count: item.namesakes + 1 } : { kind: 'open', item };
+  });
 
   const searches = createLatestGate();
   const accounts = createLatestGate();
@@ -52,12 +66,16 @@ export const useSearchStore = defineStore('search', () => {
     if (r.ok) {
       result.value = r.value;
       error.value = null;
-      // The open account stays highlighted; otherwise nothing is, until an arrow key moves in.
+      // The open account stays highlighted (chosen); otherwise nothing is, until an arrow key moves in.
       highlighted.value = openId.value ? r.value.items.findIndex((a) => a.id === openId.value) : -1;
+      chosen.value = highlighted.value >= 0;
+      namesakesAsked.value = null;
     } else {
       result.value = null;
       error.value = r.error;
       highlighted.value = -1;
+      chosen.value = false;
+      namesakesAsked.value = null;
       notSignedIn(r.error);
     }
   }
@@ -69,6 +87,8 @@ export const useSearchStore = defineStore('search', () => {
     result.value = null;
     error.value = null;
     highlighted.value = -1;
+    chosen.value = false;
+    namesakesAsked.value = null;
   }
 
   /** The operator typed: search once they pause (and the text is long enough). */
@@ -97,10 +117,21 @@ export const useSearchStore = defineStore('search', () => {
     if (n === 0) return;
     const from = highlighted.value < 0 ? (delta > 0 ? -1 : n) : highlighted.value;
     highlighted.value = Math.min(n - 1, Math.max(0, from + delta));
+    chosen.value = true;
+    namesakesAsked.value = null;
   }
 
+  /** The mouse is over a row: highlighted, not chosen (a click opens it; Enter does not open a namesake so). */
   function highlight(index: number): void {
-    if (index >= -1 && index < items.value.length) highlighted.value = index;
+    if (index >= -1 && index < items.value.length && index !== highlighted.value) {
+      highlighted.value = index;
+      chosen.value = false;
+    }
+  }
+
+  /** Enter met namesakes: say so, and wait for a row to be chosen. */
+  function askNamesakes(name: string, count: number): void {
+    namesakesAsked.value = { name, count };
   }
 
   /** Loads the account the route names (null closes the panel). */
@@ -115,7 +146,10 @@ export const useSearchStore = defineStore('search', () => {
       return;
     }
     const i = items.value.findIndex((a) => a.id === id);
-    if (i >= 0) highlighted.value = i;
+    if (i >= 0) {
+      highlighted.value = i;
+      chosen.value = true;
+    }
     accountLoading.value = true;
     accountError.value = null;
     const r = await api.directory.getAccount({ id });
@@ -151,11 +185,14 @@ export const useSearchStore = defineStore('search', () => {
     const r = result.value;
     const i = r ? r.items.findIndex((a) => a.id === detail.id) : -1;
     if (r && i >= 0) {
-      const summary: AccountSummary = {
+      const summary: SearchItem = {
         id: detail.id,
         username: detail.username,
         displayName: detail.displayName,
         unit: detail.unit,
+        title: detail.title,
+        // Its namesakes are those of the answer it belongs to.
+        namesakes: r.items[i]!.namesakes,
         accountType: detail.accountType,
         state: detail.state,
         mobile: detail.mobile,
@@ -194,6 +231,10 @@ export const useSearchStore = defineStore('search', () => {
     tooShort,
     highlightedItem,
     enterTarget,
+    enterChoice,
+    chosen,
+    namesakesAsked,
+    askNamesakes,
     setQuery,
     setKind,
     flush,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { accountState, signInVerdict, toAccountDetail } from '../../../src-main/domain/account-view';
+import { accountState, signInVerdict, toAccountDetail, toSearchItems } from '../../../src-main/domain/account-view';
 import type { DirectoryAccount } from '../../../src-main/domain/ports';
 
 const now = new Date('2026-11-20T00:00:00Z');
@@ -134,5 +134,27 @@ describe('can the caller sign in (the screen tells the truth)', () => {
     const locked: DirectoryAccount = { ...base, locked: true, lockedAt: new Date(now.getTime() - 60_000) };
     expect(toAccountDetail(locked, now, 'openldap').signIn.after.reset).toEqual([]);
     expect(toAccountDetail(locked, now, 'active-directory').signIn.after.reset).toEqual(['locked']);
+  });
+});
+
+describe('search items: namesakes', () => {
+  it('counts the other rows bearing the same name, diacritics, case and spacing aside; a unique name has none', () => {
+    const rows = toSearchItems(
+      [
+        base,
+        { ...base, dn: 'uid=annv2,dc=x', username: 'annv2', displayName: 'Nguyễn Văn Ân', title: 'Cán sự' },
+        { ...base, dn: 'uid=annv3,dc=x', username: 'annv3', displayName: '  nguyễn  văn an ' },
+        { ...base, dn: 'uid=anhnv,dc=x', username: 'anhnv', displayName: 'Nguyễn Văn Anh' },
+      ],
+      now,
+    );
+    expect(rows.map((r) => [r.username, r.namesakes])).toEqual([
+      ['annv', 2],
+      ['annv2', 2],
+      ['annv3', 2],
+      ['anhnv', 0],
+    ]);
+    // What tells them apart travels with each row.
+    expect(rows[1]).toMatchObject({ unit: 'Sở Thông tin và Truyền thông', title: 'Cán sự', mobile: { status: 'present', masked: '09*****98' } });
   });
 });

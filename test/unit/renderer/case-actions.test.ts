@@ -46,6 +46,9 @@ interface SearchStore {
   accountLoading: boolean;
   loadAccount(id: string | null): Promise<void>;
   updateAccount(detail: AccountDetail): void;
+  enterChoice: { kind: 'open'; item: SearchResult['items'][number] } | { kind: 'choose'; name: string; count: number } | null;
+  highlight(index: number): void;
+  move(delta: number): void;
 }
 
 const { useCaseStore } = __stores_case;
@@ -273,7 +276,7 @@ describe('account actions in the case store', () => {
 describe('search store: the fresh account after an action', () => {
   it('replaces the open account and its result row', async () => {
     const other = accountDetail({ id: 'uid=binhtt', username: 'binhtt', displayName: 'Trần Thị Bình' });
-    search.result = { items: [accountDetail(), other], total: 2, totalIsLowerBound: false, readAs: ['name'] };
+    search.result = { items: [{ ...accountDetail(), namesakes: 0 }, { ...other, namesakes: 0 }], total: 2, totalIsLowerBound: false, readAs: ['name'] };
     api.directory.getAccount.mockResolvedValueOnce(ok(accountDetail()));
     await search.loadAccount(ANNV);
     const untouched = search.result?.items[1];
@@ -303,5 +306,33 @@ describe('search store: the fresh account after an action', () => {
     await search.loadAccount('uid=binhtt');
     search.updateAccount(unlocked());
     expect(search.account?.username).toBe('binhtt');
+  });
+});
+
+describe('search store: Enter among namesakes', () => {
+  const row = (username: string, displayName: string, namesakes: number) => ({ ...accountDetail({ id: `uid=${username}`, username, displayName }), namesakes });
+  beforeEach(() => {
+    search.result = {
+      items: [row('khanhnv', 'Nguyễn Văn Khánh', 1), row('khanhnv2', 'Nguyễn Văn Khánh', 1), row('annv', 'Nguyễn Văn An', 0)],
+      total: 3,
+      totalIsLowerBound: false,
+      readAs: ['name'],
+    };
+  });
+
+  it('does not open the first row when it has namesakes: it asks to choose', () => {
+    expect(search.enterChoice).toEqual({ kind: 'choose', name: 'Nguyễn Văn Khánh', count: 2 });
+  });
+
+  it('a row under the mouse is not chosen; a row reached with the arrows is', () => {
+    search.highlight(1);
+    expect(search.enterChoice?.kind).toBe('choose');
+    search.move(-1);
+    expect(search.enterChoice).toMatchObject({ kind: 'open', item: { username: 'khanhnv' } });
+  });
+
+  it('a unique name opens unchosen', () => {
+    search.highlight(2);
+    expect(search.enterChoice).toMatchObject({ kind: 'open', item: { username: 'annv' } });
   });
 });

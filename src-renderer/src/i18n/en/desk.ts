@@ -95,5 +95,9 @@ export const deskMessages: Pick<Messages, 'app' | 'lock' | 'nav' | 'roles' | 'tr
     keys: '↑ ↓ to select, Enter to open',
     noneOpen: 'Choose an account in the list to see its details.',
     noUnit: 'No unit',
+    namesake: 'Same name',
+    namesakeTitle: '{n} people with this name in the results: compare unit, username, title, mobile',
+    namesakesAsked: '{n} people named “{name}”: ask the caller for their unit or title, then choose the right one with ↑ ↓ and Enter.',
+    noMobile: 'no mobile',
   },
 };

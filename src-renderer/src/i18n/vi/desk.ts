@@ -94,5 +94,9 @@ export const deskMessages = {
     keys: '↑ ↓ để chọn, Enter để mở',
     noneOpen: 'Chọn một tài khoản trong danh sách để xem chi tiết.',
     noUnit: 'Chưa có đơn vị',
+    namesake: 'Trùng tên',
+    namesakeTitle: 'Có {n} người cùng tên trong kết quả: đối chiếu đơn vị, tên đăng nhập, chức danh, số điện thoại',
+    namesakesAsked: '{n} người cùng tên “{name}”: hỏi người gọi đơn vị hoặc chức danh, rồi chọn đúng người bằng ↑ ↓ và Enter.',
+    noMobile: 'chưa có số điện thoại',
   },
 };
