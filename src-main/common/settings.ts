@@ -298,7 +298,7 @@ export const settingsSchema = z.strictObject({
   version: z.literal(1).default(1),
   locale: z.enum(LOCALES).default('vi'),
   mode: z.enum(['training', 'directory']).default('training'),
-  /** Shown in messages to callers ("{{agency}}: mã xác nhận…"). */
+  /** Shown in messages to callers ("{{agency}}: mã OTP…"). */
   agencyName: z.union([lineText(60), z.literal('')]).optional(),
   directory: directorySettingsSchema.optional(),
   /** Absent: no SMS relay (training mode uses the Outbox). */

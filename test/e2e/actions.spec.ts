@@ -19,7 +19,7 @@ async function verifyBySms(page: Page, reason: string, masked: string) {
   const panel = page.getByTestId('account-panel');
   await expect(panel.getByTestId('action-unlock')).toBeDisabled();
   await expect(panel.getByTestId('action-reset')).toBeDisabled();
-  await expect(panel.getByTestId('action-reset')).toHaveAttribute('title', 'Cần xác minh người gọi trước');
+  await expect(panel.getByTestId('action-reset')).toHaveAttribute('title', 'Cần xác thực người gọi trước');
   await verifyCaseBySms(page, reason, masked);
   await expect(page.getByTestId('verified-countdown')).toContainText(/0[0-4]:\d\d/u);
 }
@@ -85,7 +85,7 @@ test('unlock: search, verify by SMS, "Mở khóa tài khoản", confirm, "Mở k
   await expect(page.getByTestId('verify-caller')).toHaveCount(0);
   await expect(page.getByTestId('search-input')).toBeFocused();
   await expect(page.getByTestId('search-input')).toHaveValue('');
-  await expect(panel.getByTestId('action-unlock')).toHaveAttribute('title', 'Cần xác minh người gọi trước');
+  await expect(panel.getByTestId('action-unlock')).toHaveAttribute('title', 'Cần xác thực người gọi trước');
 
   // The directory agrees.
   const r = await page.request.post('/api/directory/getAccount', { data: { id: account.id }, headers: auth });
@@ -164,7 +164,7 @@ test('an administratively disabled account: verified, unlock is refused with the
   await expect(page.getByTestId('verify-caller')).toHaveCount(0);
 });
 
-test('the verification runs out: the confirmation closes, both actions say "Phiên xác minh đã hết hạn"', async ({ page }, info) => {
+test('the verification runs out: the confirmation closes, both actions say "Phiên xác thực đã hết hạn"', async ({ page }, info) => {
   // Only the browser's clock moves on; the main process keeps real time and decides.
   await page.clock.install();
   await signIn(page);
@@ -178,13 +178,13 @@ test('the verification runs out: the confirmation closes, both actions say "Phi�
   await expect(page.getByTestId('action-confirm')).toBeVisible();
 
   await page.clock.fastForward('05:01');
-  await expect(page.getByTestId('verified-countdown')).toContainText('Phiên xác minh đã hết hạn');
+  await expect(page.getByTestId('verified-countdown')).toContainText('Phiên xác thực đã hết hạn');
   await expect(page.getByTestId('action-confirm')).toHaveCount(0);
   for (const id of ['action-unlock', 'action-reset']) {
     await expect(panel.getByTestId(id)).toBeDisabled();
-    await expect(panel.getByTestId(id)).toHaveAttribute('title', 'Phiên xác minh đã hết hạn');
+    await expect(panel.getByTestId(id)).toHaveAttribute('title', 'Phiên xác thực đã hết hạn');
   }
-  await expect(panel.getByTestId('actions-note')).toHaveText('Phiên xác minh đã hết hạn');
+  await expect(panel.getByTestId('actions-note')).toHaveText('Phiên xác thực đã hết hạn');
   // Nothing was done: the lock is still there.
   await expect(panel.getByTestId('account-badges').getByTestId('badge-locked')).toBeVisible();
   await shot(page, info, 'actions-expired');

@@ -11,7 +11,7 @@ import { auth, openAccount, shot, signInAs, signOutBeforeEach, token, unusedNguy
 signOutBeforeEach();
 
 /** The CSV export's header line (after the BOM), as the main process writes it. */
-const CSV_HEADER = 'STT,Thời điểm (giờ Việt Nam),Người thực hiện,Thao tác,Kết quả,Tài khoản,Đơn vị,Phiên xử lý,Chi tiết';
+const CSV_HEADER = 'STT,Thời điểm (giờ Việt Nam),Người thực hiện,Thao tác,Kết quả,Tài khoản,Đơn vị,Yêu cầu hỗ trợ,Chi tiết';
 
 /** Today in Vietnam, YYYY-MM-DD. */
 function vnToday(): string {
@@ -57,7 +57,7 @@ test('supervisor: a case shows up in the audit, filtered by its account, with it
   expect(actions.indexOf('code.verify')).toBeLessThan(actions.indexOf('case.open'));
   await expect(page.getByTestId('audit-count')).toHaveText(`${actions.length} dòng`);
   const close = page.locator('[data-testid="audit-row"][data-action="case.close"]').first();
-  await expect(close.getByTestId('audit-action-cell')).toHaveText('Đóng phiên xử lý');
+  await expect(close.getByTestId('audit-action-cell')).toHaveText('Đóng yêu cầu hỗ trợ');
   await expect(close.getByTestId('audit-outcome-badge')).toHaveText('Thành công');
   await expect(close.getByTestId('audit-operator-cell')).toHaveText('giamsat01');
   await expect(close.getByTestId('audit-at')).toHaveText(/^\d{2}\/\d{2}\/\d{4} \d{2}:\d{2}:\d{2}$/u);
@@ -66,8 +66,8 @@ test('supervisor: a case shows up in the audit, filtered by its account, with it
   // The case's timeline, in order: opened → code sent → verified → closed, with its details as text.
   await close.getByTestId('audit-timeline-open').click();
   const timeline = page.getByTestId('case-timeline');
-  await expect(timeline.getByRole('heading')).toHaveText('Diễn biến phiên xử lý');
-  await expect(timeline.getByTestId('timeline-action')).toHaveText(['Mở phiên xử lý', 'Gửi mã xác nhận', 'Nhập mã xác nhận', 'Đóng phiên xử lý']);
+  await expect(timeline.getByRole('heading')).toHaveText('Diễn biến yêu cầu hỗ trợ');
+  await expect(timeline.getByTestId('timeline-action')).toHaveText(['Mở yêu cầu hỗ trợ', 'Gửi mã OTP', 'Nhập mã OTP', 'Đóng yêu cầu hỗ trợ']);
   const entries = timeline.getByTestId('timeline-entry');
   await expect(entries.first().getByTestId('timeline-reason')).toHaveText(reason);
   const sent = entries.nth(1);
@@ -214,7 +214,7 @@ test('auditor: lands on the audit view, filters by operator, sees the head and r
   await expect
     .poll(async () => [...new Set(await page.getByTestId('audit-operator-cell').allTextContents())])
     .toEqual(['giamsat01']);
-  await expect.poll(async () => [...new Set(await page.getByTestId('audit-action-cell').allTextContents())]).toEqual(['Đóng phiên xử lý']);
+  await expect.poll(async () => [...new Set(await page.getByTestId('audit-action-cell').allTextContents())]).toEqual(['Đóng yêu cầu hỗ trợ']);
 
   await expect(page.getByTestId('audit-head-value')).toHaveText(/^\d+:[0-9a-f]{64}$/u);
   // The independent reviewer checks the chain too; only the purge stays the supervisor's.

@@ -39,7 +39,7 @@ async function newestCode(request: APIRequestContext, accept: (m: OutboxMessage)
 async function verifyBySms(page: Page, reason: string, masked: string) {
   const panel = page.getByTestId('account-panel');
   await expect(panel.getByTestId('action-contact')).toBeDisabled();
-  await expect(panel.getByTestId('action-contact')).toHaveAttribute('title', 'Cần xác minh người gọi trước');
+  await expect(panel.getByTestId('action-contact')).toHaveAttribute('title', 'Cần xác thực người gọi trước');
   await verifyCaseBySms(page, reason, masked);
 }
 

@@ -152,7 +152,7 @@ test('supervisor: scans the training directory — totals, a chart per unit, exp
   await expect(page.getByTestId('locked-export-error')).toContainText('Đã có tệp trùng tên ở đó: ứng dụng không ghi đè');
   expect(readFileSync(lockedPath, 'utf8')).toBe(csv);
 
-  // The locked accounts, newest first, and "Mở phiên hỗ trợ" on one of them: the search view with its panel.
+  // The locked accounts, newest first, and "Mở yêu cầu hỗ trợ" on one of them: the search view with its panel.
   const lockedRows = page.getByTestId('locked-row');
   await expect(lockedRows).toHaveCount(result.lockedAccounts.length);
   await expect(page.getByTestId('locked-count')).toHaveText(`${result.lockedAccounts.length} tài khoản`);
@@ -162,7 +162,7 @@ test('supervisor: scans the training directory — totals, a chart per unit, exp
   await expect(row.getByTestId('locked-name')).toHaveText(locked.displayName);
   await expect(row.getByTestId('locked-at')).toHaveText(/^(\d{2}\/\d{2}\/\d{4} \d{2}:\d{2}|Không rõ)$/u);
   await partShot(page, 'dash-locked', info, 'dashboards-locked');
-  await row.getByRole('button', { name: 'Mở phiên hỗ trợ' }).click();
+  await row.getByRole('button', { name: 'Mở yêu cầu hỗ trợ' }).click();
   await expect(page.getByTestId('account-panel').getByTestId('account-username')).toHaveText(locked.username);
   await expect(page.getByTestId('account-panel').getByTestId('account-display-name')).toHaveText(locked.displayName);
   expect(decodeURIComponent(page.url())).toContain(`#/search/${locked.dn}`);
@@ -205,7 +205,7 @@ test('supervisor: the audit figures of this month (chart per day, median), a rev
   await expect(chart.getByTestId('calls-per-day-row').last()).toContainText(vnDate(today));
   if (stats.totals.cases > 0) {
     await expect(page.getByTestId('stats-by-action')).toBeVisible();
-    await expect(page.locator('[data-testid="stats-action-row"][data-action="case.open"]').getByTestId('stats-action-label')).toHaveText('Mở phiên xử lý');
+    await expect(page.locator('[data-testid="stats-action-row"][data-action="case.open"]').getByTestId('stats-action-label')).toHaveText('Mở yêu cầu hỗ trợ');
     await expect(page.getByTestId('stats-by-operator')).toBeVisible();
   }
   await partShot(page, 'dash-stats', info, 'dashboards-audit-stats');
@@ -251,7 +251,7 @@ test('supervisor: the audit figures of this month (chart per day, median), a rev
   await partShot(page, 'dash-report', info, 'dashboards-monthly-report');
 });
 
-test('auditor: sees Tổng quan and scans, as counts per unit — no account names, no export of them, no "Mở phiên hỗ trợ"', async ({ page }, info) => {
+test('auditor: sees Tổng quan and scans, as counts per unit — no account names, no export of them, no "Mở yêu cầu hỗ trợ"', async ({ page }, info) => {
   await signInAs(page, 'kiemtra01', 'Lê Thị Kim Oanh');
   await openDashboards(page);
   const status = await scanToTheEnd(page);

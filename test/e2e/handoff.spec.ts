@@ -17,7 +17,7 @@ test('no usable contact: said before the case; the operator hands it over; a sup
 
   await openAccount(page, account!);
   const panel = page.getByTestId('account-panel');
-  await expect(panel.getByTestId('account-needs-supervisor')).toContainText('người gọi cần giám sát viên xác minh thay');
+  await expect(panel.getByTestId('account-needs-supervisor')).toContainText('người gọi cần giám sát viên xác thực thay');
   await shot(panel, info, 'handoff-needs-supervisor-before-case');
 
   await panel.getByTestId('action-verify').click();
@@ -50,7 +50,7 @@ test('no usable contact: said before the case; the operator hands it over; a sup
   await form.getByTestId('override-note').fill('Kiểm tra CCCD gốc qua video, khớp hồ sơ');
   await form.getByTestId('override-confirm').click();
   await expect(page.getByTestId('case-verified')).toContainText('Đã xác thực');
-  await expect(page.getByTestId('verified-detail')).toContainText('Giám sát viên giamsat01 đã xác minh thay');
+  await expect(page.getByTestId('verified-detail')).toContainText('Giám sát viên giamsat01 đã xác thực thay');
   // No contact to send a password to: the step the case needs is a new contact (which waits for a second supervisor).
   await expect(page.getByTestId('case-next-action')).toHaveText('Cập nhật thông tin khôi phục');
   await shot(page.getByTestId('verify-caller'), info, 'handoff-taken-verified');

@@ -60,8 +60,8 @@ test('keyboard only, sign-in to "unlocked": Enter confirms at every step, the ke
   const panel = page.getByTestId('account-panel');
   await expect(panel.getByTestId('account-username')).toHaveText(account!.username);
 
-  await inView(page, panel.getByTestId('action-verify'), '"Xác minh người gọi"', mouse);
-  await tabTo(panel.getByTestId('action-verify'), '"Xác minh người gọi"');
+  await inView(page, panel.getByTestId('action-verify'), '"Xác thực người gọi"', mouse);
+  await tabTo(panel.getByTestId('action-verify'), '"Xác thực người gọi"');
   await press('Enter');
   await expect(page.getByTestId('case-reason')).toBeFocused();
   await type('Quên mật khẩu — phiếu E2E-1404', false); // the typed reason: not counted

@@ -37,7 +37,7 @@ async function call(request: APIRequestContext, path: string, data: unknown): Pr
 
 test('operator: an account with no usable contact needs a supervisor (no override offered); a reset offers no "Đồng thời mở khóa"', async ({ page }, info) => {
   await signIn(page);
-  await expect(page.getByTestId('operator-roles')).toHaveText('Điều hành viên');
+  await expect(page.getByTestId('operator-roles')).toHaveText('Tổng đài viên');
   // No audit view for an operator: no link, and its address leads back to the search.
   await expect(page.getByTestId('nav-audit')).toHaveCount(0);
   await page.goto(`/?token=${token}#/audit`);
@@ -51,7 +51,7 @@ test('operator: an account with no usable contact needs a supervisor (no overrid
   await page.getByTestId('case-open').click();
   await expect(page.getByTestId('no-channel')).toBeVisible();
   await expect(page.getByTestId('send-code')).toBeDisabled();
-  await expect(page.getByTestId('override-needed')).toContainText('Cần giám sát viên xác minh thay');
+  await expect(page.getByTestId('override-needed')).toContainText('Cần giám sát viên xác thực thay');
   await expect(page.getByTestId('override-start')).toHaveCount(0);
   await expect(page.getByTestId('override-unreachable')).toHaveCount(0);
   await shot(page.getByTestId('verify-caller'), info, 'roles-operator-needs-supervisor');
@@ -91,7 +91,7 @@ test('supervisor: a wrong CCCD counts down, the right one verifies instead; the 
   // The override: the CCCD check is preselected.
   await page.getByTestId('override-start').click();
   const form = page.getByTestId('override-form');
-  await expect(form).toContainText('Giám sát viên xác minh thay');
+  await expect(form).toContainText('Giám sát viên xác thực thay');
   await expect(form.getByTestId('override-check-citizen-id').getByRole('radio')).toBeChecked();
   await expect(form.getByTestId('override-check-identity-document')).toContainText('Kiểm tra trực tiếp giấy tờ tùy thân');
   await expect(form.getByTestId('override-check-agency-letter')).toContainText('Công văn đề nghị của đơn vị');
@@ -111,12 +111,12 @@ test('supervisor: a wrong CCCD counts down, the right one verifies instead; the 
   await cccd.fill(CUONG_CMND);
   await form.getByTestId('override-confirm').click();
   await expect(page.getByTestId('case-verified')).toContainText('Đã xác thực');
-  await expect(page.getByTestId('verified-detail')).toContainText('Giám sát viên giamsat01 đã xác minh thay');
+  await expect(page.getByTestId('verified-detail')).toContainText('Giám sát viên giamsat01 đã xác thực thay');
   await expect(page.getByTestId('verified-detail')).toContainText('Đối chiếu số CCCD/CMND với hồ sơ');
   await expect(page.getByTestId('override-form')).toHaveCount(0);
 
   // No contact was proven: the reset waits for a new one, and says why.
-  const note = 'Chưa có liên hệ đã xác minh để gửi mật khẩu tạm thời — hãy cập nhật số di động hoặc thư điện tử dự phòng trước';
+  const note = 'Chưa có liên hệ đã xác thực để gửi mật khẩu tạm thời — hãy cập nhật số di động hoặc thư điện tử dự phòng trước';
   await expect(panel.getByTestId('action-reset')).toBeDisabled();
   await expect(panel.getByTestId('action-reset')).toHaveAttribute('title', note);
   await expect(panel.getByTestId('actions-note')).toHaveText(note);

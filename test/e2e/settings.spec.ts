@@ -20,6 +20,9 @@ test('settings: a bad URL is shown next to the field; "Kiểm tra kết nối" n
   await expect(page.getByTestId('connection-step-dns')).toHaveClass(/is-ok/);
   await expect(page.getByTestId('connection-step-tcp')).toHaveClass(/is-failed/);
   await expect(page.getByTestId('connection-step-tcp')).toContainText('Không kết nối được đến máy chủ thư mục');
+  // The cause in words, not the system's code (kept for the administrator only when no words are known).
+  await expect(page.getByTestId('connection-step-tcp').getByTestId('technical-detail')).toHaveText('Nguyên nhân: máy chủ từ chối kết nối');
+  await expect(page.getByTestId('connection-step-tcp')).not.toContainText('ECONNREFUSED');
   await expect(page.getByTestId('connection-report-outcome')).toBeVisible();
   // Nothing was saved: the app is still in training mode.
   await page.reload();

@@ -35,7 +35,7 @@ test('verify a caller by SMS: send, read the code in the Outbox, type it back, "
   await expect(panel.getByTestId('badge-locked')).toBeVisible();
   await expect(panel.getByTestId('action-verify')).toBeEnabled();
   await expect(panel.getByTestId('action-unlock')).toBeDisabled();
-  await expect(panel.getByTestId('action-unlock')).toHaveAttribute('title', 'Cần xác minh người gọi trước');
+  await expect(panel.getByTestId('action-unlock')).toHaveAttribute('title', 'Cần xác thực người gọi trước');
   await expect(panel.getByTestId('action-reset')).toBeDisabled();
 
   // 1. The reason is required.
@@ -52,7 +52,8 @@ test('verify a caller by SMS: send, read the code in the Outbox, type it back, "
   await expect(page.getByTestId('channel-sms').getByRole('radio')).toBeChecked();
   const preview = page.getByTestId('sms-preview');
   await expect(preview).toContainText('******');
-  await expect(preview).toContainText(/\d+ ký tự · 1 tin nhắn \(GSM-7\)/u);
+  await expect(preview).toContainText(/\d+ ký tự · 1 tin nhắn \(không dấu\)/u);
+  await expect(preview).not.toContainText("GSM");
   await expect(page.getByTestId('resend-info')).toContainText('Mỗi kênh gửi mã OTP cách nhau 5 phút; tối đa 2 lần 1 ngày cho cả hai kênh');
   await expect(page.getByTestId('resend-info')).toContainText('còn 2 lần hôm nay');
   await shot(page.getByTestId('verify-caller'), info, 'case-channel');
@@ -98,7 +99,7 @@ test('verify a caller by SMS: send, read the code in the Outbox, type it back, "
   await expect(page.getByTestId('verified-countdown')).toContainText(/0[0-4]:\d\d/u);
   await expect(panel.getByTestId('action-unlock')).toBeEnabled();
   await expect(panel.getByTestId('action-reset')).toBeEnabled();
-  await expect(panel.getByTestId('actions-note')).toHaveText('Người gọi đã được xác minh. Mỗi thao tác cần xác nhận trước khi thực hiện.');
+  await expect(panel.getByTestId('actions-note')).toHaveText('Người gọi đã được xác thực. Mỗi thao tác cần xác nhận trước khi thực hiện.');
   await shot(page, info, 'case-verified');
   await shot(panel, info, 'case-verified-panel');
 
@@ -115,7 +116,7 @@ test('verify a caller by SMS: send, read the code in the Outbox, type it back, "
   // The call ended: the next caller starts from an empty search box, the keyboard in it.
   await expect(page.getByTestId('search-input')).toBeFocused();
   await expect(page.getByTestId('search-input')).toHaveValue('');
-  await expect(panel.getByTestId('action-unlock')).toHaveAttribute('title', 'Cần xác minh người gọi trước');
+  await expect(panel.getByTestId('action-unlock')).toHaveAttribute('title', 'Cần xác thực người gọi trước');
 });
 
 test('wrong codes count down 4, 3, 2; the resend waits with its countdown and "còn 1 lần hôm nay"', async ({ page }, info) => {
@@ -144,7 +145,7 @@ test('wrong codes count down 4, 3, 2; the resend waits with its countdown and "c
   // Malformed input is refused by the main process without using up a try.
   await input.fill('12345');
   await input.press('Enter');
-  await expect(feedback).toContainText('Mã xác nhận gồm đúng 6 chữ số');
+  await expect(feedback).toContainText('Mã OTP gồm đúng 6 chữ số');
 
   await expect(page.getByTestId('resend-code')).toBeDisabled();
   await expect(page.getByTestId('resend-code')).toContainText(/Gửi lại sau 0[0-4]:\d\d/u);
@@ -181,7 +182,7 @@ test('a code by e-mail: the Outbox shows the subject and text body, HTML only in
   await outbox.goto(`/?token=${token}#/outbox`);
   const mail = outbox.getByTestId('outbox-message').filter({ hasText: 'chau.le@gmail.com' }).first();
   await expect(mail.getByTestId('outbox-channel')).toHaveText('Thư điện tử');
-  await expect(mail.getByTestId('outbox-subject')).toContainText('Mã xác nhận');
+  await expect(mail.getByTestId('outbox-subject')).toContainText('Mã OTP');
   await expect(mail.getByTestId('outbox-text')).toContainText('Nếu yêu cầu này không phải của Bạn');
   // Issue #14 item 11: the mail greets the caller as an agency writes ("Kính gửi Ông/Bà …"), and names
   // the agency with its diacritics (only an SMS is unaccented).

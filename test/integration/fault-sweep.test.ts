@@ -161,7 +161,7 @@ async function openCase(username: string, reason = `Phiếu SC-${username}`): Pr
 function lastCode(via: 'esms' | 'smpp' | 'mail'): string {
   const text =
     via === 'esms' ? (sms.requests.at(-1)!.body as { Content: string }).Content : via === 'smpp' ? smsc.submits.at(-1)!.text : smtp.messages.at(-1)!.text;
-  const code = (via === 'mail' ? /Mã xác nhận của Bạn là: (\d{6})/u : /\bla (\d{6}),/u).exec(text)?.[1];
+  const code = (via === 'mail' ? /Mã OTP của Bạn là: (\d{6})/u : /\bla (\d{6}),/u).exec(text)?.[1];
   if (!code) throw new Error(`no code in the ${via} message`);
   return code;
 }

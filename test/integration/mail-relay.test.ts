@@ -119,7 +119,7 @@ describe('OTP mail templates', () => {
       expect(t.normalize('NFC')).toBe(t);
       for (const [, key] of t.matchAll(/\{\{\s*(\w+)\s*\}\}/gu)) expect(known).toContain(key);
     }
-    expect(template('otp-mail.subject.txt').trim()).toBe('Mã xác nhận khôi phục tài khoản - {{agency}}');
+    expect(template('otp-mail.subject.txt').trim()).toBe('Mã OTP khôi phục tài khoản - {{agency}}');
     expect(template('otp-mail.subject.txt')).not.toContain('{{code}}');
     for (const name of ['otp-mail.txt', 'otp-mail.html']) {
       const t = template(name);
@@ -152,13 +152,13 @@ describe('SMTP relay against a local smtp-server sink', () => {
     expect(m.envelope).toEqual({ mailFrom: FROM.address, rcptTo: [TO] });
     expect(m.from).toEqual(FROM);
     expect(m.to).toEqual([TO]);
-    expect(m.subject).toBe('Mã xác nhận khôi phục tài khoản - Sở TT&TT TP. Hồ Chí Minh');
+    expect(m.subject).toBe('Mã OTP khôi phục tài khoản - Sở TT&TT TP. Hồ Chí Minh');
     expect(m.messageId).toBe(expectedId);
     expect(m.headers.get('x-helpdesk-request')).toBe(mail.requestId);
 
     expect(m.text.trim()).toBe(mail.text.trim());
     expect(m.text).toContain('Kính gửi Ông/Bà Nguyễn Thị Ánh Tuyết,');
-    expect(m.text).toContain(`Mã xác nhận của Bạn là: ${CODE}`);
+    expect(m.text).toContain(`Mã OTP của Bạn là: ${CODE}`);
     expect(m.text).toContain('Mã có hiệu lực trong 5 phút');
     expect(m.text).toContain('tổng đài viên Trần Văn Đức qua điện thoại');
     expect(m.text).toContain(SEED_LINE);
@@ -181,7 +181,7 @@ describe('SMTP relay against a local smtp-server sink', () => {
     const receipt = await relayTo(s, { security: 'tls' }).send(mail);
     expect(receipt.messageId).toBe(`<${mail.requestId}@tphcm.gov.vn>`);
     expect(s.messages).toHaveLength(1);
-    expect(s.messages[0]!.subject).toBe('Mã xác nhận khôi phục tài khoản - Sở TT&TT TP. Hồ Chí Minh');
+    expect(s.messages[0]!.subject).toBe('Mã OTP khôi phục tài khoản - Sở TT&TT TP. Hồ Chí Minh');
     expect(s.messages[0]!.text).toContain(SEED_LINE);
     expect(s.messages[0]!.authUser).toBe(USER);
   });

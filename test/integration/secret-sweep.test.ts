@@ -98,7 +98,7 @@ function codeFromSms(label: string, phone: string): string {
 function codeFromMail(label: string, to: string): string {
   const m = smtp.messages.at(-1)!;
   expect(m.to).toEqual([to]);
-  const code = /Mã xác nhận của Bạn là: (\d{6})/u.exec(m.text)?.[1];
+  const code = /Mã OTP của Bạn là: (\d{6})/u.exec(m.text)?.[1];
   if (!code) throw new Error(`no code in the e-mail: ${m.text}`);
   otps.push({ label, value: code });
   return code;
@@ -390,7 +390,7 @@ describe('secret sweep after a full session through the web harness', () => {
 
     // Every code and temporary password the gateways saw, whatever the flows above collected.
     const sinkTexts = [...sms.requests.map((r) => (r.body as { Content: string }).Content), ...smtp.messages.map((m) => m.text)];
-    const seenCodes = new Set(sinkTexts.flatMap((t) => [...t.matchAll(/(?:\bla |Mã xác nhận của Bạn là: )(\d{6})\b/gu)].map((m) => m[1]!)));
+    const seenCodes = new Set(sinkTexts.flatMap((t) => [...t.matchAll(/(?:\bla |Mã OTP của Bạn là: )(\d{6})\b/gu)].map((m) => m[1]!)));
     const seenTemps = new Set(sinkTexts.flatMap((t) => [...t.matchAll(/(?:mat khau tam thoi .* la (\S+) \.|Mật khẩu tạm thời: (\S+))/gu)].map((m) => (m[1] ?? m[2])!)));
     expect([...seenCodes].sort()).toEqual([...new Set(otps.map((o) => o.value))].sort());
     expect([...seenTemps].sort()).toEqual([...new Set(temps.map((t) => t.value))].sort());

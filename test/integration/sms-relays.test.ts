@@ -14,7 +14,7 @@ const SPEEDSMS_TOKEN = 'SPEED-TOKEN-5e2c1a';
 const HTTP_TOKEN = 'HTTP-TOKEN-91ab0f';
 const SMPP_PASSWORD = 'smppPw7';
 const OTP = '482913';
-const TEXT = `Ma xac nhan cua ban la ${OTP}. Hieu luc 5 phut. Khong cung cap ma nay cho ai.`;
+const TEXT = `Ma OTP cua ban la ${OTP}. Hieu luc 5 phut. Khong cung cap ma nay cho ai.`;
 const FORBIDDEN = [TEXT, OTP, ESMS_KEYS.apiKey, ESMS_KEYS.secretKey, SPEEDSMS_TOKEN, HTTP_TOKEN, SMPP_PASSWORD];
 
 let requestSerial = 0;

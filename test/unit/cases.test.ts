@@ -111,8 +111,8 @@ function setup(opts: { failSms?: HelpdeskError | ((m: SmsMessage) => HelpdeskErr
     }),
     testConnection: async () => ({ ok: true, steps: [] }),
     templates: {
-      sms: '{{agency}}: ma xac nhan tai khoan {{username}} la {{code}}, hieu luc {{minutes}} phut.',
-      mailSubject: 'Mã xác nhận {{agency}}',
+      sms: '{{agency}}: ma OTP tai khoan {{username}} la {{code}}, hieu luc {{minutes}} phut.',
+      mailSubject: 'Mã OTP {{agency}}',
       mailText: 'Xin chào {{name}}, mã: {{code}}',
       mailHtml: '<p>Xin chào {{name}}, mã: <b>{{code}}</b></p>',
       passwordSms: '{{agency}}: mat khau tam thoi {{username}}: {{password}}',
@@ -186,7 +186,7 @@ describe('case flow', () => {
     const sent = await s.api.cases.sendCode({ caseId: c.id, channel: 'sms' });
     expect(sent).toMatchObject({ ok: true, value: { status: 'code-sent', destination: '09*****98', channel: 'sms' } });
     expect(s.sent[0]!.to).toBe('84912345698');
-    expect(s.sent[0]!.text).toMatch(/^Tong dai ho tro: ma xac nhan tai khoan annv la \d{6}, hieu luc 5 phut\.$/u);
+    expect(s.sent[0]!.text).toMatch(/^Tong dai ho tro: ma OTP tai khoan annv la \d{6}, hieu luc 5 phut\.$/u);
     const code = codeFrom(s.sent[0]!.text);
     const wrong = code === '000000' ? '111111' : '000000';
     expect(await s.api.cases.verifyCode({ caseId: c.id, code: wrong })).toMatchObject({ ok: true, value: { verified: false, attemptsLeft: 4 } });
@@ -212,7 +212,7 @@ describe('case flow', () => {
     const c = await signedIn(s);
     expect(await s.api.cases.sendCode({ caseId: c.id, channel: 'email' })).toMatchObject({ ok: true, value: { destination: 'an***@gmail.com' } });
     const [m] = s.outbox.list(1);
-    expect(m).toMatchObject({ channel: 'email', to: 'an.nguyen.hcm@gmail.com', subject: 'Mã xác nhận Tổng đài hỗ trợ' });
+    expect(m).toMatchObject({ channel: 'email', to: 'an.nguyen.hcm@gmail.com', subject: 'Mã OTP Tổng đài hỗ trợ' });
     expect(m!.html).toContain('Nguyễn Văn An');
   });
 

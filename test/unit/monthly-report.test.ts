@@ -145,7 +145,7 @@ describe('monthly report PDF', () => {
       ['Đặt lại mật khẩu', '11'],
       ['Đặt lại và mở khóa', '11'],
       ['Cập nhật thông tin khôi phục', '11'],
-      ['Giám sát viên xác minh thay', '1'],
+      ['Giám sát viên xác thực thay', '1'],
       ['Thao tác bị từ chối', '3'],
       ['Lỗi', '2'],
       ['Thời gian xử lý trung vị (phút:giây)', '4:00'],
@@ -156,15 +156,15 @@ describe('monthly report PDF', () => {
     // By action (ok / error / refused), every one by its Vietnamese label (never an action's id).
     const page2 = text(path, 2);
     for (const [label, ok, error, refused] of [
-      ['Mở phiên xử lý', 45, 0, 0],
-      ['Gửi mã xác nhận', 45, 0, 0],
-      ['Nhập mã xác nhận', 45, 0, 0],
-      ['Giám sát viên xác minh thay', 1, 0, 0],
+      ['Mở yêu cầu hỗ trợ', 45, 0, 0],
+      ['Gửi mã OTP', 45, 0, 0],
+      ['Nhập mã OTP', 45, 0, 0],
+      ['Giám sát viên xác thực thay', 1, 0, 0],
       ['Mở khóa tài khoản', 12, 2, 0],
       ['Đặt lại mật khẩu', 11, 0, 3],
       ['Mở khóa và đặt lại mật khẩu', 11, 0, 0],
       ['Cập nhật thông tin khôi phục', 11, 0, 0],
-      ['Đóng phiên xử lý', 45, 0, 0],
+      ['Đóng yêu cầu hỗ trợ', 45, 0, 0],
       ['Tìm tài khoản', 1, 0, 0],
     ] as const) {
       expect(page2).toMatch(new RegExp(`\\n\\s*${label}\\s+${ok}\\s+${error}\\s+${refused}\\n`, 'u'));

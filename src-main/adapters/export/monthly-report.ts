@@ -2,7 +2,8 @@ import { writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type * as PdfMake from 'pdfmake';
 import type { Content, TableCell, TDocumentDefinitions, TFontDictionary } from 'pdfmake/interfaces';
-import type { AuditAction, AuditStats, MonthlyReport } from '../../common/dto';
+import type { AuditStats, MonthlyReport } from '../../common/dto';
+import { AUDIT_ACTION_LABELS_VI, capital, TERMS } from '../../common/glossary';
 import { HelpdeskError } from '../../domain/errors';
 import { vnDate } from '../../domain/vn-time';
 import { atomically, checkTarget } from './audit-export';
@@ -48,50 +49,10 @@ function loadEngine(): PdfMakeEngine {
   return engine;
 }
 
-/**
- * Every audited action's Vietnamese label, the same words as the screens' (a test holds the two equal):
- * the report goes out with an official letter, never with an action's id in it.
- */
-export const ACTION_LABELS_VI: Record<AuditAction, string> = {
-  'session.signIn': 'Đăng nhập',
-  'session.signOut': 'Đăng xuất',
-  'session.lock': 'Khóa phiên làm việc',
-  'session.unlock': 'Mở khóa phiên làm việc',
-  'directory.search': 'Tìm tài khoản',
-  'directory.view': 'Xem tài khoản',
-  'settings.save': 'Lưu cài đặt',
-  'case.open': 'Mở phiên xử lý',
-  'code.send': 'Gửi mã xác nhận',
-  'code.verify': 'Nhập mã xác nhận',
-  'case.close': 'Đóng phiên xử lý',
-  'case.override': 'Giám sát viên xác minh thay',
-  'case.takeOver': 'Tiếp nhận tài khoản đang được người khác xử lý',
-  'case.handOff': 'Chuyển giám sát viên',
-  'case.take': 'Giám sát viên nhận xử lý',
-  'case.approval': 'Phê duyệt của giám sát viên thứ hai',
-  'account.write': 'Bắt đầu ghi vào thư mục',
-  'account.unlock': 'Mở khóa tài khoản',
-  'account.reset': 'Đặt lại mật khẩu',
-  'account.reset-unlock': 'Mở khóa và đặt lại mật khẩu',
-  'contact.code': 'Gửi mã tới liên hệ mới',
-  'contact.verify': 'Nhập mã của liên hệ mới',
-  'account.contact': 'Cập nhật thông tin khôi phục',
-  'access.denied': 'Bị chặn do vai trò',
-  'audit.verify': 'Kiểm tra toàn vẹn nhật ký',
-  'audit.export': 'Xuất nhật ký',
-  'audit.purge': 'Yêu cầu xóa nhật ký quá hạn (không xóa dòng nào)',
-  'audit.checkpoint': 'Xóa dòng quá hạn lưu trữ (điểm mốc)',
-  'dashboard.scan': 'Quét thư mục (thống kê)',
-  'dashboard.export': 'Xuất số liệu thư mục',
-  'report.monthly': 'Lập báo cáo tháng',
-  'team.join': 'Máy tham gia tổ tổng đài',
-  'team.joinSecret': 'Tạo mã tham gia tổ tổng đài',
-  'audit.import': 'Đưa nhật ký của máy vào kho dùng chung',
-  'team.profile': 'Công bố cấu hình dùng chung cho tổ',
-};
+
 /** The call's own actions first, in the order of a call; the rest after them, by name. */
 const ACTION_ORDER: readonly string[] = ['case.open', 'code.send', 'code.verify', 'case.override', 'account.unlock', 'account.reset', 'account.reset-unlock', 'account.contact', 'case.close'];
-const ACTION_LABELS: Record<string, string> = ACTION_LABELS_VI;
+const ACTION_LABELS: Record<string, string> = AUDIT_ACTION_LABELS_VI;
 
 /** YYYY-MM-DD → its parts; anything else is refused. */
 function dayParts(day: string, field: string): { y: string; m: string; d: string } {
@@ -168,7 +129,7 @@ function totals(stats: AuditStats): Content {
     ['Đặt lại mật khẩu', t.reset],
     ['Đặt lại và mở khóa', t.resetUnlock],
     ['Cập nhật thông tin khôi phục', t.contact],
-    ['Giám sát viên xác minh thay', t.override],
+    [`${capital(TERMS.supervisor.vi)} ${TERMS.verify.vi} thay`, t.override],
     ['Thao tác bị từ chối', t.refused],
     ['Lỗi', t.errors],
     ['Thời gian xử lý trung vị (phút:giây)', minutesSeconds(stats.medianHandlingSeconds)],

@@ -78,7 +78,7 @@ describe('the rules of a call are never written by the renderer', () => {
   });
 
   it('the check itself finds a number written beside its unit', () => {
-    expect(HARD_CODED.some((re) => re.test('Mã xác nhận gửi cách nhau 5 phút'))).toBe(true);
+    expect(HARD_CODED.some((re) => re.test('Mã OTP gửi cách nhau 5 phút'))).toBe(true);
     expect(HARD_CODED.some((re) => re.test('at most 2 a day'))).toBe(true);
     expect(HARD_CODED.some((re) => re.test('Đã nhập sai 3 lần'))).toBe(true);
     // A length limit is not a rule of a call.

@@ -35,7 +35,7 @@ export function caseView(over: Partial<CaseView> = {}): CaseView {
     resend: { availableAt: { sms: null, email: null }, remainingToday: 2 },
     channels: { sms: { status: 'present', masked: '09*****98' }, email: { status: 'present', masked: 'an***@gmail.com' } },
     smsPreview: {
-      text: 'So TTTT: ma xac nhan tai khoan annv la ******, hieu luc 5 phut.',
+      text: 'So TTTT: ma OTP tai khoan annv la ******, hieu luc 5 phut.',
       characters: 62,
       segments: 1,
       encoding: 'GSM-7',

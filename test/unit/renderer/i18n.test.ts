@@ -116,7 +116,7 @@ describe('renderer messages', () => {
     for (const phrase of [
       'Quên mật khẩu',
       'Mở khóa tài khoản',
-      'Mã xác nhận',
+      'Mã OTP',
       'Quay lại',
       'Tiếp tục',
       'Đăng nhập',
@@ -171,7 +171,7 @@ describe('renderer messages', () => {
     const t = i18n.global.t;
     expect(t('account.unlock')).toBe('Mở khóa tài khoản');
     expect(t('account.reset')).toBe('Đặt lại mật khẩu');
-    expect(t('account.verificationExpired')).toBe('Phiên xác minh đã hết hạn');
+    expect(t('account.verificationExpired')).toBe('Phiên xác thực đã hết hạn');
     expect(t('actions.effect.unlock')).toBe('Tài khoản sẽ được mở khóa, mật khẩu giữ nguyên.');
     expect(t('actions.effect.reset', { destination: '09*****98' })).toBe(
       'Một mật khẩu tạm thời sẽ được tạo và gửi tới 09*****98; người dùng phải đổi mật khẩu ở lần đăng nhập tiếp theo. Tổng đài viên không nhìn thấy mật khẩu này.',
@@ -246,7 +246,7 @@ describe('renderer messages', () => {
   it('words roles and the supervisor override as the brief does', () => {
     const i18n = createI18n({ legacy: false, locale: 'vi', messages: { vi } });
     const t = i18n.global.t;
-    expect(['operator', 'supervisor', 'auditor'].map((r) => t(`roles.names.${r}`))).toEqual(['Điều hành viên', 'Giám sát viên', 'Kiểm tra viên']);
+    expect(['operator', 'supervisor', 'auditor'].map((r) => t(`roles.names.${r}`))).toEqual(['Tổng đài viên', 'Giám sát viên', 'Kiểm tra viên']);
     expect(t('roles.noDesk')).toBe('Vai trò của bạn không dùng chức năng tìm tài khoản');
     expect(['citizen-id', 'identity-document', 'agency-letter'].map((c) => t(`override.checks.${c}`))).toEqual([
       'Đối chiếu số CCCD/CMND với hồ sơ',
@@ -254,9 +254,9 @@ describe('renderer messages', () => {
       'Công văn đề nghị của đơn vị',
     ]);
     expect(t('override.unreachable')).toBe('Người gọi không còn dùng được liên hệ đã đăng ký');
-    expect(t('case.needsSupervisor')).toContain('Cần giám sát viên xác minh thay');
+    expect(t('case.needsSupervisor')).toContain('Cần giám sát viên xác thực thay');
     expect(t('account.noDeliveryContact')).toBe(
-      'Chưa có liên hệ đã xác minh để gửi mật khẩu tạm thời — hãy cập nhật số di động hoặc thư điện tử dự phòng trước',
+      'Chưa có liên hệ đã xác thực để gửi mật khẩu tạm thời — hãy cập nhật số di động hoặc thư điện tử dự phòng trước',
     );
     expect(t('actions.unlockToo')).toBe('Đồng thời mở khóa tài khoản');
     expect(t('override.mismatch', { n: 2 })).toBe('Số CCCD/CMND không khớp với hồ sơ. Còn 2 lần thử.');
@@ -311,7 +311,7 @@ describe('renderer messages', () => {
     for (const messages of [vi, en]) {
       for (const action of ACTIONS) expect(leaf(messages, `audit.actions.${action}`), action).toEqual(expect.stringMatching(/\S/u));
     }
-    expect(t('audit.actions.case.open')).toBe('Mở phiên xử lý');
+    expect(t('audit.actions.case.open')).toBe('Mở yêu cầu hỗ trợ');
     const en18n = createI18n({ legacy: false, locale: 'en', messages: { en } });
     expect(en18n.global.t('audit.count', { n: '1' }, 1)).toBe('1 row');
     expect(en18n.global.t('audit.count', { n: '1,234' }, 1234)).toBe('1,234 rows');
@@ -358,7 +358,7 @@ describe('renderer messages', () => {
       'Mật khẩu hết hạn',
       'Bị quản trị viên khóa',
     ]);
-    expect(t('dashboards.locked.open')).toBe('Mở phiên hỗ trợ');
+    expect(t('dashboards.locked.open')).toBe('Mở yêu cầu hỗ trợ');
     expect(t('dashboards.locked.capped', { shown: '1.000', total: '1.234' })).toBe('Chỉ hiển thị 1.000 tài khoản bị khóa gần nhất / tổng 1.234');
     expect(t('dashboards.stats.lastMonth')).toBe('Tháng trước');
     expect(t('dashboards.report.done', { n: '3', path: '/tmp/bao-cao-2026-11.pdf' }, 3)).toBe('Đã tạo báo cáo 3 trang: /tmp/bao-cao-2026-11.pdf');

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createSmsRelay, parseEsmsSecret } from '../../../src-main/adapters/sms/index';
 import { type SmsSettings, smsSettingsSchema } from '../../../src-main/common/settings';
 
-const m = { to: '84912345678', text: 'Ma xac nhan: 482913', requestId: 'r-1' };
+const m = { to: '84912345678', text: 'Ma OTP: 482913', requestId: 'r-1' };
 const parse = (input: Record<string, unknown>): SmsSettings => smsSettingsSchema.parse(input);
 
 describe('createSmsRelay', () => {

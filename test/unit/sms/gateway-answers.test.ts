@@ -18,7 +18,7 @@ function thrown(fn: () => unknown): HelpdeskError {
   throw new Error('did not throw');
 }
 
-const m = { to: '84912345678', text: 'Ma xac nhan: 482913', requestId: 'r-1' };
+const m = { to: '84912345678', text: 'Ma OTP: 482913', requestId: 'r-1' };
 
 describe('HTTP status mapping', () => {
   it.each([
@@ -75,7 +75,7 @@ describe('eSMS', () => {
 
   it('IsUnicode "0" for GSM-7 text, "1" when the text needs UCS-2', () => {
     expect(esmsBody(settings, { apiKey: 'a', secretKey: 's' }, m).IsUnicode).toBe('0');
-    expect(esmsBody(settings, { apiKey: 'a', secretKey: 's' }, { ...m, text: 'Mã xác nhận' }).IsUnicode).toBe('1');
+    expect(esmsBody(settings, { apiKey: 'a', secretKey: 's' }, { ...m, text: 'Mã OTP' }).IsUnicode).toBe('1');
   });
 
   it.each([
@@ -133,7 +133,7 @@ describe('generic HTTP', () => {
   it('a refusal names the value only when it looks like a code', () => {
     const s = base({ successPath: 'status', successValue: 'ok' });
     expect(thrown(() => httpSmsReceipt(s, '{"status":"E_BALANCE"}'))).toMatchObject({ detail: 'http:E_BALANCE' });
-    expect(thrown(() => httpSmsReceipt(s, '{"status":"not sent: Ma xac nhan 482913"}'))).toMatchObject({ detail: 'http:rejected' });
+    expect(thrown(() => httpSmsReceipt(s, '{"status":"not sent: Ma OTP 482913"}'))).toMatchObject({ detail: 'http:rejected' });
     expect(thrown(() => httpSmsReceipt(s, 'OK'))).toMatchObject({ code: 'RELAY_BAD_RESPONSE' });
   });
 });

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { jsonStringContent, renderTemplate } from '../../../src-main/adapters/sms/template';
 
-const values = { to: '84912345678', text: 'Ma xac nhan: 482913', requestId: 'req-1' };
+const values = { to: '84912345678', text: 'Ma OTP: 482913', requestId: 'req-1' };
 
 describe('renderTemplate (json)', () => {
   it('fills the three placeholders, tolerating spaces inside the braces', () => {
     const out = renderTemplate('{"to":"{{to}}","msg":"{{ text }}","id":"{{requestId}}"}', values, 'json');
-    expect(JSON.parse(out)).toEqual({ to: '84912345678', msg: 'Ma xac nhan: 482913', id: 'req-1' });
+    expect(JSON.parse(out)).toEqual({ to: '84912345678', msg: 'Ma OTP: 482913', id: 'req-1' });
   });
 
   it('escapes quotes, backslashes, newlines and control characters so the JSON stays valid', () => {
@@ -17,7 +17,7 @@ describe('renderTemplate (json)', () => {
   });
 
   it('keeps non-ASCII text as is (valid JSON)', () => {
-    const text = 'Mã xác nhận đây €';
+    const text = 'Mã OTP đây €';
     expect(JSON.parse(renderTemplate('{"t":"{{text}}"}', { ...values, text }, 'json'))).toEqual({ t: text });
   });
 

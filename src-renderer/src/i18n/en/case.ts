@@ -98,6 +98,10 @@ export const caseMessages: Pick<Messages, 'account' | 'badges' | 'case' | 'overr
     needsSupervisor: 'A supervisor must verify the caller instead: pass the call to a supervisor.',
     smsPreview: 'The text message (the code shows as ******)',
     smsCount: '{n} characters · {segments} message(s) ({encoding})',
+    smsEncoding: {
+      plain: 'unaccented',
+      unicode: 'accented, shorter messages',
+    },
     emailPreview: 'An e-mail with the code will go to {destination}.',
     send: 'Send OTP code',
     sending: 'Sending…',

@@ -1,4 +1,6 @@
-/** Vietnamese: the training Outbox and the audit view. Imports nothing (unit tests load it directly). */
+import { AUDIT_ACTION_LABELS_VI, nestLabels } from '@common/glossary';
+
+/** Vietnamese: the training Outbox and the audit view; the actions' labels are the glossary's. */
 export const auditMessages = {
   outbox: {
     title: 'Hộp thư đi (đào tạo)',
@@ -9,7 +11,7 @@ export const auditMessages = {
     auto: 'Tự động làm mới mỗi 2 giây.',
     updatedAt: 'Cập nhật lúc {time}',
     empty: 'Chưa có tin nhắn hay thư nào.',
-    emptyHint: 'Gửi mã xác nhận từ một tài khoản, tin nhắn sẽ hiện ở đây.',
+    emptyHint: 'Gửi mã OTP từ một tài khoản, tin nhắn sẽ hiện ở đây.',
     trainingOnly: 'Hộp thư đi chỉ có trong chế độ đào tạo.',
     list: 'Tin nhắn và thư đã gửi',
     channels: {
@@ -44,67 +46,8 @@ export const auditMessages = {
       reset: 'Xóa bộ lọc',
     },
     /** The audited actions, nested by the action's name: `case.open` is `audit.actions.case.open`. */
-    actions: {
-      session: {
-        signIn: 'Đăng nhập',
-        signOut: 'Đăng xuất',
-        lock: 'Khóa phiên làm việc',
-        unlock: 'Mở khóa phiên làm việc',
-      },
-      directory: {
-        search: 'Tìm tài khoản',
-        view: 'Xem tài khoản',
-      },
-      settings: {
-        save: 'Lưu cài đặt',
-      },
-      case: {
-        open: 'Mở phiên xử lý',
-        close: 'Đóng phiên xử lý',
-        override: 'Giám sát viên xác minh thay',
-        takeOver: 'Tiếp nhận tài khoản đang được người khác xử lý',
-        handOff: 'Chuyển giám sát viên',
-        take: 'Giám sát viên nhận xử lý',
-        approval: 'Phê duyệt của giám sát viên thứ hai',
-      },
-      code: {
-        send: 'Gửi mã xác nhận',
-        verify: 'Nhập mã xác nhận',
-      },
-      account: {
-        write: 'Bắt đầu ghi vào thư mục',
-        unlock: 'Mở khóa tài khoản',
-        reset: 'Đặt lại mật khẩu',
-        'reset-unlock': 'Mở khóa và đặt lại mật khẩu',
-        contact: 'Cập nhật thông tin khôi phục',
-      },
-      contact: {
-        code: 'Gửi mã tới liên hệ mới',
-        verify: 'Nhập mã của liên hệ mới',
-      },
-      access: {
-        denied: 'Bị chặn do vai trò',
-      },
-      audit: {
-        verify: 'Kiểm tra toàn vẹn nhật ký',
-        export: 'Xuất nhật ký',
-        checkpoint: 'Xóa dòng quá hạn lưu trữ (điểm mốc)',
-        import: 'Đưa nhật ký của máy vào kho dùng chung',
-        purge: 'Yêu cầu xóa nhật ký quá hạn (không xóa dòng nào)',
-      },
-      team: {
-        join: 'Máy tham gia tổ tổng đài',
-        joinSecret: 'Tạo mã tham gia tổ tổng đài',
-        profile: 'Công bố cấu hình dùng chung cho tổ',
-      },
-      dashboard: {
-        scan: 'Quét thư mục (thống kê)',
-        export: 'Xuất số liệu thư mục',
-      },
-      report: {
-        monthly: 'Lập báo cáo tháng',
-      },
-    },
+    /** Every audited action's label: the glossary's, which the monthly report uses too. */
+    actions: nestLabels(AUDIT_ACTION_LABELS_VI),
     outcomes: {
       ok: 'Thành công',
       error: 'Lỗi',
@@ -117,7 +60,7 @@ export const auditMessages = {
       outcome: 'Kết quả',
       account: 'Tài khoản',
       unit: 'Đơn vị',
-      case: 'Phiên xử lý',
+      case: 'Yêu cầu hỗ trợ',
     },
     table: 'Các dòng nhật ký',
     count: '{n} dòng',
@@ -131,7 +74,7 @@ export const auditMessages = {
     pageNumber: 'Trang {n}',
     timeline: {
       open: 'Xem diễn biến',
-      title: 'Diễn biến phiên xử lý',
+      title: 'Diễn biến yêu cầu hỗ trợ',
       caseId: 'Mã phiên: {id}',
       close: 'Đóng',
       loading: 'Đang tải diễn biến…',
@@ -141,7 +84,7 @@ export const auditMessages = {
       channel: 'Kênh',
       destination: 'Gửi tới',
       reason: 'Lý do',
-      verification: 'Xác minh',
+      verification: 'Xác thực',
       check: 'Cách kiểm tra danh tính',
       kind: 'Thông tin',
       outcome: 'Kết thúc',
@@ -162,7 +105,7 @@ export const auditMessages = {
         unknown: 'Không rõ đã gửi hay chưa',
       },
       verification: '{channel} {destination}',
-      override: 'Giám sát viên {supervisor} xác minh thay: {check}',
+      override: 'Giám sát viên {supervisor} xác thực thay: {check}',
     },
     export: {
       title: 'Xuất nhật ký',

@@ -2,7 +2,7 @@
 export const settingsMessages = {
   settings: {
     title: 'Cài đặt',
-    intro: 'Cấu hình kết nối đến thư mục tài khoản (LDAP) và các kênh gửi mã xác nhận (SMS, thư điện tử) của cơ quan.',
+    intro: 'Cấu hình kết nối đến thư mục tài khoản (LDAP) và các kênh gửi mã OTP (SMS, thư điện tử) của cơ quan.',
     loading: 'Đang tải cài đặt…',
     general: 'Thông tin chung',
     mode: 'Chế độ',
@@ -46,14 +46,14 @@ export const settingsMessages = {
     roleGroupsIntro:
       'Thành viên của các nhóm thư mục này nhận vai trò tương ứng khi đăng nhập; tài khoản không thuộc nhóm nào không đăng nhập được. Cần ít nhất một nhóm giám sát viên (người được thay đổi cài đặt).',
     roleGroup: {
-      operator: 'Nhóm điều hành viên',
+      operator: 'Nhóm tổng đài viên',
       supervisor: 'Nhóm giám sát viên',
       auditor: 'Nhóm kiểm tra viên',
     },
     roleGroupHint: {
-      operator: 'Tìm tài khoản, xác minh người gọi, mở khóa, đặt lại mật khẩu, cập nhật thông tin khôi phục. Mỗi dòng một DN nhóm.',
+      operator: 'Tìm tài khoản, xác thực người gọi, mở khóa, đặt lại mật khẩu, cập nhật thông tin khôi phục. Mỗi dòng một DN nhóm.',
       supervisor:
-        'Như điều hành viên, thêm: xác minh thay bằng giấy tờ tùy thân, mở khóa và đặt lại mật khẩu cùng lúc, thay đổi cài đặt. Mỗi dòng một DN nhóm.',
+        'Như tổng đài viên, thêm: xác thực thay bằng giấy tờ tùy thân, mở khóa và đặt lại mật khẩu cùng lúc, thay đổi cài đặt. Mỗi dòng một DN nhóm.',
       auditor: 'Chỉ xem nhật ký kiểm tra. Mỗi dòng một DN nhóm.',
     },
     timeoutMs: 'Thời gian chờ thao tác (ms)',
@@ -175,7 +175,7 @@ export const settingsMessages = {
     sms: {
       title: 'Kênh gửi tin nhắn SMS',
       provider: 'Nhà cung cấp',
-      providerHint: 'Cổng gửi mã xác nhận tới số điện thoại di động đã đăng ký của tài khoản.',
+      providerHint: 'Cổng gửi mã OTP tới số điện thoại di động đã đăng ký của tài khoản.',
       providers: {
         none: 'Không dùng',
         esms: 'eSMS.vn',
@@ -237,7 +237,7 @@ export const settingsMessages = {
     mail: {
       title: 'Thư điện tử (SMTP)',
       provider: 'Máy chủ gửi thư',
-      providerHint: 'Gửi mã xác nhận tới thư điện tử dự phòng đã đăng ký của tài khoản.',
+      providerHint: 'Gửi mã OTP tới thư điện tử dự phòng đã đăng ký của tài khoản.',
       providers: {
         none: 'Không dùng',
         smtp: 'SMTP',

@@ -1,0 +1,58 @@
+import { expect, type Page, test } from '@playwright/test';
+import { TERMS } from '../../src-main/common/glossary';
+import { signInAs, signOutBeforeEach } from './support';
+
+// Issue #14 item 7: one vocabulary on every screen, read as the operator reads it — the visible text of
+// the main screens in Vietnamese holds none of the forms the glossary replaces, no raw id (camelCase,
+// dotted action names) and no encoding name.
+
+signOutBeforeEach();
+
+const REPLACED = Object.values(TERMS).flatMap((t) => t.replaces);
+
+async function visibleText(page: Page): Promise<string> {
+  return page.evaluate(() => document.body.innerText);
+}
+
+function problems(screen: string, text: string): string[] {
+  const lower = text.toLowerCase();
+  const found = REPLACED.filter((form) => lower.includes(form)).map((form) => `${screen}: “${form}”`);
+  // Words an administrator must recognise as they are (a directory attribute, gateway and protocol names).
+  const words = text.replace(/\S+@\S+|\S+:\/\/\S+|\b(?:pwdMustChange|eSMS(?:\.vn)?|SpeedSMS|StartTLS)\b/gu, ' ');
+  for (const m of words.matchAll(/\b(?:[a-z]+[A-Z][A-Za-z]*|[a-z]+\.[a-z]+[A-Za-z-]*|GSM-7|UCS-2)\b/gu)) {
+    if (!/\.(?:vn|com|net|org)$/u.test(m[0])) found.push(`${screen}: raw “${m[0]}”`);
+  }
+  return found;
+}
+
+test('the screens a supervisor uses say one word for one thing, and no raw id', async ({ page }) => {
+  await signInAs(page, 'giamsat01', 'Võ Thanh Tâm');
+  const seen: string[] = [];
+  const check = async (screen: string) => {
+    await page.waitForTimeout(200);
+    seen.push(...problems(screen, await visibleText(page)));
+  };
+
+  await page.getByTestId('search-input').fill('nguyen van');
+  await expect(page.getByTestId('result-row').first()).toBeVisible();
+  await check('search');
+  await page.getByTestId('search-input').fill('cuonglh');
+  await page.getByTestId('result-row').first().click();
+  await expect(page.getByTestId('account-panel')).toBeVisible();
+  await check('account panel');
+  await page.getByTestId('account-panel').getByTestId('action-verify').click();
+  await check('case: reason');
+  await page.getByTestId('case-back').click();
+
+  for (const [nav, screen] of [
+    ['nav-outbox', 'outbox'],
+    ['nav-audit', 'audit'],
+    ['nav-dashboards', 'dashboards'],
+    ['nav-settings', 'settings'],
+  ] as const) {
+    await page.getByTestId(nav).click();
+    await check(screen);
+  }
+  console.log(`[vocabulary] screens read: search, account panel, case, outbox, audit, dashboards, settings; problems: ${seen.length}`);
+  expect(seen).toEqual([]);
+});
