@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { signInAs, signOutBeforeEach } from './support';
+import { shot, signInAs, signOutBeforeEach } from './support';
 
 signOutBeforeEach();
 
@@ -27,4 +27,57 @@ test('settings: a bad URL is shown next to the field; "Kiểm tra kết nối" n
   // Nothing was saved: the app is still in training mode.
   await page.reload();
   await expect(page.getByTestId('training-banner')).toBeVisible();
+});
+
+test('settings: sections with a side navigation; leaving with unsaved changes asks (stay, or drop them and leave)', async ({ page }, info) => {
+  await page.setViewportSize({ width: 1366, height: 768 });
+  await signInAs(page, 'giamsat01', 'Võ Thanh Tâm');
+  await page.getByTestId('search-input').waitFor();
+  await page.getByTestId('nav-settings').click();
+  const nav = page.getByTestId('settings-nav');
+  await expect(nav).toBeVisible();
+  await expect(nav.getByRole('link')).toHaveText([
+    'Thông tin chung',
+    'Máy chủ thư mục',
+    'Tìm kiếm',
+    'Phân quyền và thuộc tính',
+    'Kênh gửi tin nhắn SMS',
+    'Thư điện tử (SMTP)',
+    'Nhật ký và phiên làm việc',
+    'Dùng chung cho tổ tổng đài',
+  ]);
+  // A section from the navigation: brought into view, marked as the current one.
+  await page.getByTestId('settings-nav-mail').click();
+  await expect(page.getByTestId('settings-mail')).toBeInViewport();
+  await expect(page.getByTestId('settings-nav-mail')).toHaveAttribute('aria-current', 'location');
+  // The navigation stays in view while the form scrolls.
+  await expect(nav).toBeInViewport();
+  await shot(page, info, 'settings-side-nav');
+
+  // Nothing typed: leaving asks nothing.
+  await page.getByTestId('nav-search').click();
+  await expect(page.getByTestId('search-input')).toBeVisible();
+  await page.getByTestId('nav-settings').click();
+  await expect(page.getByTestId('settings-dirty')).toHaveCount(0);
+
+  // A change not saved: marked, and leaving asks; "Ở lại" keeps the screen and what was typed.
+  await page.getByTestId('settings-agency').fill('Sở Thông tin và Truyền thông Hà Giang');
+  await expect(page.getByTestId('settings-dirty')).toHaveText('Có thay đổi chưa lưu');
+  await page.getByTestId('nav-search').click();
+  const prompt = page.getByTestId('settings-leave-prompt');
+  await expect(prompt).toContainText('Có thay đổi chưa lưu. Rời trang sẽ bỏ các thay đổi này.');
+  await expect(page.getByTestId('settings-leave-stay')).toBeFocused();
+  await shot(page, info, 'settings-leave-prompt');
+  await page.keyboard.press('Enter');
+  await expect(prompt).toHaveCount(0);
+  await expect(page.getByTestId('settings-agency')).toHaveValue('Sở Thông tin và Truyền thông Hà Giang');
+  await expect(page.getByTestId('search-input')).toHaveCount(0);
+
+  // Dropping them leaves, and nothing was saved.
+  await page.getByTestId('nav-search').click();
+  await page.getByTestId('settings-leave-discard').click();
+  await expect(page.getByTestId('search-input')).toBeVisible();
+  await page.getByTestId('nav-settings').click();
+  await expect(page.getByTestId('settings-agency')).not.toHaveValue('Sở Thông tin và Truyền thông Hà Giang');
+  await expect(page.getByTestId('settings-dirty')).toHaveCount(0);
 });

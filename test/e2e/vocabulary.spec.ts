@@ -10,8 +10,15 @@ signOutBeforeEach();
 
 const REPLACED = Object.values(TERMS).flatMap((t) => t.replaces);
 
+/** The page's visible text, without the Outbox's message bodies (what the caller receives: codes, temporary passwords). */
 async function visibleText(page: Page): Promise<string> {
-  return page.evaluate(() => document.body.innerText);
+  return page.evaluate(() => {
+    const hidden = [...document.querySelectorAll<HTMLElement>('[data-testid="outbox-text"], [data-testid="outbox-html"]')];
+    for (const el of hidden) el.style.visibility = 'hidden';
+    const text = document.body.innerText;
+    for (const el of hidden) el.style.visibility = '';
+    return text;
+  });
 }
 
 function problems(screen: string, text: string): string[] {
@@ -19,7 +26,8 @@ function problems(screen: string, text: string): string[] {
   const found = REPLACED.filter((form) => lower.includes(form)).map((form) => `${screen}: “${form}”`);
   // Words an administrator must recognise as they are (a directory attribute, gateway and protocol names).
   const words = text.replace(/\S+@\S+|\S+:\/\/\S+|\b(?:pwdMustChange|eSMS(?:\.vn)?|SpeedSMS|StartTLS)\b/gu, ' ');
-  for (const m of words.matchAll(/\b(?:[a-z]+[A-Z][A-Za-z]*|[a-z]+\.[a-z]+[A-Za-z-]*|GSM-7|UCS-2)\b/gu)) {
+  // A raw id: camelCase (invalidCredentials), a dotted action name (code.send), an encoding name.
+  for (const m of words.matchAll(/\b(?:[a-z]{2,}(?:[A-Z][a-z]+)+|[a-z]+\.[a-z]+(?:-[a-z]+)?|GSM-7|UCS-2)\b/gu)) {
     if (!/\.(?:vn|com|net|org)$/u.test(m[0])) found.push(`${screen}: raw “${m[0]}”`);
   }
   return found;

@@ -5,6 +5,7 @@ import ExcelJS from 'exceljs';
 import type { AuditEntry, AuditExportResult } from '../../common/dto';
 import { HelpdeskError } from '../../domain/errors';
 import { vnDateTime } from '../../domain/vn-time';
+import { capital, TERMS } from '../../common/glossary';
 
 export type ExportFormat = 'csv' | 'xlsx';
 
@@ -32,7 +33,7 @@ const AUDIT_COLUMNS = [
   { title: 'Kết quả', width: 10 },
   { title: 'Tài khoản', width: 18 },
   { title: 'Đơn vị', width: 28 },
-  { title: 'Phiên xử lý', width: 38 },
+  { title: capital(TERMS.case.vi), width: 38 },
   { title: 'Chi tiết', width: 60 },
 ];
 

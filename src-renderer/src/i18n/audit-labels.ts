@@ -2,7 +2,7 @@ import type { AuditEntry } from '@common/dto';
 import { useI18n } from 'vue-i18n';
 
 /** The details a case timeline shows, in this order (the rest of a row's detail stays in the exports). */
-export const TIMELINE_DETAILS = ['reason', 'channel', 'destination', 'kind', 'verification', 'check', 'outcome', 'delivery', 'code', 'attemptsLeft'] as const;
+export const TIMELINE_DETAILS = ['reason', 'channel', 'destination', 'kind', 'verification', 'check', 'note', 'outcome', 'delivery', 'code', 'attemptsLeft'] as const;
 export type TimelineDetail = (typeof TIMELINE_DETAILS)[number];
 
 export interface DetailItem {

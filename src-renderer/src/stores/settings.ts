@@ -17,6 +17,10 @@ export * from '../flows/settings-form';
 export const useSettingsStore = defineStore('settings', () => {
   const view = ref<SettingsView | null>(null);
   const form = ref<SettingsForm>(formOf(null));
+  /** The form as last loaded or saved: anything else typed since is an unsaved change. */
+  const pristine = ref(JSON.stringify(form.value));
+  /** Something typed or chosen that is not saved (a password typed counts): leaving asks first. */
+  const dirty = computed(() => JSON.stringify(form.value) !== pristine.value);
   const loading = ref(false);
   const loadError = ref<ApiError | null>(null);
   const saving = ref(false);
@@ -39,6 +43,7 @@ export const useSettingsStore = defineStore('settings', () => {
     if (r.ok) {
       view.value = r.value;
       form.value = formOf(r.value);
+      pristine.value = JSON.stringify(form.value);
       loadError.value = null;
     } else {
       loadError.value = r.error;
@@ -167,6 +172,7 @@ export const useSettingsStore = defineStore('settings', () => {
         if (r.ok) {
           view.value = r.value;
           form.value = formOf(r.value);
+          pristine.value = JSON.stringify(form.value);
           saved.value = 'signed-out';
         }
         return r.ok;
@@ -177,6 +183,7 @@ export const useSettingsStore = defineStore('settings', () => {
       }
       view.value = r.value;
       form.value = formOf(r.value);
+      pristine.value = JSON.stringify(form.value);
       // A changed mode restarts the directory and ends the session in the main process.
       sessionEndedBySave = true;
       try {
@@ -189,6 +196,14 @@ export const useSettingsStore = defineStore('settings', () => {
     } finally {
       saving.value = false;
     }
+  }
+
+  /** "Bỏ thay đổi": the form as last loaded or saved again (passwords and keys typed forgotten). */
+  function discard(): void {
+    form.value = formOf(view.value);
+    pristine.value = JSON.stringify(form.value);
+    saveError.value = null;
+    testError.value = null;
   }
 
   async function testConnection(): Promise<void> {
@@ -219,6 +234,7 @@ export const useSettingsStore = defineStore('settings', () => {
     epoch += 1;
     view.value = null;
     form.value = formOf(null);
+    pristine.value = JSON.stringify(form.value);
     loading.value = false;
     loadError.value = null;
     saving.value = false;
@@ -242,6 +258,7 @@ export const useSettingsStore = defineStore('settings', () => {
     testing,
     report,
     testError,
+    dirty,
     smsSecretStored,
     mailPasswordStored,
     load,
@@ -251,6 +268,7 @@ export const useSettingsStore = defineStore('settings', () => {
     chooseMailSecurity,
     save,
     testConnection,
+    discard,
     clear,
   };
 });

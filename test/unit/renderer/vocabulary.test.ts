@@ -22,8 +22,9 @@ function leaves(tree: Tree, prefix = ''): Array<[string, string]> {
 
 const vi = leaves(__i18n_vi.vi as unknown as Tree);
 const templates = readdirSync(join(ROOT, 'resources', 'templates')).map((name) => [name, readFileSync(join(ROOT, 'resources', 'templates', name), 'utf8')] as const);
-/** The string literals of the monthly report's source: every word it prints that is not a number. */
-const reportSource = readFileSync(join(ROOT, 'src-main', 'adapters', 'export', 'monthly-report.ts'), 'utf8');
+/** The string literals of the exports' sources (the monthly report, the audit and dashboard files): every word they print. */
+const EXPORTS = join(ROOT, 'src-main', 'adapters', 'export');
+const reportSource = readdirSync(EXPORTS).map((name) => readFileSync(join(EXPORTS, name), 'utf8')).join('\n');
 const reportTexts = [...reportSource.replace(/\/\*[\s\S]*?\*\//gu, '').replace(/^\s*\/\/.*$/gmu, '').matchAll(/'([^'\n]*)'|`([^`]*)`/gu)].map((m) => m[1] ?? m[2] ?? '');
 const replaced = Object.values(TERMS).flatMap((t) => t.replaces);
 
@@ -49,7 +50,7 @@ describe('one vocabulary', () => {
     expect(vi.flatMap(([key, text]) => offending(text).map((form) => `${key}: “${form}” in “${text}”`))).toEqual([]);
   });
 
-  it('no template sent to callers and no text of the monthly report uses one either', () => {
+  it('no template sent to callers and no text of the exports (monthly report, audit and dashboard files) uses one either', () => {
     expect(templates.flatMap(([name, text]) => offending(text).map((form) => `${name}: “${form}”`))).toEqual([]);
     expect(reportTexts.length).toBeGreaterThan(20);
     expect(reportTexts.flatMap((text) => offending(text).map((form) => `monthly-report: “${form}” in “${text}”`))).toEqual([]);

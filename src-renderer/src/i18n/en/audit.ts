@@ -144,6 +144,7 @@ export const auditMessages: Pick<Messages, 'outbox' | 'audit'> = {
       reason: 'Reason',
       verification: 'Verification',
       check: 'Identity check',
+      note: 'Note',
       kind: 'Contact',
       outcome: 'Ended',
       delivery: 'Temporary password delivery',
@@ -153,7 +154,7 @@ export const auditMessages: Pick<Messages, 'outbox' | 'audit'> = {
     values: {
       outcome: {
         done: 'Done',
-        abandoned: 'Back (nothing done)',
+        abandoned: 'Support request cancelled (nothing done)',
         expired: 'Code expired',
         unknown: 'Unknown — to be checked',
       },

@@ -5,6 +5,17 @@ export const settingsMessages: Pick<Messages, 'settings'> = {
   settings: {
     title: 'Settings',
     intro: "Configure the connection to your agency's account directory (LDAP) and the channels that send confirmation codes (SMS, e-mail).",
+    nav: {
+      label: 'Settings sections',
+      mapping: 'Roles and attributes',
+      limits: 'Audit and session',
+    },
+    unsaved: {
+      badge: 'Unsaved changes',
+      text: 'There are unsaved changes. Leaving drops them.',
+      stay: 'Stay to save',
+      discard: 'Drop changes and leave',
+    },
     loading: 'Loading settings…',
     general: 'General',
     mode: 'Mode',

@@ -86,6 +86,7 @@ export const auditMessages = {
       reason: 'Lý do',
       verification: 'Xác thực',
       check: 'Cách kiểm tra danh tính',
+      note: 'Ghi chú',
       kind: 'Thông tin',
       outcome: 'Kết thúc',
       delivery: 'Gửi mật khẩu tạm thời',
@@ -95,7 +96,7 @@ export const auditMessages = {
     values: {
       outcome: {
         done: 'Hoàn tất',
-        abandoned: 'Quay lại (không thực hiện)',
+        abandoned: 'Hủy yêu cầu hỗ trợ (không thực hiện)',
         expired: 'Mã hết hạn',
         unknown: 'Không xác định — cần kiểm tra',
       },

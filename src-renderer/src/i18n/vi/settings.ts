@@ -3,6 +3,17 @@ export const settingsMessages = {
   settings: {
     title: 'Cài đặt',
     intro: 'Cấu hình kết nối đến thư mục tài khoản (LDAP) và các kênh gửi mã OTP (SMS, thư điện tử) của cơ quan.',
+    nav: {
+      label: 'Các phần của cài đặt',
+      mapping: 'Phân quyền và thuộc tính',
+      limits: 'Nhật ký và phiên làm việc',
+    },
+    unsaved: {
+      badge: 'Có thay đổi chưa lưu',
+      text: 'Có thay đổi chưa lưu. Rời trang sẽ bỏ các thay đổi này.',
+      stay: 'Ở lại để lưu',
+      discard: 'Bỏ thay đổi và rời trang',
+    },
     loading: 'Đang tải cài đặt…',
     general: 'Thông tin chung',
     mode: 'Chế độ',
