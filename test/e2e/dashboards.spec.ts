@@ -278,3 +278,44 @@ test('operator: no Tổng quan link, and #/dashboards sends them back to the sea
   await expect(page.getByRole('heading', { level: 1 })).not.toHaveText('Tổng quan');
   await shot(page, info, 'dashboards-operator-refused');
 });
+
+test('at 1366×768 the unit table and the monthly report fit the width: no header wraps past two lines, nothing scrolls sideways', async ({ page }, info) => {
+  await page.setViewportSize({ width: 1366, height: 768 });
+  await signInAs(page, 'giamsat01', 'Võ Thanh Tâm');
+  await openDashboards(page);
+  await scanToTheEnd(page);
+  const heads = page.locator('[data-testid="dash-units"] thead th');
+  await expect(heads.first()).toBeVisible();
+  // The lines a header's words take: the distinct tops of its text's boxes (a row's height would count its neighbours').
+  const lines = await heads.evaluateAll((ths) =>
+    ths.map((th) => {
+      const walker = document.createTreeWalker(th, NodeFilter.SHOW_TEXT);
+      const tops: number[] = [];
+      for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+        const range = document.createRange();
+        range.selectNodeContents(node);
+        for (const r of range.getClientRects()) if (r.width > 0) tops.push(r.top);
+      }
+      // Boxes on one line may differ by a few pixels (the sort arrow sits on the baseline of the last line).
+      const lines = tops.sort((a, b) => a - b).filter((top, i, all) => i === 0 || top - all[i - 1]! > 6).length;
+      return { text: (th as HTMLElement).innerText.replace(/\s+/gu, ' ').trim(), lines };
+    }),
+  );
+  const worst = Math.max(...lines.map((l) => l.lines));
+  const line = `[dashboards] unit table at 1366×768: ${lines.length} column headers, at most ${worst} line(s) each`;
+  console.log(line);
+  await info.attach('unit-table-headers', { body: `${line}\n${JSON.stringify(lines)}`, contentType: 'text/plain' });
+  await partShot(page, 'dash-units', info, 'dashboards-units-1366');
+  expect(worst, JSON.stringify(lines)).toBeLessThanOrEqual(2);
+  for (const id of ['dash-units', 'dash-report', 'dash-stats']) {
+    const overflow = await page
+      .getByTestId(id)
+      .evaluate((el) =>
+        [...el.querySelectorAll<HTMLElement>('*')]
+          .filter((c) => c.scrollWidth > c.clientWidth + 1 && !['visible', 'hidden', 'clip'].includes(getComputedStyle(c).overflowX))
+          .map((c) => `${c.tagName}.${c.className} ${c.scrollWidth}>${c.clientWidth}`),
+      );
+    expect(overflow, `${id} scrolls sideways`).toEqual([]);
+  }
+  await partShot(page, 'dash-report', info, 'dashboards-report-1366');
+});
