@@ -374,7 +374,7 @@ describe('renderer messages', () => {
     const t = vi18n.global.t;
     expect(t('settings.sms.title')).toBe('Kênh gửi tin nhắn SMS');
     expect(t('settings.mail.title')).toBe('Thư điện tử (SMTP)');
-    expect(t('settings.agencyName')).toBe('Tên cơ quan hiển thị trong tin nhắn');
+    expect(t('settings.agencyName')).toBe('Tên cơ quan');
     expect(t('settings.relaysTraining')).toBe('Chế độ đào tạo: tin nhắn và thư được đưa vào Hộp thư đi, không gửi thật.');
     expect(['none', 'esms', 'speedsms', 'http', 'smpp'].map((p) => t(`settings.sms.providers.${p}`))).toEqual([
       'Không dùng',

@@ -113,9 +113,9 @@ export const settingsMessages: Pick<Messages, 'settings'> = {
     stepFailed: 'Failed',
     ms: '{ms} ms',
     fieldError: 'Check the highlighted field.',
-    agencyName: 'Agency name shown in messages',
+    agencyName: 'Agency name',
     agencyNameHint:
-      'Starts the SMS and e-mail sent to the caller, for example: So TTTT (SMS are sent without diacritics). Leave empty to use “Tong dai ho tro”.',
+      'Written with its diacritics, for example: Sở Thông tin và Truyền thông. Heads the e-mail to the caller and the monthly report; SMS drop the diacritics by themselves. Leave empty to use “Tổng đài hỗ trợ”.',
     relaysTraining: 'Training mode: messages and e-mails go to the Outbox and are not really sent.',
     relayKeychainUnavailableHint: 'The relay keys and passwords cannot be stored on this machine.',
     team: {

@@ -113,9 +113,9 @@ export const settingsMessages = {
     stepFailed: 'Thất bại',
     ms: '{ms} ms',
     fieldError: 'Kiểm tra lại trường được đánh dấu.',
-    agencyName: 'Tên cơ quan hiển thị trong tin nhắn',
+    agencyName: 'Tên cơ quan',
     agencyNameHint:
-      'Đứng đầu tin nhắn SMS và thư gửi người gọi, ví dụ: So TTTT (tin nhắn SMS được gửi không dấu). Để trống để dùng “Tong dai ho tro”.',
+      'Viết có dấu, ví dụ: Sở Thông tin và Truyền thông. Đứng đầu thư gửi người gọi và báo cáo tháng; trong tin nhắn SMS tự bỏ dấu. Để trống để dùng “Tổng đài hỗ trợ”.',
     relaysTraining: 'Chế độ đào tạo: tin nhắn và thư được đưa vào Hộp thư đi, không gửi thật.',
     relayKeychainUnavailableHint: 'Không thể lưu khóa và mật khẩu của kênh gửi trên máy này.',
     team: {
