@@ -79,6 +79,7 @@ export function directoryDefaults(dialect: Dialect): Omit<DirectorySettings, 'ur
   return {
     startTls: false,
     caCertificate: '',
+    tlsServerName: '',
     dialect,
     userFilter: DIALECT_DEFAULTS[dialect].userFilter,
     passwordPolicyDn: '',

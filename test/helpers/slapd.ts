@@ -39,6 +39,8 @@ export interface SlapdOptions {
   ldif?: string;
   /** Also make a throwaway CA + server cert, enable StartTLS on ldap:// and listen on ldaps://. */
   tls?: boolean;
+  /** The names on the server certificate when tls (openssl subjectAltName syntax). Default IP:127.0.0.1, DNS:localhost. */
+  tlsAltNames?: string;
   /** slapadd -q (for large loads). */
   quick?: boolean;
   /**
@@ -136,7 +138,7 @@ export async function startSlapd(opts: SlapdOptions = {}): Promise<SlapdHandle> 
     await mkdir(dbDir, { mode: 0o700 });
 
     let tlsFiles: TestCertificates | undefined;
-    if (opts.tls) tlsFiles = await makeTestCertificates(dir);
+    if (opts.tls) tlsFiles = await makeTestCertificates(dir, undefined, opts.tlsAltNames);
 
     const confPath = join(dir, 'slapd.conf');
     await writeFile(

@@ -58,6 +58,7 @@ const DIRECTORY_FIELDS = [
   'startTls',
   'allowPlainLdap',
   'caCertificate',
+  'tlsServerName',
   'baseDn',
   'serviceBindDn',
   'dialect',

@@ -21,6 +21,8 @@ export const settingsMessages: Pick<Messages, 'settings'> = {
       "The service account's and the officers' passwords will cross the network in readable form. Turn on only while the directory server has no TLS and the network path is protected; never applies to Active Directory.",
     caCertificate: 'CA certificate (PEM)',
     caCertificateHint: "Paste the root certificate if the server uses an internal CA. Leave empty to use the operating system's certificates.",
+    tlsServerName: 'Server name on the certificate',
+    tlsServerNameHint: "Only when the server is reached by its IP address (or another name) while its certificate names the host, e.g. ldap.tphcm.gov.vn. Empty: the certificate must name the host in the URL.",
     baseDn: 'Base DN',
     serviceBindDn: 'Service account DN',
     servicePassword: 'Service account password',

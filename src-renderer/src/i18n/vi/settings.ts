@@ -19,6 +19,8 @@ export const settingsMessages = {
       'Mật khẩu của tài khoản dịch vụ và của cán bộ sẽ đi qua mạng ở dạng đọc được. Chỉ bật khi máy chủ thư mục chưa có TLS và đường mạng được bảo vệ; không bao giờ áp dụng cho Active Directory.',
     caCertificate: 'Chứng chỉ CA (PEM)',
     caCertificateHint: 'Dán chứng chỉ gốc nếu máy chủ dùng chứng chỉ nội bộ. Để trống để dùng chứng chỉ của hệ điều hành.',
+    tlsServerName: 'Tên máy chủ ghi trên chứng chỉ',
+    tlsServerNameHint: 'Chỉ điền khi kết nối bằng địa chỉ IP (hoặc một tên khác) mà chứng chỉ lại ghi tên máy chủ, ví dụ ldap.tphcm.gov.vn. Để trống: chứng chỉ phải ghi đúng máy chủ trong địa chỉ.',
     baseDn: 'DN gốc (base DN)',
     serviceBindDn: 'DN tài khoản dịch vụ',
     servicePassword: 'Mật khẩu tài khoản dịch vụ',
