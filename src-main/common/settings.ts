@@ -11,6 +11,8 @@ export const attributeMappingSchema = z.strictObject({
   displayName: attributeName,
   mail: attributeName,
   mobile: attributeName,
+  /** Also searched, and read when `mobile` holds no usable mobile (see AttributeMapping). Absent in an older file: none. */
+  mobileFallbacks: z.array(attributeName).max(5, { error: 'too_long' }).default([]),
   backupEmail: attributeName,
   citizenId: attributeName,
   taxCode: attributeName,

@@ -319,6 +319,8 @@ function slapdConf(p: ConfParams): string {
     'index uid eq,sub',
     'index mail eq,sub',
     'index mobile eq',
+    // The default mapping also looks for a mobile in telephoneNumber: unindexed, an OR with it would read every entry.
+    'index telephoneNumber eq',
     'index cn eq,sub',
     'index hdCitizenId eq',
     'index hdTaxCode eq',

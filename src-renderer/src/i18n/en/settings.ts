@@ -69,6 +69,8 @@ export const settingsMessages: Pick<Messages, 'settings'> = {
       displayName: 'Display name',
       mail: 'E-mail',
       mobile: 'Mobile number',
+      mobileFallbacks: 'Also look for a mobile in',
+      mobileFallbacksHint: 'Other attributes that may hold a mobile number (e.g. telephoneNumber), separated by commas. Searched along with the mobile attribute, and used only when that one holds no valid mobile; landlines are ignored. A new number is always written to the mobile attribute.',
       backupEmail: 'Backup e-mail',
       citizenId: 'Citizen ID (CCCD/CMND)',
       taxCode: 'Tax code',

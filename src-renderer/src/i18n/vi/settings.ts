@@ -69,6 +69,8 @@ export const settingsMessages = {
       displayName: 'Họ tên hiển thị',
       mail: 'Thư điện tử',
       mobile: 'Số điện thoại di động',
+      mobileFallbacks: 'Tìm số di động cả trong',
+      mobileFallbacksHint: 'Các thuộc tính khác có thể chứa số di động (ví dụ telephoneNumber), cách nhau bằng dấu phẩy. Được tìm kiếm cùng thuộc tính số di động, và chỉ được dùng khi thuộc tính đó chưa có số di động hợp lệ; số cố định bị bỏ qua. Số mới luôn được ghi vào thuộc tính số di động.',
       backupEmail: 'Thư điện tử dự phòng',
       citizenId: 'CCCD/CMND',
       taxCode: 'Mã số thuế',
