@@ -78,7 +78,7 @@ async function main(): Promise<number> {
       directory: trainingProfile(slapd, BASE),
     };
     const attrs = settings.directory!.attributes;
-    const attributes = [...new Set([...Object.values(attrs), 'pwdAccountLockedTime', 'pwdFailureTime', 'pwdReset', 'pwdChangedTime', 'pwdPolicySubentry', 'createTimestamp'])];
+    const attributes = [...new Set([...Object.values(attrs).flat(), 'pwdAccountLockedTime', 'pwdFailureTime', 'pwdReset', 'pwdChangedTime', 'pwdPolicySubentry', 'createTimestamp'])];
     const api = runtime.api;
     const saved = await api.settings.save({ settings, servicePassword: slapd.servicePassword, smsSecret: JSON.stringify(ESMS) });
     if (!saved.ok) throw new Error(`settings: ${saved.error.code}`);

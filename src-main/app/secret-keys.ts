@@ -6,13 +6,15 @@ import { teamTransport, type DirectorySettings, type MailSettings, type SmsSetti
  * trusted CA), so a changed server, a weaker connection or another CA never receives a stored secret —
  * it is asked for again. The one place these names are made.
  */
-function transportTag(mode: string, caCertificate: string): string {
-  return createHash('sha256').update(`${mode}\n${caCertificate.trim()}`).digest('hex').slice(0, 16);
+function transportTag(mode: string, caCertificate: string, serverName = ''): string {
+  // The server name expected on the certificate counts only when set, so entries stored before it existed keep their names.
+  const name = serverName.trim().toLowerCase();
+  return createHash('sha256').update(`${mode}\n${caCertificate.trim()}${name === '' ? '' : `\nservername:${name}`}`).digest('hex').slice(0, 16);
 }
 
-/** The directory profile's service password: URL, bind DN, StartTLS and CA. */
-export function servicePasswordKey(s: Pick<DirectorySettings, 'url' | 'serviceBindDn' | 'startTls' | 'caCertificate'>): string {
-  return `directory-service:${s.serviceBindDn}@${s.url}#${transportTag(s.startTls ? 'starttls' : 'plain', s.caCertificate)}`;
+/** The directory profile's service password: URL, bind DN, StartTLS, CA and the server name expected on the certificate. */
+export function servicePasswordKey(s: Pick<DirectorySettings, 'url' | 'serviceBindDn' | 'startTls' | 'caCertificate'> & Partial<Pick<DirectorySettings, 'tlsServerName'>>): string {
+  return `directory-service:${s.serviceBindDn}@${s.url}#${transportTag(s.startTls ? 'starttls' : 'plain', s.caCertificate, s.tlsServerName)}`;
 }
 
 /** The SMS gateway's secret: the gateway URL (https); for SMPP also TLS or not and the CA. */

@@ -12,7 +12,14 @@ export interface AttributeMapping {
   username: string;
   displayName: string;
   mail: string;
+  /** The recovery mobile: read, searched, and where a changed mobile is written. */
   mobile: string;
+  /**
+   * Where a mobile may also be found (`telephoneNumber`): searched too, and read as the recovery mobile
+   * only when `mobile` holds no usable one — and then only their Vietnamese mobile numbers (a landline
+   * there is no mobile). Never written: a changed mobile goes to `mobile`, which then comes first.
+   */
+  mobileFallbacks: string[];
   backupEmail: string;
   citizenId: string;
   taxCode: string;
@@ -22,7 +29,10 @@ export interface AttributeMapping {
   accountType: string;
 }
 
-/** Defaults per dialect; an agency overrides any of them in Settings. */
+/**
+ * Defaults per dialect; an agency overrides any of them in Settings. A mobile is looked for in `mobile`,
+ * then in `telephoneNumber` (where many directories keep the only number they have).
+ */
 export const DIALECT_DEFAULTS: Record<Dialect, { attributes: AttributeMapping; userFilter: string }> = {
   openldap: {
     userFilter: '(objectClass=inetOrgPerson)',
@@ -31,6 +41,7 @@ export const DIALECT_DEFAULTS: Record<Dialect, { attributes: AttributeMapping; u
       displayName: 'cn',
       mail: 'mail',
       mobile: 'mobile',
+      mobileFallbacks: ['telephoneNumber'],
       backupEmail: 'hdRecoveryEmail',
       citizenId: 'hdCitizenId',
       taxCode: 'hdTaxCode',
@@ -47,6 +58,7 @@ export const DIALECT_DEFAULTS: Record<Dialect, { attributes: AttributeMapping; u
       displayName: 'displayName',
       mail: 'mail',
       mobile: 'mobile',
+      mobileFallbacks: ['telephoneNumber'],
       backupEmail: 'otherMailbox',
       citizenId: 'employeeID',
       taxCode: 'employeeNumber',
@@ -63,6 +75,7 @@ export const DIALECT_DEFAULTS: Record<Dialect, { attributes: AttributeMapping; u
       displayName: 'displayName',
       mail: 'mail',
       mobile: 'mobile',
+      mobileFallbacks: ['telephoneNumber'],
       backupEmail: 'zimbraPrefPasswordRecoveryAddress',
       citizenId: 'employeeNumber',
       taxCode: 'hdTaxCode',
@@ -79,10 +92,11 @@ export function directoryDefaults(dialect: Dialect): Omit<DirectorySettings, 'ur
   return {
     startTls: false,
     caCertificate: '',
+    tlsServerName: '',
     dialect,
     userFilter: DIALECT_DEFAULTS[dialect].userFilter,
     passwordPolicyDn: '',
-    attributes: { ...DIALECT_DEFAULTS[dialect].attributes },
+    attributes: { ...DIALECT_DEFAULTS[dialect].attributes, mobileFallbacks: [...DIALECT_DEFAULTS[dialect].attributes.mobileFallbacks] },
     timeoutMs: 8000,
     connectTimeoutMs: 5000,
     pageSize: 200,

@@ -11,6 +11,8 @@ export const attributeMappingSchema = z.strictObject({
   displayName: attributeName,
   mail: attributeName,
   mobile: attributeName,
+  /** Also searched, and read when `mobile` holds no usable mobile (see AttributeMapping). Absent in an older file: none. */
+  mobileFallbacks: z.array(attributeName).max(5, { error: 'too_long' }).default([]),
   backupEmail: attributeName,
   citizenId: attributeName,
   taxCode: attributeName,
@@ -46,6 +48,16 @@ const ldapUrl = lineText(512).refine(
 const pemCertificates = multilineText(64 * 1024).refine((s) => s.trim() === '' || /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/u.test(s), {
     error: 'invalid_format',
   });
+
+/**
+ * A DNS host name as a server certificate names it (`ldap.sotttt.gov.vn`): labels of letters, digits and
+ * hyphens, dot-separated, at most 253 characters; not an IP address (a certificate's IP is matched by
+ * the URL itself).
+ */
+const dnsHostName = lineText(253).refine(
+  (s) => !/^[\d.]+$/u.test(s) && /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/u.test(s),
+  { error: 'invalid_format' },
+);
 
 const ldapFilterText = lineText(1024).refine((s) => s.startsWith('(') && s.endsWith(')') && balanced(s), {
   error: 'invalid_format',
@@ -107,6 +119,12 @@ export const directorySettingsSchema = z.strictObject({
   url: ldapUrl,
   startTls: z.boolean().default(false),
   caCertificate: pemCertificates.default(''),
+  /**
+   * The name the server's certificate must carry, when it is not the URL's host: a directory reached
+   * by its IP address (`ldaps://10.0.0.5`) whose certificate names `ldap.sotttt.gov.vn`. Sent as SNI
+   * and checked against the certificate instead of the URL's host. Empty: the URL's host.
+   */
+  tlsServerName: z.union([dnsHostName, z.literal('')]).default(''),
   baseDn: dnText,
   serviceBindDn: dnText,
   dialect: z.enum(DIALECTS),

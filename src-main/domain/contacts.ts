@@ -29,6 +29,24 @@ export function usableMobiles(values: readonly string[]): Destination[] {
   });
 }
 
+/**
+ * The account's recovery mobiles from the directory's values: those of the mobile attribute; when none of
+ * them is a usable mobile, also the usable mobiles of the fallback attributes (`telephoneNumber`), in
+ * their order and without repeats — a landline there is not a mobile, and is neither shown nor counted.
+ * Once a mobile is saved in the mobile attribute, the fallbacks are no longer read.
+ */
+export function recoveryMobiles(primary: readonly string[], fallbacks: readonly (readonly string[])[]): string[] {
+  if (usableMobiles(primary).length > 0) return [...primary];
+  const seen = new Set<string>();
+  const extra = fallbacks.flat().filter((v) => {
+    const p = normalizeVnMobile(v);
+    if (!p.ok || seen.has(p.national)) return false;
+    seen.add(p.national);
+    return true;
+  });
+  return [...primary, ...extra];
+}
+
 /** The account's usable backup e-mails (addresses, and not its own mail), in the directory's order. */
 export function usableBackupEmails(values: readonly string[], ownMail: string | null): Destination[] {
   const own = ownMail?.toLowerCase() ?? null;

@@ -39,6 +39,8 @@ export interface SlapdOptions {
   ldif?: string;
   /** Also make a throwaway CA + server cert, enable StartTLS on ldap:// and listen on ldaps://. */
   tls?: boolean;
+  /** The names on the server certificate when tls (openssl subjectAltName syntax). Default IP:127.0.0.1, DNS:localhost. */
+  tlsAltNames?: string;
   /** slapadd -q (for large loads). */
   quick?: boolean;
   /**
@@ -136,7 +138,7 @@ export async function startSlapd(opts: SlapdOptions = {}): Promise<SlapdHandle> 
     await mkdir(dbDir, { mode: 0o700 });
 
     let tlsFiles: TestCertificates | undefined;
-    if (opts.tls) tlsFiles = await makeTestCertificates(dir);
+    if (opts.tls) tlsFiles = await makeTestCertificates(dir, undefined, opts.tlsAltNames);
 
     const confPath = join(dir, 'slapd.conf');
     await writeFile(
@@ -317,6 +319,8 @@ function slapdConf(p: ConfParams): string {
     'index uid eq,sub',
     'index mail eq,sub',
     'index mobile eq',
+    // The default mapping also looks for a mobile in telephoneNumber: unindexed, an OR with it would read every entry.
+    'index telephoneNumber eq',
     'index cn eq,sub',
     'index hdCitizenId eq',
     'index hdTaxCode eq',

@@ -17,7 +17,10 @@ export interface TestCertificates {
   key: string;
 }
 
-const OPENSSL_CNF = [
+/** The names the server certificate carries by default. */
+const DEFAULT_ALT_NAMES = 'IP:127.0.0.1, DNS:localhost';
+
+const opensslCnf = (altNames: string): string => [
   '[req]',
   'distinguished_name = dn',
   'prompt = no',
@@ -31,7 +34,7 @@ const OPENSSL_CNF = [
   'basicConstraints = critical, CA:FALSE',
   'keyUsage = critical, digitalSignature, keyEncipherment',
   'extendedKeyUsage = serverAuth',
-  'subjectAltName = IP:127.0.0.1, DNS:localhost',
+  `subjectAltName = ${altNames}`,
   'subjectKeyIdentifier = hash',
   'authorityKeyIdentifier = keyid, issuer',
   '',
@@ -46,12 +49,15 @@ function openssl(args: string[]): Promise<void> {
   });
 }
 
-/** Writes the CA and server material under `dir/tls` (mode 0700) and returns paths and PEM text. */
-export async function makeTestCertificates(dir: string, caName = 'Helpdesk throwaway test CA'): Promise<TestCertificates> {
+/**
+ * Writes the CA and server material under `dir/tls` (mode 0700) and returns paths and PEM text. The
+ * server certificate names `altNames` (openssl subjectAltName syntax; default IP:127.0.0.1, DNS:localhost).
+ */
+export async function makeTestCertificates(dir: string, caName = 'Helpdesk throwaway test CA', altNames = DEFAULT_ALT_NAMES): Promise<TestCertificates> {
   const tlsDir = join(dir, 'tls');
   await mkdir(tlsDir, { mode: 0o700, recursive: true });
   const f = (name: string): string => join(tlsDir, name);
-  await writeFile(f('openssl.cnf'), OPENSSL_CNF);
+  await writeFile(f('openssl.cnf'), opensslCnf(altNames));
   const genKey = (out: string) => openssl(['genpkey', '-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048', '-out', out]);
   await Promise.all([genKey(f('ca.key')), genKey(f('server.key'))]);
   await openssl(['req', '-new', '-x509', '-config', f('openssl.cnf'), '-subj', `/CN=${caName}`, '-extensions', 'v3_ca',

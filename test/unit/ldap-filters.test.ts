@@ -64,11 +64,15 @@ describe('mobile filters: every punctuation and prefix', () => {
   it('the wider reading asks for the digits in order with anything between', () => {
     const wider = widerReading(criteria)!;
     expect(wider).toEqual([{ kind: 'phone', national: '0912345698', anyPunctuation: true }]);
+    // In the mobile attribute and in its fallback (telephoneNumber, by default).
     const f = criteriaFilter(wider, attrs)!;
-    expect(f).toBeInstanceOf(SubstringFilter);
-    expect(f.toString()).toBe('(mobile=*9*1*2*3*4*5*6*9*8*)');
+    expect(f.toString()).toBe('(|(mobile=*9*1*2*3*4*5*6*9*8*)(telephoneNumber=*9*1*2*3*4*5*6*9*8*))');
+    expect((f as OrFilter).filters.every((x) => x instanceof SubstringFilter)).toBe(true);
     expect(f.matches({ mobile: '0912.34.56.98' })).toBe(true);
     expect(f.matches({ mobile: '0912/345/698' })).toBe(true);
+    expect(f.matches({ telephoneNumber: '0912/345/698' })).toBe(true);
+    // With no fallback: the mobile attribute alone.
+    expect(criteriaFilter(wider, { ...attrs, mobileFallbacks: [] })!.toString()).toBe('(mobile=*9*1*2*3*4*5*6*9*8*)');
     // Only a mobile has a wider reading.
     expect(widerReading(parseSearchQuery('annv'))).toBeNull();
     expect(widerReading(parseSearchQuery('0314409058'))).toEqual([{ kind: 'phone', national: '0314409058', anyPunctuation: true }]);
@@ -81,6 +85,24 @@ describe('mobile filters: every punctuation and prefix', () => {
       expect(confirmsCriteria(entry({ mobile: ['0977000111', stored] }), criteria, attrs)).toBe(true);
     },
   );
+
+  it('looks in the mobile attribute and in each fallback, by equality, one value each, BER-encoded', () => {
+    const a = { ...attrs, mobileFallbacks: ['telephoneNumber', 'homePhone', 'mobile'] };
+    const f = onTheWire(criteriaFilter(criteria, a)!) as OrFilter;
+    const by = (attribute: string) => f.filters.filter((x) => (x as EqualityFilter).attribute.toLowerCase() === attribute.toLowerCase()).map((x) => (x as EqualityFilter).value);
+    expect(by('mobile').length).toBeGreaterThan(5);
+    expect(by('telephoneNumber')).toEqual(by('mobile'));
+    expect(by('homePhone')).toEqual(by('mobile'));
+    expect(f.filters).toHaveLength(3 * by('mobile').length); // `mobile` named twice: asked once
+    expect(f.filters.every((x) => x instanceof EqualityFilter)).toBe(true);
+  });
+
+  it.each(['0912.345.698', '+84 912 345 698'])('confirms %s in a fallback attribute, not in an attribute that is not mapped', (stored) => {
+    expect(confirmsCriteria(entry({ telephoneNumber: stored }), criteria, attrs)).toBe(true);
+    expect(confirmsCriteria(entry({ mobile: '0977000111', telephoneNumber: stored }), criteria, attrs)).toBe(true);
+    expect(confirmsCriteria(entry({ homePhone: stored }), criteria, attrs)).toBe(false);
+    expect(confirmsCriteria(entry({ telephoneNumber: stored }), criteria, { ...attrs, mobileFallbacks: [] })).toBe(false);
+  });
 
   it.each(['0991.234.569.8', '09123456980', '0912.345.699', '+84 1912 345 698'])('drops %s, which the substring match lets through', (stored) => {
     expect(confirmsCriteria(entry({ mobile: stored }), criteria, attrs)).toBe(false);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { openBound } from '../../src-main/adapters/ldap/connection';
+import { openBound, tlsOptionsFor } from '../../src-main/adapters/ldap/connection';
+import { servicePasswordKey } from '../../src-main/app/secret-keys';
 import { directoryDefaults } from '../../src-main/common/dialects';
 import { type DirectorySettings, directorySettingsSchema, ldapTransport, passwordsMayCross } from '../../src-main/common/settings';
 import { HelpdeskError } from '../../src-main/domain/errors';
@@ -66,5 +67,40 @@ describe('openBound', () => {
     const err = await openBound(profile({ url: 'ldap://192.0.2.1:389', allowPlainLdap: true, connectTimeoutMs: 500, timeoutMs: 1000 }), 'cn=helpdesk', 'secret').catch((e: unknown) => e);
     expect(err).toBeInstanceOf(Error);
     expect((err as { code?: string }).code).not.toBe('INSECURE_CONNECTION');
+  });
+});
+
+// Issue #15 item 4: the name the certificate must carry when the directory is reached by another name (an IP).
+describe('tlsServerName', () => {
+  const parse = (tlsServerName: unknown) => directorySettingsSchema.safeParse({ ...profile({ url: 'ldaps://10.0.0.5' }), tlsServerName });
+
+  it('takes a DNS name, or nothing; refuses an IP address, a URL, a wildcard, a port, spaces inside', () => {
+    for (const ok of ['ldap.sotttt.gov.vn', 'LDAP-01.tphcm.gov.vn', 'ldap', '']) expect(parse(ok).success, ok).toBe(true);
+    expect(parse('  ldap.test  ').data?.tlsServerName).toBe('ldap.test');
+    for (const bad of ['10.0.0.5', '::1', 'ldaps://ldap.test', '*.tphcm.gov.vn', 'ldap.test:636', 'ldap .test', '-ldap.test', 'ldap..test', 'ldap.test.', `${'a'.repeat(64)}.vn`]) {
+      const r = parse(bad);
+      expect(r.success, bad).toBe(false);
+      expect(r.error?.issues[0]?.path).toEqual(['tlsServerName']);
+    }
+    // A profile saved before the field existed reads as "the URL's host".
+    const { tlsServerName: _, ...older } = profile({ url: 'ldaps://ldap.agency.gov.vn' });
+    expect(directorySettingsSchema.parse(older).tlsServerName).toBe('');
+  });
+
+  it('is what the certificate is checked against (and the SNI), instead of the URL host', () => {
+    expect(tlsOptionsFor(profile({ url: 'ldaps://10.0.0.5' })).servername).toBeUndefined();
+    expect(tlsOptionsFor(profile({ url: 'ldaps://10.0.0.5', tlsServerName: 'ldap.test' })).servername).toBe('ldap.test');
+    expect(tlsOptionsFor(profile({ url: 'ldaps://ldap.agency.gov.vn' })).servername).toBe('ldap.agency.gov.vn');
+    expect(tlsOptionsFor(profile({ url: 'ldaps://ldap.agency.gov.vn', tlsServerName: 'ldap.test' })).servername).toBe('ldap.test');
+  });
+
+  it("is part of the service password's keychain entry (a password stored without it keeps its entry)", () => {
+    const p = profile({ url: 'ldaps://10.0.0.5' });
+    const before = servicePasswordKey({ url: p.url, serviceBindDn: p.serviceBindDn, startTls: p.startTls, caCertificate: p.caCertificate });
+    expect(servicePasswordKey(p)).toBe(before);
+    const named = servicePasswordKey({ ...p, tlsServerName: 'ldap.test' });
+    expect(named).not.toBe(before);
+    expect(servicePasswordKey({ ...p, tlsServerName: 'LDAP.test' })).toBe(named);
+    expect(servicePasswordKey({ ...p, tlsServerName: 'other.test' })).not.toBe(named);
   });
 });

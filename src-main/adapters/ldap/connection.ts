@@ -4,12 +4,18 @@ import { Client } from 'ldapts';
 import { type DirectorySettings, ldapTransport, passwordsMayCross } from '../../common/settings';
 import { HelpdeskError } from '../../domain/errors';
 
-/** TLS options for a profile: certificate always verified, the agency's CA when given, TLS 1.2+. */
+/**
+ * TLS options for a profile: certificate always verified, the agency's CA when given, TLS 1.2+. The
+ * certificate must name the profile's `tlsServerName` when one is set (also sent as SNI: Node checks the
+ * certificate against `servername`), else the URL's host.
+ */
 export function tlsOptionsFor(s: DirectorySettings): ConnectionOptions {
   const host = new URL(s.url).hostname.replace(/^\[|\]$/gu, '');
   const opts: ConnectionOptions = { minVersion: 'TLSv1.2', rejectUnauthorized: true };
   if (s.caCertificate.trim() !== '') opts.ca = s.caCertificate;
-  if (isIP(host) === 0) opts.servername = host;
+  const expected = s.tlsServerName.trim();
+  if (expected !== '') opts.servername = expected;
+  else if (isIP(host) === 0) opts.servername = host;
   return opts;
 }
 

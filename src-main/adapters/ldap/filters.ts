@@ -17,6 +17,11 @@ export function criteriaFilter(criteria: SearchCriterion[], attrs: AttributeMapp
   return parts.length === 1 ? parts[0]! : new OrFilter({ filters: parts });
 }
 
+/** Where a mobile is looked for: the mobile attribute, then its fallbacks (each once). */
+export function mobileAttributes(a: AttributeMapping): string[] {
+  return [...new Set([a.mobile, ...a.mobileFallbacks])];
+}
+
 function eq(attribute: string, value: string): Filter {
   return new EqualityFilter({ attribute, value });
 }
@@ -30,9 +35,11 @@ function criterionFilters(c: SearchCriterion, a: AttributeMapping): Filter[] {
     case 'phone':
       // The usual written forms by equality (indexed); the wider reading: the digits in order with
       // anything between (any punctuation and grouping; wider than the number, confirmed below).
-      return c.anyPunctuation
-        ? [new SubstringFilter({ attribute: a.mobile, any: mobileDigitPieces(c.national) })]
-        : mobileWrittenForms(c.national).map((v) => eq(a.mobile, v));
+      return mobileAttributes(a).flatMap((attribute) =>
+        c.anyPunctuation
+          ? [new SubstringFilter({ attribute, any: mobileDigitPieces(c.national) })]
+          : mobileWrittenForms(c.national).map((v) => eq(attribute, v)),
+      );
     case 'citizenId':
       return [eq(a.citizenId, c.value)];
     case 'taxCode':
@@ -66,7 +73,7 @@ export function confirmsCriteria(e: EntryView, criteria: SearchCriterion[], a: A
       case 'email':
         return [...e.all(a.mail), ...e.all(a.backupEmail)].some((v) => v.toLowerCase() === c.value);
       case 'phone':
-        return e.all(a.mobile).some((v) => isSameMobile(v, c.national));
+        return mobileAttributes(a).some((attr) => e.all(attr).some((v) => isSameMobile(v, c.national)));
       case 'citizenId':
         return e.all(a.citizenId).includes(c.value);
       case 'taxCode':

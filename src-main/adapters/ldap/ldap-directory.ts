@@ -6,6 +6,7 @@ import { HelpdeskError } from '../../domain/errors';
 import type { Directory, DirectoryAccount, DirectoryPolicy, DirectorySearchResult, WriteResult } from '../../domain/ports';
 import { type SearchCriterion, widerReading } from '../../domain/search-query';
 import { dnKey, isUnder } from '../../domain/dn';
+import { recoveryMobiles } from '../../domain/contacts';
 import { openBound } from './connection';
 import { type DirectoryDialect, dialectFor, directMemberFilter, replace } from './dialects/dialect';
 import { BINARY_ATTRIBUTES, EntryView } from './entry';
@@ -56,7 +57,7 @@ export class LdapDirectory implements Directory {
     const a = this.s.attributes;
     return [
       ...new Set([
-        a.username, a.displayName, a.mail, a.mobile, a.backupEmail, a.citizenId, a.taxCode,
+        a.username, a.displayName, a.mail, a.mobile, ...a.mobileFallbacks, a.backupEmail, a.citizenId, a.taxCode,
         a.socialInsuranceCode, a.unit, a.title, a.accountType, this.dialect.stableIdAttribute, ...this.dialect.stateAttributes,
       ]),
     ];
@@ -372,7 +373,7 @@ export class LdapDirectory implements Directory {
       title: e.first(a.title),
       mail: e.first(a.mail),
       accountType: e.first(a.accountType),
-      mobiles: e.all(a.mobile),
+      mobiles: recoveryMobiles(e.all(a.mobile), a.mobileFallbacks.map((f) => e.all(f))),
       backupEmails: e.all(a.backupEmail),
       citizenId: e.first(a.citizenId),
       taxCode: e.first(a.taxCode),

@@ -2,7 +2,7 @@
 import type { AppMode, SettingsView } from '@common/dto';
 import { type Dialect, directoryDefaults } from '@common/dialects';
 import type { Role } from '@common/roles';
-import type { DirectorySettings, MailSettings, SmsSettings } from '@common/settings';
+import type { AttributeMapping, DirectorySettings, MailSettings, SmsSettings } from '@common/settings';
 
 export type SmsProvider = SmsSettings['provider'];
 
@@ -97,8 +97,21 @@ export interface MailForm {
 /** The role groups as edited: one group DN a line, per role. */
 export type RoleGroupsText = Record<Role, string>;
 
-/** The directory profile as edited: as saved, but the role groups as text. */
-export type DirectoryForm = Omit<DirectorySettings, 'roleGroups'> & { roleGroups: RoleGroupsText };
+/** The attribute mapping as edited: as saved, but the mobile's fallback attributes as text (`telephoneNumber, homePhone`). */
+export type AttributesForm = Omit<AttributeMapping, 'mobileFallbacks'> & { mobileFallbacks: string };
+
+/** The directory profile as edited: as saved, but the role groups and the mobile's fallbacks as text. */
+export type DirectoryForm = Omit<DirectorySettings, 'roleGroups' | 'attributes'> & { roleGroups: RoleGroupsText; attributes: AttributesForm };
+
+/** The mapping as the form edits it: the fallback attributes comma-separated. */
+export function attributesFormOf(a: AttributeMapping): AttributesForm {
+  return { ...a, mobileFallbacks: a.mobileFallbacks.join(', ') };
+}
+
+/** The mapping to send: attribute names separated by commas or spaces, empty ones dropped. */
+export function attributeMappingOf(a: AttributesForm): AttributeMapping {
+  return { ...a, mobileFallbacks: a.mobileFallbacks.split(/[\s,]+/u).filter((n) => n !== '') };
+}
 
 /** The editable form: the directory profile is always there, even in training mode. */
 export interface SettingsForm {
@@ -141,7 +154,7 @@ export function directoryFormOf(d: DirectorySettings): DirectoryForm {
   const g = d.roleGroups;
   return {
     ...d,
-    attributes: { ...d.attributes },
+    attributes: attributesFormOf(d.attributes),
     roleGroups: { operator: linesText(g.operator), supervisor: linesText(g.supervisor), auditor: linesText(g.auditor) },
   };
 }
@@ -151,7 +164,7 @@ export function directorySettingsOf(d: DirectoryForm): DirectorySettings {
   const g = d.roleGroups;
   return {
     ...d,
-    attributes: { ...d.attributes },
+    attributes: attributeMappingOf(d.attributes),
     roleGroups: { operator: textLines(g.operator), supervisor: textLines(g.supervisor), auditor: textLines(g.auditor) },
   };
 }

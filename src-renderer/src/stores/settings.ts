@@ -8,7 +8,7 @@ import { api } from '../bridge';
 import { DEFAULT_IDLE_LOCK_MINUTES, DEFAULT_RETENTION_MONTHS } from '@common/setting-bounds';
 import { useAppStore } from './app';
 import { clearOnSignOut, useSessionStore } from './session';
-import { SMTP_PORTS, directorySettingsOf, formOf, optionalNumberOf, smsSettingsOf, mailSettingsOf, sameSmsEndpoint, sameMailEndpoint, type SmsProvider, type MailProvider, type SmtpFields, type DirectoryForm, type SettingsForm, type SecretInput } from '../flows/settings-form';
+import { SMTP_PORTS, attributesFormOf, directorySettingsOf, formOf, optionalNumberOf, smsSettingsOf, mailSettingsOf, sameSmsEndpoint, sameMailEndpoint, type SmsProvider, type MailProvider, type SmtpFields, type DirectoryForm, type SettingsForm, type SecretInput } from '../flows/settings-form';
 
 /** The form's shapes, defaults and mapping (pure functions) live in flows/settings-form.ts; its names are re-exported here. */
 export * from '../flows/settings-form';
@@ -59,7 +59,7 @@ export const useSettingsStore = defineStore('settings', () => {
     const d = form.value.directory;
     d.dialect = dialect;
     d.userFilter = DIALECT_DEFAULTS[dialect].userFilter;
-    d.attributes = { ...DIALECT_DEFAULTS[dialect].attributes };
+    d.attributes = attributesFormOf(DIALECT_DEFAULTS[dialect].attributes);
   }
 
   function directoryTouched(d: DirectoryForm): boolean {

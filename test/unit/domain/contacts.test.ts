@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { lockVerdict } from '../../../src-main/domain/account-actions';
-import { backupEmailContact, destinationFor, hasUsableContact, holdsContact, mobileContact, newContact, previousContacts, stillRegistered } from '../../../src-main/domain/contacts';
+import { backupEmailContact, destinationFor, hasUsableContact, holdsContact, mobileContact, newContact, previousContacts, recoveryMobiles, stillRegistered } from '../../../src-main/domain/contacts';
 import type { DirectoryAccount } from '../../../src-main/domain/ports';
 
 const account = (over: Partial<DirectoryAccount>): DirectoryAccount =>
@@ -67,5 +67,28 @@ describe('what an action may do with the lock', () => {
     expect(lockVerdict('unlock', free, true).refusal).toBe('not_locked');
     expect(lockVerdict('reset-unlock', free, false)).toEqual({ refusal: null, unlockToo: false, liftAdmin: false });
     expect(lockVerdict('unlock', locked, false)).toEqual({ refusal: null, unlockToo: true, liftAdmin: false });
+  });
+});
+
+// Issue #15 item 4: a mobile kept in telephoneNumber (the mapping's fallback) counts when `mobile` holds none.
+describe('recoveryMobiles: the mobile attribute first, its fallbacks only when it holds no usable mobile', () => {
+  it('keeps the mobile attribute as it is when it holds a usable mobile (fallbacks not read)', () => {
+    expect(recoveryMobiles(['0912345698'], [['0977000111']])).toEqual(['0912345698']);
+    expect(recoveryMobiles(['028 3829 6052', '0912345698'], [['0977000111']])).toEqual(['028 3829 6052', '0912345698']);
+  });
+
+  it('takes the usable mobiles of the fallbacks when the mobile attribute is empty or holds none', () => {
+    expect(recoveryMobiles([], [['0977 000 111']])).toEqual(['0977 000 111']);
+    expect(mobileContact(recoveryMobiles([], [['0977 000 111']]))).toEqual({ status: 'present', masked: '09*****11' });
+    // A landline in the mobile attribute stays (it is shown as not a mobile if nothing else is found).
+    expect(recoveryMobiles(['028 3829 6052'], [['+84 977 000 111']])).toEqual(['028 3829 6052', '+84 977 000 111']);
+    expect(mobileContact(recoveryMobiles(['028 3829 6052'], [['+84 977 000 111']])).status).toBe('present');
+  });
+
+  it('ignores landlines and repeats in the fallbacks: an office phone is not a missing-or-invalid mobile', () => {
+    expect(recoveryMobiles([], [['028 3829 6052', '0977000111'], ['+84977000111', '0988000222']])).toEqual(['0977000111', '0988000222']);
+    expect(recoveryMobiles([], [['028 3829 6052']])).toEqual([]);
+    expect(mobileContact(recoveryMobiles([], [['028 3829 6052']])).status).toBe('missing');
+    expect(recoveryMobiles([], [])).toEqual([]);
   });
 });

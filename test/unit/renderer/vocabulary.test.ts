@@ -66,7 +66,7 @@ describe('one vocabulary', () => {
 
   it('no Vietnamese message shows a raw id or an encoding name', () => {
     // Names an administrator must recognise as they are: a directory attribute and a gateway's name.
-    const names = /\b(?:pwdMustChange|eSMS(?:\.vn)?)\b/gu;
+    const names = /\b(?:pwdMustChange|telephoneNumber|eSMS(?:\.vn)?)\b/gu;
     const raw = vi.filter(([, text]) => {
       const words = text.replace(/\{[^}]*\}/gu, ' ').replace(names, ' ');
       return /\b[a-z]+[A-Z][A-Za-z]*\b/u.test(words) || /\b(?:GSM-7|UCS-2|[a-z]+\.[a-z]+\.[a-z-]+)\b/u.test(words.replace(/\S+@\S+|\S+:\/\/\S+|\b[\w-]+(?:\.[\w-]+)*\.vn\b/gu, ' '));

@@ -14,8 +14,10 @@ import type { AttributeMapping } from '@common/settings';
 const D = 'settings.directory';
 export const RETENTION = 'settings.audit.retentionMonths';
 export const IDLE_LOCK = 'settings.session.idleLockMinutes';
+export const MOBILE_FALLBACKS = `${D}.attributes.mobileFallbacks`;
 
-export const ATTRIBUTE_KEYS: readonly (keyof AttributeMapping)[] = [
+/** The mapping's one-attribute fields (the mobile's fallbacks, a list, have their own field: MOBILE_FALLBACKS). */
+export const ATTRIBUTE_KEYS: readonly Exclude<keyof AttributeMapping, 'mobileFallbacks'>[] = [
   'username',
   'displayName',
   'mail',
@@ -58,6 +60,7 @@ const DIRECTORY_FIELDS = [
   'startTls',
   'allowPlainLdap',
   'caCertificate',
+  'tlsServerName',
   'baseDn',
   'serviceBindDn',
   'dialect',
@@ -77,6 +80,7 @@ export const FIELDS = new Set<string>([
   D,
   ...DIRECTORY_FIELDS.map((k) => `${D}.${k}`),
   ...ATTRIBUTE_KEYS.map((k) => `${D}.attributes.${k}`),
+  MOBILE_FALLBACKS,
   ...ROLES.map((r) => `${D}.roleGroups.${r}`),
   'servicePassword',
   ...SMS_FIELDS.map((k) => `settings.sms.${k}`),
@@ -97,6 +101,8 @@ export function shownAt(field: string): string {
   // One group DN of a role (`…roleGroups.operator.2`) → that role's field.
   const group = /^(settings\.directory\.roleGroups\.[a-z]+)\.\d+$/u.exec(field);
   if (group) return group[1]!;
+  // One of the mobile's fallback attributes (`…mobileFallbacks.1`) → the field of the list.
+  if (field.startsWith(`${MOBILE_FALLBACKS}.`)) return MOBILE_FALLBACKS;
   return field;
 }
 
