@@ -25,10 +25,10 @@ function problems(screen: string, text: string): string[] {
   const lower = text.toLowerCase();
   const found = REPLACED.filter((form) => lower.includes(form)).map((form) => `${screen}: “${form}”`);
   // Words an administrator must recognise as they are (a directory attribute, gateway and protocol names).
-  const words = text.replace(/\S+@\S+|\S+:\/\/\S+|\b(?:pwdMustChange|telephoneNumber|eSMS(?:\.vn)?|SpeedSMS|StartTLS)\b/gu, ' ');
+  const words = text.replace(/\S+@\S+|\S+:\/\/\S+|\b[\w-]+(?:\.[\w-]+)*\.(?:vn|com|net|org)\b|\b(?:pwdMustChange|telephoneNumber|eSMS(?:\.vn)?|SpeedSMS|StartTLS)\b/gu, ' ');
   // A raw id: camelCase (invalidCredentials), a dotted action name (code.send), an encoding name.
   for (const m of words.matchAll(/\b(?:[a-z]{2,}(?:[A-Z][a-z]+)+|[a-z]+\.[a-z]+(?:-[a-z]+)?|GSM-7|UCS-2)\b/gu)) {
-    if (!/\.(?:vn|com|net|org)$/u.test(m[0])) found.push(`${screen}: raw “${m[0]}”`);
+    found.push(`${screen}: raw “${m[0]}”`);
   }
   return found;
 }
