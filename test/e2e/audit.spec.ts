@@ -67,6 +67,11 @@ test('supervisor: a case shows up in the audit, filtered by its account, with it
   await close.getByTestId('audit-timeline-open').click();
   const timeline = page.getByTestId('case-timeline');
   await expect(timeline.getByRole('heading')).toHaveText('Diễn biến yêu cầu hỗ trợ');
+  // It opens above the table (issue #14 item 9), in view, not below the page's rows.
+  const timelineBox = (await timeline.boundingBox())!;
+  const tableBox = (await page.getByTestId('audit-row').first().boundingBox())!;
+  expect(timelineBox.y + timelineBox.height).toBeLessThanOrEqual(tableBox.y);
+  await expect(timeline.getByRole('heading')).toBeInViewport();
   await expect(timeline.getByTestId('timeline-action')).toHaveText(['Mở yêu cầu hỗ trợ', 'Gửi mã OTP', 'Nhập mã OTP', 'Đóng yêu cầu hỗ trợ']);
   const entries = timeline.getByTestId('timeline-entry');
   await expect(entries.first().getByTestId('timeline-reason')).toHaveText(reason);

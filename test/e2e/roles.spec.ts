@@ -189,6 +189,17 @@ test('supervisor: a wrong CCCD counts down, the right one verifies instead; the 
 
   await page.getByTestId('case-done').click();
   await expect(page.getByTestId('verify-caller')).toHaveCount(0);
+
+  // The audit's timeline of the case shows the override with the supervisor's note (issue #14 item 9).
+  await page.getByTestId('nav-audit').click();
+  await page.getByTestId('audit-account').fill('cuonglh');
+  await page.getByTestId('audit-apply').click();
+  const overrideRow = page.locator('[data-testid="audit-row"][data-action="case.override"]').filter({ hasText: 'Thành công' }).first();
+  await overrideRow.getByTestId('audit-timeline-open').click();
+  const entry = page.getByTestId('case-timeline').locator('[data-testid="timeline-entry"][data-action="case.override"]').last();
+  await expect(entry.getByTestId('timeline-note')).toHaveText('Mất SIM, chưa có thư dự phòng; đối chiếu CMND do người gọi đọc');
+  await expect(entry.getByTestId('timeline-check')).toContainText('Đối chiếu số CCCD/CMND với hồ sơ');
+  await shot(page.getByTestId('case-timeline'), info, 'roles-override-note-in-timeline');
 });
 
 test('auditor: no search, no Outbox; the audit view is the home page', async ({ page }, info) => {

@@ -1,6 +1,6 @@
 import { expect, type Page, test } from '@playwright/test';
 import { TERMS } from '../../src-main/common/glossary';
-import { signInAs, signOutBeforeEach } from './support';
+import { shot, signInAs, signOutBeforeEach } from './support';
 
 // Issue #14 item 7: one vocabulary on every screen, read as the operator reads it — the visible text of
 // the main screens in Vietnamese holds none of the forms the glossary replaces, no raw id (camelCase,
@@ -33,12 +33,13 @@ function problems(screen: string, text: string): string[] {
   return found;
 }
 
-test('the screens a supervisor uses say one word for one thing, and no raw id', async ({ page }) => {
+test('the screens a supervisor uses say one word for one thing, and no raw id', async ({ page }, info) => {
   await signInAs(page, 'giamsat01', 'Võ Thanh Tâm');
   const seen: string[] = [];
   const check = async (screen: string) => {
     await page.waitForTimeout(200);
     seen.push(...problems(screen, await visibleText(page)));
+    await shot(page, info, `vocabulary-${screen.replace(/\W+/gu, '-')}`);
   };
 
   await page.getByTestId('search-input').fill('nguyen van');
