@@ -590,12 +590,12 @@ describe('training directory', () => {
       await asService(async (c) => {
         await c.modify(AN_DN, [
           new Change({ operation: 'replace', modification: new Attribute({ type: 'mail', values: ['an.nguyen@daotao.gov.vn'] }) }),
-          new Change({ operation: 'add', modification: new Attribute({ type: 'description', values: ['Đã xác thực'] }) }),
+          new Change({ operation: 'add', modification: new Attribute({ type: 'description', values: ['Đã xác minh'] }) }),
           new Change({ operation: 'delete', modification: new Attribute({ type: 'hdCitizenId', values: ['079088001234'] }) }),
         ]);
         const [an] = (await c.search(AN_DN, { scope: 'base', attributes: ['mail', 'description', 'hdCitizenId', 'modifyTimestamp'] })).searchEntries;
         expect(an?.mail).toBe('an.nguyen@daotao.gov.vn');
-        expect(an?.description).toBe('Đã xác thực');
+        expect(an?.description).toBe('Đã xác minh');
         expect(an?.hdCitizenId).toEqual([]);
         expect(an?.modifyTimestamp).toBe('20261123090000Z');
 

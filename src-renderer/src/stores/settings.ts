@@ -37,21 +37,25 @@ export const useSettingsStore = defineStore('settings', () => {
   async function load(): Promise<void> {
     const at = epoch;
     loading.value = true;
+    // The last visit's messages go now: a save or a test made while this read is on its way keeps its own.
+    saveError.value = null;
+    saved.value = null;
+    report.value = null;
+    testError.value = null;
     const r = await api.settings.get({});
     if (at !== epoch) return;
     loading.value = false;
     if (r.ok) {
       view.value = r.value;
-      form.value = formOf(r.value);
-      pristine.value = JSON.stringify(form.value);
+      // What was typed while the settings were read again (the screen shows the last ones meanwhile) stays,
+      // as an unsaved change against the settings just read; an untouched form takes them.
+      const fresh = formOf(r.value);
+      if (!dirty.value) form.value = fresh;
+      pristine.value = JSON.stringify(fresh);
       loadError.value = null;
     } else {
       loadError.value = r.error;
     }
-    saveError.value = null;
-    saved.value = null;
-    report.value = null;
-    testError.value = null;
   }
 
   /** A different directory type: its default filter and attribute mapping replace the current ones. */

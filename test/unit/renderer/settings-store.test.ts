@@ -59,6 +59,8 @@ interface SettingsStore {
   load(): Promise<void>;
   save(): Promise<boolean>;
   testConnection(): Promise<void>;
+  dirty: boolean;
+  discard(): void;
   chooseSmsProvider(p: Provider): void;
   chooseMailProvider(p: MailSettings['provider']): void;
   chooseMailSecurity(s: 'starttls' | 'tls'): void;
@@ -539,5 +541,35 @@ describe('settings store: a save that ends the session before its answer arrives
     expect(store.saved).toBe('signed-out');
     expect(store.form.agencyName).toBe('So TTTT');
     expect(store.form.servicePassword).toBe('');
+  });
+});
+
+describe('settings store: unsaved changes', () => {
+  it('is dirty once something is typed, clean again when saved or dropped', async () => {
+    await loaded(viewOf({ agencyName: 'Sở Nội vụ' }));
+    expect(store.dirty).toBe(false);
+    store.form.agencyName = 'Sở Y tế';
+    expect(store.dirty).toBe(true);
+    store.discard();
+    expect(store.form.agencyName).toBe('Sở Nội vụ');
+    expect(store.dirty).toBe(false);
+    store.form.agencyName = 'Sở Y tế';
+    expect(await store.save()).toBe(true);
+    expect(store.dirty).toBe(false);
+  });
+
+  it('what is typed while the settings are read again stays, as an unsaved change; a save made meanwhile keeps its answer', async () => {
+    await loaded(viewOf({ agencyName: 'Sở Nội vụ', audit: { retentionMonths: 6 } }));
+    let answer!: (r: Result<SettingsView>) => void;
+    api.settings.get.mockReturnValueOnce(new Promise((r) => (answer = r)));
+    const reading = store.load();
+    store.form.auditRetention = 3;
+    api.settings.save.mockResolvedValueOnce({ ok: false, error: { code: 'VALIDATION_FAILED', field: 'settings.audit.retentionMonths', reason: 'too_short' } });
+    expect(await store.save()).toBe(false);
+    answer(ok(viewOf({ agencyName: 'Sở Nội vụ', audit: { retentionMonths: 6 } })));
+    await reading;
+    expect(store.form.auditRetention).toBe(3);
+    expect(store.dirty).toBe(true);
+    expect(store.saveError?.field).toBe('settings.audit.retentionMonths');
   });
 });
