@@ -96,9 +96,11 @@ export interface Directory {
   /**
    * Reads every account under the base (user filter), a page at a time, for the dashboards: hands each
    * account to `visit` (nothing is kept), calls `onPage` after each page with the running count, and
-   * stops with ABORTED as soon as `signal` is aborted. Resolves to the number of accounts read.
+   * stops with ABORTED as soon as `signal` is aborted. Resolves to the number of accounts read. The read
+   * stays within the server's limits (split into smaller searches where they cut); where even that is
+   * cut, `onPartial` is called and the accounts read are the answer (never an error).
    */
-  scanAccounts(visit: (account: DirectoryAccount) => void, onPage: (scanned: number) => void, signal: AbortSignal): Promise<number>;
+  scanAccounts(visit: (account: DirectoryAccount) => void, onPage: (scanned: number) => void, signal: AbortSignal, onPartial?: () => void): Promise<number>;
   close(): Promise<void>;
 }
 

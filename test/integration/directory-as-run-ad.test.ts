@@ -99,6 +99,20 @@ describe('a stock Samba AD DC with > 1,000 accounts', () => {
     expect(every.limitedByDirectory).toBeUndefined();
   });
 
+  it('the dashboards\' scan reads every account past MaxPageSize, each once, not partial', async () => {
+    const seen: string[] = [];
+    let partial = false;
+    const n = await dir.scanAccounts((a) => seen.push(a.dn.toLowerCase()), () => undefined, new AbortController().signal, () => (partial = true));
+    expect(partial).toBe(false);
+    expect(n).toBe(seen.length);
+    expect(new Set(seen).size).toBe(n);
+    // The generated people, the mobiles' accounts, the two bracket names — and the domain's own users (Administrator, the service account…).
+    expect(n).toBeGreaterThanOrEqual(people.length + MOBILES.length + 2);
+    for (const sam of ['gen00000', `gen${String(people.length - 1).padStart(5, '0')}`, 'nv(1)', ...MOBILES.map(([s]) => s)]) {
+      expect(seen).toContain(ad.userDn(sam).toLowerCase());
+    }
+  });
+
   it.each(MOBILES)('%s (mobile stored as %s) is found by every spelling', async (sam, stored, national) => {
     const sub = national.slice(1);
     for (const q of [national, `84${sub}`, `+84${sub}`, `${national.slice(0, 4)}.${national.slice(4, 7)}.${national.slice(7)}`, stored]) {

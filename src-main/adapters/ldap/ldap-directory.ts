@@ -10,7 +10,8 @@ import { openBound } from './connection';
 import { type DirectoryDialect, dialectFor, directMemberFilter, replace } from './dialects/dialect';
 import { BINARY_ATTRIBUTES, EntryView } from './entry';
 import { isConnectionLoss, type LdapPhase, toHelpdeskError } from './errors';
-import { confirmsCriteria, criteriaFilter, withUserFilter } from './filters';
+import { confirmsCriteria, criteriaFilter, parseUserFilter, withUserFilter } from './filters';
+import { readWithinLimits } from './paged-read';
 import { isMemberOf, rolesOf } from './roles';
 import type { Role } from '../../common/roles';
 
@@ -233,28 +234,32 @@ export class LdapDirectory implements Directory {
     });
   }
 
-  async scanAccounts(visit: (account: DirectoryAccount) => void, onPage: (scanned: number) => void, signal: AbortSignal): Promise<number> {
+  async scanAccounts(visit: (account: DirectoryAccount) => void, onPage: (scanned: number) => void, signal: AbortSignal, onPartial?: () => void): Promise<number> {
     if (signal.aborted) throw new HelpdeskError('ABORTED');
     return this.withService('search', async (c) => {
       let scanned = 0;
       try {
-        for await (const page of c.searchPaginated(this.s.baseDn, {
-          scope: 'sub',
-          filter: this.s.userFilter,
+        // Within the server's limits: a stock slapd ends any search, paged or not, after 500 entries;
+        // the read is then split by username prefix (readWithinLimits), never an error.
+        const done = await readWithinLimits(c, {
+          baseDn: this.s.baseDn,
+          filter: parseUserFilter(this.s.userFilter),
           attributes: this.attributes(),
           explicitBufferAttributes: [...BINARY_ATTRIBUTES],
-          paged: { pageSize: this.s.pageSize },
-        })) {
-          for (const raw of page.searchEntries) {
-            if (signal.aborted) throw new HelpdeskError('ABORTED');
-            // One entry at a time: the first fills the policy cache, the others read it from there.
-            visit(await this.toAccount(c, new EntryView(raw)));
-            scanned++;
-          }
-          onPage(scanned);
-          // Leaving the loop here ends the paged search before the next page is asked for.
-          if (signal.aborted) throw new HelpdeskError('ABORTED');
-        }
+          pageSize: this.s.pageSize,
+          splitAttribute: this.s.attributes.username,
+          signal,
+          visit: async (entries) => {
+            for (const raw of entries) {
+              if (signal.aborted) throw new HelpdeskError('ABORTED');
+              // One entry at a time: the first fills the policy cache, the others read it from there.
+              visit(await this.toAccount(c, new EntryView(raw)));
+              scanned++;
+            }
+            onPage(scanned);
+          },
+        });
+        if (done.partial) onPartial?.();
       } catch (err) {
         // Mapped here so that withService does not retry: a second pass would hand out the same accounts again.
         if (scanned > 0) throw toHelpdeskError(err, 'search');
