@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -19,6 +20,7 @@ import { testDirectoryConnection } from '../adapters/ldap/connection-test';
 import { LdapDirectory } from '../adapters/ldap/ldap-directory';
 import { auditIsEmpty, keyFitsChain, newAuditKey, SqliteAuditLog } from '../adapters/store/audit-store';
 import { type Db, openDatabase } from '../adapters/store/database';
+import { SqliteSearchIndex } from '../adapters/store/sqlite-search-index';
 import { HelpdeskError } from '../domain/errors';
 import { SettingsFile } from '../adapters/store/settings-file';
 import { startTrainingDirectory, trainingRoleGroups } from '../adapters/training/training-directory';
@@ -221,6 +223,8 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
     random: cryptoRandom,
     exportAudit: exportAuditRows,
     writeReport: writeMonthlyReportPdf,
+    // One file per directory (URL, base, user filter): a copy of what search needs, rebuilt from the directory at will.
+    openSearchIndex: (profile) => new SqliteSearchIndex(join(opts.dataDir, `search-index-${createHash('sha256').update(`${profile.url}|${profile.baseDn}|${profile.userFilter}`).digest('hex').slice(0, 16)}.sqlite`)),
     exportDashboardList,
     exportDir,
     chooseExportPath: opts.chooseExportPath ?? (async (fileName) => join(exportDir, fileName)),
