@@ -54,6 +54,12 @@ export function createLookups(deps: LookupDeps): HelpdeskApi['directory'] {
           throw err;
         }
       }),
+    refreshIndex: () =>
+      deps.run(async () => {
+        deps.requireOperator();
+        const state = deps.index ? await deps.index.refresh() : null;
+        return state ? { builtAt: state.builtAt.toISOString(), refreshedAt: state.refreshedAt.toISOString(), accounts: state.accounts, used: false } : null;
+      }),
     getAccount: ({ id }) =>
       deps.run(async () => {
         const who = deps.requireOperator();

@@ -1,7 +1,7 @@
 import type { Messages } from '../vi';
 
 /** English: the frame: the app, the lock screen, navigation, roles, training mode, sign-in and search. Same keys as the Vietnamese (the type checks it). */
-export const deskMessages: Pick<Messages, 'app' | 'lock' | 'nav' | 'roles' | 'training' | 'signIn' | 'search'> = {
+export const deskMessages: Pick<Messages, 'app' | 'lock' | 'nav' | 'roles' | 'training' | 'signIn' | 'search' | 'searchIndex'> = {
   app: {
     name: 'Helpdesk',
     tagline: 'Account help desk',
@@ -95,5 +95,9 @@ export const deskMessages: Pick<Messages, 'app' | 'lock' | 'nav' | 'roles' | 'tr
     keys: '↑ ↓ to select, Enter to open',
     noneOpen: 'Choose an account in the list to see its details.',
     noUnit: 'No unit',
+  },
+  searchIndex: {
+    used: 'Searched the index ({accounts} accounts, updated {at}); each result read again from the directory.',
+    direct: 'Searched the directory directly: the search index is not ready (last updated {at}).',
   },
 };

@@ -95,4 +95,8 @@ export const deskMessages = {
     noneOpen: 'Chọn một tài khoản trong danh sách để xem chi tiết.',
     noUnit: 'Chưa có đơn vị',
   },
+  searchIndex: {
+    used: 'Tìm trong chỉ mục ({accounts} tài khoản, cập nhật lúc {at}); mỗi kết quả được đọc lại từ thư mục.',
+    direct: 'Tìm trực tiếp trong thư mục: chỉ mục tìm kiếm chưa sẵn sàng (cập nhật lần cuối lúc {at}).',
+  },
 };
