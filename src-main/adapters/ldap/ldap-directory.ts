@@ -102,6 +102,24 @@ export class LdapDirectory implements Directory {
     }
   }
 
+  /** Runs a long read on a connection of its own, bound as the service account, closed after. */
+  private async withOwnConnection<T>(op: (c: Client) => Promise<T>): Promise<T> {
+    if (this.closed) throw new HelpdeskError('DIRECTORY_UNREACHABLE', { detail: 'closed' });
+    let c: Client;
+    try {
+      c = await openBound(this.s, this.s.serviceBindDn, this.servicePassword);
+    } catch (err) {
+      throw toHelpdeskError(err, 'service-bind');
+    }
+    try {
+      return await op(c);
+    } catch (err) {
+      throw toHelpdeskError(err, 'search');
+    } finally {
+      await c.unbind().catch(() => undefined);
+    }
+  }
+
   private drop(): void {
     const c = this.client;
     this.client = null;
@@ -280,11 +298,13 @@ export class LdapDirectory implements Directory {
       : [...new Set([a.username, a.displayName, a.unit, a.mail, a.backupEmail, a.mobile, a.citizenId, a.taxCode, a.socialInsuranceCode, this.dialect.stableIdAttribute, change.attribute])];
     const users = parseUserFilter(this.s.userFilter);
     const filter = options.since ? new AndFilter({ filters: [users, new GreaterThanEqualsFilter({ attribute: change.attribute, value: deltaStart(options.since, change.kind) })] }) : users;
-    return this.withService('search', async (c) => {
+    // A connection of its own: a server keeps one paged search per connection, and an operator's search
+    // on the service connection must not end this long read (nor this read end the operator's).
+    return this.withOwnConnection(async (c) => {
       // AD: the highest change number committed before the read — an entry changed during it is read by the next delta.
       const started = Date.now();
-      let mark: string | null = change.kind === 'integer' ? await highestCommittedUsn(c) : (options.since ? markTime(options.since) : null);
-      let read = 0;
+      let mark: string | null = change.kind === 'integer' ? await highestCommittedUsn(c) : null;
+      const sinceTime = options.since && change.kind === 'generalizedTime' ? markTime(options.since) : null;
       try {
         const done = await readWithinLimits(c, {
           baseDn: this.s.baseDn,
@@ -298,7 +318,7 @@ export class LdapDirectory implements Directory {
             const batch = entries.map((raw) => {
               const e = new EntryView(raw);
               const m = e.first(change.attribute);
-              if (change.kind === 'generalizedTime' && m && (mark === null || m > mark)) mark = m;
+              if (change.kind === 'generalizedTime' && m && (sinceTime === null || m > sinceTime) && (mark === null || m > mark)) mark = m;
               return {
                 dn: e.dn,
                 stableId: e.first(this.dialect.stableIdAttribute),
@@ -312,19 +332,17 @@ export class LdapDirectory implements Directory {
                 socialInsuranceCode: e.first(a.socialInsuranceCode),
               };
             });
-            read += batch.length;
             await visit(batch);
           },
         });
-        // A delta that found nothing keeps the time it started from. A time mark carries how long this read
-        // took: an entry changed during it, after it was passed, is older than the newest one seen but not
-        // older than that newest minus the read's duration — where the next delta starts.
+        // A time mark carries how long the read that set it took: an entry changed during that read, after
+        // it was passed, is older than the newest one seen but not older than that newest minus the read's
+        // duration — where the next delta starts. A delta that saw nothing newer than its mark keeps it as
+        // it was (what changed during this delta is newer than that mark: the next one reads it).
         if (change.kind === 'generalizedTime' && mark) mark = `${mark};${Math.ceil((Date.now() - started) / 1000) + DELTA_MARGIN_S}`;
         return { read: done.read, partial: done.partial, mark: mark ?? options.since ?? null };
       } catch (err) {
-        // Mapped here so that withService does not retry: a second pass would hand out the same entries again.
-        if (read > 0) throw toHelpdeskError(err, 'search');
-        throw err;
+        throw toHelpdeskError(err, 'search');
       }
     });
   }

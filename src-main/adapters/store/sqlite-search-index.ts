@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3';
+import { createHash } from 'node:crypto';
 import { chmodSync, existsSync, renameSync, rmSync } from 'node:fs';
 import type { IndexAnswer, IndexBuild, IndexHit, IndexRecord, IndexState, SearchIndex } from '../../domain/ports';
 import { inOrder, indexLookup, writtenWords } from '../../domain/search-index';
@@ -27,7 +28,8 @@ const SCHEMA = `
     display_name TEXT NOT NULL,
     unit TEXT,
     folded TEXT NOT NULL,
-    written TEXT NOT NULL
+    written TEXT NOT NULL,
+    sig TEXT NOT NULL
   );
   CREATE TABLE vals (kind TEXT NOT NULL, value TEXT NOT NULL, rid INTEGER NOT NULL, PRIMARY KEY (kind, value, rid)) WITHOUT ROWID;
   CREATE INDEX vals_rid ON vals (rid);
@@ -37,6 +39,8 @@ const SCHEMA = `
   CREATE VIRTUAL TABLE pairs USING fts5(t, ${TOKENIZE});
   CREATE VIRTUAL TABLE triples USING fts5(t, ${TOKENIZE});
 `;
+/** Records written per transaction while building. */
+const BUILD_BATCH = 2000;
 /** Above this many expansions of the leading words, a query counts by AND + GLOB instead. */
 const MAX_EXPANSIONS = 400;
 /** The highest code point: `word < q + MAX_CHAR` is "starts with q" in SQLite's binary order. */
@@ -44,6 +48,10 @@ const MAX_CHAR = '\u{10FFFF}';
 
 /** ' w1  w2  w3 ': each word between spaces, so GLOB '* a * b *' finds whole words in order. */
 const spaced = (words: string[]): string => words.map((w) => ` ${w} `).join('');
+/** What a record holds, in short: a delta that reads an unchanged entry again writes nothing. */
+const signature = (r: IndexRecord): string =>
+  createHash('sha256').update(JSON.stringify([r.dn, r.stableId, r.displayName, r.unit, r.values])).digest('base64url').slice(0, 22);
+
 /** An FTS5 string (words hold only letters, marks, digits; quotes doubled all the same). */
 const q = (s: string): string => `"${s.replaceAll('"', '""')}"`;
 
@@ -87,15 +95,17 @@ class Writer {
   private readonly insAccount;
   private readonly updAccount;
   private readonly ridOf;
+  private readonly held;
   private readonly insVal;
   private readonly insVocab;
   private readonly ins: Record<'uni' | 'pairs' | 'triples', Database.Statement>;
   private readonly del: Record<'uni' | 'pairs' | 'triples' | 'vals' | 'accounts', Database.Statement>;
 
   constructor(private readonly db: Db) {
-    this.insAccount = db.prepare('INSERT INTO accounts (key, dn, stable_id, display_name, unit, folded, written) VALUES (?, ?, ?, ?, ?, ?, ?)');
-    this.updAccount = db.prepare('UPDATE accounts SET dn = ?, stable_id = ?, display_name = ?, unit = ?, folded = ?, written = ? WHERE rid = ?');
+    this.insAccount = db.prepare('INSERT INTO accounts (key, dn, stable_id, display_name, unit, folded, written, sig) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
+    this.updAccount = db.prepare('UPDATE accounts SET dn = ?, stable_id = ?, display_name = ?, unit = ?, folded = ?, written = ?, sig = ? WHERE rid = ?');
     this.ridOf = db.prepare('SELECT rid FROM accounts WHERE key = ?').pluck();
+    this.held = db.prepare('SELECT rid, sig FROM accounts WHERE key = ?');
     this.insVal = db.prepare('INSERT OR IGNORE INTO vals (kind, value, rid) VALUES (?, ?, ?)');
     this.insVocab = db.prepare('INSERT OR IGNORE INTO vocab (word) VALUES (?)');
     this.ins = {
@@ -112,22 +122,25 @@ class Writer {
     };
   }
 
-  /** Inserts or replaces records (by key); returns how many were new. */
+  /** Inserts or replaces records (by key); an unchanged one is left as it is. Returns how many were written. */
   put(records: IndexRecord[], fresh: boolean): number {
-    let added = 0;
+    let written = 0;
     this.db.transaction(() => {
       for (const r of records) {
         const folded = spaced(r.words);
-        const written = spaced(r.written);
-        let rid = fresh ? undefined : (this.ridOf.get(r.key) as number | undefined);
-        if (rid === undefined) {
-          const info = this.insAccount.run(r.key, r.dn, r.stableId, r.displayName, r.unit, folded, written);
-          rid = Number(info.lastInsertRowid);
-          added++;
+        const text = spaced(r.written);
+        const sig = signature(r);
+        const held = fresh ? undefined : (this.held.get(r.key) as { rid: number; sig: string } | undefined);
+        if (held?.sig === sig) continue;
+        let rid: number;
+        if (held === undefined) {
+          rid = Number(this.insAccount.run(r.key, r.dn, r.stableId, r.displayName, r.unit, folded, text, sig).lastInsertRowid);
         } else {
-          this.updAccount.run(r.dn, r.stableId, r.displayName, r.unit, folded, written, rid);
+          rid = held.rid;
+          this.updAccount.run(r.dn, r.stableId, r.displayName, r.unit, folded, text, sig, rid);
           this.clearTokens(rid);
         }
+        written++;
         const { pairs, triples } = pairsOf(r.words);
         this.ins.uni.run(rid, [...r.words, ...r.written.map((w) => `_${w}`)].join(' '));
         if (pairs.length > 0) this.ins.pairs.run(rid, pairs.join(' '));
@@ -136,7 +149,7 @@ class Writer {
         for (const v of r.values) this.insVal.run(v.kind, v.value, rid);
       }
     })();
-    return added;
+    return written;
   }
 
   /** Removes records by key; returns how many were held. */
@@ -211,6 +224,9 @@ export class SqliteSearchIndex implements SearchIndex {
     const file = `${this.file}.building`;
     for (const f of [file, `${file}-wal`, `${file}-shm`]) rmSync(f, { force: true });
     const db = openIndexDb(file);
+    // A file being built is thrown away on any failure: no journal, no syncs until it is finished.
+    db.pragma('journal_mode = OFF');
+    db.pragma('synchronous = OFF');
     const building = { db, file };
     this.building = building;
     const writer = new Writer(db);
@@ -220,14 +236,23 @@ export class SqliteSearchIndex implements SearchIndex {
       db.close();
       for (const f of [file, `${file}-wal`, `${file}-shm`]) rmSync(f, { force: true });
     };
+    // Written in large transactions: FTS5 makes one segment per transaction, and merges them as it goes.
+    let pending: IndexRecord[] = [];
+    const flush = () => {
+      if (pending.length > 0) writer.put(pending, true);
+      pending = [];
+    };
     return {
       add: (records) => {
-        writer.put(records, true);
+        pending.push(...records);
+        if (pending.length >= BUILD_BATCH) flush();
       },
       finish: (mark, partial, at) => {
         if (this.building !== building) throw new Error('search index build replaced');
+        flush();
+        // One segment per table: the queries read one b-tree each.
+        for (const t of ['uni', 'pairs', 'triples']) db.prepare(`INSERT INTO ${t} (${t}) VALUES ('optimize')`).run();
         setMeta(db, { built_at: at.toISOString(), refreshed_at: at.toISOString(), mark: mark ?? '', partial: partial ? '1' : '0' });
-        db.pragma('wal_checkpoint(TRUNCATE)');
         db.close();
         this.building = null;
         this.db.close();
