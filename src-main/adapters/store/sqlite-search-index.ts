@@ -39,6 +39,8 @@ const SCHEMA = `
   CREATE VIRTUAL TABLE pairs USING fts5(t, ${TOKENIZE});
   CREATE VIRTUAL TABLE triples USING fts5(t, ${TOKENIZE});
 `;
+/** The page cache of a build (KiB). */
+const BUILD_CACHE_KIB = 256 * 1024;
 /** Records written per transaction while building. */
 const BUILD_BATCH = 2000;
 /** Above this many expansions of the leading words, a query counts by AND + GLOB instead. */
@@ -227,6 +229,8 @@ export class SqliteSearchIndex implements SearchIndex {
     // A file being built is thrown away on any failure: no journal, no syncs until it is finished.
     db.pragma('journal_mode = OFF');
     db.pragma('synchronous = OFF');
+    // Keys (permanent ids) and values arrive in no order: a large cache keeps their b-trees in memory.
+    db.pragma(`cache_size = -${BUILD_CACHE_KIB}`);
     const building = { db, file };
     this.building = building;
     const writer = new Writer(db);
