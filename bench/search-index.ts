@@ -10,6 +10,7 @@
  *  - delta refresh after 100 changed entries vs the raw `(modifyTimestamp>=…)` read; the sweep of
  *    deleted entries vs a raw read of every id.
  */
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -57,7 +58,7 @@ export async function searchIndexBench(board: Scoreboard, size: number): Promise
   const file = join(dataDir, 'index.sqlite');
   const clock = { now: () => new Date() };
   let sqlite: SqliteSearchIndex | null = null;
-  const keeper = createIndexKeeper({ clock, directory: async () => dir, profile: () => profile, openIndex: () => (sqlite = new SqliteSearchIndex(file)) });
+  const keeper = createIndexKeeper({ clock, directory: async () => dir, profile: () => profile, openIndex: async () => (sqlite = new SqliteSearchIndex(file, randomBytes(32))) });
   const raw = new Client({ url: slapd.url, timeout: 120_000, connectTimeout: 5000 });
   const root = new Client({ url: slapd.url, timeout: 120_000, connectTimeout: 5000 });
   const tag = `${size / 1000}k`;

@@ -37,7 +37,7 @@ export interface HelpdeskDeps extends DeskDeps {
   /** Writes a finished scan's list (per-unit counts, locked accounts) to CSV or XLSX. */
   exportDashboardList: (d: DirectoryDashboard, list: 'units' | 'locked', format: 'csv' | 'xlsx', path: string) => Promise<AuditExportResult>;
   /** Opens the local search index of a directory profile (absent: every search goes to the directory). */
-  openSearchIndex?: (profile: DirectorySettings) => SearchIndex;
+  openSearchIndex?: (profile: DirectorySettings) => Promise<SearchIndex>;
   /** Writes the monthly report PDF, whole or not at all. */
   writeReport: (report: MonthlyReport, path: string) => Promise<ReportResult>;
   /** Folder proposed for exports. */

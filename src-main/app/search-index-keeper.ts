@@ -14,7 +14,7 @@ export interface IndexKeeperDeps {
   /** The directory profile the index is of; null: no index (training mode). */
   profile: () => DirectorySettings | null;
   /** Opens (or creates) the index file of a profile. */
-  openIndex: (profile: DirectorySettings) => SearchIndex;
+  openIndex: (profile: DirectorySettings) => Promise<SearchIndex>;
 }
 
 /** What a search answered from the index: the accounts read again from the directory, the true total, the index's age. */
@@ -76,23 +76,37 @@ export function createIndexKeeper(deps: IndexKeeperDeps): IndexKeeper {
   let lastSweep = 0;
   let generation = 0;
 
-  const open = (): SearchIndex | null => {
+  let opening: { key: string; promise: Promise<SearchIndex> } | null = null;
+  const open = async (): Promise<SearchIndex | null> => {
     const profile = deps.profile();
     if (!profile) return null;
     const key = `${profile.url}|${profile.baseDn}|${profile.userFilter}`;
     if (index && profileKey === key) return index;
+    if (opening?.key === key) return opening.promise;
     reset();
-    index = deps.openIndex(profile);
-    profileKey = key;
-    timer = setInterval(() => void background(), INDEX_REFRESH_MS);
-    timer.unref?.();
-    return index;
+    const gen = generation;
+    const promise = deps.openIndex(profile).then((opened) => {
+      // Settings changed while it opened: not for this profile any more.
+      if (gen !== generation) {
+        opened.close();
+        throw new HelpdeskError('ABORTED');
+      }
+      index = opened;
+      profileKey = key;
+      timer = setInterval(() => void background(), INDEX_REFRESH_MS);
+      timer.unref?.();
+      return opened;
+    });
+    opening = { key, promise };
+    return promise.finally(() => {
+      if (opening?.promise === promise) opening = null;
+    });
   };
 
   /** One job at a time; a later call while one runs waits for it. */
-  const runJob = (fn: (idx: SearchIndex, gen: number, signal: AbortSignal) => Promise<void>): Promise<void> => {
-    const idx = open();
-    if (!idx) return Promise.resolve();
+  const runJob = async (fn: (idx: SearchIndex, gen: number, signal: AbortSignal) => Promise<void>): Promise<void> => {
+    const idx = await open();
+    if (!idx) return;
     if (job) return job;
     const gen = generation;
     const signal = controller.signal;
@@ -157,7 +171,7 @@ export function createIndexKeeper(deps: IndexKeeperDeps): IndexKeeper {
 
   const background = async (): Promise<void> => {
     try {
-      const idx = open();
+      const idx = await open();
       if (!idx) return;
       if (Date.now() - lastSweep >= INDEX_SWEEP_MS && idx.state()) await runJob(sweepJob);
       await runJob(delta);
@@ -168,6 +182,7 @@ export function createIndexKeeper(deps: IndexKeeperDeps): IndexKeeper {
 
   function reset(): void {
     generation++;
+    opening = null;
     controller.abort();
     controller = new AbortController();
     if (timer) clearInterval(timer);
@@ -184,7 +199,7 @@ export function createIndexKeeper(deps: IndexKeeperDeps): IndexKeeper {
 
   return {
     async search(criteria, typed, limit) {
-      const idx = open();
+      const idx = await open().catch(() => null);
       if (!idx || !indexCanAnswer(criteria)) return null;
       const state = idx.state();
       if (!indexUsable(state, deps.clock.now())) {

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -138,7 +139,7 @@ describe('the search index on a stock Samba AD DC (issue #15)', () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'helpdesk-index-ad-'));
     const profile = { ...directoryDefaults('active-directory'), url: ad.ldapsUrl, caCertificate: ad.caPem, baseDn: ad.baseDn, serviceBindDn: ad.serviceDn, timeoutMs: 30_000 };
     let index: SqliteSearchIndex | null = null;
-    const keeper = createIndexKeeper({ clock: { now: () => new Date() }, directory: async () => dir, profile: () => profile, openIndex: () => (index = new SqliteSearchIndex(join(dataDir, 'i.sqlite'))) });
+    const keeper = createIndexKeeper({ clock: { now: () => new Date() }, directory: async () => dir, profile: () => profile, openIndex: async () => (index = new SqliteSearchIndex(join(dataDir, 'i.sqlite'), randomBytes(32))) });
     const admin = new Client({ url: ad.ldapsUrl, timeout: 30_000, tlsOptions: { ca: ad.caPem } });
     try {
       await admin.bind(ad.adminDn, ad.adminPassword);

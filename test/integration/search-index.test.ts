@@ -1,4 +1,5 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Attribute, Change, Client } from 'ldapts';
@@ -50,7 +51,7 @@ beforeAll(async () => {
     clock: { now: () => now.t },
     directory: async () => dir,
     profile: () => profile,
-    openIndex: () => (index = new SqliteSearchIndex(join(dataDir, 'index.sqlite'))),
+    openIndex: async () => (index = new SqliteSearchIndex(join(dataDir, 'index.sqlite'), randomBytes(32))),
   });
   root = new Client({ url: slapd.url, timeout: 20_000 });
   await root.bind(slapd.rootDn, slapd.rootPassword);
@@ -106,12 +107,18 @@ describe('the search index on a stock slapd', () => {
     expect(await names('khang thi oc')).toEqual(['khang2', 'khang4', 'khang1', 'khang3']);
   });
 
-  it('finds a mobile in any punctuation and identifiers exactly', async () => {
+  it('finds a mobile in any punctuation and identifiers exactly — and keeps neither mobiles nor identifiers in its file', async () => {
     const r = await keeper.search(parseSearchQuery('0938123457'), '0938123457', 50);
     expect(r!.accounts.map((a) => a.username)).toEqual(['dotphone']);
     expect(r!.total).toBe(1);
     const u = await keeper.search(parseSearchQuery('annv', 'username'), 'annv', 50);
     expect(u!.accounts.map((a) => a.username)).toEqual(['annv']);
+    const annv = u!.accounts[0]!;
+    expect(annv.citizenId).toMatch(/^\d{12}$/u);
+    const c = await keeper.search(parseSearchQuery(annv.citizenId!), annv.citizenId!, 5);
+    expect(c!.accounts.map((a) => a.username)).toEqual(['annv']);
+    const file = readFileSync(join(dataDir, 'index.sqlite')).toString('latin1');
+    for (const secret of [annv.citizenId!, '0938123457', annv.mobiles[0]!.replace(/\D/gu, '')]) expect(file.includes(secret), secret).toBe(false);
   });
 
   it('never shows an account the directory no longer has: dropped at once, before any delta, and out of the index', async () => {

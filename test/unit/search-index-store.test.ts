@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,7 +20,7 @@ beforeAll(() => {
   for (const m of ldif.matchAll(/^cn(::?) (.+)$/gmu)) names.push(m[1] === '::' ? Buffer.from(m[2]!, 'base64').toString('utf8') : m[2]!);
   names.push('Trần Văn Nguyên', 'Nguyễn Thị Trang', 'Văn Văn', 'Đỗ Đức Độ', 'A B C D E F');
   dir = mkdtempSync(join(tmpdir(), 'helpdesk-index-unit-'));
-  index = new SqliteSearchIndex(join(dir, 'i.sqlite'));
+  index = new SqliteSearchIndex(join(dir, 'i.sqlite'), randomBytes(32));
   const b = index.startBuild();
   b.add(names.map((n, i) => indexRecordOf({ dn: `uid=u${i},dc=x`, stableId: `id-${i}`, username: `u${i}`, displayName: n, unit: null, mails: [], mobiles: [], citizenId: null, taxCode: null, socialInsuranceCode: null })));
   b.finish('20261201000000Z;3', false, new Date());

@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
-import { createHash } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import { chmodSync, existsSync, renameSync, rmSync } from 'node:fs';
-import type { IndexAnswer, IndexBuild, IndexHit, IndexRecord, IndexState, SearchIndex } from '../../domain/ports';
+import type { IndexAnswer, IndexBuild, IndexHit, IndexRecord, IndexState, IndexValueKind, SearchIndex } from '../../domain/ports';
 import { inOrder, indexLookup, writtenWords } from '../../domain/search-index';
 import type { SearchCriterion } from '../../domain/search-query';
 import type { Db } from './database';
@@ -54,6 +54,15 @@ const spaced = (words: string[]): string => words.map((w) => ` ${w} `).join('');
 const signature = (r: IndexRecord): string =>
   createHash('sha256').update(JSON.stringify([r.dn, r.stableId, r.displayName, r.unit, r.values])).digest('base64url').slice(0, 22);
 
+/**
+ * How an exact value is kept: a username as it is; e-mails, mobiles and identifiers (CCCD, tax code,
+ * BHXH) only as a keyed hash (the key in the keychain) — the file never holds them, a lookup hashes the
+ * value asked for the same way.
+ */
+function keptValue(key: Buffer, kind: IndexValueKind, value: string): string {
+  return kind === 'username' ? value : createHmac('sha256', key).update(`${kind}\0${value}`).digest('base64url');
+}
+
 /** An FTS5 string (words hold only letters, marks, digits; quotes doubled all the same). */
 const q = (s: string): string => `"${s.replaceAll('"', '""')}"`;
 
@@ -103,7 +112,10 @@ class Writer {
   private readonly ins: Record<'uni' | 'pairs' | 'triples', Database.Statement>;
   private readonly del: Record<'uni' | 'pairs' | 'triples' | 'vals' | 'accounts', Database.Statement>;
 
-  constructor(private readonly db: Db) {
+  constructor(
+    private readonly db: Db,
+    private readonly key: Buffer,
+  ) {
     this.insAccount = db.prepare('INSERT INTO accounts (key, dn, stable_id, display_name, unit, folded, written, sig) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
     this.updAccount = db.prepare('UPDATE accounts SET dn = ?, stable_id = ?, display_name = ?, unit = ?, folded = ?, written = ?, sig = ? WHERE rid = ?');
     this.ridOf = db.prepare('SELECT rid FROM accounts WHERE key = ?').pluck();
@@ -148,7 +160,7 @@ class Writer {
         if (pairs.length > 0) this.ins.pairs.run(rid, pairs.join(' '));
         if (triples.length > 0) this.ins.triples.run(rid, triples.join(' '));
         for (const w of r.words) this.insVocab.run(w);
-        for (const v of r.values) this.insVal.run(v.kind, v.value, rid);
+        for (const v of r.values) this.insVal.run(v.kind, keptValue(this.key, v.kind, v.value), rid);
       }
     })();
     return written;
@@ -200,9 +212,13 @@ export class SqliteSearchIndex implements SearchIndex {
   private cached: IndexState | null | undefined;
   private building: { db: Db; file: string } | null = null;
 
-  constructor(private readonly file: string) {
+  /** `key`: the keyed hash's key for the exact values (from the keychain). */
+  constructor(
+    private readonly file: string,
+    private readonly key: Buffer,
+  ) {
     this.db = openIndexDb(file);
-    this.writer = new Writer(this.db);
+    this.writer = new Writer(this.db, key);
   }
 
   state(): IndexState | null {
@@ -233,7 +249,7 @@ export class SqliteSearchIndex implements SearchIndex {
     db.pragma(`cache_size = -${BUILD_CACHE_KIB}`);
     const building = { db, file };
     this.building = building;
-    const writer = new Writer(db);
+    const writer = new Writer(db, this.key);
     const abandon = () => {
       if (this.building !== building) return;
       this.building = null;
@@ -264,7 +280,7 @@ export class SqliteSearchIndex implements SearchIndex {
         renameSync(file, this.file);
         for (const f of [`${file}-wal`, `${file}-shm`]) if (existsSync(f)) rmSync(f, { force: true });
         this.db = openIndexDb(this.file);
-        this.writer = new Writer(this.db);
+        this.writer = new Writer(this.db, this.key);
         this.cached = undefined;
       },
       abandon,
@@ -300,7 +316,7 @@ export class SqliteSearchIndex implements SearchIndex {
       if (!lookup) continue;
       const rows = this.db
         .prepare('SELECT a.rid, a.key, a.dn, a.stable_id, a.folded, a.written FROM vals v JOIN accounts a ON a.rid = v.rid WHERE v.kind = ? AND v.value = ?')
-        .all(lookup.kind, lookup.value) as Row[];
+        .all(lookup.kind, keptValue(this.key, lookup.kind, lookup.value)) as Row[];
       for (const r of rows) exact.set(r.rid, r);
     }
     const names = criteria.flatMap((c) => (c.kind === 'name' ? [c.words] : []));
