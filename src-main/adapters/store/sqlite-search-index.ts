@@ -107,6 +107,8 @@ class Writer {
   private readonly updAccount;
   private readonly ridOf;
   private readonly held;
+  /** Words already in `vocab` (this writer's): asked of SQLite once each. */
+  private readonly known = new Set<string>();
   private readonly insVal;
   private readonly insVocab;
   private readonly ins: Record<'uni' | 'pairs' | 'triples', Database.Statement>;
@@ -159,7 +161,11 @@ class Writer {
         this.ins.uni.run(rid, [...r.words, ...r.written.map((w) => `_${w}`)].join(' '));
         if (pairs.length > 0) this.ins.pairs.run(rid, pairs.join(' '));
         if (triples.length > 0) this.ins.triples.run(rid, triples.join(' '));
-        for (const w of r.words) this.insVocab.run(w);
+        for (const w of r.words) {
+          if (this.known.has(w)) continue;
+          this.insVocab.run(w);
+          this.known.add(w);
+        }
         for (const v of r.values) this.insVal.run(v.kind, keptValue(this.key, v.kind, v.value), rid);
       }
     })();
@@ -211,6 +217,17 @@ export class SqliteSearchIndex implements SearchIndex {
   private writer: Writer;
   private cached: IndexState | null | undefined;
   private building: { db: Db; file: string } | null = null;
+  /** Prepared statements of the live database (cleared when a build replaces it). */
+  private statements = new Map<string, Database.Statement>();
+
+  private stmt(sql: string): Database.Statement {
+    let st = this.statements.get(sql);
+    if (!st) {
+      st = this.db.prepare(sql);
+      this.statements.set(sql, st);
+    }
+    return st;
+  }
 
   /** `key`: the keyed hash's key for the exact values (from the keychain). */
   constructor(
@@ -280,6 +297,7 @@ export class SqliteSearchIndex implements SearchIndex {
         renameSync(file, this.file);
         for (const f of [`${file}-wal`, `${file}-shm`]) if (existsSync(f)) rmSync(f, { force: true });
         this.db = openIndexDb(this.file);
+        this.statements = new Map();
         this.writer = new Writer(this.db, this.key);
         this.cached = undefined;
       },
@@ -314,8 +332,8 @@ export class SqliteSearchIndex implements SearchIndex {
     for (const c of criteria) {
       const lookup = indexLookup(c);
       if (!lookup) continue;
-      const rows = this.db
-        .prepare('SELECT a.rid, a.key, a.dn, a.stable_id, a.folded, a.written FROM vals v JOIN accounts a ON a.rid = v.rid WHERE v.kind = ? AND v.value = ?')
+      const rows = this
+        .stmt('SELECT a.rid, a.key, a.dn, a.stable_id, a.folded, a.written FROM vals v JOIN accounts a ON a.rid = v.rid WHERE v.kind = ? AND v.value = ?')
         .all(lookup.kind, keptValue(this.key, lookup.kind, lookup.value)) as Row[];
       for (const r of rows) exact.set(r.rid, r);
     }
@@ -347,8 +365,8 @@ export class SqliteSearchIndex implements SearchIndex {
     tiers.push({ tier: 3, table: count.table, match: count.match, column: 'folded', pattern: glob(words, false) });
     for (const t of tiers) {
       if (hits.length >= limit || !t.match) break;
-      const rows = this.db
-        .prepare(`SELECT a.key, a.dn, a.stable_id FROM ${t.table} f JOIN accounts a ON a.rid = f.rowid WHERE ${t.table} MATCH ? AND a.${t.column} GLOB ? LIMIT ?`)
+      const rows = this
+        .stmt(`SELECT a.key, a.dn, a.stable_id FROM ${t.table} f JOIN accounts a ON a.rid = f.rowid WHERE ${t.table} MATCH ? AND a.${t.column} GLOB ? LIMIT ?`)
         .all(t.match, t.pattern, limit + taken.size) as Pick<Row, 'key' | 'dn' | 'stable_id'>[];
       for (const r of rows) {
         if (hits.length >= limit) break;
@@ -362,7 +380,7 @@ export class SqliteSearchIndex implements SearchIndex {
 
   /** The true number of names each query word starts a word of, in order (see the file's comment). */
   private countName(words: string[]): { total: number; table: string; match: string } {
-    const heads = (w: string) => this.db.prepare('SELECT word FROM vocab WHERE word >= ? AND word < ?').pluck().all(w, w + MAX_CHAR) as string[];
+    const heads = (w: string) => this.stmt('SELECT word FROM vocab WHERE word >= ? AND word < ?').pluck().all(w, w + MAX_CHAR) as string[];
     let table = 'uni';
     let match = '';
     if (words.length === 1) {
@@ -380,11 +398,11 @@ export class SqliteSearchIndex implements SearchIndex {
         match = combos.map((c) => `${q([...c, words.at(-1)!].join('_'))}*`).join(' OR ');
       }
     }
-    if (match) return { total: this.db.prepare(`SELECT count(*) FROM ${table} WHERE ${table} MATCH ?`).pluck().get(match) as number, table, match };
+    if (match) return { total: this.stmt(`SELECT count(*) FROM ${table} WHERE ${table} MATCH ?`).pluck().get(match) as number, table, match };
     // Four words and more (or too many expansions): the words' AND, each row's order checked by GLOB.
     match = words.map((w) => `${q(w)}*`).join(' AND ');
-    const total = this.db
-      .prepare('SELECT count(*) FROM uni f JOIN accounts a ON a.rid = f.rowid WHERE uni MATCH ? AND a.folded GLOB ?')
+    const total = this
+      .stmt('SELECT count(*) FROM uni f JOIN accounts a ON a.rid = f.rowid WHERE uni MATCH ? AND a.folded GLOB ?')
       .pluck()
       .get(match, `* ${words.join('* ')}*`) as number;
     return { total, table: 'uni', match };
