@@ -178,6 +178,20 @@ describe('the dashboards\' scan on a stock slapd (issue #15)', () => {
     expect([...seen].sort()).toEqual(all.map((d) => d.toLowerCase()).sort());
     expect(pages.at(-1)).toBe(n);
   });
+
+  it('operators\' searches during the scan work, two at once as well, and the scan goes on (one paged search per connection)', async () => {
+    const all = await allDns();
+    const searches: Promise<number>[] = [];
+    const n = await dir.scanAccounts(
+      () => undefined,
+      () => {
+        if (searches.length < 3) searches.push(dir.search(parseSearchQuery('nguyen', 'name'), 50).then((r) => r.accounts.length));
+      },
+      new AbortController().signal,
+    );
+    expect(n).toBe(all.length);
+    for (const found of await Promise.all(searches)) expect(found).toBeGreaterThan(0);
+  });
 });
 
 describe('mobiles stored with punctuation', () => {

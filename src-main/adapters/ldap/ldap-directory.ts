@@ -160,7 +160,19 @@ export class LdapDirectory implements Directory {
     );
   }
 
-  async search(criteria: SearchCriterion[], limit: number): Promise<DirectorySearchResult> {
+  /**
+   * Paged searches on the service connection, one after the other: a server keeps one paged search per
+   * connection (OpenLDAP answers a second one running beside it with "paged results cookie is invalid").
+   */
+  private pagedTurn: Promise<unknown> = Promise.resolve();
+
+  search(criteria: SearchCriterion[], limit: number): Promise<DirectorySearchResult> {
+    const turn = this.pagedTurn.then(() => this.searchNow(criteria, limit));
+    this.pagedTurn = turn.catch(() => undefined);
+    return turn;
+  }
+
+  private async searchNow(criteria: SearchCriterion[], limit: number): Promise<DirectorySearchResult> {
     const query = criteriaFilter(criteria, this.s.attributes);
     if (!query) return { accounts: [], total: 0, totalIsLowerBound: false };
     // The wider reading (a mobile in any punctuation) reads every account: asked only when the first
@@ -254,7 +266,10 @@ export class LdapDirectory implements Directory {
 
   async scanAccounts(visit: (account: DirectoryAccount) => void, onPage: (scanned: number) => void, signal: AbortSignal, onPartial?: () => void): Promise<number> {
     if (signal.aborted) throw new HelpdeskError('ABORTED');
-    return this.withService('search', async (c) => {
+    // A connection of its own (as the index's reads): a server keeps one paged search per connection, so
+    // an operator's search during the scan must not share it. Not retried: a second pass would hand out
+    // the same accounts again.
+    return this.withOwnConnection(async (c) => {
       let scanned = 0;
       try {
         // Within the server's limits: a stock slapd ends any search, paged or not, after 500 entries;
