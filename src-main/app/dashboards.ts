@@ -90,6 +90,7 @@ export function createDashboards(deps: DashboardDeps): HelpdeskApi['dashboards']
     const current = { status, controller };
     scan = current;
     const tally = createDashboardTally(now);
+    let partial = false;
     /** The scan ended: its audit row first, then the result shown (a result whose row was refused is not shown). */
     const finish = async (state: ScanStatus['state'], error: HelpdeskError | null, result: DirectoryDashboard | null): Promise<void> => {
       try {
@@ -111,11 +112,11 @@ export function createDashboards(deps: DashboardDeps): HelpdeskApi['dashboards']
     };
     void deps
       .directory()
-      .then((dir) => dir.scanAccounts((a) => tally.add(a), (n) => (status.scanned = n), controller.signal))
+      .then((dir) => dir.scanAccounts((a) => tally.add(a), (n) => (status.scanned = n), controller.signal, () => (partial = true)))
       .then(
         (n) => {
           status.scanned = n;
-          return finish('done', null, tally.result());
+          return finish('done', null, partial ? { ...tally.result(), limitedByDirectory: true } : tally.result());
         },
         (err: unknown) => {
           // A cancel that also closed the connection (settings changed) is still a cancel.

@@ -4,7 +4,7 @@ import { fail, ok, type Result } from '../common/result';
 import type { DirectorySettings } from '../common/settings';
 import { HelpdeskError } from '../domain/errors';
 import { callRules, DEFAULT_OTP_POLICY, type OtpPolicy, type OtpService, type RandomSource } from '../domain/otp';
-import type { Clock } from '../domain/ports';
+import type { Clock, SearchIndex } from '../domain/ports';
 import { enforceAccess } from './access';
 import { createAuditApi } from './audit-api';
 import { MemoryCaseStore } from '../adapters/store/memory-case-store';
@@ -13,6 +13,7 @@ import { createDashboards, createReports } from './dashboards';
 import { createDesk, type DeskDeps } from './desk';
 import type { ChooseExportPath } from './export-target';
 import { createLookups } from './lookups';
+import { createIndexKeeper } from './search-index-keeper';
 import { createSession } from './session';
 import { createTeamApi, type TeamJoining } from './team-api';
 import { createTeamProfile } from './team-profile';
@@ -35,6 +36,8 @@ export interface HelpdeskDeps extends DeskDeps {
   random: RandomSource;
   /** Writes a finished scan's list (per-unit counts, locked accounts) to CSV or XLSX. */
   exportDashboardList: (d: DirectoryDashboard, list: 'units' | 'locked', format: 'csv' | 'xlsx', path: string) => Promise<AuditExportResult>;
+  /** Opens the local search index of a directory profile (absent: every search goes to the directory). */
+  openSearchIndex?: (profile: DirectorySettings) => Promise<SearchIndex>;
   /** Writes the monthly report PDF, whole or not at all. */
   writeReport: (report: MonthlyReport, path: string) => Promise<ReportResult>;
   /** Folder proposed for exports. */
@@ -106,6 +109,17 @@ export function createHelpdesk(deps: HelpdeskDeps): HelpdeskApp {
   };
   const dashboards = createDashboards(dashboardDeps);
   desk.onReset(() => dashboards.cancelAll());
+  // The index of the directory in effect (directory mode only): settings changed, it is closed and the new profile's is opened.
+  const openSearchIndex = deps.openSearchIndex;
+  const searchIndex = openSearchIndex
+    ? createIndexKeeper({
+        clock: deps.clock,
+        directory: desk.directory,
+        profile: () => (desk.mode() === 'directory' ? (desk.settings().directory ?? null) : null),
+        openIndex: openSearchIndex,
+      })
+    : null;
+  desk.onReset(() => searchIndex?.reset());
 
   const settingsApi = createSettingsApi({ ...deps, desk, run }, session, settingsView.view, cases.closeAll);
   const teamProfile = createTeamProfile({ desk, secrets: deps.secrets, settings: deps.settings, closeCases: cases.closeAll, testConnection: deps.testConnection });
@@ -126,7 +140,7 @@ export function createHelpdesk(deps: HelpdeskDeps): HelpdeskApp {
         }),
     },
     session: session.api,
-    directory: createLookups({ clock: deps.clock, desk, requireOperator, run }),
+    directory: createLookups({ clock: deps.clock, desk, requireOperator, run, ...(searchIndex ? { index: searchIndex } : {}) }),
     settings: settingsApi,
     cases: cases.api,
     actions: cases.actions,
@@ -160,6 +174,9 @@ export function createHelpdesk(deps: HelpdeskDeps): HelpdeskApp {
       locked: session.isLocked,
       active: session.touch,
     }),
-    close: () => desk.close(),
+    close: () => {
+      searchIndex?.reset();
+      return desk.close();
+    },
   };
 }

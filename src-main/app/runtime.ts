@@ -1,3 +1,4 @@
+import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -19,6 +20,7 @@ import { testDirectoryConnection } from '../adapters/ldap/connection-test';
 import { LdapDirectory } from '../adapters/ldap/ldap-directory';
 import { auditIsEmpty, keyFitsChain, newAuditKey, SqliteAuditLog } from '../adapters/store/audit-store';
 import { type Db, openDatabase } from '../adapters/store/database';
+import { SqliteSearchIndex } from '../adapters/store/sqlite-search-index';
 import { HelpdeskError } from '../domain/errors';
 import { SettingsFile } from '../adapters/store/settings-file';
 import { startTrainingDirectory, trainingRoleGroups } from '../adapters/training/training-directory';
@@ -111,6 +113,8 @@ export function loadTemplates(resourcesDir: string): MessageTemplates {
 
 /** Keychain entry of the key that hashes one-time codes. */
 export const OTP_KEY_NAME = 'otp-hmac-key';
+/** The search index's key for the keyed hashes of the exact values it keeps. */
+export const SEARCH_INDEX_KEY_NAME = 'search-index-key';
 
 /**
  * The production store, when the keychain can hold the audit key. Without a keychain it is null: the
@@ -221,6 +225,17 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
     random: cryptoRandom,
     exportAudit: exportAuditRows,
     writeReport: writeMonthlyReportPdf,
+    // One file per directory (URL, base, user filter): a copy of what search needs, rebuilt from the directory at will.
+    // Its exact values (e-mails, mobiles, identifiers) are kept as keyed hashes, the key in the keychain.
+    openSearchIndex: async (profile) => {
+      let key = await opts.secrets.get(SEARCH_INDEX_KEY_NAME);
+      if (!key) {
+        key = randomBytes(32).toString('hex');
+        await opts.secrets.set(SEARCH_INDEX_KEY_NAME, key);
+      }
+      const name = createHash('sha256').update(`${profile.url}|${profile.baseDn}|${profile.userFilter}`).digest('hex').slice(0, 16);
+      return new SqliteSearchIndex(join(opts.dataDir, `search-index-${name}.sqlite`), Buffer.from(key, 'hex'));
+    },
     exportDashboardList,
     exportDir,
     chooseExportPath: opts.chooseExportPath ?? (async (fileName) => join(exportDir, fileName)),

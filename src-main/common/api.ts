@@ -22,6 +22,7 @@ import type {
   ScanStatus,
   ConnectionReport,
   QueryKind,
+  SearchIndexInfo,
   SearchResult,
   SessionInfo,
   SettingsView,
@@ -58,6 +59,8 @@ export interface HelpdeskApi {
     search: Call<{ query: string; kind?: QueryKind }, SearchResult>;
     /** Reads one account with its state and masked contacts. */
     getAccount: Call<{ id: string }, AccountDetail>;
+    /** Brings the local search index up to date now (builds it if there is none); null: no index (training mode). */
+    refreshIndex: Call<Empty, SearchIndexInfo | null>;
   };
   settings: {
     /** The current settings (no secrets) and whether the service password is stored. */

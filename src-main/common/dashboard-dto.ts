@@ -55,6 +55,8 @@ export interface DirectoryDashboard {
   lockedListCapped: boolean;
   /** The list was left out for this user (an auditor sees counts per unit, not names: seesAccountNames). */
   lockedNamesWithheld?: boolean;
+  /** The directory's limits kept part of the accounts from being read even in smaller searches: the counts are partial. */
+  limitedByDirectory?: boolean;
 }
 
 /** A directory scan for the dashboards: it runs in the main process, the UI polls it. */

@@ -156,6 +156,19 @@ export interface SearchResult {
   limitedByDirectory?: boolean;
   /** How the query was read, e.g. ['phone'] or ['taxCode', 'socialInsurance']. */
   readAs: QueryKind[];
+  /**
+   * The local search index of the directory, when there is one (directory mode): when it was built and
+   * last brought up to date (ISO), how many accounts it holds, and whether it answered this search
+   * (false: the directory was searched directly — the index not built yet or too old).
+   */
+  index?: SearchIndexInfo;
+}
+
+export interface SearchIndexInfo {
+  builtAt: string;
+  refreshedAt: string;
+  accounts: number;
+  used: boolean;
 }
 
 export type ConnectionStep = 'config' | 'dns' | 'tcp' | 'tls' | 'bind' | 'baseDn';

@@ -7,7 +7,7 @@ import type { HelpdeskApi } from './api';
 export const API_MANIFEST = {
   app: ['info'],
   session: ['current', 'signIn', 'signOut', 'lock', 'unlock'],
-  directory: ['search', 'getAccount'],
+  directory: ['search', 'getAccount', 'refreshIndex'],
   settings: ['get', 'save', 'testConnection'],
   audit: ['recent', 'head', 'verify', 'query', 'timeline', 'export', 'purge'],
   cases: ['open', 'get', 'mine', 'handOff', 'queue', 'take', 'approve', 'sendCode', 'verifyCode', 'close', 'gate', 'override'],

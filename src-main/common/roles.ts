@@ -24,7 +24,7 @@ const AUDIT: Access = { roles: ['supervisor', 'auditor'] };
 export const PERMISSIONS: { [G in ApiGroup]: { [M in ApiMethod<G>]: Access } } = {
   app: { info: 'public' },
   session: { current: 'public', signIn: 'public', signOut: 'public', lock: 'public', unlock: 'public' },
-  directory: { search: DESK, getAccount: DESK },
+  directory: { search: DESK, getAccount: DESK, refreshIndex: DESK },
   settings: { get: SETTINGS, save: SETTINGS, testConnection: SETTINGS },
   // The integrity check is the independent reviewer's (auditor) as much as the supervisor's.
   audit: { recent: AUDIT, head: AUDIT, verify: AUDIT, query: AUDIT, timeline: AUDIT, export: AUDIT, purge: SUPERVISOR },

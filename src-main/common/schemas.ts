@@ -39,6 +39,7 @@ export const INPUT_SCHEMAS = {
   directory: {
     search: z.strictObject({ query: lineText(200), kind: z.enum(QUERY_KINDS).optional() }),
     getAccount: z.strictObject({ id: dnText }),
+    refreshIndex: empty,
   },
   settings: {
     get: empty,

@@ -96,10 +96,112 @@ export interface Directory {
   /**
    * Reads every account under the base (user filter), a page at a time, for the dashboards: hands each
    * account to `visit` (nothing is kept), calls `onPage` after each page with the running count, and
-   * stops with ABORTED as soon as `signal` is aborted. Resolves to the number of accounts read.
+   * stops with ABORTED as soon as `signal` is aborted. Resolves to the number of accounts read. The read
+   * stays within the server's limits (split into smaller searches where they cut); where even that is
+   * cut, `onPartial` is called and the accounts read are the answer (never an error).
    */
-  scanAccounts(visit: (account: DirectoryAccount) => void, onPage: (scanned: number) => void, signal: AbortSignal): Promise<number>;
+  scanAccounts(visit: (account: DirectoryAccount) => void, onPage: (scanned: number) => void, signal: AbortSignal, onPartial?: () => void): Promise<number>;
+  /**
+   * Reads what the search index holds of every account (`since` absent) or of those changed since a
+   * change mark (modifyTimestamp on OpenLDAP/Zimbra, uSNChanged on AD), within the server's limits,
+   * handing them to `visit` a batch at a time. With `idsOnly`, only DN and permanent id are read (the
+   * sweep that finds deleted entries). Resolves to the count, whether a limit left part unread, and the
+   * mark the next delta read starts from.
+   */
+  readForIndex(
+    visit: (batch: IndexSource[]) => void | Promise<void>,
+    options: { since?: string | null; idsOnly?: boolean; signal?: AbortSignal },
+  ): Promise<{ read: number; partial: boolean; mark: string | null }>;
+  /**
+   * Reads the accounts the index named, now, from the directory (by permanent id, else by DN), in one
+   * round trip where it can: an entry the directory no longer has is simply absent from the answer.
+   */
+  readAccounts(refs: readonly { dn: string; stableId: string | null }[]): Promise<DirectoryAccount[]>;
   close(): Promise<void>;
+}
+
+/** What the directory gives the search index of one account (before folding and normalising). */
+export interface IndexSource {
+  dn: string;
+  stableId: string | null;
+  username: string;
+  displayName: string;
+  unit: string | null;
+  mails: string[];
+  mobiles: string[];
+  citizenId: string | null;
+  taxCode: string | null;
+  socialInsuranceCode: string | null;
+}
+
+/** One account as the search index keeps it (built by `indexRecordOf`: folded, normalised). */
+export interface IndexRecord {
+  /** The permanent id, or `dn:` + the DN's key when the directory gives none. */
+  key: string;
+  dn: string;
+  stableId: string | null;
+  displayName: string;
+  unit: string | null;
+  /** Folded, lower-cased name words. */
+  words: string[];
+  /** Lower-cased name words as written (with their diacritics). */
+  written: string[];
+  /** Exact lookups: username, e-mail (mail and backup), mobile (national), CCCD, tax code, BHXH. */
+  values: { kind: IndexValueKind; value: string }[];
+}
+
+export type IndexValueKind = 'username' | 'email' | 'phone' | 'citizenId' | 'taxCode' | 'socialInsurance';
+
+/** The index's own clock: when it was built from a full read, when a delta last brought it up to date. */
+export interface IndexState {
+  builtAt: Date;
+  refreshedAt: Date;
+  /** Accounts held. */
+  accounts: number;
+  /** The change mark the next delta read starts from. */
+  mark: string | null;
+  /** The full read that built it was cut by the directory's limits. */
+  partial: boolean;
+}
+
+/** A hit of the index, in rank order (see `nameTier`). */
+export interface IndexHit {
+  key: string;
+  dn: string;
+  stableId: string | null;
+  tier: number;
+}
+
+/** A search the index answered: the first hits in rank order and the true number of matches. */
+export interface IndexAnswer {
+  hits: IndexHit[];
+  total: number;
+}
+
+/**
+ * The local search index of one directory (SQLite FTS5 on a workstation): a copy of what search needs,
+ * never the authority — every hit is read again from the directory before it is shown.
+ */
+export interface SearchIndex {
+  state(): IndexState | null;
+  /** A fresh build: records go to a new copy, which replaces the current one only when `finish` is called. */
+  startBuild(): IndexBuild;
+  /** A delta: the records changed since the mark, written in place (a renamed entry keeps its key). */
+  upsert(records: IndexRecord[]): void;
+  remove(keys: readonly string[]): void;
+  /** Every key held (for the sweep that finds deleted entries). */
+  keys(): Set<string>;
+  /** Notes a finished delta: its new mark and time. */
+  refreshed(mark: string | null, at: Date): void;
+  /** Answers the criteria, or null when the index cannot (the directory is asked instead). */
+  search(criteria: SearchCriterion[], typed: string, limit: number): IndexAnswer | null;
+  close(): void;
+}
+
+export interface IndexBuild {
+  add(records: IndexRecord[]): void;
+  finish(mark: string | null, partial: boolean, at: Date): void;
+  abandon(): void;
 }
 
 /**

@@ -327,6 +327,8 @@ function slapdConf(p: ConfParams): string {
     'index hdSocialInsuranceCode eq',
     'index hdRecoveryEmail eq',
     'index entryUUID eq',
+    // The search index's delta reads ask for (modifyTimestamp>=…): an eq index serves the inequality (issue #15).
+    'index modifyTimestamp eq',
     // A directory's service account usually gets its own limits; the default 500 would cut scans short.
     // With stockLimits the server keeps its defaults, as on a fresh install.
     ...(p.stockLimits ? [] : [`limits dn.exact=${svc} size=unlimited size.pr=unlimited size.prtotal=unlimited time=unlimited`]),

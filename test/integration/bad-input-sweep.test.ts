@@ -587,6 +587,7 @@ describe('bad-input sweep through the web harness (issue #6 item 6)', () => {
       'session.unlock': [{ password: 'Sai-mat-khau-1' }],
       'directory.search': [{ query: 'annv', kind: 'username' }],
       'directory.getAccount': [{ id: dnOf.get('ctrl.a') }],
+      'directory.refreshIndex': [{}],
       'settings.get': [{}],
       'settings.save': [
         { settings: full(smsVariants[0], smtp), servicePassword: slapd.servicePassword, smsSecret: JSON.stringify(ESMS), mailPassword: 'Smtp-mat-khau-1' },

@@ -1,4 +1,10 @@
-import { Client } from 'ldapts';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Attribute, Change, Client } from 'ldapts';
+import { SqliteSearchIndex } from '../../src-main/adapters/store/sqlite-search-index';
+import { createIndexKeeper } from '../../src-main/app/search-index-keeper';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LdapDirectory } from '../../src-main/adapters/ldap/ldap-directory';
 import { directoryDefaults } from '../../src-main/common/settings';
@@ -99,6 +105,20 @@ describe('a stock Samba AD DC with > 1,000 accounts', () => {
     expect(every.limitedByDirectory).toBeUndefined();
   });
 
+  it('the dashboards\' scan reads every account past MaxPageSize, each once, not partial', async () => {
+    const seen: string[] = [];
+    let partial = false;
+    const n = await dir.scanAccounts((a) => seen.push(a.dn.toLowerCase()), () => undefined, new AbortController().signal, () => (partial = true));
+    expect(partial).toBe(false);
+    expect(n).toBe(seen.length);
+    expect(new Set(seen).size).toBe(n);
+    // The generated people, the mobiles' accounts, the two bracket names — and the domain's own users (Administrator, the service account…).
+    expect(n).toBeGreaterThanOrEqual(people.length + MOBILES.length + 2);
+    for (const sam of ['gen00000', `gen${String(people.length - 1).padStart(5, '0')}`, 'nv(1)', ...MOBILES.map(([s]) => s)]) {
+      expect(seen).toContain(ad.userDn(sam).toLowerCase());
+    }
+  });
+
   it.each(MOBILES)('%s (mobile stored as %s) is found by every spelling', async (sam, stored, national) => {
     const sub = national.slice(1);
     for (const q of [national, `84${sub}`, `+84${sub}`, `${national.slice(0, 4)}.${national.slice(4, 7)}.${national.slice(7)}`, stored]) {
@@ -111,5 +131,54 @@ describe('a stock Samba AD DC with > 1,000 accounts', () => {
     expect(await usernames('NV(1)', 'username')).toEqual(['nv(1)']);
     expect(await usernames('nv*', 'username')).toEqual([]);
     expect(await usernames('*', 'username')).toEqual([]);
+  });
+});
+
+describe('the search index on a stock Samba AD DC (issue #15)', () => {
+  it('is built from every account, counts every true match, and follows AD: a rename by uSNChanged, a deletion never shown', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'helpdesk-index-ad-'));
+    const profile = { ...directoryDefaults('active-directory'), url: ad.ldapsUrl, caCertificate: ad.caPem, baseDn: ad.baseDn, serviceBindDn: ad.serviceDn, timeoutMs: 30_000 };
+    let index: SqliteSearchIndex | null = null;
+    const keeper = createIndexKeeper({ clock: { now: () => new Date() }, directory: async () => dir, profile: () => profile, openIndex: async () => (index = new SqliteSearchIndex(join(dataDir, 'i.sqlite'), randomBytes(32))) });
+    const admin = new Client({ url: ad.ldapsUrl, timeout: 30_000, tlsOptions: { ca: ad.caPem } });
+    try {
+      await admin.bind(ad.adminDn, ad.adminPassword);
+      const state = await keeper.refresh();
+      expect(state!.partial).toBe(false);
+      expect(state!.mark).toMatch(/^\d+$/u);
+      const seen: string[] = [];
+      await dir.scanAccounts((a) => seen.push(a.dn), () => undefined, new AbortController().signal);
+      expect(state!.accounts).toBe(seen.length);
+
+      const names = [...people.map((p) => p.displayName), ...MOBILES.map(([sam]) => `Kiểm Thử ${sam}`), 'Kiểm Thử Ngoặc', 'Kiểm Thử Không Ngoặc'];
+      for (const q of ['nguyen van', 'tran thi', 'kiem thu', 'an']) {
+        const words = (parseSearchQuery(q, 'name')[0] as { words: string[] }).words;
+        const r = await keeper.search(parseSearchQuery(q, 'name'), q, 50);
+        expect(r!.total, q).toBe(names.filter((n) => nameMatches(n, words)).length);
+      }
+      // A mobile in any punctuation, from the index.
+      expect((await keeper.search(parseSearchQuery('0938123462'), '0938123462', 5))!.accounts.map((a) => a.username)).toEqual(['adspace']);
+
+      // Rename: a new CN (DN) and a new display name; found by the new name after the next delta, same key.
+      await admin.modifyDN(ad.userDn('gen00001'), 'CN=gen00001b');
+      const moved = ad.userDn('gen00001').replace('CN=gen00001,', 'CN=gen00001b,');
+      await admin.modify(moved, [new Change({ operation: 'replace', modification: new Attribute({ type: 'displayName', values: ['Mạc Đăng Dung'] }) })]);
+      const held = index!.keys().size;
+      await keeper.refresh();
+      const r = await keeper.search(parseSearchQuery('mac dang dung', 'name'), 'mac dang dung', 5);
+      expect(r!.accounts.map((a) => a.dn.toLowerCase())).toEqual([moved.toLowerCase()]);
+      expect(index!.keys().size).toBe(held);
+
+      // Deleted: never shown, before any delta or sweep; the sweep removes it from the index as well.
+      await admin.del(moved);
+      expect((await keeper.search(parseSearchQuery('mac dang dung', 'name'), 'mac dang dung', 5))!.accounts).toEqual([]);
+      await admin.del(ad.userDn('gen00002'));
+      await keeper.sweep();
+      expect(index!.keys().size).toBe(held - 2);
+    } finally {
+      keeper.reset();
+      await admin.unbind().catch(() => undefined);
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });

@@ -82,6 +82,18 @@ async function allNames(): Promise<string[]> {
   }
 }
 
+/** Every account's DN under the user filter, read as the root DN (no limits). */
+async function allDns(): Promise<string[]> {
+  const c = new Client({ url: slapd.url, timeout: 20_000 });
+  try {
+    await c.bind(slapd.rootDn, slapd.rootPassword);
+    const { searchEntries } = await c.search(BASE, { scope: 'sub', filter: trainingProfile(slapd, BASE).userFilter, attributes: ['1.1'] });
+    return searchEntries.map((e) => e.dn);
+  } finally {
+    await c.unbind().catch(() => undefined);
+  }
+}
+
 describe('a stock slapd (sizelimit 500, no limits for the service account), > 1,000 accounts', () => {
   it('is really stock: a plain paged read by the service account is cut with sizeLimitExceeded', async () => {
     expect((await allNames()).length).toBeGreaterThan(COUNT);
@@ -149,6 +161,36 @@ describe('a stock slapd (sizelimit 500, no limits for the service account), > 1,
     expect(r.accounts.map((a) => a.username)).toEqual(['annv']);
     expect(r.totalIsLowerBound).toBe(false);
     expect(r.limitedByDirectory).toBeUndefined();
+  });
+});
+
+describe('the dashboards\' scan on a stock slapd (issue #15)', () => {
+  it('reads every account past the 500 limit, each once, split into searches within the limit — not partial, no error', async () => {
+    const all = await allDns();
+    expect(all.length).toBeGreaterThan(COUNT);
+    const seen: string[] = [];
+    const pages: number[] = [];
+    let partial = false;
+    const n = await dir.scanAccounts((a) => seen.push(a.dn.toLowerCase()), (k) => pages.push(k), new AbortController().signal, () => (partial = true));
+    expect(partial).toBe(false);
+    expect(n).toBe(all.length);
+    expect(new Set(seen).size).toBe(seen.length);
+    expect([...seen].sort()).toEqual(all.map((d) => d.toLowerCase()).sort());
+    expect(pages.at(-1)).toBe(n);
+  });
+
+  it('operators\' searches during the scan work, two at once as well, and the scan goes on (one paged search per connection)', async () => {
+    const all = await allDns();
+    const searches: Promise<number>[] = [];
+    const n = await dir.scanAccounts(
+      () => undefined,
+      () => {
+        if (searches.length < 3) searches.push(dir.search(parseSearchQuery('nguyen', 'name'), 50).then((r) => r.accounts.length));
+      },
+      new AbortController().signal,
+    );
+    expect(n).toBe(all.length);
+    for (const found of await Promise.all(searches)) expect(found).toBeGreaterThan(0);
   });
 });
 

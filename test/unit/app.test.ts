@@ -37,6 +37,8 @@ function setup(initial: Settings = DEFAULT_SETTINGS) {
     updateContacts: vi.fn(async () => ({ outcome: 'done' as const, account: null })),
     rolesOfAccount: vi.fn(async () => []),
     scanAccounts: vi.fn(async () => 0),
+    readForIndex: vi.fn(async () => ({ read: 0, partial: false, mark: null })),
+    readAccounts: vi.fn(async () => []),
     close: vi.fn(async () => undefined),
   };
   let stored = structuredClone(initial);

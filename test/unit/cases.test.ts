@@ -84,6 +84,8 @@ function setup(opts: { failSms?: HelpdeskError | ((m: SmsMessage) => HelpdeskErr
     // The staff of the training data (tongdai…, giamsat…, kiemtra…) hold roles; callers do not.
     rolesOfAccount: async (a) => (/^(tongdai|giamsat|kiemtra)/u.test(a.username) ? ['operator' as const] : []),
     scanAccounts: async () => 0,
+    readForIndex: async () => ({ read: 0, partial: false, mark: null }),
+    readAccounts: async () => [],
     close: async () => undefined,
   };
   const otp = new OtpService(new SqliteOtpStore(db), { now: () => now }, cryptoRandom, new HmacCodeHasher(newOtpKey()));

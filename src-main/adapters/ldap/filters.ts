@@ -53,15 +53,18 @@ function criterionFilters(c: SearchCriterion, a: AttributeMapping): Filter[] {
   }
 }
 
-/** The configured account filter (trusted settings text), parsed once, AND-ed with the query. */
-export function withUserFilter(userFilter: string, query: Filter): Filter {
-  let configured: Filter;
+/** The configured account filter (trusted settings text), parsed. */
+export function parseUserFilter(userFilter: string): Filter {
   try {
-    configured = FilterParser.parseString(userFilter);
+    return FilterParser.parseString(userFilter);
   } catch (err) {
     throw new HelpdeskError('VALIDATION_FAILED', { field: 'settings.directory.userFilter', reason: 'invalid_format', cause: err });
   }
-  return new AndFilter({ filters: [configured, query] });
+}
+
+/** The configured account filter (trusted settings text), parsed once, AND-ed with the query. */
+export function withUserFilter(userFilter: string, query: Filter): Filter {
+  return new AndFilter({ filters: [parseUserFilter(userFilter), query] });
 }
 
 /** Server matches are re-checked here: names against the folded text, identifiers exactly. */

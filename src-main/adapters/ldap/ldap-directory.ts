@@ -1,9 +1,9 @@
 import type { Change, Client, Control, Filter } from 'ldapts';
-import { AdminLimitExceededError, EqualityFilter, NoSuchAttributeError, NoSuchObjectError, SizeLimitExceededError, TimeLimitExceededError } from 'ldapts';
+import { AdminLimitExceededError, AndFilter, EqualityFilter, GreaterThanEqualsFilter, NoSuchAttributeError, OrFilter, NoSuchObjectError, SizeLimitExceededError, TimeLimitExceededError } from 'ldapts';
 import type { OperatorInfo } from '../../common/dto';
 import { type DirectorySettings, ldapTransport } from '../../common/settings';
 import { HelpdeskError } from '../../domain/errors';
-import type { Directory, DirectoryAccount, DirectoryPolicy, DirectorySearchResult, WriteResult } from '../../domain/ports';
+import type { Directory, DirectoryAccount, DirectoryPolicy, DirectorySearchResult, IndexSource, WriteResult } from '../../domain/ports';
 import { type SearchCriterion, widerReading } from '../../domain/search-query';
 import { dnKey, isUnder } from '../../domain/dn';
 import { recoveryMobiles } from '../../domain/contacts';
@@ -11,7 +11,8 @@ import { openBound } from './connection';
 import { type DirectoryDialect, dialectFor, directMemberFilter, replace } from './dialects/dialect';
 import { BINARY_ATTRIBUTES, EntryView } from './entry';
 import { isConnectionLoss, type LdapPhase, toHelpdeskError } from './errors';
-import { confirmsCriteria, criteriaFilter, withUserFilter } from './filters';
+import { confirmsCriteria, criteriaFilter, parseUserFilter, withUserFilter } from './filters';
+import { readWithinLimits } from './paged-read';
 import { isMemberOf, rolesOf } from './roles';
 import type { Role } from '../../common/roles';
 
@@ -102,6 +103,24 @@ export class LdapDirectory implements Directory {
     }
   }
 
+  /** Runs a long read on a connection of its own, bound as the service account, closed after. */
+  private async withOwnConnection<T>(op: (c: Client) => Promise<T>): Promise<T> {
+    if (this.closed) throw new HelpdeskError('DIRECTORY_UNREACHABLE', { detail: 'closed' });
+    let c: Client;
+    try {
+      c = await openBound(this.s, this.s.serviceBindDn, this.servicePassword);
+    } catch (err) {
+      throw toHelpdeskError(err, 'service-bind');
+    }
+    try {
+      return await op(c);
+    } catch (err) {
+      throw toHelpdeskError(err, 'search');
+    } finally {
+      await c.unbind().catch(() => undefined);
+    }
+  }
+
   private drop(): void {
     const c = this.client;
     this.client = null;
@@ -142,7 +161,19 @@ export class LdapDirectory implements Directory {
     );
   }
 
-  async search(criteria: SearchCriterion[], limit: number): Promise<DirectorySearchResult> {
+  /**
+   * Paged searches on the service connection, one after the other: a server keeps one paged search per
+   * connection (OpenLDAP answers a second one running beside it with "paged results cookie is invalid").
+   */
+  private pagedTurn: Promise<unknown> = Promise.resolve();
+
+  search(criteria: SearchCriterion[], limit: number): Promise<DirectorySearchResult> {
+    const turn = this.pagedTurn.then(() => this.searchNow(criteria, limit));
+    this.pagedTurn = turn.catch(() => undefined);
+    return turn;
+  }
+
+  private async searchNow(criteria: SearchCriterion[], limit: number): Promise<DirectorySearchResult> {
     const query = criteriaFilter(criteria, this.s.attributes);
     if (!query) return { accounts: [], total: 0, totalIsLowerBound: false };
     // The wider reading (a mobile in any punctuation) reads every account: asked only when the first
@@ -234,28 +265,35 @@ export class LdapDirectory implements Directory {
     });
   }
 
-  async scanAccounts(visit: (account: DirectoryAccount) => void, onPage: (scanned: number) => void, signal: AbortSignal): Promise<number> {
+  async scanAccounts(visit: (account: DirectoryAccount) => void, onPage: (scanned: number) => void, signal: AbortSignal, onPartial?: () => void): Promise<number> {
     if (signal.aborted) throw new HelpdeskError('ABORTED');
-    return this.withService('search', async (c) => {
+    // A connection of its own (as the index's reads): a server keeps one paged search per connection, so
+    // an operator's search during the scan must not share it. Not retried: a second pass would hand out
+    // the same accounts again.
+    return this.withOwnConnection(async (c) => {
       let scanned = 0;
       try {
-        for await (const page of c.searchPaginated(this.s.baseDn, {
-          scope: 'sub',
-          filter: this.s.userFilter,
+        // Within the server's limits: a stock slapd ends any search, paged or not, after 500 entries;
+        // the read is then split by username prefix (readWithinLimits), never an error.
+        const done = await readWithinLimits(c, {
+          baseDn: this.s.baseDn,
+          filter: parseUserFilter(this.s.userFilter),
           attributes: this.attributes(),
           explicitBufferAttributes: [...BINARY_ATTRIBUTES],
-          paged: { pageSize: this.s.pageSize },
-        })) {
-          for (const raw of page.searchEntries) {
-            if (signal.aborted) throw new HelpdeskError('ABORTED');
-            // One entry at a time: the first fills the policy cache, the others read it from there.
-            visit(await this.toAccount(c, new EntryView(raw)));
-            scanned++;
-          }
-          onPage(scanned);
-          // Leaving the loop here ends the paged search before the next page is asked for.
-          if (signal.aborted) throw new HelpdeskError('ABORTED');
-        }
+          pageSize: this.s.pageSize,
+          splitAttribute: this.s.attributes.username,
+          signal,
+          visit: async (entries) => {
+            for (const raw of entries) {
+              if (signal.aborted) throw new HelpdeskError('ABORTED');
+              // One entry at a time: the first fills the policy cache, the others read it from there.
+              visit(await this.toAccount(c, new EntryView(raw)));
+              scanned++;
+            }
+            onPage(scanned);
+          },
+        });
+        if (done.partial) onPartial?.();
       } catch (err) {
         // Mapped here so that withService does not retry: a second pass would hand out the same accounts again.
         if (scanned > 0) throw toHelpdeskError(err, 'search');
@@ -263,6 +301,101 @@ export class LdapDirectory implements Directory {
       }
       return scanned;
     });
+  }
+
+  async readForIndex(
+    visit: (batch: IndexSource[]) => void | Promise<void>,
+    options: { since?: string | null; idsOnly?: boolean; signal?: AbortSignal },
+  ): Promise<{ read: number; partial: boolean; mark: string | null }> {
+    const a = this.s.attributes;
+    const change = this.dialect.changeMark;
+    const attributes = options.idsOnly
+      ? [this.dialect.stableIdAttribute, a.username]
+      : [...new Set([a.username, a.displayName, a.unit, a.mail, a.backupEmail, a.mobile, a.citizenId, a.taxCode, a.socialInsuranceCode, this.dialect.stableIdAttribute, change.attribute])];
+    const users = parseUserFilter(this.s.userFilter);
+    const filter = options.since ? new AndFilter({ filters: [users, new GreaterThanEqualsFilter({ attribute: change.attribute, value: deltaStart(options.since, change.kind) })] }) : users;
+    // A connection of its own: a server keeps one paged search per connection, and an operator's search
+    // on the service connection must not end this long read (nor this read end the operator's).
+    return this.withOwnConnection(async (c) => {
+      // AD: the highest change number committed before the read — an entry changed during it is read by the next delta.
+      const started = Date.now();
+      let mark: string | null = change.kind === 'integer' ? await highestCommittedUsn(c) : null;
+      const sinceTime = options.since && change.kind === 'generalizedTime' ? markTime(options.since) : null;
+      try {
+        const done = await readWithinLimits(c, {
+          baseDn: this.s.baseDn,
+          filter,
+          attributes,
+          explicitBufferAttributes: [...BINARY_ATTRIBUTES],
+          pageSize: this.s.pageSize,
+          splitAttribute: a.username,
+          ...(options.signal ? { signal: options.signal } : {}),
+          visit: async (entries) => {
+            const batch = entries.map((raw) => {
+              const e = new EntryView(raw);
+              const m = e.first(change.attribute);
+              if (change.kind === 'generalizedTime' && m && (sinceTime === null || m > sinceTime) && (mark === null || m > mark)) mark = m;
+              return {
+                dn: e.dn,
+                stableId: e.first(this.dialect.stableIdAttribute),
+                username: e.first(a.username) ?? '',
+                displayName: e.first(a.displayName) ?? e.first(a.username) ?? '',
+                unit: e.first(a.unit),
+                mails: [...e.all(a.mail), ...e.all(a.backupEmail)],
+                mobiles: e.all(a.mobile),
+                citizenId: e.first(a.citizenId),
+                taxCode: e.first(a.taxCode),
+                socialInsuranceCode: e.first(a.socialInsuranceCode),
+              };
+            });
+            await visit(batch);
+          },
+        });
+        // A time mark carries how long the read that set it took: an entry changed during that read, after
+        // it was passed, is older than the newest one seen but not older than that newest minus the read's
+        // duration — where the next delta starts. A delta that saw nothing newer than its mark keeps it as
+        // it was (what changed during this delta is newer than that mark: the next one reads it).
+        if (change.kind === 'generalizedTime' && mark) mark = `${mark};${Math.ceil((Date.now() - started) / 1000) + DELTA_MARGIN_S}`;
+        return { read: done.read, partial: done.partial, mark: mark ?? options.since ?? null };
+      } catch (err) {
+        throw toHelpdeskError(err, 'search');
+      }
+    });
+  }
+
+  async readAccounts(refs: readonly { dn: string; stableId: string | null }[]): Promise<DirectoryAccount[]> {
+    const byId = refs.filter((r) => r.stableId !== null);
+    const byDn = refs.filter((r) => r.stableId === null && isUnder(r.dn, this.baseKey));
+    const out: DirectoryAccount[] = [];
+    const idAttr = this.dialect.stableIdAttribute;
+    const binary = BINARY_ATTRIBUTES.some((b) => b.toLowerCase() === idAttr.toLowerCase());
+    for (let i = 0; i < byId.length; i += 100) {
+      const chunk = byId.slice(i, i + 100);
+      const ids = new OrFilter({ filters: chunk.map((r) => new EqualityFilter({ attribute: idAttr, value: binary ? Buffer.from(r.stableId!, 'hex') : r.stableId! })) });
+      const accounts = await this.withService('read', async (c) => {
+        const { searchEntries } = await c.search(this.s.baseDn, {
+          scope: 'sub',
+          filter: withUserFilter(this.s.userFilter, ids),
+          attributes: this.attributes(),
+          explicitBufferAttributes: [...BINARY_ATTRIBUTES],
+          sizeLimit: chunk.length,
+        });
+        const list: DirectoryAccount[] = [];
+        for (const raw of searchEntries) list.push(await this.toAccount(c, new EntryView(raw)));
+        return list;
+      });
+      out.push(...accounts);
+    }
+    const read = await Promise.all(
+      byDn.map((r) =>
+        this.getAccount(r.dn).catch((err: unknown) => {
+          if (err instanceof HelpdeskError && err.code === 'ACCOUNT_NOT_FOUND') return null;
+          throw err;
+        }),
+      ),
+    );
+    for (const acc of read) if (acc) out.push(acc);
+    return out;
   }
 
   async unlock(dn: string, options: { allowAdministrative?: boolean } = {}): Promise<WriteResult> {
@@ -400,6 +533,36 @@ export class LdapDirectory implements Directory {
       return null; // unreadable policy: shown without expiry this time, asked again next time
     }
   }
+}
+
+/** Seconds added to a read's duration in its mark: modifyTimestamp has whole seconds. */
+const DELTA_MARGIN_S = 2;
+
+/** The time part of a generalizedTime mark (`20261207025500Z;12`). */
+function markTime(mark: string): string {
+  return mark.split(';')[0]!;
+}
+
+/**
+ * Where a delta read starts: a generalizedTime mark moved back by the duration it carries (at least
+ * DELTA_MARGIN_S), a change number as it is.
+ */
+export function deltaStart(mark: string, kind: 'generalizedTime' | 'integer'): string {
+  if (kind === 'integer') return mark;
+  const [time, back] = mark.split(';');
+  const m = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})/u.exec(time ?? '');
+  if (!m) return time ?? mark;
+  const seconds = Math.max(DELTA_MARGIN_S, Number(back) || 0);
+  const at = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6])) - seconds * 1000;
+  return `${new Date(at).toISOString().replace(/[-:T]/gu, '').slice(0, 14)}Z`;
+}
+
+/** AD's rootDSE `highestCommittedUSN` (null when the server does not state it). */
+async function highestCommittedUsn(c: Client): Promise<string | null> {
+  const { searchEntries } = await c.search('', { scope: 'base', filter: '(objectClass=*)', attributes: ['highestCommittedUSN'] });
+  const v = searchEntries[0]?.highestCommittedUSN;
+  const s = Array.isArray(v) ? v[0] : v;
+  return s === undefined ? null : String(s);
 }
 
 export { dnKey, isUnder } from '../../domain/dn';

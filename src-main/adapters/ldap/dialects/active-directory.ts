@@ -35,6 +35,7 @@ const UAC_DONT_EXPIRE_PASSWORD = 0x10000;
 export const activeDirectoryDialect: DirectoryDialect = {
   name: 'active-directory',
   stableIdAttribute: 'objectGUID',
+  changeMark: { attribute: 'uSNChanged', kind: 'integer' },
   stateAttributes: [
     'userAccountControl',
     'msDS-User-Account-Control-Computed',

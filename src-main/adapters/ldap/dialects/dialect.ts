@@ -18,6 +18,11 @@ export interface DirectoryDialect {
   stateAttributes: readonly string[];
   /** The entry's permanent id attribute (entryUUID, objectGUID, zimbraId). */
   stableIdAttribute: string;
+  /**
+   * The operational attribute every change of an entry raises, with an ordering match: the search
+   * index's delta reads ask for the entries whose value is at or above the last one seen.
+   */
+  changeMark: { attribute: string; kind: 'generalizedTime' | 'integer' };
   readState(entry: EntryView): AccountStateFields;
   /** The DN of the entry's own password policy, when the directory names one. */
   policyDnOf(entry: EntryView): string | null;

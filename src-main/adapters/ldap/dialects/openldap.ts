@@ -9,6 +9,7 @@ export const ADMIN_LOCK = '000001010000Z';
 export const openLdapDialect: DirectoryDialect = {
   name: 'openldap',
   stableIdAttribute: 'entryUUID',
+  changeMark: { attribute: 'modifyTimestamp', kind: 'generalizedTime' },
   stateAttributes: ['pwdAccountLockedTime', 'pwdFailureTime', 'pwdReset', 'pwdChangedTime', 'pwdPolicySubentry', 'createTimestamp'],
   readState(e) {
     const locked = e.first('pwdAccountLockedTime');

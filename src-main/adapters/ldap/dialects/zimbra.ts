@@ -18,6 +18,7 @@ function durationSeconds(v: string | null): number | null {
 export const zimbraDialect: DirectoryDialect = {
   name: 'zimbra',
   stableIdAttribute: 'zimbraId',
+  changeMark: { attribute: 'modifyTimestamp', kind: 'generalizedTime' },
   stateAttributes: [
     'zimbraAccountStatus',
     'zimbraPasswordLockoutLockedTime',

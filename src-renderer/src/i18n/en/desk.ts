@@ -1,7 +1,7 @@
 import type { Messages } from '../vi';
 
 /** English: the frame: the app, the lock screen, navigation, roles, training mode, sign-in and search. Same keys as the Vietnamese (the type checks it). */
-export const deskMessages: Pick<Messages, 'app' | 'technical' | 'lock' | 'nav' | 'roles' | 'training' | 'signIn' | 'search'> = {
+export const deskMessages: Pick<Messages, 'app' | 'technical' | 'lock' | 'nav' | 'roles' | 'training' | 'signIn' | 'search' | 'searchIndex'> = {
   app: {
     name: 'Helpdesk',
     tagline: 'Account help desk',
@@ -143,5 +143,9 @@ export const deskMessages: Pick<Messages, 'app' | 'technical' | 'lock' | 'nav' |
     namesakeTitle: '{n} people with this name in the results: compare unit, username, title, mobile',
     namesakesAsked: '{n} people named “{name}”: ask the caller for their unit or title, then choose the right one with ↑ ↓ and Enter.',
     noMobile: 'no mobile',
+  },
+  searchIndex: {
+    used: 'Searched the index ({accounts} accounts, updated {at}); each result read again from the directory.',
+    direct: 'Searched the directory directly: the search index is not ready (last updated {at}).',
   },
 };

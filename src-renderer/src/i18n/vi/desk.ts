@@ -146,4 +146,8 @@ export const deskMessages = {
     namesakesAsked: '{n} người cùng tên “{name}”: hỏi người gọi đơn vị hoặc chức danh, rồi chọn đúng người bằng ↑ ↓ và Enter.',
     noMobile: 'chưa có số điện thoại',
   },
+  searchIndex: {
+    used: 'Tìm trong chỉ mục ({accounts} tài khoản, cập nhật lúc {at}); mỗi kết quả được đọc lại từ thư mục.',
+    direct: 'Tìm trực tiếp trong thư mục: chỉ mục tìm kiếm chưa sẵn sàng (cập nhật lần cuối lúc {at}).',
+  },
 };
