@@ -82,6 +82,7 @@ export const VALIDATION_REASONS = [
   'invalid_characters',
   'not_code',
   'insecure_transport',
+  'needs_tls',
   'landline',
   'old_format',
   'same_as_mail',

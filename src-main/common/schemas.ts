@@ -134,7 +134,7 @@ export const INPUT_SCHEMAS = {
   },
 } as const satisfies { [G in keyof HelpdeskApi]: { [M in keyof HelpdeskApi[G]]: z.ZodType } };
 
-const KNOWN_REASONS = new Set(['required', 'too_long', 'too_short', 'control_characters', 'invalid_format', 'insecure_transport', 'unknown_field', 'invalid_value']);
+const KNOWN_REASONS = new Set(['required', 'too_long', 'too_short', 'control_characters', 'invalid_format', 'insecure_transport', 'needs_tls', 'unknown_field', 'invalid_value']);
 
 /** Turns the first schema issue into a contract error: a field path and a reason key, no echo of the value. */
 export function validationError(error: z.ZodError): ApiError {

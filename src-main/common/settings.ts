@@ -167,6 +167,10 @@ export const directorySettingsSchema = z.strictObject({
   } else if (/^ldaps?:\/\//iu.test(d.url) && !passwordsMayCross(d)) {
     ctx.addIssue({ code: 'custom', path: ['url'], message: 'insecure_transport' });
   }
+  // The name a certificate must carry means something only where there is a certificate: said, not ignored.
+  if (d.tlsServerName !== '' && ldapTransport(d) === 'plain') {
+    ctx.addIssue({ code: 'custom', path: ['tlsServerName'], message: 'needs_tls' });
+  }
 });
 export type DirectorySettings = z.infer<typeof directorySettingsSchema>;
 

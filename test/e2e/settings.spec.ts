@@ -96,6 +96,12 @@ test('settings: the server name on the certificate and the mobile fallbacks — 
   await page.getByTestId('settings-tls-server-name').fill('10.0.0.5');
   await page.getByTestId('settings-test').click();
   await expect(page.getByTestId('field-error-settings.directory.tlsServerName')).toContainText('Sai định dạng');
+  // A name on a connection with no certificate (plain ldap:// on loopback) would go unused: said at the field.
+  await page.getByTestId('settings-url').fill('ldap://127.0.0.1:1');
+  await page.getByTestId('settings-tls-server-name').fill('ldap.daotao.gov.vn');
+  await page.getByTestId('settings-test').click();
+  await expect(page.getByTestId('field-error-settings.directory.tlsServerName')).toContainText('chỉ dùng với kết nối mã hóa');
+  await page.getByTestId('settings-url').fill('ldaps://127.0.0.1:1');
   // One bad fallback attribute among several: shown at the field of the list.
   await page.getByTestId('settings-tls-server-name').fill('ldap.daotao.gov.vn');
   await page.getByTestId('settings-attr-mobileFallbacks').fill('telephoneNumber, số_di_động');

@@ -3,6 +3,7 @@ import { openBound, tlsOptionsFor } from '../../src-main/adapters/ldap/connectio
 import { servicePasswordKey } from '../../src-main/app/secret-keys';
 import { directoryDefaults } from '../../src-main/common/dialects';
 import { type DirectorySettings, directorySettingsSchema, ldapTransport, passwordsMayCross } from '../../src-main/common/settings';
+import { validationError } from '../../src-main/common/schemas';
 import { HelpdeskError } from '../../src-main/domain/errors';
 
 // Issue #6 item 4: passwords never cross plain LDAP unless the profile explicitly allows it, never to
@@ -85,6 +86,16 @@ describe('tlsServerName', () => {
     // A profile saved before the field existed reads as "the URL's host".
     const { tlsServerName: _, ...older } = profile({ url: 'ldaps://ldap.agency.gov.vn' });
     expect(directorySettingsSchema.parse(older).tlsServerName).toBe('');
+  });
+
+  it('is refused, said at its field, on a connection with no certificate (plain ldap:// without StartTLS)', () => {
+    const plain = directorySettingsSchema.safeParse({ ...profile({ url: 'ldap://127.0.0.1:389' }), tlsServerName: 'ldap.test' });
+    expect(plain.success).toBe(false);
+    expect(plain.error?.issues.map((i) => [i.path, i.message])).toEqual([[['tlsServerName'], 'needs_tls']]);
+    // As the contract says it: the field and the reason the screens translate.
+    expect(validationError(plain.error!)).toEqual({ code: 'VALIDATION_FAILED', field: 'tlsServerName', reason: 'needs_tls' });
+    expect(directorySettingsSchema.safeParse({ ...profile({ url: 'ldap://127.0.0.1:389', startTls: true }), tlsServerName: 'ldap.test' }).success).toBe(true);
+    expect(directorySettingsSchema.safeParse({ ...profile({ url: 'ldap://127.0.0.1:389' }), tlsServerName: '' }).success).toBe(true);
   });
 
   it('is what the certificate is checked against (and the SNI), instead of the URL host', () => {

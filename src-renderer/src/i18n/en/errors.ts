@@ -134,6 +134,7 @@ export const errorsMessages: Pick<Messages, 'errors' | 'reasons' | 'validation'>
     unknown_field: 'Unsupported field.',
     insecure_transport:
       'Unencrypted connection: use ldaps:// or enable StartTLS (plain ldap:// only on loopback, or where explicitly allowed — never for Active Directory).',
+    needs_tls: 'The server name on the certificate applies to encrypted connections only: use ldaps:// or turn on StartTLS, or leave this field empty.',
     landline: 'This is a landline; a mobile number is needed.',
     old_format: 'Old 11-digit mobile numbers were renumbered to 10 digits in 2018.',
     same_as_mail: 'The backup e-mail must differ from the account’s own mail.',

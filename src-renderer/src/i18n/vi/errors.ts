@@ -141,6 +141,7 @@ export const errorsMessages = {
     invalid_value: 'Giá trị không hợp lệ.',
     insecure_transport:
       'Kết nối không mã hóa: dùng ldaps:// hoặc bật StartTLS (ldap:// thường chỉ dùng cho máy cục bộ, hoặc khi đã chọn cho phép — không bao giờ với Active Directory).',
+    needs_tls: 'Tên máy chủ trên chứng chỉ chỉ dùng với kết nối mã hóa: dùng ldaps:// hoặc bật StartTLS, hoặc để trống ô này.',
     landline: 'Đây là số máy bàn; cần số điện thoại di động.',
     old_format: 'Số di động 11 số cũ đã được chuyển sang 10 số từ năm 2018.',
     same_as_mail: 'Thư điện tử dự phòng phải khác địa chỉ thư của chính tài khoản.',
