@@ -150,6 +150,15 @@ export function spendVerification(c: Case, action: SpendingAction): void {
 }
 
 /** Throws CASE_CLOSED when nothing more may happen on the case. */
+/**
+ * The code a new send by `channel` voids: the case's code still live by the other channel (its channel),
+ * or null. A new code always replaces the case's current one; by the same channel it is a resend.
+ */
+export function codeVoidedBy(c: Case, channel: OtpChannel, now: Date): OtpChannel | null {
+  const s = c.state;
+  return s.kind === 'code-sent' && s.channel !== channel && now < s.expiresAt ? s.channel : null;
+}
+
 export function requireOpen(c: Case): void {
   if (c.state.kind === 'closed') throw new HelpdeskError('CASE_CLOSED');
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { HelpdeskApi } from '../../common/api';
 import type { CaseView, VerificationChannel } from '../../common/dto';
-import { type Case, checkVerified, endForTakeOver, heldByAnother, requireOpen } from '../../domain/case';
+import { type Case, checkVerified, codeVoidedBy, endForTakeOver, heldByAnother, requireOpen } from '../../domain/case';
 import { destinationFor } from '../../domain/contacts';
 import { accountKeyOf } from '../../domain/dn';
 import { errorCodeOf, HelpdeskError } from '../../domain/errors';
@@ -31,8 +31,8 @@ export function createVerification(deps: CaseDeps, registry: CaseRegistry, messa
     const requestId = randomUUID();
     // The new code replaces the case's current one: a code still live by the other channel is void once
     // this one went out (said in the row). Until then the old one stands: a failed switch changes nothing.
-    const before = c.state;
-    const voided: Record<string, string> = before.kind === 'code-sent' && before.channel !== channel && deps.clock.now() < before.expiresAt ? { voided: before.channel } : {};
+    const live = codeVoidedBy(c, channel, deps.clock.now());
+    const voided: Record<string, string> = live ? { voided: live } : {};
     let messageId: string | null = null;
     let uncertain = false;
     try {
