@@ -105,7 +105,7 @@ export async function searchIndexBench(board: Scoreboard, size: number): Promise
       },
       sqlite: async (i) => {
         const k = i % QUERIES.length;
-        if (sqlite!.search(criteria[k]!, QUERIES[k]!, 50)?.total !== truth[k]) throw new Error('sqlite count');
+        if ((await sqlite!.search(criteria[k]!, QUERIES[k]!, 50))?.total !== truth[k]) throw new Error('sqlite count');
       },
       raw: async (i) => {
         const r = await raw.search(BASE, { scope: 'sub', filter: new AndFilter({ filters: [person, new EqualityFilter({ attribute: 'uid', value: uids[i % uids.length]! })] }), attributes: indexAttrs });
@@ -151,7 +151,7 @@ export async function searchIndexBench(board: Scoreboard, size: number): Promise
       const value = i === 0 ? 'Bench Đổi Tên' : `Chức danh ${i}`;
       await root.modify(p.dn, [new Change({ operation: 'replace', modification: new Attribute({ type: i === 0 ? 'cn' : 'title', values: [value] }) })]);
     }
-    const since = keeper.state()!.mark!;
+    const since = (await keeper.state())!.mark!;
     t0 = performance.now();
     await keeper.refresh();
     const delta = performance.now() - t0;
@@ -173,7 +173,7 @@ export async function searchIndexBench(board: Scoreboard, size: number): Promise
     t0 = performance.now();
     await rawRead(person, ['entryUUID', 'uid']);
     const rawIds = performance.now() - t0;
-    if (keeper.state()!.accounts !== rawCount - 1) throw new Error('the deleted entry is still in the index after the sweep');
+    if ((await keeper.state())!.accounts !== rawCount - 1) throw new Error('the deleted entry is still in the index after the sweep');
     console.log(`  sweep of deleted entries: ${secs(sweep)} (raw read of every id: ${secs(rawIds)}); the deleted one removed`);
     board.note(`index ${tag} sweep (deleted entries)`, `${secs(sweep)} vs raw id read ${secs(rawIds)}`);
   } finally {

@@ -2,7 +2,7 @@ import type { AppMode } from '../common/dto';
 import type { DirectorySettings, Settings, TeamSettings } from '../common/settings';
 import type { OtpService } from '../domain/otp';
 import { HelpdeskError } from '../domain/errors';
-import type { AuditLog, CaseStore, Clock, Directory, DirectoryFactory, MailRelay, SecretStore, SmsRelay, TeamProfileStore } from '../domain/ports';
+import type { AuditLog, CaseStore, Clock, Directory, DirectoryFactory, MailRelay, SearchIndex, SecretStore, SmsRelay, TeamProfileStore } from '../domain/ports';
 import { servicePasswordKey } from './secret-keys';
 
 /** Where settings live: the JSON file (or anything with the same two methods). */
@@ -42,6 +42,8 @@ export interface TeamStores {
   /** The directory and relay profile a supervisor published for the team. */
   profile: TeamProfileStore;
   clock: Clock;
+  /** The team's search index of a directory (one for every workstation of the team). */
+  searchIndex(profile: DirectorySettings): Promise<SearchIndex>;
   /** A round trip to the store (TEAM_STORE_UNAVAILABLE when it does not answer). */
   ping(): Promise<void>;
   close(): Promise<void>;

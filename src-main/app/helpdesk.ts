@@ -116,7 +116,8 @@ export function createHelpdesk(deps: HelpdeskDeps): HelpdeskApp {
         clock: deps.clock,
         directory: desk.directory,
         profile: () => (desk.mode() === 'directory' ? (desk.settings().directory ?? null) : null),
-        openIndex: openSearchIndex,
+        // In team mode the team's index (in the team store), else this workstation's own file.
+        openIndex: async (profile) => (desk.inTeam() ? (await desk.team()).searchIndex(profile) : openSearchIndex(profile)),
       })
     : null;
   desk.onReset(() => searchIndex?.reset());

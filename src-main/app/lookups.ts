@@ -40,7 +40,7 @@ export function createLookups(deps: LookupDeps): HelpdeskApi['directory'] {
             outcome: 'ok',
             detail: { readAs: readAs.join(',') || 'none', results: found.total, ...(indexed ? { via: 'index' } : {}), ...(found.limitedByDirectory ? { partial: true } : {}) },
           });
-          const state = indexed?.index ?? deps.index?.state() ?? null;
+          const state = indexed?.index ?? (deps.index ? await deps.index.state() : null);
           return {
             items: toSearchItems(found.accounts, now),
             total: found.total,

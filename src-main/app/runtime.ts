@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -27,6 +27,7 @@ import { startTrainingDirectory, trainingRoleGroups } from '../adapters/training
 import type { AuditLog, Clock, SecretStore } from '../domain/ports';
 import { createHelpdesk, type HelpdeskApp, type TrainingBackend } from './helpdesk';
 import { openTeamStores, pgTeamJoining } from './team-store';
+import { indexProfileKey } from './search-index-keeper';
 
 export interface RuntimeOptions {
   /** Folder for the database (and settings.json unless settingsPath is given). */
@@ -233,8 +234,7 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
         key = randomBytes(32).toString('hex');
         await opts.secrets.set(SEARCH_INDEX_KEY_NAME, key);
       }
-      const name = createHash('sha256').update(`${profile.url}|${profile.baseDn}|${profile.userFilter}`).digest('hex').slice(0, 16);
-      return new SqliteSearchIndex(join(opts.dataDir, `search-index-${name}.sqlite`), Buffer.from(key, 'hex'));
+      return new SqliteSearchIndex(join(opts.dataDir, `search-index-${indexProfileKey(profile)}.sqlite`), Buffer.from(key, 'hex'));
     },
     exportDashboardList,
     exportDir,

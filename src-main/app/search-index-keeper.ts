@@ -1,11 +1,20 @@
+import { createHash } from 'node:crypto';
 import type { DirectorySettings } from '../common/settings';
 import { HelpdeskError } from '../domain/errors';
 import type { Clock, Directory, DirectoryAccount, IndexState, SearchIndex } from '../domain/ports';
-import { INDEX_REFRESH_MS, INDEX_SWEEP_MS, indexCanAnswer, indexRecordOf, indexUsable, nameTier, writtenWords } from '../domain/search-index';
+import { INDEX_TICK_MS, indexCanAnswer, indexRecordOf, indexUsable, indexWorkDue, nameTier, writtenWords, type IndexWork } from '../domain/search-index';
 import { nameMatches, type SearchCriterion } from '../domain/search-query';
 import { isSameMobile } from '../domain/phone';
 import { normalizeTaxCode } from '../domain/identifiers';
 import { nameWords } from '../domain/text';
+
+/** The name of a directory's index: its URL, base and user filter, hashed (one index per directory read the same way). */
+export function indexProfileKey(profile: Pick<DirectorySettings, 'url' | 'baseDn' | 'userFilter'>): string {
+  return createHash('sha256').update(`${profile.url}|${profile.baseDn}|${profile.userFilter}`).digest('hex').slice(0, 16);
+}
+
+/** How long an asked refresh waits for another workstation that holds the team's index. */
+export const REFRESH_WAIT_MS = 30_000;
 
 export interface IndexKeeperDeps {
   clock: Clock;
@@ -31,11 +40,17 @@ export interface IndexKeeper {
    * one it no longer has is dropped (and removed from the index), one that no longer matches too.
    */
   search(criteria: SearchCriterion[], typed: string, limit: number): Promise<IndexedSearch | null>;
-  /** Runs a delta read now (a full build if there is no index yet) and resolves when it is done. */
+  /**
+   * Runs a delta read now (a full build if there is no index yet) and resolves when it is done. When
+   * another workstation of the team is writing the index, waits for it to finish, then reads the changes
+   * since (waiting at most REFRESH_WAIT_MS: then the state as it is).
+   */
   refresh(): Promise<IndexState | null>;
   /** Reads every id and removes the entries the directory no longer has. */
   sweep(): Promise<void>;
-  state(): IndexState | null;
+  /** Looks whether a build, sweep or delta is due, and runs it (what the timer does every INDEX_TICK_MS). */
+  tick(): Promise<void>;
+  state(): Promise<IndexState | null>;
   /** Settings changed or the app closes: timers stop, work in flight is abandoned, the file is closed. */
   reset(): void;
 }
@@ -65,15 +80,16 @@ function stillMatches(a: DirectoryAccount, criteria: SearchCriterion[]): boolean
 /**
  * Keeps the search index of the directory in effect: builds it in the background from a full read
  * (within the server's limits), brings it up to date with a delta read every INDEX_REFRESH_MS, and
- * sweeps deleted entries every INDEX_SWEEP_MS. One job at a time.
+ * sweeps deleted entries every INDEX_SWEEP_MS — each when the index's own times say it is due, so a
+ * team's index is refreshed by one workstation and found fresh by the others. One job at a time here,
+ * and one writer at a time for the team (`SearchIndex.exclusive`).
  */
 export function createIndexKeeper(deps: IndexKeeperDeps): IndexKeeper {
   let index: SearchIndex | null = null;
   let profileKey: string | null = null;
-  let job: Promise<void> | null = null;
+  let job: Promise<boolean> | null = null;
   let timer: ReturnType<typeof setInterval> | null = null;
   let controller = new AbortController();
-  let lastSweep = 0;
   let generation = 0;
 
   let opening: { key: string; promise: Promise<SearchIndex> } | null = null;
@@ -85,15 +101,15 @@ export function createIndexKeeper(deps: IndexKeeperDeps): IndexKeeper {
     if (opening?.key === key) return opening.promise;
     reset();
     const gen = generation;
-    const promise = deps.openIndex(profile).then((opened) => {
+    const promise = deps.openIndex(profile).then(async (opened) => {
       // Settings changed while it opened: not for this profile any more.
       if (gen !== generation) {
-        opened.close();
+        await opened.close();
         throw new HelpdeskError('ABORTED');
       }
       index = opened;
       profileKey = key;
-      timer = setInterval(() => void background(), INDEX_REFRESH_MS);
+      timer = setInterval(() => void background(), INDEX_TICK_MS);
       timer.unref?.();
       return opened;
     });
@@ -103,58 +119,63 @@ export function createIndexKeeper(deps: IndexKeeperDeps): IndexKeeper {
     });
   };
 
-  /** One job at a time; a later call while one runs waits for it. */
-  const runJob = async (fn: (idx: SearchIndex, gen: number, signal: AbortSignal) => Promise<void>): Promise<void> => {
+  /**
+   * One job at a time here (a later call while one runs waits for it), holding the index's write right:
+   * false when another workstation of the team holds it.
+   */
+  const runJob = async (fn: (idx: SearchIndex, gen: number, signal: AbortSignal) => Promise<void>): Promise<boolean> => {
     const idx = await open();
-    if (!idx) return;
+    if (!idx) return true;
     if (job) return job;
     const gen = generation;
     const signal = controller.signal;
-    job = fn(idx, gen, signal).finally(() => {
-      job = null;
-    });
+    job = idx
+      .exclusive(() => fn(idx, gen, signal))
+      .then((r) => r.ran)
+      .finally(() => {
+        job = null;
+      });
     return job;
   };
 
   const build = async (idx: SearchIndex, gen: number, signal: AbortSignal): Promise<void> => {
     const dir = await deps.directory();
-    const b = idx.startBuild();
+    const b = await idx.startBuild();
     try {
       const done = await dir.readForIndex(
         async (batch) => {
           if (gen !== generation) throw new HelpdeskError('ABORTED');
-          b.add(batch.map(indexRecordOf));
+          await b.add(batch.map(indexRecordOf));
           // Let searches and IPC run between batches: the main process stays responsive.
           await new Promise((r) => setImmediate(r));
         },
         { signal },
       );
       if (gen !== generation) throw new HelpdeskError('ABORTED');
-      b.finish(done.mark, done.partial, deps.clock.now());
-      lastSweep = Date.now();
+      await b.finish(done.mark, done.partial, deps.clock.now());
     } catch (err) {
-      b.abandon();
+      await b.abandon();
       throw err;
     }
   };
 
   const delta = async (idx: SearchIndex, gen: number, signal: AbortSignal): Promise<void> => {
-    const state = idx.state();
+    const state = await idx.state();
     if (!state || !state.mark) return build(idx, gen, signal);
     const dir = await deps.directory();
     const done = await dir.readForIndex(
       async (batch) => {
         if (gen !== generation) throw new HelpdeskError('ABORTED');
-        idx.upsert(batch.map(indexRecordOf));
+        await idx.upsert(batch.map(indexRecordOf));
       },
       { since: state.mark, signal },
     );
     if (gen !== generation) return;
-    idx.refreshed(done.mark, deps.clock.now());
+    await idx.refreshed(done.mark, deps.clock.now());
   };
 
   const sweepJob = async (idx: SearchIndex, gen: number, signal: AbortSignal): Promise<void> => {
-    if (!idx.state()) return;
+    if (!(await idx.state())) return;
     const dir = await deps.directory();
     const present = new Set<string>();
     const done = await dir.readForIndex(
@@ -165,18 +186,23 @@ export function createIndexKeeper(deps: IndexKeeperDeps): IndexKeeper {
     );
     // A read the directory's limits cut says nothing of the entries it did not reach.
     if (gen !== generation || done.partial) return;
-    idx.remove([...idx.keys()].filter((k) => !present.has(k)));
-    lastSweep = Date.now();
+    await idx.remove([...(await idx.keys())].filter((k) => !present.has(k)));
+    await idx.swept(deps.clock.now());
+  };
+
+  /** The work due, judged again once the write right is held (another workstation may have just done it). */
+  const dueWork = async (idx: SearchIndex, gen: number, signal: AbortSignal): Promise<void> => {
+    const jobs: Record<IndexWork, typeof build> = { build, sweep: sweepJob, delta };
+    for (const work of indexWorkDue(await idx.state(), deps.clock.now())) await jobs[work](idx, gen, signal);
   };
 
   const background = async (): Promise<void> => {
     try {
       const idx = await open();
       if (!idx) return;
-      if (Date.now() - lastSweep >= INDEX_SWEEP_MS && idx.state()) await runJob(sweepJob);
-      await runJob(delta);
+      if (indexWorkDue(await idx.state(), deps.clock.now()).length > 0) await runJob(dueWork);
     } catch {
-      // The directory unreachable, settings changed: the next tick tries again; searches go to the directory meanwhile.
+      // The directory or the team store unreachable, settings changed: the next tick tries again; searches go to the directory meanwhile.
     }
   };
 
@@ -192,22 +218,23 @@ export function createIndexKeeper(deps: IndexKeeperDeps): IndexKeeper {
     profileKey = null;
     const closing = job;
     job = null;
-    // A job in flight stops at its next batch (generation changed); the file closes once it has.
-    if (closing) void closing.catch(() => undefined).finally(() => old?.close());
-    else old?.close();
+    // A job in flight stops at its next batch (generation changed); the index closes once it has.
+    if (closing) void closing.catch(() => undefined).finally(() => void old?.close().catch(() => undefined));
+    else void old?.close().catch(() => undefined);
   }
 
   return {
     async search(criteria, typed, limit) {
       const idx = await open().catch(() => null);
       if (!idx || !indexCanAnswer(criteria)) return null;
-      const state = idx.state();
+      // The index is a copy: when it cannot be read (the team store not answering), the directory answers.
+      const state = await idx.state().catch(() => null);
       if (!indexUsable(state, deps.clock.now())) {
         // Not built yet, or not refreshed for too long: build or refresh in the background; the directory answers now.
         void background();
         return null;
       }
-      const answer = idx.search(criteria, typed, limit);
+      const answer = await idx.search(criteria, typed, limit).catch(() => null);
       if (!answer) return null;
       const dir = await deps.directory();
       const fresh = await dir.readAccounts(answer.hits);
@@ -231,14 +258,14 @@ export function createIndexKeeper(deps: IndexKeeperDeps): IndexKeeper {
         }
         shown.push({ a, tier: h.tier });
       }
-      if (gone.length > 0) idx.remove(gone);
+      if (gone.length > 0) await idx.remove(gone);
       // Changed entries (renamed, moved): the index takes what was just read.
       const changed = fresh.filter((a) => {
         const h = answer.hits.find((x) => (x.stableId ? x.stableId === a.stableId : x.dn.toLowerCase() === a.dn.toLowerCase()));
         return h && h.dn !== a.dn;
       });
       if (changed.length > 0) {
-        idx.upsert(
+        await idx.upsert(
           changed.map((a) =>
             indexRecordOf({
               dn: a.dn,
@@ -264,16 +291,26 @@ export function createIndexKeeper(deps: IndexKeeperDeps): IndexKeeper {
         return name?.kind === 'name' ? nameTier(writtenWords(a.displayName), nameWords(a.displayName), typedWords, name.words) : 3;
       };
       const ranked = shown.map(({ a }) => ({ a, r: rank(a) })).sort((x, y) => x.r - y.r || collator.compare(x.a.displayName, y.a.displayName));
-      return { accounts: ranked.map((x) => x.a), total: Math.max(0, answer.total - dropped), index: idx.state()! };
+      const after = gone.length > 0 || changed.length > 0 ? await idx.state() : state;
+      return { accounts: ranked.map((x) => x.a), total: Math.max(0, answer.total - dropped), index: after ?? state! };
     },
     async refresh() {
-      await runJob(delta);
-      return index?.state() ?? null;
+      if (await runJob(delta)) return (await index?.state()) ?? null;
+      // Another workstation of the team is writing the index: once it is done, this one reads the changes
+      // since (a delta of a few entries) — its own read may have started before what was asked for.
+      const until = Date.now() + REFRESH_WAIT_MS;
+      while (Date.now() < until) {
+        await new Promise((r) => setTimeout(r, 250));
+        if (!index) return null;
+        if (await runJob(delta)) return (await index?.state()) ?? null;
+      }
+      return (await index?.state()) ?? null;
     },
     async sweep() {
       await runJob(sweepJob);
     },
-    state: () => index?.state() ?? null,
+    tick: background,
+    state: async () => (index ? await index.state() : null),
     reset,
   };
 }

@@ -4,6 +4,7 @@ import { PgAuditLog } from '../adapters/team/audit-log';
 import { caseSealKey, PgCaseStore } from '../adapters/team/case-store';
 import { PgOtpStore } from '../adapters/team/otp-store';
 import { PgTeamProfileStore, profileMacKey } from '../adapters/team/profile-store';
+import { PgSearchIndex, searchIndexKey } from '../adapters/team/search-index';
 import { TeamClock, TeamPool } from '../adapters/team/pool';
 import { importSegment } from '../adapters/team/segments';
 import { claimOrCheckKeys, createJoinSecret, keysAreTeams, newTeamKeys, parseKeys, redeemJoinSecret, serializeKeys, teamFounded } from '../adapters/team/team-keys';
@@ -13,6 +14,7 @@ import type { Clock, SecretStore } from '../domain/ports';
 import type { TeamStores } from './desk';
 import { teamKeysKey, teamPasswordKey } from './secret-keys';
 import type { TeamJoining } from './team-api';
+import { indexProfileKey } from './search-index-keeper';
 
 /**
  * Opens the team store of a profile with what this workstation's keychain holds: the store's password
@@ -36,6 +38,7 @@ export async function openTeamStores(team: TeamSettings, secrets: SecretStore, l
       cases: new PgCaseStore(pool, caseSealKey(keys.otp)),
       profile: new PgTeamProfileStore(pool, profileMacKey(keys.audit)),
       clock,
+      searchIndex: (directory) => new PgSearchIndex(pool, indexProfileKey(directory), searchIndexKey(keys.otp)).open(),
       ping: async () => {
         await pool.read((c) => c.query('SELECT 1'));
       },

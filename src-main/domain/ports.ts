@@ -162,6 +162,8 @@ export interface IndexState {
   mark: string | null;
   /** The full read that built it was cut by the directory's limits. */
   partial: boolean;
+  /** The last sweep (every id read, the deleted ones removed); the build counts as one. */
+  sweptAt: Date;
 }
 
 /** A hit of the index, in rank order (see `nameTier`). */
@@ -179,29 +181,37 @@ export interface IndexAnswer {
 }
 
 /**
- * The local search index of one directory (SQLite FTS5 on a workstation): a copy of what search needs,
- * never the authority — every hit is read again from the directory before it is shown.
+ * The search index of one directory: a copy of what search needs, never the authority — every hit is
+ * read again from the directory before it is shown. On one workstation a SQLite FTS5 file in its data
+ * folder; in team mode one index in the team store for every workstation of the team.
  */
 export interface SearchIndex {
-  state(): IndexState | null;
-  /** A fresh build: records go to a new copy, which replaces the current one only when `finish` is called. */
-  startBuild(): IndexBuild;
+  state(): Promise<IndexState | null>;
+  /**
+   * Runs `job` holding the right to write the index: one workstation of a team at a time (a team's
+   * index is written by whoever holds it; the others find it fresh). `ran: false` — another holds it now.
+   */
+  exclusive<T>(job: () => Promise<T>): Promise<{ ran: true; value: T } | { ran: false }>;
+  /** A fresh build: what it does not add is gone once `finish` is called; `abandon` changes nothing the build had not. */
+  startBuild(): Promise<IndexBuild>;
   /** A delta: the records changed since the mark, written in place (a renamed entry keeps its key). */
-  upsert(records: IndexRecord[]): void;
-  remove(keys: readonly string[]): void;
+  upsert(records: IndexRecord[]): Promise<void>;
+  remove(keys: readonly string[]): Promise<void>;
   /** Every key held (for the sweep that finds deleted entries). */
-  keys(): Set<string>;
+  keys(): Promise<Set<string>>;
   /** Notes a finished delta: its new mark and time. */
-  refreshed(mark: string | null, at: Date): void;
+  refreshed(mark: string | null, at: Date): Promise<void>;
+  /** Notes a finished sweep. */
+  swept(at: Date): Promise<void>;
   /** Answers the criteria, or null when the index cannot (the directory is asked instead). */
-  search(criteria: SearchCriterion[], typed: string, limit: number): IndexAnswer | null;
-  close(): void;
+  search(criteria: SearchCriterion[], typed: string, limit: number): Promise<IndexAnswer | null>;
+  close(): Promise<void>;
 }
 
 export interface IndexBuild {
-  add(records: IndexRecord[]): void;
-  finish(mark: string | null, partial: boolean, at: Date): void;
-  abandon(): void;
+  add(records: IndexRecord[]): Promise<void>;
+  finish(mark: string | null, partial: boolean, at: Date): Promise<void>;
+  abandon(): Promise<void>;
 }
 
 /**

@@ -81,6 +81,24 @@ export function indexCanAnswer(criteria: SearchCriterion[]): boolean {
   return criteria.length > 0 && criteria.every((c) => c.kind !== 'name' || c.words.length > 0);
 }
 
+/** How often the keeper looks whether a delta or a sweep is due (the work itself is as rare as above). */
+export const INDEX_TICK_MS = 60_000;
+
+export type IndexWork = 'build' | 'sweep' | 'delta';
+
+/**
+ * What the index needs at `now`: a build when there is none (or no mark to read changes from), else a
+ * sweep and a delta when each is due. Judged on the index's own times — a team's index refreshed a
+ * minute ago by another workstation needs nothing from this one.
+ */
+export function indexWorkDue(state: IndexState | null, now: Date): IndexWork[] {
+  if (!state || !state.mark) return ['build'];
+  const due: IndexWork[] = [];
+  if (now.getTime() - state.sweptAt.getTime() >= INDEX_SWEEP_MS) due.push('sweep');
+  if (now.getTime() - state.refreshedAt.getTime() >= INDEX_REFRESH_MS) due.push('delta');
+  return due;
+}
+
 /** Whether an index in this state may answer at `now` (built, refreshed recently enough). */
 export function indexUsable(state: IndexState | null, now: Date): boolean {
   return state !== null && now.getTime() - state.refreshedAt.getTime() <= INDEX_MAX_AGE_MS;

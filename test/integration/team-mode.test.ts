@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmdirSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -178,6 +178,31 @@ describe('the rules hold for the team', () => {
     await signIn(a, 'giamsat01');
     expect(await a.runtime.api.audit.verify({})).toMatchObject({ ok: true, value: { ok: true } });
     expect(await a.runtime.api.team.status({})).toMatchObject({ ok: true, value: { state: 'connected', workstation: 'Máy A' } });
+  }, 60_000);
+
+  it("the search index is the team's: A builds it once; B's name search is answered from it, B keeps no index file; the store holds no mobile", async () => {
+    await signIn(a, 'tongdai01');
+    await signIn(b, 'tongdai02');
+    const built = await a.runtime.api.directory.refreshIndex({});
+    if (!built.ok || !built.value) throw new Error('index not built');
+    expect(built.value.accounts).toBeGreaterThanOrEqual(10);
+    const found = await b.runtime.api.directory.search({ query: 'nguyen', kind: 'name' });
+    if (!found.ok) throw new Error(found.error.code);
+    expect(found.value.index).toMatchObject({ used: true, builtAt: built.value.builtAt, accounts: built.value.accounts });
+    expect(found.value.total).toBeGreaterThan(0);
+    expect(readdirSync(b.runtime.dataDir).filter((f) => f.startsWith('search-index-'))).toEqual([]);
+    // B asks for a refresh: a delta on the same index (not a build of its own).
+    const again = await b.runtime.api.directory.refreshIndex({});
+    expect(again.ok && again.value).toMatchObject({ builtAt: built.value.builtAt });
+    const annv = await b.runtime.api.directory.search({ query: 'annv', kind: 'username' });
+    if (!annv.ok) throw new Error(annv.error.code);
+    expect(annv.value.index?.used).toBe(true);
+    const held = await db.admin<{ j: string }>("SELECT string_agg(row_to_json(v)::text, ' ') AS j FROM search_values v");
+    const mobile = await db.admin<{ n: string }>('SELECT count(*) AS n FROM search_values');
+    expect(Number(mobile.rows[0]!.n)).toBeGreaterThan(0);
+    // The training people's mobiles (national form, as the index would normalise them): only keyed hashes are kept.
+    for (const mobile of ['0912345698', '0987654321', '0903111222']) expect(held.rows[0]!.j.includes(mobile), mobile).toBe(false);
+    expect(held.rows[0]!.j).toContain('"kind":"phone"');
   }, 60_000);
 
   it('the team store stopped: a send is refused, translated, and no code goes out; back, it works again', async () => {

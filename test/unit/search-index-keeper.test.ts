@@ -77,7 +77,7 @@ describe('the search index keeper', () => {
     const r = await search('nguyen van');
     expect(r!.accounts.map((a) => a.username)).toEqual(['binh']);
     expect(r!.total).toBe(1);
-    expect(keeper.state()!.accounts).toBe(2);
+    expect((await keeper.state())!.accounts).toBe(2);
   });
 
   it('does not show a hit that no longer matches (renamed in the directory, not yet in the index)', async () => {

@@ -1,10 +1,10 @@
 import Database from 'better-sqlite3';
-import { createHash, createHmac } from 'node:crypto';
 import { chmodSync, existsSync, renameSync, rmSync } from 'node:fs';
-import type { IndexAnswer, IndexBuild, IndexHit, IndexRecord, IndexState, IndexValueKind, SearchIndex } from '../../domain/ports';
+import type { IndexAnswer, IndexBuild, IndexHit, IndexRecord, IndexState, SearchIndex } from '../../domain/ports';
 import { inOrder, indexLookup, writtenWords } from '../../domain/search-index';
 import type { SearchCriterion } from '../../domain/search-query';
 import type { Db } from './database';
+import { keptValue, MAX_EXPANSIONS, pairsOf, signature, spaced } from './index-tokens';
 
 /**
  * The search index of one directory on this workstation: one SQLite file in the data folder, a copy of
@@ -43,40 +43,11 @@ const SCHEMA = `
 const BUILD_CACHE_KIB = 256 * 1024;
 /** Records written per transaction while building. */
 const BUILD_BATCH = 2000;
-/** Above this many expansions of the leading words, a query counts by AND + GLOB instead. */
-const MAX_EXPANSIONS = 400;
 /** The highest code point: `word < q + MAX_CHAR` is "starts with q" in SQLite's binary order. */
 const MAX_CHAR = '\u{10FFFF}';
 
-/** ' w1  w2  w3 ': each word between spaces, so GLOB '* a * b *' finds whole words in order. */
-const spaced = (words: string[]): string => words.map((w) => ` ${w} `).join('');
-/** What a record holds, in short: a delta that reads an unchanged entry again writes nothing. */
-const signature = (r: IndexRecord): string =>
-  createHash('sha256').update(JSON.stringify([r.dn, r.stableId, r.displayName, r.unit, r.values])).digest('base64url').slice(0, 22);
-
-/**
- * How an exact value is kept: a username as it is; e-mails, mobiles and identifiers (CCCD, tax code,
- * BHXH) only as a keyed hash (the key in the keychain) — the file never holds them, a lookup hashes the
- * value asked for the same way.
- */
-function keptValue(key: Buffer, kind: IndexValueKind, value: string): string {
-  return kind === 'username' ? value : createHmac('sha256', key).update(`${kind}\0${value}`).digest('base64url');
-}
-
 /** An FTS5 string (words hold only letters, marks, digits; quotes doubled all the same). */
 const q = (s: string): string => `"${s.replaceAll('"', '""')}"`;
-
-function pairsOf(w: string[]): { pairs: string[]; triples: string[] } {
-  const pairs: string[] = [];
-  const triples: string[] = [];
-  for (let i = 0; i < w.length; i++) {
-    for (let j = i + 1; j < w.length; j++) {
-      pairs.push(`${w[i]}_${w[j]}`);
-      for (let k = j + 1; k < w.length; k++) triples.push(`${w[i]}_${w[j]}_${w[k]}`);
-    }
-  }
-  return { pairs, triples };
-}
 
 function openIndexDb(file: string): Db {
   const db = new Database(file);
@@ -238,7 +209,11 @@ export class SqliteSearchIndex implements SearchIndex {
     this.writer = new Writer(this.db, key);
   }
 
-  state(): IndexState | null {
+  async state(): Promise<IndexState | null> {
+    return this.stateNow();
+  }
+
+  private stateNow(): IndexState | null {
     if (this.cached !== undefined) return this.cached;
     const meta = new Map((this.db.prepare('SELECT k, v FROM meta').all() as { k: string; v: string }[]).map((r) => [r.k, r.v]));
     const built = meta.get('built_at');
@@ -249,12 +224,18 @@ export class SqliteSearchIndex implements SearchIndex {
           accounts: this.db.prepare('SELECT count(*) FROM accounts').pluck().get() as number,
           mark: meta.get('mark') || null,
           partial: meta.get('partial') === '1',
+          sweptAt: new Date(meta.get('swept_at') ?? built),
         }
       : null;
     return this.cached;
   }
 
-  startBuild(): IndexBuild {
+  /** One workstation's file: the keeper's one job at a time is all the exclusion it needs. */
+  async exclusive<T>(job: () => Promise<T>): Promise<{ ran: true; value: T }> {
+    return { ran: true, value: await job() };
+  }
+
+  async startBuild(): Promise<IndexBuild> {
     this.building?.db.close();
     const file = `${this.file}.building`;
     for (const f of [file, `${file}-wal`, `${file}-shm`]) rmSync(f, { force: true });
@@ -267,7 +248,7 @@ export class SqliteSearchIndex implements SearchIndex {
     const building = { db, file };
     this.building = building;
     const writer = new Writer(db, this.key);
-    const abandon = () => {
+    const abandon = async () => {
       if (this.building !== building) return;
       this.building = null;
       db.close();
@@ -280,16 +261,16 @@ export class SqliteSearchIndex implements SearchIndex {
       pending = [];
     };
     return {
-      add: (records) => {
+      add: async (records) => {
         pending.push(...records);
         if (pending.length >= BUILD_BATCH) flush();
       },
-      finish: (mark, partial, at) => {
+      finish: async (mark, partial, at) => {
         if (this.building !== building) throw new Error('search index build replaced');
         flush();
         // One segment per table: the queries read one b-tree each.
         for (const t of ['uni', 'pairs', 'triples']) db.prepare(`INSERT INTO ${t} (${t}) VALUES ('optimize')`).run();
-        setMeta(db, { built_at: at.toISOString(), refreshed_at: at.toISOString(), mark: mark ?? '', partial: partial ? '1' : '0' });
+        setMeta(db, { built_at: at.toISOString(), refreshed_at: at.toISOString(), swept_at: at.toISOString(), mark: mark ?? '', partial: partial ? '1' : '0' });
         db.close();
         this.building = null;
         this.db.close();
@@ -305,29 +286,34 @@ export class SqliteSearchIndex implements SearchIndex {
     };
   }
 
-  upsert(records: IndexRecord[]): void {
+  async upsert(records: IndexRecord[]): Promise<void> {
     if (records.length === 0) return;
     this.writer.put(records, false);
     this.cached = undefined;
   }
 
-  remove(keys: readonly string[]): void {
+  async remove(keys: readonly string[]): Promise<void> {
     if (keys.length === 0) return;
     this.writer.remove(keys);
     this.cached = undefined;
   }
 
-  keys(): Set<string> {
+  async keys(): Promise<Set<string>> {
     return new Set(this.db.prepare('SELECT key FROM accounts').pluck().all() as string[]);
   }
 
-  refreshed(mark: string | null, at: Date): void {
+  async refreshed(mark: string | null, at: Date): Promise<void> {
     setMeta(this.db, { refreshed_at: at.toISOString(), ...(mark !== null ? { mark } : {}) });
     this.cached = undefined;
   }
 
-  search(criteria: SearchCriterion[], typed: string, limit: number): IndexAnswer | null {
-    if (!this.state()) return null;
+  async swept(at: Date): Promise<void> {
+    setMeta(this.db, { swept_at: at.toISOString() });
+    this.cached = undefined;
+  }
+
+  async search(criteria: SearchCriterion[], typed: string, limit: number): Promise<IndexAnswer | null> {
+    if (!this.stateNow()) return null;
     const exact = new Map<number, Row>();
     for (const c of criteria) {
       const lookup = indexLookup(c);
@@ -408,7 +394,7 @@ export class SqliteSearchIndex implements SearchIndex {
     return { total, table: 'uni', match };
   }
 
-  close(): void {
+  async close(): Promise<void> {
     this.building?.db.close();
     this.building = null;
     this.db.close();

@@ -8,7 +8,7 @@ import { GENESIS_HASH } from '../store/audit-chain';
  * workstation checks the version when it connects and refuses a database it does not know (another
  * app's), an older schema (migrate first) or a newer one (update the app first).
  */
-export const TEAM_SCHEMA_VERSION = 6;
+export const TEAM_SCHEMA_VERSION = 7;
 
 /** What marks a database as Helpdesk's team store (helpdesk_meta.app). */
 export const TEAM_APP_MARK = 'helpdesk-team-store';
@@ -249,6 +249,46 @@ const STEPS: readonly ((app: string) => string)[] = [
   // 6: sends counted per channel for the spacing (the daily cap counts both); a send recorded before has
   // no channel and counts as the last send of both
   () => `ALTER TABLE otp_sends ADD COLUMN channel text CHECK (channel IN ('sms', 'email'));`,
+  // 7: the team's search index (issue #15): one per directory profile, a copy of what search needs —
+  // names folded and as written with their ordered pairs and triples as tsvector lexemes (an exact count
+  // of prefix matches in order from a GIN index, no extension needed), identifiers only as keyed hashes.
+  // A cache the directory can give again: the app may write and delete it.
+  (app) => `
+    CREATE TABLE search_index (
+      profile text PRIMARY KEY,
+      built_at timestamptz,
+      refreshed_at timestamptz,
+      swept_at timestamptz,
+      mark text,
+      partial boolean NOT NULL DEFAULT false,
+      accounts integer NOT NULL DEFAULT 0
+    );
+    CREATE TABLE search_accounts (
+      profile text NOT NULL REFERENCES search_index (profile) ON DELETE CASCADE,
+      key text NOT NULL,
+      dn text NOT NULL,
+      stable_id text,
+      display_name text NOT NULL,
+      unit text,
+      folded text NOT NULL,
+      written text NOT NULL,
+      sig text NOT NULL,
+      toks tsvector NOT NULL,
+      PRIMARY KEY (profile, key)
+    );
+    -- No pending list: a search never scans unmerged inserts (a build pays for it instead).
+    CREATE INDEX search_accounts_toks ON search_accounts USING gin (toks) WITH (fastupdate = off);
+    CREATE TABLE search_values (
+      profile text NOT NULL,
+      kind text NOT NULL,
+      value text NOT NULL,
+      key text NOT NULL,
+      PRIMARY KEY (profile, kind, value, key)
+    );
+    CREATE INDEX search_values_key ON search_values (profile, key);
+    CREATE TABLE search_vocab (profile text NOT NULL, word text COLLATE "C" NOT NULL, PRIMARY KEY (profile, word));
+    GRANT SELECT, INSERT, UPDATE, DELETE ON search_index, search_accounts, search_values, search_vocab TO ${app};
+  `,
 ];
 
 const ROLE_NAME = /^[a-z_][a-z0-9_]{0,62}$/u;

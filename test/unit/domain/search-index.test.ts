@@ -50,7 +50,7 @@ describe('search index rules (issue #15)', () => {
 
   it('an index is used only while refreshed recently enough', () => {
     const at = new Date('2026-12-01T00:00:00Z');
-    const state = { builtAt: at, refreshedAt: at, accounts: 1, mark: null, partial: false };
+    const state = { builtAt: at, refreshedAt: at, sweptAt: at, accounts: 1, mark: null, partial: false };
     expect(indexUsable(null, at)).toBe(false);
     expect(indexUsable(state, new Date(at.getTime() + INDEX_MAX_AGE_MS))).toBe(true);
     expect(indexUsable(state, new Date(at.getTime() + INDEX_MAX_AGE_MS + 1))).toBe(false);
