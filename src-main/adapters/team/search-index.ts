@@ -98,6 +98,9 @@ export class PgSearchIndex implements SearchIndex {
       throw teamError(err);
     }
     let broken = false;
+    // The connection sits idle while the job runs: its end (server restart, a cut) is an event, not a crash.
+    const dropped = () => (broken = true);
+    client.on('error', dropped);
     try {
       const got = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS ok', [this.lockKey]).catch((err: unknown) => {
         broken = true;
@@ -111,6 +114,7 @@ export class PgSearchIndex implements SearchIndex {
       }
     } finally {
       // A connection whose unlock failed is closed: the server releases the lock with the session.
+      client.off('error', dropped);
       client.release(broken);
     }
   }
