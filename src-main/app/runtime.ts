@@ -240,7 +240,7 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
     exportDir,
     chooseExportPath: opts.chooseExportPath ?? (async (fileName) => join(exportDir, fileName)),
     version: opts.version,
-    openTeam: (team) => openTeamStores(team, opts.secrets, localClock),
+    openTeam: (team) => openTeamStores(team, opts.secrets, localClock, { replicaDir: opts.dataDir }),
     useClock: (c) => (teamClock = c),
     teamJoining: pgTeamJoining,
   });

@@ -1,5 +1,7 @@
 import type { TeamSettings } from '../common/settings';
+import { join } from 'node:path';
 import { cryptoRandom, HmacCodeHasher } from '../adapters/crypto/otp-crypto';
+import { SqliteSearchIndex } from '../adapters/store/sqlite-search-index';
 import { PgAuditLog } from '../adapters/team/audit-log';
 import { caseSealKey, PgCaseStore } from '../adapters/team/case-store';
 import { PgOtpStore } from '../adapters/team/otp-store';
@@ -21,7 +23,13 @@ import { indexProfileKey } from './search-index-keeper';
  * and the team's keys. The schema is checked, the clock measured, the keys checked against the team's
  * (a workstation whose keys are not the team's writes nothing). TEAM_NOT_JOINED when the keychain lacks them.
  */
-export async function openTeamStores(team: TeamSettings, secrets: SecretStore, local: Clock, policy: OtpPolicy = DEFAULT_OTP_POLICY): Promise<TeamStores> {
+export async function openTeamStores(
+  team: TeamSettings,
+  secrets: SecretStore,
+  local: Clock,
+  opts: { policy?: OtpPolicy; replicaDir: string },
+): Promise<TeamStores> {
+  const policy = opts.policy ?? DEFAULT_OTP_POLICY;
   const [password, keyText] = await Promise.all([secrets.get(teamPasswordKey(team)), secrets.get(teamKeysKey(team))]);
   const keys = parseKeys(keyText);
   if (!password || !keys) throw new HelpdeskError('TEAM_NOT_JOINED');
@@ -38,7 +46,18 @@ export async function openTeamStores(team: TeamSettings, secrets: SecretStore, l
       cases: new PgCaseStore(pool, caseSealKey(keys.otp)),
       profile: new PgTeamProfileStore(pool, profileMacKey(keys.audit)),
       clock,
-      searchIndex: (directory) => new PgSearchIndex(pool, indexProfileKey(directory), searchIndexKey(keys.otp)).open(),
+      // The team's index in the store; searches answered by this workstation's replica of it (data folder).
+      searchIndex: async (directory) => {
+        const profileKey = indexProfileKey(directory);
+        const key = searchIndexKey(keys.otp);
+        const replica = new SqliteSearchIndex(join(opts.replicaDir, `search-index-team-${profileKey}.sqlite`), key);
+        try {
+          return await new PgSearchIndex(pool, profileKey, key, replica).open();
+        } catch (err) {
+          await replica.close();
+          throw err;
+        }
+      },
       ping: async () => {
         await pool.read((c) => c.query('SELECT 1'));
       },

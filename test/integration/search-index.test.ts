@@ -56,11 +56,11 @@ function suite(store: Store): void {
   let teamPool: TeamPool | null = null;
   const now = { t: new Date() };
 
-  /** Everything the index holds, as text: the SQLite file, or every row of the team store's index tables. */
+  /** Everything the index holds, as text: the SQLite file (a team's replica too), and every row of the team store's index tables. */
   async function heldText(): Promise<string> {
-    if (!db) return readFileSync(join(dataDir, 'index.sqlite')).toString('utf8');
-    const parts: string[] = [];
-    for (const t of ['search_index', 'search_accounts', 'search_values', 'search_vocab']) {
+    const parts = [readFileSync(join(dataDir, 'index.sqlite')).toString('utf8')];
+    if (!db) return parts[0]!;
+    for (const t of ['search_index', 'search_accounts', 'search_removed']) {
       const r = await db.admin<{ j: string }>(`SELECT row_to_json(t)::text AS j FROM ${t} t`);
       parts.push(...r.rows.map((x) => x.j));
     }
@@ -81,7 +81,8 @@ function suite(store: Store): void {
       await owner.end();
       const tp = (teamPool = new TeamPool({ url: `postgres://${pgdb.app.user}@127.0.0.1:${pgdb.port}/${pgdb.database}`, caCertificate: pgdb.caPem, workstation: 'ws-1' }, pgdb.app.password));
       await tp.open();
-      open = () => new PgSearchIndex(tp, indexProfileKey(profile), searchIndexKey(randomBytes(32))).open();
+      const key = searchIndexKey(randomBytes(32));
+    open = () => new PgSearchIndex(tp, indexProfileKey(profile), key, new SqliteSearchIndex(join(dataDir, 'index.sqlite'), key)).open();
     }
     keeper = createIndexKeeper({
       clock: { now: () => now.t },

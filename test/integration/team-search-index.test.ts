@@ -1,13 +1,19 @@
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LdapDirectory } from '../../src-main/adapters/ldap/ldap-directory';
+import { SqliteSearchIndex } from '../../src-main/adapters/store/sqlite-search-index';
 import { migrateTeamStore } from '../../src-main/adapters/team/migrations';
 import { poolConfig, TeamPool } from '../../src-main/adapters/team/pool';
 import { PgSearchIndex, searchIndexKey } from '../../src-main/adapters/team/search-index';
 import { createIndexKeeper, indexProfileKey, type IndexKeeper } from '../../src-main/app/search-index-keeper';
 import type { Directory } from '../../src-main/domain/ports';
+import { indexRecordOf } from '../../src-main/domain/search-index';
 import { parseSearchQuery } from '../../src-main/domain/search-query';
+import { nameWords } from '../../src-main/domain/text';
 import { generateDirectoryLdif } from '../../scripts/training-data';
 import { startPostgres, type PostgresHandle } from '../helpers/postgres';
 import { searchIndexConformance } from '../helpers/search-index-conformance';
@@ -18,6 +24,7 @@ import { type SlapdHandle, startSlapd, trainingProfile } from '../helpers/slapd'
 // index (the conformance suite both run), one writer at a time for the whole team.
 let db: PostgresHandle;
 const pools: TeamPool[] = [];
+const dirs: string[] = [];
 
 async function workstation(name: string): Promise<TeamPool> {
   const p = new TeamPool({ url: `postgres://${db.app.user}@127.0.0.1:${db.port}/${db.database}`, caCertificate: db.caPem, workstation: name }, db.app.password);
@@ -37,11 +44,86 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const p of pools) await p.close();
   await db?.stop();
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
-searchIndexConformance('the team store search index (PostgreSQL)', async () => {
+/** The team's index of a profile, with a replica in a folder of its own (a workstation's data folder). */
+async function teamIndex(pool: TeamPool, profile: string, key: Buffer, dir = mkdtempSync(join(tmpdir(), 'helpdesk-replica-'))): Promise<PgSearchIndex> {
+  dirs.push(dir);
+  return new PgSearchIndex(pool, profile, key, new SqliteSearchIndex(join(dir, `search-index-team-${profile}.sqlite`), key)).open();
+}
+
+searchIndexConformance('the team store search index (PostgreSQL, answered by a replica)', async () => {
   const pool = await workstation('conformance');
-  return { index: await new PgSearchIndex(pool, 'conformance', searchIndexKey(randomBytes(32))).open(), close: async () => undefined };
+  const index = await teamIndex(pool, 'conformance', searchIndexKey(randomBytes(32)));
+  return { index, close: () => index.close() };
+});
+
+describe("a workstation's replica of the team's index", () => {
+  const names = ['Nguyễn Văn An', 'Nguyễn Văn Bình', 'Trần Thị Cúc', 'Lê Hoàng Dũng', 'Phạm Minh Em'];
+  const record = (i: number, name = names[i % names.length]!) =>
+    indexRecordOf({ dn: `uid=u${i},dc=x`, stableId: `id-${i}`, username: `u${i}`, displayName: name, unit: null, mails: [], mobiles: [`09${String(10000000 + i)}`], citizenId: null, taxCode: null, socialInsuranceCode: null });
+  const count = async (idx: PgSearchIndex, q: string) => (await idx.search([{ kind: 'name', words: nameWords(q) }], q, 5))?.total ?? null;
+  const key = searchIndexKey(randomBytes(32));
+  let a: PgSearchIndex;
+  let bDir: string;
+
+  beforeAll(async () => {
+    a = await teamIndex(await workstation('replica A'), 'replica', key);
+    const b = await a.startBuild();
+    await b.add(Array.from({ length: 2000 }, (_, i) => record(i)));
+    await b.finish('20261207000000Z;1', false, new Date());
+    bDir = mkdtempSync(join(tmpdir(), 'helpdesk-replica-b-'));
+    dirs.push(bDir);
+  });
+
+  const openB = async (page = 300) => {
+    const pool = await workstation('replica B');
+    return new PgSearchIndex(pool, 'replica', key, new SqliteSearchIndex(join(bDir, 'search-index-team-replica.sqlite'), key), page).open();
+  };
+
+  it('a new workstation catches up page by page in the background; until then the directory answers (null), then the same counts', async () => {
+    const b = await openB();
+    expect(await count(b, 'nguyen van')).toBeNull();
+    await b.caughtUp();
+    expect(await count(b, 'nguyen van')).toBe(800);
+    expect(await count(b, 'tran thi cuc')).toBe(400);
+    expect((await b.search([{ kind: 'phone', national: '0910000007' }], '0910000007', 5))!.hits.map((h) => h.key)).toEqual(['id-7']);
+    await b.close();
+  });
+
+  it("another workstation's writes and removals are in the replica at its next search; a reopened replica takes what changed while it was closed", async () => {
+    const b = await openB();
+    await b.caughtUp();
+    await a.remove(['id-0', 'id-5']);
+    await a.upsert([record(1, 'Nguyễn Văn Mới'), record(5000, 'Nguyễn Văn Thêm')]);
+    expect(await b.state()).toMatchObject({ accounts: 2000 - 2 + 1 });
+    expect(await count(b, 'nguyen van an')).toBe(400 - 2);
+    expect(await count(b, 'nguyen van moi')).toBe(1);
+    expect(await count(b, 'nguyen van them')).toBe(1);
+    await b.close();
+    // Removed again and written again while B was closed: B's next opening takes just these.
+    await a.upsert([record(0)]);
+    await a.remove(['id-5000']);
+    const again = await openB(1);
+    await again.caughtUp();
+    expect(await count(again, 'nguyen van an')).toBe(400 - 1);
+    expect(await count(again, 'nguyen van them')).toBe(0);
+    await again.close();
+  });
+
+  it('a lost replica file, or another team index (a store restored, a new one), is filled again from the start', async () => {
+    const total = await count(a, 'nguyen');
+    rmSync(join(bDir, 'search-index-team-replica.sqlite'), { force: true });
+    const b = await openB();
+    await b.caughtUp();
+    expect(await count(b, 'nguyen')).toBe(total);
+    await db.admin("UPDATE search_index SET epoch = 'restored' WHERE profile = 'replica'");
+    await b.state();
+    await b.caughtUp();
+    expect(await count(b, 'nguyen')).toBe(total);
+    await b.close();
+  });
 });
 
 describe('two workstations of a team over one directory', () => {
@@ -84,7 +166,7 @@ describe('two workstations of a team over one directory', () => {
         clock: { now: () => now.t },
         directory: async () => dir,
         profile: () => profile,
-        openIndex: () => new PgSearchIndex(pool, indexProfileKey(profile), key).open(),
+        openIndex: () => teamIndex(pool, indexProfileKey(profile), key),
       });
     keeperA = keeper(poolA, counting(dirA, 'a'));
     keeperB = keeper(poolB, counting(dirB, 'b'));
@@ -171,7 +253,7 @@ describe('two workstations of a team over one directory', () => {
 
   it("the app's role may rebuild the index (a cache) and still may not change the audit", async () => {
     const pool = pools[0]!;
-    await expect(pool.read((c) => c.query('DELETE FROM search_vocab WHERE false'))).resolves.toBeTruthy();
+    await expect(pool.read((c) => c.query('DELETE FROM search_removed WHERE false'))).resolves.toBeTruthy();
     await expect(pool.read((c) => c.query('DELETE FROM audit WHERE false'))).rejects.toMatchObject({ code: 'TEAM_STORE_SCHEMA' });
   });
 });

@@ -109,8 +109,11 @@ class Writer {
     };
   }
 
-  /** Inserts or replaces records (by key); an unchanged one is left as it is. Returns how many were written. */
-  put(records: IndexRecord[], fresh: boolean): number {
+  /**
+   * Inserts or replaces records (by key); an unchanged one is left as it is. Returns how many were
+   * written. `kept`: the values are already in their kept form (a replica of the team's index).
+   */
+  put(records: IndexRecord[], fresh: boolean, kept = false): number {
     let written = 0;
     this.db.transaction(() => {
       for (const r of records) {
@@ -137,7 +140,7 @@ class Writer {
           this.insVocab.run(w);
           this.known.add(w);
         }
-        for (const v of r.values) this.insVal.run(v.kind, keptValue(this.key, v.kind, v.value), rid);
+        for (const v of r.values) this.insVal.run(v.kind, kept ? v.value : keptValue(this.key, v.kind, v.value), rid);
       }
     })();
     return written;
@@ -309,6 +312,41 @@ export class SqliteSearchIndex implements SearchIndex {
 
   async swept(at: Date): Promise<void> {
     setMeta(this.db, { swept_at: at.toISOString() });
+    this.cached = undefined;
+  }
+
+  /** The state as this file holds it (a replica: the team index's, as last mirrored). */
+  mirroredState(): IndexState | null {
+    return this.stateNow();
+  }
+
+  /** Where a replica of the team's index stands: the team index's epoch and the last change applied. */
+  replicaMark(): { epoch: string; seq: number } | null {
+    const meta = new Map((this.db.prepare("SELECT k, v FROM meta WHERE k IN ('team_epoch', 'team_seq')").all() as { k: string; v: string }[]).map((r) => [r.k, r.v]));
+    const epoch = meta.get('team_epoch');
+    return epoch ? { epoch, seq: Number(meta.get('team_seq') ?? 0) } : null;
+  }
+
+  /**
+   * Applies a page of the team index's changes to this replica, in one transaction: records (values
+   * already kept) written, removed keys removed, the team index's state mirrored, the mark moved. A new
+   * epoch (another team index, a restored store) empties the replica first.
+   */
+  applyReplica(page: { epoch: string; seq: number; records: IndexRecord[]; removed: string[]; state: IndexState | null }): void {
+    this.db.transaction(() => {
+      if (this.replicaMark()?.epoch !== page.epoch) {
+        for (const t of ['accounts', 'vals', 'vocab', 'meta', 'uni', 'pairs', 'triples']) this.db.prepare(`DELETE FROM ${t}`).run();
+        this.writer = new Writer(this.db, this.key);
+      }
+      this.writer.put(page.records, false, true);
+      this.writer.remove(page.removed);
+      const st = page.state;
+      const mirrored: Record<string, string> = st
+        ? { built_at: st.builtAt.toISOString(), refreshed_at: st.refreshedAt.toISOString(), swept_at: st.sweptAt.toISOString(), mark: st.mark ?? '', partial: st.partial ? '1' : '0' }
+        : {};
+      setMeta(this.db, { team_epoch: page.epoch, team_seq: String(page.seq), ...mirrored });
+      if (!st) this.db.prepare("DELETE FROM meta WHERE k IN ('built_at', 'refreshed_at', 'swept_at', 'mark', 'partial')").run();
+    })();
     this.cached = undefined;
   }
 

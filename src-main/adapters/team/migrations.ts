@@ -249,13 +249,16 @@ const STEPS: readonly ((app: string) => string)[] = [
   // 6: sends counted per channel for the spacing (the daily cap counts both); a send recorded before has
   // no channel and counts as the last send of both
   () => `ALTER TABLE otp_sends ADD COLUMN channel text CHECK (channel IN ('sms', 'email'));`,
-  // 7: the team's search index (issue #15): one per directory profile, a copy of what search needs —
-  // names folded and as written with their ordered pairs and triples as tsvector lexemes (an exact count
-  // of prefix matches in order from a GIN index, no extension needed), identifiers only as keyed hashes.
-  // A cache the directory can give again: the app may write and delete it.
+  // 7: the team's search index (issue #15): one per directory profile — each account's DN, permanent id,
+  // display name, unit and identifiers (only as keyed hashes) — written by one workstation at a time.
+  // Every write numbers its rows from a sequence while holding the profile's row (numbers in commit
+  // order); a removal leaves a tombstone: workstations replicate the changes after their mark. A cache
+  // the directory can give again: the app may write and delete it.
   (app) => `
+    CREATE SEQUENCE search_seq;
     CREATE TABLE search_index (
       profile text PRIMARY KEY,
+      epoch text NOT NULL DEFAULT md5(random()::text || clock_timestamp()::text),
       built_at timestamptz,
       refreshed_at timestamptz,
       swept_at timestamptz,
@@ -270,24 +273,21 @@ const STEPS: readonly ((app: string) => string)[] = [
       stable_id text,
       display_name text NOT NULL,
       unit text,
-      folded text NOT NULL,
-      written text NOT NULL,
+      vals text[] NOT NULL,
       sig text NOT NULL,
-      toks tsvector NOT NULL,
+      seq bigint NOT NULL,
       PRIMARY KEY (profile, key)
     );
-    -- No pending list: a search never scans unmerged inserts (a build pays for it instead).
-    CREATE INDEX search_accounts_toks ON search_accounts USING gin (toks) WITH (fastupdate = off);
-    CREATE TABLE search_values (
-      profile text NOT NULL,
-      kind text NOT NULL,
-      value text NOT NULL,
+    CREATE INDEX search_accounts_seq ON search_accounts (profile, seq);
+    CREATE TABLE search_removed (
+      profile text NOT NULL REFERENCES search_index (profile) ON DELETE CASCADE,
       key text NOT NULL,
-      PRIMARY KEY (profile, kind, value, key)
+      seq bigint NOT NULL,
+      PRIMARY KEY (profile, key)
     );
-    CREATE INDEX search_values_key ON search_values (profile, key);
-    CREATE TABLE search_vocab (profile text NOT NULL, word text COLLATE "C" NOT NULL, PRIMARY KEY (profile, word));
-    GRANT SELECT, INSERT, UPDATE, DELETE ON search_index, search_accounts, search_values, search_vocab TO ${app};
+    CREATE INDEX search_removed_seq ON search_removed (profile, seq);
+    GRANT SELECT, INSERT, UPDATE, DELETE ON search_index, search_accounts, search_removed TO ${app};
+    GRANT USAGE ON SEQUENCE search_seq TO ${app};
   `,
 ];
 
