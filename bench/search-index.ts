@@ -188,7 +188,8 @@ async function benchStore(board: Scoreboard, { store, phase, people, profile, di
       },
       alone: async (i) => {
         const k = i % QUERIES.length;
-        if ((await index!.search(criteria[k]!, QUERIES[k]!, 50))?.total !== truth[k]) throw new Error('index count');
+        const got = (await index!.search(criteria[k]!, QUERIES[k]!, 50))?.total;
+        if (got !== truth[k]) throw new Error(`index count ${QUERIES[k]}: ${got} of ${truth[k]}`);
       },
       raw: async (i) => {
         const r = await raw.search(BASE, { scope: 'sub', filter: new AndFilter({ filters: [person, new EqualityFilter({ attribute: 'uid', value: uids[i % uids.length]! })] }), attributes: indexAttrs });

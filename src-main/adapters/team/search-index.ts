@@ -37,7 +37,8 @@ interface ChangeRow {
   display_name: string | null;
   unit: string | null;
   vals: string[] | null;
-  seq: string;
+  /** The bigint as text (ordered by the number in SQL, never by this text). */
+  seq_text: string;
 }
 
 const stateOf = (row: StateRow | undefined): IndexState | null =>
@@ -141,8 +142,8 @@ export class PgSearchIndex implements SearchIndex {
         (await c.query(
           `BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY;
            SELECT epoch, built_at, refreshed_at, swept_at, mark, partial, accounts FROM search_index WHERE profile = ${p};
-           SELECT key, dn, stable_id, display_name, unit, vals, seq::text FROM search_accounts WHERE profile = ${p} AND seq > ${after} ORDER BY seq LIMIT ${limit};
-           SELECT key, seq::text FROM search_removed WHERE profile = ${p} AND seq > ${after} ORDER BY seq LIMIT ${limit};
+           SELECT key, dn, stable_id, display_name, unit, vals, seq::text AS seq_text FROM search_accounts WHERE profile = ${p} AND seq > ${after} ORDER BY seq LIMIT ${limit};
+           SELECT key, seq::text AS seq_text FROM search_removed WHERE profile = ${p} AND seq > ${after} ORDER BY seq LIMIT ${limit};
            COMMIT`,
         )) as unknown as pg.QueryResult[],
     );
@@ -157,13 +158,13 @@ export class PgSearchIndex implements SearchIndex {
       return { state, more: true };
     }
     const written = results[2]!.rows as ChangeRow[];
-    const removed = results[3]!.rows as Pick<ChangeRow, 'key' | 'seq'>[];
+    const removed = results[3]!.rows as Pick<ChangeRow, 'key' | 'seq_text'>[];
     // Where a list was cut, the changes after its last one wait for the next page (the other list's too).
-    const cut = [written, removed].filter((l) => l.length === limit).map((l) => Number(l.at(-1)!.seq));
+    const cut = [written, removed].filter((l) => l.length === limit).map((l) => Number(l.at(-1)!.seq_text));
     const upTo = cut.length > 0 ? Math.min(...cut) : Infinity;
-    const w = written.filter((x) => Number(x.seq) <= upTo);
-    const rm = removed.filter((x) => Number(x.seq) <= upTo);
-    const seen = [...w, ...rm].map((x) => Number(x.seq));
+    const w = written.filter((x) => Number(x.seq_text) <= upTo);
+    const rm = removed.filter((x) => Number(x.seq_text) <= upTo);
+    const seen = [...w, ...rm].map((x) => Number(x.seq_text));
     if (seen.length > 0 || mark === null || !sameState(this.replica.mirroredState(), state)) {
       this.replica.applyReplica({
         epoch: row.epoch,
