@@ -18,10 +18,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AndFilter, Attribute, Change, Client, EqualityFilter, GreaterThanEqualsFilter } from 'ldapts';
 import { LdapDirectory } from '../src-main/adapters/ldap/ldap-directory';
-import pg from 'pg';
 import { SqliteSearchIndex } from '../src-main/adapters/store/sqlite-search-index';
-import { migrateTeamStore } from '../src-main/adapters/team/migrations';
-import { poolConfig, TeamPool } from '../src-main/adapters/team/pool';
+import type { TeamPool } from '../src-main/adapters/team/pool';
 import { PgSearchIndex, searchIndexKey } from '../src-main/adapters/team/search-index';
 import { createIndexKeeper, indexProfileKey } from '../src-main/app/search-index-keeper';
 import type { SearchIndex } from '../src-main/domain/ports';
@@ -29,6 +27,7 @@ import { nameMatches, parseSearchQuery } from '../src-main/domain/search-query';
 import { nameWords } from '../src-main/domain/text';
 import { generateDirectoryLdif } from '../scripts/training-data';
 import { startPostgres } from '../test/helpers/postgres';
+import { migrateTeam, teamPoolOf } from '../test/helpers/team-store';
 import { startSlapd, trainingProfile } from '../test/helpers/slapd';
 import { fmt, measureInterleaved, type Scoreboard } from './measure';
 
@@ -71,12 +70,8 @@ export async function searchIndexBench(board: Scoreboard, size: number): Promise
   const root = new Client({ url: slapd.url, timeout: 120_000, connectTimeout: 5000 });
   let pool: TeamPool | null = null;
   try {
-    const owner = new pg.Client(poolConfig({ url: `postgres://${db.owner.user}@127.0.0.1:${db.port}/${db.database}`, caCertificate: db.caPem, workstation: 'bench' }, db.owner.password));
-    await owner.connect();
-    await migrateTeamStore(owner, db.app.user);
-    await owner.end();
-    const teamPool = (pool = new TeamPool({ url: `postgres://${db.app.user}@127.0.0.1:${db.port}/${db.database}`, caCertificate: db.caPem, workstation: 'bench' }, db.app.password));
-    await teamPool.open();
+    await migrateTeam(db);
+    const teamPool = (pool = await teamPoolOf(db, 'bench'));
     await raw.bind(slapd.serviceDn, slapd.servicePassword);
     await root.bind(slapd.rootDn, slapd.rootPassword);
     const stores: Store[] = [

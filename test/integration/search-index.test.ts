@@ -4,11 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Attribute, Change, Client } from 'ldapts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import pg from 'pg';
 import { LdapDirectory } from '../../src-main/adapters/ldap/ldap-directory';
 import { SqliteSearchIndex } from '../../src-main/adapters/store/sqlite-search-index';
-import { migrateTeamStore } from '../../src-main/adapters/team/migrations';
-import { poolConfig, TeamPool } from '../../src-main/adapters/team/pool';
+import type { TeamPool } from '../../src-main/adapters/team/pool';
 import { PgSearchIndex, searchIndexKey } from '../../src-main/adapters/team/search-index';
 import { createIndexKeeper, indexProfileKey, type IndexKeeper } from '../../src-main/app/search-index-keeper';
 import type { SearchIndex } from '../../src-main/domain/ports';
@@ -16,6 +14,7 @@ import { nameMatches, parseSearchQuery } from '../../src-main/domain/search-quer
 import { generateDirectoryLdif } from '../../scripts/training-data';
 import { startPostgres, type PostgresHandle } from '../helpers/postgres';
 import { type SlapdHandle, startSlapd, trainingProfile } from '../helpers/slapd';
+import { migrateTeam, teamPoolOf } from '../helpers/team-store';
 
 // Issue #15: the search index against a STOCK slapd (sizelimit 500 for the service account, paged
 // searches included) with > 1,500 accounts — a workstation's (SQLite) and a team's (in the team store,
@@ -75,14 +74,10 @@ function suite(store: Store): void {
     let open: () => Promise<SearchIndex> = async () => new SqliteSearchIndex(join(dataDir, 'index.sqlite'), randomBytes(32));
     if (store === 'team (PostgreSQL)') {
       const pgdb = (db = await startPostgres());
-      const owner = new pg.Client(poolConfig({ url: `postgres://${pgdb.owner.user}@127.0.0.1:${pgdb.port}/${pgdb.database}`, caCertificate: pgdb.caPem, workstation: 'admin' }, pgdb.owner.password));
-      await owner.connect();
-      await migrateTeamStore(owner, pgdb.app.user);
-      await owner.end();
-      const tp = (teamPool = new TeamPool({ url: `postgres://${pgdb.app.user}@127.0.0.1:${pgdb.port}/${pgdb.database}`, caCertificate: pgdb.caPem, workstation: 'ws-1' }, pgdb.app.password));
-      await tp.open();
+      await migrateTeam(pgdb);
+      const tp = (teamPool = await teamPoolOf(pgdb, 'ws-1'));
       const key = searchIndexKey(randomBytes(32));
-    open = () => new PgSearchIndex(tp, indexProfileKey(profile), key, new SqliteSearchIndex(join(dataDir, 'index.sqlite'), key)).open();
+      open = () => new PgSearchIndex(tp, indexProfileKey(profile), key, new SqliteSearchIndex(join(dataDir, 'index.sqlite'), key)).open();
     }
     keeper = createIndexKeeper({
       clock: { now: () => now.t },

@@ -2,12 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LdapDirectory } from '../../src-main/adapters/ldap/ldap-directory';
 import { SqliteSearchIndex } from '../../src-main/adapters/store/sqlite-search-index';
-import { migrateTeamStore } from '../../src-main/adapters/team/migrations';
-import { poolConfig, TeamPool } from '../../src-main/adapters/team/pool';
+import type { TeamPool } from '../../src-main/adapters/team/pool';
 import { PgSearchIndex, searchIndexKey } from '../../src-main/adapters/team/search-index';
 import { createIndexKeeper, indexProfileKey, type IndexKeeper } from '../../src-main/app/search-index-keeper';
 import type { Directory } from '../../src-main/domain/ports';
@@ -17,6 +15,7 @@ import { nameWords } from '../../src-main/domain/text';
 import { generateDirectoryLdif } from '../../scripts/training-data';
 import { startPostgres, type PostgresHandle } from '../helpers/postgres';
 import { searchIndexConformance } from '../helpers/search-index-conformance';
+import { migrateTeam, teamPoolOf } from '../helpers/team-store';
 import { type SlapdHandle, startSlapd, trainingProfile } from '../helpers/slapd';
 
 // Issue #15 in team mode: one search index for the team, in the team store (a real PostgreSQL started
@@ -27,18 +26,14 @@ const pools: TeamPool[] = [];
 const dirs: string[] = [];
 
 async function workstation(name: string): Promise<TeamPool> {
-  const p = new TeamPool({ url: `postgres://${db.app.user}@127.0.0.1:${db.port}/${db.database}`, caCertificate: db.caPem, workstation: name }, db.app.password);
-  await p.open();
+  const p = await teamPoolOf(db, name);
   pools.push(p);
   return p;
 }
 
 beforeAll(async () => {
   db = await startPostgres();
-  const owner = new pg.Client(poolConfig({ url: `postgres://${db.owner.user}@127.0.0.1:${db.port}/${db.database}`, caCertificate: db.caPem, workstation: 'admin' }, db.owner.password));
-  await owner.connect();
-  await migrateTeamStore(owner, db.app.user);
-  await owner.end();
+  await migrateTeam(db);
 }, 60_000);
 
 afterAll(async () => {
