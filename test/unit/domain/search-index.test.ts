@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { inOrder, indexRecordOf, indexUsable, INDEX_MAX_AGE_MS, nameTier, writtenWords } from '../../../src-main/domain/search-index';
+import { inOrder, indexRecordOf, indexUsable, indexWorkDue, INDEX_MAX_AGE_MS, INDEX_REFRESH_MS, INDEX_SWEEP_MS, nameTier, writtenWords } from '../../../src-main/domain/search-index';
 import { nameWords } from '../../../src-main/domain/text';
 
 const tier = (name: string, typed: string) => nameTier(writtenWords(name), nameWords(name), writtenWords(typed), nameWords(typed));
@@ -54,6 +54,19 @@ describe('search index rules (issue #15)', () => {
     expect(indexUsable(null, at)).toBe(false);
     expect(indexUsable(state, new Date(at.getTime() + INDEX_MAX_AGE_MS))).toBe(true);
     expect(indexUsable(state, new Date(at.getTime() + INDEX_MAX_AGE_MS + 1))).toBe(false);
+  });
+
+  it('the work due is judged on the index\'s own times: a build without one, else a sweep and a delta when each is due', () => {
+    const at = new Date('2026-12-01T00:00:00Z');
+    const later = (ms: number) => new Date(at.getTime() + ms);
+    const state = { builtAt: at, refreshedAt: at, sweptAt: at, accounts: 1, mark: '20261201000000Z;1', partial: false };
+    expect(indexWorkDue(null, at)).toEqual(['build']);
+    expect(indexWorkDue({ ...state, mark: null }, at)).toEqual(['build']);
+    // Refreshed a minute ago (by this workstation or another of the team): nothing to do.
+    expect(indexWorkDue(state, later(60_000))).toEqual([]);
+    expect(indexWorkDue(state, later(INDEX_REFRESH_MS))).toEqual(['delta']);
+    expect(indexWorkDue({ ...state, refreshedAt: later(INDEX_SWEEP_MS - 1000) }, later(INDEX_SWEEP_MS))).toEqual(['sweep']);
+    expect(indexWorkDue(state, later(INDEX_SWEEP_MS))).toEqual(['sweep', 'delta']);
   });
 });
 
