@@ -146,14 +146,25 @@ describe('appends batched across the team', () => {
     expect(await log.verify()).toMatchObject({ ok: true, problemCount: 0 });
   }, 60_000);
 
-  it("a workstation that takes the turn and stops answering loses it with its session; its queued row is chained by the next turn", async () => {
-    const silent = new pg.Client(poolConfig({ url: db.url({ user: db.app.user, password: '' }).replace(':@', '@'), caCertificate: db.caPem, workstation: 'silent' }, db.app.password));
-    silent.on('error', () => undefined);
-    await silent.connect();
-    const row = queued('ws-silent', 1);
-    // It holds the turn (the queue's head and rows are its answer) and then says nothing more.
-    const held = await callAppend(silent, row, queueMac(key, row), 1500);
-    expect(JSON.parse(held.rows[0]!.result!)).toHaveProperty('head');
+  it('a workstation that takes the turn and stops answering loses it with its session; a row queued by a workstation gone meanwhile is chained by the next turn', async () => {
+    const rawClient = async (name: string): Promise<pg.Client> => {
+      const c = new pg.Client(poolConfig({ url: db.url({ user: db.app.user, password: '' }).replace(':@', '@'), caCertificate: db.caPem, workstation: name }, db.app.password));
+      c.on('error', () => undefined);
+      await c.connect();
+      return c;
+    };
+    // X finds the chain free: it holds the turn at once (its row not queued), then says nothing more.
+    const silent = await rawClient('silent');
+    const own = queued('ws-silent', 1);
+    const held = await callAppend(silent, own, queueMac(key, own), 1500);
+    expect(JSON.parse(held.rows[0]!.result!)).toMatchObject({ queued: false });
+    // Y finds it busy: its row is queued and it waits for its turn — and its workstation goes away.
+    const gone = await rawClient('gone');
+    const left = queued('ws-gone', 1);
+    const waiting = callAppend(gone, left, queueMac(key, left), 16_000).catch(() => 'ended');
+    for (let i = 0; i < 100 && (await db.admin('SELECT 1 FROM audit_queue WHERE nonce = $1', [left.nonce])).rowCount === 0; i++) await new Promise((r) => setTimeout(r, 20));
+    await db.admin("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'helpdesk gone'");
+    expect(await waiting).toBe('ended');
 
     const log = new PgAuditLog(workstation('ws-next'), clock, key);
     const t0 = performance.now();
@@ -162,8 +173,11 @@ describe('appends batched across the team', () => {
     console.log(`[team queue] the turn came back from a silent holder after ${waited.toFixed(0)} ms`);
     expect(waited).toBeGreaterThan(1000);
     expect(waited).toBeLessThan(8000);
-    expect((await db.admin('SELECT 1 FROM audit WHERE nonce = $1', [row.nonce])).rowCount).toBe(1);
+    // X's append never resolved and its row was never queued: not in the chain. Y's queued row is.
+    expect((await db.admin('SELECT 1 FROM audit WHERE nonce = $1', [own.nonce])).rowCount).toBe(0);
+    expect((await db.admin('SELECT 1 FROM audit WHERE nonce = $1', [left.nonce])).rowCount).toBe(1);
     expect(await log.verify()).toMatchObject({ ok: true, problemCount: 0 });
     await silent.end().catch(() => undefined);
+    await gone.end().catch(() => undefined);
   }, 60_000);
 });

@@ -36,7 +36,7 @@ export interface QueuedRow extends Omit<AuditRow, 'seq' | 'prev_hash' | 'hash'> 
   mac?: string;
 }
 /** What helpdesk_audit_append answers (JSON): the row's seq, or the turn held with the head and the queue. */
-type AppendResult = { seq: number } | { head: { seq: number; hash: string }; queue: QueuedRow[]; chained: number[] | null };
+type AppendResult = { seq: number } | { head: { seq: number; hash: string }; queue: QueuedRow[] | null; chained: number[] | null; queued: boolean };
 
 /** The HMAC of a queued row under the team's key: a row queued by anyone without the key is never chained. */
 export function queueMac(key: Buffer, q: QueuedRow): string {
@@ -111,7 +111,9 @@ export class PgAuditLog implements AuditLog {
           return;
         }
         this.lastHead = null;
-        const chained = this.chainQueued(c, result.head, result.queue, q.nonce, result.chained ?? []);
+        // The turn held: the rows waiting, then this one if it was not queued (the lock was free).
+        const rows = [...(result.queue ?? []), ...(result.queued ? [] : [{ ...q, mac: queueMac(this.key, q) }])];
+        const chained = this.chainQueued(c, result.head, rows, q.nonce, result.chained ?? []);
         await c.query(`BEGIN; SET LOCAL synchronous_commit = on; ${chained.sql}; COMMIT; SELECT pg_advisory_unlock(${CHAIN_LOCK_KEY}); RESET idle_session_timeout`);
         this.lastHead = chained.head;
       },
@@ -132,9 +134,13 @@ export class PgAuditLog implements AuditLog {
     const inserts: string[] = [];
     const done: number[] = copies.map(Number);
     const nonces = new Set<string>();
+    const seen = new Set<number>();
     for (const q of queue) {
+      // The caller's own queued row may come twice (among the oldest, and asked for by its nonce).
+      if (q.id !== undefined && seen.has(Number(q.id))) continue;
+      if (q.id !== undefined) seen.add(Number(q.id));
       if (!sameHex(q.mac ?? '', queueMac(this.key, q))) continue;
-      done.push(Number(q.id));
+      if (q.id !== undefined) done.push(Number(q.id));
       if (nonces.has(q.nonce)) continue;
       nonces.add(q.nonce);
       const row = { seq: ++seq, at: q.at, operator: q.operator, action: q.action, outcome: q.outcome, target: q.target, unit: q.unit, case_id: q.case_id, detail: q.detail };
@@ -145,8 +151,8 @@ export class PgAuditLog implements AuditLog {
     if (!nonces.has(mine)) throw new HelpdeskError('AUDIT_TAMPERED', { detail: "queued row not the team's" });
     return {
       sql: `INSERT INTO audit (seq, at, workstation, operator, action, outcome, target, unit, case_id, detail, prev_hash, hash, nonce) VALUES ${inserts.join(', ')};
-        DELETE FROM audit_queue WHERE id IN (${done.join(', ')});
-        UPDATE audit_head SET seq = ${seq}, hash = ${lit(prev)} WHERE id = 1`,
+        ${done.length > 0 ? `DELETE FROM audit_queue WHERE id IN (${done.join(', ')});` : ''}
+        UPDATE audit_head SET seq = ${seq}, hash = ${lit(prev)}${done.length > 0 ? `, queue_done = GREATEST(queue_done, ${Math.max(...done)})` : ''} WHERE id = 1`,
       head: { seq, hash: prev },
     };
   }
