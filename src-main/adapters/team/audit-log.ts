@@ -114,7 +114,7 @@ export class PgAuditLog implements AuditLog {
         // The turn held: the rows waiting, then this one if it was not queued (the lock was free).
         const rows = [...(result.queue ?? []), ...(result.queued ? [] : [{ ...q, mac: queueMac(this.key, q) }])];
         const chained = this.chainQueued(c, result.head, rows, q.nonce, result.chained ?? []);
-        await c.query(`BEGIN; SET LOCAL synchronous_commit = on; ${chained.sql}; COMMIT; SELECT pg_advisory_unlock(${CHAIN_LOCK_KEY}); RESET idle_session_timeout`);
+        await c.query(`BEGIN; ${chained.sql}; COMMIT; SELECT pg_advisory_unlock(${CHAIN_LOCK_KEY}); RESET idle_session_timeout`);
         this.lastHead = chained.head;
       },
       { dropOnError: true },

@@ -289,7 +289,8 @@ const STEPS: readonly ((app: string) => string)[] = [
     -- qualified names). The row comes chained by the caller after the head it expects (expect_seq,
     -- expect_hash → row_hash; none for a workstation that knows no head yet), and shaped as a queued row
     -- (nonce, content, mac). Then, the chain's lock free:
-    --  · the head the one expected → the row written, committed with a flush: {"seq": n} (one round trip);
+    --  · the head the one expected → the row written and committed (flushed: synchronous_commit as the
+    --    server has it, on by default): {"seq": n} (one round trip);
     --  · another head → the lock kept for the caller (as a turn, below), the row not queued: {"head",
     --    "queue", "chained", "queued": false}.
     -- The lock busy: the row is queued (committed, not flushed: the turn that chains it flushes it) and
@@ -320,7 +321,6 @@ const STEPS: readonly ((app: string) => string)[] = [
             INSERT INTO public.audit (seq, at, workstation, operator, action, outcome, target, unit, case_id, detail, prev_hash, hash, nonce)
               VALUES (expect_seq + 1, q_at, q_workstation, q_operator, q_action, q_outcome, q_target, q_unit, q_case_id, q_detail, expect_hash, row_hash, q_nonce);
             UPDATE public.audit_head SET seq = expect_seq + 1, hash = row_hash WHERE id = 1;
-            PERFORM pg_catalog.set_config('synchronous_commit', 'on', true);
             COMMIT;
             result := pg_catalog.json_build_object('seq', expect_seq + 1)::text;
             RETURN;
