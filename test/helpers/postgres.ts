@@ -36,6 +36,8 @@ export interface PostgresOptions {
    * process still loses nothing, only a machine crash would); the bench turns it on so figures are real.
    */
   durable?: boolean;
+  /** More server settings (`-c name=value`), e.g. a long wal_writer_delay for a crash test. */
+  settings?: Record<string, string>;
 }
 
 export interface PgRole {
@@ -156,6 +158,7 @@ export async function startPostgres(opts: PostgresOptions = {}): Promise<Postgre
     '-c', 'max_connections=200',
     '-c', 'shared_buffers=64MB',
     '-c', 'log_min_messages=warning',
+    ...Object.entries(opts.settings ?? {}).flatMap(([k, v]) => ['-c', `${k}=${v}`]),
   ];
 
   let server: Watched | null = null;

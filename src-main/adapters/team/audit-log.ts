@@ -1,3 +1,4 @@
+import { createHmac, randomBytes } from 'node:crypto';
 import type { AuditEntry, AuditPage, AuditPurgeResult } from '../../common/dto';
 import type { ResolvedAuditFilter } from '../../domain/audit-filter';
 import { HelpdeskError } from '../../domain/errors';
@@ -13,13 +14,40 @@ const COUNT_CAP = 10_000;
 const SCAN_BATCH = 2000;
 
 /**
- * Appends (and purges) from the whole team take one order: first the chain's advisory lock — a queue the
- * server serves first come, first served (waiters on a row lock are woken together and race, which left
- * some writers waiting behind many turns) — then the head row, locked.
+ * Appends and purges from the whole team take one order: the chain's advisory lock — a queue the server
+ * serves first come, first served (waiters on a row lock are woken together and race, which left some
+ * writers waiting behind many turns). A purge takes it for its transaction, then the head row, locked; an
+ * append's turn (helpdesk_audit_append, migration step 8) takes it at session level.
  */
 const LOCK_ORDER = "SELECT pg_advisory_xact_lock(hashtextextended('helpdesk audit chain', 0))";
 const LOCK_HEAD = 'SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE';
 type LockedHead = { seq: string; hash: string };
+/** The chain's lock (the advisory lock's key), as LOCK_ORDER and helpdesk_audit_append take it. */
+const CHAIN_LOCK_KEY = "hashtextextended('helpdesk audit chain', 0)";
+/** How long a workstation holding the chain's turn may leave it unanswered before the server ends its session. */
+const HOLD_IDLE_MS = 16_000;
+
+/** A row waiting in audit_queue for its turn of the chain (migration step 8). */
+export interface QueuedRow extends Omit<AuditRow, 'seq' | 'prev_hash' | 'hash'> {
+  nonce: string;
+  workstation: string;
+  /** Set as the queue returns it. */
+  id?: number;
+  mac?: string;
+}
+/** What helpdesk_audit_append answers (JSON): the row's seq, or the turn held with the head and the queue. */
+type AppendResult = { seq: number } | { head: { seq: number; hash: string }; queue: QueuedRow[] | null; chained: number[] | null; queued: boolean };
+
+/** The HMAC of a queued row under the team's key: a row queued by anyone without the key is never chained. */
+export function queueMac(key: Buffer, q: QueuedRow): string {
+  const content = JSON.stringify([q.nonce, q.at, q.workstation, q.operator, q.action, q.outcome, q.target, q.unit, q.case_id, q.detail]);
+  return createHmac('sha256', key).update('helpdesk audit queue\n').update(content).digest('hex');
+}
+
+const literal =
+  (c: pg.ClientBase) =>
+  (v: string | null | undefined): string =>
+    v === null || v === undefined ? 'NULL' : c.escapeLiteral(v);
 
 /** How long the purge's own statement may take (the rows removed, their checkpoint's checks). */
 const PURGE_TIMEOUT_MS = 120_000;
@@ -28,14 +56,17 @@ const PURGE_TIMEOUT_MS = 120_000;
 type StoredEntry = Omit<AuditRow, 'seq' | 'prev_hash' | 'hash'> & { seq: string };
 
 /**
- * The team's one audit chain in PostgreSQL. Every workstation appends through the head row, locked
- * FOR UPDATE: appends from the whole hotline take one order, each linked by an HMAC whose key the
- * team's workstations share through their keychains (never in the database). Each row names its
+ * The team's one audit chain in PostgreSQL. Every workstation appends through the chain's turn: appends
+ * from the whole hotline take one order, each linked by an HMAC whose key the team's workstations share
+ * through their keychains (never in the database). Each row names its
  * workstation (in the row and in its hashed detail). Durable once append resolves (a committed
  * transaction). The app's role may insert and read, never update or delete (grants and a trigger); rows
  * leave only through the owner's retention function (purgeBefore).
  */
 export class PgAuditLog implements AuditLog {
+  /** The chain's head after this workstation's last append, if it knows it: the next one expects it. */
+  private lastHead: AuditHead | null = null;
+
   constructor(
     private readonly pool: TeamPool,
     private readonly clock: Clock,
@@ -44,20 +75,86 @@ export class PgAuditLog implements AuditLog {
     if (key.length < 32) throw new Error('audit key must be at least 32 bytes');
   }
 
+  /**
+   * Durable once it resolves: the row is in the chain, committed and flushed. One round trip when this
+   * workstation is alone on the chain: the row comes chained after the head it last saw, and goes in if
+   * that is still the head (helpdesk_audit_append, migration step 8). Otherwise the row is queued (with a
+   * nonce and an HMAC under the team's key) and its turn of the chain awaited, first come first served;
+   * whoever holds the turn chains every queued row in one commit, flushed before the turn is handed on —
+   * so 20 workstations appending at once take a few turns, not 20, and a turn whose row an earlier turn
+   * chained is handed on inside the server, answered in the same round trip (two for the holder). The
+   * queued row's own commit is not flushed: it is on disk once the turn that chains it is (later in the
+   * WAL), and a crash before that loses only rows whose append had not resolved.
+   */
   async append(record: AuditRecord): Promise<void> {
-    // Two round trips while the head is locked (every workstation waits on it): the lock taken with the
-    // transaction's start, then the row, the new head and the commit together.
-    await this.pool.read(async (c) => {
-      const opened = (await c.query(`BEGIN; ${LOCK_ORDER}; ${LOCK_HEAD}`)) as unknown as pg.QueryResult<LockedHead>[];
-      try {
-        const head = opened[2]?.rows[0];
-        if (!head) throw new HelpdeskError('AUDIT_TAMPERED', { detail: 'no head row' });
-        await c.query(`${this.nextRow(c, head, record).sql}; COMMIT`);
-      } catch (err) {
-        await c.query('ROLLBACK').catch(() => undefined);
-        throw err;
-      }
-    });
+    const workstation = this.pool.profile.workstation;
+    const clean = cleanRecord({ ...record, detail: { ...record.detail, workstation } });
+    const q: QueuedRow = { ...clean, nonce: randomBytes(16).toString('hex'), at: this.clock.now().toISOString(), workstation };
+    const expected = this.lastHead;
+    const rowHash = expected ? chainHash(this.key, expected.hash, { ...q, seq: expected.seq + 1 }) : null;
+    // Any failure ends the connection: the turn is held at session level, and ends with the session.
+    await this.pool.read(
+      async (c) => {
+        const lit = literal(c);
+        const args = [
+          expected ? String(expected.seq) : 'NULL',
+          ...[expected?.hash ?? null, rowHash, q.nonce, q.at, q.workstation, q.operator, q.action, q.outcome, q.target, q.unit, q.case_id, q.detail, queueMac(this.key, q)].map(lit),
+          String(HOLD_IDLE_MS),
+        ];
+        const called = await c.query<{ result: string | null }>(`CALL helpdesk_audit_append(${args.join(', ')})`);
+        const result = JSON.parse(called.rows[0]?.result ?? 'null') as AppendResult | null;
+        if (!result) throw new HelpdeskError('AUDIT_TAMPERED', { detail: 'queued row gone' });
+        if ('seq' in result) {
+          // Written at once (the head expected), or chained by an earlier turn whose commit was flushed
+          // before it handed the turn on.
+          this.lastHead = expected && rowHash && result.seq === expected.seq + 1 ? { seq: result.seq, hash: rowHash } : null;
+          return;
+        }
+        this.lastHead = null;
+        // The turn held: the rows waiting, then this one if it was not queued (the lock was free).
+        const rows = [...(result.queue ?? []), ...(result.queued ? [] : [{ ...q, mac: queueMac(this.key, q) }])];
+        const chained = this.chainQueued(c, result.head, rows, q.nonce, result.chained ?? []);
+        await c.query(`BEGIN; ${chained.sql}; COMMIT; SELECT pg_advisory_unlock(${CHAIN_LOCK_KEY}); RESET idle_session_timeout`);
+        this.lastHead = chained.head;
+      },
+      { dropOnError: true },
+    );
+  }
+
+  /**
+   * The statements that chain the queued rows after the `head` of the turn held, in queue order, remove
+   * them (and `copies`, queued copies of rows chained already) from the queue and move the head (no
+   * COMMIT). Only rows whose HMAC is the team's are chained (a row queued without the key stays in the
+   * queue, never chained); a nonce queued twice is chained once.
+   */
+  private chainQueued(c: pg.ClientBase, head: { seq: number; hash: string }, queue: QueuedRow[], mine: string, copies: number[]): { sql: string; head: { seq: number; hash: string } } {
+    const lit = literal(c);
+    let seq = Number(head.seq);
+    let prev = head.hash;
+    const inserts: string[] = [];
+    const done: number[] = copies.map(Number);
+    const nonces = new Set<string>();
+    const seen = new Set<number>();
+    for (const q of queue) {
+      // The caller's own queued row may come twice (among the oldest, and asked for by its nonce).
+      if (q.id !== undefined && seen.has(Number(q.id))) continue;
+      if (q.id !== undefined) seen.add(Number(q.id));
+      if (!sameHex(q.mac ?? '', queueMac(this.key, q))) continue;
+      if (q.id !== undefined) done.push(Number(q.id));
+      if (nonces.has(q.nonce)) continue;
+      nonces.add(q.nonce);
+      const row = { seq: ++seq, at: q.at, operator: q.operator, action: q.action, outcome: q.outcome, target: q.target, unit: q.unit, case_id: q.case_id, detail: q.detail };
+      const hash = chainHash(this.key, prev, row);
+      inserts.push(`(${row.seq}, ${[q.at, q.workstation, q.operator, q.action, q.outcome, q.target, q.unit, q.case_id, q.detail, prev, hash, q.nonce].map(lit).join(', ')})`);
+      prev = hash;
+    }
+    if (!nonces.has(mine)) throw new HelpdeskError('AUDIT_TAMPERED', { detail: "queued row not the team's" });
+    return {
+      sql: `INSERT INTO audit (seq, at, workstation, operator, action, outcome, target, unit, case_id, detail, prev_hash, hash, nonce) VALUES ${inserts.join(', ')};
+        ${done.length > 0 ? `DELETE FROM audit_queue WHERE id IN (${done.join(', ')});` : ''}
+        UPDATE audit_head SET seq = ${seq}, hash = ${lit(prev)}${done.length > 0 ? `, queue_done = GREATEST(queue_done, ${Math.max(...done)})` : ''} WHERE id = 1`,
+      head: { seq, hash: prev },
+    };
   }
 
   /**

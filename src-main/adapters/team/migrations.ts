@@ -8,7 +8,7 @@ import { GENESIS_HASH } from '../store/audit-chain';
  * workstation checks the version when it connects and refuses a database it does not know (another
  * app's), an older schema (migrate first) or a newer one (update the app first).
  */
-export const TEAM_SCHEMA_VERSION = 7;
+export const TEAM_SCHEMA_VERSION = 8;
 
 /** What marks a database as Helpdesk's team store (helpdesk_meta.app). */
 export const TEAM_APP_MARK = 'helpdesk-team-store';
@@ -288,6 +288,126 @@ const STEPS: readonly ((app: string) => string)[] = [
     CREATE INDEX search_removed_seq ON search_removed (profile, seq);
     GRANT SELECT, INSERT, UPDATE, DELETE ON search_index, search_accounts, search_removed TO ${app};
     GRANT USAGE ON SEQUENCE search_seq TO ${app};
+  `,
+  // 8: appends batched across the team (issue #13: 20 workstations appending at once), and one round trip
+  //    for a workstation alone on the chain (helpdesk_audit_append). A row that cannot go in at once is
+  //    queued in audit_queue — the content with a nonce, and an HMAC of both under the team's key, which
+  //    PostgreSQL never sees — and waits for the chain's turn. The holder of the turn chains every queued
+  //    row whose HMAC is the team's, in queue order, in one commit; each keeps its own workstation, time and
+  //    nonce (audit.nonce, unique: a queued row is chained once). A turn whose row an earlier turn chained
+  //    is handed on inside the server, without a round trip. A queued row whose HMAC is wrong (put there
+  //    without the key) is never chained and stays in the queue for whoever looks. The workstations may
+  //    delete queued rows (the holder removes those it chained), still never audit rows.
+  (app) => `
+    CREATE TABLE audit_queue (
+      id bigserial PRIMARY KEY,
+      nonce text NOT NULL,
+      at text NOT NULL,
+      workstation text NOT NULL,
+      operator text,
+      action text NOT NULL,
+      outcome text NOT NULL,
+      target text,
+      unit text,
+      case_id text,
+      detail text NOT NULL,
+      mac text NOT NULL
+    );
+    CREATE INDEX audit_queue_nonce ON audit_queue (nonce);
+    -- Rows come and go all day: vacuumed as soon as a thousand are gone.
+    ALTER TABLE audit_queue SET (autovacuum_vacuum_scale_factor = 0, autovacuum_vacuum_threshold = 1000);
+    -- How far the queue was chained: a turn reads the queue past it (rows removed stay in the table's
+    -- pages and indexes a while, and are never walked through again).
+    ALTER TABLE audit_head ADD COLUMN queue_done bigint NOT NULL DEFAULT 0;
+    ALTER TABLE audit ADD COLUMN nonce text;
+    CREATE UNIQUE INDEX audit_nonce ON audit (nonce);
+
+    -- One append (CALL, outside a transaction block: it commits on its way; no SET clause, hence the
+    -- qualified names). The row comes chained by the caller after the head it expects (expect_seq,
+    -- expect_hash → row_hash; none for a workstation that knows no head yet), and shaped as a queued row
+    -- (nonce, content, mac). Then, the chain's lock free:
+    --  · the head the one expected → the row written and committed (flushed: synchronous_commit as the
+    --    server has it, on by default): {"seq": n} (one round trip);
+    --  · another head → the lock kept for the caller (as a turn, below), the row not queued: {"head",
+    --    "queue", "chained", "queued": false}.
+    -- The lock busy: the row is queued (committed, not flushed: the turn that chains it flushes it) and
+    -- its turn awaited — the chain's lock, first come first served. The row already chained by an
+    -- earlier turn → the lock handed on at once, {"seq": n}; neither chained nor queued → the lock handed
+    -- on, NULL; else {"head", "queue", "chained", "queued": true}.
+    -- A turn kept is the chain's lock at session level, released by the caller once its rows are
+    -- committed, or with its session (idle_session_timeout meanwhile: a holder that stops answering
+    -- loses it); "head" is {"seq", "hash"}, "queue" the queued rows not chained yet past the head's
+    -- queue_done (oldest first, at most 200, and always the caller's), "chained" the ids of queued copies of
+    -- rows already chained.
+    CREATE PROCEDURE helpdesk_audit_append(
+        expect_seq bigint, expect_hash text, row_hash text,
+        q_nonce text, q_at text, q_workstation text, q_operator text, q_action text, q_outcome text,
+        q_target text, q_unit text, q_case_id text, q_detail text, q_mac text,
+        idle_ms integer, INOUT result text DEFAULT NULL)
+      LANGUAGE plpgsql AS $$
+      DECLARE
+        chain constant bigint := pg_catalog.hashtextextended('helpdesk audit chain', 0);
+        head_seq bigint;
+        head_hash text;
+        chained bigint;
+        queued boolean := false;
+      BEGIN
+        IF pg_catalog.pg_try_advisory_xact_lock(chain) THEN
+          SELECT h.seq, h.hash INTO head_seq, head_hash FROM public.audit_head h WHERE h.id = 1;
+          IF head_seq = expect_seq AND head_hash = expect_hash THEN
+            INSERT INTO public.audit (seq, at, workstation, operator, action, outcome, target, unit, case_id, detail, prev_hash, hash, nonce)
+              VALUES (expect_seq + 1, q_at, q_workstation, q_operator, q_action, q_outcome, q_target, q_unit, q_case_id, q_detail, expect_hash, row_hash, q_nonce);
+            UPDATE public.audit_head SET seq = expect_seq + 1, hash = row_hash WHERE id = 1;
+            COMMIT;
+            result := pg_catalog.json_build_object('seq', expect_seq + 1)::text;
+            RETURN;
+          END IF;
+          -- Kept past this transaction, at session level (the transaction's own hold ends with it).
+          PERFORM pg_catalog.pg_advisory_lock(chain);
+          COMMIT;
+        ELSE
+          INSERT INTO public.audit_queue (nonce, at, workstation, operator, action, outcome, target, unit, case_id, detail, mac)
+            VALUES (q_nonce, q_at, q_workstation, q_operator, q_action, q_outcome, q_target, q_unit, q_case_id, q_detail, q_mac);
+          PERFORM pg_catalog.set_config('synchronous_commit', 'off', true);
+          COMMIT;
+          queued := true;
+          PERFORM pg_catalog.pg_advisory_lock(chain);
+          SELECT a.seq INTO chained FROM public.audit a WHERE a.nonce = q_nonce;
+          IF FOUND THEN
+            PERFORM pg_catalog.pg_advisory_unlock(chain);
+            result := pg_catalog.json_build_object('seq', chained)::text;
+            RETURN;
+          END IF;
+          IF NOT EXISTS (SELECT 1 FROM public.audit_queue q WHERE q.nonce = q_nonce) THEN
+            PERFORM pg_catalog.pg_advisory_unlock(chain);
+            result := NULL;
+            RETURN;
+          END IF;
+        END IF;
+        PERFORM pg_catalog.set_config('idle_session_timeout', idle_ms::text, false);
+        -- Each queued row looked up in the chain by its nonce, one index probe each (never a scan of the chain).
+        WITH waiting AS (
+          SELECT r.id, r.nonce, r.at, r.workstation, r.operator, r.action, r.outcome, r.target, r.unit, r.case_id, r.detail, r.mac, d.seq IS NOT NULL AS done
+          FROM (
+            (SELECT * FROM public.audit_queue f WHERE f.id > (SELECT h.queue_done FROM public.audit_head h WHERE h.id = 1) ORDER BY f.id LIMIT 200)
+            UNION ALL
+            (SELECT * FROM public.audit_queue f WHERE f.nonce = q_nonce)
+          ) r
+          LEFT JOIN LATERAL (SELECT a.seq FROM public.audit a WHERE a.nonce = r.nonce LIMIT 1) d ON true
+        )
+        SELECT pg_catalog.json_build_object(
+                 'head', (SELECT pg_catalog.json_build_object('seq', h.seq, 'hash', h.hash) FROM public.audit_head h WHERE h.id = 1),
+                 'queue', (SELECT pg_catalog.json_agg(pg_catalog.json_build_object('id', w.id, 'nonce', w.nonce, 'at', w.at, 'workstation', w.workstation,
+                             'operator', w.operator, 'action', w.action, 'outcome', w.outcome, 'target', w.target, 'unit', w.unit, 'case_id', w.case_id,
+                             'detail', w.detail, 'mac', w.mac) ORDER BY w.id) FROM waiting w WHERE NOT w.done),
+                 'chained', (SELECT pg_catalog.json_agg(w.id) FROM waiting w WHERE w.done),
+                 'queued', queued)::text
+          INTO result;
+      END $$;
+    REVOKE ALL ON PROCEDURE helpdesk_audit_append(bigint, text, text, text, text, text, text, text, text, text, text, text, text, text, integer, text) FROM PUBLIC;
+    GRANT EXECUTE ON PROCEDURE helpdesk_audit_append(bigint, text, text, text, text, text, text, text, text, text, text, text, text, text, integer, text) TO ${app};
+    GRANT SELECT, INSERT, DELETE ON audit_queue TO ${app};
+    GRANT USAGE ON SEQUENCE audit_queue_id_seq TO ${app};
   `,
 ];
 

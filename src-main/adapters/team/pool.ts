@@ -101,20 +101,26 @@ export class TeamPool {
     await this.read((c) => checkTeamSchema(c));
   }
 
-  async read<T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
+  /** `dropOnError`: a failure ends the connection even when it is our own error (a session lock held, say). */
+  async read<T>(fn: (c: pg.PoolClient) => Promise<T>, opts: { dropOnError?: boolean } = {}): Promise<T> {
     let client: pg.PoolClient;
     try {
       client = await this.pool.connect();
     } catch (err) {
       throw teamError(err);
     }
+    // A server that dies while this client is out of the pool: the query in flight fails with it, and the
+    // client's own error event (the pool listens only while a client is idle) must not go unhandled.
+    const dropped = (): void => undefined;
+    client.on('error', dropped);
     let broken = false;
     try {
       return await fn(client);
     } catch (err) {
-      broken = !(err instanceof HelpdeskError);
+      broken = opts.dropOnError === true || !(err instanceof HelpdeskError);
       throw teamError(err);
     } finally {
+      client.removeListener('error', dropped);
       client.release(broken);
     }
   }
