@@ -245,6 +245,17 @@ async function main(): Promise<number> {
         if (!j.ok) throw new Error(`team join: ${j.error.code}`);
         const o = await api.session.signIn({ username: 'tongdai01', password: TRAINING_OPERATOR_PASSWORD });
         if (!o.ok) throw new Error(`sign-in: ${o.error.code}`);
+        // The team's search index built before anything is timed, as the workstation's own was above
+        // (otherwise its build would run in the background during the timed cases).
+        const indexed = await api.directory.refreshIndex({});
+        if (!indexed.ok || !indexed.value) throw new Error(`team index: ${indexed.ok ? 'none' : indexed.error.code}`);
+        // …and this workstation's replica of it filled (searches answered from it).
+        for (let i = 0; ; i++) {
+          const r = await api.directory.search({ query: 'nguyen van', kind: 'name' });
+          if (r.ok && r.value.index?.used) break;
+          if (i === 300) throw new Error('team index replica not filled');
+          await new Promise((res) => setTimeout(res, 100));
+        }
         await relock();
       },
       wholeCase,
