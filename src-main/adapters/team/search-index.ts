@@ -37,8 +37,8 @@ interface ChangeRow {
   display_name: string | null;
   unit: string | null;
   vals: string[] | null;
-  /** The bigint as text (ordered by the number in SQL, never by this text). */
-  seq_text: string;
+  /** The change's number (a bigint, as a JSON number: exact below 2^53). */
+  seq: number;
 }
 
 const stateOf = (row: StateRow | undefined): IndexState | null =>
@@ -135,19 +135,20 @@ export class PgSearchIndex implements SearchIndex {
     const startedAt = Date.now();
     const wrote = this.dirty;
     this.dirty = false;
-    const p = `'${this.profile.replaceAll("'", "''")}'`;
-    // One snapshot for the state and both lists: a write committed meanwhile is wholly in or wholly out.
-    const results = await this.pool.read(
-      async (c) =>
-        (await c.query(
-          `BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY;
-           SELECT epoch, built_at, refreshed_at, swept_at, mark, partial, accounts FROM search_index WHERE profile = ${p};
-           SELECT key, dn, stable_id, display_name, unit, vals, seq::text AS seq_text FROM search_accounts WHERE profile = ${p} AND seq > ${after} ORDER BY seq LIMIT ${limit};
-           SELECT key, seq::text AS seq_text FROM search_removed WHERE profile = ${p} AND seq > ${after} ORDER BY seq LIMIT ${limit};
-           COMMIT`,
-        )) as unknown as pg.QueryResult[],
+    // One statement, so one snapshot for the state and both lists: a write committed meanwhile is wholly
+    // in or wholly out. Nothing changed (the usual case): the state and two empty lists, one round trip.
+    const r = await this.pool.read((c) =>
+      c.query<StateRow & { written: ChangeRow[]; removed: Pick<ChangeRow, 'key' | 'seq'>[] }>(
+        `SELECT s.epoch, s.built_at, s.refreshed_at, s.swept_at, s.mark, s.partial, s.accounts,
+           (SELECT coalesce(json_agg(w ORDER BY w.seq), '[]'::json) FROM
+              (SELECT key, dn, stable_id, display_name, unit, vals, seq FROM search_accounts WHERE profile = $1 AND seq > $2 ORDER BY seq LIMIT $3) w) AS written,
+           (SELECT coalesce(json_agg(x ORDER BY x.seq), '[]'::json) FROM
+              (SELECT key, seq FROM search_removed WHERE profile = $1 AND seq > $2 ORDER BY seq LIMIT $3) x) AS removed
+         FROM search_index s WHERE s.profile = $1`,
+        [this.profile, after, limit],
+      ),
     );
-    const row = results[1]!.rows[0] as StateRow | undefined;
+    const row = r.rows[0];
     const state = stateOf(row);
     if (limit === 0) this.dirty ||= wrote;
     else this.pulledAt = startedAt;
@@ -157,14 +158,13 @@ export class PgSearchIndex implements SearchIndex {
       this.replica.applyReplica({ epoch: row.epoch, seq: 0, records: [], removed: [], state: null });
       return { state, more: true };
     }
-    const written = results[2]!.rows as ChangeRow[];
-    const removed = results[3]!.rows as Pick<ChangeRow, 'key' | 'seq_text'>[];
+    const { written, removed } = row;
     // Where a list was cut, the changes after its last one wait for the next page (the other list's too).
-    const cut = [written, removed].filter((l) => l.length === limit).map((l) => Number(l.at(-1)!.seq_text));
+    const cut = [written, removed].filter((l) => l.length === limit).map((l) => l.at(-1)!.seq);
     const upTo = cut.length > 0 ? Math.min(...cut) : Infinity;
-    const w = written.filter((x) => Number(x.seq_text) <= upTo);
-    const rm = removed.filter((x) => Number(x.seq_text) <= upTo);
-    const seen = [...w, ...rm].map((x) => Number(x.seq_text));
+    const w = written.filter((x) => x.seq <= upTo);
+    const rm = removed.filter((x) => x.seq <= upTo);
+    const seen = [...w, ...rm].map((x) => x.seq);
     if (seen.length > 0 || mark === null || !sameState(this.replica.mirroredState(), state)) {
       this.replica.applyReplica({
         epoch: row.epoch,
