@@ -81,7 +81,7 @@ export function createHelpdesk(deps: HelpdeskDeps): HelpdeskApp {
   const mode = () => desk.mode();
 
   // One workstation's cases live in its memory (a case lasts one call); a team's in the team store.
-  const workstationCases = new MemoryCaseStore();
+  const workstationCases = new MemoryCaseStore(desk.audit);
   const cases = createCases({
     clock: deps.clock,
     audit: desk.audit,

@@ -40,10 +40,11 @@ export async function openTeamStores(
     await claimOrCheckKeys(pool, keys, team.workstation);
     const clock = new TeamClock(pool, local);
     await clock.sync();
+    const audit = new PgAuditLog(pool, clock, keys.audit);
     return {
-      audit: new PgAuditLog(pool, clock, keys.audit),
+      audit,
       otp: new OtpService(new PgOtpStore(pool), clock, cryptoRandom, new HmacCodeHasher(keys.otp), policy),
-      cases: new PgCaseStore(pool, caseSealKey(keys.otp)),
+      cases: new PgCaseStore(pool, caseSealKey(keys.otp), audit),
       profile: new PgTeamProfileStore(pool, profileMacKey(keys.audit)),
       clock,
       // The team's index in the store; searches answered by this workstation's replica of it (data folder).

@@ -313,15 +313,21 @@ export interface AuditLog {
  * domain/case; the store keeps them, one action at a time.
  */
 export interface CaseStore {
-  insert(c: Case): Promise<void>;
+  /** A new case, with the row of its opening: both kept, or neither (the row's error). */
+  insert(c: Case, opening: AuditRecord): Promise<void>;
   /** The case as stored now; null when there is no such case. */
   read(caseId: string): Promise<Case | null>;
   /**
    * One action at a time on a case, whichever workstation asks: gives `fn` the case (null: none), then
    * keeps what `fn` changed in it — also when `fn` throws (a refusal it recorded stays recorded).
    * CASE_BUSY while another action holds it.
+   *
+   * `closing`: the rows `fn` left to be written with the case as it ends (read once `fn` is done) — in
+   * the same commit where the store can, else appended just before the case is kept. Rows that cannot be
+   * written leave the case as it was before `fn` (never changed without its row), and their error is the
+   * action's (unless `fn` threw its own).
    */
-  exclusive<T>(caseId: string, fn: (c: Case | null) => Promise<T>): Promise<T>;
+  exclusive<T>(caseId: string, fn: (c: Case | null) => Promise<T>, closing?: AuditRecord[]): Promise<T>;
   /** The open cases on an account (presence). */
   openOn(accountKey: string): Promise<Case[]>;
   /** The open cases waiting for a supervisor: handed over, or waiting for a second approval. */

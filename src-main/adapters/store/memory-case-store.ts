@@ -1,6 +1,6 @@
 import type { Case } from '../../domain/case';
 import { HelpdeskError } from '../../domain/errors';
-import type { CaseStore } from '../../domain/ports';
+import type { AuditLog, AuditRecord, CaseStore } from '../../domain/ports';
 
 /**
  * One workstation's cases, in memory (as they always were: a case lasts one call, and a restart ends
@@ -10,7 +10,11 @@ export class MemoryCaseStore implements CaseStore {
   private readonly cases = new Map<string, Case>();
   private readonly busy = new Set<string>();
 
-  async insert(c: Case): Promise<void> {
+  /** `audit`: where a case's rows go (the workstation's audit), before the case keeps what they record. */
+  constructor(private readonly audit: Pick<AuditLog, 'append'>) {}
+
+  async insert(c: Case, opening: AuditRecord): Promise<void> {
+    await this.audit.append(opening);
     this.cases.set(c.id, c);
   }
 
@@ -18,12 +22,27 @@ export class MemoryCaseStore implements CaseStore {
     return this.cases.get(caseId) ?? null;
   }
 
-  async exclusive<T>(caseId: string, fn: (c: Case | null) => Promise<T>): Promise<T> {
+  async exclusive<T>(caseId: string, fn: (c: Case | null) => Promise<T>, closing: AuditRecord[] = []): Promise<T> {
     if (this.busy.has(caseId)) throw new HelpdeskError('CASE_BUSY');
     this.busy.add(caseId);
     try {
-      // The very object: what fn changes is kept, as the port says.
-      return await fn(this.cases.get(caseId) ?? null);
+      const c = this.cases.get(caseId) ?? null;
+      const before = c ? structuredClone(c) : null;
+      // The very object: what fn changes is kept, as the port says — once its closing rows are written.
+      let result: { ok: true; value: T } | { ok: false; err: unknown };
+      try {
+        result = { ok: true, value: await fn(c) };
+      } catch (err) {
+        result = { ok: false, err };
+      }
+      try {
+        for (const row of closing) await this.audit.append(row);
+      } catch (err) {
+        if (c && before) Object.assign(c, before);
+        throw result.ok ? err : result.err;
+      }
+      if (!result.ok) throw result.err;
+      return result.value;
     } finally {
       this.busy.delete(caseId);
     }

@@ -122,6 +122,37 @@ export class PgAuditLog implements AuditLog {
   }
 
   /**
+   * Appends `record` in one transaction with `also` (statements, no COMMIT; values as literals escaped with
+   * the given function) — both committed in one flushed commit, or neither. Only when this workstation is
+   * alone on the chain and knows its head (helpdesk_audit_put, migration step 9); false, with nothing
+   * written, otherwise — or when `also` raised HD002 (helpdesk_expect): the caller then appends alone
+   * (append) and writes its own statements after the row.
+   */
+  async appendWith(record: AuditRecord, also: (lit: (v: string | null) => string) => string): Promise<boolean> {
+    const expected = this.lastHead;
+    if (!expected) return false;
+    const workstation = this.pool.profile.workstation;
+    const clean = cleanRecord({ ...record, detail: { ...record.detail, workstation } });
+    const q = { ...clean, nonce: randomBytes(16).toString('hex'), at: this.clock.now().toISOString(), workstation };
+    const rowHash = chainHash(this.key, expected.hash, { ...q, seq: expected.seq + 1 });
+    return this.pool.read(async (c) => {
+      const lit = literal(c);
+      const args = [String(expected.seq), ...[expected.hash, rowHash, q.nonce, q.at, q.workstation, q.operator, q.action, q.outcome, q.target, q.unit, q.case_id, q.detail].map(lit)];
+      try {
+        await c.query(`BEGIN; SELECT helpdesk_audit_put(${args.join(', ')}); ${also(lit)}; COMMIT`);
+      } catch (err) {
+        await c.query('ROLLBACK').catch(() => undefined);
+        const code = (err as { code?: string }).code;
+        if (code === 'HD001') this.lastHead = null;
+        if (code === 'HD001' || code === 'HD002') return false;
+        throw err;
+      }
+      this.lastHead = { seq: expected.seq + 1, hash: rowHash };
+      return true;
+    });
+  }
+
+  /**
    * The statements that chain the queued rows after the `head` of the turn held, in queue order, remove
    * them (and `copies`, queued copies of rows chained already) from the queue and move the head (no
    * COMMIT). Only rows whose HMAC is the team's are chained (a row queued without the key stays in the

@@ -1,7 +1,9 @@
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes, randomUUID } from 'node:crypto';
 import type { Case } from '../../domain/case';
 import { HelpdeskError } from '../../domain/errors';
-import type { CaseStore } from '../../domain/ports';
+import type { AuditRecord, CaseStore } from '../../domain/ports';
+import type { PgAuditLog } from './audit-log';
+import type pg from 'pg';
 import type { TeamPool } from './pool';
 
 /** How long one action may hold a case (longer than any directory or relay timeout). */
@@ -19,28 +21,39 @@ interface CaseRow {
   body: Buffer;
 }
 
+/** A bytea literal (hex): the sealed body in a statement of literals. */
+const bytea = (b: Buffer): string => `'\\x${b.toString('hex')}'::bytea`;
+
+
 /**
  * The team's cases in PostgreSQL. The case itself — contacts the codes went to, notes, the override —
  * is sealed (AES-256-GCM, the case id as associated data) with a key the database never sees; the plain
  * columns are what the queues and presence need (account key, holder, since when, closed, waiting).
- * One action at a time across the team: a lease on the row (taken and the case read in one statement,
- * given back with what the action changed in another).
+ *
+ * One action at a time across the team: a lease on the row, taken with the case read in one statement.
+ * The lease's commit is not flushed on its own: every action writes a flushed commit (a send's counter,
+ * the audit row before a directory write, its closing rows) before anything leaves the workstation, and
+ * the WAL is flushed in order — a lease a crash could lose guarded nothing yet. The case as the action
+ * leaves it goes back with the action's closing rows in one commit (PgAuditLog.appendWith): both or
+ * neither; when this workstation is not alone on the audit chain, the rows first, then the case.
  */
 export class PgCaseStore implements CaseStore {
   constructor(
     private readonly pool: TeamPool,
     private readonly key: Buffer,
+    private readonly audit: Pick<PgAuditLog, 'append' | 'appendWith'>,
   ) {}
 
-  async insert(c: Case): Promise<void> {
+  async insert(c: Case, opening: AuditRecord): Promise<void> {
     const cols = this.columns(c);
-    await this.pool.read((db) =>
-      db.query(
-        `INSERT INTO cases (id, account_key, holder, holder_since, workstation, opened_at, touched_at, closed, waiting, version, body)
-         VALUES ($1, $2, $3, $4, $5, $6, clock_timestamp(), $7, $8, 1, $9)`,
-        [c.id, c.accountKey, cols.holder, cols.holderSince, this.pool.profile.workstation, c.openedAt, cols.closed, cols.waiting, this.seal(c)],
-      ),
-    );
+    const values = (lit: (v: string | null) => string) =>
+      [c.id, c.accountKey, cols.holder, cols.holderSince.toISOString(), this.pool.profile.workstation, c.openedAt.toISOString()].map(lit).join(', ') +
+      `, clock_timestamp(), ${cols.closed}, ${lit(cols.waiting)}, 1, ${bytea(this.seal(c))}`;
+    const insert = (lit: (v: string | null) => string) =>
+      `INSERT INTO cases (id, account_key, holder, holder_since, workstation, opened_at, touched_at, closed, waiting, version, body) VALUES (${values(lit)})`;
+    if (await this.audit.appendWith(opening, insert)) return;
+    await this.audit.append(opening);
+    await this.pool.read((db) => db.query(insert((v) => (v === null ? 'NULL' : db.escapeLiteral(v)))));
   }
 
   async read(caseId: string): Promise<Case | null> {
@@ -48,50 +61,52 @@ export class PgCaseStore implements CaseStore {
     return r.rows[0] ? this.open(caseId, r.rows[0].body) : null;
   }
 
-  async exclusive<T>(caseId: string, fn: (c: Case | null) => Promise<T>): Promise<T> {
+  async exclusive<T>(caseId: string, fn: (c: Case | null) => Promise<T>, closing: AuditRecord[] = []): Promise<T> {
     const token = randomUUID();
-    const held = await this.pool.read((db) =>
-      db.query<CaseRow>(
-        `UPDATE cases SET busy_until = clock_timestamp() + make_interval(secs => $3), busy_token = $2
-         WHERE id = $1 AND (busy_until IS NULL OR busy_until < clock_timestamp()) RETURNING body`,
-        [caseId, token, CASE_LEASE_SECONDS],
-      ),
-    );
-    if (!held.rows[0]) {
+    const held = await this.pool.read(async (db) => {
+      const results = (await db.query(
+        `BEGIN; SET LOCAL synchronous_commit = off;
+         UPDATE cases SET busy_until = clock_timestamp() + make_interval(secs => ${CASE_LEASE_SECONDS}), busy_token = ${db.escapeLiteral(token)}
+         WHERE id = ${db.escapeLiteral(caseId)} AND (busy_until IS NULL OR busy_until < clock_timestamp()) RETURNING body; COMMIT`,
+      )) as unknown as pg.QueryResult<CaseRow>[];
+      return results[2]!.rows[0];
+    });
+    if (!held) {
       if ((await this.read(caseId)) === null) return fn(null);
       throw new HelpdeskError('CASE_BUSY');
     }
     let c: Case;
     try {
-      c = this.open(caseId, held.rows[0].body);
+      c = this.open(caseId, held.body);
     } catch (err) {
       await this.release(caseId, token).catch(() => undefined);
       throw err;
     }
     const before = JSON.stringify(c);
-    let result: T;
+    let result: { ok: true; value: T } | { ok: false; err: unknown };
     try {
-      result = await fn(c);
+      result = { ok: true, value: await fn(c) };
     } catch (err) {
-      // The action's own error is what the operator must see (a refusal it recorded is kept if it can be).
-      await this.giveBack(c, token, JSON.stringify(c) !== before).catch(() => undefined);
-      throw err;
+      result = { ok: false, err };
     }
-    // The action happened (its rows are in the audit): its result stands even if the case cannot be put
-    // back now — tried twice; otherwise the lease runs out by itself.
-    for (let attempt = 0; attempt < 2; attempt++) {
-      try {
-        await this.giveBack(c, token, JSON.stringify(c) !== before);
-        break;
-      } catch {
-        await new Promise((r) => setTimeout(r, 200));
-      }
+    const changed = JSON.stringify(c) !== before;
+    try {
+      await this.giveBack(c, token, changed, closing);
+    } catch (err) {
+      // The rows could not be written: the case stays as it was, free again; the action's own error if
+      // it had one, else this one.
+      await this.release(caseId, token).catch(() => undefined);
+      throw result.ok ? err : result.err;
     }
-    return result;
+    if (!result.ok) throw result.err;
+    return result.value;
   }
 
+  /** The lease given back (the same unflushed commit as it was taken with). */
   private async release(caseId: string, token: string): Promise<void> {
-    await this.pool.read((db) => db.query('UPDATE cases SET busy_until = NULL, busy_token = NULL WHERE id = $1 AND busy_token = $2', [caseId, token]));
+    await this.pool.read((db) =>
+      db.query(`BEGIN; SET LOCAL synchronous_commit = off; UPDATE cases SET busy_until = NULL, busy_token = NULL WHERE id = ${db.escapeLiteral(caseId)} AND busy_token = ${db.escapeLiteral(token)}; COMMIT`),
+    );
   }
 
   async openOn(accountKey: string): Promise<Case[]> {
@@ -118,21 +133,39 @@ export class PgCaseStore implements CaseStore {
     });
   }
 
-  /** The lease given back, with the case as the action left it (when it changed anything). */
-  private async giveBack(c: Case, token: string, changed: boolean): Promise<void> {
-    if (!changed) return this.release(c.id, token);
+  /**
+   * The lease given back, with the case as the action left it (when it changed anything) and the action's
+   * closing rows: in one commit when this workstation is alone on the audit chain; otherwise the rows
+   * first (all but the last appended alone), then the case. Throws only when a row could not be written.
+   */
+  private async giveBack(c: Case, token: string, changed: boolean, closing: AuditRecord[]): Promise<void> {
     const cols = this.columns(c);
-    const r = await this.pool.read((db) =>
-      db.query(
-        `UPDATE cases SET body = $3, holder = $4, holder_since = $5, closed = $6, waiting = $7, workstation = $8,
-           touched_at = clock_timestamp(), version = version + 1, busy_until = NULL, busy_token = NULL
-         WHERE id = $1 AND busy_token = $2`,
-        [c.id, token, this.seal(c), cols.holder, cols.holderSince, cols.closed, cols.waiting, this.pool.profile.workstation],
-      ),
-    );
-    // The lease ran out and another action took the case: what this one did is in the audit, the case
-    // as the other action keeps it stands.
-    if (r.rowCount !== 1) throw new HelpdeskError('CASE_BUSY');
+    const sealed = changed ? bytea(this.seal(c)) : null;
+    const update = (lit: (v: string | null) => string) =>
+      changed
+        ? `WITH u AS (UPDATE cases SET body = ${sealed}, holder = ${lit(cols.holder)}, holder_since = ${lit(cols.holderSince.toISOString())}, closed = ${cols.closed},
+             waiting = ${lit(cols.waiting)}, workstation = ${lit(this.pool.profile.workstation)}, touched_at = clock_timestamp(), version = version + 1,
+             busy_until = NULL, busy_token = NULL
+           WHERE id = ${lit(c.id)} AND busy_token = ${lit(token)} RETURNING 1) SELECT helpdesk_expect(count(*) = 1) FROM u`
+        : `UPDATE cases SET busy_until = NULL, busy_token = NULL WHERE id = ${lit(c.id)} AND busy_token = ${lit(token)}`;
+    const rows = [...closing];
+    const last = rows.pop();
+    for (const row of rows) await this.audit.append(row);
+    if (last && (await this.audit.appendWith(last, update))) return;
+    if (last) await this.audit.append(last);
+    // The action happened (its rows are in the audit): the case put back, tried twice; otherwise the lease
+    // runs out by itself. HD002: the lease ran out and another action took the case, which stands as that
+    // one keeps it.
+    for (let attempt = 0; attempt < 2; attempt++) {
+      try {
+        if (!changed) return await this.release(c.id, token);
+        await this.pool.read((db) => db.query(update((v) => (v === null ? 'NULL' : db.escapeLiteral(v)))));
+        return;
+      } catch (err) {
+        if (err instanceof HelpdeskError && err.detail === 'HD002') return;
+        await new Promise((res) => setTimeout(res, 200));
+      }
+    }
   }
 
   private columns(c: Case): { holder: string; holderSince: Date; closed: boolean; waiting: 'supervisor' | 'approval' | null } {

@@ -8,7 +8,7 @@ import { GENESIS_HASH } from '../store/audit-chain';
  * workstation checks the version when it connects and refuses a database it does not know (another
  * app's), an older schema (migrate first) or a newer one (update the app first).
  */
-export const TEAM_SCHEMA_VERSION = 8;
+export const TEAM_SCHEMA_VERSION = 9;
 
 /** What marks a database as Helpdesk's team store (helpdesk_meta.app). */
 export const TEAM_APP_MARK = 'helpdesk-team-store';
@@ -408,6 +408,41 @@ const STEPS: readonly ((app: string) => string)[] = [
     GRANT EXECUTE ON PROCEDURE helpdesk_audit_append(bigint, text, text, text, text, text, text, text, text, text, text, text, text, text, integer, text) TO ${app};
     GRANT SELECT, INSERT, DELETE ON audit_queue TO ${app};
     GRANT USAGE ON SEQUENCE audit_queue_id_seq TO ${app};
+  `,
+  // 9: a row appended inside the caller's own transaction (helpdesk_audit_put), so that it commits with
+  //    the writes it records — a case as the action leaves it: both or neither, one commit, one flush.
+  //    Only for a workstation alone on the chain: the chain's lock free and the head the one it expects
+  //    (the row comes chained after it, as for helpdesk_audit_append's first path); otherwise it raises
+  //    SQLSTATE HD001 and nothing is written — the caller rolls back and appends alone. helpdesk_expect
+  //    raises HD002 when its argument is not true (a case's lease no longer the action's own).
+  (app) => `
+    CREATE FUNCTION helpdesk_audit_put(
+        expect_seq bigint, expect_hash text, row_hash text,
+        q_nonce text, q_at text, q_workstation text, q_operator text, q_action text, q_outcome text,
+        q_target text, q_unit text, q_case_id text, q_detail text)
+      RETURNS bigint LANGUAGE plpgsql AS $$
+      BEGIN
+        IF NOT pg_catalog.pg_try_advisory_xact_lock(pg_catalog.hashtextextended('helpdesk audit chain', 0)) THEN
+          RAISE EXCEPTION 'audit chain busy' USING ERRCODE = 'HD001';
+        END IF;
+        UPDATE public.audit_head SET seq = expect_seq + 1, hash = row_hash WHERE id = 1 AND seq = expect_seq AND hash = expect_hash;
+        IF NOT FOUND THEN
+          RAISE EXCEPTION 'audit head moved' USING ERRCODE = 'HD001';
+        END IF;
+        INSERT INTO public.audit (seq, at, workstation, operator, action, outcome, target, unit, case_id, detail, prev_hash, hash, nonce)
+          VALUES (expect_seq + 1, q_at, q_workstation, q_operator, q_action, q_outcome, q_target, q_unit, q_case_id, q_detail, expect_hash, row_hash, q_nonce);
+        RETURN expect_seq + 1;
+      END $$;
+    CREATE FUNCTION helpdesk_expect(ok boolean) RETURNS void LANGUAGE plpgsql AS $$
+      BEGIN
+        IF ok IS NOT TRUE THEN
+          RAISE EXCEPTION 'expectation not met' USING ERRCODE = 'HD002';
+        END IF;
+      END $$;
+    REVOKE ALL ON FUNCTION helpdesk_audit_put(bigint, text, text, text, text, text, text, text, text, text, text, text, text) FROM PUBLIC;
+    GRANT EXECUTE ON FUNCTION helpdesk_audit_put(bigint, text, text, text, text, text, text, text, text, text, text, text, text) TO ${app};
+    REVOKE ALL ON FUNCTION helpdesk_expect(boolean) FROM PUBLIC;
+    GRANT EXECUTE ON FUNCTION helpdesk_expect(boolean) TO ${app};
   `,
 ];
 

@@ -5,7 +5,7 @@ import { backupEmailContact, mobileContact } from '../../domain/contacts';
 import { accountKeyOf } from '../../domain/dn';
 import { HelpdeskError } from '../../domain/errors';
 import { callRules, type OtpService, type RandomSource } from '../../domain/otp';
-import type { AuditLog, CaseStore, Clock, Directory, DirectoryAccount } from '../../domain/ports';
+import type { AuditLog, AuditRecord, CaseStore, Clock, Directory, DirectoryAccount } from '../../domain/ports';
 import type { Messenger } from './messages';
 
 export interface CaseDeps {
@@ -31,6 +31,7 @@ type Detail = Record<string, string | number | boolean | null>;
  * entry about to be written, and the case as the UI sees it.
  */
 export interface CaseRegistry {
+  /** A new case, stored with the row of its opening (both or neither). */
   add(c: Case, account: DirectoryAccount): Promise<void>;
   /** The signed-in user's own case, as stored now (another user's is as invisible as a missing one). */
   own(caseId: string): Promise<Case>;
@@ -42,6 +43,13 @@ export interface CaseRegistry {
   /** The account as last read for the case (contacts are read again before each send). */
   remember(c: Case, account: DirectoryAccount): void;
   audit(c: Case, action: AuditAction, outcome: 'ok' | 'error' | 'refused', detail?: Detail): Promise<void>;
+  /**
+   * The row that closes an action on the case (inside exclusive): written with the case as the action
+   * leaves it — one commit in the team store — once the action is done. If it cannot be written, the
+   * case keeps nothing the action changed and the action fails with the row's error. Outside an action:
+   * written at once, as audit().
+   */
+  closingRow(c: Case, action: AuditAction, outcome: 'ok' | 'error' | 'refused', detail?: Detail): Promise<void>;
   /**
    * The outcome row of a directory write that already happened. The storage failing now must not turn
    * a done action into an error the operator would retry: it is reported with the result instead.
@@ -90,8 +98,20 @@ export function createCaseRegistry(deps: CaseDeps, messages: Messenger): CaseReg
   /** The cases this workstation opened or acted on (what a change of directory ends). */
   const touched = new Set<string>();
 
+  /** The rows each action in progress leaves for its end (by case: one action at a time on a case). */
+  const closing = new Map<string, AuditRecord[]>();
+
+  const rowOf = (c: Case, action: AuditAction, outcome: 'ok' | 'error' | 'refused', detail: Detail = {}): AuditRecord => ({
+    operator: c.holder,
+    action,
+    outcome,
+    target: c.accountUsername,
+    unit: c.accountUnit,
+    detail: { case: c.id, reason: c.reason, ...detail },
+  });
+
   const audit: CaseRegistry['audit'] = async (c, action, outcome, detail = {}) => {
-    await deps.audit.append({ operator: c.holder, action, outcome, target: c.accountUsername, unit: c.accountUnit, detail: { case: c.id, reason: c.reason, ...detail } });
+    await deps.audit.append(rowOf(c, action, outcome, detail));
   };
 
   async function accountOf(c: Case): Promise<DirectoryAccount> {
@@ -102,23 +122,35 @@ export function createCaseRegistry(deps: CaseDeps, messages: Messenger): CaseReg
     return account;
   }
 
-  const exclusiveAny: CaseRegistry['exclusiveAny'] = async (caseId, fn) =>
-    (await deps.cases()).exclusive(caseId, async (c) => {
-      if (!c) throw new HelpdeskError('CASE_NOT_FOUND');
-      try {
-        return await fn(c);
-      } finally {
-        // What a change of directory here ends: the cases held here (not one a supervisor only approved).
-        if (c.holder === deps.requireOperator().username && c.state.kind !== 'closed') touched.add(c.id);
-        else touched.delete(c.id);
-      }
-    });
+  const exclusiveAny: CaseRegistry['exclusiveAny'] = async (caseId, fn) => {
+    const store = await deps.cases();
+    const rows: AuditRecord[] = [];
+    closing.set(caseId, rows);
+    try {
+      return await store.exclusive(
+        caseId,
+        async (c) => {
+          if (!c) throw new HelpdeskError('CASE_NOT_FOUND');
+          try {
+            return await fn(c);
+          } finally {
+            // What a change of directory here ends: the cases held here (not one a supervisor only approved).
+            if (c.holder === deps.requireOperator().username && c.state.kind !== 'closed') touched.add(c.id);
+            else touched.delete(c.id);
+          }
+        },
+        rows,
+      );
+    } finally {
+      if (closing.get(caseId) === rows) closing.delete(caseId);
+    }
+  };
 
   return {
     async add(c, account) {
+      await (await deps.cases()).insert(c, rowOf(c, 'case.open', 'ok'));
       accounts.set(c.id, account);
       touched.add(c.id);
-      await (await deps.cases()).insert(c);
     },
     async own(caseId) {
       const who = deps.requireOperator();
@@ -131,6 +163,11 @@ export function createCaseRegistry(deps: CaseDeps, messages: Messenger): CaseReg
       accounts.set(c.id, account);
     },
     audit,
+    async closingRow(c, action, outcome, detail) {
+      const rows = closing.get(c.id);
+      if (rows) rows.push(rowOf(c, action, outcome, detail));
+      else await audit(c, action, outcome, detail);
+    },
     async auditOutcome(c, action, outcome, detail) {
       try {
         await audit(c, action, outcome, detail);

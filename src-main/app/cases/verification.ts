@@ -12,7 +12,7 @@ type CasesApi = Pick<HelpdeskApi['cases'], 'open' | 'get' | 'sendCode' | 'verify
 
 /** Opening a case, sending the code, reading it back, the gate, closing: the caller's verification. */
 export function createVerification(deps: CaseDeps, registry: CaseRegistry, messages: Messenger): CasesApi {
-  const { own, audit, view } = registry;
+  const { own, audit, closingRow, view } = registry;
 
   async function send(c: Case, channel: VerificationChannel): Promise<void> {
     requireOpen(c);
@@ -53,7 +53,8 @@ export function createVerification(deps: CaseDeps, registry: CaseRegistry, messa
     const expiresAt = await otp.commit(reservation, c.id, c.accountKey, channel, code);
     const sentAt = new Date(expiresAt.getTime() - otp.policy.validityMs);
     c.state = { kind: 'code-sent', channel, destination: dest.masked, to: dest.to, sentAt, expiresAt, messageId, uncertain };
-    if (!uncertain) await audit(c, 'code.send', 'ok', { channel, destination: dest.masked, messageId, requestId, ...voided });
+    // Written with the case as the send leaves it (one commit in the team store).
+    if (!uncertain) await closingRow(c, 'code.send', 'ok', { channel, destination: dest.masked, messageId, requestId, ...voided });
   }
 
   return {
@@ -96,9 +97,8 @@ export function createVerification(deps: CaseDeps, registry: CaseRegistry, messa
           approval: null,
           pendingContact: null,
         };
-        // Audited first: a case whose opening could not be recorded (a full disk) does not exist.
-        await audit(c, 'case.open', 'ok');
-        // Stored and shown at once (independent round trips to a team store).
+        // Stored with its row (one commit in the team store), and shown: a case whose opening could not be
+        // recorded (a full disk) does not exist.
         const [, shown] = await Promise.all([registry.add(c, account), view(c)]);
         return shown;
       }),
@@ -132,8 +132,8 @@ export function createVerification(deps: CaseDeps, registry: CaseRegistry, messa
         }
         const s = c.state;
         let shown!: CaseView;
-        // The row and the view of the case after it, together (independent round trips to a team store);
-        // the case changes only once its row is written.
+        // The row goes with the case as the check leaves it (one commit in the team store, at the end);
+        // the case changes only with its row.
         const withView = (d: Case, row: Promise<void>) => Promise.all([row, view(d)]).then(([, v]) => void (shown = v));
         if (outcome.verified) {
           if (s.kind !== 'code-sent') throw new HelpdeskError('OTP_NOT_SENT');
@@ -144,10 +144,10 @@ export function createVerification(deps: CaseDeps, registry: CaseRegistry, messa
               d.state = { kind: 'verified', by: 'code', channel: s.channel, destination: s.destination, sentAt: s.sentAt, expiresAt: s.expiresAt, verifiedAt: deps.clock.now() };
               d.deliveryContact = { channel: s.channel, to: s.to, masked: s.destination };
             },
-            (d) => withView(d, audit(d, 'code.verify', 'ok', { channel: s.channel })),
+            (d) => withView(d, closingRow(d, 'code.verify', 'ok', { channel: s.channel })),
           );
         } else {
-          await withView(c, audit(c, 'code.verify', 'refused', { code: 'OTP_WRONG', attemptsLeft: outcome.attemptsLeft }));
+          await withView(c, closingRow(c, 'code.verify', 'refused', { code: 'OTP_WRONG', attemptsLeft: outcome.attemptsLeft }));
         }
         return { verified: outcome.verified, attemptsLeft: outcome.verified ? shown.attemptsLeft : outcome.attemptsLeft, case: shown };
       })),
@@ -166,7 +166,7 @@ export function createVerification(deps: CaseDeps, registry: CaseRegistry, messa
             d.approval = null;
             return d.state.outcome;
           },
-          (d, closedAs) => Promise.all([audit(d, 'case.close', 'ok', { outcome: closedAs }), view(d)]).then(([, v]) => void (shown = v)),
+          (d, closedAs) => Promise.all([closingRow(d, 'case.close', 'ok', { outcome: closedAs }), view(d)]).then(([, v]) => void (shown = v)),
         );
         return shown;
       })),
