@@ -18,6 +18,9 @@ export interface TeamBenchContext {
   join(team: TeamSettings, password: string): Promise<void>;
   wholeCase(): Promise<Timing>;
   sqliteWhole: Timing;
+  /** The SQLite whole case by step (printed as it was), and the steps of the cases since (the team's). */
+  sqliteSteps: string;
+  stepsLine(): string;
   sqliteAppend: Timing;
 }
 
@@ -37,7 +40,9 @@ export async function teamBench(board: Scoreboard, ctx: TeamBenchContext): Promi
     console.log('team store (PostgreSQL 15, fsync on, TLS + SCRAM on loopback)        p50 (ms)  p95 (ms)');
     const whole = await ctx.wholeCase();
     console.log(`  whole case, SQLite (above)                                   ${fmt(ctx.sqliteWhole.p50)} ${fmt(ctx.sqliteWhole.p95)}`);
+    console.log(ctx.sqliteSteps);
     console.log(`  whole case, team store                                       ${fmt(whole.p50)} ${fmt(whole.p95)}`);
+    console.log(ctx.stepsLine());
     const ratio = whole.p50 / ctx.sqliteWhole.p50;
     board.judge('whole case on the team store vs SQLite, p50 (1 writer)', `${whole.p50.toFixed(1)} ms vs ${ctx.sqliteWhole.p50.toFixed(1)} ms, ratio ${ratio.toFixed(2)}`, 'ratio ≤ 1.5', ratio <= 1.5);
 

@@ -15,6 +15,13 @@ interface CodeRow {
 }
 
 /**
+ * A commit not flushed on its own, for a write whose caller writes an audit row next (flushed, later in the
+ * WAL, so flushed with it): a code stored as sent, a code used. The counters that decide whether a code may
+ * go out (the reservation) and the wrong entries are flushed with their own commit.
+ */
+const ASYNC_COMMIT = 'SET LOCAL synchronous_commit = off';
+
+/**
  * The OTP counters of the whole hotline in PostgreSQL: it counts, the domain decides (sendDecision),
  * inside one transaction that holds the account's advisory lock — workstations racing for one account
  * take turns, so the daily cap and the spacing hold across the team exactly. Only keyed hashes of codes
@@ -58,12 +65,13 @@ export class PgOtpStore implements OtpStore {
   }
 
   async storeCode(reservationId: number, code: StoredCode): Promise<void> {
-    // One round trip: the slot marked sent and the code stored, in one transaction.
+    // One round trip: the slot marked sent and the code stored, in one transaction. Not flushed on its own
+    // (ASYNC_COMMIT): the send's row, written next, is.
     await this.pool.read(async (c) => {
       const l = (v: string) => c.escapeLiteral(v);
       try {
         await c.query(
-          `BEGIN;
+          `BEGIN; ${ASYNC_COMMIT};
            UPDATE otp_sends SET state = 'sent', at = ${l(code.sentAt.toISOString())} WHERE id = ${Math.trunc(reservationId)};
            INSERT INTO otp_codes (case_id, account_key, channel, code_hash, sent_at, expires_at, used_at, void_at, wrong)
            VALUES (${l(code.caseId)}, ${l(code.accountKey)}, ${l(code.channel)}, ${l(code.codeHash)}, ${l(code.sentAt.toISOString())}, ${l(code.expiresAt.toISOString())}, NULL, NULL, 0)
@@ -108,9 +116,16 @@ export class PgOtpStore implements OtpStore {
   }
 
   async markUsed(caseId: string, codeHash: string, now: Date): Promise<boolean> {
-    const r = await this.pool.read((c) =>
-      c.query(`UPDATE otp_codes SET used_at = $3 WHERE case_id = $1 AND code_hash = $2 AND used_at IS NULL AND void_at IS NULL`, [caseId, codeHash, now]),
-    );
+    // Not flushed on its own (ASYNC_COMMIT): the check's row, written next, is.
+    const r = await this.pool.read(async (c) => {
+      const l = (v: string) => c.escapeLiteral(v);
+      const results = (await c.query(
+        `BEGIN; ${ASYNC_COMMIT};
+         UPDATE otp_codes SET used_at = ${l(now.toISOString())} WHERE case_id = ${l(caseId)} AND code_hash = ${l(codeHash)} AND used_at IS NULL AND void_at IS NULL;
+         COMMIT`,
+      )) as unknown as pg.QueryResult[];
+      return results[2]!;
+    });
     return r.rowCount === 1;
   }
 
