@@ -22,6 +22,7 @@ import { startPostgres, type PostgresHandle } from '../helpers/postgres';
 let db: PostgresHandle;
 let pool: TeamPool;
 let teamAudit: PgAuditLog;
+let teamKey: Buffer;
 let dir: string;
 let localAudit: SqliteAuditLog;
 
@@ -35,7 +36,8 @@ beforeAll(async () => {
   await pool.open();
   const clock = new TeamClock(pool);
   await clock.sync();
-  teamAudit = new PgAuditLog(pool, clock, newAuditKey());
+  teamKey = newAuditKey();
+  teamAudit = new PgAuditLog(pool, clock, teamKey);
   dir = mkdtempSync(join(tmpdir(), 'case-store-'));
   localAudit = new SqliteAuditLog(openDatabase(join(dir, 'audit.sqlite')), { now: () => new Date() }, newAuditKey());
 }, 60_000);
@@ -256,6 +258,18 @@ describe('case store: PostgreSQL only', () => {
       [c.id],
     );
     expect(same.rows[0]!.same).toBe(true);
+    // Another workstation's row came meanwhile (the head this one knows has moved): still one commit,
+    // chained after that row, and the chain verifies.
+    const other = new PgAuditLog(pool, new TeamClock(pool), teamKey);
+    await other.append(row(c, 'directory.search'));
+    await other.append(row(c, 'directory.search'));
+    await store.exclusive(c.id, async (x) => void (x!.reason = 'after another'), [row(c, 'code.send')]);
+    const again = await db.admin<{ same: boolean }>(
+      "SELECT (SELECT xmin::text FROM audit WHERE case_id = $1 AND action = 'code.send') = (SELECT xmin::text FROM cases WHERE id = $1) AS same",
+      [c.id],
+    );
+    expect(again.rows[0]!.same).toBe(true);
+    expect((await teamAudit.verify()).ok).toBe(true);
     // Another action takes the lease while this one runs (its own lease ran out): the row is written,
     // the case as the other keeps it stands.
     await store.exclusive(
@@ -266,8 +280,8 @@ describe('case store: PostgreSQL only', () => {
       },
       [row(c, 'case.close')],
     );
-    expect(await rowsOf(c.id, teamAudit)).toEqual(['case.open:ok', 'directory.search:ok', 'code.verify:ok', 'case.close:ok']);
-    expect((await store.read(c.id))!.reason).toBe('one commit');
+    expect(await rowsOf(c.id, teamAudit)).toEqual(['case.open:ok', 'directory.search:ok', 'code.verify:ok', 'directory.search:ok', 'directory.search:ok', 'code.send:ok', 'case.close:ok']);
+    expect((await store.read(c.id))!.reason).toBe('after another');
     const still = (await db.admin<{ busy_token: string }>('SELECT busy_token FROM cases WHERE id = $1', [c.id])).rows[0]!;
     expect(still.busy_token).toBe('other');
   });

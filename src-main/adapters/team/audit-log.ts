@@ -122,33 +122,41 @@ export class PgAuditLog implements AuditLog {
   }
 
   /**
-   * Appends `record` in one transaction with `also` (statements, no COMMIT; values as literals escaped with
-   * the given function) — both committed in one flushed commit, or neither. Only when this workstation is
-   * alone on the chain and knows its head (helpdesk_audit_put, migration step 9); false, with nothing
-   * written, otherwise — or when `also` raised HD002 (helpdesk_expect): the caller then appends alone
-   * (append) and writes its own statements after the row.
+   * Appends `record` in one transaction with `also` (statements, no transaction control; values as literals
+   * escaped with the given function) — both committed in one flushed commit, or neither. One round trip
+   * while the chain's lock is free and this workstation knows the head (helpdesk_audit_put, migration step
+   * 9); a second when another workstation's row came meanwhile (chained again after the head the server
+   * gives). False, with nothing written, when the chain's turn is held by others or `also` raised HD002
+   * (helpdesk_expect): the caller then appends alone (append) and writes its own statements after the row.
    */
   async appendWith(record: AuditRecord, also: (lit: (v: string | null) => string) => string): Promise<boolean> {
-    const expected = this.lastHead;
+    let expected = this.lastHead;
     if (!expected) return false;
     const workstation = this.pool.profile.workstation;
     const clean = cleanRecord({ ...record, detail: { ...record.detail, workstation } });
     const q = { ...clean, nonce: randomBytes(16).toString('hex'), at: this.clock.now().toISOString(), workstation };
-    const rowHash = chainHash(this.key, expected.hash, { ...q, seq: expected.seq + 1 });
     return this.pool.read(async (c) => {
       const lit = literal(c);
-      const args = [String(expected.seq), ...[expected.hash, rowHash, q.nonce, q.at, q.workstation, q.operator, q.action, q.outcome, q.target, q.unit, q.case_id, q.detail].map(lit)];
-      try {
-        await c.query(`BEGIN; SELECT helpdesk_audit_put(${args.join(', ')}); ${also(lit)}; COMMIT`);
-      } catch (err) {
-        await c.query('ROLLBACK').catch(() => undefined);
-        const code = (err as { code?: string }).code;
-        if (code === 'HD001') this.lastHead = null;
-        if (code === 'HD001' || code === 'HD002') return false;
-        throw err;
+      for (let attempt = 0; attempt < 2; attempt++) {
+        const head: AuditHead = expected!;
+        const rowHash = chainHash(this.key, head.hash, { ...q, seq: head.seq + 1 });
+        const args = [String(head.seq), ...[head.hash, rowHash, q.nonce, q.at, q.workstation, q.operator, q.action, q.outcome, q.target, q.unit, q.case_id, q.detail].map(lit)];
+        try {
+          // No BEGIN: the statements of one query are one transaction, rolled back by the server on any error.
+          await c.query(`SELECT helpdesk_audit_put(${args.join(', ')}); ${also(lit)}`);
+          this.lastHead = { seq: head.seq + 1, hash: rowHash };
+          return true;
+        } catch (err) {
+          const e = err as { code?: string; detail?: string };
+          if (e.code === 'HD002') return false;
+          if (e.code !== 'HD001') throw err;
+          const moved = /^(\d+) ([0-9a-f]{64})$/u.exec(e.detail ?? '');
+          this.lastHead = null;
+          if (!moved) return false;
+          expected = { seq: Number(moved[1]), hash: moved[2]! };
+        }
       }
-      this.lastHead = { seq: expected.seq + 1, hash: rowHash };
-      return true;
+      return false;
     });
   }
 

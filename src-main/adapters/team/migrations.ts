@@ -411,23 +411,28 @@ const STEPS: readonly ((app: string) => string)[] = [
   `,
   // 9: a row appended inside the caller's own transaction (helpdesk_audit_put), so that it commits with
   //    the writes it records — a case as the action leaves it: both or neither, one commit, one flush.
-  //    Only for a workstation alone on the chain: the chain's lock free and the head the one it expects
-  //    (the row comes chained after it, as for helpdesk_audit_append's first path); otherwise it raises
-  //    SQLSTATE HD001 and nothing is written — the caller rolls back and appends alone. helpdesk_expect
-  //    raises HD002 when its argument is not true (a case's lease no longer the action's own).
+  //    Only while the chain's lock is free and the head is the one the row was chained after (as for
+  //    helpdesk_audit_append's first path); otherwise it raises SQLSTATE HD001 and the transaction is
+  //    rolled back, nothing written — with the head as it is now in the error's detail ("seq hash") when
+  //    only the head had moved (another workstation's row), for the caller to chain its row again.
+  //    helpdesk_expect raises HD002 when its argument is not true (a case's lease no longer the action's).
   (app) => `
     CREATE FUNCTION helpdesk_audit_put(
         expect_seq bigint, expect_hash text, row_hash text,
         q_nonce text, q_at text, q_workstation text, q_operator text, q_action text, q_outcome text,
         q_target text, q_unit text, q_case_id text, q_detail text)
       RETURNS bigint LANGUAGE plpgsql AS $$
+      DECLARE
+        head_seq bigint;
+        head_hash text;
       BEGIN
         IF NOT pg_catalog.pg_try_advisory_xact_lock(pg_catalog.hashtextextended('helpdesk audit chain', 0)) THEN
           RAISE EXCEPTION 'audit chain busy' USING ERRCODE = 'HD001';
         END IF;
         UPDATE public.audit_head SET seq = expect_seq + 1, hash = row_hash WHERE id = 1 AND seq = expect_seq AND hash = expect_hash;
         IF NOT FOUND THEN
-          RAISE EXCEPTION 'audit head moved' USING ERRCODE = 'HD001';
+          SELECT h.seq, h.hash INTO head_seq, head_hash FROM public.audit_head h WHERE h.id = 1;
+          RAISE EXCEPTION 'audit head moved' USING ERRCODE = 'HD001', DETAIL = head_seq::text || ' ' || head_hash;
         END IF;
         INSERT INTO public.audit (seq, at, workstation, operator, action, outcome, target, unit, case_id, detail, prev_hash, hash, nonce)
           VALUES (expect_seq + 1, q_at, q_workstation, q_operator, q_action, q_outcome, q_target, q_unit, q_case_id, q_detail, expect_hash, row_hash, q_nonce);
