@@ -114,7 +114,11 @@ export interface OtpStore {
    */
   recordWrong(accountKey: string, dayKey: string, caseId: string, now: Date, maxWrong: number): Promise<{ day: number; code: number }>;
   wrongCount(accountKey: string, dayKey: string): Promise<number>;
-  /** Marks the code used if it still is unused and not void; false when another verification won. */
+  /**
+   * Marks the case's code used if it is the one with this hash and still live at `now` — unused, not void,
+   * `now` before its expiry — in one step; false otherwise (another code, used, void, expired, or another
+   * verification won).
+   */
   markUsed(caseId: string, codeHash: string, now: Date): Promise<boolean>;
   /** Sends of the day and the last send time for the account (for "còn 1 lần hôm nay" and the countdown). */
   sendStats(accountKey: string, dayKey: string): Promise<SendStats>;
@@ -198,17 +202,21 @@ export class OtpService {
     const code = normalizeCode(input);
     if (code === null) throw new HelpdeskError('VALIDATION_FAILED', { field: 'code', reason: 'not_code' });
     const now = this.clock.now();
+    const hash = this.hasher.hash(caseId, code);
+    // The right code, live: used in one step (one round trip to a team store).
+    if (await this.store.markUsed(caseId, hash, now)) return { verified: true };
+    // Otherwise, why — in this order.
     const stored = await this.store.currentCode(caseId);
     if (!stored) throw new HelpdeskError('OTP_NOT_SENT');
     if (stored.usedAt) throw new HelpdeskError('OTP_USED');
     if (stored.voidAt) throw new HelpdeskError('OTP_VOID');
     if (now.getTime() >= stored.expiresAt.getTime()) throw new HelpdeskError('OTP_EXPIRED');
-    if (!this.hasher.equal(this.hasher.hash(caseId, code), stored.codeHash)) {
+    if (!this.hasher.equal(hash, stored.codeHash)) {
       const wrong = await this.store.recordWrong(stored.accountKey, vnDayKey(now), caseId, now, this.policy.maxWrong);
       return { verified: false, attemptsLeft: this.left(Math.max(wrong.day, wrong.code)) };
     }
-    if (!(await this.store.markUsed(caseId, stored.codeHash, now))) throw new HelpdeskError('OTP_USED');
-    return { verified: true };
+    // The right code, live, yet not used above: another verification used it meanwhile.
+    throw new HelpdeskError('OTP_USED');
   }
 
   /**

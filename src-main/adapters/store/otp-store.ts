@@ -102,8 +102,8 @@ export class SqliteOtpStore implements OtpStore {
   }
 
   async markUsed(caseId: string, codeHash: string, now: Date): Promise<boolean> {
-    const mark = this.db.prepare(`UPDATE otp_codes SET used_ms = ? WHERE case_id = ? AND code_hash = ? AND used_ms IS NULL AND void_ms IS NULL`);
-    const r = writing(() => mark.run(now.getTime(), caseId, codeHash));
+    const mark = this.db.prepare(`UPDATE otp_codes SET used_ms = ? WHERE case_id = ? AND code_hash = ? AND used_ms IS NULL AND void_ms IS NULL AND expires_ms > ?`);
+    const r = writing(() => mark.run(now.getTime(), caseId, codeHash, now.getTime()));
     return r.changes === 1;
   }
 

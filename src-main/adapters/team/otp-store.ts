@@ -121,7 +121,8 @@ export class PgOtpStore implements OtpStore {
       const l = (v: string) => c.escapeLiteral(v);
       const results = (await c.query(
         `BEGIN; ${ASYNC_COMMIT};
-         UPDATE otp_codes SET used_at = ${l(now.toISOString())} WHERE case_id = ${l(caseId)} AND code_hash = ${l(codeHash)} AND used_at IS NULL AND void_at IS NULL;
+         UPDATE otp_codes SET used_at = ${l(now.toISOString())}
+         WHERE case_id = ${l(caseId)} AND code_hash = ${l(codeHash)} AND used_at IS NULL AND void_at IS NULL AND expires_at > ${l(now.toISOString())};
          COMMIT`,
       )) as unknown as pg.QueryResult[];
       return results[2]!;

@@ -80,6 +80,16 @@ export function caseHead(c: Case): Pick<CaseView, 'id' | 'account' | 'operator' 
 }
 
 /**
+ * A reading started now and taken later — the view of a case read while the action's closing rows and the
+ * case are written (independent round trips to a team store), given once the action is done. A failure is
+ * the taker's, never an unhandled rejection meanwhile.
+ */
+export function started<T>(p: Promise<T>): { value: Promise<T> } {
+  p.catch(() => undefined);
+  return { value: p };
+}
+
+/**
  * A change to a case that is audited first: `mutate` works on a copy (the domain's rule may refuse, and
  * nothing changed), its audit row is written, and only then does the case take the change — a row the
  * storage refused leaves the case as it was, never changed without its row.

@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { HelpdeskApi } from '../../common/api';
-import type { CaseView, VerificationChannel } from '../../common/dto';
+import type { VerificationChannel } from '../../common/dto';
 import { type Case, checkVerified, codeVoidedBy, endForTakeOver, heldByAnother, requireOpen } from '../../domain/case';
 import { destinationFor } from '../../domain/contacts';
 import { accountKeyOf } from '../../domain/dn';
 import { errorCodeOf, HelpdeskError } from '../../domain/errors';
 import type { Messenger } from './messages';
-import { type CaseDeps, type CaseRegistry, recorded } from './registry';
+import { type CaseDeps, type CaseRegistry, recorded, started } from './registry';
 
 type CasesApi = Pick<HelpdeskApi['cases'], 'open' | 'get' | 'sendCode' | 'verifyCode' | 'close' | 'gate'>;
 
@@ -104,8 +104,8 @@ export function createVerification(deps: CaseDeps, registry: CaseRegistry, messa
       }),
     get: ({ caseId }) => deps.run(async () => view(await own(caseId))),
     sendCode: ({ caseId, channel }) =>
-      deps.run(() =>
-        registry.exclusive(caseId, async (c) => {
+      deps.run(async () => {
+        const done = await registry.exclusive(caseId, async (c) => {
           try {
             await send(c, channel);
           } catch (err) {
@@ -114,28 +114,31 @@ export function createVerification(deps: CaseDeps, registry: CaseRegistry, messa
             }
             throw err;
           }
-          return view(c);
-        }),
-      ),
+          return { shown: started(view(c)) };
+        });
+        return done.shown.value;
+      }),
     verifyCode: ({ caseId, code }) =>
-      deps.run(() => registry.exclusive(caseId, async (c) => {
-        requireOpen(c);
-        const otp = await deps.otp();
-        let outcome;
-        try {
-          outcome = await otp.verify(c.id, code);
-        } catch (err) {
-          const e = errorCodeOf(err);
-          // Malformed input is not an attempt: it is refused and not audited as one.
-          if (e !== 'VALIDATION_FAILED') await audit(c, 'code.verify', 'refused', { code: e });
-          throw err;
-        }
-        const s = c.state;
-        let shown!: CaseView;
-        // The row goes with the case as the check leaves it (one commit in the team store, at the end);
-        // the case changes only with its row.
-        const withView = (d: Case, row: Promise<void>) => Promise.all([row, view(d)]).then(([, v]) => void (shown = v));
-        if (outcome.verified) {
+      deps.run(async () => {
+        const done = await registry.exclusive(caseId, async (c) => {
+          requireOpen(c);
+          const otp = await deps.otp();
+          let outcome;
+          try {
+            outcome = await otp.verify(c.id, code);
+          } catch (err) {
+            const e = errorCodeOf(err);
+            // Malformed input is not an attempt: it is refused and not audited as one.
+            if (e !== 'VALIDATION_FAILED') await audit(c, 'code.verify', 'refused', { code: e });
+            throw err;
+          }
+          const s = c.state;
+          // The row goes with the case as the check leaves it (one commit in the team store, at the end);
+          // the case changes only with its row.
+          if (!outcome.verified) {
+            await closingRow(c, 'code.verify', 'refused', { code: 'OTP_WRONG', attemptsLeft: outcome.attemptsLeft });
+            return { outcome, shown: started(view(c)) };
+          }
           if (s.kind !== 'code-sent') throw new HelpdeskError('OTP_NOT_SENT');
           await recorded(
             c,
@@ -144,32 +147,35 @@ export function createVerification(deps: CaseDeps, registry: CaseRegistry, messa
               d.state = { kind: 'verified', by: 'code', channel: s.channel, destination: s.destination, sentAt: s.sentAt, expiresAt: s.expiresAt, verifiedAt: deps.clock.now() };
               d.deliveryContact = { channel: s.channel, to: s.to, masked: s.destination };
             },
-            (d) => withView(d, closingRow(d, 'code.verify', 'ok', { channel: s.channel })),
+            (d) => closingRow(d, 'code.verify', 'ok', { channel: s.channel }),
           );
-        } else {
-          await withView(c, closingRow(c, 'code.verify', 'refused', { code: 'OTP_WRONG', attemptsLeft: outcome.attemptsLeft }));
-        }
+          return { outcome, shown: started(view(c)) };
+        });
+        const shown = await done.shown.value;
+        const { outcome } = done;
         return { verified: outcome.verified, attemptsLeft: outcome.verified ? shown.attemptsLeft : outcome.attemptsLeft, case: shown };
-      })),
+      }),
     close: ({ caseId, outcome }) =>
-      deps.run(() => registry.exclusive(caseId, async (c) => {
-        requireOpen(c);
-        const s = c.state;
-        const lapsed = s.kind === 'code-sent' && deps.clock.now().getTime() >= s.expiresAt.getTime();
-        let shown!: CaseView;
-        await recorded(
-          c,
-          (d) => {
-            d.state = { kind: 'closed', outcome: outcome === 'abandoned' && lapsed ? 'expired' : outcome, closedAt: deps.clock.now() };
-            d.pendingContact = null;
-            d.handOff = null;
-            d.approval = null;
-            return d.state.outcome;
-          },
-          (d, closedAs) => Promise.all([closingRow(d, 'case.close', 'ok', { outcome: closedAs }), view(d)]).then(([, v]) => void (shown = v)),
-        );
-        return shown;
-      })),
+      deps.run(async () => {
+        const done = await registry.exclusive(caseId, async (c) => {
+          requireOpen(c);
+          const s = c.state;
+          const lapsed = s.kind === 'code-sent' && deps.clock.now().getTime() >= s.expiresAt.getTime();
+          await recorded(
+            c,
+            (d) => {
+              d.state = { kind: 'closed', outcome: outcome === 'abandoned' && lapsed ? 'expired' : outcome, closedAt: deps.clock.now() };
+              d.pendingContact = null;
+              d.handOff = null;
+              d.approval = null;
+              return d.state.outcome;
+            },
+            (d, closedAs) => closingRow(d, 'case.close', 'ok', { outcome: closedAs }),
+          );
+          return { shown: started(view(c)) };
+        });
+        return done.shown.value;
+      }),
     gate: ({ caseId }) =>
       deps.run(async () => {
         const c = await own(caseId);
