@@ -423,6 +423,18 @@ describe('exact destination, one action at a time, directory switch', () => {
     expect(s.writes.filter((w) => w.startsWith('reset'))).toHaveLength(1);
   });
 
+  it("a second send while the first runs is refused as busy and never takes the first one's row", async () => {
+    const s = setup({ accounts: [account()] });
+    const c = await signedIn(s);
+    const [a, b] = await Promise.all([s.api.cases.sendCode({ caseId: c.id, channel: 'sms' }), s.api.cases.sendCode({ caseId: c.id, channel: 'sms' })]);
+    expect([a.ok, b.ok].sort()).toEqual([false, true]);
+    expect([a, b].find((r) => !r.ok)).toEqual({ ok: false, error: { code: 'CASE_BUSY' } });
+    expect(s.sent).toHaveLength(1);
+    // The send that went out has its row, written with the case as it left it.
+    expect(s.audit.filter((r) => r.action === 'code.send').map((r) => r.outcome)).toEqual(['ok']);
+    expect((await s.api.cases.verifyCode({ caseId: c.id, code: codeFrom(s.sent[0]!.text) })).ok).toBe(true);
+  });
+
   it('unlock refuses an account that is not locked', async () => {
     const s = setup({ accounts: [account({ locked: false })] });
     const c = await verified(s);

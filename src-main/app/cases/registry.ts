@@ -135,25 +135,23 @@ export function createCaseRegistry(deps: CaseDeps, messages: Messenger): CaseReg
   const exclusiveAny: CaseRegistry['exclusiveAny'] = async (caseId, fn) => {
     const store = await deps.cases();
     const rows: AuditRecord[] = [];
-    closing.set(caseId, rows);
-    try {
-      return await store.exclusive(
-        caseId,
-        async (c) => {
-          if (!c) throw new HelpdeskError('CASE_NOT_FOUND');
-          try {
-            return await fn(c);
-          } finally {
-            // What a change of directory here ends: the cases held here (not one a supervisor only approved).
-            if (c.holder === deps.requireOperator().username && c.state.kind !== 'closed') touched.add(c.id);
-            else touched.delete(c.id);
-          }
-        },
-        rows,
-      );
-    } finally {
-      if (closing.get(caseId) === rows) closing.delete(caseId);
-    }
+    return store.exclusive(
+      caseId,
+      async (c) => {
+        if (!c) throw new HelpdeskError('CASE_NOT_FOUND');
+        // Only while the case is held: a second action refused as busy never takes the first one's rows.
+        closing.set(caseId, rows);
+        try {
+          return await fn(c);
+        } finally {
+          closing.delete(caseId);
+          // What a change of directory here ends: the cases held here (not one a supervisor only approved).
+          if (c.holder === deps.requireOperator().username && c.state.kind !== 'closed') touched.add(c.id);
+          else touched.delete(c.id);
+        }
+      },
+      rows,
+    );
   };
 
   return {
