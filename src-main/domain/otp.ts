@@ -144,6 +144,12 @@ export interface ResendInfo {
   remainingToday: number;
 }
 
+/** What a case view shows of the counters: wrong entries left and the next send. */
+export interface CaseNumbers {
+  attemptsLeft: number;
+  resend: ResendInfo;
+}
+
 /** Issues and checks one-time codes: 6 digits, single use, keyed hash only, limits enforced. */
 export class OtpService {
   constructor(
@@ -251,7 +257,7 @@ export class OtpService {
   }
 
   /** The numbers of a case view in one reading of the store: attempts left and the next send. */
-  async caseNumbers(accountKey: string, caseId: string): Promise<{ attemptsLeft: number; resend: ResendInfo }> {
+  async caseNumbers(accountKey: string, caseId: string): Promise<CaseNumbers> {
     const now = this.clock.now();
     const s = await this.store.accountState(accountKey, vnDayKey(now), caseId);
     const code = s.code && !s.code.usedAt && !s.code.voidAt ? s.code.wrong : 0;

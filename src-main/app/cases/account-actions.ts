@@ -7,6 +7,7 @@ import { stillRegistered } from '../../domain/contacts';
 import { errorCodeOf, HelpdeskError } from '../../domain/errors';
 import { generateTemporaryPassword } from '../../domain/password';
 import type { Messenger } from './messages';
+import type { DirectoryAccount } from '../../domain/ports';
 import type { CaseDeps, CaseRegistry } from './registry';
 
 /** What the case's verification was: `sms:09*****98`, `email:ng***@…`, or `override:citizen-id:giamsat01`. */
@@ -37,12 +38,12 @@ export function createAccountActions(deps: CaseDeps, registry: CaseRegistry, mes
   const mayLiftAdministrative = () =>
     deps.requireOperator().roles.includes('supervisor') && deps.allowAdministrativeUnlock() && deps.dialect() !== 'active-directory';
 
-  async function act(c: Case, action: DirectAction): Promise<ActionResult> {
+  async function act(c: Case, action: DirectAction, entry: () => Promise<DirectoryAccount>): Promise<ActionResult> {
     const verified = checkVerified(c, deps.clock.now(), action);
     const dir = await deps.directory();
     const base = { dialect: deps.dialect(), dn: c.accountDn, verification: verificationRef(verified) };
     const auditAction = `account.${action}` as const;
-    const current = await dir.getAccount(c.accountDn);
+    const current = await entry();
     await registry.gateOn(c, current, action, auditAction);
     const verdict = lockVerdict(action, current, mayLiftAdministrative());
     if (verdict.refusal) {
@@ -105,7 +106,7 @@ export function createAccountActions(deps: CaseDeps, registry: CaseRegistry, mes
     return { action, outcome: result.outcome, account, delivery, ...(lockoutEnded ? { lockoutEnded } : {}), ...recorded };
   }
 
-  const run = (caseId: string, action: DirectAction) => deps.run(() => registry.exclusive(caseId, (c) => act(c, action)));
+  const run = (caseId: string, action: DirectAction) => deps.run(() => registry.exclusive(caseId, (c, entry) => act(c, action, entry), { readsEntry: true }));
   return {
     unlock: ({ caseId }) => run(caseId, 'unlock'),
     resetPassword: ({ caseId }) => run(caseId, 'reset'),

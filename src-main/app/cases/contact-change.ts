@@ -18,10 +18,9 @@ export function createContactChange(deps: CaseDeps, registry: CaseRegistry, mess
   const { audit } = registry;
   const contactScope = (c: Case) => `${c.id}#contact`;
 
-  async function sendContactCode(c: Case, kind: ContactKind, value: string): Promise<CaseView> {
+  async function sendContactCode(c: Case, kind: ContactKind, value: string, entry: () => Promise<DirectoryAccount>): Promise<CaseView> {
     checkVerified(c, deps.clock.now(), 'contact');
-    const dir = await deps.directory();
-    const account = await dir.getAccount(c.accountDn);
+    const account = await entry();
     await registry.gateOn(c, account, 'contact', 'contact.code');
     const contact = newContact(kind, value, account);
     // Four eyes after an override: this very contact waits for a second supervisor before any code goes
@@ -131,7 +130,7 @@ export function createContactChange(deps: CaseDeps, registry: CaseRegistry, mess
   }
 
   return {
-    sendContactCode: ({ caseId, kind, value }) => deps.run(() => registry.exclusive(caseId, (c) => sendContactCode(c, kind, value))),
+    sendContactCode: ({ caseId, kind, value }) => deps.run(() => registry.exclusive(caseId, (c, entry) => sendContactCode(c, kind, value, entry), { readsEntry: true })),
     updateContact: ({ caseId, code }) => deps.run(() => registry.exclusive(caseId, (c) => updateContact(c, code))),
   };
 }

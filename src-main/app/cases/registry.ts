@@ -4,7 +4,7 @@ import { type Case, checkGate, type GatedAction, requireHolder } from '../../dom
 import { backupEmailContact, mobileContact } from '../../domain/contacts';
 import { accountKeyOf } from '../../domain/dn';
 import { HelpdeskError } from '../../domain/errors';
-import { callRules, type OtpService, type RandomSource } from '../../domain/otp';
+import { callRules, type CaseNumbers, type OtpService, type RandomSource } from '../../domain/otp';
 import type { AuditLog, AuditRecord, CaseStore, Clock, Directory, DirectoryAccount } from '../../domain/ports';
 import type { Messenger } from './messages';
 
@@ -35,10 +35,14 @@ export interface CaseRegistry {
   add(c: Case, account: DirectoryAccount): Promise<void>;
   /** The signed-in user's own case, as stored now (another user's is as invisible as a missing one). */
   own(caseId: string): Promise<Case>;
-  /** One send or action at a time on the signed-in user's own case (CASE_BUSY otherwise), kept in the store. */
-  exclusive<T>(caseId: string, fn: (c: Case) => Promise<T>): Promise<T>;
+  /**
+   * One send or action at a time on the signed-in user's own case (CASE_BUSY otherwise), kept in the store.
+   * `entry()`: the case's entry as the directory holds it now — with `readsEntry`, its read is started
+   * while the case is being taken (a round trip to a team store), and given to the first call.
+   */
+  exclusive<T>(caseId: string, fn: (c: Case, entry: () => Promise<DirectoryAccount>) => Promise<T>, opts?: { readsEntry?: boolean }): Promise<T>;
   /** One action at a time on any case (a supervisor taking or approving one from the queue). */
-  exclusiveAny<T>(caseId: string, fn: (c: Case) => Promise<T>): Promise<T>;
+  exclusiveAny<T>(caseId: string, fn: (c: Case, entry: () => Promise<DirectoryAccount>) => Promise<T>, opts?: { readsEntry?: boolean }): Promise<T>;
   store(): Promise<CaseStore>;
   /** The account as last read for the case (contacts are read again before each send). */
   remember(c: Case, account: DirectoryAccount): void;
@@ -60,7 +64,8 @@ export interface CaseRegistry {
    * the case's account (an entry deleted and re-created at the same DN is another account). Audited.
    */
   gateOn(c: Case, current: DirectoryAccount, action: GatedAction, auditAction: AuditAction): Promise<void>;
-  view(c: Case): Promise<CaseView>;
+  /** The case as the UI sees it; `numbers`: the counters shown, when their reading was started already. */
+  view(c: Case, numbers?: Promise<CaseNumbers>): Promise<CaseView>;
   /** Settings changed the directory: every open case of this workstation ends (a verification holds for one directory only). */
   closeAll(why: string): Promise<void>;
 }
@@ -132,9 +137,19 @@ export function createCaseRegistry(deps: CaseDeps, messages: Messenger): CaseReg
     return account;
   }
 
-  const exclusiveAny: CaseRegistry['exclusiveAny'] = async (caseId, fn) => {
+  const exclusiveAny: CaseRegistry['exclusiveAny'] = async (caseId, fn, opts = {}) => {
     const store = await deps.cases();
     const rows: AuditRecord[] = [];
+    // The entry read while the case is taken, when this workstation knows its DN (it is read again, now).
+    const dn = opts.readsEntry ? accounts.get(caseId)?.dn : undefined;
+    let early = dn ? started(deps.directory().then((d) => d.getAccount(dn))) : null;
+    const entryOf = (c: Case) => async (): Promise<DirectoryAccount> => {
+      const reading = early && c.accountDn === dn ? early.value : deps.directory().then((d) => d.getAccount(c.accountDn));
+      early = null;
+      const account = await reading;
+      accounts.set(c.id, account);
+      return account;
+    };
     return store.exclusive(
       caseId,
       async (c) => {
@@ -142,7 +157,7 @@ export function createCaseRegistry(deps: CaseDeps, messages: Messenger): CaseReg
         // Only while the case is held: a second action refused as busy never takes the first one's rows.
         closing.set(caseId, rows);
         try {
-          return await fn(c);
+          return await fn(c, entryOf(c));
         } finally {
           closing.delete(caseId);
           // What a change of directory here ends: the cases held here (not one a supervisor only approved).
@@ -164,7 +179,7 @@ export function createCaseRegistry(deps: CaseDeps, messages: Messenger): CaseReg
       const who = deps.requireOperator();
       return requireHolder(await (await deps.cases()).read(caseId), who.username);
     },
-    exclusive: (caseId, fn) => exclusiveAny(caseId, (c) => fn(requireHolder(c, deps.requireOperator().username))),
+    exclusive: (caseId, fn, opts) => exclusiveAny(caseId, (c, entry) => fn(requireHolder(c, deps.requireOperator().username), entry), opts),
     exclusiveAny,
     store: deps.cases,
     remember(c, account) {
@@ -195,10 +210,10 @@ export function createCaseRegistry(deps: CaseDeps, messages: Messenger): CaseReg
         throw err;
       }
     },
-    async view(c) {
+    async view(c, numbers) {
       const otp = await deps.otp();
       const now = deps.clock.now();
-      const { attemptsLeft, resend } = await otp.caseNumbers(c.accountKey, c.id);
+      const { attemptsLeft, resend } = await (numbers ?? otp.caseNumbers(c.accountKey, c.id));
       const account = await accountOf(c);
       const s = c.state;
       const live = (s.kind === 'code-sent' || s.kind === 'verified') && now.getTime() < s.expiresAt.getTime();

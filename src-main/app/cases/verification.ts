@@ -5,6 +5,7 @@ import { type Case, checkVerified, codeVoidedBy, endForTakeOver, heldByAnother, 
 import { destinationFor } from '../../domain/contacts';
 import { accountKeyOf } from '../../domain/dn';
 import { errorCodeOf, HelpdeskError } from '../../domain/errors';
+import type { DirectoryAccount } from '../../domain/ports';
 import type { Messenger } from './messages';
 import { type CaseDeps, type CaseRegistry, recorded, started } from './registry';
 
@@ -14,15 +15,13 @@ type CasesApi = Pick<HelpdeskApi['cases'], 'open' | 'get' | 'sendCode' | 'verify
 export function createVerification(deps: CaseDeps, registry: CaseRegistry, messages: Messenger): CasesApi {
   const { own, audit, closingRow, view } = registry;
 
-  async function send(c: Case, channel: VerificationChannel): Promise<void> {
+  async function send(c: Case, channel: VerificationChannel, entry: () => Promise<DirectoryAccount>): Promise<void> {
     requireOpen(c);
     if (c.state.kind === 'verified' && !c.state.spentBy && deps.clock.now() < c.state.expiresAt) {
       throw new HelpdeskError('VALIDATION_FAILED', { field: 'caseId', reason: 'invalid_value', detail: 'already verified' });
     }
-    const dir = await deps.directory();
     // Contacts are read again now: the code goes to what the directory holds at this moment.
-    const account = await dir.getAccount(c.accountDn);
-    registry.remember(c, account);
+    const account = await entry();
     const dest = destinationFor(account, channel);
     const otp = await deps.otp();
     const reservation = await otp.reserve(c.accountKey, channel);
@@ -65,9 +64,14 @@ export function createVerification(deps: CaseDeps, registry: CaseRegistry, messa
         const account = await dir.getAccount(accountId);
         const now = deps.clock.now();
         const store = await registry.store();
+        const id = randomUUID();
+        const key = accountKeyOf(account);
+        // The counters the new case shows (per account: no code of its own yet), read while presence is
+        // (independent round trips to a team store).
+        const numbers = started(deps.otp().then((otp) => otp.caseNumbers(key, id)));
         // Presence: someone else is handling this account. Said with who and since when; taken over only
         // when the operator confirmed it — their case ends (audited), and this one starts.
-        const other = heldByAnother(await store.openOn(accountKeyOf(account)), who.username);
+        const other = heldByAnother(await store.openOn(key), who.username);
         if (other) {
           if (takeOver !== true) throw new HelpdeskError('CASE_HELD', { heldBy: { holder: other.holder, since: other.holderSince.toISOString() } });
           await store.exclusive(other.id, async (held) => {
@@ -80,9 +84,9 @@ export function createVerification(deps: CaseDeps, registry: CaseRegistry, messa
           });
         }
         const c: Case = {
-          id: randomUUID(),
+          id,
           accountDn: account.dn,
-          accountKey: accountKeyOf(account),
+          accountKey: key,
           accountUsername: account.username,
           accountUnit: account.unit,
           accountDisplayName: account.displayName,
@@ -99,23 +103,27 @@ export function createVerification(deps: CaseDeps, registry: CaseRegistry, messa
         };
         // Stored with its row (one commit in the team store), and shown: a case whose opening could not be
         // recorded (a full disk) does not exist.
-        const [, shown] = await Promise.all([registry.add(c, account), view(c)]);
+        const [, shown] = await Promise.all([registry.add(c, account), view(c, numbers.value)]);
         return shown;
       }),
     get: ({ caseId }) => deps.run(async () => view(await own(caseId))),
     sendCode: ({ caseId, channel }) =>
       deps.run(async () => {
-        const done = await registry.exclusive(caseId, async (c) => {
-          try {
-            await send(c, channel);
-          } catch (err) {
-            if (err instanceof HelpdeskError && err.code !== 'INTERNAL' && !err.code.startsWith('RELAY_')) {
-              await audit(c, 'code.send', 'refused', { channel, code: err.code });
+        const done = await registry.exclusive(
+          caseId,
+          async (c, entry) => {
+            try {
+              await send(c, channel, entry);
+            } catch (err) {
+              if (err instanceof HelpdeskError && err.code !== 'INTERNAL' && !err.code.startsWith('RELAY_')) {
+                await audit(c, 'code.send', 'refused', { channel, code: err.code });
+              }
+              throw err;
             }
-            throw err;
-          }
-          return { shown: started(view(c)) };
-        });
+            return { shown: started(view(c)) };
+          },
+          { readsEntry: true },
+        );
         return done.shown.value;
       }),
     verifyCode: ({ caseId, code }) =>
