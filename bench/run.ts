@@ -36,6 +36,8 @@ const COUNT = Number(process.env.BENCH_ACCOUNTS ?? 100_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 400);
 const WARMUP = 50;
 const CASES = 200;
+/** The mean pause before each case when several team workstations work at once (ms). */
+const PACE_MS = 1000;
 const WARMUP_CASES = 20;
 
 function pick(ldif: string, re: RegExp, n: number): string[] {
@@ -193,18 +195,18 @@ async function main(): Promise<number> {
     // The whole case, machine time only: lookup → open case → send code (eSMS-shaped gateway on
     // loopback) → read it back → verify → unlock, through the contract, 180 timed cases on as many accounts.
     // A set of accounts (locked, with a mobile) for each run: a code per account and workstation, 5 minutes apart.
-    const candidates = pick(ldif, /^uid: ([a-z0-9.]+)$/gmu, 6 * CASES);
+    const candidates = pick(ldif, /^uid: ([a-z0-9.]+)$/gmu, 10 * CASES);
     let next = 0;
     const lockedAt = () => new Date().toISOString().replace(/[-:T]/gu, '').replace(/\.\d+Z$/u, 'Z'); // 20261123155712Z
-    const caseAccounts = async (): Promise<string[]> => {
+    const caseAccounts = async (n = CASES): Promise<string[]> => {
       const chosen: string[] = [];
-      while (chosen.length < CASES && next < candidates.length) {
+      while (chosen.length < n && next < candidates.length) {
         const uid = candidates[next++]!;
         const f = await api.directory.search({ query: uid, kind: 'username' });
         const a = f.ok ? f.value.items[0] : undefined;
         if (a && a.mobile.status === 'present' && !a.state.disabled) chosen.push(uid);
       }
-      if (chosen.length < CASES) throw new Error('not enough accounts with a mobile for the whole case');
+      if (chosen.length < n) throw new Error('not enough accounts with a mobile for the whole case');
       return chosen;
     };
     /** Locked as failed logins would leave them (not timed): each case ends with a real unlock. */
@@ -244,7 +246,10 @@ async function main(): Promise<number> {
         const sent = await on.cases.sendCode({ caseId: opened.value.id, channel: 'sms' });
         if (!sent.ok) throw new Error(`send ${uid}: ${sent.error.code}`);
         lap('send');
-        const text = (sms.requests.at(-1)!.body as { Content: string }).Content;
+        // The code sent for this account (the text names it; other workstations may be sending meanwhile).
+        const text = sms.requests
+          .map((r) => (r.body as { Content: string }).Content)
+          .findLast((t) => t.includes(` tai khoan ${uid} la `))!;
         const v = await on.cases.verifyCode({ caseId: opened.value.id, code: /\b(\d{6})\b/u.exec(text)![1]! });
         if (!v.ok || !v.value.verified) throw new Error('verify');
         lap('verify');
@@ -299,6 +304,66 @@ async function main(): Promise<number> {
           delete stepTimes.team;
           const t = await measureInterleaved(CASES - WARMUP_CASES, WARMUP_CASES, { sqlite: caseOn(api, sqliteUids, 'sqlite'), team: caseOn(teamApi, teamUids, 'team') });
           return { ...t, sqliteSteps: stepsLine('sqlite'), teamSteps: stepsLine('team') };
+        },
+        concurrentCases: async (team, password, workstations, perWorkstation) => {
+          // The team workstation above, and others joined with one-time secrets made on it.
+          const made: { api: typeof api; close: () => Promise<void> }[] = [];
+          try {
+            const apis = [teamApi];
+            const sup = await teamApi.session.signIn({ username: 'giamsat01', password: TRAINING_OPERATOR_PASSWORD });
+            if (!sup.ok) throw new Error(`sign-in: ${sup.error.code}`);
+            for (let i = 2; i <= workstations; i++) {
+              const secret = await teamApi.team.createJoinSecret({});
+              if (!secret.ok) throw new Error(`join secret: ${secret.error.code}`);
+              const dir = mkdtempSync(join(tmpdir(), 'helpdesk-bench-ws-'));
+              const rt = await createRuntime({ dataDir: dir, resourcesDir: join(process.cwd(), 'resources'), secrets: new MemorySecretStore(), version: 'bench' });
+              made.push({ api: rt.api, close: async () => (await rt.close(), rmSync(dir, { recursive: true, force: true })) });
+              const w = rt.api;
+              const saved3 = await w.settings.save({ settings, servicePassword: slapd.servicePassword, smsSecret: JSON.stringify(ESMS) });
+              if (!saved3.ok) throw new Error(`settings: ${saved3.error.code}`);
+              const s3 = await w.session.signIn({ username: 'giamsat01', password: TRAINING_OPERATOR_PASSWORD });
+              if (!s3.ok) throw new Error(`sign-in: ${s3.error.code}`);
+              const j = await w.team.join({ team: { ...team, workstation: `bench-${i}` }, password, joinSecret: secret.value.secret });
+              if (!j.ok) throw new Error(`team join ${i}: ${j.error.code}`);
+              const o = await w.session.signIn({ username: 'tongdai01', password: TRAINING_OPERATOR_PASSWORD });
+              if (!o.ok) throw new Error(`sign-in: ${o.error.code}`);
+              apis.push(w);
+            }
+            const back = await teamApi.session.signIn({ username: 'tongdai01', password: TRAINING_OPERATOR_PASSWORD });
+            if (!back.ok) throw new Error(`sign-in: ${back.error.code}`);
+            // Every workstation's replica of the team's index filled (searches answered from it).
+            for (const w of apis) {
+              for (let i = 0; ; i++) {
+                const r = await w.directory.search({ query: 'nguyen van', kind: 'name' });
+                if (r.ok && r.value.index?.used) break;
+                if (i === 600) throw new Error('team index replica not filled');
+                await new Promise((res) => setTimeout(res, 100));
+              }
+            }
+            const sets: string[][] = [];
+            // One case more each, not timed: every workstation warm (its connections open) as the single one was.
+            for (let i = 0; i < workstations; i++) sets.push(await caseAccounts(perWorkstation + 1));
+            await lock(sets.flat());
+            // Paced as a busy hotline, not back to back: each workstation starts a case about once a second
+            // (jittered). All of them share this one process and its event loop (on 2 cores, 20 workstations
+            // back to back would time the queue for the CPU, not the store).
+            const times: number[] = [];
+            await Promise.all(
+              apis.map(async (w, i) => {
+                const one = caseOn(w, sets[i]!, `team-${workstations}`);
+                await one();
+                for (let c = 0; c < perWorkstation; c++) {
+                  await new Promise((res) => setTimeout(res, Math.random() * 2 * PACE_MS));
+                  const t = performance.now();
+                  await one();
+                  times.push(performance.now() - t);
+                }
+              }),
+            );
+            return timingOf(times);
+          } finally {
+            for (const m of made) await m.close().catch(() => undefined);
+          }
         },
         sqliteAppend: audit,
       });

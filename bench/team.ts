@@ -19,10 +19,14 @@ export interface TeamBenchContext {
   join(team: TeamSettings, password: string): Promise<void>;
   /** The whole case on the first workstation (SQLite) and on the team's, interleaved case by case. */
   wholeCases(): Promise<{ sqlite: Timing; team: Timing; sqliteSteps: string; teamSteps: string }>;
+  /** The whole case on `workstations` team workstations at once (`perWorkstation` cases each, distinct accounts). */
+  concurrentCases(team: TeamSettings, password: string, workstations: number, perWorkstation: number): Promise<Timing>;
   sqliteAppend: Timing;
 }
 
 const APPENDS_PER_WRITER = Number(process.env.BENCH_TEAM_APPENDS ?? 200);
+/** Whole cases per workstation when 5 or 20 work at once (each on its own accounts). */
+const CASES_AT_ONCE = Number(process.env.BENCH_TEAM_CASES ?? 10);
 
 export async function teamBench(board: Scoreboard, ctx: TeamBenchContext): Promise<void> {
   const db = await startPostgres({ durable: true });
@@ -104,6 +108,14 @@ export async function teamBench(board: Scoreboard, ctx: TeamBenchContext): Promi
         for (const p of pools) await p.close();
       }
     }
+    // The whole case with 5 and 20 team workstations at once (after the appends: 20 runtimes leave
+    // their connections closing behind them).
+    for (const workstations of [5, 20]) {
+      const t = await ctx.concurrentCases(team, db.app.password, workstations, CASES_AT_ONCE);
+      console.log(`  whole case, team store, ${String(workstations).padStart(2)} workstations at once, each ~1/s (${workstations * CASES_AT_ONCE} cases)   ${fmt(t.p50)} ${fmt(t.p95)}`);
+      board.note(`whole case on the team store, ${workstations} workstations at once (each a case ~1/s, one process), p50/p95`, `${t.p50.toFixed(1)} / ${t.p95.toFixed(1)} ms`);
+    }
+
     const check = new TeamPool({ ...team, workstation: 'bench-check' }, db.app.password);
     try {
       const report = await new PgAuditLog(check, { now: () => new Date() }, key).verify();
