@@ -327,7 +327,7 @@ export interface CaseStore {
    * written leave the case as it was before `fn` (never changed without its row), and their error is the
    * action's (unless `fn` threw its own).
    */
-  exclusive<T>(caseId: string, fn: (c: Case | null) => Promise<T>, closing?: AuditRecord[]): Promise<T>;
+  exclusive<T>(caseId: string, fn: (c: Case | null, keep: CaseKeeper) => Promise<T>, closing?: AuditRecord[]): Promise<T>;
   /** The open cases on an account (presence). */
   openOn(accountKey: string): Promise<Case[]>;
   /** The open cases waiting for a supervisor: handed over, or waiting for a second approval. */
@@ -335,6 +335,13 @@ export interface CaseStore {
   /** The open cases a user holds (to continue one on another workstation). */
   heldBy(holder: string): Promise<Case[]>;
 }
+
+/**
+ * Inside an action (its lease kept): writes `row` and keeps `state` as the case now — in one commit where
+ * the store can — before the action goes on (a reset's verification spent before the directory is written).
+ * Throws when either cannot be written (CASE_BUSY: the lease was lost), and then the action must not go on.
+ */
+export type CaseKeeper = (state: Case, row: AuditRecord) => Promise<void>;
 
 /** The team's published directory and relay profile as the store keeps it (the body is checked by whoever reads it). */
 export interface PublishedProfile {

@@ -195,6 +195,32 @@ describe.each(adapters)('case store: %s', (_name, made) => {
     expect(await store.exclusive(randomUUID(), async (x) => x)).toBeNull();
   });
 
+  it('keep: the row and the case as the action has it now, before it goes on; put back after that, the case as kept is what it compares with', async () => {
+    const { store, audit, log } = made();
+    const c = aCase();
+    await store.insert(c, row(c, 'case.open'));
+    await store.exclusive(c.id, async (x, keep) => {
+      const draft = { ...x!, reason: 'spent' };
+      await keep(draft, row(x!, 'account.write'));
+      Object.assign(x!, draft);
+      // Refused after it: back to the state the action started with.
+      x!.reason = 'Phiếu 1';
+    });
+    expect((await store.read(c.id))!.reason).toBe('Phiếu 1');
+    expect(await rowsOf(c.id, log)).toEqual(['case.open:ok', 'account.write:ok']);
+    // A row that cannot be written: keep throws, the action does not go on, the case is as it was.
+    audit.failing = true;
+    await expect(
+      store.exclusive(c.id, async (x, keep) => {
+        await keep({ ...x!, reason: 'never' }, row(x!, 'account.write'));
+        return 'went on';
+      }),
+    ).rejects.toMatchObject({ code: 'STORAGE_ERROR' });
+    audit.failing = false;
+    expect((await store.read(c.id))!.reason).toBe('Phiếu 1');
+    expect(await rowsOf(c.id, log)).toEqual(['case.open:ok', 'account.write:ok']);
+  });
+
   it('one action at a time: a second one while the first runs answers CASE_BUSY; after it, the case is free again', async () => {
     const store = make();
     const c = aCase();

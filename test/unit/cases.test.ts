@@ -50,7 +50,7 @@ const account = (over: Partial<DirectoryAccount> = {}): DirectoryAccount => ({
   ...over,
 });
 
-function setup(opts: { failSms?: HelpdeskError | ((m: SmsMessage) => HelpdeskError | null); accounts?: DirectoryAccount[]; unknownReset?: boolean; unknownContact?: boolean; settings?: Settings; secrets?: MemorySecretStore; failAudit?: (r: AuditRecord) => HelpdeskError | null } = {}) {
+function setup(opts: { failSms?: HelpdeskError | ((m: SmsMessage) => HelpdeskError | null); accounts?: DirectoryAccount[]; unknownReset?: boolean; failReset?: () => HelpdeskError | null; unknownContact?: boolean; settings?: Settings; secrets?: MemorySecretStore; failAudit?: (r: AuditRecord) => HelpdeskError | null } = {}) {
   const writes: string[] = [];
   const dir = mkdtempSync(join(tmpdir(), 'cases-'));
   dirs.push(dir);
@@ -71,6 +71,8 @@ function setup(opts: { failSms?: HelpdeskError | ((m: SmsMessage) => HelpdeskErr
       return { outcome: 'done' as const, account: all.find((x) => x.dn === dn) ?? null };
     },
     resetPassword: async (dn, password, options) => {
+      const refused = opts.failReset?.();
+      if (refused) throw refused;
       writes.push(`reset${options?.unlock ? '+unlock' : ''} ${dn} ${password}`);
       return { outcome: opts.unknownReset ? ('unknown' as const) : ('done' as const), account: all.find((x) => x.dn === dn) ?? null };
     },
@@ -347,6 +349,18 @@ describe('account actions behind the gate', () => {
     diskFull = true;
     expect(await s.api.actions.unlock({ caseId: c.id })).toEqual({ ok: false, error: { code: 'STORAGE_FULL' } });
     expect(s.writes).toEqual([]);
+  });
+
+  it('the verification is spent with the row written before the directory is: refused there, it stands again; done, a second reset needs a new code', async () => {
+    let refuse = true;
+    const s = setup({ failReset: () => (refuse ? new HelpdeskError('PASSWORD_REJECTED') : null) });
+    const c = await verified(s);
+    expect(await s.api.actions.resetPassword({ caseId: c.id })).toMatchObject({ ok: false, error: { code: 'PASSWORD_REJECTED' } });
+    expect(s.audit.slice(-2).map((r) => `${r.action}:${r.outcome}`)).toEqual(['account.write:ok', 'account.reset:refused']);
+    refuse = false;
+    expect(await s.api.actions.resetPassword({ caseId: c.id })).toMatchObject({ ok: true, value: { outcome: 'done' } });
+    expect(await s.api.actions.resetPassword({ caseId: c.id })).toMatchObject({ ok: false, error: { code: 'CASE_NOT_VERIFIED' } });
+    expect(s.writes.filter((w) => w.startsWith('reset'))).toHaveLength(1);
   });
 
   it('an unknown outcome is reported as unknown and nothing is delivered', async () => {

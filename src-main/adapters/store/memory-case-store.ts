@@ -1,6 +1,6 @@
 import type { Case } from '../../domain/case';
 import { HelpdeskError } from '../../domain/errors';
-import type { AuditLog, AuditRecord, CaseStore } from '../../domain/ports';
+import type { AuditLog, AuditRecord, CaseKeeper, CaseStore } from '../../domain/ports';
 
 /**
  * One workstation's cases, in memory (as they always were: a case lasts one call, and a restart ends
@@ -22,16 +22,22 @@ export class MemoryCaseStore implements CaseStore {
     return this.cases.get(caseId) ?? null;
   }
 
-  async exclusive<T>(caseId: string, fn: (c: Case | null) => Promise<T>, closing: AuditRecord[] = []): Promise<T> {
+  async exclusive<T>(caseId: string, fn: (c: Case | null, keep: CaseKeeper) => Promise<T>, closing: AuditRecord[] = []): Promise<T> {
     if (this.busy.has(caseId)) throw new HelpdeskError('CASE_BUSY');
     this.busy.add(caseId);
     try {
       const c = this.cases.get(caseId) ?? null;
-      const before = c ? structuredClone(c) : null;
+      /** The case as kept (at the start, or by `keep`): what rows that cannot be written put it back to. */
+      let before = c ? structuredClone(c) : null;
       // The very object: what fn changes is kept, as the port says — once its closing rows are written.
       let result: { ok: true; value: T } | { ok: false; err: unknown };
       try {
-        result = { ok: true, value: await fn(c) };
+        // Kept as it is: the row written, the case (in memory, the caller's object) takes the state after it.
+        const keep: CaseKeeper = async (state, row) => {
+          await this.audit.append(row);
+          before = structuredClone(state);
+        };
+        result = { ok: true, value: await fn(c, keep) };
       } catch (err) {
         result = { ok: false, err };
       }

@@ -1,7 +1,7 @@
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes, randomUUID } from 'node:crypto';
 import type { Case } from '../../domain/case';
 import { HelpdeskError } from '../../domain/errors';
-import type { AuditRecord, CaseStore } from '../../domain/ports';
+import type { AuditRecord, CaseKeeper, CaseStore } from '../../domain/ports';
 import type { PgAuditLog } from './audit-log';
 import type pg from 'pg';
 import type { TeamPool } from './pool';
@@ -61,7 +61,7 @@ export class PgCaseStore implements CaseStore {
     return r.rows[0] ? this.open(caseId, r.rows[0].body) : null;
   }
 
-  async exclusive<T>(caseId: string, fn: (c: Case | null) => Promise<T>, closing: AuditRecord[] = []): Promise<T> {
+  async exclusive<T>(caseId: string, fn: (c: Case | null, keep: CaseKeeper) => Promise<T>, closing: AuditRecord[] = []): Promise<T> {
     const token = randomUUID();
     const held = await this.pool.read(async (db) => {
       const results = (await db.query(
@@ -72,7 +72,7 @@ export class PgCaseStore implements CaseStore {
       return results[2]!.rows[0];
     });
     if (!held) {
-      if ((await this.read(caseId)) === null) return fn(null);
+      if ((await this.read(caseId)) === null) return fn(null, async () => Promise.reject(new HelpdeskError('CASE_NOT_FOUND')));
       throw new HelpdeskError('CASE_BUSY');
     }
     let c: Case;
@@ -82,10 +82,25 @@ export class PgCaseStore implements CaseStore {
       await this.release(caseId, token).catch(() => undefined);
       throw err;
     }
-    const before = JSON.stringify(c);
+    /** The case as the store has it now (at the lease, or as last kept): what the give-back compares with. */
+    let before = JSON.stringify(c);
     let result: { ok: true; value: T } | { ok: false; err: unknown };
+    // The row and the case as the action has it now, in one commit (its lease kept); otherwise the row,
+    // then the case. HD002: the lease was lost — the action must not go on.
+    const keep: CaseKeeper = async (state, row) => {
+      const update = (lit: (v: string | null) => string) => `WITH u AS (${this.rewrite(state, lit)} WHERE id = ${lit(caseId)} AND busy_token = ${lit(token)} RETURNING 1) SELECT helpdesk_expect(count(*) = 1) FROM u`;
+      if (!(await this.audit.appendWith(row, update))) {
+        await this.audit.append(row);
+        try {
+          await this.pool.read((db) => db.query(update((v) => (v === null ? 'NULL' : db.escapeLiteral(v)))));
+        } catch (err) {
+          throw err instanceof HelpdeskError && err.detail === 'HD002' ? new HelpdeskError('CASE_BUSY') : err;
+        }
+      }
+      before = JSON.stringify(state);
+    };
     try {
-      result = { ok: true, value: await fn(c) };
+      result = { ok: true, value: await fn(c, keep) };
     } catch (err) {
       result = { ok: false, err };
     }
@@ -139,13 +154,9 @@ export class PgCaseStore implements CaseStore {
    * first (all but the last appended alone), then the case. Throws only when a row could not be written.
    */
   private async giveBack(c: Case, token: string, changed: boolean, closing: AuditRecord[]): Promise<void> {
-    const cols = this.columns(c);
-    const sealed = changed ? bytea(this.seal(c)) : null;
     const update = (lit: (v: string | null) => string) =>
       changed
-        ? `WITH u AS (UPDATE cases SET body = ${sealed}, holder = ${lit(cols.holder)}, holder_since = ${lit(cols.holderSince.toISOString())}, closed = ${cols.closed},
-             waiting = ${lit(cols.waiting)}, workstation = ${lit(this.pool.profile.workstation)}, touched_at = clock_timestamp(), version = version + 1,
-             busy_until = NULL, busy_token = NULL
+        ? `WITH u AS (${this.rewrite(c, lit)}, busy_until = NULL, busy_token = NULL
            WHERE id = ${lit(c.id)} AND busy_token = ${lit(token)} RETURNING 1) SELECT helpdesk_expect(count(*) = 1) FROM u`
         : `UPDATE cases SET busy_until = NULL, busy_token = NULL WHERE id = ${lit(c.id)} AND busy_token = ${lit(token)}`;
     const rows = [...closing];
@@ -166,6 +177,13 @@ export class PgCaseStore implements CaseStore {
         await new Promise((res) => setTimeout(res, 200));
       }
     }
+  }
+
+  /** `UPDATE cases SET …` the case's body and plain columns as `c` has them (no WHERE). */
+  private rewrite(c: Case, lit: (v: string | null) => string): string {
+    const cols = this.columns(c);
+    return `UPDATE cases SET body = ${bytea(this.seal(c))}, holder = ${lit(cols.holder)}, holder_since = ${lit(cols.holderSince.toISOString())}, closed = ${cols.closed},
+             waiting = ${lit(cols.waiting)}, workstation = ${lit(this.pool.profile.workstation)}, touched_at = clock_timestamp(), version = version + 1`;
   }
 
   private columns(c: Case): { holder: string; holderSince: Date; closed: boolean; waiting: 'supervisor' | 'approval' | null } {

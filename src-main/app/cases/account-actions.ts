@@ -68,8 +68,11 @@ export function createAccountActions(deps: CaseDeps, registry: CaseRegistry, mes
     }
     // The reads above took time: the verification must still be live when the write goes out.
     checkVerified(c, deps.clock.now(), action);
-    // Written before the directory is: if the audit cannot take a row, the account is not touched.
-    await audit(c, 'account.write', 'ok', { ...base, write: action });
+    // Written before the directory is, with the case: if the audit cannot take a row, the account is not
+    // touched; a reset's verification is spent from now on, in the store (one commit in the team store) —
+    // it may go out, so nothing that fails after this point lets a second one use the same verification.
+    const verifiedState = c.state;
+    await registry.keepNow(c, (d) => (action !== 'unlock' ? spendVerification(d, action) : undefined), 'account.write', { ...base, write: action });
     let result;
     try {
       result =
@@ -82,6 +85,9 @@ export function createAccountActions(deps: CaseDeps, registry: CaseRegistry, mes
       }
     } catch (err) {
       const code = errorCodeOf(err);
+      // Refused or failed before it reached the entry: the verification stands again (the case is put back
+      // as it was when the action ends; if that cannot be written, it stays spent — closed, not open).
+      c.state = verifiedState;
       await audit(c, auditAction, code === 'PASSWORD_REJECTED' || code === 'INSECURE_CONNECTION' || code === 'ACTION_NOT_PERMITTED' ? 'refused' : 'error', {
         ...base,
         code,

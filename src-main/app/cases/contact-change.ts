@@ -75,16 +75,22 @@ export function createContactChange(deps: CaseDeps, registry: CaseRegistry, mess
     const dir = await deps.directory();
     let before: DirectoryAccount;
     let result;
+    const verifiedState = c.state;
     try {
       before = await dir.getAccount(c.accountDn);
       await registry.gateOn(c, before, 'contact', 'account.contact');
-      await audit(c, 'account.write', 'ok', { write: 'contact', kind: p.kind, dialect: deps.dialect(), dn: c.accountDn });
+      // Written before the directory is, with the verification spent from now on (one commit in the team
+      // store): whatever fails after this point, it is not used twice.
+      await registry.keepNow(c, (d) => spendVerification(d, 'contact'), 'account.write', { write: 'contact', kind: p.kind, dialect: deps.dialect(), dn: c.accountDn });
       result = await dir.updateContacts(c.accountDn, p.kind === 'mobile' ? { mobile: p.value } : { backupEmail: p.value });
       // The answer was lost but the entry read again holds the new value: the change happened.
       if (result.outcome === 'unknown' && result.account && holdsContact(result.account, p.kind, p.value)) {
         result = { outcome: 'done' as const, account: result.account };
       }
     } catch (err) {
+      // Refused or failed before it reached the entry: the verification stands again (put back when the
+      // action ends; if that cannot be written, it stays spent).
+      c.state = verifiedState;
       await audit(c, 'account.contact', 'error', { kind: p.kind, destination: p.masked, code: errorCodeOf(err) });
       throw err;
     }

@@ -5,7 +5,7 @@ import { backupEmailContact, mobileContact } from '../../domain/contacts';
 import { accountKeyOf } from '../../domain/dn';
 import { HelpdeskError } from '../../domain/errors';
 import { callRules, type CaseNumbers, type OtpService, type RandomSource } from '../../domain/otp';
-import type { AuditLog, AuditRecord, CaseStore, Clock, Directory, DirectoryAccount } from '../../domain/ports';
+import type { AuditLog, AuditRecord, CaseKeeper, CaseStore, Clock, Directory, DirectoryAccount } from '../../domain/ports';
 import type { Messenger } from './messages';
 
 export interface CaseDeps {
@@ -54,6 +54,12 @@ export interface CaseRegistry {
    * written at once, as audit().
    */
   closingRow(c: Case, action: AuditAction, outcome: 'ok' | 'error' | 'refused', detail?: Detail): Promise<void>;
+  /**
+   * A change to the case kept now with its row, before the action goes on (inside exclusive, the case
+   * still held): one commit in the team store. If either cannot be written, the case is as it was and
+   * the error is thrown — the action must not go on.
+   */
+  keepNow(c: Case, mutate: (draft: Case) => void, action: AuditAction, detail: Detail): Promise<void>;
   /**
    * The outcome row of a directory write that already happened. The storage failing now must not turn
    * a done action into an error the operator would retry: it is reported with the result instead.
@@ -115,6 +121,8 @@ export function createCaseRegistry(deps: CaseDeps, messages: Messenger): CaseReg
 
   /** The rows each action in progress leaves for its end (by case: one action at a time on a case). */
   const closing = new Map<string, AuditRecord[]>();
+  /** How each action in progress keeps its case before it goes on (by case, while it is held). */
+  const keepers = new Map<string, CaseKeeper>();
 
   const rowOf = (c: Case, action: AuditAction, outcome: 'ok' | 'error' | 'refused', detail: Detail = {}): AuditRecord => ({
     operator: c.holder,
@@ -152,14 +160,16 @@ export function createCaseRegistry(deps: CaseDeps, messages: Messenger): CaseReg
     };
     return store.exclusive(
       caseId,
-      async (c) => {
+      async (c, keep) => {
         if (!c) throw new HelpdeskError('CASE_NOT_FOUND');
         // Only while the case is held: a second action refused as busy never takes the first one's rows.
         closing.set(caseId, rows);
+        keepers.set(caseId, keep);
         try {
           return await fn(c, entryOf(c));
         } finally {
           closing.delete(caseId);
+          keepers.delete(caseId);
           // What a change of directory here ends: the cases held here (not one a supervisor only approved).
           if (c.holder === deps.requireOperator().username && c.state.kind !== 'closed') touched.add(c.id);
           else touched.delete(c.id);
@@ -186,6 +196,11 @@ export function createCaseRegistry(deps: CaseDeps, messages: Messenger): CaseReg
       accounts.set(c.id, account);
     },
     audit,
+    async keepNow(c, mutate, action, detail) {
+      const keep = keepers.get(c.id);
+      if (!keep) throw new HelpdeskError('INTERNAL', { detail: 'keepNow outside an action' });
+      await recorded(c, mutate, (d) => keep(d, rowOf(d, action, 'ok', detail)));
+    },
     async closingRow(c, action, outcome, detail) {
       const rows = closing.get(c.id);
       if (rows) rows.push(rowOf(c, action, outcome, detail));
