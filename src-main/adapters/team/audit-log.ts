@@ -6,7 +6,7 @@ import type { AuditChainReport, AuditHead, AuditLog, AuditRecord, Clock } from '
 import { chainHash, checkpointDetail, checkpointFrom, createChainWalk, sameHex, type AuditRow } from '../store/audit-chain';
 import { cleanRecord } from '../store/audit-store';
 import type pg from 'pg';
-import type { TeamPool } from './pool';
+import { literalOf, type TeamPool } from './pool';
 import { verifySegments } from './segments';
 
 const ENTRY_COLUMNS = 'seq, at, operator, action, outcome, target, unit, case_id, detail';
@@ -43,11 +43,6 @@ export function queueMac(key: Buffer, q: QueuedRow): string {
   const content = JSON.stringify([q.nonce, q.at, q.workstation, q.operator, q.action, q.outcome, q.target, q.unit, q.case_id, q.detail]);
   return createHmac('sha256', key).update('helpdesk audit queue\n').update(content).digest('hex');
 }
-
-const literal =
-  (c: pg.ClientBase) =>
-  (v: string | null | undefined): string =>
-    v === null || v === undefined ? 'NULL' : c.escapeLiteral(v);
 
 /** How long the purge's own statement may take (the rows removed, their checkpoint's checks). */
 const PURGE_TIMEOUT_MS = 120_000;
@@ -95,7 +90,7 @@ export class PgAuditLog implements AuditLog {
     // Any failure ends the connection: the turn is held at session level, and ends with the session.
     await this.pool.read(
       async (c) => {
-        const lit = literal(c);
+        const lit = literalOf(c);
         const args = [
           expected ? String(expected.seq) : 'NULL',
           ...[expected?.hash ?? null, rowHash, q.nonce, q.at, q.workstation, q.operator, q.action, q.outcome, q.target, q.unit, q.case_id, q.detail, queueMac(this.key, q)].map(lit),
@@ -136,7 +131,7 @@ export class PgAuditLog implements AuditLog {
     const clean = cleanRecord({ ...record, detail: { ...record.detail, workstation } });
     const q = { ...clean, nonce: randomBytes(16).toString('hex'), at: this.clock.now().toISOString(), workstation };
     return this.pool.read(async (c) => {
-      const lit = literal(c);
+      const lit = literalOf(c);
       for (let attempt = 0; attempt < 2; attempt++) {
         const head: AuditHead = expected!;
         const rowHash = chainHash(this.key, head.hash, { ...q, seq: head.seq + 1 });
@@ -167,7 +162,7 @@ export class PgAuditLog implements AuditLog {
    * queue, never chained); a nonce queued twice is chained once.
    */
   private chainQueued(c: pg.ClientBase, head: { seq: number; hash: string }, queue: QueuedRow[], mine: string, copies: number[]): { sql: string; head: { seq: number; hash: string } } {
-    const lit = literal(c);
+    const lit = literalOf(c);
     let seq = Number(head.seq);
     let prev = head.hash;
     const inserts: string[] = [];
@@ -206,7 +201,7 @@ export class PgAuditLog implements AuditLog {
     const clean = cleanRecord({ ...record, detail: { ...record.detail, workstation } });
     const row = { ...clean, seq: Number(head.seq) + 1, at: this.clock.now().toISOString() };
     const hash = chainHash(this.key, head.hash, row);
-    const lit = (v: string | null): string => (v === null ? 'NULL' : c.escapeLiteral(v));
+    const lit = literalOf(c);
     const values = [lit(row.at), lit(workstation), lit(row.operator), lit(row.action), lit(row.outcome), lit(row.target), lit(row.unit), lit(row.case_id), lit(row.detail), lit(head.hash), lit(hash)];
     return {
       sql: `INSERT INTO audit (seq, at, workstation, operator, action, outcome, target, unit, case_id, detail, prev_hash, hash) VALUES (${row.seq}, ${values.join(', ')});

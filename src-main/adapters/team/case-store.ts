@@ -4,7 +4,7 @@ import { HelpdeskError } from '../../domain/errors';
 import type { AuditRecord, CaseKeeper, CaseStore } from '../../domain/ports';
 import type { PgAuditLog } from './audit-log';
 import type pg from 'pg';
-import type { TeamPool } from './pool';
+import { literalOf, type TeamPool } from './pool';
 
 /** How long one action may hold a case (longer than any directory or relay timeout). */
 export const CASE_LEASE_SECONDS = 120;
@@ -53,7 +53,7 @@ export class PgCaseStore implements CaseStore {
       `INSERT INTO cases (id, account_key, holder, holder_since, workstation, opened_at, touched_at, closed, waiting, version, body) VALUES (${values(lit)})`;
     if (await this.audit.appendWith(opening, insert)) return;
     await this.audit.append(opening);
-    await this.pool.read((db) => db.query(insert((v) => (v === null ? 'NULL' : db.escapeLiteral(v)))));
+    await this.pool.read((db) => db.query(insert(literalOf(db))));
   }
 
   async read(caseId: string): Promise<Case | null> {
@@ -92,7 +92,7 @@ export class PgCaseStore implements CaseStore {
       if (!(await this.audit.appendWith(row, update))) {
         await this.audit.append(row);
         try {
-          await this.pool.read((db) => db.query(update((v) => (v === null ? 'NULL' : db.escapeLiteral(v)))));
+          await this.pool.read((db) => db.query(update(literalOf(db))));
         } catch (err) {
           throw err instanceof HelpdeskError && err.detail === 'HD002' ? new HelpdeskError('CASE_BUSY') : err;
         }
@@ -170,7 +170,7 @@ export class PgCaseStore implements CaseStore {
     for (let attempt = 0; attempt < 2; attempt++) {
       try {
         if (!changed) return await this.release(c.id, token);
-        await this.pool.read((db) => db.query(update((v) => (v === null ? 'NULL' : db.escapeLiteral(v)))));
+        await this.pool.read((db) => db.query(update(literalOf(db))));
         return;
       } catch (err) {
         if (err instanceof HelpdeskError && err.detail === 'HD002') return;

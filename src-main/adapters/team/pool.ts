@@ -79,6 +79,12 @@ export function teamError(err: unknown): HelpdeskError {
   return new HelpdeskError('TEAM_STORE_UNAVAILABLE', { detail: code || (/timeout/iu.test(e.message ?? '') ? 'timeout' : 'connection'), cause: err });
 }
 
+/** Values as SQL literals escaped by the client library (for multi-statement queries, which take no parameters). */
+export const literalOf =
+  (c: pg.ClientBase) =>
+  (v: string | null | undefined): string =>
+    v === null || v === undefined ? 'NULL' : c.escapeLiteral(v);
+
 /**
  * The pool of one workstation, with its own fail-closed discipline: every call maps failures to
  * teamError, transactions roll back on any error, and a client that timed out is destroyed (never
